@@ -1,0 +1,80 @@
+# ice287g — two commands: `make all` builds everything from raw files, `make test` checks it.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := .build
+INSTALLED := $(VENV)/.installed
+
+# Notebooks in run order (keep in step with ice287g.pipeline.NOTEBOOKS; a test checks they agree).
+NOTEBOOKS := 00_raw_inventory
+
+RAW_FILES  := $(shell find data/raw -type f 2>/dev/null | sort)
+HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
+SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
+
+.PHONY: all env verify notebooks test test-unit test-notebooks test-repro bench lab lock clean distclean
+.DELETE_ON_ERROR:
+
+all: verify notebooks
+
+# ---- environment -------------------------------------------------------------------------
+env: $(INSTALLED)
+
+$(INSTALLED): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m ipykernel install --sys-prefix --name ice287g --display-name "Python (ice287g)" >/dev/null
+	@touch $@
+
+# ---- data --------------------------------------------------------------------------------
+verify: $(INSTALLED)
+	$(PY) -m ice287g verify-raw
+
+# One stamp per notebook; each waits for the one before it (later stages read earlier outputs).
+define notebook_rule
+$(STAMP)/$(1).done: notebooks/$(1).py $(RAW_FILES) $(HAND_FILES) $(SRC_FILES) $(INSTALLED) | verify
+	@mkdir -p $(STAMP)
+	$(PY) -m ice287g run $(1)
+	@touch $$@
+endef
+$(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
+chain = $(if $(word 2,$(1)),$(eval $(STAMP)/$(word 2,$(1)).done: $(STAMP)/$(word 1,$(1)).done)$(call chain,$(wordlist 2,$(words $(1)),$(1))))
+$(call chain,$(NOTEBOOKS))
+
+notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done)
+
+# ---- checks ------------------------------------------------------------------------------
+test: all test-unit test-notebooks test-repro
+
+test-unit: $(INSTALLED)
+	$(PY) -m pytest tests --ignore=tests/repro
+
+test-notebooks: $(INSTALLED)
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
+
+# Last: committed outputs must equal what this build (and the nbval re-run) wrote.
+test-repro: $(INSTALLED)
+	$(PY) -m pytest tests/repro
+
+bench: $(INSTALLED)
+	$(PY) -m ice287g.bench
+
+lab: $(INSTALLED)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+
+lock:
+	$(PY) -m pip freeze --exclude-editable | grep -v '^ice287g' | { echo "# Lock file: every package pinned. Regenerate with 'make lock' (then environment.yml follows)."; cat; } > requirements.txt
+	$(PY) -m ice287g.environment
+
+# Removes every generated output and the build stamps (not the environment): the next `make all` is cold.
+clean:
+	rm -rf $(STAMP) reports data/processed/* data/qa/* figures/*
+	rm -f $(NOTEBOOKS:%=notebooks/%.ipynb)
+
+distclean: clean
+	rm -rf $(VENV)

@@ -1,0 +1,148 @@
+"""Every figure of the project goes through ``save_figure``.
+
+It refuses a figure without a title, a source line and alt text; draws the title and source line
+into the figure; writes ``figures/<slug>.svg``, ``.png`` and ``.csv`` (the plotted data)
+deterministically; and records the figure in ``figures/manifest.csv`` with the raw files it
+depends on and their sha256.
+"""
+from __future__ import annotations
+
+import html
+import io
+import os
+import re
+import textwrap
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from . import paths, sources, writers
+
+STYLE = Path(__file__).with_name("ice287g.mplstyle")
+
+# One fixed colour per model in every chart (Okabe-Ito, distinguishable with colour-blindness).
+MODEL_COLORS = {"JEM": "#0072B2", "WSO": "#E69F00", "TFM": "#009E73"}
+MODEL_NAMES = {"JEM": "Jail Enforcement Model", "WSO": "Warrant Service Officer", "TFM": "Task Force Model"}
+MODEL_ORDER = ("JEM", "WSO", "TFM")
+NEUTRAL = "#7f7f7f"
+
+MANIFEST_COLUMNS = ["slug", "title", "alt_text", "source", "notebook", "inputs"]
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+
+
+class FigureError(ValueError):
+    """A figure is missing something the figure standard requires."""
+
+
+def use_style() -> None:
+    plt.style.use(STYLE)
+
+
+use_style()
+
+
+def notebook_name() -> str:
+    """The notebook making the figure: set by the pipeline runner, ``interactive`` otherwise."""
+    return os.environ.get("ICE287G_NOTEBOOK", "interactive")
+
+
+def _inputs_field(inputs: Iterable[Path | str]) -> str:
+    entries = set()
+    for item in inputs:
+        path = Path(item)
+        if not path.is_absolute():
+            path = paths.project_root() / path
+        if not path.is_file():
+            raise FigureError(f"figure input {paths.relative(path)} does not exist")
+        entries.add(f"{paths.relative(path)}@sha256:{sources.raw_sha256(path)}")
+    return "; ".join(sorted(entries))
+
+
+def _svg_with_description(svg: bytes, title: str, alt_text: str) -> bytes:
+    """Insert <title> and <desc> right after the opening <svg> tag so screen readers find them."""
+    text = svg.decode("utf-8")
+    match = re.search(r"<svg\b[^>]*>", text)
+    if not match:
+        raise FigureError("matplotlib wrote an SVG without an <svg> element")
+    tag = match.group(0)
+    labelled = tag[:-1] + ' role="img" aria-labelledby="fig-title fig-desc">'
+    insert = f'\n <title id="fig-title">{html.escape(title)}</title>\n <desc id="fig-desc">{html.escape(alt_text)}</desc>'
+    return (text[: match.start()] + labelled + insert + text[match.end():]).encode("utf-8")
+
+
+def _require(**texts: str | None) -> None:
+    for name, value in texts.items():
+        if value is None or not str(value).strip():
+            raise FigureError(f"save_figure refuses a figure without {name.replace('_', ' ')}")
+
+
+def _sign(fig, title: str, source: str) -> None:
+    """Draw the title above and the source line below the figure, flush with its left edge."""
+    fig.canvas.draw()
+    content = fig.get_tightbbox(fig.canvas.get_renderer())
+    left = content.x0 / fig.get_figwidth()
+    top = content.y1 / fig.get_figheight()
+    bottom = content.y0 / fig.get_figheight()
+    fig.text(left, top + 0.03, title, ha="left", va="bottom",
+             fontsize=plt.rcParams["figure.titlesize"], fontweight=plt.rcParams["figure.titleweight"])
+    source_line = source if source.lower().startswith("source") else f"Source: {source}"
+    width_chars = int(content.width * 14)
+    fig.text(left, bottom - 0.02, "\n".join(textwrap.wrap(source_line, width_chars)),
+             ha="left", va="top", fontsize=8.5, color="#444444")
+
+
+def save_figure(
+    fig,
+    slug: str,
+    *,
+    title: str,
+    source: str,
+    alt_text: str,
+    data: pd.DataFrame,
+    inputs: Iterable[Path | str] = (),
+    sort_by: list[str] | None = None,
+) -> dict[str, Path]:
+    """Sign, write and register a figure. Returns the paths written.
+
+    ``source`` is the credit line (e.g. "ICE 287(g) participating agencies lists"); ``inputs`` the
+    raw files the figure depends on (their sha256 go to the manifest); ``data`` what is plotted.
+    """
+    _require(title=title, source=source, alt_text=alt_text)
+    if not SLUG_RE.match(slug or ""):
+        raise FigureError(f"figure slug {slug!r} must be lower-case letters, digits and underscores")
+    if not isinstance(data, pd.DataFrame) or data.empty:
+        raise FigureError(f"figure {slug}: data must be a non-empty DataFrame of what is plotted")
+    inputs_field = _inputs_field(inputs)
+
+    with plt.style.context(STYLE):
+        _sign(fig, title, source)
+        out_dir = paths.figures_dir()
+        written = {}
+        buf = io.BytesIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        written["svg"] = writers.write_bytes(out_dir / f"{slug}.svg",
+                                             _svg_with_description(buf.getvalue(), title, alt_text))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", metadata={"Software": None, "Title": title, "Description": alt_text})
+        written["png"] = writers.write_bytes(out_dir / f"{slug}.png", buf.getvalue())
+    written["csv"] = writers.write_csv(data, out_dir / f"{slug}.csv", sort_by=sort_by)
+    record_figure(slug=slug, title=title, alt_text=alt_text, source=source,
+                  notebook=notebook_name(), inputs=inputs_field)
+    return written
+
+
+def read_manifest(out_dir: Path | None = None) -> pd.DataFrame:
+    path = (out_dir or paths.figures_dir()) / "manifest.csv"
+    if not path.exists():
+        return pd.DataFrame(columns=MANIFEST_COLUMNS)
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def record_figure(**row: str) -> None:
+    """Upsert one figure's row in ``figures/manifest.csv`` (one row per slug, sorted by slug)."""
+    manifest = read_manifest()
+    manifest = manifest[manifest["slug"] != row["slug"]]
+    manifest = pd.concat([manifest, pd.DataFrame([row], columns=MANIFEST_COLUMNS)], ignore_index=True)
+    writers.write_csv(manifest[MANIFEST_COLUMNS], paths.figures_dir() / "manifest.csv", sort_by=["slug"])

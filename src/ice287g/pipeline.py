@@ -1,0 +1,285 @@
+"""Run the notebooks with papermill: serially, on kernel ``ice287g``, from the project root.
+
+Notebooks live in ``notebooks/`` as jupytext ``py:percent`` sources (``NN_name.py``), each paired
+with its executed ``.ipynb``, which is committed with volatile metadata stripped. A run with
+non-default parameters writes the executed notebook (and rendered HTML) and every output it makes
+under ``reports/`` instead, so the committed outputs only ever come from default runs.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import paths, writers
+
+KERNEL_NAME = "ice287g"
+KERNEL_DISPLAY_NAME = "Python (ice287g)"
+START_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """A pipeline stage: the notebook name and the outputs (relative to the output root) it declares."""
+
+    name: str
+    outputs: tuple[str, ...] = field(default_factory=tuple)
+
+
+# Run order is list order. Later notebooks may read what earlier ones write.
+NOTEBOOKS: tuple[NotebookSpec, ...] = (
+    NotebookSpec(
+        "00_raw_inventory",
+        outputs=(
+            "data/processed/raw_inventory.csv",
+            "data/qa/raw_verification.csv",
+            "figures/archive_coverage.svg",
+            "figures/archive_coverage.png",
+            "figures/archive_coverage.csv",
+            "figures/manifest.csv",
+        ),
+    ),
+)
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed, or did not produce what it declares."""
+
+
+def spec(name: str) -> NotebookSpec:
+    name = notebook_name(name)
+    for nb in NOTEBOOKS:
+        if nb.name == name:
+            return nb
+    known = ", ".join(nb.name for nb in NOTEBOOKS)
+    raise NotebookError(f"unknown notebook {name!r}; the pipeline has: {known}")
+
+
+def notebook_name(name_or_path: str | Path) -> str:
+    """``notebooks/00_raw_inventory.py`` / ``00_raw_inventory.ipynb`` / ``00_raw_inventory`` -> stem."""
+    return Path(str(name_or_path)).name.split(".")[0]
+
+
+def source_path(name: str) -> Path:
+    return paths.notebooks_dir() / f"{name}.py"
+
+
+def executed_path(name: str) -> Path:
+    return paths.notebooks_dir() / f"{name}.ipynb"
+
+
+def setup_notebook(name: str) -> None:
+    """First call of every notebook: name it (for the figure manifest) and apply the house style."""
+    os.environ.setdefault("ICE287G_NOTEBOOK", f"notebooks/{name}.ipynb")
+    import pandas as pd
+
+    from . import charts
+
+    charts.use_style()
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 160)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+
+
+def parse_value(text: str):
+    """Papermill-like typing of a command-line parameter: int, float, bool, None, else string."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def notebook_parameters(nb) -> dict[str, object]:
+    """Defaults of the tagged ``parameters`` cell; a notebook without one is an error."""
+    import papermill
+
+    params = papermill.inspect_notebook(nb)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise NotebookError(f"{nb.metadata.get('ice287g_name', 'notebook')}: needs exactly one cell tagged "
+                            f"'parameters' (found {len(tagged)})")
+    defaults = {}
+    for name, info in params.items():
+        try:
+            defaults[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            defaults[name] = info["default"]
+    return defaults
+
+
+def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb_name: str) -> dict[str, object]:
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise NotebookError(f"{nb_name}: unknown parameter(s) {unknown}; it takes {sorted(defaults)}")
+    return {k: v for k, v in params.items() if defaults.get(k) != v}
+
+
+def report_slug(nb_name: str, params: Mapping[str, object]) -> str:
+    parts = [nb_name] + [f"{k}-{v}" for k, v in sorted(params.items())]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "__".join(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# Executed-notebook hygiene
+
+VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime", "collapsed", "scrolled")
+
+
+def strip_volatile(nb):
+    """Drop what changes from run to run: papermill timings, execution timestamps, paths."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.get("cell_type") == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+    return nb
+
+
+def _leaked_path(nb, root: Path) -> str | None:
+    import nbformat
+
+    text = nbformat.writes(nb)
+    for needle in {str(root), str(root.resolve()), tempfile.gettempdir() + "/"}:
+        if needle and needle in text:
+            return needle
+    return None
+
+
+def render_html(nb) -> str:
+    from nbconvert import HTMLExporter
+
+    body, _ = HTMLExporter().from_notebook_node(nb)
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def load_source(name: str):
+    import jupytext
+
+    src = source_path(name)
+    if not src.exists():
+        raise NotebookError(f"notebook source {paths.relative(src)} is missing")
+    nb = jupytext.read(src)
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:03d}"  # jupytext makes random ids; outputs must not change run to run
+    nb.metadata["ice287g_name"] = name
+    return nb
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    notebook: Path
+    html: Path | None
+    output_root: Path
+    parameters: dict
+
+
+def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
+                 kernel_name: str = KERNEL_NAME, check_outputs: bool = True) -> RunResult:
+    """Execute one notebook; raise NotebookError naming the notebook and failing cell."""
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    name = notebook_name(name)
+    nb_spec = spec(name) if check_outputs else NotebookSpec(name)
+    nb = load_source(name)
+    defaults = notebook_parameters(nb)
+    changed = non_default(dict(parameters or {}), defaults, name)
+    root = paths.project_root()
+    if changed:
+        slug = report_slug(name, changed)
+        out_root = paths.reports_dir() / slug
+        target = paths.reports_dir() / f"{slug}.ipynb"
+    else:
+        out_root = root
+        target = executed_path(name)
+    nb.metadata.pop("ice287g_name", None)
+
+    scratch = root / ".build" / "papermill"
+    scratch.mkdir(parents=True, exist_ok=True)
+    raw_out = scratch / f"{name}.ipynb"
+    env = {"ICE287G_NOTEBOOK": f"notebooks/{name}.ipynb", "ICE287G_ROOT": str(root),
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if changed:
+        env["ICE287G_OUTPUT_ROOT"] = str(out_root)
+    with _environment(**env):
+        try:
+            papermill.execute_notebook(
+                nb, str(raw_out), parameters=changed or None, kernel_name=kernel_name,
+                cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT,
+            )
+        except PapermillExecutionError as exc:
+            failed = paths.reports_dir() / "failed" / f"{name}.ipynb"
+            failed.parent.mkdir(parents=True, exist_ok=True)
+            if raw_out.exists():
+                shutil.move(str(raw_out), failed)
+            first_line = (exc.source or "").strip().splitlines()[:1]
+            raise NotebookError(
+                f"notebook {name} failed in cell {exc.cell_index} (In [{exc.exec_count}]): "
+                f"{exc.ename}: {exc.evalue}\n  cell starts: {first_line[0] if first_line else ''}\n"
+                f"  executed copy kept at {paths.relative(failed)}; committed outputs untouched"
+            ) from None
+    executed = nbformat.read(raw_out, as_version=4)
+    raw_out.unlink()
+    if not changed:
+        executed = strip_volatile(executed)
+        leaked = _leaked_path(executed, root)
+        if leaked:
+            raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r}; "
+                                "outputs must not depend on where the project is checked out")
+    writers.write_text(target, nbformat.writes(executed) + "\n")
+    html = None
+    if changed:
+        html = writers.write_text(target.with_suffix(".html"), render_html(executed))
+    if check_outputs:
+        missing = [o for o in nb_spec.outputs if not (out_root / o).exists()]
+        if missing:
+            raise NotebookError(f"notebook {name} ran but did not write its declared output(s): {missing}")
+    return RunResult(name, target, html, out_root, changed)
+
+
+def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None) -> list[RunResult]:
+    """Run the named notebooks (default: all, in pipeline order), one after another."""
+    chosen = [spec(n).name for n in names] if names else [nb.name for nb in NOTEBOOKS]
+    return [run_notebook(n, parameters) for n in chosen]

@@ -1,0 +1,99 @@
+"""Atomic, deterministic writers for every output the project commits.
+
+Each writer sorts rows, fixes the float format, writes to a temporary file beside the target and
+renames it into place, so a run that fails half way leaves the previous output intact and a rebuild
+from the same inputs gives the same bytes.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+FLOAT_FORMAT = "%.6f"
+# GeoPackage stores a last-change timestamp; GDAL takes it from this setting instead of the clock.
+FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; on success rename it onto ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()  # let the writer create it fresh (some drivers refuse an existing file)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_bytes(target: Path | str, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: Path | str, text: str) -> Path:
+    return write_bytes(target, text.encode("utf-8"))
+
+
+def sorted_frame(df: pd.DataFrame, sort_by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows in a stable, content-defined order: by ``sort_by`` or else by every column."""
+    keys = list(sort_by) if sort_by is not None else list(df.columns)
+    missing = [k for k in keys if k not in df.columns]
+    if missing:
+        raise KeyError(f"cannot sort by missing column(s) {missing}; columns are {list(df.columns)}")
+    if not keys or df.empty:
+        return df.reset_index(drop=True)
+    return df.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def write_csv(
+    df: pd.DataFrame,
+    target: Path | str,
+    *,
+    sort_by: Sequence[str] | None = None,
+    float_format: str = FLOAT_FORMAT,
+) -> Path:
+    """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows, fixed float format, no index."""
+    out = sorted_frame(df, sort_by)
+    with atomic_path(target) as tmp:
+        out.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+    return Path(target)
+
+
+def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str] | None = None) -> Path:
+    out = sorted_frame(df, sort_by)
+    with atomic_path(target) as tmp:
+        out.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+    return Path(target)
+
+
+def write_gpkg(gdf, target: Path | str, *, layer: str, sort_by: Sequence[str] | None = None) -> Path:
+    """Write a GeoDataFrame as a one-layer GeoPackage with a fixed timestamp."""
+    out = sorted_frame(gdf, sort_by)
+    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE), atomic_path(target) as tmp:
+        out.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    return Path(target)
+
+
+@contextlib.contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    import pyogrio
+
+    previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
