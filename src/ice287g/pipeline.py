@@ -256,7 +256,7 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
                 shutil.move(str(raw_out), failed)
             first_line = (exc.source or "").strip().splitlines()[:1]
             raise NotebookError(
-                f"notebook {name} failed in cell {exc.cell_index} (In [{exc.exec_count}]): "
+                f"notebook {name} failed in cell {exc.cell_index + 1} of {len(nb.cells)} (In [{exc.exec_count}]): "
                 f"{exc.ename}: {exc.evalue}\n  cell starts: {first_line[0] if first_line else ''}\n"
                 f"  executed copy kept at {paths.relative(failed)}; committed outputs untouched"
             ) from None

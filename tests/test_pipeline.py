@@ -1,0 +1,142 @@
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+
+from ice287g import pipeline
+
+from .conftest import REAL_ROOT
+
+HEADER = """# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python (ice287g)
+#     language: python
+#     name: ice287g
+# ---
+"""
+
+
+def _write_notebook(project, name, body):
+    (project / "notebooks" / f"{name}.py").write_text(HEADER + body)
+
+
+GOOD = """
+# %% tags=["parameters"]
+label = "default"
+
+# %%
+from ice287g import paths, writers
+import pandas as pd
+writers.write_csv(pd.DataFrame({"label": [label]}), paths.processed_dir() / "label.csv")
+print("label is", label)
+"""
+
+BOOM = """
+# %% tags=["parameters"]
+x = 1
+
+# %%
+y = x + 1
+
+# %%
+raise ValueError("bad input: data/raw/ice_287g/x.xlsx, sheet Sheet1, row 7, column STATE")
+"""
+
+
+def test_failing_notebook_is_named_with_its_cell_and_earlier_outputs_survive(project):
+    _write_notebook(project, "99_boom", BOOM)
+    committed = project / "notebooks" / "99_boom.ipynb"
+    committed.write_text("previous executed notebook")
+    with pytest.raises(pipeline.NotebookError) as err:
+        pipeline.run_notebook("99_boom", check_outputs=False)
+    message = str(err.value)
+    assert "notebook 99_boom failed in cell 3" in message
+    assert "ValueError" in message and "row 7, column STATE" in message
+    assert committed.read_text() == "previous executed notebook"
+    assert (project / "reports" / "failed" / "99_boom.ipynb").exists()
+
+
+def test_default_run_writes_committed_notebook_without_volatile_metadata(project):
+    _write_notebook(project, "98_good", GOOD)
+    result = pipeline.run_notebook("98_good", check_outputs=False)
+    assert result.notebook == project / "notebooks" / "98_good.ipynb"
+    text = result.notebook.read_text()
+    assert "papermill" not in text and "start_time" not in text and str(project) not in text
+    nb = nbformat.reads(text, as_version=4)
+    assert nb.metadata.kernelspec.name == "ice287g"
+    assert [c.id for c in nb.cells] == ["cell-000", "cell-001"]
+    assert (project / "data/processed/label.csv").read_text() == "label\ndefault\n"
+
+
+def test_non_default_parameters_write_to_reports_only(project):
+    _write_notebook(project, "98_good", GOOD)
+    (project / "data/processed/label.csv").write_text("label\ndefault\n")
+    result = pipeline.run_notebook("98_good", {"label": "other"}, check_outputs=False)
+    assert result.notebook == project / "reports" / "98_good__label-other.ipynb"
+    assert result.html.exists() and "label is other" in result.html.read_text()
+    assert (project / "reports/98_good__label-other/data/processed/label.csv").read_text() == "label\nother\n"
+    assert (project / "data/processed/label.csv").read_text() == "label\ndefault\n"
+    assert not (project / "notebooks" / "98_good.ipynb").exists()
+
+
+def test_unknown_parameter_and_missing_parameters_cell_are_errors(project):
+    _write_notebook(project, "98_good", GOOD)
+    with pytest.raises(pipeline.NotebookError, match=r"unknown parameter\(s\) \['nope'\]"):
+        pipeline.run_notebook("98_good", {"nope": 1}, check_outputs=False)
+    _write_notebook(project, "97_untagged", "\n# %%\nx = 1\n")
+    with pytest.raises(pipeline.NotebookError, match="tagged 'parameters'"):
+        pipeline.run_notebook("97_untagged", check_outputs=False)
+
+
+def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypatch):
+    _write_notebook(project, "98_good", GOOD)
+    spec = pipeline.NotebookSpec("98_good", outputs=("data/processed/label.csv", "figures/never.svg"))
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (spec,))
+    with pytest.raises(pipeline.NotebookError, match="figures/never.svg"):
+        pipeline.run_notebook("98_good")
+
+
+def test_parameter_values_are_typed_like_papermill():
+    assert [pipeline.parse_value(v) for v in ["3", "2.5", "true", "None", "2026-05-18"]] == [
+        3, 2.5, True, None, "2026-05-18"]
+
+
+def test_makefile_runs_the_pipeline_notebooks_in_order():
+    makefile = (REAL_ROOT / "Makefile").read_text()
+    listed = re.search(r"^NOTEBOOKS := (.*)$", makefile, re.M).group(1).split()
+    assert listed == [nb.name for nb in pipeline.NOTEBOOKS]
+
+
+@pytest.mark.parametrize("spec", pipeline.NOTEBOOKS, ids=lambda s: s.name)
+def test_every_notebook_is_a_committed_pair_with_one_parameters_cell(spec):
+    import jupytext
+
+    source = REAL_ROOT / "notebooks" / f"{spec.name}.py"
+    executed = REAL_ROOT / "notebooks" / f"{spec.name}.ipynb"
+    assert source.exists() and executed.exists()
+    nb = jupytext.read(source)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert nb.cells[0].cell_type == "markdown"  # opens with its narrative
+    done = nbformat.read(executed, as_version=4)
+    assert done.metadata.kernelspec.name == "ice287g"
+    assert [c.source for c in done.cells] == [c.source for c in nb.cells], "executed notebook is stale"
+
+
+def test_strip_volatile_removes_timings_and_keeps_outputs():
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("1+1")
+    cell.metadata["papermill"] = {"duration": 0.1}
+    cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+    cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
+    nb.cells = [cell]
+    nb.metadata["papermill"] = {"start_time": "x", "input_path": "/abs/path"}
+    out = pipeline.strip_volatile(nb)
+    assert "papermill" not in out.metadata and out.cells[0].metadata == {}
+    assert out.cells[0].outputs[0]["data"]["text/plain"] == "2"
+    assert "papermill" in nb.metadata  # input untouched
+
+

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ice287g import writers
+
+
+def test_csv_rows_sorted_floats_fixed_and_lf_only(tmp_path):
+    df = pd.DataFrame({"state": ["TX", "FL", "AL"], "adp": [1 / 3, 2.0, 10.5], "n": [3, 1, 2]})
+    path = writers.write_csv(df, tmp_path / "out.csv", sort_by=["state"])
+    assert path.read_bytes() == b"state,adp,n\nAL,10.500000,2\nFL,2.000000,1\nTX,0.333333,3\n"
+
+
+def test_csv_default_sort_is_every_column(tmp_path):
+    df = pd.DataFrame({"a": [2, 1, 1], "b": ["x", "z", "y"]})
+    writers.write_csv(df, tmp_path / "o.csv")
+    assert (tmp_path / "o.csv").read_text() == "a,b\n1,y\n1,z\n2,x\n"
+
+
+def test_a_failed_write_leaves_the_previous_file_intact(tmp_path):
+    target = tmp_path / "keep.csv"
+    writers.write_csv(pd.DataFrame({"a": [1]}), target)
+    before = target.read_bytes()
+    with pytest.raises(RuntimeError):
+        with writers.atomic_path(target) as tmp:
+            tmp.write_text("half a fi")
+            raise RuntimeError("disk full")
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.csv"]  # no temp file left behind
+
+
+def test_unknown_sort_column_is_an_error(tmp_path):
+    with pytest.raises(KeyError, match="nope"):
+        writers.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "x.csv", sort_by=["nope"])
+
+
+def test_parquet_is_byte_identical_across_writes(tmp_path):
+    df = pd.DataFrame({"k": ["b", "a"], "v": [1.5, 2.5]})
+    a = writers.write_parquet(df, tmp_path / "a.parquet").read_bytes()
+    b = writers.write_parquet(df.iloc[::-1], tmp_path / "b.parquet").read_bytes()
+    assert a == b
+    assert pd.read_parquet(tmp_path / "a.parquet")["k"].tolist() == ["a", "b"]
+
+
+def test_geopackage_is_byte_identical_across_writes(tmp_path):
+    import time
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame({"fips": ["12057", "12105"], "n": [3, 5]},
+                           geometry=[Point(-82.3, 27.9), Point(-81.7, 27.9)], crs=4269)
+    a = writers.write_gpkg(gdf, tmp_path / "a.gpkg", layer="counties").read_bytes()
+    time.sleep(1.1)  # a clock-dependent timestamp would show up as a difference
+    b = writers.write_gpkg(gdf.iloc[::-1], tmp_path / "b.gpkg", layer="counties").read_bytes()
+    assert a == b
+    back = gpd.read_file(tmp_path / "a.gpkg")
+    assert back["fips"].tolist() == ["12057", "12105"]
