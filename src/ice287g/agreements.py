@@ -59,6 +59,10 @@ class ListError(ValueError):
     """A raw list that cannot be read as it stands: names file, sheet, row and column."""
 
 
+def _resolve(where) -> str:
+    return where() if callable(where) else where
+
+
 def _where(source_file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
     parts = [f"data/raw/ice_287g/{source_file}"]
     if sheet is not None:
@@ -143,15 +147,24 @@ class Rules:
 # Value normalization (pure functions)
 
 
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=None)
+def _squash_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return _SPACES.sub(" ", text).strip()
+
+
 def _squash(value) -> str:
     """Text of a cell: NFKC, curly quotes straight, non-breaking spaces gone, spaces collapsed."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return re.sub(r"\s+", " ", text).strip()
+    return _squash_text(value if isinstance(value, str) else str(value))
 
 
+@lru_cache(maxsize=None)
 def agency_key(name: str) -> str:
     """Identity key of an agency name: case, punctuation, apostrophes and abbreviations folded."""
     text = _squash(name).upper().replace("'", "").replace("&", " AND ")
@@ -166,30 +179,30 @@ def agency_id(state: str, key: str) -> str:
     return f"{state}-" + re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
 
 
-def normalize_state(printed: str, rules: Rules, where: str) -> str:
+def normalize_state(printed: str, rules: Rules, where) -> str:
     value = _squash(printed).upper()
     value = rules.states.apply(value).upper()
     code = rules.state_codes.get(value)
     if code is None:
-        raise ListError(f"{where}: state {printed!r} matches no state or territory "
+        raise ListError(f"{_resolve(where)}: state {printed!r} matches no state or territory "
                         "(add a row to data/hand/state_fixes.csv if it is a typo)")
     return code
 
 
-def normalize_model(printed: str, rules: Rules, where: str) -> str:
+def normalize_model(printed: str, rules: Rules, where) -> str:
     value = _squash(printed)
     label = rules.models.apply(value).upper()
     if label not in MODEL_LABELS:
-        raise ListError(f"{where}: unknown model label {printed!r} "
+        raise ListError(f"{_resolve(where)}: unknown model label {printed!r} "
                         f"(known: {sorted(MODEL_LABELS)}; add a row to data/hand/model_fixes.csv)")
     return MODEL_LABELS[label]
 
 
-def normalize_agency_type(printed: str, rules: Rules, where: str) -> str:
+def normalize_agency_type(printed: str, rules: Rules, where) -> str:
     value = _squash(printed)
     fixed = rules.agency_types.apply(value)
     if fixed and fixed not in AGENCY_TYPES:
-        raise ListError(f"{where}: unknown agency TYPE {printed!r} (known: {list(AGENCY_TYPES)}; "
+        raise ListError(f"{_resolve(where)}: unknown agency TYPE {printed!r} (known: {list(AGENCY_TYPES)}; "
                         "add a row to data/hand/agency_type_fixes.csv)")
     return fixed
 
@@ -197,7 +210,7 @@ def normalize_agency_type(printed: str, rules: Rules, where: str) -> str:
 DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d %H:%M:%S")
 
 
-def normalize_date(value, where: str, fixes: FixTable | None = None) -> str:
+def normalize_date(value, where, fixes: FixTable | None = None) -> str:
     """ISO date from an Excel date or a text date; '' for a blank cell; error otherwise."""
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
@@ -213,7 +226,7 @@ def normalize_date(value, where: str, fixes: FixTable | None = None) -> str:
             return dt.datetime.strptime(text, fmt).date().isoformat()
         except ValueError:
             continue
-    raise ListError(f"{where}: unparseable date {value!r}")
+    raise ListError(f"{_resolve(where)}: unparseable date {value!r}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,13 +345,14 @@ def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
     list_id = f"{kind}-{when.list_date}{when.time_of_day}"
     records, skipped = [], []
     for offset, raw in enumerate(cells[1:], start=2):
-        values = {f: raw[i] if i < len(raw) else "" for f, i in columns.items()}
-        texts = {f: _squash(v) for f, v in values.items()}
-        if not any(_squash(v) for v in raw):
+        squashed = [_squash(v) for v in raw]
+        if not any(squashed):
             skipped.append({"source_file": name, "sheet": sheet, "row": offset, "reason": "blank row", "content": ""})
             continue
-        content = " | ".join(_squash(v) for v in raw if _squash(v))
-        if _sheet_header(raw)[: len(header)] == header[: len(raw)]:
+        values = {f: raw[i] if i < len(raw) else "" for f, i in columns.items()}
+        texts = {f: squashed[i] if i < len(raw) else "" for f, i in columns.items()}
+        content = " | ".join(v for v in squashed if v)
+        if [v.upper() for v in squashed][: len(header)] == header[: len(raw)]:
             skipped.append({"source_file": name, "sheet": sheet, "row": offset, "reason": "repeated header",
                             "content": content})
             continue
@@ -346,17 +360,17 @@ def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
             skipped.append({"source_file": name, "sheet": sheet, "row": offset,
                             "reason": "no agency name in a non-blank row", "content": content})
             continue
-        col = lambda f: _column_letter(columns[f])  # noqa: E731
+        def at(f, label, row=offset):
+            return lambda: _where(name, sheet, row, f"{_column_letter(columns[f])} ({label})")
+
         records.append(_record(
             rules, name, sheet, offset, list_id, when.list_date, kind, era,
-            state=(texts["state"], _where(name, sheet, offset, f"{col('state')} (STATE)")),
+            state=(texts["state"], at("state", "STATE")),
             agency=texts["agency"],
-            agency_type=(texts.get("agency_type", ""),
-                         _where(name, sheet, offset, f"{col('agency_type')} (TYPE)") if "agency_type" in columns else ""),
+            agency_type=(texts.get("agency_type", ""), at("agency_type", "TYPE") if "agency_type" in columns else ""),
             county=texts.get("county", ""),
-            model=(texts["model"], _where(name, sheet, offset, f"{col('model')} (SUPPORT TYPE)")),
-            signed=(values.get("signed", ""),
-                    _where(name, sheet, offset, f"{col('signed')} (SIGNED)") if "signed" in columns else ""),
+            model=(texts["model"], at("model", "SUPPORT TYPE")),
+            signed=(values.get("signed", ""), at("signed", "SIGNED") if "signed" in columns else ""),
             moa=texts.get("moa", ""), addendum=texts.get("addendum", ""),
         ))
     data_rows = len(cells) - 1
@@ -426,7 +440,7 @@ def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
             list_date, tod = m.group(1), m.group(2) or ""
             basis, content_as_of = "sheet date in stacked file", ""
         list_id = f"participating-{list_date}{tod}" + ("-stacked" if era == "stacked_2025" else "")
-        for rec in part.to_dict("records"):
+        for rec in part.astype(object).to_dict("records"):
             row = rec["_row"]
             agency = _squash(rec[spec["agency"]])
             if not agency:
@@ -435,10 +449,12 @@ def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
                 continue
             records.append(_record(
                 rules, name, "", row, list_id, list_date, "participating", era,
-                state=(rec[spec["state"]], _where(name, None, row, "state")),
+                state=(rec[spec["state"]], lambda row=row: _where(name, None, row, spec["state"])),
                 agency=agency, agency_type=("", ""), county=_squash(rec.get(spec.get("county") or "", "")),
-                model=(rec[spec["model"]], _where(name, None, row, spec["model"])) if spec["model"] else ("", ""),
-                signed=(rec[spec["signed"]], _where(name, None, row, spec["signed"])) if spec["signed"] else ("", ""),
+                model=(rec[spec["model"]], lambda row=row: _where(name, None, row, spec["model"]))
+                if spec["model"] else ("", ""),
+                signed=(rec[spec["signed"]], lambda row=row: _where(name, None, row, spec["signed"]))
+                if spec["signed"] else ("", ""),
                 moa=_squash(rec.get(spec["moa"], "")) if spec["moa"] else "", addendum="",
             ))
         lists.append({"list_id": list_id, "list_date": list_date, "time_of_day": tod, "list_kind": "participating",
@@ -717,32 +733,49 @@ def unknown_values(list_rows: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"value": "normalized"})
 
 
-IDENTITY_NOISE = {"THE", "OF", "CITY", "TOWN", "VILLAGE", "BOROUGH", "TOWNSHIP", "COUNTY", "PARISH"}
+# Words that say what kind of agency a name is, not which one. Two names with the same role and the
+# same remaining words (or nearly the same) are worth a human look; they are never merged by code.
+ROLE_WORDS = {
+    "sheriff": {"SHERIFF", "SHERIFFS"},
+    "police": {"POLICE", "PUBLIC", "SAFETY"},
+    "corrections": {"CORRECTIONS", "CORRECTION", "CORRECTIONAL", "JAIL", "DETENTION"},
+    "marshal": {"MARSHAL", "MARSHALS"},
+    "constable": {"CONSTABLE", "CONSTABLES"},
+}
+GENERIC_WORDS = {"THE", "OF", "AND", "OFFICE", "DEPARTMENT", "COUNTY", "CITY", "TOWN", "VILLAGE", "BOROUGH",
+                 "TOWNSHIP", "PARISH", "DIVISION", "BUREAU", "AGENCY", "SERVICES", "FACILITY", "CENTER"}
 
 
-def identity_candidates(agencies: pd.DataFrame, threshold: float = 0.9) -> pd.DataFrame:
-    """Same-state name pairs the exact rules did not merge but a person should look at."""
+def name_role_and_core(key: str) -> tuple[str, str]:
+    tokens = key.split()
+    role = next((r for r, words in ROLE_WORDS.items() if words & set(tokens)), "other")
+    noise = GENERIC_WORDS.union(*ROLE_WORDS.values())
+    return role, " ".join(t for t in tokens if t not in noise)
+
+
+def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, threshold: float = 0.88) -> pd.DataFrame:
+    """Same-state, same-role name pairs the exact rules did not merge but a person should look at."""
     import difflib
 
+    keys = list_rows.drop_duplicates("agency_id").set_index("agency_id")["agency_key"]
+    df = agencies[["agency_id", "state", "agency"]].copy()
+    df["key"] = df["agency_id"].map(keys)
+    df[["role", "core"]] = [name_role_and_core(k) for k in df["key"]]
     out = []
-    for state, part in agencies.groupby("state", sort=True):
-        keys = sorted(part["agency_id"])
-        names = dict(zip(part["agency_id"], part["agency"]))
-        bare = {k: " ".join(t for t in k.split("-")[1:] if t.upper() not in IDENTITY_NOISE) for k in keys}
-        for i, a in enumerate(keys):
-            for b in keys[i + 1:]:
+    for (state, role), part in df.groupby(["state", "role"], sort=True):
+        recs = part.sort_values("agency_id").to_dict("records")
+        for i, a in enumerate(recs):
+            for b in recs[i + 1:]:
                 why = ""
-                if bare[a] == bare[b]:
-                    why = "same name apart from place words (city/county/town ...)"
-                else:
-                    sm = difflib.SequenceMatcher(None, a, b)
-                    if sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold:
-                        ratio = sm.ratio()
-                        if ratio >= threshold:
-                            why = f"similar spelling (ratio {ratio:.2f})"
+                if a["core"] and a["core"] == b["core"]:
+                    why = f"same {role} name apart from generic words"
+                elif min(len(a["core"]), len(b["core"])) >= 5:
+                    sm = difflib.SequenceMatcher(None, a["core"], b["core"])
+                    if sm.real_quick_ratio() >= threshold and sm.ratio() >= threshold:
+                        why = f"similar {role} name (ratio {sm.ratio():.2f})"
                 if why:
-                    out.append({"state": state, "agency_id_a": a, "agency_a": names[a], "agency_id_b": b,
-                                "agency_b": names[b], "why": why})
+                    out.append({"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
+                                "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why})
     return pd.DataFrame(out, columns=["state", "agency_id_a", "agency_a", "agency_id_b", "agency_b", "why"])
 
 
@@ -801,7 +834,7 @@ def build_history() -> History:
         "skipped_rows": pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"]),
         "unknown_values": unknown_values(list_rows),
         "suspicious_drops": suspicious_drops(lists),
-        "identity_candidates": identity_candidates(agencies),
+        "identity_candidates": identity_candidates(agencies, list_rows),
         "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()],
                                      columns=["table", "state", "value", "fix"]),
     }
