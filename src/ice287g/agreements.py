@@ -938,3 +938,114 @@ def count(as_of, *, model=None, state=None, unit="agreements", kind="participati
     if unit == "agreements":
         return int(len(rows))
     return int(rows["agency_id"].nunique() if unit == "agencies" else rows["state"].nunique())
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables behind the charts (pure functions of the processed tables)
+
+
+def series_lists(lists: pd.DataFrame, kind: str = "participating") -> pd.DataFrame:
+    lists = lists.copy()
+    lists["in_series"] = lists["in_series"].astype(str) == "True"
+    return _order(lists[lists["in_series"] & (lists["list_kind"] == kind)]).reset_index(drop=True)
+
+
+def timeline(lists: pd.DataFrame, counts: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
+    """Agreements by model on every participating list, with a ``segment`` number that changes at
+    each archive gap longer than ``gap_days`` (charts draw segments separately, never bridging)."""
+    series = series_lists(lists)
+    series = series.drop_duplicates("list_date", keep="last")  # several lists a day: the day's last
+    gaps = pd.to_datetime(series["list_date"]).diff().dt.days.fillna(0) > gap_days
+    series = series.assign(segment=gaps.cumsum().astype("int64"))
+    c = counts[(counts["state"] == "ALL") & counts["list_id"].isin(series["list_id"])]
+    c = c.assign(agreements=c["agreements"].astype("int64"))
+    out = c.merge(series[["list_id", "era", "segment"]], on="list_id")
+    return out[["list_date", "list_id", "era", "segment", "model", "agreements"]].sort_values(
+        ["list_date", "model"], ignore_index=True)
+
+
+def state_model_table(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
+    """Agreements per state on one list, one column per model, ranked by total."""
+    rows = list_rows[list_rows["list_id"] == list_id]
+    table = pd.crosstab(rows["state"], rows["model"]).reindex(columns=list(MODELS), fill_value=0)
+    table["total"] = table.sum(axis=1)
+    table = table.reset_index().sort_values(["total", "state"], ascending=[False, True], ignore_index=True)
+    table.insert(0, "rank", table["total"].rank(method="min", ascending=False).astype("int64"))
+    return table
+
+
+def monthly_changes(agreements: pd.DataFrame, lists: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
+    """Per month: agreements first listed, and agreements that disappeared (Removed or Superseded),
+    dated by the first list that no longer shows them. ``after_gap`` marks months whose first list
+    follows an archive gap, where additions and removals pile up from the unseen stretch."""
+    series = series_lists(lists)
+    dates = series["list_date"].drop_duplicates().tolist()
+    nxt = {d: dates[i + 1] for i, d in enumerate(dates[:-1])}
+    gap_after = {d: (pd.Timestamp(dates[i]) - pd.Timestamp(dates[i - 1])).days > gap_days
+                 for i, d in enumerate(dates) if i}
+    first_date = dates[0]
+    added = agreements[agreements["first_listed"] != first_date].assign(event_date=agreements["first_listed"],
+                                                                        change="added")
+    gone = agreements[agreements["status"].isin(["Removed", "Superseded"])]
+    gone = gone.assign(event_date=gone["last_listed"].map(nxt), change=gone["status"].str.lower())
+    events = pd.concat([added, gone], ignore_index=True)
+    events["after_gap"] = events["event_date"].map(gap_after).fillna(False).astype(bool)
+    events["month"] = events["event_date"].str[:7]
+    out = events.groupby(["month", "change"]).agg(agreements=("agreement_id", "size"),
+                                                 after_gap=("after_gap", "any")).reset_index()
+    return out.sort_values(["month", "change"], ignore_index=True)
+
+
+def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.DataFrame:
+    """Agreement-level differences between two lists: added, removed, model_changed, signed_changed.
+
+    Rows are matched on agency and model (then agency alone for a model change); an agency-and-model
+    pair whose signing date differs is ``signed_changed``.
+    """
+    cols = ["agency_id", "state", "agency", "model", "signed"]
+    a = list_rows.loc[list_rows["list_id"] == before_id, cols].drop_duplicates()
+    b = list_rows.loc[list_rows["list_id"] == after_id, cols].drop_duplicates()
+    m = a.merge(b, on=["agency_id", "model"], how="outer", suffixes=("_before", "_after"), indicator=True)
+    out = []
+    both = m[m["_merge"] == "both"]
+    for r in both[both["signed_before"] != both["signed_after"]].itertuples(index=False):
+        out.append({"change": "signed_changed", "agency_id": r.agency_id, "state": r.state_after,
+                    "agency": r.agency_after, "model_before": r.model, "model_after": r.model,
+                    "signed_before": r.signed_before, "signed_after": r.signed_after})
+    left = m[m["_merge"] == "left_only"]
+    right = m[m["_merge"] == "right_only"]
+    # an agency that lost one model and gained another, with one row each side, changed model
+    l_one = left.groupby("agency_id").filter(lambda g: len(g) == 1)
+    r_one = right.groupby("agency_id").filter(lambda g: len(g) == 1)
+    switched = set(l_one["agency_id"]) & set(r_one["agency_id"])
+    for r in left.itertuples(index=False):
+        if r.agency_id in switched:
+            new = r_one[r_one["agency_id"] == r.agency_id].iloc[0]
+            out.append({"change": "model_changed", "agency_id": r.agency_id, "state": r.state_before,
+                        "agency": new["agency_after"], "model_before": r.model, "model_after": new["model"],
+                        "signed_before": r.signed_before, "signed_after": new["signed_after"]})
+        else:
+            out.append({"change": "removed", "agency_id": r.agency_id, "state": r.state_before,
+                        "agency": r.agency_before, "model_before": r.model, "model_after": "",
+                        "signed_before": r.signed_before, "signed_after": ""})
+    for r in right.itertuples(index=False):
+        if r.agency_id not in switched:
+            out.append({"change": "added", "agency_id": r.agency_id, "state": r.state_after,
+                        "agency": r.agency_after, "model_before": "", "model_after": r.model,
+                        "signed_before": "", "signed_after": r.signed_after})
+    cols_out = ["change", "state", "agency", "agency_id", "model_before", "model_after", "signed_before",
+                "signed_after"]
+    return pd.DataFrame(out, columns=cols_out).sort_values(["change", "state", "agency_id", "model_before",
+                                                           "model_after"], ignore_index=True)
+
+
+def list_id_for(lists: pd.DataFrame, as_of, kind: str = "participating") -> str:
+    """The series list in force at ``as_of`` (``newest`` for the newest list)."""
+    series = series_lists(lists, kind)
+    if str(as_of).lower() in ("newest", "latest", "none", ""):
+        return series.iloc[-1]["list_id"]
+    as_of = pd.Timestamp(as_of).date().isoformat()
+    before = series[series["list_date"] <= as_of]
+    if before.empty:
+        raise ValueError(f"no {kind} list on or before {as_of}")
+    return before.iloc[-1]["list_id"]

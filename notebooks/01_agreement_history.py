@@ -1,0 +1,262 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (ice287g)
+#     language: python
+#     name: ice287g
+# ---
+
+# %% [markdown]
+# # 01 · Every ICE 287(g) list, one agreement history
+#
+# ICE has published its list of 287(g) agreements in several forms over the years: a "partners"
+# page (2007–2008), a fact-sheet roster (2010–2017), a table on ice.gov (2021–2025) and, since
+# February 2025, downloadable workbooks of participating and pending agencies, posted about weekly.
+# Each era has its own columns and its own typos. This notebook reads **every archived list**,
+# normalizes it through the rules in `ice287g.agreements` and the keyed fix tables in `data/hand/`,
+# and builds one history:
+#
+# - `data/processed/list_rows.csv` — every data row of every list, printed values beside normalized ones;
+# - `data/processed/lists.csv` — one row per list (date, how the date was decided, duplicates);
+# - `data/processed/agreements.csv` — one row per agreement (agency × model × signing date);
+# - `data/processed/agencies.csv`, `data/processed/list_counts.csv`;
+# - QA tables in `data/qa/`.
+#
+# **A row is an agreement, not an agency**: one sheriff's office can hold a jail (JEM), a warrant
+# (WSO) and a task-force (TFM) agreement at once. ICE publishes no terminations, so an agreement
+# "ends" when it stops appearing; the archive has long gaps (see `00_raw_inventory`) and nothing
+# here is interpolated across them.
+
+# %% tags=["parameters"]
+as_of = "newest"  # date (YYYY-MM-DD) of the list to rank states on, or "newest"
+gap_days = 180  # lists further apart than this are separated by a gap in every chart
+changes_since = "2021-01-01"  # first month of the additions/removals chart
+
+# %%
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+import pandas as pd
+
+import ice287g
+from ice287g import agreements, charts, paths
+
+ice287g.setup_notebook("01_agreement_history")
+
+# %%
+history = agreements.build_history()
+agreements.write_history(history)
+lists, rows, counts, ags = history.lists, history.list_rows, history.list_counts, history.agreements
+raw_inputs = [paths.raw_dir() / "ice_287g" / f for f in sorted(lists["source_file"].unique())]
+
+# %% [markdown]
+# ## What was read
+# One row per list. `date_basis` says how each list got its date: ICE's file name, a corrected file
+# name (ICE wrote the wrong year or mistyped the date), the Wayback capture date, or the caption.
+# `in_series` marks the lists that make the agreement history (the third-party stacked file is
+# counted but not used for identity: it has no signing dates).
+
+# %%
+era_table = (
+    lists.groupby(["era", "list_kind"])
+    .agg(lists=("list_id", "size"), first=("list_date", "min"), last=("list_date", "max"),
+         rows=("agreements", "sum"), duplicates=("duplicate_of", lambda s: int((s != "").sum())))
+    .reset_index()
+)
+era_table
+
+# %%
+# NBVAL_CHECK_OUTPUT
+qa = history.qa["qa_summary"]
+print(f"{len(lists)} lists from {lists['source_file'].nunique()} files; {len(rows)} list rows; "
+      f"{len(ags)} agreements of {history.agencies.shape[0]} agencies")
+print("QA checks:", qa["status"].value_counts().sort_index().to_dict())
+print("agreement status:", ags["status"].value_counts().sort_index().to_dict())
+
+# %% [markdown]
+# ## Cleaning, in the open
+# Every printed value that is not already canonical, what it became and how often — typos such as
+# `PENNSLYVANIA`, model labels from older eras, `Muncipality`. Each rule beyond case and spacing is
+# a row in a `data/hand/*_fixes.csv` table with its reason; a fix that matches nothing would be
+# listed in `data/qa/unused_fixes.csv`.
+
+# %%
+history.qa["unknown_values"]
+
+# %% [markdown]
+# Rows that are not agreements (blank rows, repeated headers) are kept in `data/qa/skipped_rows.csv`
+# and the build checks, for every list, that agreements = data rows − skipped rows. The archive's
+# curators recorded per-file counts in the manifest notes (rows, JEM/WSO/TFM, Florida, Texas); the
+# build checks each of them too.
+
+# %%
+history.qa["skipped_rows"]
+
+# %%
+checks = qa.assign(kind=qa["check"].str.replace(r"^manifest_.*", "manifest counts", regex=True))
+checks.groupby(["kind", "status"]).size().unstack(fill_value=0)
+
+# %% [markdown]
+# Lists whose agreements fall by more than a third from the previous list of their kind. Pending
+# lists swing that much all the time (applications move to the participating list or drop out); a
+# participating list doing so would be suspect and could be excluded only through
+# `data/hand/excluded_lists.csv`.
+
+# %%
+history.qa["suspicious_drops"]
+
+# %% [markdown]
+# Names that the exact identity rules did **not** merge, but that a person should check (typos
+# such as "Cartert County", "County" vs "Parish"). They stay separate agencies until a row in
+# `data/hand/aliases.csv` says otherwise.
+
+# %%
+history.qa["identity_candidates"].head(20)
+
+# %% [markdown]
+# ## Agreements over time
+
+# %%
+events = pd.read_csv(paths.hand_dir() / "program_events.csv", dtype=str)
+line = agreements.timeline(lists, counts, gap_days)
+line = line[line["list_date"] >= "2011-01-01"]
+split = "2025-01-01"
+fig, axes = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw={"width_ratios": [2.2, 1]})
+labelled = set()
+for ax, part in zip(axes, (line[line["list_date"] < split], line[line["list_date"] >= split])):
+    for model in ["ALL", *charts.MODEL_ORDER]:
+        all_line = model == "ALL"
+        label = "all agreements" if all_line else charts.MODEL_NAMES[model]
+        for seg, s in part[part["model"] == model].groupby("segment"):
+            ax.plot(pd.to_datetime(s["list_date"]), s["agreements"],
+                    color="#bbbbbb" if all_line else charts.MODEL_COLORS[model], lw=4 if all_line else 1.6,
+                    marker=None if all_line else "o", ms=2.5, zorder=1 if all_line else 2,
+                    label=None if label in labelled else label)
+            labelled.add(label)
+    dates = pd.to_datetime(part["list_date"].drop_duplicates())
+    for a, b in zip(dates[:-1], dates[1:]):
+        if (b - a).days > gap_days:
+            ax.axvspan(a, b, color="#eeeeee", zorder=0)
+            ax.text(a + (b - a) / 2, 0.97, "no list", transform=ax.get_xaxis_transform(), ha="center",
+                    va="top", fontsize=8, color="#666666")
+    lo, hi = dates.min(), dates.max()
+    for e in events.itertuples():
+        d = pd.Timestamp(e.date)
+        if lo <= d <= hi + pd.Timedelta(days=20):
+            ax.axvline(d, color="#999999", lw=0.8, ls="--")
+            ax.text(d, 0.88, f" {e.short_label}", transform=ax.get_xaxis_transform(), rotation=90,
+                    va="top", ha="right", fontsize=8, color="#555555")
+    ax.set_ylim(bottom=0)
+axes[0].set_title("2011–2024")
+axes[1].set_title("2025 onward (note the scale)")
+axes[0].set_ylabel("agreements on the list")
+fig.legend(loc="upper center", ncols=4, bbox_to_anchor=(0.5, 0.0), fontsize=9)
+axes[1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+axes[1].xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+newest = line["list_date"].max()
+total_now = int(line.loc[(line["list_date"] == newest) & (line["model"] == "ALL"), "agreements"].iloc[0])
+charts.save_figure(
+    fig, "agreements_timeline",
+    title="287(g) agreements on ICE's lists, by model",
+    source=("ICE 287(g) lists: fact-sheet roster 2011-2017 (Wayback, deportationdata), ice.gov table 2021-2025 "
+            "(Wayback, RelevantResearch), ICE participating-agency workbooks 2025-2026; program events: "
+            "data/hand/program_events.csv. Gaps longer than " f"{gap_days} days are left blank."),
+    alt_text=(f"Two line charts of agreements by model. From 2011 to 2024 the program holds well under 200 "
+              f"agreements; from 2025 it climbs steeply to {total_now} agreements on the list of {newest}. "
+              "Shaded stretches have no archived list."),
+    data=line, inputs=raw_inputs + [paths.hand_dir() / "program_events.csv"],
+    sort_by=["list_date", "list_id", "model"],
+)
+plt.show()
+
+# %% [markdown]
+# ## States at a glance
+
+# %%
+list_id = agreements.list_id_for(lists, as_of)
+ranked = agreements.state_model_table(rows, list_id)
+list_date = lists.loc[lists["list_id"] == list_id, "list_date"].iloc[0]
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"list in force: {list_id} ({list_date}); {int(ranked['total'].sum())} agreements in "
+      f"{len(ranked)} states and territories; top: " + ", ".join(
+          f"{r.state} {r.total}" for r in ranked.head(5).itertuples()))
+
+# %%
+fig, ax = plt.subplots(figsize=(9, max(4, 0.26 * len(ranked) + 1)))
+left = np.zeros(len(ranked))
+for model in charts.MODEL_ORDER:
+    ax.barh(ranked["state"], ranked[model], left=left, color=charts.MODEL_COLORS[model],
+            label=charts.MODEL_NAMES[model])
+    left += ranked[model].to_numpy()
+for y, total in enumerate(ranked["total"]):
+    ax.text(total, y, f" {total}", va="center", fontsize=8)
+ax.invert_yaxis()
+ax.grid(axis="y", visible=False)
+ax.grid(axis="x", color="#e5e5e5")
+ax.set_xlabel("agreements")
+ax.legend(loc="lower right")
+top = ranked.iloc[0]
+charts.save_figure(
+    fig, "state_ranking",
+    title=f"287(g) agreements by state, ICE list of {list_date}",
+    source=f"ICE 287(g) list {list_id} ({lists.loc[lists['list_id'] == list_id, 'source_file'].iloc[0]}); "
+           "territories counted as states, as ICE counts them",
+    alt_text=(f"Horizontal stacked bars for {len(ranked)} states and territories, longest first. "
+              f"{top.state} leads with {top.total} agreements ({top.JEM} JEM, {top.WSO} WSO, {top.TFM} TFM)."),
+    data=ranked.assign(list_id=list_id, list_date=list_date),
+    inputs=[paths.raw_dir() / "ice_287g" / lists.loc[lists["list_id"] == list_id, "source_file"].iloc[0]],
+    sort_by=["rank", "state"],
+)
+plt.show()
+
+# %% [markdown]
+# ## Additions and removals by month
+# An agreement is **added** in the month of the first list that shows it and **disappears** in
+# the month of the first list that no longer shows it: *removed*, or *superseded* when the same
+# agency and model come back with a new signing date. Months right after an archive gap (hatched)
+# collect everything that happened in the unseen stretch.
+
+# %%
+monthly = agreements.monthly_changes(ags, lists, gap_days)
+monthly = monthly[monthly["month"] >= changes_since[:7]]
+wide = monthly.pivot_table(index="month", columns="change", values="agreements", fill_value=0)
+wide = wide.reindex(columns=["added", "removed", "superseded"], fill_value=0)
+gap_months = set(monthly.loc[monthly["after_gap"], "month"])
+months = pd.period_range(wide.index.min(), wide.index.max(), freq="M").strftime("%Y-%m")
+wide = wide.reindex(months, fill_value=0)
+x = np.arange(len(wide))
+fig, ax = plt.subplots(figsize=(12, 5))
+hatch = ["//" if m in gap_months else "" for m in wide.index]
+ax.bar(x, wide["added"], color=charts.MODEL_COLORS["JEM"], label="first listed", hatch=hatch)
+ax.bar(x, -wide["removed"], color=charts.MODEL_COLORS["WSO"], label="no longer listed", hatch=hatch)
+ax.bar(x, -wide["superseded"], bottom=-wide["removed"], color=charts.NEUTRAL,
+       label="re-listed with a new signing date", hatch=hatch)
+ax.axhline(0, color="#333333", lw=0.8)
+step = max(1, len(x) // 16)
+ax.set_xticks(x[::step], wide.index[::step], rotation=45, ha="right")
+ax.set_ylabel("agreements (removals below zero)")
+ax.legend(handles=[Patch(color=charts.MODEL_COLORS["JEM"], label="first listed"),
+                   Patch(color=charts.MODEL_COLORS["WSO"], label="no longer listed"),
+                   Patch(color=charts.NEUTRAL, label="re-listed with a new signing date"),
+                   Patch(facecolor="white", edgecolor="#333333", hatch="//", label="month after an archive gap")],
+          loc="upper left")
+busiest = wide["added"].idxmax()
+charts.save_figure(
+    fig, "additions_removals",
+    title="Agreements first listed and no longer listed, by month",
+    source=("ICE 287(g) lists (ice.gov table 2021-2025 via Wayback and RelevantResearch; ICE workbooks 2025-2026); "
+            "removals inferred from absence, ICE publishes no terminations; hatched months follow an archive gap"),
+    alt_text=(f"Monthly bars from {wide.index[0]} to {wide.index[-1]}: additions above zero, removals below. "
+              f"Additions peak in {busiest} with {int(wide.loc[busiest, 'added'])} agreements first listed."),
+    data=wide.reset_index().rename(columns={"index": "month"}).assign(after_gap=lambda d: d["month"].isin(gap_months)),
+    inputs=raw_inputs, sort_by=["month"],
+)
+plt.show()
