@@ -1049,3 +1049,24 @@ def list_id_for(lists: pd.DataFrame, as_of, kind: str = "participating") -> str:
     if before.empty:
         raise ValueError(f"no {kind} list on or before {as_of}")
     return before.iloc[-1]["list_id"]
+
+
+def resolve_list(lists: pd.DataFrame, spec: str, kind: str = "participating") -> str:
+    """A list id from a notebook parameter: ``newest``, ``first-YYYY`` (first list of that year) or a
+    date (the list in force on that date)."""
+    spec = str(spec).strip()
+    m = re.fullmatch(r"first-(\d{4})", spec)
+    if m:
+        series = series_lists(lists, kind)
+        hit = series[series["list_date"].str[:4] == m.group(1)]
+        if hit.empty:
+            raise ValueError(f"no {kind} list dated in {m.group(1)}")
+        return hit.iloc[0]["list_id"]
+    return list_id_for(lists, spec, kind)
+
+
+def changes_by_state(changes: pd.DataFrame) -> pd.DataFrame:
+    kinds = ["added", "removed", "model_changed", "signed_changed"]
+    table = pd.crosstab(changes["state"], changes["change"]).reindex(columns=kinds, fill_value=0)
+    table["net"] = table["added"] - table["removed"]
+    return table.reset_index().sort_values(["net", "state"], ascending=[False, True], ignore_index=True)

@@ -54,6 +54,11 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
                 for e in ("svg", "png", "csv")),
     ),
+    NotebookSpec(
+        "02_compare_lists",
+        outputs=("data/processed/list_changes.csv", "data/processed/list_changes_by_state.csv",
+                 "figures/list_changes.svg", "figures/list_changes.png", "figures/list_changes.csv"),
+    ),
 )
 
 
@@ -274,8 +279,11 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
         executed = strip_volatile(executed)
         leaked = _leaked_path(executed, root)
         if leaked:
-            raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r}; "
-                                "outputs must not depend on where the project is checked out")
+            failed = paths.reports_dir() / "failed" / f"{name}.ipynb"
+            writers.write_text(failed, nbformat.writes(executed) + "\n")
+            raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r} "
+                                f"(see {paths.relative(failed)}); outputs must not depend on where the "
+                                "project is checked out")
     writers.write_text(target, nbformat.writes(executed) + "\n")
     html = None
     if changed:
