@@ -665,7 +665,7 @@ def agency_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
 # Quality assurance
 
 MANIFEST_COUNT_RE = re.compile(r"rows=(\d+); JEM=(\d+) \((\d+) states\); WSO=(\d+) \((\d+) states\); "
-                               r"TFM=(\d+) \((\d+) states\); states=(\d+)[^;]*; FL=(\d+); TX=(\d+)")
+                               r"TFM=(\d+) \((\d+) states\); states=(\d+)(?: \([^)]*\))?; FL=(\d+); TX=(\d+)")
 
 
 def manifest_expectations() -> pd.DataFrame:
@@ -801,13 +801,14 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     by_file = list_rows.groupby("source_file")
     for e in expected.itertuples(index=False):
         if e.source_file not in by_file.groups:
-            got = {k: 0 for k in ("rows", "JEM", "WSO", "TFM", "FL", "TX")}
+            got = {k: 0 for k in ("rows", "JEM", "WSO", "TFM", "FL", "TX", "states")}
         else:
             df = by_file.get_group(e.source_file)
-            got = {"rows": len(df), "FL": int((df["state"] == "FL").sum()), "TX": int((df["state"] == "TX").sum())}
+            got = {"rows": len(df), "FL": int((df["state"] == "FL").sum()), "TX": int((df["state"] == "TX").sum()),
+                   "states": int(df["state"].nunique())}
             for m in MODELS:
                 got[m] = int((df["model"] == m).sum())
-        for k in ("rows", "JEM", "WSO", "TFM", "FL", "TX"):
+        for k in ("rows", "JEM", "WSO", "TFM", "FL", "TX", "states"):
             want = getattr(e, k)
             add(f"manifest_{k}", e.source_file, got[k], want, "pass" if got[k] == want else "fail")
     add("skipped_rows", "all lists", len(skipped), "reported in data/qa/skipped_rows.csv", "info")
