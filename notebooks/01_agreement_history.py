@@ -45,7 +45,7 @@ from matplotlib.patches import Patch
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, paths
+from ice287g import agreements, charts, paths, writers
 
 ice287g.setup_notebook("01_agreement_history")
 
@@ -260,3 +260,16 @@ charts.save_figure(
     inputs=raw_inputs, sort_by=["month"],
 )
 plt.show()
+
+# %% [markdown]
+# ## A secondary source for the gap years: the Washington Post's flags
+# The Washington Post curated a list of (mostly sheriff's) agencies with an X for every year from
+# 2005 to 2019 in which each took part. It is **not an ICE list** and is never mixed into the
+# counts above, but it is the only archived evidence for 2018–2019, inside the gap with no ICE list.
+# Matching to ICE's lists uses the same exact identity key, so differently worded names (the Post
+# often writes only "Pinal County") do not match: the last column is a floor, not an estimate.
+
+# %%
+wapo = agreements.wapo_flags()
+writers.write_csv(wapo, paths.processed_dir() / "wapo_agency_years.csv", sort_by=["state", "agency_id", "year"])
+agreements.wapo_vs_lists(wapo, rows, lists)

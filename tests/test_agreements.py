@@ -1,6 +1,7 @@
 """The agreement history, checked against real values from real raw files."""
 from __future__ import annotations
 
+import re
 import shutil
 
 import openpyxl
@@ -227,3 +228,17 @@ def test_unused_fix_is_reported(project):
     agreements.parse_file(BOOK_2025, rules)
     unused = pd.DataFrame([u for t in rules.tables() for u in t.unused()])
     assert "ATLANTIS" in set(unused["value"])
+
+
+def test_wapo_flags_per_year_match_the_manifest_note():
+    from ice287g import sources
+
+    inv = sources.manifest("ice_287g")
+    row = inv[inv["kind"] == agreements.WAPO_KIND].iloc[0]
+    noted = {int(y): int(n) for y, n in re.findall(r"y(\d{4})=(\d+)", row["notes"])}
+    assert noted  # y2010=63, y2016=38, ...
+    flags = agreements.read_wapo_flags(ICE / row["file"])
+    per_year = flags.groupby("year").size()
+    assert {y: int(per_year[y]) for y in noted} == noted
+    assert set(flags["source"]) == {agreements.WAPO_SOURCE}
+    assert (flags[flags["agency"] == "Manassas Police Department"]["state"] == "VA").all()

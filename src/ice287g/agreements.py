@@ -129,6 +129,7 @@ class Rules:
     agency_names: FixTable
     aliases: FixTable
     dates: FixTable
+    blank_states: FixTable
     state_codes: dict
 
     @classmethod
@@ -136,11 +137,12 @@ class Rules:
         return cls(
             FixTable.load("state_fixes.csv"), FixTable.load("model_fixes.csv"),
             FixTable.load("agency_type_fixes.csv"), FixTable.load("agency_name_fixes.csv"),
-            FixTable.load("aliases.csv"), FixTable.load("date_fixes.csv"), geography.state_lookup(),
+            FixTable.load("aliases.csv"), FixTable.load("date_fixes.csv"),
+            FixTable.load("blank_state_fixes.csv"), geography.state_lookup(),
         )
 
     def tables(self) -> list[FixTable]:
-        return [self.states, self.models, self.agency_types, self.agency_names, self.aliases, self.dates]
+        return [self.states, self.models, self.agency_types, self.agency_names, self.aliases, self.dates, self.blank_states]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1071,3 +1073,68 @@ def changes_by_state(changes: pd.DataFrame) -> pd.DataFrame:
     table = pd.crosstab(changes["state"], changes["change"]).reindex(columns=kinds, fill_value=0)
     table["net"] = table["added"] - table["removed"]
     return table.reset_index().sort_values(["net", "state"], ascending=[False, True], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Secondary source: the Washington Post's curated list of agencies with a flag per year
+
+
+WAPO_KIND = "wapo_287g_curated_derived_xlsx"
+WAPO_SOURCE = "Washington Post, wpinvestigative/sheriffs_287g (secondary source, not an ICE list)"
+
+
+def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFrame:
+    """One row per agency and flagged year: ``source, source_file, row, state, agency, agency_id,
+    sheriff, county_fips, section, year``. The agency name sits in the workbook's ``County`` column;
+    the sheet's second section (after a sub-header row) lists agencies that ended their agreements."""
+    path = Path(path)
+    rules = rules or Rules.load()
+    df = pd.read_excel(path, engine="calamine", dtype=str).fillna("")
+    need = {"State", "County", "Sheriff", "FIPS"}
+    if not need <= set(df.columns):
+        raise ListError(f"{_where(path.name, 'Sheet1', 1)}: WaPo list lacks column(s) {sorted(need - set(df.columns))}")
+    years = [c for c in df.columns if re.fullmatch(r"y\d{4}", c)]
+    out = []
+    section = "participating in 2019 or earlier"
+    for i, r in enumerate(df.to_dict("records"), start=2):
+        if not any(_squash(v) for v in r.values()):
+            continue  # the blank row between the sheet's two sections
+        if _squash(r["State"]).upper().startswith("STATE ("):
+            section = _squash(r["County"]).lower() or "second section"  # the sheet's sub-header row
+            continue
+        flagged = [int(y[1:]) for y in years if _squash(r[y]).upper() == "X"]
+        if not flagged:
+            continue  # listed without any year flag (e.g. sub-rows of a regional jail): no year to record
+        name = _squash(r["County"])
+        printed_state = _squash(r["State"]) or rules.blank_states.apply(name)
+        state = normalize_state(printed_state, rules, lambda i=i: _where(path.name, "Sheet1", i, "State"))
+        key = agency_key(rules.aliases.apply(name, state))
+        fips = _squash(r["FIPS"]).split(".")[0]
+        for year in flagged:
+            out.append({"source": WAPO_SOURCE, "source_file": path.name, "row": i, "state": state,
+                        "agency": name, "agency_id": agency_id(state, key), "sheriff": _squash(r["Sheriff"]),
+                        "county_fips": fips.zfill(5) if fips else "", "section": section, "year": year})
+    return pd.DataFrame(out)
+
+
+def wapo_flags() -> pd.DataFrame:
+    from . import sources
+
+    inv = sources.manifest("ice_287g")
+    files = inv.loc[inv["kind"] == WAPO_KIND, "file"].sort_values()
+    frames = [read_wapo_flags(paths.raw_dir() / "ice_287g" / f) for f in files]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def wapo_vs_lists(flags: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """Per year: agencies the Post flags, and agencies on the last ICE list of that year (if any)."""
+    series = series_lists(lists)
+    last = series.assign(year=series["list_date"].str[:4].astype(int)).drop_duplicates("year", keep="last")
+    on_list = list_rows[list_rows["list_id"].isin(last["list_id"])].merge(last[["list_id", "year"]], on="list_id")
+    ice = on_list.groupby("year")["agency_id"].nunique().rename("agencies_on_last_ice_list")
+    both = on_list.merge(flags[["year", "agency_id"]].drop_duplicates(), on=["year", "agency_id"])
+    matched = both.groupby("year")["agency_id"].nunique().rename("flagged_and_on_ice_list")
+    wapo = flags.groupby("year")["agency_id"].nunique().rename("wapo_flagged_agencies")
+    out = pd.concat([wapo, ice, matched], axis=1).fillna(0).astype("int64").reset_index()
+    out = out.merge(last[["year", "list_date"]].rename(columns={"list_date": "last_ice_list"}), on="year", how="left")
+    return out.fillna({"last_ice_list": ""}).sort_values("year", ignore_index=True)
