@@ -45,7 +45,7 @@ from matplotlib.patches import Patch
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, paths, writers
+from ice287g import agreements, charts, paths
 
 ice287g.setup_notebook("01_agreement_history")
 
@@ -270,6 +270,4 @@ plt.show()
 # often writes only "Pinal County") do not match: the last column is a floor, not an estimate.
 
 # %%
-wapo = agreements.wapo_flags()
-writers.write_csv(wapo, paths.processed_dir() / "wapo_agency_years.csv", sort_by=["state", "agency_id", "year"])
-agreements.wapo_vs_lists(wapo, rows, lists)
+agreements.wapo_vs_lists(history.wapo, rows, lists)

@@ -498,6 +498,7 @@ class History:
     agreements: pd.DataFrame
     agencies: pd.DataFrame
     list_counts: pd.DataFrame
+    wapo: pd.DataFrame
     qa: dict[str, pd.DataFrame]
 
 
@@ -833,6 +834,7 @@ def build_history() -> History:
     agreements = agreement_history(list_rows, lists)
     agencies = agency_table(list_rows, lists)
     counts = list_counts_table(list_rows, lists)
+    wapo = wapo_flags(rules)
     qa = {
         "skipped_rows": pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"]),
         "unknown_values": unknown_values(list_rows),
@@ -843,7 +845,7 @@ def build_history() -> History:
     }
     qa["qa_summary"] = qa_summary(list_rows, lists, skipped, qa)
     qa["notes"] = pd.DataFrame({"note": notes})
-    return History(list_rows, lists, agreements, agencies, counts, qa)
+    return History(list_rows, lists, agreements, agencies, counts, wapo, qa)
 
 
 LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "content_hash", "rows", "agreements",
@@ -862,6 +864,7 @@ def write_history(history: History) -> None:
     writers.write_csv(history.agencies, proc / "agencies.csv", sort_by=["agency_id"])
     writers.write_csv(history.list_counts, proc / "list_counts.csv",
                       sort_by=["list_kind", "list_date", "list_id", "state", "model"])
+    writers.write_csv(history.wapo, proc / "wapo_agency_years.csv", sort_by=["state", "agency_id", "year", "row"])
     sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
                  "suspicious_drops": ["list_kind", "list_date"], "identity_candidates": ["state", "agency_id_a",
                                                                                          "agency_id_b"],
@@ -1117,12 +1120,12 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
     return pd.DataFrame(out)
 
 
-def wapo_flags() -> pd.DataFrame:
+def wapo_flags(rules: Rules | None = None) -> pd.DataFrame:
     from . import sources
 
     inv = sources.manifest("ice_287g")
     files = inv.loc[inv["kind"] == WAPO_KIND, "file"].sort_values()
-    frames = [read_wapo_flags(paths.raw_dir() / "ice_287g" / f) for f in files]
+    frames = [read_wapo_flags(paths.raw_dir() / "ice_287g" / f, rules) for f in files]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
