@@ -64,6 +64,12 @@ def main() -> int:
     report("make all (no-op)", measure(make + ["all"]))
     for nb in NOTEBOOKS:
         report(f"notebook {nb.name}", measure([sys.executable, "-m", "ice287g", "run", nb.name]))
+    start = time.perf_counter()
+    from .agreements import read_all
+
+    list_rows, lists, _, _ = read_all()
+    print(f"{'read every ICE 287(g) list (' + str(len(lists)) + ' lists)':<42} "
+          f"{time.perf_counter() - start:>8.2f} s  ({len(list_rows)} rows; target under 10 s)")
     n = len(list((paths.raw_dir() / "ice_287g").glob("*.xlsx")))
     timings = {engine: read_all_xlsx(engine) for engine in ("calamine", "openpyxl")}
     for engine, (seconds, rows) in timings.items():
