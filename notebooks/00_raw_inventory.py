@@ -122,8 +122,7 @@ for y, series in enumerate(order):
 ax.set_yticks(range(len(order)), order)
 ax.set_xlim(left, right)
 ax.set_ylim(-0.7, len(order) + 0.9)
-ax.grid(axis="y", visible=False)
-ax.grid(axis="x", color="#e5e5e5")
+charts.grid_on_x(ax)
 ax.set_xlabel("Date each file (or each list inside a stacked file) speaks for")
 
 figure_data = plotted.assign(start=plotted["start"].dt.strftime("%Y-%m-%d"),

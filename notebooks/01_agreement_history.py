@@ -199,8 +199,7 @@ for model in charts.MODEL_ORDER:
 for y, total in enumerate(ranked["total"]):
     ax.text(total, y, f" {total}", va="center", fontsize=8)
 ax.invert_yaxis()
-ax.grid(axis="y", visible=False)
-ax.grid(axis="x", color="#e5e5e5")
+charts.grid_on_x(ax)
 ax.set_xlabel("agreements")
 ax.legend(loc="lower right")
 top = ranked.iloc[0]

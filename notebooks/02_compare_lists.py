@@ -85,8 +85,7 @@ ax.scatter(shown["model_changed"] + shown["signed_changed"], y, marker="|", s=60
 ax.set_yticks(y, shown["state"])
 ax.invert_yaxis()
 ax.axvline(0, color="#333333", lw=0.8)
-ax.grid(axis="y", visible=False)
-ax.grid(axis="x", color="#e5e5e5")
+charts.grid_on_x(ax)
 ax.set_xlabel("agreements (removed to the left of zero)")
 ax.legend(handles=[Patch(color=charts.MODEL_COLORS["JEM"], label="added"),
                    Patch(color=charts.MODEL_COLORS["WSO"], label="no longer listed"),

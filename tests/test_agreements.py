@@ -205,25 +205,28 @@ def test_file_name_dates_and_their_basis():
     assert agreements.file_date(WEB_2023.name).date_basis == "capture date"
 
 
-def test_a_failed_history_build_leaves_outputs_intact(project):
-    shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
-    (project / "data/processed/list_rows.csv").write_text("previous\n")
-    (project / "data/hand/model_fixes.csv").write_text("value,fix,reason\n")  # lose the label fixes
+@pytest.fixture
+def project_with_rules(project):
+    """The throwaway project with the real hand tables and the Census files the state lookup reads."""
     from ice287g import sources
 
+    shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
     sources.import_raw(REAL_RAW / "census")
+    return project
+
+
+def test_a_failed_history_build_leaves_outputs_intact(project_with_rules):
+    project = project_with_rules
+    (project / "data/processed/list_rows.csv").write_text("previous\n")
+    (project / "data/hand/model_fixes.csv").write_text("value,fix,reason\n")  # lose the label fixes
     with pytest.raises(ListError, match="unknown model label"):
         agreements.write_history(agreements.build_history())
     assert (project / "data/processed/list_rows.csv").read_text() == "previous\n"
 
 
-def test_unused_fix_is_reported(project):
-    shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
-    with open(project / "data/hand/state_fixes.csv", "a") as fh:
+def test_unused_fix_is_reported(project_with_rules):
+    with open(project_with_rules / "data/hand/state_fixes.csv", "a") as fh:
         fh.write("ATLANTIS,FLORIDA,test row that matches nothing\n")
-    from ice287g import sources
-
-    sources.import_raw(REAL_RAW / "census")
     rules = agreements.Rules.load()
     agreements.parse_file(BOOK_2025, rules)
     unused = pd.DataFrame([u for t in rules.tables() for u in t.unused()])

@@ -43,6 +43,12 @@ def use_style() -> None:
 use_style()
 
 
+def grid_on_x(ax) -> None:
+    """Gridlines along the value axis of a horizontal bar or strip chart (the style puts them on y)."""
+    ax.grid(axis="y", visible=False)
+    ax.grid(axis="x", color="#e5e5e5")
+
+
 def notebook_name() -> str:
     """The notebook making the figure: set by the pipeline runner, ``interactive`` otherwise."""
     return os.environ.get("ICE287G_NOTEBOOK", "interactive")
