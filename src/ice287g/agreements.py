@@ -17,14 +17,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from . import geography, paths
+from .fixes import FixError, FixTable, squash
 
 LIST_ROW_COLUMNS = [
     "list_id", "list_date", "list_kind", "source_file", "sheet", "row", "state", "agency",
@@ -55,7 +55,7 @@ TIME_OF_DAY_RANK = {"am": 0, "": 1, "mid": 1, "pm": 2}
 DROP_SHARE = 1 / 3  # a list losing more than this share of the previous one is suspicious
 
 
-class ListError(ValueError):
+class ListError(FixError):
     """A raw list that cannot be read as it stands: names file, sheet, row and column."""
 
 
@@ -76,49 +76,6 @@ def _where(source_file: str, sheet: str | None = None, row: int | None = None, c
 
 # ---------------------------------------------------------------------------------------------
 # Hand tables
-
-
-@dataclass
-class FixTable:
-    """A keyed correction table (``value, fix, reason``, optionally keyed by ``state`` too)."""
-
-    name: str
-    keyed_by_state: bool
-    fixes: dict = field(default_factory=dict)
-    used: set = field(default_factory=set)
-
-    @classmethod
-    def load(cls, name: str) -> FixTable:
-        path = paths.hand_dir() / name
-        if not path.exists():
-            return cls(name, False)
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        required = {"value", "fix", "reason"}
-        if not required <= set(df.columns):
-            raise ListError(f"data/hand/{name}: needs columns {sorted(required)}, has {list(df.columns)}")
-        by_state = "state" in df.columns
-        table = cls(name, by_state)
-        for i, r in enumerate(df.itertuples(index=False), start=2):
-            if not r.reason.strip():
-                raise ListError(f"data/hand/{name} row {i}: every fix needs a reason")
-            key = (r.state.strip().upper(), _squash(r.value).upper()) if by_state else _squash(r.value).upper()
-            table.fixes[key] = r.fix
-        return table
-
-    def apply(self, value: str, state: str = "") -> str:
-        key = (state, value.upper()) if self.keyed_by_state else value.upper()
-        if key in self.fixes:
-            self.used.add(key)
-            return self.fixes[key]
-        return value
-
-    def unused(self) -> list[dict]:
-        rows = []
-        for key, fix in self.fixes.items():
-            if key not in self.used:
-                state, value = key if self.keyed_by_state else ("", key)
-                rows.append({"table": f"data/hand/{self.name}", "state": state, "value": value, "fix": fix})
-        return rows
 
 
 @dataclass
@@ -149,27 +106,10 @@ class Rules:
 # Value normalization (pure functions)
 
 
-_SPACES = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=None)
-def _squash_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return _SPACES.sub(" ", text).strip()
-
-
-def _squash(value) -> str:
-    """Text of a cell: NFKC, curly quotes straight, non-breaking spaces gone, spaces collapsed."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return _squash_text(value if isinstance(value, str) else str(value))
-
-
 @lru_cache(maxsize=None)
 def agency_key(name: str) -> str:
     """Identity key of an agency name: case, punctuation, apostrophes and abbreviations folded."""
-    text = _squash(name).upper().replace("'", "").replace("&", " AND ")
+    text = squash(name).upper().replace("'", "").replace("&", " AND ")
     tokens = re.sub(r"[^A-Z0-9]+", " ", text).split()
     out = []
     for tok in tokens:
@@ -182,7 +122,7 @@ def agency_id(state: str, key: str) -> str:
 
 
 def normalize_state(printed: str, rules: Rules, where) -> str:
-    value = _squash(printed).upper()
+    value = squash(printed).upper()
     value = rules.states.apply(value).upper()
     code = rules.state_codes.get(value)
     if code is None:
@@ -192,7 +132,7 @@ def normalize_state(printed: str, rules: Rules, where) -> str:
 
 
 def normalize_model(printed: str, rules: Rules, where) -> str:
-    value = _squash(printed)
+    value = squash(printed)
     label = rules.models.apply(value).upper()
     if label not in MODEL_LABELS:
         raise ListError(f"{_resolve(where)}: unknown model label {printed!r} "
@@ -201,7 +141,7 @@ def normalize_model(printed: str, rules: Rules, where) -> str:
 
 
 def normalize_agency_type(printed: str, rules: Rules, where) -> str:
-    value = _squash(printed)
+    value = squash(printed)
     fixed = rules.agency_types.apply(value)
     if fixed and fixed not in AGENCY_TYPES:
         raise ListError(f"{_resolve(where)}: unknown agency TYPE {printed!r} (known: {list(AGENCY_TYPES)}; "
@@ -218,7 +158,7 @@ def normalize_date(value, where, fixes: FixTable | None = None) -> str:
         return value.date().isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    text = _squash(value)
+    text = squash(value)
     if fixes is not None:
         text = fixes.apply(text)
     if not text:
@@ -294,7 +234,7 @@ def _column_letter(index: int) -> str:
 
 
 def _sheet_header(cells: list) -> list[str]:
-    return [_squash(c).upper() for c in cells]
+    return [squash(c).upper() for c in cells]
 
 
 def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
@@ -347,7 +287,7 @@ def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
     list_id = f"{kind}-{when.list_date}{when.time_of_day}"
     records, skipped = [], []
     for offset, raw in enumerate(cells[1:], start=2):
-        squashed = [_squash(v) for v in raw]
+        squashed = [squash(v) for v in raw]
         if not any(squashed):
             skipped.append({"source_file": name, "sheet": sheet, "row": offset, "reason": "blank row", "content": ""})
             continue
@@ -402,7 +342,7 @@ def _record(rules: Rules, source_file, sheet, row, list_id, list_date, kind, era
         "signed": normalize_date(signed_value, signed_where, rules.dates) if signed_where else "",
         "moa": moa, "addendum": addendum, "era": era, "state_printed": state_printed,
         "agency_printed": agency, "agency_type_printed": type_printed,
-        "signed_printed": _squash(signed_value.isoformat() if hasattr(signed_value, "isoformat") else signed_value),
+        "signed_printed": squash(signed_value.isoformat() if hasattr(signed_value, "isoformat") else signed_value),
         "agency_key": key, "agency_id": agency_id(code, key),
     }
 
@@ -444,7 +384,7 @@ def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
         list_id = f"participating-{list_date}{tod}" + ("-stacked" if era == "stacked_2025" else "")
         for rec in part.astype(object).to_dict("records"):
             row = rec["_row"]
-            agency = _squash(rec[spec["agency"]])
+            agency = squash(rec[spec["agency"]])
             if not agency:
                 skipped.append({"source_file": name, "sheet": "", "row": row, "reason": "no agency name",
                                 "content": " | ".join(v for k, v in rec.items() if k != "_row" and v)})
@@ -452,12 +392,12 @@ def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
             records.append(_record(
                 rules, name, "", row, list_id, list_date, "participating", era,
                 state=(rec[spec["state"]], lambda row=row: _where(name, None, row, spec["state"])),
-                agency=agency, agency_type=("", ""), county=_squash(rec.get(spec.get("county") or "", "")),
+                agency=agency, agency_type=("", ""), county=squash(rec.get(spec.get("county") or "", "")),
                 model=(rec[spec["model"]], lambda row=row: _where(name, None, row, spec["model"]))
                 if spec["model"] else ("", ""),
                 signed=(rec[spec["signed"]], lambda row=row: _where(name, None, row, spec["signed"]))
                 if spec["signed"] else ("", ""),
-                moa=_squash(rec.get(spec["moa"], "")) if spec["moa"] else "", addendum="",
+                moa=squash(rec.get(spec["moa"], "")) if spec["moa"] else "", addendum="",
             ))
         lists.append({"list_id": list_id, "list_date": list_date, "time_of_day": tod, "list_kind": "participating",
                       "source_file": name, "sheet": "", "era": era, "date_basis": basis, "name_date": "",
@@ -706,7 +646,7 @@ def suspicious_drops(lists: pd.DataFrame) -> pd.DataFrame:
 def unknown_values(list_rows: pd.DataFrame) -> pd.DataFrame:
     """Every printed value that is not already canonical, with what it became and how often."""
     checks = [
-        ("STATE", "state_printed", "state", lambda p, v: _squash(p).upper() in (v,) or False),
+        ("STATE", "state_printed", "state", lambda p, v: squash(p).upper() in (v,) or False),
         ("SUPPORT TYPE", "model_printed", "model", None),
         ("TYPE", "agency_type_printed", "agency_type", None),
         ("LAW ENFORCEMENT AGENCY", "agency_printed", "agency", None),
@@ -920,7 +860,7 @@ def parse_states(state: str) -> list[str]:
     lookup = geography.state_lookup()
     out = []
     for part in str(state).split(";"):
-        key = _squash(part).upper()
+        key = squash(part).upper()
         if key not in lookup:
             raise ValueError(f"unknown state {part!r}")
         out.append(lookup[key])
@@ -1100,22 +1040,22 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
     out = []
     section = "participating in 2019 or earlier"
     for i, r in enumerate(df.to_dict("records"), start=2):
-        if not any(_squash(v) for v in r.values()):
+        if not any(squash(v) for v in r.values()):
             continue  # the blank row between the sheet's two sections
-        if _squash(r["State"]).upper().startswith("STATE ("):
-            section = _squash(r["County"]).lower() or "second section"  # the sheet's sub-header row
+        if squash(r["State"]).upper().startswith("STATE ("):
+            section = squash(r["County"]).lower() or "second section"  # the sheet's sub-header row
             continue
-        flagged = [int(y[1:]) for y in years if _squash(r[y]).upper() == "X"]
+        flagged = [int(y[1:]) for y in years if squash(r[y]).upper() == "X"]
         if not flagged:
             continue  # listed without any year flag (e.g. sub-rows of a regional jail): no year to record
-        name = _squash(r["County"])
-        printed_state = _squash(r["State"]) or rules.blank_states.apply(name)
+        name = squash(r["County"])
+        printed_state = squash(r["State"]) or rules.blank_states.apply(name)
         state = normalize_state(printed_state, rules, lambda i=i: _where(path.name, "Sheet1", i, "State"))
         key = agency_key(rules.aliases.apply(name, state))
-        fips = _squash(r["FIPS"]).split(".")[0]
+        fips = squash(r["FIPS"]).split(".")[0]
         for year in flagged:
             out.append({"source": WAPO_SOURCE, "source_file": path.name, "row": i, "state": state,
-                        "agency": name, "agency_id": agency_id(state, key), "sheriff": _squash(r["Sheriff"]),
+                        "agency": name, "agency_id": agency_id(state, key), "sheriff": squash(r["Sheriff"]),
                         "county_fips": fips.zfill(5) if fips else "", "section": section, "year": year})
     return pd.DataFrame(out)
 

@@ -10,7 +10,6 @@ import resource
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from . import paths
 from .pipeline import NOTEBOOKS

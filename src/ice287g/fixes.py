@@ -1,0 +1,80 @@
+"""Keyed correction tables in ``data/hand/`` (``value, fix, reason``, optionally keyed by ``state``).
+
+Raw files are never edited: a correction is a row here, keyed on the erroneous value as printed.
+Every table records which rows were used, so a fix that matches nothing can be reported.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pandas as pd
+
+from . import paths
+
+
+class FixError(ValueError):
+    """A hand table or a raw value that cannot be used as it stands."""
+
+
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=None)
+def squash_text(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    return _SPACES.sub(" ", text).strip()
+
+
+def squash(value) -> str:
+    """Text of a cell: NFKC, curly quotes straight, non-breaking spaces gone, spaces collapsed."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return squash_text(value if isinstance(value, str) else str(value))
+
+
+
+@dataclass
+class FixTable:
+    """A keyed correction table (``value, fix, reason``, optionally keyed by ``state`` too)."""
+
+    name: str
+    keyed_by_state: bool
+    fixes: dict = field(default_factory=dict)
+    used: set = field(default_factory=set)
+
+    @classmethod
+    def load(cls, name: str) -> FixTable:
+        path = paths.hand_dir() / name
+        if not path.exists():
+            return cls(name, False)
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        required = {"value", "fix", "reason"}
+        if not required <= set(df.columns):
+            raise FixError(f"data/hand/{name}: needs columns {sorted(required)}, has {list(df.columns)}")
+        by_state = "state" in df.columns
+        table = cls(name, by_state)
+        for i, r in enumerate(df.itertuples(index=False), start=2):
+            if not r.reason.strip():
+                raise FixError(f"data/hand/{name} row {i}: every fix needs a reason")
+            key = (r.state.strip().upper(), squash(r.value).upper()) if by_state else squash(r.value).upper()
+            table.fixes[key] = r.fix
+        return table
+
+    def apply(self, value: str, state: str = "") -> str:
+        key = (state, value.upper()) if self.keyed_by_state else value.upper()
+        if key in self.fixes:
+            self.used.add(key)
+            return self.fixes[key]
+        return value
+
+    def unused(self) -> list[dict]:
+        rows = []
+        for key, fix in self.fixes.items():
+            if key not in self.used:
+                state, value = key if self.keyed_by_state else ("", key)
+                rows.append({"table": f"data/hand/{self.name}", "state": state, "value": value, "fix": fix})
+        return rows
