@@ -821,16 +821,17 @@ def write_history(history: History) -> None:
 # Query API over the processed tables
 
 
-@lru_cache(maxsize=4)
-def _processed(name: str, root: str) -> pd.DataFrame:
-    path = Path(root) / "data" / "processed" / name
-    if not path.exists():
-        raise FileNotFoundError(f"data/processed/{name} is missing: run `make all` (notebook 01_agreement_history)")
+@lru_cache(maxsize=8)
+def _processed(path: str) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
 def processed(name: str) -> pd.DataFrame:
-    return _processed(name, str(paths.processed_dir().parent.parent))
+    """A processed table: from this run's output folder if it wrote one (a report run), else the committed one."""
+    for base in (paths.processed_dir(), paths.project_root() / "data" / "processed"):
+        if (base / name).exists():
+            return _processed(str(base / name))
+    raise FileNotFoundError(f"data/processed/{name} is missing: run `make all` (notebook 01_agreement_history)")
 
 
 def _series(kind: str) -> pd.DataFrame:

@@ -49,6 +49,42 @@ def grid_on_x(ax) -> None:
     ax.grid(axis="x", color="#e5e5e5")
 
 
+def _polygon_path(geom):
+    from matplotlib.path import Path as MplPath
+
+    parts = getattr(geom, "geoms", [geom])
+    rings = []
+    for poly in parts:
+        if poly.is_empty:
+            continue
+        rings.append(MplPath(list(poly.exterior.coords), closed=True))
+        rings.extend(MplPath(list(r.coords), closed=True) for r in poly.interiors)
+    return MplPath.make_compound_path(*rings) if rings else None
+
+
+def draw_polygons(ax, geometries, *, facecolor="#f2f2f2", edgecolor="white", linewidth=0.2, hatch=None,
+                  rasterized=True, zorder=1):
+    """Add (multi)polygons to ``ax`` as one collection. Unlike GeoDataFrame.plot, it does not redraw the
+    whole figure after each layer, which made map notebooks slow; ``rasterized`` keeps SVGs small."""
+    from matplotlib.collections import PathCollection
+
+    shapes = [p for p in (_polygon_path(g) for g in geometries) if p is not None]
+    if not shapes:
+        return None
+    coll = PathCollection(shapes, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth,
+                          hatch=hatch, rasterized=rasterized, zorder=zorder)
+    ax.add_collection(coll)
+    ax.autoscale_view()
+    ax.set_aspect("equal")
+    return coll
+
+
+def draw_lines(ax, geometries, *, color="#777777", linewidth=0.4, rasterized=True, zorder=3):
+    """Outlines of (multi)polygons as one collection (no fill)."""
+    return draw_polygons(ax, geometries, facecolor="none", edgecolor=color, linewidth=linewidth,
+                         rasterized=rasterized, zorder=zorder)
+
+
 def notebook_name() -> str:
     """The notebook making the figure: set by the pipeline runner, ``interactive`` otherwise."""
     return os.environ.get("ICE287G_NOTEBOOK", "interactive")

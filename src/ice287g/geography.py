@@ -7,6 +7,7 @@ from functools import lru_cache
 import pandas as pd
 
 from . import paths
+from .fixes import FixError
 
 COUNTY_5M = "census/cb_2024_us_county_5m.shp"
 
@@ -15,10 +16,25 @@ COUNTY_5M = "census/cb_2024_us_county_5m.shp"
 def _state_frame(root: str) -> pd.DataFrame:
     import pyogrio
 
-    df = pyogrio.read_dataframe(paths.raw_dir() / COUNTY_5M, read_geometry=False,
+    df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
                                 columns=["STATEFP", "STUSPS", "STATE_NAME"])
     df = df.drop_duplicates().rename(columns={"STATEFP": "state_fips", "STUSPS": "state", "STATE_NAME": "state_name"})
     return df.sort_values("state_fips").reset_index(drop=True)
+
+
+class GeographyError(FixError):
+    """A Census file that is missing or unreadable."""
+
+
+def census_file(relative: str):
+    """Path of a vendored Census file; a missing one stops with its name (and its sidecars' names)."""
+    path = paths.raw_dir() / relative
+    needed = [path] + ([path.with_suffix(s) for s in (".shx", ".dbf", ".prj")] if path.suffix == ".shp" else [])
+    missing = [paths.relative(p) for p in needed if not p.exists()]
+    if missing:
+        raise GeographyError(f"Census file(s) missing: {missing} (vendored from ../shared/data/raw/census; "
+                             "`python -m ice287g import-raw ../shared/data/raw`)")
+    return path
 
 
 def states() -> pd.DataFrame:
@@ -81,7 +97,7 @@ def county_key(text: str) -> tuple[str, bool]:
 def _county_frame(root: str) -> pd.DataFrame:
     import pyogrio
 
-    df = pyogrio.read_dataframe(paths.raw_dir() / COUNTY_5M, read_geometry=False,
+    df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
                                 columns=["GEOID", "STATEFP", "STUSPS", "NAME", "NAMELSAD", "LSAD"])
     return df.rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips", "STUSPS": "state",
                               "NAME": "county", "NAMELSAD": "county_full", "LSAD": "lsad"}).sort_values(
@@ -124,11 +140,11 @@ def _place_frame(root: str) -> pd.DataFrame:
     """Census 2010 places with the 2024 county holding each place's internal point."""
     import geopandas as gpd
 
-    gaz = pd.read_csv(paths.raw_dir() / PLACES, sep="\t", encoding="latin-1", dtype={"GEOID": str, "ANSICODE": str})
+    gaz = pd.read_csv(census_file(PLACES), sep="\t", encoding="latin-1", dtype={"GEOID": str, "ANSICODE": str})
     gaz = gaz.rename(columns=str.strip)
     pts = gpd.GeoDataFrame(gaz[["STUSPS", "GEOID", "NAME"]],
                            geometry=gpd.points_from_xy(gaz["INTPTLONG"], gaz["INTPTLAT"]), crs=4269)
-    polys = gpd.read_file(paths.raw_dir() / COUNTY_5M, columns=["GEOID", "STUSPS"], engine="pyogrio")
+    polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
     polys = polys.rename(columns={"GEOID": "county_fips", "STUSPS": "county_state"})
     joined = gpd.sjoin(pts, polys, predicate="within", how="left").drop(columns="index_right")
     joined = joined[~joined.index.duplicated(keep="first")]
@@ -177,7 +193,7 @@ def match_place(state: str, name: str) -> tuple[str, str] | None:
 
 
 def county_population() -> pd.DataFrame:
-    pop = pd.read_csv(paths.raw_dir() / POPULATION, encoding="latin-1",
+    pop = pd.read_csv(census_file(POPULATION), encoding="latin-1",
                       dtype={"SUMLEV": str, "STATE": str, "COUNTY": str}, usecols=["SUMLEV", "STATE", "COUNTY",
                                                                                   "POPESTIMATE2024"])
     pop = pop[pop["SUMLEV"] == "050"]
@@ -428,10 +444,10 @@ def _inset(gdf):
 def _map_layers(root: str):
     import geopandas as gpd
 
-    cty = gpd.read_file(paths.raw_dir() / COUNTY_20M, columns=["GEOID", "STATEFP", "STUSPS", "NAME"],
+    cty = gpd.read_file(census_file(COUNTY_20M), columns=["GEOID", "STATEFP", "STUSPS", "NAME"],
                         engine="pyogrio").rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips",
                                                           "STUSPS": "state", "NAME": "county"})
-    st = gpd.read_file(paths.raw_dir() / STATE_20M, columns=["GEOID", "STUSPS", "NAME"], engine="pyogrio").rename(
+    st = gpd.read_file(census_file(STATE_20M), columns=["GEOID", "STUSPS", "NAME"], engine="pyogrio").rename(
         columns={"GEOID": "state_fips", "STUSPS": "state", "NAME": "state_name"})
     return _inset(cty), _inset(st)
 
@@ -440,3 +456,99 @@ def map_layers():
     """(counties, states) as GeoDataFrames ready to draw; read from disk once per process."""
     cty, st = _map_layers(str(paths.project_root()))
     return cty.copy(), st.copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the maps show
+
+MIX = "two or more models"
+
+
+def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, model: str):
+    if model != "ALL":
+        rows = rows[rows["model"] == model]
+        on_list = on_list[on_list["model"] == model]
+    mix = rows.groupby("county_fips").agg(models=("model", lambda s: ";".join(m for m in ("JEM", "WSO", "TFM")
+                                                                          if m in set(s))),
+                                          agreements=("model", "size")).reset_index()
+    mix["category"] = [m if ";" not in m else MIX for m in mix["models"]]
+    ids = (on_list["agency_id"] + ":" + on_list["model"].replace("", "unknown") + ":"
+           + on_list["signed"].replace("", "undated"))
+    statewide = places[places["agreement_id"].isin(set(ids)) & (places["method"] == "statewide")]
+    return mix, sorted(set(statewide["state"]))
+
+
+def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
+    """(counties, statewide): counties covered on one list with their model mix, and the states with a
+    statewide agreement. ``model`` filters to JEM, WSO or TFM."""
+    rows = agreement_counties(list_rows, places, [list_id])
+    return _coverage(rows, list_rows[list_rows["list_id"] == list_id], places, model)
+
+
+def state_population() -> pd.DataFrame:
+    pop = pd.read_csv(census_file(POPULATION), encoding="latin-1", dtype={"SUMLEV": str, "STATE": str},
+                      usecols=["SUMLEV", "STATE", "POPESTIMATE2024"])
+    pop = pop[pop["SUMLEV"] == "040"]
+    codes = states().set_index("state_fips")["state"]
+    return pd.DataFrame({"state": pop["STATE"].map(codes), "population_2024": pop["POPESTIMATE2024"].astype("int64")})
+
+
+def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Share of U.S. residents (50 states + DC, 2024 estimates) in a county holding a county, municipal
+    or other local agreement, or in a state with a statewide agreement, on every month-end list."""
+    cpop = county_population()
+    total = int(state_population()["population_2024"].sum())
+    fips_of = states().set_index("state")["state_fips"]
+    picks = month_end_lists(lists)
+    county_rows = agreement_counties(list_rows, places, picks["list_id"])
+    by_list_counties = dict(tuple(county_rows.groupby("list_id")))
+    by_list_rows = dict(tuple(list_rows[list_rows["list_id"].isin(set(picks["list_id"]))].groupby("list_id")))
+    empty = county_rows.iloc[0:0]
+    out = []
+    for r in picks.itertuples(index=False):
+        mix, statewide = _coverage(by_list_counties.get(r.list_id, empty), by_list_rows.get(r.list_id, empty),
+                                   places, "ALL")
+        local_mask = cpop["county_fips"].isin(mix["county_fips"])
+        covered = local_mask | cpop["county_fips"].str[:2].isin(set(fips_of.reindex(statewide).dropna()))
+        out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
+                    "population_local": int(cpop.loc[local_mask, "population_2024"].sum()),
+                    "population_covered": int(cpop.loc[covered, "population_2024"].sum()),
+                    "population_total": total, "statewide_states": ";".join(statewide)})
+    df = pd.DataFrame(out)
+    df["share_local"] = (df["population_local"] / df["population_total"]).round(6)
+    df["share_covered"] = (df["population_covered"] / df["population_total"]).round(6)
+    return df
+
+
+def placement_qa(rates: pd.DataFrame, unplaced: pd.DataFrame, since: str = "2025-03-17") -> pd.DataFrame:
+    """Rows for data/qa/qa_summary.csv: share placed per era, target 100 % for ICE workbooks since
+    ``since`` and 98 % before, every remaining agreement explained."""
+    rows = []
+    recent = rates[(rates["era"] == "ice_workbook") & (rates["list_date"] >= since)]
+    older = rates[~rates.index.isin(recent.index)]
+    all_explained = bool(unplaced["explained"].all()) if len(unplaced) else True
+    for label, part, target in ((f"ICE workbooks since {since}", recent, 1.0), ("earlier lists", older, 0.98)):
+        worst = part.loc[part["share_placed"].idxmin()] if len(part) else None
+        value = float(worst["share_placed"]) if worst is not None else 1.0
+        ok = value >= target or (target == 1.0 and all_explained and value >= 0.98)
+        rows.append({"check": "placement_min_share", "scope": label, "value": f"{value:.4f}",
+                     "expected": f">= {target:.2f}" + (" (or every remaining one explained)" if target == 1.0 else ""),
+                     "status": "pass" if ok else "fail"})
+    rows.append({"check": "placement_unplaced_agreements", "scope": "all agreements", "value": str(len(unplaced)),
+                 "expected": "each listed in data/qa/unplaced_agreements.csv with a reason",
+                 "status": "pass" if all_explained else "info"})
+    return pd.DataFrame(rows)
+
+
+def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
+    """Replace this stage's rows (checks starting with ``prefix``) in data/qa/qa_summary.csv."""
+    from . import writers
+
+    path = paths.qa_dir() / "qa_summary.csv"
+    if not path.exists():  # a report run writes under reports/: start from the committed summary
+        path_in = paths.project_root() / "data" / "qa" / "qa_summary.csv"
+    else:
+        path_in = path
+    old = pd.read_csv(path_in, dtype=str, keep_default_na=False) if path_in.exists() else rows.iloc[0:0]
+    old = old[~old["check"].str.startswith(prefix)]
+    writers.write_csv(pd.concat([old, rows.astype(str)], ignore_index=True), path, sort_by=["check", "scope"])

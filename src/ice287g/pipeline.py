@@ -60,6 +60,14 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         outputs=("data/processed/list_changes.csv", "data/processed/list_changes_by_state.csv",
                  "figures/list_changes.svg", "figures/list_changes.png", "figures/list_changes.csv"),
     ),
+    NotebookSpec(
+        "03_maps",
+        outputs=("data/processed/agreement_places.csv", "data/processed/county_counts.csv",
+                 "data/processed/agreements_by_county.gpkg", "data/qa/unplaced_agreements.csv",
+                 "data/qa/placement_rates.csv")
+        + tuple(f"figures/{s}.{e}" for s in ("county_map", "county_map_by_model", "spread_small_multiples",
+                                              "state_choropleth", "population_covered") for e in ("svg", "png", "csv")),
+    ),
 )
 
 

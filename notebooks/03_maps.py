@@ -1,0 +1,272 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (ice287g)
+#     language: python
+#     name: ice287g
+# ---
+
+# %% [markdown]
+# # 03 · Where the agreements are: counties, states, people
+#
+# Every agreement is placed on the 2024 Census map. Its **jurisdiction level** (State, County,
+# Municipal or Other: campus, port, court, constable, regional body) comes from, in order, the hand
+# table `data/hand/jurisdiction_levels.csv`, rules on the agency's name, and ICE's TYPE column. Its
+# **county** comes from ICE's COUNTY column where printed (since March 2025), else the agency's own
+# name ("Polk County Sheriff's Office"), else the Census places file (a city or town police
+# department: the county holding the place's internal point, which also puts Connecticut towns in
+# their 2024 planning regions), else a hand row with its evidence (`data/hand/agency_counties.csv`).
+# State agencies are statewide and get no county.
+#
+# Parameters: `as_of` (a date or `newest`), `model` (`ALL`, `JEM`, `WSO`, `TFM`) and `state`
+# (`ALL` or a two-letter code, which zooms the county maps to that state and labels its counties).
+
+# %% tags=["parameters"]
+as_of = "newest"
+model = "ALL"
+state = "ALL"
+spread_dates = "2017-01-20;2021-01-31;2023-06-30;2025-01-31;2025-06-30;2025-12-31;newest"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.patches import Patch
+
+import ice287g
+from ice287g import agreements, charts, geography, paths, writers
+
+ice287g.setup_notebook("03_maps")
+
+# %%
+rows = agreements.processed("list_rows.csv")
+lists = agreements.processed("lists.csv")
+ags = agreements.processed("agreements.csv")
+places = geography.place_agreements(rows, lists, ags)
+unplaced = geography.unplaced_table(places)
+rates = geography.placement_rates(rows, lists, places)
+counts = geography.county_counts(rows, lists, places)
+writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_by=["agreement_id"])
+writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
+writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
+writers.write_csv(rates, paths.qa_dir() / "placement_rates.csv", sort_by=["list_date", "list_id"])
+geography.upsert_qa(geography.placement_qa(rates, unplaced), prefix="placement_")
+counties, states = geography.map_layers()
+census_inputs = [paths.raw_dir() / f for f in (geography.COUNTY_20M, geography.STATE_20M, geography.COUNTY_5M,
+                                               geography.PLACES, geography.POPULATION)]
+
+# %% [markdown]
+# ## How each agreement was placed
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("method:", places["method"].value_counts().sort_index().to_dict())
+print("level:", places["jurisdiction_level"].value_counts().sort_index().to_dict())
+recent = rates[(rates["era"] == "ice_workbook") & (rates["list_date"] >= "2025-03-17")]
+print(f"ICE workbooks since 2025-03-17: lowest share placed {recent['share_placed'].min():.2%}; "
+      f"earlier lists: lowest {rates.drop(recent.index)['share_placed'].min():.2%}")
+print(f"unplaced agreements: {len(unplaced)}, every one explained: {bool(unplaced['explained'].all())}")
+
+# %%
+unplaced.drop_duplicates(["state", "agency"])[["state", "agency", "county_printed", "reason"]]
+
+# %%
+newest_gpkg = counts[counts["as_of"] == counts["as_of"].max()]
+gpkg = counties.merge(newest_gpkg.drop(columns=["county", "state"]), on="county_fips", how="left")
+for col in ("JEM", "WSO", "TFM", "agreements", "agencies"):
+    gpkg[col] = gpkg[col].fillna(0).astype("int64")
+gpkg["as_of"] = counts["as_of"].max()
+_ = writers.write_gpkg(gpkg.to_crs(4269).drop(columns=["population_2024"]).merge(
+    geography.county_population(), on="county_fips", how="left"),
+    paths.processed_dir() / "agreements_by_county.gpkg", layer="agreements_by_county", sort_by=["county_fips"])
+
+# %% [markdown]
+# ## The county map
+
+# %%
+list_id = agreements.list_id_for(lists, as_of)
+list_date = lists.set_index("list_id").loc[list_id, "list_date"]
+source_file = lists.set_index("list_id").loc[list_id, "source_file"]
+mix, statewide = geography.coverage_on_list(rows, places, list_id, model)
+category_colors = {**charts.MODEL_COLORS, geography.MIX: "#6a3d9a"}
+off_map = sorted(set(rows.loc[rows["list_id"] == list_id, "state"]) - set(states["state"]))
+zoom = state != "ALL"
+
+
+def draw_counties(ax, mix, statewide, zoom_state=None, label=False):
+    shown = counties if not zoom_state else counties[counties["state"] == zoom_state]
+    frame = states if not zoom_state else states[states["state"] == zoom_state]
+    # uncovered counties are drawn one by one only when zoomed: nationally the state shapes suffice
+    charts.draw_polygons(ax, (shown if zoom_state else frame).geometry)
+    covered = shown.merge(mix, on="county_fips")
+    for cat, color in category_colors.items():
+        part = covered[covered["category"] == cat]
+        charts.draw_polygons(ax, part.geometry, facecolor=color, zorder=2)
+    sw = frame[frame["state"].isin(statewide)]
+    charts.draw_polygons(ax, sw.geometry, facecolor="none", edgecolor="#333333", hatch="////", linewidth=0.6,
+                         zorder=3)
+    charts.draw_lines(ax, frame.geometry)
+    if label:
+        for r in shown.itertuples():
+            p = r.geometry.representative_point()
+            ax.annotate(r.county, (p.x, p.y), fontsize=5.5, ha="center", va="center", color="#222222")
+    ax.set_axis_off()
+
+
+fig, ax = plt.subplots(figsize=(12, 7.5) if not zoom else (9, 8))
+draw_counties(ax, mix, statewide, state if zoom else None, label=zoom)
+handles = [Patch(color=category_colors[c], label=charts.MODEL_NAMES.get(c, c) + (" only" if c in charts.MODEL_NAMES else ""))
+           for c in [*charts.MODEL_ORDER, geography.MIX]]
+handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="////", label="statewide agreement"))
+ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
+if off_map and not zoom:
+    ax.text(0.01, 0.01, "Not drawn: " + ", ".join(off_map) + " (territories without 20m boundaries)",
+            transform=ax.transAxes, fontsize=8, color="#555555")
+where = "" if not zoom else f", {state}"
+what = "agreements" if model == "ALL" else f"{charts.MODEL_NAMES[model]} agreements"
+map_data = mix.merge(counties[["county_fips", "county", "state"]], on="county_fips", how="left").assign(
+    list_id=list_id, statewide_states=";".join(statewide))
+charts.save_figure(
+    fig, "county_map",
+    title=f"Counties covered by 287(g) {what}{where}, ICE list of {list_date}",
+    source=(f"ICE 287(g) list {source_file}; counties from ICE's COUNTY column, agency names, Census 2010 places "
+            "(point in 2024 county) or data/hand/agency_counties.csv; U.S. Census Bureau 2024 cartographic "
+            "boundaries (1:20m), EPSG:5070, Alaska, Hawaii and Puerto Rico as insets"),
+    alt_text=(f"Map of U.S. counties: {len(mix)} counties have at least one county, municipal or other local "
+              f"287(g) agreement on the list of {list_date}, colored by model; {len(statewide)} states have a "
+              "statewide agreement, hatched."),
+    data=map_data, inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
+    sort_by=["county_fips"],
+)
+plt.show()
+
+# %% [markdown]
+# ## One panel per model
+
+# %%
+fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
+panels = []
+for ax, m in zip(axes, charts.MODEL_ORDER):
+    m_mix, m_statewide = geography.coverage_on_list(rows, places, list_id, m)
+    m_mix = m_mix.assign(category=m)
+    draw_counties(ax, m_mix, m_statewide, state if zoom else None)
+    ax.set_title(f"{charts.MODEL_NAMES[m]}: {len(m_mix)} counties, {len(m_statewide)} statewide")
+    panels.append(m_mix.assign(model=m, statewide_states=";".join(m_statewide)))
+charts.save_figure(
+    fig, "county_map_by_model",
+    title=f"Counties covered by each 287(g) model, ICE list of {list_date}",
+    source=f"ICE 287(g) list {source_file}; placement as in county_map; U.S. Census Bureau 2024 boundaries, EPSG:5070",
+    alt_text="Three maps side by side, one per model (jail, warrant service, task force), each shading the "
+             "counties with that model's agreements and hatching states with a statewide one.",
+    data=pd.concat(panels, ignore_index=True)[["model", "county_fips", "agreements", "statewide_states"]],
+    inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs, sort_by=["model", "county_fips"],
+)
+plt.show()
+
+# %% [markdown]
+# ## How the program spread
+# The same map at several dates (the list in force on each). Before March 2025 ICE printed no
+# county, so earlier panels place agencies by their names and towns only.
+
+# %%
+dates = [d.strip() for d in spread_dates.split(";") if d.strip()]
+ncols = 4
+nrows_ = -(-len(dates) // ncols)
+fig, axes = plt.subplots(nrows_, ncols, figsize=(16, 3.6 * nrows_))
+spread = []
+for ax, d in zip(axes.flat, dates):
+    lid = agreements.list_id_for(lists, d)
+    meta = lists.set_index("list_id").loc[lid]
+    d_mix, d_statewide = geography.coverage_on_list(rows, places, lid)
+    draw_counties(ax, d_mix, d_statewide)
+    n = int((rows["list_id"] == lid).sum())
+    note = "" if meta["list_date"] >= "2025-03-17" else "\n(no COUNTY column: placed by name)"
+    ax.set_title(f"{meta['list_date']}: {n} agreements{note}", fontsize=10)
+    spread.append(d_mix.assign(requested=d, list_id=lid, list_date=meta["list_date"],
+                               statewide_states=";".join(d_statewide)))
+for ax in list(axes.flat)[len(dates):]:
+    ax.set_axis_off()
+spread_df = pd.concat(spread, ignore_index=True)
+charts.save_figure(
+    fig, "spread_small_multiples",
+    title="How 287(g) agreements spread across U.S. counties",
+    source=("ICE 287(g) lists in force on each date (fact-sheet roster, ice.gov table, ICE workbooks); "
+            "colors and hatching as in county_map; U.S. Census Bureau 2024 boundaries, EPSG:5070"),
+    alt_text=(f"{len(dates)} small maps from {spread_df['list_date'].min()} to {spread_df['list_date'].max()}: "
+              "covered counties stay few until 2025, then spread across the South and Midwest."),
+    data=spread_df[["requested", "list_id", "list_date", "county_fips", "category", "agreements",
+                    "statewide_states"]],
+    inputs=[paths.raw_dir() / "ice_287g" / f for f in sorted(lists.set_index("list_id").loc[
+        spread_df["list_id"].unique(), "source_file"].unique())] + census_inputs,
+    sort_by=["list_date", "county_fips"],
+)
+plt.show()
+
+# %% [markdown]
+# ## States: agreements and agreements per 100,000 residents
+
+# %%
+per_state = rows[rows["list_id"] == list_id].groupby("state").size().rename("agreements").reset_index()
+per_state = per_state.merge(geography.state_population(), on="state", how="left")
+per_state["per_100k"] = (per_state["agreements"] / per_state["population_2024"] * 1e5).round(3)
+shaded = states.merge(per_state, on="state", how="left")
+fig, axes = plt.subplots(1, 2, figsize=(16, 5.5))
+for ax, col, label in ((axes[0], "agreements", "agreements"), (axes[1], "per_100k", "agreements per 100,000 residents")):
+    charts.draw_polygons(ax, states.geometry, linewidth=0.4)
+    valued = shaded.dropna(subset=[col])
+    norm = plt.Normalize(valued[col].min(), valued[col].max())
+    cmap = plt.get_cmap("cividis_r")
+    charts.draw_polygons(ax, valued.geometry, facecolor=cmap(norm(valued[col].to_numpy())), linewidth=0.4, zorder=2)
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, label=label)
+    ax.set_axis_off()
+top_abs = per_state.sort_values("agreements", ascending=False).iloc[0]
+top_rel = per_state.dropna(subset=["per_100k"]).sort_values("per_100k", ascending=False).iloc[0]
+charts.save_figure(
+    fig, "state_choropleth",
+    title=f"287(g) agreements by state and per 100,000 residents, ICE list of {list_date}",
+    source=(f"ICE 287(g) list {source_file}; U.S. Census Bureau Vintage 2024 state population estimates and 2024 "
+            "boundaries; territories counted by ICE are not drawn (no population in the estimates file)"),
+    alt_text=(f"Two state maps. Left: {top_abs.state} has the most agreements ({int(top_abs.agreements)}). "
+              f"Right: per resident, {top_rel.state} leads with {top_rel.per_100k:.1f} agreements per 100,000."),
+    data=per_state.assign(list_id=list_id), inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
+    sort_by=["state"],
+)
+plt.show()
+
+# %% [markdown]
+# ## Share of U.S. residents covered
+# A resident counts as covered when their county holds a county, municipal or other local agreement,
+# or their state holds a statewide one (a state police, patrol or corrections agreement). Population
+# is the 2024 estimate throughout, so the line shows the reach of the agreements, not population change.
+
+# %%
+covered = geography.population_covered(rows, lists, places)
+line = covered[covered["as_of"] >= "2011-01-01"].copy()
+line["segment"] = (pd.to_datetime(line["as_of"]).diff().dt.days > 180).cumsum()
+fig, ax = plt.subplots(figsize=(11, 5))
+for i, (seg, part) in enumerate(line.groupby("segment")):
+    x = pd.to_datetime(part["as_of"])
+    ax.plot(x, part["share_covered"] * 100, color=charts.MODEL_COLORS["TFM"], lw=2,
+            label="county or statewide agreement" if i == 0 else None)
+    ax.plot(x, part["share_local"] * 100, color=charts.MODEL_COLORS["JEM"], lw=1.5, ls="--",
+            label="county, municipal or local agreement only" if i == 0 else None)
+ax.set_ylabel("% of U.S. residents (2024 estimates)")
+ax.set_ylim(0, 100)
+ax.legend(loc="upper left")
+last = line.iloc[-1]
+charts.save_figure(
+    fig, "population_covered",
+    title="Share of U.S. residents living under a 287(g) agreement",
+    source=("ICE 287(g) lists (last list of each month); U.S. Census Bureau Vintage 2024 county population. "
+            "Method: residents of counties with a local agreement plus residents of states with a statewide "
+            "agreement, over the 50 states and DC; gaps longer than 180 days between lists are not bridged"),
+    alt_text=(f"Line chart from {line['as_of'].iloc[0]} to {last.as_of}: the covered share ends at "
+              f"{last.share_covered:.0%} counting statewide agreements and {last.share_local:.0%} counting "
+              "local agreements only."),
+    data=line.drop(columns=["segment"]), inputs=census_inputs, sort_by=["as_of", "list_id"],
+)
+plt.show()
