@@ -54,7 +54,9 @@ writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_b
 writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
 writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
 writers.write_csv(rates, paths.qa_dir() / "placement_rates.csv", sort_by=["list_date", "list_id"])
-geography.upsert_qa(geography.placement_qa(rates, unplaced), prefix="placement_")
+unused_fixes = geography.unused_place_fixes(places)
+writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_by=["table", "state", "value"])
+geography.upsert_qa(geography.placement_qa(rates, unplaced, unused=unused_fixes), prefix="placement_")
 counties, states = geography.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (geography.COUNTY_20M, geography.STATE_20M, geography.COUNTY_5M,
                                                geography.PLACES, geography.POPULATION)]

@@ -101,3 +101,18 @@ def test_missing_geometry_sidecar_is_named(project):
     (project / "data/raw/census/cb_2024_us_county_20m.dbf").unlink()
     with pytest.raises(geography.GeographyError, match="cb_2024_us_county_20m.dbf"):
         geography.census_file(geography.COUNTY_20M)
+
+
+def test_a_placement_hand_row_that_matches_nothing_is_reported(placed, tmp_path, monkeypatch):
+    import shutil
+
+    from .conftest import REAL_RAW
+
+    hand = tmp_path / "hand"
+    shutil.copytree(REAL_RAW.parent / "hand", hand)
+    with open(hand / "agency_counties.csv", "a") as fh:
+        fh.write("KS,Nowhere Police Department,20111,test row that matches no agency\n")
+    monkeypatch.setattr(geography.paths, "hand_dir", lambda: hand)
+    unused = geography.unused_place_fixes(placed)
+    assert unused.to_dict("records") == [{"table": "data/hand/agency_counties.csv", "state": "KS",
+                                          "value": "Nowhere Police Department"}]

@@ -520,7 +520,8 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     return df
 
 
-def placement_qa(rates: pd.DataFrame, unplaced: pd.DataFrame, since: str = "2025-03-17") -> pd.DataFrame:
+def placement_qa(rates: pd.DataFrame, unplaced: pd.DataFrame, since: str = "2025-03-17",
+                 unused: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows for data/qa/qa_summary.csv: share placed per era, target 100 % for ICE workbooks since
     ``since`` and 98 % before, every remaining agreement explained."""
     rows = []
@@ -537,6 +538,10 @@ def placement_qa(rates: pd.DataFrame, unplaced: pd.DataFrame, since: str = "2025
     rows.append({"check": "placement_unplaced_agreements", "scope": "all agreements", "value": str(len(unplaced)),
                  "expected": "each listed in data/qa/unplaced_agreements.csv with a reason",
                  "status": "pass" if all_explained else "info"})
+    if unused is not None:
+        rows.append({"check": "placement_unused_fixes", "scope": "data/hand placement tables", "value": str(len(unused)),
+                     "expected": "0 (listed in data/qa/unused_place_fixes.csv)",
+                     "status": "pass" if unused.empty else "info"})
     return pd.DataFrame(rows)
 
 
@@ -552,3 +557,23 @@ def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     old = pd.read_csv(path_in, dtype=str, keep_default_na=False) if path_in.exists() else rows.iloc[0:0]
     old = old[~old["check"].str.startswith(prefix)]
     writers.write_csv(pd.concat([old, rows.astype(str)], ignore_index=True), path, sort_by=["check", "scope"])
+
+
+PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv")
+
+
+def unused_place_fixes(places: pd.DataFrame) -> pd.DataFrame:
+    """Rows of the placement hand tables that match no agency (or printed county) that was placed."""
+    agencies = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
+    printed = {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"]) if c}
+    out = []
+    for name in PLACE_FIX_TABLES:
+        path = paths.hand_dir() / name
+        if not path.exists():
+            continue
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+        universe = printed if name == "county_fixes.csv" else agencies
+        for r in df.itertuples(index=False):
+            if (r.state.strip().upper(), _text_key(r.value)) not in universe:
+                out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
+    return pd.DataFrame(out, columns=["table", "state", "value"])
