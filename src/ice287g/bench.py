@@ -69,6 +69,12 @@ def main() -> int:
     list_rows, lists, _, _ = read_all()
     print(f"{'read every ICE 287(g) list (' + str(len(lists)) + ' lists)':<42} "
           f"{time.perf_counter() - start:>8.2f} s  ({len(list_rows)} rows; target under 10 s)")
+    start = time.perf_counter()
+    from . import detention
+
+    facilities, releases, _ = detention.read_all()
+    print(f"{'parse every detention workbook (' + str(len(releases)) + ')':<42} "
+          f"{time.perf_counter() - start:>8.2f} s  ({len(facilities)} facility rows; target under 15 s)")
     n = len(list((paths.raw_dir() / "ice_287g").glob("*.xlsx")))
     timings = {engine: read_all_xlsx(engine) for engine in ("calamine", "openpyxl")}
     for engine, (seconds, rows) in timings.items():

@@ -68,6 +68,16 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         + tuple(f"figures/{s}.{e}" for s in ("county_map", "county_map_by_model", "spread_small_multiples",
                                               "state_choropleth", "population_covered") for e in ("svg", "png", "csv")),
     ),
+    NotebookSpec(
+        "04_detention",
+        outputs=tuple(f"data/processed/{n}.csv" for n in ("detention_facilities", "detention_by_state",
+                                                            "detention_population", "detention_vs_agreements",
+                                                            "detention_releases"))
+        + tuple(f"data/qa/{n}.csv" for n in ("trac_differences", "trac_facility_check", "unplaced_facilities"))
+        + tuple(f"figures/{s}.{e}" for s in ("detention_by_state", "detention_timeline",
+                                              "detention_vs_agreements_states", "facilities_map")
+                for e in ("svg", "png", "csv")),
+    ),
 )
 
 

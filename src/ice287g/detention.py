@@ -1,0 +1,542 @@
+"""ICE detentionStats workbooks (FY2019 ->) into tidy tables, checked against TRAC's own tables.
+
+Layouts differ by year (sheet names, header rows, trailing columns; see docs/detention_layouts.md),
+so every table is found by its header text, never by position. An unrecognized layout stops with
+the file and sheet named; a bad cell stops with file, sheet, row and column.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .fixes import FixError, squash
+
+WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
+LEVELS = ("Level A", "Level B", "Level C", "Level D")
+FACILITY_COLUMNS = {  # header text -> output column; every one is required
+    "Name": "facility", "City": "city", "State": "state", "Zip": "zip", "Type Detailed": "facility_type",
+    "Level A": "adp_level_a", "Level B": "adp_level_b", "Level C": "adp_level_c", "Level D": "adp_level_d",
+    "Guaranteed Minimum": "guaranteed_minimum",
+}
+DETAINED_TITLE = "criminality and arresting agency"
+DETAINED_ROWS = {"Total": "all", "Convicted Criminal": "conv", "Pending Criminal Charges": "pend",
+                 "Other Immigration Violator": "other"}
+BLANKS = {"", "*", "N/A", "NA", "#N/A"}
+
+
+class DetentionError(FixError):
+    """A detention workbook that cannot be read as it stands."""
+
+
+def _where(file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
+    parts = [f"data/raw/ice_detention/{file}"]
+    if sheet is not None:
+        parts.append(f"sheet {sheet!r}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column is not None:
+        parts.append(f"column {column}")
+    return ", ".join(parts)
+
+
+def _letter(index: int) -> str:
+    out, index = "", index + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def fiscal_year_of_sheet(name: str) -> int | None:
+    m = re.search(r"FY\s*(\d{2,4})", name.upper())
+    if not m:
+        return None
+    year = int(m.group(1))
+    return year + 2000 if year < 100 else year
+
+
+def _number(value, where) -> float | None:
+    """A numeric cell; blank-like values are None; anything else stops with its location."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    text = squash(value)
+    if text.upper() in BLANKS:
+        return None
+    try:
+        return float(text.replace(",", ""))
+    except ValueError:
+        raise DetentionError(f"{where()}: not a number: {value!r}") from None
+
+
+def _zip(value) -> str:
+    if isinstance(value, float) and value == int(value):
+        return str(int(value)).zfill(5)
+    text = squash(value)
+    return text.zfill(5) if text.isdigit() else text
+
+
+@dataclass
+class Workbook:
+    file: str
+    sheets: dict
+
+    @classmethod
+    def open(cls, path: Path) -> Workbook:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+            sheets = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
+        except Exception as exc:
+            raise DetentionError(f"{_where(path.name)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") \
+                from None
+        return cls(path.name, sheets)
+
+    def facilities_sheet(self) -> str:
+        hits = [s for s in self.sheets if s.strip().lower().startswith("facilities")]
+        if len(hits) != 1:
+            raise DetentionError(f"{_where(self.file)}: expected one 'Facilities…' sheet, found {hits} "
+                                 f"(sheets: {list(self.sheets)})")
+        return hits[0]
+
+    def detention_sheet(self, fiscal_year: int) -> str:
+        hits = [s for s in self.sheets if s.strip().lower().startswith("detention")
+                and fiscal_year_of_sheet(s) == fiscal_year]
+        if len(hits) != 1:
+            raise DetentionError(f"{_where(self.file)}: expected one 'Detention' sheet for FY{fiscal_year}, "
+                                 f"found {hits} (sheets: {list(self.sheets)})")
+        return hits[0]
+
+
+def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
+    """Facility rows of one workbook (``detention_facilities`` columns) and facts about the sheet."""
+    path = Path(path)
+    wb = Workbook.open(path)
+    sheet = wb.facilities_sheet()
+    cells = wb.sheets[sheet]
+    header_at = next((i for i, r in enumerate(cells) if r and squash(r[0]) == "Name"), None)
+    if header_at is None:
+        raise DetentionError(f"{_where(path.name, sheet)}: no header row (a row whose column A is 'Name')")
+    header = [squash(c) for c in cells[header_at]]
+    columns = {}
+    for text, out in FACILITY_COLUMNS.items():
+        if header.count(text) != 1:
+            raise DetentionError(f"{_where(path.name, sheet, header_at + 1)}: column {text!r} "
+                                 f"{'missing' if not header.count(text) else 'repeated'}; header is "
+                                 f"{[h for h in header if h]}")
+        columns[out] = header.index(text)
+    pulled = ""
+    for r in cells[:header_at]:
+        m = re.search(r"IIDS\)?,?\s*(\d{1,2}/\d{1,2}/\d{4})", squash(r[0]) if r else "")
+        if m:
+            pulled = pd.to_datetime(m.group(1), format="%m/%d/%Y").date().isoformat()
+    rows, footnotes, blank_state = [], 0, 0
+    for i, raw in enumerate(cells[header_at + 1:], start=header_at + 2):
+        get = lambda col: raw[columns[col]] if columns[col] < len(raw) else ""  # noqa: E731
+        name = squash(get("facility"))
+        place = [squash(get(c)) for c in ("city", "state", "zip", "facility_type")]
+        if not name and not any(place):
+            continue
+        if not any(place):
+            footnotes += 1  # footnote text below the table, in column A only
+            continue
+        rec = {"facility": name, "city": place[0], "state": place[1], "zip": _zip(get("zip")),
+               "facility_type": place[3], "sheet": sheet, "row": i}
+        for out, col in (("adp_level_a", "adp_level_a"), ("adp_level_b", "adp_level_b"),
+                         ("adp_level_c", "adp_level_c"), ("adp_level_d", "adp_level_d"),
+                         ("guaranteed_minimum", "guaranteed_minimum")):
+            label = next(k for k, v in FACILITY_COLUMNS.items() if v == col)
+            rec[out] = _number(get(col), lambda i=i, label=label, col=col: _where(
+                path.name, sheet, i, f"{_letter(columns[col])} ({label})"))
+        blank_state += not rec["state"]
+        rows.append(rec)
+    if not rows:
+        raise DetentionError(f"{_where(path.name, sheet)}: header found on row {header_at + 1} but no facility rows")
+    df = pd.DataFrame(rows)
+    levels = df[["adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d"]]
+    df["adp_total"] = levels.sum(axis=1, min_count=1)
+    facts = {"source_file": path.name, "sheet": sheet, "header_row": header_at + 1, "facilities": len(df),
+             "iids_date": pulled, "footnote_rows": footnotes, "blank_state": blank_state,
+             "blank_levels": int(levels.isna().all(axis=1).sum()), "fiscal_year": fiscal_year_of_sheet(sheet)}
+    return df, facts
+
+
+def read_detained(path: Path | str, fiscal_year: int) -> dict:
+    """The 'ICE Currently Detained by Criminality and Arresting Agency' table of one workbook,
+    as TRAC names its fields (ice_all, cbp_conv, ...), with the snapshot date from the Footnotes."""
+    path = Path(path)
+    wb = Workbook.open(path)
+    sheet = wb.detention_sheet(fiscal_year)
+    cells = wb.sheets[sheet]
+    spot = next(((i, j) for i, r in enumerate(cells) for j, c in enumerate(r)
+                 if DETAINED_TITLE in squash(c).lower()), None)
+    if spot is None:
+        raise DetentionError(f"{_where(path.name, sheet)}: no table titled '…{DETAINED_TITLE}…'")
+    top, left = spot
+    header = [squash(c) for c in cells[top + 1][left:left + 6]]
+    want = ["Criminality", "ICE", "Percent ICE", "CBP", "Percent CBP", "Total"]
+    if header != want:
+        raise DetentionError(f"{_where(path.name, sheet, top + 2)}: currently-detained header is {header}, "
+                             f"expected {want}")
+    out = {"source_file": path.name, "sheet": sheet, "row": top + 3}
+    for i in range(top + 2, top + 6):
+        label = squash(cells[i][left])
+        key = DETAINED_ROWS.get(label)
+        if key is None:
+            raise DetentionError(f"{_where(path.name, sheet, i + 1, _letter(left))}: unexpected row label {label!r}")
+        for agency, col in (("ice", 1), ("cbp", 3), ("total", 5)):
+            value = _number(cells[i][left + col], lambda i=i, col=col: _where(path.name, sheet, i + 1,
+                                                                             _letter(left + col)))
+            out[f"{agency}_{key}"] = int(round(value)) if value is not None else None
+    out["table_date"] = snapshot_date(wb)
+    return out
+
+
+def snapshot_date(wb: Workbook) -> str:
+    """The date the Footnotes give for the currently-detained snapshot ('' when they give none)."""
+    for name, cells in wb.sheets.items():
+        if name.strip().lower().startswith("footnotes") and name.strip().lower() == "footnotes":
+            for r in cells:
+                for c in r:
+                    m = re.search(r"snapshot as (?:of )?(\d\d/\d\d/\d{4})", squash(c))
+                    if m:
+                        return pd.to_datetime(m.group(1), format="%m/%d/%Y").date().isoformat()
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# TRAC
+
+
+@lru_cache(maxsize=None)
+def _trac_json(path: str) -> list:
+    return json.loads(Path(path).read_text())
+
+
+def trac_population() -> pd.DataFrame:
+    """TRAC's daily detained-population rows (pop_agen), one per ICE release date."""
+    from . import sources
+
+    inv = sources.manifest("trac")
+    file = inv.loc[inv["kind"] == "trac_detained_population_json", "file"].iloc[0]
+    df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
+    df["date"] = pd.to_datetime(df["date"], format="%m/%d/%Y").dt.date.astype(str)
+    df.insert(0, "trac_file", file)
+    return df
+
+
+def trac_facilities() -> pd.DataFrame:
+    from . import sources
+
+    inv = sources.manifest("trac")
+    file = inv.loc[inv["kind"] == "trac_facilities_adp_json", "file"].iloc[0]
+    df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
+    df["count_num"] = df["count"].astype(str).str.replace(",", "").str.strip().astype(int)
+    df["download_date"] = pd.to_datetime(df["download_date"], format="%m/%d/%Y").dt.date.astype(str)
+    return df
+
+
+# ---------------------------------------------------------------------------------------------
+# All releases
+
+
+def workbooks() -> pd.DataFrame:
+    from . import sources
+
+    inv = sources.manifest("ice_detention")
+    return inv[inv["kind"] == WORKBOOK_KIND].sort_values("file", ignore_index=True)
+
+
+def read_all() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(facilities, releases, detained): every facility row, one row of facts per release, and the
+    currently-detained table of every release."""
+    frames, facts, detained = [], [], []
+    for rec in workbooks().itertuples(index=False):
+        path = paths.raw_dir() / "ice_detention" / rec.file
+        df, info = read_facilities(path)
+        info["release_date"] = rec.as_of_date
+        df.insert(0, "release_date", rec.as_of_date)
+        df.insert(1, "fiscal_year", info["fiscal_year"])
+        df["source_file"] = rec.file
+        frames.append(df)
+        facts.append(info)
+        table = read_detained(path, info["fiscal_year"])
+        table["release_date"] = rec.as_of_date
+        detained.append(table)
+    releases = pd.DataFrame(facts)
+    last = releases.sort_values("release_date").groupby("fiscal_year")["release_date"].transform("max")
+    releases["fy_latest"] = releases["release_date"] == last
+    # a year's last release is its year-end figure only once a later year's release shows the year is over
+    releases["fy_end"] = releases["fy_latest"] & (releases["fiscal_year"] < releases["fiscal_year"].max())
+    return pd.concat(frames, ignore_index=True), releases, pd.DataFrame(detained)
+
+
+TRAC_FIELDS = [f"{a}_{k}" for a in ("ice", "cbp", "total") for k in ("all", "conv", "pend", "other")]
+
+
+def _swapped(row: dict) -> dict:
+    out = dict(row)
+    for k in ("all", "conv", "pend", "other"):
+        out[f"ice_{k}"], out[f"cbp_{k}"] = row[f"cbp_{k}"], row[f"ice_{k}"]
+    return out
+
+
+def compare_with_trac(detained: pd.DataFrame, trac: pd.DataFrame) -> pd.DataFrame:
+    """Each release's currently-detained table beside TRAC's row for the same date, with the match
+    found and the reason for any difference. A release whose ICE and CBP columns are swapped is
+    detected and reported; its numbers are left as ICE printed them."""
+    by_date = {r["date"]: r for r in trac.to_dict("records")}
+    by_values = {tuple(r[f] for f in TRAC_FIELDS): r["date"] for r in trac.to_dict("records")}
+    out = []
+    for rec in detained.sort_values("release_date").to_dict("records"):
+        values = tuple(rec[f] for f in TRAC_FIELDS)
+        row = {"release_date": rec["release_date"], "table_date": rec["table_date"], "source_file": rec["source_file"],
+               **{f: rec[f] for f in TRAC_FIELDS}}
+        same_day = by_date.get(rec["table_date"])
+        if same_day and tuple(same_day[f] for f in TRAC_FIELDS) == values:
+            row.update(trac_date=rec["table_date"], match="exact", reason="")
+        elif values in by_values:
+            row.update(trac_date=by_values[values], match="same values, other date",
+                       reason=f"TRAC dates this table {by_values[values]}; the workbook's footnotes say "
+                              f"{rec['table_date'] or 'nothing'}")
+        elif tuple(_swapped(rec)[f] for f in TRAC_FIELDS) in by_values:
+            row.update(trac_date=by_values[tuple(_swapped(rec)[f] for f in TRAC_FIELDS)], match="ice_cbp_swapped",
+                       reason="the workbook's ICE and CBP columns are swapped; TRAC has them the right way round; "
+                              "kept as ICE printed it")
+        elif same_day:
+            row.update(trac_date=rec["table_date"], match="differs", reason="TRAC's row for this date differs")
+        else:
+            row.update(trac_date="", match="no_trac_row", reason="TRAC has no row with this date or these values")
+        trac_row = by_date.get(row["trac_date"]) if row["trac_date"] else None
+        for f in ("ice_all", "cbp_all", "total_all"):
+            row[f"trac_{f}"] = trac_row[f] if trac_row else None
+            row[f"diff_{f}"] = (rec[f] - trac_row[f]) if trac_row else None
+        out.append(row)
+    df = pd.DataFrame(out)
+    for c in [c for c in df.columns if c.startswith(("trac_ice", "trac_cbp", "trac_total", "diff_"))]:
+        df[c] = df[c].astype("Int64")
+    return df
+
+
+# ---------------------------------------------------------------------------------------------
+# Facilities on the county map
+
+
+def facility_key(name: str) -> str:
+    """Name key for joining releases and crosswalks: case, punctuation and glued footnote digits folded."""
+    text = squash(name).upper().replace("'", "").replace("&", " AND ")
+    text = re.sub(r"(?<=[A-Z])\d{1,2}$", "", text)  # 'BERKS COUNTY RESIDENTIAL CENTER3'
+    return re.sub(r"[^A-Z0-9]+", " ", text).strip()
+
+
+@lru_cache(maxsize=None)
+def _crosswalk(root: str) -> pd.DataFrame:
+    """name key + state -> county_fips, from the geocoded ICE-spelling list (point in 2024 county) and
+    then the Deportation Data Project list (county_fips_code)."""
+    import geopandas as gpd
+
+    from . import geography
+
+    locs = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-07-18_facility_locations.csv", dtype=str,
+                       keep_default_na=False)
+    locs = locs[(locs["Geocodio Latitude"] != "") & (locs["Geocodio Longitude"] != "")]
+    pts = gpd.GeoDataFrame(locs[["Name", "State"]], crs=4269, geometry=gpd.points_from_xy(
+        locs["Geocodio Longitude"].astype(float), locs["Geocodio Latitude"].astype(float)))
+    polys = gpd.read_file(geography.census_file(geography.COUNTY_5M), columns=["GEOID"], engine="pyogrio")
+    joined = gpd.sjoin(pts, polys, predicate="within", how="left")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    a = pd.DataFrame({"key": [facility_key(n) for n in joined["Name"]], "state": joined["State"].str.strip(),
+                      "county_fips": joined["GEOID"], "crosswalk": "facility_locations (geocoded point)"})
+    ddp = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-05-27_ddp_facilities.csv", dtype=str,
+                      keep_default_na=False)
+    ddp = ddp[ddp["county_fips_code"] != ""]
+    b = pd.DataFrame({"key": [facility_key(n) for n in ddp["name"]], "state": ddp["state"].str.strip(),
+                      "county_fips": ddp["county_fips_code"].str.zfill(5), "crosswalk": "ddp_facilities"})
+    both = pd.concat([a, b], ignore_index=True).dropna(subset=["county_fips"])
+    return both.drop_duplicates(["key", "state"], keep="first")
+
+
+def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
+    """Add county_fips and the crosswalk used; facilities that match nothing keep an empty county."""
+    xw = _crosswalk(str(paths.project_root()))
+    keyed = facilities.assign(key=[facility_key(n) for n in facilities["facility"]])
+    from . import geography
+
+    out = keyed.merge(xw, on=["key", "state"], how="left").drop(columns="key")
+    out["county_fips"] = out["county_fips"].fillna("")
+    out["crosswalk"] = out["crosswalk"].fillna("")
+    # no crosswalk row: the facility's printed city, placed like a town (Census places, point in 2024 county)
+    cities = {}
+    for state, city in set(zip(out.loc[out["county_fips"] == "", "state"], out.loc[out["county_fips"] == "", "city"])):
+        hit = geography.match_place(state, city) if state and city else None
+        if hit:
+            cities[(state, city)] = hit[0]
+    miss = out["county_fips"] == ""
+    found = [cities.get((s, c), "") for s, c in zip(out.loc[miss, "state"], out.loc[miss, "city"])]
+    out.loc[miss, "county_fips"] = found
+    out.loc[miss & (out["county_fips"] != ""), "crosswalk"] = "city in Census places"
+    return out
+
+
+FACILITY_OUTPUT = ["release_date", "fiscal_year", "facility", "city", "state", "zip", "facility_type",
+                   "adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d", "adp_total", "guaranteed_minimum",
+                   "county_fips", "crosswalk", "source_file", "sheet", "row"]
+
+
+def unplaced_facilities(placed: pd.DataFrame) -> pd.DataFrame:
+    """One row per facility (name + state) that no crosswalk places, with the releases it appears in."""
+    miss = placed[placed["county_fips"] == ""]
+    g = miss.groupby(["facility", "state", "city"], dropna=False).agg(
+        releases=("release_date", "nunique"), first_release=("release_date", "min"),
+        last_release=("release_date", "max"), max_adp=("adp_total", "max")).reset_index()
+    g["reason"] = ["no state printed" if not s else "name + state not in either facility crosswalk"
+                   for s in g["state"]]
+    return g.sort_values(["state", "facility", "city"], ignore_index=True)
+
+
+def by_state(placed: pd.DataFrame, releases: pd.DataFrame) -> pd.DataFrame:
+    """Facilities and ADP per state and release, plus national rows (state = ALL)."""
+    rel = releases[["release_date", "fiscal_year", "fy_end", "fy_latest"]]
+    per = placed.groupby(["release_date", "state"]).agg(facilities=("facility", "size"),
+                                                        adp_total=("adp_total", "sum")).reset_index()
+    nat = placed.groupby("release_date").agg(facilities=("facility", "size"),
+                                             adp_total=("adp_total", "sum")).reset_index().assign(state="ALL")
+    out = pd.concat([per, nat], ignore_index=True).merge(rel, on="release_date")
+    out["state"] = out["state"].replace("", "(blank)")
+    out["adp_total"] = out["adp_total"].round(3)
+    cols = ["release_date", "fiscal_year", "fy_end", "fy_latest", "state", "facilities", "adp_total"]
+    return out[cols].sort_values(["release_date", "state"], ignore_index=True)
+
+
+def state_adp(as_of=None, fiscal_year=None) -> pd.DataFrame:
+    """``state, adp_total, facilities, rank`` from the newest release on or before ``as_of``, or the
+    year-end release of ``fiscal_year`` (its latest release while the year is still running)."""
+    path = paths.processed_dir() / "detention_by_state.csv"
+    if not path.exists():
+        path = paths.project_root() / "data" / "processed" / "detention_by_state.csv"
+    df = pd.read_csv(path, dtype={"state": str})
+    if fiscal_year is not None:
+        pick = df[(df["fiscal_year"] == int(fiscal_year)) & df["fy_latest"]]
+        if pick.empty:
+            raise ValueError(f"no detention release for fiscal year {fiscal_year}")
+    else:
+        day = pd.Timestamp(as_of).date().isoformat() if as_of is not None else df["release_date"].max()
+        dates = sorted(d for d in df["release_date"].unique() if d <= day)
+        if not dates:
+            raise ValueError(f"no detention release on or before {day}")
+        pick = df[df["release_date"] == dates[-1]]
+    pick = pick[pick["state"] != "ALL"].sort_values(["adp_total", "state"], ascending=[False, True])
+    pick = pick.assign(rank=pick["adp_total"].rank(method="min", ascending=False).astype("int64"))
+    return pick[["state", "adp_total", "facilities", "rank", "release_date"]].reset_index(drop=True)
+
+
+def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.DataFrame:
+    """TRAC's facility table of each snapshot date beside ICE's workbook of that release, facility by
+    facility: TRAC's count should equal round(Level A + B + C + D)."""
+    out = []
+    for day, t in trac_fac[trac_fac["order"].astype(int) > 0].groupby("download_date"):
+        ice = placed[placed["release_date"] == day]
+        if ice.empty:
+            continue
+        ice = ice.assign(zipkey=ice["zip"].str[:5], citykey=ice["city"].str.upper().str.strip())
+        for r in t.itertuples(index=False):
+            city = str(r.detention_facility_city).upper().strip()
+            zipc = str(r.detention_facility_zip).strip().zfill(5)[:5]
+            hit = ice[(ice["facility"] == r.name) & (ice["citykey"] == city)]
+            how = "name and city"
+            if hit.empty:
+                hit = ice[(ice["citykey"] == city) & (ice["zipkey"] == zipc)]
+                how = "city and zip (name differs)"
+            row = {"release_date": day, "trac_name": r.name, "city": city, "trac_state": r.detention_facility_state,
+                   "trac_count": r.count_num}
+            if len(hit) == 1:
+                h = hit.iloc[0]
+                ice_count = int(round(h["adp_total"])) if pd.notna(h["adp_total"]) else None
+                row.update(ice_name=h["facility"], ice_state=h["state"], ice_count=ice_count, matched_by=how,
+                           equal=ice_count == r.count_num)
+            else:
+                row.update(ice_name="", ice_state="", ice_count=None, matched_by=f"{len(hit)} candidates",
+                           equal=False)
+            out.append(row)
+    df = pd.DataFrame(out)
+    df["ice_count"] = df["ice_count"].astype("Int64")
+    return df
+
+
+def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: pd.DataFrame,
+                  lists: pd.DataFrame) -> pd.DataFrame:
+    """Per state at each fiscal-year-end release and the newest: ADP and facilities beside the 287(g)
+    agreements (by model) and agencies on the ICE list in force that day, with that list's date."""
+    from .agreements import MODELS, list_id_for
+
+    picks = releases[releases["fy_end"] | (releases["release_date"] == releases["release_date"].max())]
+    meta = lists.set_index("list_id")
+    out = []
+    for rel in picks.itertuples(index=False):
+        lid = list_id_for(lists, rel.release_date)
+        rows = list_rows[list_rows["list_id"] == lid]
+        ags = pd.crosstab(rows["state"], rows["model"]).reindex(columns=list(MODELS), fill_value=0)
+        ags["agreements"] = rows.groupby("state").size()
+        ags["agencies"] = rows.groupby("state")["agency_id"].nunique()
+        det = by_state_df[(by_state_df["release_date"] == rel.release_date) & (by_state_df["state"] != "ALL")]
+        det = det.set_index("state")[["adp_total", "facilities"]]
+        both = det.join(ags, how="outer").fillna(0).reset_index().rename(columns={"index": "state"})
+        both = both.assign(release_date=rel.release_date, fiscal_year=rel.fiscal_year, fy_end=rel.fy_end,
+                           list_id=lid, list_date=meta.loc[lid, "list_date"])
+        both["list_age_days"] = (pd.Timestamp(rel.release_date) - pd.Timestamp(meta.loc[lid, "list_date"])).days
+        out.append(both)
+    df = pd.concat(out, ignore_index=True)
+    for c in ("facilities", "JEM", "WSO", "TFM", "agreements", "agencies"):
+        df[c] = df[c].astype("int64")
+    cols = ["release_date", "fiscal_year", "fy_end", "state", "adp_total", "facilities", "JEM", "WSO", "TFM",
+            "agreements", "agencies", "list_id", "list_date", "list_age_days"]
+    return df[cols].sort_values(["release_date", "state"], ignore_index=True)
+
+
+@dataclass
+class Detention:
+    facilities: pd.DataFrame
+    releases: pd.DataFrame
+    by_state: pd.DataFrame
+    population: pd.DataFrame
+    trac_facilities: pd.DataFrame
+    unplaced: pd.DataFrame
+
+
+def build() -> Detention:
+    facilities, releases, detained = read_all()
+    placed = place_facilities(facilities)
+    states_df = by_state(placed, releases)
+    population = compare_with_trac(detained, trac_population())
+    return Detention(placed[FACILITY_OUTPUT], releases, states_df, population,
+                     trac_facility_check(placed, trac_facilities()), unplaced_facilities(placed))
+
+
+def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """Write every detention output; return the detention-vs-agreements table."""
+    from . import writers
+
+    proc, qa = paths.processed_dir(), paths.qa_dir()
+    writers.write_csv(det.facilities, proc / "detention_facilities.csv", sort_by=["release_date", "source_file", "row"])
+    writers.write_csv(det.by_state, proc / "detention_by_state.csv", sort_by=["release_date", "state"])
+    writers.write_csv(det.population, proc / "detention_population.csv", sort_by=["release_date"])
+    writers.write_csv(det.releases, proc / "detention_releases.csv", sort_by=["release_date"])
+    versus = vs_agreements(det.by_state, det.releases, list_rows, lists)
+    writers.write_csv(versus, proc / "detention_vs_agreements.csv", sort_by=["release_date", "state"])
+    writers.write_csv(det.population[det.population["match"] != "exact"], qa / "trac_differences.csv",
+                      sort_by=["release_date"])
+    writers.write_csv(det.trac_facilities, qa / "trac_facility_check.csv", sort_by=["release_date", "trac_name", "city"])
+    writers.write_csv(det.unplaced, qa / "unplaced_facilities.csv", sort_by=["state", "facility", "city"])
+    return versus
+
+
+def sources_files(source: str) -> list[str]:
+    from . import sources
+
+    return sources.manifest(source)["file"].tolist()
