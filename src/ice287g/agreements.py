@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import geography, paths
-from .fixes import FixError, FixTable, squash
+from .fixes import FixError, FixTable, column_letter, location, squash
 
 LIST_ROW_COLUMNS = [
     "list_id", "list_date", "list_kind", "source_file", "sheet", "row", "state", "agency",
@@ -64,14 +64,7 @@ def _resolve(where) -> str:
 
 
 def _where(source_file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
-    parts = [f"data/raw/ice_287g/{source_file}"]
-    if sheet is not None:
-        parts.append(f"sheet {sheet!r}")
-    if row is not None:
-        parts.append(f"row {row}")
-    if column is not None:
-        parts.append(f"column {column}")
-    return ", ".join(parts)
+    return location("ice_287g", source_file, sheet, row, column)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -224,15 +217,6 @@ class ParsedFile:
     notes: list[str]
 
 
-def _column_letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _sheet_header(cells: list) -> list[str]:
     return [squash(c).upper() for c in cells]
 
@@ -271,10 +255,10 @@ def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
             continue
         fieldname = HEADER_FIELDS.get(text)
         if fieldname is None:
-            raise ListError(f"{_where(name, sheet, 1, _column_letter(i))}: unrecognized column header "
+            raise ListError(f"{_where(name, sheet, 1, column_letter(i))}: unrecognized column header "
                             f"{cells[0][i]!r} (known: {sorted(HEADER_FIELDS)})")
         if fieldname in columns:
-            raise ListError(f"{_where(name, sheet, 1, _column_letter(i))}: column {text!r} appears twice")
+            raise ListError(f"{_where(name, sheet, 1, column_letter(i))}: column {text!r} appears twice")
         columns[fieldname] = i
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if missing:
@@ -303,7 +287,7 @@ def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
                             "reason": "no agency name in a non-blank row", "content": content})
             continue
         def at(f, label, row=offset):
-            return lambda: _where(name, sheet, row, f"{_column_letter(columns[f])} ({label})")
+            return lambda: _where(name, sheet, row, f"{column_letter(columns[f])} ({label})")
 
         records.append(_record(
             rules, name, sheet, offset, list_id, when.list_date, kind, era,

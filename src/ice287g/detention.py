@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .fixes import FixError, squash
+from .fixes import FixError, column_letter, location, squash
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
 LEVELS = ("Level A", "Level B", "Level C", "Level D")
@@ -35,22 +35,7 @@ class DetentionError(FixError):
 
 
 def _where(file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
-    parts = [f"data/raw/ice_detention/{file}"]
-    if sheet is not None:
-        parts.append(f"sheet {sheet!r}")
-    if row is not None:
-        parts.append(f"row {row}")
-    if column is not None:
-        parts.append(f"column {column}")
-    return ", ".join(parts)
-
-
-def _letter(index: int) -> str:
-    out, index = "", index + 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    return location("ice_detention", file, sheet, row, column)
 
 
 def fiscal_year_of_sheet(name: str) -> int | None:
@@ -153,7 +138,7 @@ def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
                          ("guaranteed_minimum", "guaranteed_minimum")):
             label = next(k for k, v in FACILITY_COLUMNS.items() if v == col)
             rec[out] = _number(get(col), lambda i=i, label=label, col=col: _where(
-                path.name, sheet, i, f"{_letter(columns[col])} ({label})"))
+                path.name, sheet, i, f"{column_letter(columns[col])} ({label})"))
         blank_state += not rec["state"]
         rows.append(rec)
     if not rows:
@@ -189,10 +174,10 @@ def read_detained(path: Path | str, fiscal_year: int) -> dict:
         label = squash(cells[i][left])
         key = DETAINED_ROWS.get(label)
         if key is None:
-            raise DetentionError(f"{_where(path.name, sheet, i + 1, _letter(left))}: unexpected row label {label!r}")
+            raise DetentionError(f"{_where(path.name, sheet, i + 1, column_letter(left))}: unexpected row label {label!r}")
         for agency, col in (("ice", 1), ("cbp", 3), ("total", 5)):
             value = _number(cells[i][left + col], lambda i=i, col=col: _where(path.name, sheet, i + 1,
-                                                                             _letter(left + col)))
+                                                                             column_letter(left + col)))
             out[f"{agency}_{key}"] = int(round(value)) if value is not None else None
     out["table_date"] = snapshot_date(wb)
     return out

@@ -19,6 +19,28 @@ class FixError(ValueError):
     """A hand table or a raw value that cannot be used as it stands."""
 
 
+def location(source: str, file: str, sheet: str | None = None, row: int | None = None,
+             column: str | None = None) -> str:
+    """Where a raw value sits, as every error message names it: file, sheet, row (as in Excel), column."""
+    parts = [f"data/raw/{source}/{file}"]
+    if sheet is not None:
+        parts.append(f"sheet {sheet!r}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column is not None:
+        parts.append(f"column {column}")
+    return ", ".join(parts)
+
+
+def column_letter(index: int) -> str:
+    """Excel column letter of a 0-based column index (0 -> A, 26 -> AA)."""
+    letters, index = "", index + 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 _SPACES = re.compile(r"\s+")
 
 
