@@ -30,6 +30,11 @@ def _import(args) -> int:
     except RawDataError as exc:
         print(f"import-raw: {exc}", file=sys.stderr)
         return 1
+    from .sources import sync_claims
+
+    claims_note = sync_claims(Path(args.path))
+    if claims_note:
+        print(f"import-raw: {claims_note}")
     for f in result.copied:
         print(f"import-raw: copied data/raw/{f}")
     for f in result.readmes_updated:

@@ -78,6 +78,11 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
                                               "detention_vs_agreements_states", "facilities_map")
                 for e in ("svg", "png", "csv")),
     ),
+    NotebookSpec(
+        "05_news_claims",
+        outputs=("data/processed/news_claims_check.csv", "figures/news_claims.svg", "figures/news_claims.png",
+                 "figures/news_claims.csv"),
+    ),
 )
 
 

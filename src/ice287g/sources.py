@@ -376,3 +376,18 @@ def verification_table(raw: Path | None = None) -> pd.DataFrame:
             extra = {"source": source, "file": file, "status": "; ".join(issues)}
             inv = pd.concat([inv, pd.DataFrame([extra])], ignore_index=True)
     return inv[["source", "file", "kind", "bytes", "sha256", "status"]]
+
+
+def sync_claims(mirror: Path | str) -> str:
+    """Copy ``claims/news_claims.csv`` from beside a mirror's ``data/raw`` into ``data/hand/`` when it differs."""
+    mirror = Path(mirror).resolve()
+    for base in (mirror, *mirror.parents[:3]):
+        src = base / "claims" / "news_claims.csv"
+        if src.exists():
+            dst = paths.hand_dir() / "news_claims.csv"
+            if dst.exists() and dst.read_bytes() == src.read_bytes():
+                return ""
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+            return "updated data/hand/news_claims.csv from the mirror's claims/news_claims.csv"
+    return ""

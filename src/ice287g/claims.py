@@ -1,0 +1,175 @@
+"""Figures cited in news coverage, recomputed from the raw lists and detention workbooks.
+
+``data/hand/news_claims.csv`` (vendored from ``../shared/claims/``; ``import-raw`` keeps it in
+sync) holds one claim per row. Each is recomputed with the project's APIs and given a verdict:
+``exact``, ``close`` (within 2 %, with the reason), ``differs``, or ``not_archived`` (no list close
+enough to the claim's date: the nearest lists before and after are named with their values).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import agreements, detention, paths
+from .fixes import FixError
+
+CLAIMS_FILE = "news_claims.csv"
+COLUMNS = ["claim_id", "outlet", "published", "as_of", "since", "statement", "metric", "list", "model", "state",
+           "unit", "value", "notes"]
+METRICS = ("count", "top_state", "net_change", "detention_top_state")
+CLOSE_SHARE = 0.02
+MAX_LIST_AGE_DAYS = 120  # a list older than this at the claim's date cannot speak for that date
+
+
+class ClaimError(FixError):
+    """A malformed claim row: names the row."""
+
+
+def load(path=None) -> pd.DataFrame:
+    path = path or paths.hand_dir() / CLAIMS_FILE
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in COLUMNS if c not in df.columns]
+    if missing:
+        raise ClaimError(f"data/hand/{CLAIMS_FILE}: missing column(s) {missing}")
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        where = f"data/hand/{CLAIMS_FILE} row {i} ({r.claim_id or 'no claim_id'})"
+        if r.metric not in METRICS:
+            raise ClaimError(f"{where}: unknown metric {r.metric!r} (known: {list(METRICS)})")
+        for value in (r.as_of, r.since) if r.since else (r.as_of,):
+            try:
+                ok = bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", value)) and bool(pd.Timestamp(value))
+            except ValueError:
+                ok = False
+            if not ok:
+                raise ClaimError(f"{where}: as_of/since is not a date YYYY-MM-DD ({r.as_of!r}, {r.since!r})")
+        if r.metric in ("count", "net_change"):
+            if not r.value.lstrip("-").isdigit():
+                raise ClaimError(f"{where}: value {r.value!r} is not a whole number")
+            if r.unit not in ("agreements", "agencies", "states"):
+                raise ClaimError(f"{where}: unit {r.unit!r} is not agreements, agencies or states")
+        if r.metric == "net_change" and not r.since:
+            raise ClaimError(f"{where}: net_change needs a since date")
+    return df
+
+
+@dataclass
+class Result:
+    computed: str
+    list_date: str
+    source_file: str
+    verdict: str
+    reason: str
+    extra: str = ""
+
+
+def _age_days(as_of: str, list_date: str) -> int:
+    return (pd.Timestamp(as_of) - pd.Timestamp(list_date)).days
+
+
+def _neighbours(as_of: str, kind: str, fn) -> str:
+    lists = agreements.series_lists(agreements.processed("lists.csv"), kind)
+    before = lists[lists["list_date"] <= as_of].tail(1)
+    after = lists[lists["list_date"] > as_of].head(1)
+    parts = []
+    for label, part in (("before", before), ("after", after)):
+        if len(part):
+            d = part.iloc[0]["list_date"]
+            parts.append(f"nearest list {label}: {d} ({part.iloc[0]['source_file']}) gives {fn(d)}")
+    return "; ".join(parts)
+
+
+def _count(c, as_of: str, unit: str | None = None, state: str | None = None) -> int:
+    return agreements.count(as_of, model=c.model or None, state=state if state is not None else (c.state or None),
+                            unit=unit or c.unit, kind=c.list or "participating")
+
+
+def _close_reason(c, computed: int) -> str:
+    """Why a near miss is near: try the usual confusions and say which one reproduces the claim."""
+    claimed = int(c.value)
+    other_unit = {"agreements": "agencies", "agencies": "agreements"}.get(c.unit)
+    if other_unit and _count(c, c.as_of, unit=other_unit) == claimed:
+        return f"the claim counts {other_unit}, not {c.unit}"
+    lists = agreements.series_lists(agreements.processed("lists.csv"), c.list or "participating")
+    for d in lists["list_date"]:
+        if abs(_age_days(c.as_of, d)) <= 45 and _count(c, d) == claimed:
+            return f"the list of {d} gives exactly the claimed value (list timing)"
+    if c.unit == "states" and not c.state:
+        rows = agreements.processed("list_rows.csv")
+        lid = agreements.list_id_for(agreements.processed("lists.csv"), c.as_of, c.list or "participating")
+        on = rows[rows["list_id"] == lid]
+        if c.model:
+            on = on[on["model"] == c.model]
+        if on.loc[~on["state"].isin(["GU", "MP", "PR", "VI", "AS"]), "state"].nunique() == claimed:
+            return "the claim leaves out territories, which ICE counts as states"
+    return f"within {CLOSE_SHARE:.0%} of the computed {computed}; no single rule reproduces it"
+
+
+def evaluate(c) -> Result:
+    """Recompute one claim row (a namedtuple of COLUMNS)."""
+    kind = c.list or "participating"
+    if c.metric == "detention_top_state":
+        as_of = pd.Timestamp(c.as_of)
+        fy = as_of.year + (1 if as_of.month >= 10 else 0)
+        ranking = detention.state_adp(fiscal_year=fy)
+        top = ranking.iloc[0]
+        verdict = "exact" if top["state"] == c.value else "differs"
+        return Result(top["state"], top["release_date"], "detentionStats release of " + top["release_date"],
+                      verdict, "" if verdict == "exact" else f"FY{fy} leader is {top['state']}",
+                      f"FY{fy} ADP {top['adp_total']:,.0f}")
+    list_date, source_file = agreements.list_in_force(c.as_of, kind)
+    age = _age_days(c.as_of, list_date)
+    if c.metric == "top_state":
+        lid = agreements.list_id_for(agreements.processed("lists.csv"), c.as_of, kind)
+        table = agreements.state_model_table(agreements.processed("list_rows.csv"), lid)
+        top = table.iloc[0]
+        computed = top["state"]
+        verdict = "exact" if computed == c.value else "differs"
+        return Result(computed, list_date, source_file, verdict, "" if verdict == "exact" else
+                      f"the list's leader is {computed}", f"{computed} {int(top['total'])} agreements")
+    if c.metric == "count":
+        computed = _count(c, c.as_of)
+    else:
+        computed = _count(c, c.as_of) - _count(c, c.since)
+    claimed = int(c.value)
+    extra = ""
+    if c.metric == "net_change":
+        ags = agreements.processed("agreements.csv")
+        on_list = set(agreements.processed("list_rows.csv").pipe(
+            lambda r: r[r["list_id"] == agreements.list_id_for(agreements.processed("lists.csv"), c.as_of, kind)])
+            .pipe(lambda r: r["agency_id"] + ":" + r["model"] + ":" + r["signed"]))
+        new = ags[(ags["first_listed"] > c.since) & (ags["first_listed"] <= c.as_of) & ags["agreement_id"].isin(on_list)]
+        extra = f"{len(new)} agreements on the {list_date} list were first listed after {c.since}"
+    if age > MAX_LIST_AGE_DAYS:
+        return Result(str(computed), list_date, source_file, "not_archived",
+                      f"the newest list on or before {c.as_of} is {age} days older; " +
+                      _neighbours(c.as_of, kind, lambda d: _count(c, d)), extra)
+    if computed == claimed:
+        return Result(str(computed), list_date, source_file, "exact", "", extra)
+    if claimed and abs(computed - claimed) / abs(claimed) <= CLOSE_SHARE:
+        return Result(str(computed), list_date, source_file, "close", _close_reason(c, computed), extra)
+    return Result(str(computed), list_date, source_file, "differs", _close_reason(c, computed), extra)
+
+
+def check(claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every claim with computed value, list used, difference and verdict."""
+    claims = load() if claims is None else claims
+    out = []
+    for c in claims.itertuples(index=False):
+        r = evaluate(c)
+        diff = ""
+        if r.computed.lstrip("-").isdigit() and c.value.lstrip("-").isdigit():
+            diff = str(int(r.computed) - int(c.value))
+        out.append({**c._asdict(), "computed": r.computed, "list_date": r.list_date, "source_file": r.source_file,
+                    "difference": diff, "verdict": r.verdict, "reason": r.reason, "also": r.extra})
+    return pd.DataFrame(out)
+
+
+def sentence(row) -> str:
+    """One plain sentence for a claim that is not exact."""
+    if row["verdict"] == "not_archived":
+        return (f"{row['outlet']} said {row['value']} for {row['as_of']}, but no archived ICE list is close to that "
+                f"date: {row['reason'].split('; ', 1)[-1]}.")
+    return (f"{row['outlet']} said {row['value']} ({row['statement']}); the ICE list of {row['list_date']} gives "
+            f"{row['computed']} — {row['reason']}.")
