@@ -46,7 +46,11 @@ $(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
 chain = $(if $(word 2,$(1)),$(eval $(STAMP)/$(word 2,$(1)).done: $(STAMP)/$(word 1,$(1)).done)$(call chain,$(wordlist 2,$(words $(1)),$(1))))
 $(call chain,$(NOTEBOOKS))
 
-notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done)
+notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done) figures/README.md
+
+# The gallery is written from the figure manifest once every notebook has run.
+figures/README.md: $(NOTEBOOKS:%=$(STAMP)/%.done)
+	$(PY) -m ice287g gallery
 
 # ---- checks ------------------------------------------------------------------------------
 test: all test-unit test-notebooks test-repro

@@ -60,3 +60,14 @@ def test_manifest_is_upserted_one_row_per_slug(project):
 def test_model_colours_are_fixed_and_distinct():
     assert set(charts.MODEL_COLORS) == {"JEM", "WSO", "TFM"}
     assert len(set(charts.MODEL_COLORS.values())) == 3
+
+
+def test_gallery_lists_every_figure_with_its_texts_and_links():
+    from .conftest import REAL_ROOT
+
+    manifest = charts.read_manifest(REAL_ROOT / "figures")
+    text = charts.gallery_markdown(manifest)
+    assert text.count("\n## ") == len(manifest) > 10
+    for r in manifest.itertuples(index=False):
+        assert f'<img src="{r.slug}.png"' in text and f"({r.slug}.csv)" in text and r.source in text
+    assert (REAL_ROOT / "figures" / "README.md").read_text() == text  # committed gallery is current

@@ -58,6 +58,13 @@ def _run(args) -> int:
     return 0
 
 
+def _gallery(args) -> int:
+    from .charts import write_gallery
+
+    print(f"gallery: wrote {paths.relative(write_gallery())}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("notebooks", nargs="*")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"))
     r.set_defaults(func=_run)
+    g = sub.add_parser("gallery", help="write figures/README.md from figures/manifest.csv")
+    g.set_defaults(func=_gallery)
     return parser
 
 
