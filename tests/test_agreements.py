@@ -245,3 +245,13 @@ def test_wapo_flags_per_year_match_the_manifest_note():
     assert {y: int(per_year[y]) for y in noted} == noted
     assert set(flags["source"]) == {agreements.WAPO_SOURCE}
     assert (flags[flags["agency"] == "Manassas Police Department"]["state"] == "VA").all()
+
+
+def test_program_milestones_agree_with_the_count_api(processed):
+    m = agreements.milestones(processed["lists"], processed["counts"]).set_index("milestone")
+    for key in ("start_of_2025", "newest", "last_before_gap", "first_fact_sheet"):
+        assert int(m.loc[key, "agreements"]) == agreements.count(m.loc[key, "list_date"]), key
+    assert m.loc["task_forces_gone", "list_date"] == "2013-04-02"  # README: no Task Force rows from the 2013-04 capture on
+    assert m.loc["first_wso_list", "list_date"] == "2021-01-13"
+    committed = pd.read_csv(REAL_RAW.parent / "processed" / "program_milestones.csv", dtype={"agreements": int})
+    assert committed.set_index("milestone").loc["newest", "agreements"] == m.loc["newest", "agreements"]

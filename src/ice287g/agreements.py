@@ -1066,3 +1066,41 @@ def wapo_vs_lists(flags: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFr
     out = pd.concat([wapo, ice, matched], axis=1).fillna(0).astype("int64").reset_index()
     out = out.merge(last[["year", "list_date"]].rename(columns={"list_date": "last_ice_list"}), on="year", how="left")
     return out.fillna({"last_ice_list": ""}).sort_values("year", ignore_index=True)
+
+
+def milestones(lists: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+    """The program's history in numbers, every one read from the lists: one row per milestone with
+    the list it comes from. Used by the program-history notebook, never typed by hand."""
+    series = series_lists(lists)
+    c = counts[(counts["state"] == "ALL")].copy()
+    c["agreements"] = c["agreements"].astype(int)
+    wide = c.pivot_table(index="list_id", columns="model", values="agreements", aggfunc="sum").fillna(0).astype(int)
+    s = series.merge(wide, left_on="list_id", right_index=True, how="left").fillna({m: 0 for m in MODELS})
+    for m in MODELS:
+        s[m] = s[m].astype(int)
+    rows = []
+
+    def add(key, label, r):
+        rows.append({"milestone": key, "label": label, "list_id": r["list_id"], "list_date": r["list_date"],
+                     "era": r["era"], "agreements": int(r["ALL"]), "JEM": int(r["JEM"]), "WSO": int(r["WSO"]),
+                     "TFM": int(r["TFM"])})
+
+    add("first_archived_list", "first archived list (ICE partners page)", s.iloc[0])
+    fact = s[s["era"] == "fact_sheet"]
+    add("first_fact_sheet", "first fact-sheet roster capture", fact.iloc[0])
+    no_tfm = fact[fact["TFM"] == 0]
+    if len(no_tfm):
+        add("task_forces_gone", "first roster without task-force agreements", no_tfm.iloc[0])
+    low = fact.loc[fact["ALL"].idxmin()]
+    add("fact_sheet_low", "fewest agreements on the roster", low)
+    add("last_before_gap", "last list before the 2017-2021 gap", s[s["list_date"] < "2021-01-01"].iloc[-1])
+    wso = s[s["WSO"] > 0]
+    if len(wso):
+        add("first_wso_list", "first archived list with Warrant Service Officer agreements", wso.iloc[0])
+    before_2025 = s[s["list_date"] < "2025-01-21"]
+    add("start_of_2025", "last list before 2025-01-20", before_2025.iloc[-1])
+    tfm_back = s[(s["TFM"] > 0) & (s["list_date"] >= "2021-01-01")]
+    if len(tfm_back):
+        add("task_forces_back", "first list with task-force agreements again", tfm_back.iloc[0])
+    add("newest", "newest list", s.iloc[-1])
+    return pd.DataFrame(rows)

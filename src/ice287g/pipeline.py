@@ -83,6 +83,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         outputs=("data/processed/news_claims_check.csv", "figures/news_claims.svg", "figures/news_claims.png",
                  "figures/news_claims.csv"),
     ),
+    # First in reading order, last to run: its narrative is computed from everything above.
+    NotebookSpec("00_program_history", outputs=("data/processed/program_milestones.csv",)),
 )
 
 
