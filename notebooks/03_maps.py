@@ -35,7 +35,6 @@ spread_dates = "2017-01-20;2021-01-31;2023-06-30;2025-01-31;2025-06-30;2025-12-3
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.patches import Patch
 
 import ice287g
 from ice287g import agreements, charts, geography, paths, writers
@@ -78,7 +77,9 @@ unplaced.drop_duplicates(["state", "agency"])[["state", "agency", "county_printe
 
 # %%
 newest_gpkg = counts[counts["as_of"] == counts["as_of"].max()]
-gpkg = counties.merge(newest_gpkg.drop(columns=["county", "state"]), on="county_fips", how="left")
+# real positions for GIS (the map layers move Alaska, Hawaii and Puerto Rico into insets)
+gpkg = geography.county_boundaries().merge(newest_gpkg.drop(columns=["county", "state"]), on="county_fips",
+                                           how="left")
 for col in ("JEM", "WSO", "TFM", "agreements", "agencies"):
     gpkg[col] = gpkg[col].fillna(0).astype("int64")
 gpkg["as_of"] = counts["as_of"].max()
@@ -94,37 +95,17 @@ list_id = agreements.list_id_for(lists, as_of)
 list_date = lists.set_index("list_id").loc[list_id, "list_date"]
 source_file = lists.set_index("list_id").loc[list_id, "source_file"]
 mix, statewide = geography.coverage_on_list(rows, places, list_id, model)
-category_colors = {**charts.MODEL_COLORS, geography.MIX: "#6a3d9a"}
 off_map = sorted(set(rows.loc[rows["list_id"] == list_id, "state"]) - set(states["state"]))
 zoom = state != "ALL"
 
 
 def draw_counties(ax, mix, statewide, zoom_state=None, label=False):
-    shown = counties if not zoom_state else counties[counties["state"] == zoom_state]
-    frame = states if not zoom_state else states[states["state"] == zoom_state]
-    # uncovered counties are drawn one by one only when zoomed: nationally the state shapes suffice
-    charts.draw_polygons(ax, (shown if zoom_state else frame).geometry)
-    covered = shown.merge(mix, on="county_fips")
-    for cat, color in category_colors.items():
-        part = covered[covered["category"] == cat]
-        charts.draw_polygons(ax, part.geometry, facecolor=color, zorder=2)
-    sw = frame[frame["state"].isin(statewide)]
-    charts.draw_polygons(ax, sw.geometry, facecolor="none", edgecolor="#333333", hatch="////", linewidth=0.6,
-                         zorder=3)
-    charts.draw_lines(ax, frame.geometry)
-    if label:
-        for r in shown.itertuples():
-            p = r.geometry.representative_point()
-            ax.annotate(r.county, (p.x, p.y), fontsize=5.5, ha="center", va="center", color="#222222")
-    ax.set_axis_off()
+    charts.draw_coverage(ax, counties, states, mix, statewide, zoom_state=zoom_state, label=label)
 
 
 fig, ax = plt.subplots(figsize=(12, 7.5) if not zoom else (9, 8))
 draw_counties(ax, mix, statewide, state if zoom else None, label=zoom)
-handles = [Patch(color=category_colors[c], label=charts.MODEL_NAMES.get(c, c) + (" only" if c in charts.MODEL_NAMES else ""))
-           for c in [*charts.MODEL_ORDER, geography.MIX]]
-handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="////", label="statewide agreement"))
-ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
+charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
 if off_map and not zoom:
     ax.text(0.01, 0.01, "Not drawn: " + ", ".join(off_map) + " (territories without 20m boundaries)",
             transform=ax.transAxes, fontsize=8, color="#555555")

@@ -520,14 +520,18 @@ def list_counts_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFr
                                     ignore_index=True)
 
 
+def agreement_ids(rows: pd.DataFrame) -> pd.Series:
+    """An agreement's identity for each list row: agency × model × signing date."""
+    return rows["agency_id"] + ":" + rows["model"].replace("", "unknown") + ":" + rows["signed"].replace("", "undated")
+
+
 def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
     """One row per agreement across the participating lists of the series."""
     series = _order(lists[lists["in_series"] & (lists["list_kind"] == "participating")])
     order = {lid: i for i, lid in enumerate(series["list_id"])}
     dates = dict(zip(series["list_id"], series["list_date"]))
     rows = list_rows[list_rows["list_id"].isin(order)].copy()
-    rows["agreement_id"] = rows["agency_id"] + ":" + rows["model"].replace("", "unknown") + ":" + \
-        rows["signed"].replace("", "undated")
+    rows["agreement_id"] = agreement_ids(rows)
     rows["_pos"] = rows["list_id"].map(order)
     g = rows.sort_values("_pos", kind="mergesort").groupby("agreement_id")
     ag = g.agg(agency_id=("agency_id", "first"), state=("state", "first"), agency=("agency", "last"),

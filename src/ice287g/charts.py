@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import paths, sources, writers
+from .geography import MIX as MIX_LABEL
 
 STYLE = Path(__file__).with_name("ice287g.mplstyle")
 
@@ -83,6 +84,42 @@ def draw_lines(ax, geometries, *, color="#777777", linewidth=0.4, rasterized=Tru
     """Outlines of (multi)polygons as one collection (no fill)."""
     return draw_polygons(ax, geometries, facecolor="none", edgecolor=color, linewidth=linewidth,
                          rasterized=rasterized, zorder=zorder)
+
+
+# County coverage maps: one colour per model, purple where a county holds two or more models.
+COVERAGE_COLORS = {**MODEL_COLORS, MIX_LABEL: "#6a3d9a"}
+
+
+def draw_coverage(ax, counties, states, mix, statewide, *, zoom_state=None, label=False):
+    """County map of 287(g) coverage: counties coloured by ``mix["category"]`` (as made by
+    ``geography.coverage_on_list``), states with a statewide agreement hatched. ``zoom_state`` draws
+    one state's counties only; ``label`` writes county names (readable when zoomed)."""
+    shown = counties if not zoom_state else counties[counties["state"] == zoom_state]
+    frame = states if not zoom_state else states[states["state"] == zoom_state]
+    # uncovered counties are drawn one by one only when zoomed: nationally the state shapes suffice
+    draw_polygons(ax, (shown if zoom_state else frame).geometry)
+    covered = shown.merge(mix, on="county_fips")
+    for cat, color in COVERAGE_COLORS.items():
+        part = covered[covered["category"] == cat]
+        draw_polygons(ax, part.geometry, facecolor=color, zorder=2)
+    sw = frame[frame["state"].isin(statewide)]
+    draw_polygons(ax, sw.geometry, facecolor="none", edgecolor="#333333", hatch="////", linewidth=0.6, zorder=3)
+    draw_lines(ax, frame.geometry)
+    if label:
+        for r in shown.itertuples():
+            p = r.geometry.representative_point()
+            ax.annotate(r.county, (p.x, p.y), fontsize=5.5, ha="center", va="center", color="#222222")
+    ax.set_axis_off()
+
+
+def coverage_legend(ax, **kwargs):
+    """The legend that goes with ``draw_coverage``."""
+    from matplotlib.patches import Patch
+
+    handles = [Patch(color=COVERAGE_COLORS[c], label=MODEL_NAMES.get(c, c) + (" only" if c in MODEL_NAMES else ""))
+               for c in [*MODEL_ORDER, MIX_LABEL]]
+    handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="////", label="statewide agreement"))
+    return ax.legend(handles=handles, **kwargs)
 
 
 def notebook_name() -> str:

@@ -22,6 +22,12 @@ def _state_frame(root: str) -> pd.DataFrame:
     return df.sort_values("state_fips").reset_index(drop=True)
 
 
+def _agreement_ids(rows: pd.DataFrame) -> pd.Series:
+    from .agreements import agreement_ids  # agreements imports this module
+
+    return agreement_ids(rows)
+
+
 class GeographyError(FixError):
     """A Census file that is missing or unreadable."""
 
@@ -343,8 +349,7 @@ def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.Dat
     """Share of each participating series list's agreements placed (a county, or statewide)."""
     series = lists[(lists["in_series"].astype(str) == "True") & (lists["list_kind"] == "participating")]
     rows = list_rows[list_rows["list_id"].isin(series["list_id"])].copy()
-    rows["agreement_id"] = (rows["agency_id"] + ":" + rows["model"].replace("", "unknown") + ":"
-                            + rows["signed"].replace("", "undated"))
+    rows["agreement_id"] = _agreement_ids(rows)
     ok = places.set_index("agreement_id")["method"] != "unplaced"
     rows["placed"] = rows["agreement_id"].map(ok).fillna(False).astype(bool)
     rates = rows.groupby(["list_id", "list_date", "era"]).agg(agreements=("placed", "size"),
@@ -382,8 +387,7 @@ def month_end_lists(lists: pd.DataFrame) -> pd.DataFrame:
 def agreement_counties(list_rows: pd.DataFrame, places: pd.DataFrame, list_ids) -> pd.DataFrame:
     """One row per (list, agreement row, county) for county-placed agreements on the given lists."""
     rows = list_rows[list_rows["list_id"].isin(set(list_ids))].copy()
-    rows["agreement_id"] = (rows["agency_id"] + ":" + rows["model"].replace("", "unknown") + ":"
-                            + rows["signed"].replace("", "undated"))
+    rows["agreement_id"] = _agreement_ids(rows)
     fips = places.set_index("agreement_id")["county_fips"]
     rows["county_fips"] = rows["agreement_id"].map(fips).fillna("")
     rows = rows[rows["county_fips"] != ""]
@@ -441,7 +445,7 @@ def _inset(gdf):
 
 
 @lru_cache(maxsize=None)
-def _map_layers(root: str):
+def _boundaries(root: str):
     import geopandas as gpd
 
     cty = gpd.read_file(census_file(COUNTY_20M), columns=["GEOID", "STATEFP", "STUSPS", "NAME"],
@@ -449,7 +453,19 @@ def _map_layers(root: str):
                                                           "STUSPS": "state", "NAME": "county"})
     st = gpd.read_file(census_file(STATE_20M), columns=["GEOID", "STUSPS", "NAME"], engine="pyogrio").rename(
         columns={"GEOID": "state_fips", "STUSPS": "state", "NAME": "state_name"})
+    return cty, st
+
+
+@lru_cache(maxsize=None)
+def _map_layers(root: str):
+    cty, st = _boundaries(root)
     return _inset(cty), _inset(st)
+
+
+def county_boundaries():
+    """Counties as the Census draws them (NAD83, EPSG:4269, Alaska and Hawaii where they are): for GIS
+    files. Maps use ``map_layers``, which moves Alaska, Hawaii and Puerto Rico into insets."""
+    return _boundaries(str(paths.project_root()))[0].copy()
 
 
 def map_layers():
@@ -472,8 +488,7 @@ def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, m
                                                                           if m in set(s))),
                                           agreements=("model", "size")).reset_index()
     mix["category"] = [m if ";" not in m else MIX for m in mix["models"]]
-    ids = (on_list["agency_id"] + ":" + on_list["model"].replace("", "unknown") + ":"
-           + on_list["signed"].replace("", "undated"))
+    ids = _agreement_ids(on_list)
     statewide = places[places["agreement_id"].isin(set(ids)) & (places["method"] == "statewide")]
     return mix, sorted(set(statewide["state"]))
 
