@@ -15,7 +15,7 @@ RAW_FILES  := $(shell find data/raw -type f 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks test test-unit test-notebooks test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 
 all: verify notebooks
@@ -46,20 +46,38 @@ $(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
 chain = $(if $(word 2,$(1)),$(eval $(STAMP)/$(word 2,$(1)).done: $(STAMP)/$(word 1,$(1)).done)$(call chain,$(wordlist 2,$(words $(1)),$(1))))
 $(call chain,$(NOTEBOOKS))
 
-notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done) figures/README.md
+notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done) $(STAMP)/docs.done
 
-# The gallery is written from the figure manifest once every notebook has run.
-figures/README.md: $(NOTEBOOKS:%=$(STAMP)/%.done)
+# Generated pages, written once every notebook has run: the figure gallery (figures/README.md), the
+# README's at-a-glance numbers, and docs/codebook.md (from ice287g.schema, row counts from the outputs).
+$(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES)
 	$(PY) -m ice287g gallery
+	$(PY) -m ice287g readme
+	$(PY) -m ice287g codebook
+	@touch $@
+
+# ---- per-state reports (not committed) ----------------------------------------------------
+# reports/states/XX.{ipynb,html} for every state that ever had an agreement, reports/notebooks/*.html,
+# reports/index.html. Two kernels at a time by default (REPORT_JOBS=1 for one), starts guarded by a lock.
+REPORT_JOBS ?=
+reports: $(STAMP)/reports.done
+
+$(STAMP)/reports.done: $(STAMP)/docs.done notebooks/state_report.py $(SRC_FILES)
+	$(PY) -m ice287g reports $(if $(REPORT_JOBS),--jobs $(REPORT_JOBS))
+	@touch $@
 
 # ---- checks ------------------------------------------------------------------------------
-test: all test-unit test-notebooks test-repro
+test: all reports test-unit test-notebooks test-browser test-repro
 
 test-unit: $(INSTALLED)
-	$(PY) -m pytest tests --ignore=tests/repro
+	$(PY) -m pytest tests --ignore=tests/repro --ignore=tests/browser
 
 test-notebooks: $(INSTALLED)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
+
+# reports/index.html in headless Chromium (Debian's `chromium`; .ci/run installs it, the tests skip without it).
+test-browser: reports
+	$(PY) -m pytest -p no:cacheprovider tests/browser
 
 # Last: committed outputs must equal what this build (and the nbval re-run) wrote.
 test-repro: $(INSTALLED)

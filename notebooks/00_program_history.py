@@ -60,6 +60,7 @@ first, fact, newest = at("first_archived_list"), at("first_fact_sheet"), at("new
 gone, low, before_gap = at("task_forces_gone"), at("fact_sheet_low"), at("last_before_gap")
 wso, start25, back = at("first_wso_list"), at("start_of_2025"), at("task_forces_back")
 long_gap = gaps.sort_values("days").iloc[-1]
+start25_year = ev.loc["EO 14159", "date"][:4]
 text = f"""
 **Origins.** Congress created the program in {ev.loc['287(g) enacted', 'date'][:4]}; Florida signed the first
 agreement in {ev.loc['first agreement (FL)', 'date'][:4]}. The oldest list in this archive, ICE's partners page
@@ -70,18 +71,18 @@ agreements: {fact.JEM} jail-model and {fact.TFM} task-force agreements. ICE let 
 {ev.loc['task forces ended', 'date'][:4]}; the first roster without any task-force agreement is dated {gone.list_date},
 with **{gone.agreements}** agreements left. The roster reaches its low of **{low.agreements}** on {low.list_date}.
 
-**The 2017 resurgence and the gap.** After the executive order of {ev.loc['EO 13768', 'date']}, the roster grows
+**The {ev.loc['EO 13768', 'date'][:4]} resurgence and the gap.** After the executive order of {ev.loc['EO 13768', 'date']}, the roster grows
 to **{before_gap.agreements}** agreements on {before_gap.list_date}. Then the record stops: **no ICE list survives
 from {long_gap.last_list_before} to {long_gap.first_list_after}** ({long_gap.days} days). ICE created the Warrant
 Service Officer model inside that gap ({ev.loc['WSO model', 'date'][:7]}); it first appears on an archived list on
 {wso.list_date}, with **{wso.WSO}** WSO agreements beside {wso.JEM} jail-model ones.
 
-**2021-2024.** The program holds steady: the last list before {ev.loc['EO 14159', 'date']} ({start25.list_date})
+**{ev.loc['EO 13993', 'date'][:4]} to {int(ev.loc['EO 14159', 'date'][:4]) - 1}.** The program holds steady: the last list before {ev.loc['EO 14159', 'date']} ({start25.list_date})
 shows **{start25.agreements}** agreements.
 
-**The 2025 surge.** Task-force agreements return on {back.list_date}. On the newest list ({newest.list_date}) ICE
+**The {ev.loc['EO 14159', 'date'][:4]} surge.** Task-force agreements return on {back.list_date}. On the newest list ({newest.list_date}) ICE
 counts **{newest.agreements}** agreements: {newest.JEM} jail-model, {newest.WSO} warrant-service and {newest.TFM}
-task-force agreements. That is {newest.agreements / start25.agreements:.1f} times the count at the start of 2025.
+task-force agreements. That is {newest.agreements / start25.agreements:.1f} times the count at the start of {start25_year}.
 """
 display(Markdown(text))
 

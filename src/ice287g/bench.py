@@ -63,6 +63,12 @@ def main() -> int:
     report("make all (no-op)", measure(make + ["all"]))
     for nb in NOTEBOOKS:
         report(f"notebook {nb.name}", measure([sys.executable, "-m", "ice287g", "run", nb.name]))
+    from .agreements import processed
+    from .reports import default_workers, report_states
+
+    n_states = len(report_states(processed("agreements.csv")))
+    report(f"state reports ({n_states}, {default_workers()} kernels at once)",
+           measure([sys.executable, "-m", "ice287g", "reports"]))
     start = time.perf_counter()
     from .agreements import read_all
 

@@ -65,6 +65,40 @@ def _gallery(args) -> int:
     return 0
 
 
+def _codebook(args) -> int:
+    from .schema import CODEBOOK, codebook_markdown, write_codebook
+
+    if args.check:
+        path = paths.project_root() / CODEBOOK
+        if not path.exists() or path.read_text(encoding="utf-8") != codebook_markdown():
+            print(f"codebook: {CODEBOOK} is out of date; run `python -m ice287g codebook`", file=sys.stderr)
+            return 1
+        print(f"codebook: {CODEBOOK} is up to date")
+        return 0
+    print(f"codebook: wrote {paths.relative(write_codebook())}")
+    return 0
+
+
+def _reports(args) -> int:
+    from .pipeline import NotebookError
+    from .reports import build_reports
+
+    try:
+        index = build_reports([s.upper() for s in args.state or []], args.as_of, workers=args.jobs)
+    except (NotebookError, ValueError) as exc:
+        print(f"reports: {exc}", file=sys.stderr)
+        return 1
+    print(f"reports: wrote {paths.relative(index)}")
+    return 0
+
+
+def _readme(args) -> int:
+    from .reports import write_readme
+
+    print(f"readme: wrote the at-a-glance numbers of {paths.relative(write_readme())}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +114,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func=_run)
     g = sub.add_parser("gallery", help="write figures/README.md from figures/manifest.csv")
     g.set_defaults(func=_gallery)
+    cb = sub.add_parser("codebook", help="write docs/codebook.md from ice287g.schema (row counts from committed files)")
+    cb.add_argument("--check", action="store_true", help="only check that docs/codebook.md is up to date")
+    cb.set_defaults(func=_codebook)
+    rd = sub.add_parser("readme", help="rewrite README.md's at-a-glance numbers from data/processed")
+    rd.set_defaults(func=_readme)
+    rp = sub.add_parser("reports", help="per-state reports (every state that ever had an agreement) and reports/index.html")
+    rp.add_argument("--state", action="append", help="two-letter code; repeat for several (default: all)")
+    rp.add_argument("--as-of", default="newest", help="a date or 'newest' (default)")
+    rp.add_argument("-j", "--jobs", type=int, default=None,
+                    help="reports run in parallel (default: 2, or 1 on a one-core machine)")
+    rp.set_defaults(func=_reports)
     return parser
 
 

@@ -92,6 +92,12 @@ class NotebookError(RuntimeError):
     """A notebook failed, or did not produce what it declares."""
 
 
+def reading_order() -> list[str]:
+    """The order a reader takes: notebooks named ``00_`` first (the history before the inventory), then
+    the rest by number. Run order differs: the history runs last because it reads everything."""
+    return sorted((nb.name for nb in NOTEBOOKS), key=lambda n: (n[:2], n != "00_program_history", n))
+
+
 def spec(name: str) -> NotebookSpec:
     name = notebook_name(name)
     for nb in NOTEBOOKS:
@@ -231,6 +237,28 @@ def _environment(**values: str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+@contextlib.contextmanager
+def kernel_start_guard(lock_path: Path) -> Iterator:
+    """Hold an inter-process lock from before a kernel starts until it answers (the callback yielded is
+    nbclient's ``on_notebook_start`` hook) so that runs in parallel processes never pick the same
+    ports (jupyter_client's port race). Released at the latest when the block ends."""
+    import fcntl
+
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "w")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+
+    def release(**_):
+        if not handle.closed:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    try:
+        yield release
+    finally:
+        release()
+
+
 def load_source(name: str):
     import jupytext
 
@@ -255,41 +283,68 @@ class RunResult:
 
 def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
                  kernel_name: str = KERNEL_NAME, check_outputs: bool = True) -> RunResult:
-    """Execute one notebook; raise NotebookError naming the notebook and failing cell."""
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
+    """Execute one pipeline notebook; raise NotebookError naming the notebook and failing cell.
 
+    With default parameters the executed notebook replaces ``notebooks/NAME.ipynb`` and its outputs
+    the committed ones; otherwise both go under ``reports/NAME__param-value/``."""
     name = notebook_name(name)
     nb_spec = spec(name) if check_outputs else NotebookSpec(name)
     nb = load_source(name)
-    defaults = notebook_parameters(nb)
-    changed = non_default(dict(parameters or {}), defaults, name)
-    root = paths.project_root()
+    changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
     if changed:
         slug = report_slug(name, changed)
         out_root = paths.reports_dir() / slug
         target = paths.reports_dir() / f"{slug}.ipynb"
     else:
-        out_root = root
+        out_root = paths.project_root()
         target = executed_path(name)
-    nb.metadata.pop("ice287g_name", None)
+    result = _execute(name, nb, changed, target, out_root, kernel_name=kernel_name, html=bool(changed),
+                      redirect=bool(changed))
+    if check_outputs:
+        missing = [o for o in nb_spec.outputs if not (out_root / o).exists()]
+        if missing:
+            raise NotebookError(f"notebook {name} ran but did not write its declared output(s): {missing}")
+    return result
 
+
+def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KERNEL_NAME) -> RunResult:
+    """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html``; any
+    file it writes goes under ``reports/states/XX/``, never over the committed outputs."""
+    name = "state_report"
+    nb = load_source(name)
+    params = {"state": state, "as_of": as_of}
+    non_default(params, notebook_parameters(nb), name)  # unknown parameter names stop here
+    states_dir = paths.reports_dir() / "states"
+    result = _execute(name, nb, params, states_dir / f"{state}.ipynb", states_dir / state,
+                      kernel_name=kernel_name, html=True, redirect=True)
+    if not result.html or not result.html.exists():
+        raise NotebookError(f"state report {state}: no HTML written")
+    return result
+
+
+def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,
+             kernel_name: str, html: bool, redirect: bool) -> RunResult:
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb.metadata.pop("ice287g_name", None)
+    root = paths.project_root()
     scratch = root / ".build" / "papermill"
     scratch.mkdir(parents=True, exist_ok=True)
-    raw_out = scratch / f"{name}.ipynb"
+    raw_out = scratch / f"{target.stem}.ipynb"
+    failed = paths.reports_dir() / "failed" / target.name
     env = {"ICE287G_NOTEBOOK": f"notebooks/{name}.ipynb", "ICE287G_ROOT": str(root),
            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-    if changed:
+    if redirect:
         env["ICE287G_OUTPUT_ROOT"] = str(out_root)
-    with _environment(**env):
+    with _environment(**env), kernel_start_guard(scratch / "kernel-start.lock") as started:
         try:
             papermill.execute_notebook(
-                nb, str(raw_out), parameters=changed or None, kernel_name=kernel_name,
-                cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT,
+                nb, str(raw_out), parameters=dict(parameters) or None, kernel_name=kernel_name,
+                cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT, on_notebook_start=started,
             )
         except PapermillExecutionError as exc:
-            failed = paths.reports_dir() / "failed" / f"{name}.ipynb"
             failed.parent.mkdir(parents=True, exist_ok=True)
             if raw_out.exists():
                 shutil.move(str(raw_out), failed)
@@ -299,26 +354,17 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
                 f"{exc.ename}: {exc.evalue}\n  cell starts: {first_line[0] if first_line else ''}\n"
                 f"  executed copy kept at {paths.relative(failed)}; committed outputs untouched"
             ) from None
-    executed = nbformat.read(raw_out, as_version=4)
+    executed = strip_volatile(nbformat.read(raw_out, as_version=4))
     raw_out.unlink()
-    if not changed:
-        executed = strip_volatile(executed)
-        leaked = _leaked_path(executed, root)
-        if leaked:
-            failed = paths.reports_dir() / "failed" / f"{name}.ipynb"
-            writers.write_text(failed, nbformat.writes(executed) + "\n")
-            raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r} "
-                                f"(see {paths.relative(failed)}); outputs must not depend on where the "
-                                "project is checked out")
+    leaked = _leaked_path(executed, root)
+    if leaked:
+        writers.write_text(failed, nbformat.writes(executed) + "\n")
+        raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r} "
+                            f"(see {paths.relative(failed)}); outputs must not depend on where the "
+                            "project is checked out")
     writers.write_text(target, nbformat.writes(executed) + "\n")
-    html = None
-    if changed:
-        html = writers.write_text(target.with_suffix(".html"), render_html(executed))
-    if check_outputs:
-        missing = [o for o in nb_spec.outputs if not (out_root / o).exists()]
-        if missing:
-            raise NotebookError(f"notebook {name} ran but did not write its declared output(s): {missing}")
-    return RunResult(name, target, html, out_root, changed)
+    html_path = writers.write_text(target.with_suffix(".html"), render_html(executed)) if html else None
+    return RunResult(name, target, html_path, out_root, dict(parameters))
 
 
 def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None) -> list[RunResult]:

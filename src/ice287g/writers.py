@@ -48,6 +48,12 @@ def write_text(target: Path | str, text: str) -> Path:
     return write_bytes(target, text.encode("utf-8"))
 
 
+def _check_schema(df: pd.DataFrame, target: Path | str) -> None:
+    from . import schema  # imported here: schema imports this module for write_text
+
+    schema.check_output(df, target)
+
+
 def sorted_frame(df: pd.DataFrame, sort_by: Sequence[str] | None = None) -> pd.DataFrame:
     """Rows in a stable, content-defined order: by ``sort_by`` or else by every column."""
     keys = list(sort_by) if sort_by is not None else list(df.columns)
@@ -66,7 +72,11 @@ def write_csv(
     sort_by: Sequence[str] | None = None,
     float_format: str = FLOAT_FORMAT,
 ) -> Path:
-    """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows, fixed float format, no index."""
+    """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows, fixed float format, no index.
+
+    A table under ``data/processed/`` or ``data/qa/`` of the output root, or ``figures/manifest.csv``,
+    is first checked against ``ice287g.schema``; a mismatch raises SchemaError and writes nothing."""
+    _check_schema(df, target)
     out = sorted_frame(df, sort_by)
     with atomic_path(target) as tmp:
         out.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
@@ -74,6 +84,7 @@ def write_csv(
 
 
 def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str] | None = None) -> Path:
+    _check_schema(df, target)
     out = sorted_frame(df, sort_by)
     with atomic_path(target) as tmp:
         out.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
@@ -81,7 +92,8 @@ def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str
 
 
 def write_gpkg(gdf, target: Path | str, *, layer: str, sort_by: Sequence[str] | None = None) -> Path:
-    """Write a GeoDataFrame as a one-layer GeoPackage with a fixed timestamp."""
+    """Write a GeoDataFrame as a one-layer GeoPackage with a fixed timestamp (schema-checked like ``write_csv``)."""
+    _check_schema(gdf, target)
     out = sorted_frame(gdf, sort_by)
     with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE), atomic_path(target) as tmp:
         out.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")

@@ -1,0 +1,175 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (ice287g)
+#     language: python
+#     name: ice287g
+# ---
+
+# %% [markdown]
+# # State report: 287(g) agreements and ICE detention in one state
+#
+# One report per state or territory that ever had a 287(g) agreement. `make reports` runs this
+# notebook with papermill for each of them (`reports/states/XX.html`); run one by hand with
+# `python -m ice287g reports --state TX`. Everything below is computed from the committed processed
+# tables (`data/processed/`) when the notebook runs.
+#
+# Parameters: `state` (two-letter code) and `as_of` (a date, or `newest`): the report shows the
+# ICE list in force on that date and the newest detention release on or before it.
+
+# %% tags=["parameters"]
+state = "FL"
+as_of = "newest"
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.ticker import MaxNLocator
+from IPython.display import Markdown, display
+
+import ice287g
+from ice287g import agreements, charts, detention, geography, paths, reports
+
+ice287g.setup_notebook("state_report")
+
+# %%
+lists = agreements.processed("lists.csv")
+counts = agreements.processed("list_counts.csv")
+rows = agreements.processed("list_rows.csv")
+ags = agreements.processed("agreements.csv")
+agency_types = agreements.processed("agencies.csv")
+places = agreements.processed("agreement_places.csv")
+facilities_all = agreements.processed("detention_facilities.csv")
+counties, state_shapes = geography.map_layers()
+state = state.upper()
+if state not in reports.report_states(ags):
+    raise ValueError(f"{state}: no agreement was ever listed; states with reports: {reports.report_states(ags)}")
+names = geography.states().set_index("state")["state_name"]
+state_name = names.get(state, state)
+list_id = agreements.list_id_for(lists, as_of)
+meta = lists.set_index("list_id").loc[list_id]
+on_list = rows[(rows["list_id"] == list_id) & (rows["state"] == state)]
+ranking = agreements.state_model_table(rows, list_id)
+rank = ranking.set_index("state")["rank"].get(state)
+by_model = on_list["model"].value_counts()
+list_file = paths.raw_dir() / "ice_287g" / meta["source_file"]
+
+# %% [markdown]
+# ## In brief
+
+# %%
+timeline = reports.state_timeline(lists, counts, state)
+per_list = timeline[timeline["model"] == "ALL"].set_index("list_date")["agreements"]
+first_date = per_list[per_list > 0].index.min()
+models_text = ", ".join(f"{int(by_model.get(m, 0))} {m}" for m in charts.MODEL_ORDER)
+rank_text = (f"ranking **{rank}** of {len(ranking)} states and territories with agreements"
+             if rank is not None else "none on this list")
+display(Markdown(
+    f"**{state_name}** has **{len(on_list)}** agreements held by **{on_list['agency_id'].nunique()}** agencies on "
+    f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
+    f"the list of {first_date}; the peak is **{per_list.max()}** agreements on {per_list.idxmax()}."))
+
+# %% [markdown]
+# ## Agreements over time, by model
+# Each colored line is one model, the grey line all agreements (the earliest lists name no model);
+# a break in a line is a gap in the archive (no list survives for more than 180 days), not a drop to zero.
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 4.5))
+for m in [*charts.MODEL_ORDER, "ALL"]:
+    part = timeline[timeline["model"] == m]
+    style = dict(color=charts.MODEL_COLORS[m], lw=1.8) if m != "ALL" else dict(color=charts.NEUTRAL, lw=1, ls="--")
+    for i, (_, seg) in enumerate(part.groupby("segment")):
+        ax.plot(pd.to_datetime(seg["list_date"]), seg["agreements"], **style,
+                label=(charts.MODEL_NAMES.get(m, "all agreements")) if i == 0 else None)
+ax.set_ylabel("agreements on the list")
+ax.set_ylim(bottom=0)
+ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+ax.legend(loc="upper left")
+_ = charts.save_figure(
+    fig, "state_timeline",
+    title=f"287(g) agreements in {state_name} by model, every archived ICE list",
+    source="ICE 287(g) lists (fact-sheet rosters, ice.gov tables, participating-agency workbooks), as archived",
+    alt_text=(f"Line chart of {state_name}'s agreements by model from {timeline['list_date'].min()} to "
+              f"{timeline['list_date'].max()}, peaking at {per_list.max()} on {per_list.idxmax()}."),
+    data=timeline, sort_by=["list_date", "model"],
+)
+plt.show()
+
+# %% [markdown]
+# ## Agencies
+# Every agency of the state with an agreement listed on or before the list of `as_of`. `status` is
+# *in force* when one of its agreements is on that list; `models` and `signed` describe the
+# agreements in force (for an ended agency, the ones it had).
+
+# %%
+table = reports.state_agencies(ags, agency_types, places, counties, rows, list_id, state)
+print(f"{(table['status'] == 'in force').sum()} agencies in force, {(table['status'] == 'ended').sum()} ended")
+with pd.option_context("display.max_rows", None, "display.max_colwidth", 60):
+    display(table)
+
+# %% [markdown]
+# ## Counties covered
+# Counties shaded by the models their local agreements use on the list of `as_of`; a statewide
+# agreement (state police, patrol, corrections) hatches the whole state.
+
+# %%
+shape = counties[counties["state"] == state]
+if shape.empty:
+    display(Markdown(f"{state_name} has no county boundaries in the 2024 Census 1:20m file, so no map is drawn."))
+else:
+    mix, statewide = geography.coverage_on_list(rows, places, list_id)
+    mix = mix[mix["county_fips"].isin(shape["county_fips"])]
+    statewide = [s for s in statewide if s == state]
+    fig, ax = plt.subplots(figsize=(9, 8))
+    charts.draw_coverage(ax, counties, state_shapes, mix, statewide, zoom_state=state, label=len(shape) <= 120)
+    charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
+    map_data = shape[["county_fips", "county"]].merge(mix, on="county_fips", how="left").fillna(
+        {"models": "", "agreements": 0, "category": "none"})
+    _ = charts.save_figure(
+        fig, "state_county_map",
+        title=f"Counties of {state_name} covered by 287(g) agreements, ICE list of {meta['list_date']}",
+        source=(f"ICE 287(g) list {meta['source_file']}; placement in data/processed/agreement_places.csv; "
+                "U.S. Census Bureau 2024 cartographic boundaries (1:20m), EPSG:5070"),
+        alt_text=(f"Map of {state_name}'s {len(shape)} counties: {len(mix)} hold at least one local agreement"
+                  + (", and a statewide agreement covers the whole state." if statewide else ".")),
+        data=map_data.assign(statewide=bool(statewide)), inputs=[list_file], sort_by=["county_fips"],
+    )
+    plt.show()
+
+# %% [markdown]
+# ## ICE detention in the state
+# Facilities in ICE's detentionStats workbook (the newest release on or before `as_of`), with their
+# average daily population (ADP, people held on an average day of the fiscal year to date).
+
+# %%
+fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
+adp = detention.state_adp(as_of=None if as_of == "newest" else as_of).set_index("state")
+if state in adp.index:
+    r = adp.loc[state]
+    display(Markdown(f"Release of {release}: **{len(fac)}** facilities holding **{r['adp_total']:,.0f}** people on "
+                     f"an average day, rank **{int(r['rank'])}** of {len(adp)} states."))
+else:
+    display(Markdown(f"Release of {release}: no ICE detention facility in {state_name}."))
+with pd.option_context("display.max_rows", None):
+    display(fac)
+
+# %% [markdown]
+# ## Added and removed in the last 90 days
+# The list in force 90 days before the list of `as_of`, compared with that list, agreement by
+# agreement (agency × model × signing date).
+
+# %%
+changes, before_id, after_id = reports.recent_changes(rows, lists, state, as_of)
+dates = lists.set_index("list_id")["list_date"]
+summary = changes["change"].value_counts().reindex(["added", "removed", "model_changed", "signed_changed"],
+                                                    fill_value=0)
+display(Markdown(f"From the list of {dates[before_id]} to the list of {dates[after_id]}: "
+                 + ", ".join(f"**{n}** {k.replace('_', ' ')}" for k, n in summary.items()) + "."))
+with pd.option_context("display.max_rows", None, "display.max_colwidth", 60):
+    display(changes.drop(columns=["state", "agency_id"]))

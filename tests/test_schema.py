@@ -1,0 +1,255 @@
+"""The schema (src/ice287g/schema.py) documents every committed table, and the writers enforce it."""
+from __future__ import annotations
+
+import csv
+import re
+
+import pandas as pd
+import pytest
+
+from ice287g import cli, paths, pipeline, schema, writers
+
+from .conftest import REAL_ROOT
+
+AGREEMENTS = "data/processed/agreements.csv"
+GPKG = "data/processed/agreements_by_county.gpkg"
+
+
+def committed_outputs() -> list[str]:
+    """Every committed file the schema must cover: all of data/processed/ and data/qa/, and the manifest."""
+    found = [p.relative_to(REAL_ROOT).as_posix() for d in ("data/processed", "data/qa")
+             for p in (REAL_ROOT / d).rglob("*") if p.is_file()]
+    return sorted(found + [schema.MANIFEST])
+
+
+def header(path) -> list[str]:
+    if path.suffix == ".gpkg":
+        import pyogrio
+
+        return [str(f) for f in pyogrio.read_info(path)["fields"]] + ["geometry"]
+    with open(path, newline="", encoding="utf-8") as fh:
+        return next(csv.reader(fh))
+
+
+@pytest.fixture(scope="module")
+def agreements_head() -> pd.DataFrame:
+    return schema.read_table(REAL_ROOT / AGREEMENTS).head(6).copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# The schema covers exactly the committed outputs
+
+
+def test_every_committed_output_is_in_the_schema_with_its_exact_header():
+    outputs = committed_outputs()
+    assert len(outputs) > 30 and GPKG in outputs
+    for rel in outputs:
+        assert rel in schema.DATASETS, f"{rel} is committed but not documented in src/ice287g/schema.py"
+        assert header(REAL_ROOT / rel) == schema.DATASETS[rel].names, f"{rel}: header differs from the schema"
+
+
+def test_every_schema_entry_is_a_committed_file():
+    missing = [rel for rel in schema.DATASETS if not (REAL_ROOT / rel).is_file()]
+    assert missing == []
+    assert sorted(schema.DATASETS) == committed_outputs()
+
+
+def test_every_committed_file_passes_validation():
+    for rel in schema.DATASETS:
+        ds = schema.validate(schema.read_table(REAL_ROOT / rel), rel)
+        assert ds.path == rel
+
+
+def test_schema_notebooks_are_the_pipeline_notebooks_that_declare_the_outputs():
+    declared = {o: nb.name for nb in pipeline.NOTEBOOKS for o in nb.outputs
+                if o.startswith(schema.GOVERNED_DIRS) or o == schema.MANIFEST}
+    assert set(declared) == set(schema.DATASETS)
+    for rel, ds in schema.DATASETS.items():
+        assert ds.notebooks[0] == declared[rel], rel
+        assert set(ds.notebooks) <= {nb.name for nb in pipeline.NOTEBOOKS}, rel
+
+
+def test_every_column_is_fully_described():
+    for ds in schema.DATASETS.values():
+        assert ds.description and ds.sources and ds.notebooks
+        for c in ds.columns:
+            assert c.type in schema.TYPES, (ds.path, c.name)
+            assert c.meaning.strip() and c.source.strip(), (ds.path, c.name)
+            assert len(set(c.allowed)) == len(c.allowed), (ds.path, c.name)
+    model = schema.DATASETS[AGREEMENTS].column("model")
+    assert model.allowed == ("JEM", "WSO", "TFM") and model.nullable
+    assert schema.DATASETS[AGREEMENTS].column("lists_seen").type == "integer"
+    # the QA copy of the TRAC comparison has the same columns, but never an exact match
+    assert schema.DATASETS["data/qa/trac_differences.csv"].names == \
+        schema.DATASETS["data/processed/detention_population.csv"].names
+    assert "exact" not in schema.DATASETS["data/qa/trac_differences.csv"].column("match").allowed
+
+
+# ---------------------------------------------------------------------------------------------
+# validate() rejects what does not match, naming the file and the column
+
+
+def test_a_matching_frame_passes(agreements_head):
+    assert schema.validate(agreements_head, AGREEMENTS).path == AGREEMENTS
+
+
+@pytest.mark.parametrize("mutate, column, detail", [
+    (lambda df: df.assign(extra_col=1), "extra_col", "not in the schema"),
+    (lambda df: df.drop(columns="status"), "status", "is missing"),
+    (lambda df: df[["agency_id", "agreement_id"] + list(df.columns[2:])], "agency_id", "position 0"),
+    (lambda df: df.assign(model=["JEM", "WSO", "XYZ", "TFM", "JEM", "JEM"]), "model", "'XYZ'"),
+    (lambda df: df.assign(status=["Active", "Gone", "Active", "Active", "Active", "Active"]), "status", "'Gone'"),
+    (lambda df: df.assign(lists_seen=[1.0, 2.0, 2.5, 3.0, 4.0, 5.0]), "lists_seen", "2.5"),
+    (lambda df: df.assign(lists_seen=["1", "2", "two", "3", "4", "5"]), "lists_seen", "'two'"),
+    (lambda df: df.assign(agency=["a", "b", "", "d", "e", "f"]), "agency", "may not be empty"),
+    (lambda df: df.assign(first_listed=[None, "2025-01-01", "2025-01-01", "2025-01-01", "2025-01-01",
+                                        "2025-01-01"]), "first_listed", "may not be empty"),
+    (lambda df: df.assign(last_listed=["2025-01-01", "2025-02-30", "2025-01-01", "2025-01-01",
+                                       "2025-01-01", "2025-01-01"]), "last_listed", "'2025-02-30'"),
+])
+def test_validate_rejects_and_names_file_and_column(agreements_head, mutate, column, detail):
+    with pytest.raises(schema.SchemaError) as err:
+        schema.validate(mutate(agreements_head.copy()), AGREEMENTS)
+    message = str(err.value)
+    assert message.startswith(f"{AGREEMENTS}: ")
+    assert f"'{column}'" in message
+    assert detail in message
+
+
+def test_the_first_offending_row_is_named(agreements_head):
+    df = agreements_head.assign(model=["JEM", "WSO", "XYZ", "TFM", "ABC", "JEM"])
+    with pytest.raises(schema.SchemaError, match=r"row 2, first of 2 such rows has 'XYZ'"):
+        schema.validate(df, AGREEMENTS)
+
+
+def test_nullable_columns_accept_empty_values(agreements_head):
+    df = agreements_head.assign(model=["", None, "JEM", "WSO", "TFM", "JEM"], signed=["", "", "2020-01-01",
+                                                                                      None, "2020-01-01", ""])
+    schema.validate(df, AGREEMENTS)
+
+
+def test_unknown_file_is_rejected(agreements_head):
+    with pytest.raises(schema.SchemaError, match=r"data/processed/nope\.csv: not in the schema"):
+        schema.validate(agreements_head, "data/processed/nope.csv")
+
+
+def test_types_accept_how_pandas_holds_data_at_write_time():
+    lists = schema.read_table(REAL_ROOT / "data/processed/lists.csv").head(4)
+    as_text = lists.astype(str)  # how later notebooks hold an earlier notebook's table
+    schema.validate(as_text, "data/processed/lists.csv")
+    as_objects = lists.astype(object).assign(in_series=[True, False, True, True])
+    schema.validate(as_objects, "data/processed/lists.csv")
+    with pytest.raises(schema.SchemaError, match=r"'in_series'.*'yes'"):
+        schema.validate(lists.assign(in_series=["yes", "True", "True", "True"]), "data/processed/lists.csv")
+    county = schema.read_table(REAL_ROOT / "data/processed/county_counts.csv").head(3)
+    schema.validate(county.assign(population_2024=pd.array([1, None, 3], dtype="Int64")),
+                    "data/processed/county_counts.csv")
+    schema.validate(county.assign(population_2024=[1.0, float("nan"), 3.0]), "data/processed/county_counts.csv")
+
+
+def test_geopackage_geometry_may_sit_anywhere_but_must_be_there():
+    gdf = schema.read_table(REAL_ROOT / GPKG).head(3)
+    cols = [c for c in gdf.columns if c != "geometry"]
+    moved = gdf[cols[:4] + ["geometry"] + cols[4:]]
+    schema.validate(moved, GPKG)
+    with pytest.raises(schema.SchemaError, match=r"column 'geometry' is missing"):
+        schema.validate(pd.DataFrame(gdf[cols]), GPKG)
+    with pytest.raises(schema.SchemaError, match=r"'county_fips' is at position 0"):
+        schema.validate(gdf[[cols[1], cols[0]] + cols[2:] + ["geometry"]], GPKG)
+
+
+# ---------------------------------------------------------------------------------------------
+# The writers validate before writing
+
+
+def test_write_csv_refuses_an_undocumented_column_and_keeps_the_old_file(tmp_path, monkeypatch, agreements_head):
+    monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path / "out"))
+    target = paths.processed_dir() / "agreements.csv"
+    assert target == (tmp_path / "out" / AGREEMENTS).resolve()
+    writers.write_csv(agreements_head, target, sort_by=["agreement_id"])
+    before = target.read_bytes()
+    assert before.startswith(b"agreement_id,agency_id,state,")
+    with pytest.raises(schema.SchemaError, match=r"data/processed/agreements\.csv: column 'undocumented'"):
+        writers.write_csv(agreements_head.assign(undocumented=1), target, sort_by=["agreement_id"])
+    with pytest.raises(schema.SchemaError, match=r"data/processed/agreements\.csv: column 'model'"):
+        writers.write_csv(agreements_head.assign(model="XYZ"), target, sort_by=["agreement_id"])
+    assert target.read_bytes() == before
+    assert [p.name for p in target.parent.iterdir()] == ["agreements.csv"]  # no temp file left behind
+
+
+def test_write_csv_refuses_an_undocumented_file_and_a_bad_manifest(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path / "out"))
+    with pytest.raises(schema.SchemaError, match=r"data/qa/new_table\.csv: not in the schema"):
+        writers.write_csv(pd.DataFrame({"a": [1]}), paths.qa_dir() / "new_table.csv")
+    with pytest.raises(schema.SchemaError, match=r"figures/manifest\.csv: column 'inputs' is missing"):
+        writers.write_csv(pd.DataFrame({c: ["x"] for c in ["slug", "title", "alt_text", "source", "notebook"]}),
+                          paths.figures_dir() / "manifest.csv")
+    assert not (tmp_path / "out" / "data" / "qa" / "new_table.csv").exists()
+    assert not (tmp_path / "out" / "figures" / "manifest.csv").exists()
+    # figure data and files outside the output root are not governed
+    writers.write_csv(pd.DataFrame({"anything": [1]}), paths.figures_dir() / "some_figure.csv")
+    writers.write_csv(pd.DataFrame({"anything": [1]}), tmp_path / "elsewhere" / "data" / "processed" / "x.csv")
+    assert (tmp_path / "out" / "figures" / "some_figure.csv").read_text() == "anything\n1\n"
+
+
+def test_write_gpkg_is_validated_too(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path / "out"))
+    gdf = schema.read_table(REAL_ROOT / GPKG).head(3)
+    target = paths.processed_dir() / "agreements_by_county.gpkg"
+    with pytest.raises(schema.SchemaError, match=r"agreements_by_county\.gpkg: column 'agencies' is missing"):
+        writers.write_gpkg(gdf.drop(columns="agencies"), target, layer="agreements_by_county")
+    assert not target.exists()
+    writers.write_gpkg(gdf, target, layer="agreements_by_county", sort_by=["county_fips"])
+    assert header(target) == schema.DATASETS[GPKG].names
+
+
+def test_a_throwaway_project_may_write_other_tables_but_not_break_ours(project, agreements_head):
+    writers.write_csv(pd.DataFrame({"label": ["x"]}), paths.processed_dir() / "label.csv")
+    assert (project / "data/processed/label.csv").read_text() == "label\nx\n"
+    with pytest.raises(schema.SchemaError, match=r"data/processed/agreements\.csv: column 'extra'"):
+        writers.write_csv(agreements_head.assign(extra=1), paths.processed_dir() / "agreements.csv")
+
+
+# ---------------------------------------------------------------------------------------------
+# The codebook
+
+
+@pytest.fixture(scope="module")
+def codebook_text() -> str:
+    return (REAL_ROOT / schema.CODEBOOK).read_text(encoding="utf-8")
+
+
+def test_committed_codebook_is_generated_from_the_schema(codebook_text):
+    assert codebook_text == schema.codebook_markdown(REAL_ROOT), \
+        "docs/codebook.md is out of date: run `python -m ice287g codebook`"
+    assert "python -m ice287g codebook" in codebook_text and "do not edit by hand" in codebook_text
+    assert str(REAL_ROOT) not in codebook_text
+    assert cli.main(["codebook", "--check"]) == 0
+
+
+def test_codebook_row_counts_are_the_committed_files_row_counts(codebook_text):
+    sections = re.findall(r"^### `([^`]+)`$.*?^- \*\*Rows in the committed file:\*\* (\d+)$", codebook_text,
+                          flags=re.M | re.S)
+    assert [p for p, _ in sections] == sorted(schema.DATASETS)
+    for rel, count in sections:
+        assert int(count) == len(schema.read_table(REAL_ROOT / rel)), rel
+
+
+def test_codebook_documents_every_column(codebook_text):
+    for rel, ds in schema.DATASETS.items():
+        section = codebook_text.split(f"### `{rel}`", 1)[1].split("\n### ", 1)[0]
+        assert ds.description in section
+        rows = re.findall(r"^\| `([^`]+)` \|", section, flags=re.M)
+        assert rows == ds.names, rel
+
+
+def test_codebook_numbers_come_from_the_data(tmp_path):
+    (tmp_path / "data" / "qa").mkdir(parents=True)
+    (tmp_path / "data" / "qa" / "skipped_rows.csv").write_text(
+        "source_file,sheet,row,reason,content\na.xlsx,S,2,blank row,\na.xlsx,S,3,blank row,\n"
+        'b.csv,,4,no agency name,"x\ny"\n')
+    text = schema.codebook_markdown(tmp_path)
+    section = text.split("### `data/qa/skipped_rows.csv`", 1)[1].split("\n### ", 1)[0]
+    assert "- **Rows in the committed file:** 3\n" in section
+    assert "- **Rows in the committed file:** file not present" in text.split("### `data/qa/unused_fixes.csv`")[1]
+    assert schema.codebook_markdown(tmp_path) == text  # deterministic
