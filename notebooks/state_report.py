@@ -65,14 +65,17 @@ list_file = paths.raw_dir() / "ice_287g" / meta["source_file"]
 # %%
 timeline = reports.state_timeline(lists, counts, state)
 per_list = timeline[timeline["model"] == "ALL"].set_index("list_date")["agreements"]
+so_far = per_list[per_list.index <= meta["list_date"]]
 first_date = per_list[per_list > 0].index.min()
 models_text = ", ".join(f"{int(by_model.get(m, 0))} {m}" for m in charts.MODEL_ORDER)
 rank_text = (f"ranking **{rank}** of {len(ranking)} states and territories with agreements"
              if rank is not None else "none on this list")
+peak_text = (f"up to this list its peak is **{so_far.max()}** agreements, on {so_far.idxmax()}" if so_far.max()
+             else "it had none up to this list")
 display(Markdown(
     f"**{state_name}** has **{len(on_list)}** agreements held by **{on_list['agency_id'].nunique()}** agencies on "
     f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
-    f"the list of {first_date}; the peak is **{per_list.max()}** agreements on {per_list.idxmax()}."))
+    f"the list of {first_date}; {peak_text}."))
 
 # %% [markdown]
 # ## Agreements over time, by model
@@ -149,8 +152,10 @@ else:
 
 # %%
 fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
-adp = detention.state_adp(as_of=None if as_of == "newest" else as_of).set_index("state")
-if state in adp.index:
+adp = detention.state_adp(as_of=None if as_of == "newest" else as_of).set_index("state") if release else None
+if release is None:
+    display(Markdown(f"No ICE detention workbook in the archive is dated on or before {as_of}."))
+elif state in adp.index:
     r = adp.loc[state]
     display(Markdown(f"Release of {release}: **{len(fac)}** facilities holding **{r['adp_total']:,.0f}** people on "
                      f"an average day, rank **{int(r['rank'])}** of {len(adp)} states."))

@@ -105,8 +105,10 @@ def test_state_facilities_sum_to_the_state_adp(tables):
     assert fac["adp_total"].sum() == pytest.approx(adp.loc["TX", "adp_total"], abs=0.1 * len(fac))
     assert len(fac) == adp.loc["TX", "facilities"]
     assert fac["adp_total"].is_monotonic_decreasing
-    with pytest.raises(ValueError, match="no detention release on or before"):
-        reports.state_facilities(tables["detention_facilities"], counties, "TX", "2000-01-01")
+    before, none = reports.state_facilities(tables["detention_facilities"], counties, "TX", "2000-01-01")
+    assert none is None and before.empty
+    fy19, day = reports.state_facilities(tables["detention_facilities"], counties, "TX", "2019-12-31")
+    assert day == "2019-10-07" and len(fy19) > 10
 
 
 class _Collect(HTMLParser):
@@ -141,3 +143,8 @@ def test_index_links_every_state_notebook_and_figure(tables):
 def test_unknown_state_stops_before_any_kernel_starts():
     with pytest.raises(ValueError, match=r"no agreement ever listed for \['ZZ'\]"):
         reports.build_reports(["ZZ"])
+
+
+def test_reports_for_another_date_go_to_their_own_folder():
+    assert pipeline.state_reports_folder("newest") == "states"
+    assert pipeline.state_reports_folder("2023-06-30") == "states_2023-06-30"

@@ -307,14 +307,22 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     return result
 
 
+def state_reports_folder(as_of: str = "newest") -> str:
+    """``states`` for reports on the newest list; ``states_YYYY-MM-DD`` for another date, so a report
+    for an earlier date never replaces the current one."""
+    as_of = str(as_of)
+    return "states" if as_of.lower() == "newest" else f"states_{re.sub(r'[^0-9A-Za-z-]+', '_', as_of)}"
+
+
 def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KERNEL_NAME) -> RunResult:
-    """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html``; any
-    file it writes goes under ``reports/states/XX/``, never over the committed outputs."""
+    """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html`` (for an
+    ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
+    ``reports/states/XX/``, never over the committed outputs."""
     name = "state_report"
     nb = load_source(name)
     params = {"state": state, "as_of": as_of}
     non_default(params, notebook_parameters(nb), name)  # unknown parameter names stop here
-    states_dir = paths.reports_dir() / "states"
+    states_dir = paths.reports_dir() / state_reports_folder(as_of)
     result = _execute(name, nb, params, states_dir / f"{state}.ipynb", states_dir / state,
                       kernel_name=kernel_name, html=True, redirect=True)
     if not result.html or not result.html.exists():

@@ -109,13 +109,14 @@ def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_
 def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: str, as_of: str = "newest"
                      ) -> tuple[pd.DataFrame, str]:
     """Detention facilities of ``state`` in the newest detentionStats release on or before ``as_of``:
-    ``facility, city, county, facility_type, adp_total`` (largest first) and the release date."""
+    ``facility, city, county, facility_type, adp_total`` (largest first) and the release date (``None``,
+    with no rows, before the first archived release)."""
     dates = sorted(facilities["release_date"].unique())
     if str(as_of).lower() not in ("newest", "latest", "none", ""):
         day = pd.Timestamp(as_of).date().isoformat()
         dates = [d for d in dates if d <= day]
     if not dates:
-        raise ValueError(f"no detention release on or before {as_of}")
+        return pd.DataFrame(columns=["facility", "city", "county", "facility_type", "adp_total"]), None
     release = dates[-1]
     f = facilities[(facilities["release_date"] == release) & (facilities["state"] == state)].copy()
     f["county"] = f["county_fips"].map(_county_names(counties)).fillna("not placed")
@@ -143,11 +144,13 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
 
 
-def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame) -> str:
+def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame,
+               folder: str = "states") -> str:
     """``reports/index.html``: the pipeline notebooks, one row per state report, every figure.
 
     ``states``: ``state, state_name, agreements, list_date`` (agreements on the newest list);
-    ``notebooks``: pipeline notebook names in reading order; ``figures``: ``figures/manifest.csv``.
+    ``notebooks``: pipeline notebook names in reading order; ``figures``: ``figures/manifest.csv``;
+    ``folder``: where the state reports are, under ``reports/``.
     Links are relative, so the page works opened from disk with no server and no network.
     """
     e = html.escape
@@ -165,14 +168,14 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
     parts += ["</ul>", "<h2>State reports</h2>"]
     if len(states):
         newest = states["list_date"].max()
-        parts += [f'<p class="note">Agreements on the ICE list of {e(newest)}; a state with none there once had '
-                  "agreements on an earlier list.</p>",
+        parts += [f'<p class="note">Agreements on the ICE list of {e(newest)}, the list the reports show; a state '
+                  "with none there had agreements on an earlier list.</p>",
                   "<table>", "<thead><tr><th>state</th><th>name</th><th>agreements</th><th>report</th></tr></thead>",
                   "<tbody>"]
         for r in states.sort_values("state").itertuples(index=False):
             parts.append(f"<tr><td>{e(r.state)}</td><td>{e(r.state_name)}</td><td class=\"n\">{int(r.agreements)}</td>"
-                         f"<td>{_link(f'states/{r.state}.html', 'report')} · "
-                         f"{_link(f'states/{r.state}.ipynb', 'ipynb')}</td></tr>")
+                         f"<td>{_link(f'{folder}/{r.state}.html', 'report')} · "
+                         f"{_link(f'{folder}/{r.state}.ipynb', 'ipynb')}</td></tr>")
         parts += ["</tbody>", "</table>"]
     parts += ["<h2>Figures</h2>", f"<p class=\"note\">{_link('../figures/README.md', 'Figure gallery')} with "
               "sources and data; each figure below links its SVG and the CSV of what it plots.</p>", '<div class="figs">']
@@ -187,10 +190,11 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
     return "\n".join(parts)
 
 
-def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: Sequence[str]) -> pd.DataFrame:
+def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: Sequence[str],
+                     as_of: str = "newest") -> pd.DataFrame:
     from .geography import states as census_states
 
-    newest = list_id_for(lists, "newest")
+    newest = list_id_for(lists, as_of)
     on = list_rows[list_rows["list_id"] == newest].groupby("state").size()
     names = census_states().set_index("state")["state_name"]
     return pd.DataFrame({
@@ -231,7 +235,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
     from .agreements import processed
     from .charts import read_manifest
-    from .pipeline import NOTEBOOKS, reading_order
+    from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
 
     ags = processed("agreements.csv")
     chosen = list(states) if states else report_states(ags)
@@ -252,16 +256,18 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
             for state, future in futures.items():
                 progress(f"reports: {state} -> {future.result()}")
     out = paths.reports_dir()
+    folder = state_reports_folder(as_of)
     if not states:  # a full run: drop reports of states no longer in the history
-        for stale in sorted((out / "states").glob("*")):
+        for stale in sorted((out / folder).glob("*")):
             if stale.name.split(".")[0] not in chosen:
                 shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     render_pipeline_notebooks([nb.name for nb in NOTEBOOKS], out / "notebooks")
     # the index links every report on disk, so a run for a few states keeps the others linked
-    on_disk = [s for s in report_states(ags) if (out / "states" / f"{s}.html").exists()]
-    rows = state_index_rows(processed("list_rows.csv"), processed("lists.csv"), on_disk)
-    page = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"))
-    return writers.write_text(out / "index.html", page)
+    on_disk = [s for s in report_states(ags) if (out / folder / f"{s}.html").exists()]
+    rows = state_index_rows(processed("list_rows.csv"), processed("lists.csv"), on_disk, as_of)
+    page = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder)
+    name = "index.html" if folder == "states" else f"index_{folder.removeprefix('states_')}.html"
+    return writers.write_text(out / name, page)
 
 
 # ---------------------------------------------------------------------------------------------
