@@ -229,7 +229,7 @@ plt.show()
 # %%
 covered = geography.population_covered(rows, lists, places)
 line = covered[covered["as_of"] >= "2011-01-01"].copy()
-line["segment"] = (pd.to_datetime(line["as_of"]).diff().dt.days > 180).cumsum()
+line["segment"] = agreements.gap_segments(line["as_of"], 180)
 fig, ax = plt.subplots(figsize=(11, 5))
 for i, (seg, part) in enumerate(line.groupby("segment")):
     x = pd.to_datetime(part["as_of"])

@@ -152,7 +152,7 @@ else:
 
 # %%
 fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
-adp = detention.state_adp(as_of=None if as_of == "newest" else as_of).set_index("state") if release else None
+adp = detention.state_adp(as_of=release).set_index("state") if release else None
 if release is None:
     display(Markdown(f"No ICE detention workbook in the archive is dated on or before {as_of}."))
 elif state in adp.index:

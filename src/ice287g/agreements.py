@@ -885,13 +885,27 @@ def series_lists(lists: pd.DataFrame, kind: str = "participating") -> pd.DataFra
     return _order(lists[lists["in_series"] & (lists["list_kind"] == kind)]).reset_index(drop=True)
 
 
+def gap_segments(dates: pd.Series, gap_days: int = 180) -> pd.Series:
+    """Segment number per (sorted) date, changing after every gap longer than ``gap_days``: charts draw
+    each segment separately so no line bridges a stretch the archive does not cover."""
+    return (pd.to_datetime(dates).diff().dt.days.fillna(0) > gap_days).cumsum().astype("int64")
+
+
+def series_segments(lists: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
+    """The participating series, one list per day (the day's last), with its ``gap_segments`` number."""
+    series = series_lists(lists).drop_duplicates("list_date", keep="last")
+    return series.assign(segment=gap_segments(series["list_date"], gap_days))
+
+
+def is_newest(as_of) -> bool:
+    """Whether an ``as_of`` parameter asks for the newest list or release rather than a date."""
+    return str(as_of).lower() in ("newest", "latest", "none", "")
+
+
 def timeline(lists: pd.DataFrame, counts: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
     """Agreements by model on every participating list, with a ``segment`` number that changes at
     each archive gap longer than ``gap_days`` (charts draw segments separately, never bridging)."""
-    series = series_lists(lists)
-    series = series.drop_duplicates("list_date", keep="last")  # several lists a day: the day's last
-    gaps = pd.to_datetime(series["list_date"]).diff().dt.days.fillna(0) > gap_days
-    series = series.assign(segment=gaps.cumsum().astype("int64"))
+    series = series_segments(lists, gap_days)
     c = counts[(counts["state"] == "ALL") & counts["list_id"].isin(series["list_id"])]
     c = c.assign(agreements=c["agreements"].astype("int64"))
     out = c.merge(series[["list_id", "era", "segment"]], on="list_id")
@@ -977,7 +991,7 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
 def list_id_for(lists: pd.DataFrame, as_of, kind: str = "participating") -> str:
     """The series list in force at ``as_of`` (``newest`` for the newest list)."""
     series = series_lists(lists, kind)
-    if str(as_of).lower() in ("newest", "latest", "none", ""):
+    if is_newest(as_of):
         return series.iloc[-1]["list_id"]
     as_of = pd.Timestamp(as_of).date().isoformat()
     before = series[series["list_date"] <= as_of]

@@ -399,6 +399,18 @@ def by_state(placed: pd.DataFrame, releases: pd.DataFrame) -> pd.DataFrame:
     return out[cols].sort_values(["release_date", "state"], ignore_index=True)
 
 
+def release_for(release_dates: pd.Series, as_of=None) -> str | None:
+    """The newest release date on or before ``as_of`` (``None`` or ``newest``: the newest of all);
+    ``None`` when the archive holds no release that early."""
+    from .agreements import is_newest
+
+    dates = sorted(set(release_dates))
+    if not is_newest(as_of):
+        day = pd.Timestamp(as_of).date().isoformat()
+        dates = [d for d in dates if d <= day]
+    return dates[-1] if dates else None
+
+
 def state_adp(as_of=None, fiscal_year=None) -> pd.DataFrame:
     """``state, adp_total, facilities, rank`` from the newest release on or before ``as_of``, or the
     year-end release of ``fiscal_year`` (its latest release while the year is still running)."""
@@ -411,11 +423,10 @@ def state_adp(as_of=None, fiscal_year=None) -> pd.DataFrame:
         if pick.empty:
             raise ValueError(f"no detention release for fiscal year {fiscal_year}")
     else:
-        day = pd.Timestamp(as_of).date().isoformat() if as_of is not None else df["release_date"].max()
-        dates = sorted(d for d in df["release_date"].unique() if d <= day)
-        if not dates:
-            raise ValueError(f"no detention release on or before {day}")
-        pick = df[df["release_date"] == dates[-1]]
+        release = release_for(df["release_date"], as_of)
+        if release is None:
+            raise ValueError(f"no detention release on or before {pd.Timestamp(as_of).date().isoformat()}")
+        pick = df[df["release_date"] == release]
     pick = pick[pick["state"] != "ALL"].sort_values(["adp_total", "state"], ascending=[False, True])
     pick = pick.assign(rank=pick["adp_total"].rank(method="min", ascending=False).astype("int64"))
     return pick[["state", "adp_total", "facilities", "rank", "release_date"]].reset_index(drop=True)

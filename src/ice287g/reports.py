@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths, writers
-from .agreements import MODELS, agreement_ids, list_id_for, series_lists
+from .agreements import MODELS, agreement_ids, list_id_for, series_lists, series_segments
 
 STATE_REPORT = "state_report"
 RECENT_DAYS = 90
@@ -35,9 +35,7 @@ def state_timeline(lists: pd.DataFrame, counts: pd.DataFrame, state: str, gap_da
     """Agreements in ``state`` on every series list, by model and in all (``model`` = ``ALL``, which also
     counts the earliest lists' rows that name no model), zero where the state has none, with the
     archive-gap ``segment`` numbers of ``agreements.timeline`` so charts never bridge a gap."""
-    series = series_lists(lists).drop_duplicates("list_date", keep="last")
-    segment = (pd.to_datetime(series["list_date"]).diff().dt.days.fillna(0) > gap_days).cumsum().astype("int64")
-    series = series.assign(segment=segment)[["list_date", "list_id", "segment"]]
+    series = series_segments(lists, gap_days)[["list_date", "list_id", "segment"]]
     models = [*MODELS, "ALL"]
     grid = series.merge(pd.DataFrame({"model": models}), how="cross")
     c = counts[(counts["state"] == state) & counts["model"].isin(models)][["list_id", "model", "agreements"]]
@@ -111,13 +109,11 @@ def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: st
     """Detention facilities of ``state`` in the newest detentionStats release on or before ``as_of``:
     ``facility, city, county, facility_type, adp_total`` (largest first) and the release date (``None``,
     with no rows, before the first archived release)."""
-    dates = sorted(facilities["release_date"].unique())
-    if str(as_of).lower() not in ("newest", "latest", "none", ""):
-        day = pd.Timestamp(as_of).date().isoformat()
-        dates = [d for d in dates if d <= day]
-    if not dates:
+    from .detention import release_for
+
+    release = release_for(facilities["release_date"], as_of)
+    if release is None:
         return pd.DataFrame(columns=["facility", "city", "county", "facility_type", "adp_total"]), None
-    release = dates[-1]
     f = facilities[(facilities["release_date"] == release) & (facilities["state"] == state)].copy()
     f["county"] = f["county_fips"].map(_county_names(counties)).fillna("not placed")
     f["adp_total"] = pd.to_numeric(f["adp_total"]).round(1)
