@@ -1,4 +1,4 @@
-"""Census geography: states (with territories) and, later, counties."""
+"""Census geography: counties, places, placing agencies and agreements, map layers and coverage."""
 from __future__ import annotations
 
 import re
@@ -7,60 +7,9 @@ from functools import lru_cache
 import pandas as pd
 
 from . import paths
-from .fixes import FixError
-
-COUNTY_5M = "census/cb_2024_us_county_5m.shp"
-
-
-@lru_cache(maxsize=None)
-def _state_frame(root: str) -> pd.DataFrame:
-    import pyogrio
-
-    df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
-                                columns=["STATEFP", "STUSPS", "STATE_NAME"])
-    df = df.drop_duplicates().rename(columns={"STATEFP": "state_fips", "STUSPS": "state", "STATE_NAME": "state_name"})
-    return df.sort_values("state_fips").reset_index(drop=True)
-
-
-def _agreement_ids(rows: pd.DataFrame) -> pd.Series:
-    from .agreements import agreement_ids  # agreements imports this module
-
-    return agreement_ids(rows)
-
-
-class GeographyError(FixError):
-    """A Census file that is missing or unreadable."""
-
-
-def census_file(relative: str):
-    """Path of a vendored Census file; a missing one stops with its name (and its sidecars' names)."""
-    path = paths.raw_dir() / relative
-    needed = [path] + ([path.with_suffix(s) for s in (".shx", ".dbf", ".prj")] if path.suffix == ".shp" else [])
-    missing = [paths.relative(p) for p in needed if not p.exists()]
-    if missing:
-        raise GeographyError(f"Census file(s) missing: {missing} (vendored from ../shared/data/raw/census; "
-                             "`python -m ice287g import-raw ../shared/data/raw`)")
-    return path
-
-
-def states() -> pd.DataFrame:
-    """Every state, DC and territory in the 2024 Census county file: state_fips, state, state_name."""
-    return _state_frame(str(paths.project_root())).copy()
-
-
-def state_lookup() -> dict[str, str]:
-    """Upper-case full name or two-letter code -> two-letter code. Territories under their short names too."""
-    lookup = {}
-    for row in states().itertuples(index=False):
-        name = row.state_name.upper()
-        lookup[name] = row.state
-        lookup[row.state] = row.state
-        for prefix in ("COMMONWEALTH OF THE ", "UNITED STATES "):
-            if name.startswith(prefix):
-                lookup[name[len(prefix):]] = row.state
-    lookup["U.S. VIRGIN ISLANDS"] = "VI"
-    return lookup
-
+from .identity import agreement_ids as _agreement_ids
+from .lists import series_lists
+from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
 # Counties and places (2024 geography; FIPS always 5-character strings)
@@ -377,8 +326,6 @@ def unplaced_table(places: pd.DataFrame) -> pd.DataFrame:
 
 def month_end_lists(lists: pd.DataFrame) -> pd.DataFrame:
     """The last participating series list of every month, plus the newest list."""
-    from .agreements import series_lists
-
     series = series_lists(lists)
     picked = series.assign(month=series["list_date"].str[:7]).drop_duplicates("month", keep="last")
     return pd.concat([picked, series.tail(1)]).drop_duplicates("list_id").reset_index(drop=True)

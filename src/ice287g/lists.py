@@ -1,0 +1,471 @@
+"""Reading every era of ICE's 287(g) lists into list rows (one row per printed agreement).
+
+Eras (``vocab.ERAS``) are told apart by their columns, never by file name. Values are normalized
+through small keyed fix tables in ``data/hand/``; a value no rule or fix covers stops the build with
+the file, sheet, row and column named.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .states import state_lookup
+from .fixes import FixError, FixTable, column_letter, location, squash
+from .identity import agency_id, agency_key
+from .vocab import AGENCY_TYPES, MODEL_LABELS, SERIES_ERAS
+
+
+LIST_ROW_COLUMNS = [
+    "list_id", "list_date", "list_kind", "source_file", "sheet", "row", "state", "agency",
+    "agency_type", "county_printed", "model", "model_printed", "signed", "moa", "addendum",
+]
+
+
+EXTRA_ROW_COLUMNS = [
+    "era", "state_printed", "agency_printed", "agency_type_printed", "signed_printed",
+    "agency_key", "agency_id",
+]
+
+
+HEADER_FIELDS = {
+    "STATE": "state", "LAW ENFORCEMENT AGENCY": "agency", "TYPE": "agency_type", "COUNTY": "county",
+    "SUPPORT TYPE": "model", "SIGNED": "signed", "MOA": "moa", "ADDENDUM": "addendum",
+}
+
+
+REQUIRED_FIELDS = ("state", "agency", "model")
+
+
+TIME_OF_DAY_RANK = {"am": 0, "": 1, "mid": 1, "pm": 2}
+
+
+class ListError(FixError):
+    """A raw list that cannot be read as it stands: names file, sheet, row and column."""
+
+
+def _resolve(where) -> str:
+    return where() if callable(where) else where
+
+
+def _where(source_file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
+    return location("ice_287g", source_file, sheet, row, column)
+
+
+@dataclass
+class Rules:
+    states: FixTable
+    models: FixTable
+    agency_types: FixTable
+    agency_names: FixTable
+    aliases: FixTable
+    dates: FixTable
+    blank_states: FixTable
+    state_codes: dict
+
+    @classmethod
+    def load(cls) -> Rules:
+        return cls(
+            FixTable.load("state_fixes.csv"), FixTable.load("model_fixes.csv"),
+            FixTable.load("agency_type_fixes.csv"), FixTable.load("agency_name_fixes.csv"),
+            FixTable.load("aliases.csv"), FixTable.load("date_fixes.csv"),
+            FixTable.load("blank_state_fixes.csv"), state_lookup(),
+        )
+
+    def tables(self) -> list[FixTable]:
+        return [self.states, self.models, self.agency_types, self.agency_names, self.aliases, self.dates, self.blank_states]
+
+
+def normalize_state(printed: str, rules: Rules, where) -> str:
+    value = squash(printed).upper()
+    value = rules.states.apply(value).upper()
+    code = rules.state_codes.get(value)
+    if code is None:
+        raise ListError(f"{_resolve(where)}: state {printed!r} matches no state or territory "
+                        "(add a row to data/hand/state_fixes.csv if it is a typo)")
+    return code
+
+
+def normalize_model(printed: str, rules: Rules, where) -> str:
+    value = squash(printed)
+    label = rules.models.apply(value).upper()
+    if label not in MODEL_LABELS:
+        raise ListError(f"{_resolve(where)}: unknown model label {printed!r} "
+                        f"(known: {sorted(MODEL_LABELS)}; add a row to data/hand/model_fixes.csv)")
+    return MODEL_LABELS[label]
+
+
+def normalize_agency_type(printed: str, rules: Rules, where) -> str:
+    value = squash(printed)
+    fixed = rules.agency_types.apply(value)
+    if fixed and fixed not in AGENCY_TYPES:
+        raise ListError(f"{_resolve(where)}: unknown agency TYPE {printed!r} (known: {list(AGENCY_TYPES)}; "
+                        "add a row to data/hand/agency_type_fixes.csv)")
+    return fixed
+
+
+DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%m/%d/%y", "%Y-%m-%d %H:%M:%S")
+
+
+def normalize_date(value, where, fixes: FixTable | None = None) -> str:
+    """ISO date from an Excel date or a text date; '' for a blank cell; error otherwise."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = squash(value)
+    if fixes is not None:
+        text = fixes.apply(text)
+    if not text:
+        return ""
+    for fmt in DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date().isoformat()
+        except ValueError:
+            continue
+    raise ListError(f"{_resolve(where)}: unparseable date {value!r}")
+
+
+NAME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})_(.+)$")
+
+
+@dataclass(frozen=True)
+class FileDate:
+    list_date: str
+    time_of_day: str
+    date_basis: str
+    name_date: str
+
+
+def file_date(file_name: str) -> FileDate:
+    """The list date (the archive's ``YYYY-MM-DD_`` prefix) and how it was decided."""
+    m = NAME_RE.match(file_name)
+    if not m:
+        raise ListError(f"data/raw/ice_287g/{file_name}: file name lacks the YYYY-MM-DD_ prefix of the archive")
+    list_date, original = m.groups()
+    stem = original.rsplit(".", 1)[0]
+    wayback = re.search(r"-(\d{14})$", stem)
+    if wayback:
+        ts = wayback.group(1)
+        return FileDate(list_date, "", "capture date", f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}")
+    named = re.search(r"(\d{7,9})(am|pm|mid)?[A-Za-z]?$", stem)
+    tod = (named.group(2) or "") if named else ""
+    if named:
+        digits = named.group(1)
+        name_date = ""
+        if len(digits) == 8:
+            try:
+                name_date = dt.datetime.strptime(digits, "%m%d%Y").date().isoformat()
+            except ValueError:
+                name_date = ""
+        if name_date == list_date:
+            return FileDate(list_date, tod, "file name", name_date)
+        return FileDate(list_date, tod, f"corrected file name (name reads {digits})", name_date)
+    return FileDate(list_date, tod, "archive date", "")
+
+
+@dataclass
+class ParsedFile:
+    rows: pd.DataFrame
+    lists: list[dict]
+    skipped: list[dict]
+    notes: list[str]
+
+
+def _sheet_header(cells: list) -> list[str]:
+    return [squash(c).upper() for c in cells]
+
+
+def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
+    from python_calamine import CalamineWorkbook
+
+    name = path.name
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises its own error types for zip/xml damage
+        raise ListError(f"{_where(name)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
+    chosen = None
+    notes = []
+    for sheet in wb.sheet_names:
+        try:
+            cells = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise ListError(f"{_where(name, sheet)}: unreadable sheet ({type(exc).__name__}: {exc})") from None
+        header = _sheet_header(cells[0]) if cells else []
+        if "LAW ENFORCEMENT AGENCY" in header or ("STATE" in header and "SUPPORT TYPE" in header):
+            if chosen is not None:
+                raise ListError(f"{_where(name, sheet)}: a second sheet with a 287(g) header "
+                                f"(first was {chosen[0]!r}); which one is the list is ambiguous")
+            chosen = (sheet, cells)
+        else:
+            notes.append(f"sheet {sheet!r} ignored: no 287(g) header (first row {header[:4]})")
+    if chosen is None:
+        raise ListError(f"{_where(name)}: no sheet has a 287(g) list header "
+                        f"(sheets {wb.sheet_names}; an empty sheet has no header row at all)")
+    sheet, cells = chosen
+    header = _sheet_header(cells[0])
+    columns: dict[str, int] = {}
+    for i, text in enumerate(header):
+        if not text:
+            continue
+        fieldname = HEADER_FIELDS.get(text)
+        if fieldname is None:
+            raise ListError(f"{_where(name, sheet, 1, column_letter(i))}: unrecognized column header "
+                            f"{cells[0][i]!r} (known: {sorted(HEADER_FIELDS)})")
+        if fieldname in columns:
+            raise ListError(f"{_where(name, sheet, 1, column_letter(i))}: column {text!r} appears twice")
+        columns[fieldname] = i
+    missing = [f for f in REQUIRED_FIELDS if f not in columns]
+    if missing:
+        wanted = [k for k, v in HEADER_FIELDS.items() if v in missing]
+        raise ListError(f"{_where(name, sheet, 1)}: missing column(s) {wanted}; header is "
+                        f"{[c for c in header if c]}")
+    kind = "participating" if "signed" in columns else "pending"
+    era = "ice_workbook" if "agency_type" in columns else "web_table"
+    when = file_date(name)
+    list_id = f"{kind}-{when.list_date}{when.time_of_day}"
+    records, skipped = [], []
+    for offset, raw in enumerate(cells[1:], start=2):
+        squashed = [squash(v) for v in raw]
+        if not any(squashed):
+            skipped.append({"source_file": name, "sheet": sheet, "row": offset, "reason": "blank row", "content": ""})
+            continue
+        values = {f: raw[i] if i < len(raw) else "" for f, i in columns.items()}
+        texts = {f: squashed[i] if i < len(raw) else "" for f, i in columns.items()}
+        content = " | ".join(v for v in squashed if v)
+        if [v.upper() for v in squashed][: len(header)] == header[: len(raw)]:
+            skipped.append({"source_file": name, "sheet": sheet, "row": offset, "reason": "repeated header",
+                            "content": content})
+            continue
+        if not texts["agency"]:
+            skipped.append({"source_file": name, "sheet": sheet, "row": offset,
+                            "reason": "no agency name in a non-blank row", "content": content})
+            continue
+        def at(f, label, row=offset):
+            return lambda: _where(name, sheet, row, f"{column_letter(columns[f])} ({label})")
+
+        records.append(_record(
+            rules, name, sheet, offset, list_id, when.list_date, kind, era,
+            state=(texts["state"], at("state", "STATE")),
+            agency=texts["agency"],
+            agency_type=(texts.get("agency_type", ""), at("agency_type", "TYPE") if "agency_type" in columns else ""),
+            county=texts.get("county", ""),
+            model=(texts["model"], at("model", "SUPPORT TYPE")),
+            signed=(values.get("signed", ""), at("signed", "SIGNED") if "signed" in columns else ""),
+            moa=texts.get("moa", ""), addendum=texts.get("addendum", ""),
+        ))
+    data_rows = len(cells) - 1
+    lst = {"list_id": list_id, "list_date": when.list_date, "time_of_day": when.time_of_day, "list_kind": kind,
+           "source_file": name, "sheet": sheet, "era": era, "date_basis": when.date_basis,
+           "name_date": when.name_date, "content_as_of": "", "rows": data_rows}
+    return ParsedFile(pd.DataFrame(records), [lst], skipped, notes)
+
+
+def _record(rules: Rules, source_file, sheet, row, list_id, list_date, kind, era, *, state, agency,
+            agency_type, county, model, signed, moa, addendum) -> dict:
+    state_printed, state_where = state
+    code = normalize_state(state_printed, rules, state_where)
+    name = rules.agency_names.apply(agency, code)
+    key = agency_key(rules.aliases.apply(name, code))
+    key = agency_key(key)
+    model_printed, model_where = model
+    type_printed, type_where = agency_type
+    signed_value, signed_where = signed
+    return {
+        "list_id": list_id, "list_date": list_date, "list_kind": kind, "source_file": source_file,
+        "sheet": sheet, "row": row, "state": code, "agency": name,
+        "agency_type": normalize_agency_type(type_printed, rules, type_where) if type_printed else "",
+        "county_printed": county,
+        "model": normalize_model(model_printed, rules, model_where) if model_where else "",
+        "model_printed": model_printed,
+        "signed": normalize_date(signed_value, signed_where, rules.dates) if signed_where else "",
+        "moa": moa, "addendum": addendum, "era": era, "state_printed": state_printed,
+        "agency_printed": agency, "agency_type_printed": type_printed,
+        "signed_printed": squash(signed_value.isoformat() if hasattr(signed_value, "isoformat") else signed_value),
+        "agency_key": key, "agency_id": agency_id(code, key),
+    }
+
+
+def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
+    name = path.name
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except Exception as exc:
+        raise ListError(f"{_where(name)}: unreadable CSV ({type(exc).__name__}: {exc})") from None
+    cols = set(df.columns)
+    records, lists, skipped = [], [], []
+    if {"snapshot_ts", "capture_date", "state", "agency", "support_type", "date_signed"} <= cols:
+        era, group_col = "fact_sheet", "snapshot_ts"
+        spec = dict(state="state", agency="agency", model="support_type", signed="date_signed", moa="moa_file")
+    elif {"capture", "as_of", "state", "state_abbr", "agency"} <= cols:
+        era, group_col = "partners_page", "as_of"
+        spec = dict(state="state", agency="agency", model=None, signed=None, moa=None)
+    elif {"date", "state", "agency", "type", "county"} <= cols:
+        era, group_col = "stacked_2025", "date"
+        spec = dict(state="state", agency="agency", model="type", signed=None, moa=None, county="county")
+    else:
+        raise ListError(f"{_where(name)}: stacked CSV of no known layout; columns {list(df.columns)}")
+    df["_row"] = range(2, len(df) + 2)
+    for group, part in df.groupby(group_col, sort=True):
+        first = part.iloc[0]
+        if era == "fact_sheet":
+            list_date, tod = first["capture_date"], ""
+            basis = f"capture date (caption: {first['caption'] or 'none'})"
+            content_as_of = first["content_asof"]
+        elif era == "partners_page":
+            list_date, tod, basis, content_as_of = group, "", "list caption", group
+        else:
+            m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*(am|pm)?", group.strip())
+            if not m:
+                raise ListError(f"{_where(name, None, int(first['_row']), 'date')}: unparseable sheet date {group!r}")
+            list_date, tod = m.group(1), m.group(2) or ""
+            basis, content_as_of = "sheet date in stacked file", ""
+        list_id = f"participating-{list_date}{tod}" + ("-stacked" if era == "stacked_2025" else "")
+        for rec in part.astype(object).to_dict("records"):
+            row = rec["_row"]
+            agency = squash(rec[spec["agency"]])
+            if not agency:
+                skipped.append({"source_file": name, "sheet": "", "row": row, "reason": "no agency name",
+                                "content": " | ".join(v for k, v in rec.items() if k != "_row" and v)})
+                continue
+            records.append(_record(
+                rules, name, "", row, list_id, list_date, "participating", era,
+                state=(rec[spec["state"]], lambda row=row: _where(name, None, row, spec["state"])),
+                agency=agency, agency_type=("", ""), county=squash(rec.get(spec.get("county") or "", "")),
+                model=(rec[spec["model"]], lambda row=row: _where(name, None, row, spec["model"]))
+                if spec["model"] else ("", ""),
+                signed=(rec[spec["signed"]], lambda row=row: _where(name, None, row, spec["signed"]))
+                if spec["signed"] else ("", ""),
+                moa=squash(rec.get(spec["moa"], "")) if spec["moa"] else "", addendum="",
+            ))
+        lists.append({"list_id": list_id, "list_date": list_date, "time_of_day": tod, "list_kind": "participating",
+                      "source_file": name, "sheet": "", "era": era, "date_basis": basis, "name_date": "",
+                      "content_as_of": content_as_of, "rows": len(part)})
+    return ParsedFile(pd.DataFrame(records), lists, skipped, [])
+
+
+def parse_file(path: Path | str, rules: Rules | None = None) -> ParsedFile:
+    """Read one raw list file (any era) with its lists, skipped rows and notes."""
+    path = Path(path)
+    if not path.exists():
+        raise ListError(f"{_where(path.name)}: file missing")
+    rules = rules or Rules.load()
+    parsed = _read_workbook(path, rules) if path.suffix.lower() == ".xlsx" else _read_stacked_csv(path, rules)
+    if parsed.rows.empty:
+        parsed.rows = pd.DataFrame(columns=LIST_ROW_COLUMNS + EXTRA_ROW_COLUMNS)
+    parsed.rows = parsed.rows[LIST_ROW_COLUMNS + EXTRA_ROW_COLUMNS]
+    return parsed
+
+
+def read_list(path: Path | str) -> pd.DataFrame:
+    """Any single raw list of any era, from its path alone, as ``list_rows`` columns (plus extras)."""
+    return parse_file(path).rows
+
+
+LIST_KINDS_READ = ("ice_287g_participating_xlsx", "ice_287g_pending_xlsx", "ice_287g_html_table_xlsx",
+                   "ice_287g_derived_csv")
+
+
+def content_hash(rows: pd.DataFrame) -> str:
+    cols = ["state", "agency_key", "agency_type", "county_printed", "model", "signed"]
+    lines = sorted("\t".join(map(str, r)) for r in rows[cols].itertuples(index=False, name=None))
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+
+
+def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
+    from . import sources
+
+    rules = rules or Rules.load()
+    inv = sources.manifest("ice_287g")
+    rows, lists, skipped, notes = [], [], [], []
+    for rec in inv.sort_values("file").itertuples(index=False):
+        if rec.kind not in LIST_KINDS_READ:
+            continue
+        parsed = parse_file(paths.raw_dir() / "ice_287g" / rec.file, rules)
+        for lst in parsed.lists:
+            part = parsed.rows[parsed.rows["list_id"] == lst["list_id"]]
+            lst.update(sha256=rec.sha256, manifest_kind=rec.kind, content_hash=content_hash(part))
+        rows.append(parsed.rows)
+        lists.extend(parsed.lists)
+        skipped.extend(parsed.skipped)
+        notes.extend(f"{rec.file}: {n}" for n in parsed.notes)
+    list_rows = pd.concat(rows, ignore_index=True)
+    lists_df = pd.DataFrame(lists)
+    dup = lists_df.duplicated("list_id", keep=False)
+    if dup.any():
+        clash = lists_df.loc[dup, ["list_id", "source_file"]].to_dict("records")
+        raise ListError(f"two raw files give the same list id (same kind, date and time of day): {clash}")
+    return list_rows, lists_df, skipped, notes
+
+
+def _order(lists: pd.DataFrame) -> pd.DataFrame:
+    return lists.assign(_tod=lists["time_of_day"].map(TIME_OF_DAY_RANK).fillna(1)).sort_values(
+        ["list_kind", "list_date", "_tod", "list_id"], kind="mergesort").drop(columns="_tod")
+
+
+def summarize_lists(list_rows: pd.DataFrame, lists: pd.DataFrame, skipped: list[dict]) -> pd.DataFrame:
+    skipped_df = pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"])
+    per_list = list_rows.groupby("list_id").agg(
+        agreements=("row", "size"), agencies=("agency_id", "nunique"), states=("state", "nunique"))
+    out = lists.merge(per_list, left_on="list_id", right_index=True, how="left")
+    for c in ("agreements", "agencies", "states"):
+        out[c] = out[c].fillna(0).astype("int64")
+    skip_counts = skipped_df.groupby(["source_file", "sheet"]).size()
+    out["skipped_rows"] = [int(skip_counts.get((f, s), 0)) for f, s in zip(out["source_file"], out["sheet"])]
+    # stacked CSV lists share one file: count their skipped rows by list rows instead
+    out = _order(out)
+    first_with_hash = out.groupby("content_hash")["list_id"].transform("first")
+    out["duplicate_of"] = first_with_hash.where(first_with_hash != out["list_id"], "")
+    excluded = pd.read_csv(paths.hand_dir() / "excluded_lists.csv", dtype=str, keep_default_na=False)
+    out["excluded_reason"] = out["list_id"].map(dict(zip(excluded["list_id"], excluded["reason"]))).fillna("")
+    out["in_series"] = out["era"].isin(SERIES_ERAS) & (out["excluded_reason"] == "")
+    out["series_note"] = ""
+    out.loc[out["era"] == "stacked_2025", "series_note"] = (
+        "third-party re-tabulation without SIGNED; counted, but ICE's own workbooks carry the history")
+    out.loc[out["excluded_reason"] != "", "series_note"] = "excluded by data/hand/excluded_lists.csv: " + out["excluded_reason"]
+    return out
+
+
+def list_counts_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """Agreements, agencies and states per list by state x model, with ALL margins."""
+    frames = []
+    base = list_rows[["list_id", "state", "model", "agency_id"]]
+    for state_all in (False, True):
+        for model_all in (False, True):
+            df = base.copy()
+            if state_all:
+                df["state"] = "ALL"
+            if model_all:
+                df["model"] = "ALL"
+            else:
+                df = df[df["model"] != ""]
+            g = df.groupby(["list_id", "state", "model"]).agg(
+                agreements=("agency_id", "size"), agencies=("agency_id", "nunique")).reset_index()
+            states = base.assign(model=base["model"] if not model_all else "ALL")
+            if not model_all:
+                states = states[states["model"] != ""]
+            if state_all:
+                st = states.groupby(["list_id", "model"])["state"].nunique().rename("states").reset_index()
+                g = g.merge(st, on=["list_id", "model"], how="left")
+            else:
+                g["states"] = 1
+            frames.append(g)
+    counts = pd.concat(frames, ignore_index=True)
+    meta = lists[["list_id", "list_date", "list_kind"]]
+    empty = meta[~meta["list_id"].isin(counts["list_id"])].assign(state="ALL", model="ALL", agreements=0,
+                                                                  agencies=0, states=0)
+    counts = counts.merge(meta, on="list_id").pipe(lambda d: pd.concat([d, empty], ignore_index=True))
+    cols = ["list_date", "list_kind", "state", "model", "agreements", "agencies", "states", "list_id"]
+    return counts[cols].sort_values(["list_kind", "list_date", "list_id", "state", "model"], kind="mergesort",
+                                    ignore_index=True)
+
+
+def series_lists(lists: pd.DataFrame, kind: str = "participating") -> pd.DataFrame:
+    lists = lists.copy()
+    lists["in_series"] = lists["in_series"].astype(str) == "True"
+    return _order(lists[lists["in_series"] & (lists["list_kind"] == kind)]).reset_index(drop=True)
