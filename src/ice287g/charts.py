@@ -20,13 +20,14 @@ import pandas as pd
 
 from . import paths, sources, writers
 from .geography import MIX as MIX_LABEL
+from .vocab import MODELS
 
 STYLE = Path(__file__).with_name("ice287g.mplstyle")
 
 # One fixed colour per model in every chart (Okabe-Ito, distinguishable with colour-blindness).
 MODEL_COLORS = {"JEM": "#0072B2", "WSO": "#E69F00", "TFM": "#009E73"}
 MODEL_NAMES = {"JEM": "Jail Enforcement Model", "WSO": "Warrant Service Officer", "TFM": "Task Force Model"}
-MODEL_ORDER = ("JEM", "WSO", "TFM")
+MODEL_ORDER = MODELS
 NEUTRAL = "#7f7f7f"
 
 MANIFEST_COLUMNS = ["slug", "title", "alt_text", "source", "notebook", "inputs"]

@@ -66,7 +66,8 @@ def _gallery(args) -> int:
 
 
 def _codebook(args) -> int:
-    from .schema import CODEBOOK, codebook_markdown, write_codebook
+    from .schema import CODEBOOK, codebook_markdown
+    from .writers import write_text
 
     if args.check:
         path = paths.project_root() / CODEBOOK
@@ -75,7 +76,7 @@ def _codebook(args) -> int:
             return 1
         print(f"codebook: {CODEBOOK} is up to date")
         return 0
-    print(f"codebook: wrote {paths.relative(write_codebook())}")
+    print(f"codebook: wrote {paths.relative(write_text(paths.project_root() / CODEBOOK, codebook_markdown()))}")
     return 0
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
+from .vocab import MODELS
 from .fixes import FixError, column_letter, location, squash
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
@@ -469,7 +470,7 @@ def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: 
                   lists: pd.DataFrame) -> pd.DataFrame:
     """Per state at each fiscal-year-end release and the newest: ADP and facilities beside the 287(g)
     agreements (by model) and agencies on the ICE list in force that day, with that list's date."""
-    from .agreements import MODELS, list_id_for
+    from .agreements import list_id_for
 
     picks = releases[releases["fy_end"] | (releases["release_date"] == releases["release_date"].max())]
     meta = lists.set_index("list_id")
@@ -488,9 +489,9 @@ def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: 
         both["list_age_days"] = (pd.Timestamp(rel.release_date) - pd.Timestamp(meta.loc[lid, "list_date"])).days
         out.append(both)
     df = pd.concat(out, ignore_index=True)
-    for c in ("facilities", "JEM", "WSO", "TFM", "agreements", "agencies"):
+    for c in ("facilities", *MODELS, "agreements", "agencies"):
         df[c] = df[c].astype("int64")
-    cols = ["release_date", "fiscal_year", "fy_end", "state", "adp_total", "facilities", "JEM", "WSO", "TFM",
+    cols = ["release_date", "fiscal_year", "fy_end", "state", "adp_total", "facilities", *MODELS,
             "agreements", "agencies", "list_id", "list_date", "list_age_days"]
     return df[cols].sort_values(["release_date", "state"], ignore_index=True)
 

@@ -9,6 +9,7 @@ import pandas as pd
 from . import paths
 from .identity import agreement_ids as _agreement_ids
 from .lists import series_lists
+from .vocab import MODELS
 from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
@@ -348,7 +349,7 @@ def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataF
     rows = agreement_counties(list_rows, places, picks["list_id"])
     rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
     wide = pd.crosstab([rows["as_of"], rows["county_fips"]], rows["model"]).reindex(
-        columns=["JEM", "WSO", "TFM"], fill_value=0)
+        columns=list(MODELS), fill_value=0)
     wide["agreements"] = rows.groupby(["as_of", "county_fips"]).size()
     wide["agencies"] = rows.groupby(["as_of", "county_fips"])["agency_id"].nunique()
     out = wide.reset_index()
@@ -358,7 +359,7 @@ def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataF
     out = out.merge(county_population(), on="county_fips", how="left")
     out["agreements_per_100k"] = (out["agreements"] / out["population_2024"] * 1e5).round(3)
     out["population_2024"] = out["population_2024"].astype("Int64")
-    cols = ["as_of", "county_fips", "county", "state", "JEM", "WSO", "TFM", "agreements", "agencies",
+    cols = ["as_of", "county_fips", "county", "state", *MODELS, "agreements", "agencies",
             "population_2024", "agreements_per_100k"]
     return out[cols].sort_values(["as_of", "county_fips"], ignore_index=True)
 
@@ -431,7 +432,7 @@ def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, m
     if model != "ALL":
         rows = rows[rows["model"] == model]
         on_list = on_list[on_list["model"] == model]
-    mix = rows.groupby("county_fips").agg(models=("model", lambda s: ";".join(m for m in ("JEM", "WSO", "TFM")
+    mix = rows.groupby("county_fips").agg(models=("model", lambda s: ";".join(m for m in MODELS
                                                                           if m in set(s))),
                                           agreements=("model", "size")).reset_index()
     mix["category"] = [m if ";" not in m else MIX for m in mix["models"]]

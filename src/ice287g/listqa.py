@@ -105,14 +105,14 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     by_file = list_rows.groupby("source_file")
     for e in expected.itertuples(index=False):
         if e.source_file not in by_file.groups:
-            got = {k: 0 for k in ("rows", "JEM", "WSO", "TFM", "FL", "TX", "states")}
+            got = {k: 0 for k in ("rows", *MODELS, "FL", "TX", "states")}
         else:
             df = by_file.get_group(e.source_file)
             got = {"rows": len(df), "FL": int((df["state"] == "FL").sum()), "TX": int((df["state"] == "TX").sum()),
                    "states": int(df["state"].nunique())}
             for m in MODELS:
                 got[m] = int((df["model"] == m).sum())
-        for k in ("rows", "JEM", "WSO", "TFM", "FL", "TX", "states"):
+        for k in ("rows", *MODELS, "FL", "TX", "states"):
             want = getattr(e, k)
             add(f"manifest_{k}", e.source_file, got[k], want, "pass" if got[k] == want else "fail")
     add("skipped_rows", "all lists", len(skipped), "reported in data/qa/skipped_rows.csv", "info")

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
+from .vocab import AGENCY_TYPES, ERAS as ERA_DESCRIPTIONS, LIST_KINDS, MODELS, SERIES_ERAS  # noqa: F401
 
 TYPES = ("string", "integer", "number", "boolean", "date", "category", "geometry")
 TYPE_HELP = {
@@ -43,6 +44,7 @@ TYPE_HELP = {
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 INT_RE = re.compile(r"^[+-]?\d+$")
 GOVERNED_DIRS = ("data/processed/", "data/qa/")
+FLOAT_FORMAT = "%.6f"  # every decimal number in a committed table
 MANIFEST = "figures/manifest.csv"
 CODEBOOK = "docs/codebook.md"
 
@@ -108,11 +110,7 @@ def _as(column: Column, name: str | None = None, **changes) -> Column:
 # ---------------------------------------------------------------------------------------------
 # Columns shared by several tables
 
-MODELS = ("JEM", "WSO", "TFM")
-ERAS = ("partners_page", "fact_sheet", "web_table", "ice_workbook", "stacked_2025")
-SERIES_ERAS = ("partners_page", "fact_sheet", "web_table", "ice_workbook")
-LIST_KINDS = ("participating", "pending")
-AGENCY_TYPES = ("County", "Municipality", "State Agency")
+ERAS = tuple(ERA_DESCRIPTIONS)
 LEVELS = ("State", "County", "Municipal", "Other")
 TRAC_MATCHES = ("exact", "same values, other date", "ice_cbp_swapped", "differs", "no_trac_row")
 
@@ -1353,7 +1351,6 @@ def _notebook_link(name: str) -> str:
 
 def codebook_markdown(root: Path | str | None = None) -> str:
     """docs/codebook.md: every committed table, its columns, and its row count read from ``root``."""
-    from .writers import FLOAT_FORMAT
 
     root = Path(root) if root is not None else paths.project_root()
     groups = (("Processed tables (`data/processed/`)", "data/processed/"),
@@ -1410,11 +1407,3 @@ def codebook_markdown(root: Path | str | None = None) -> str:
                 lines.append("| " + " | ".join(_cell(x) for x in (
                     f"`{c.name}`", _type_cell(c), "yes" if c.nullable else "no", c.unit, c.meaning, c.source)) + " |")
     return "\n".join(lines) + "\n"
-
-
-def write_codebook(root: Path | str | None = None) -> Path:
-    """Write ``docs/codebook.md`` under ``root`` (default: the project root), atomically."""
-    from . import writers
-
-    root = Path(root) if root is not None else paths.project_root()
-    return writers.write_text(root / CODEBOOK, codebook_markdown(root))

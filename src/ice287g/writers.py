@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-FLOAT_FORMAT = "%.6f"
+from .schema import FLOAT_FORMAT, check_output
+
 # GeoPackage stores a last-change timestamp; GDAL takes it from this setting instead of the clock.
 FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
 
@@ -49,9 +50,7 @@ def write_text(target: Path | str, text: str) -> Path:
 
 
 def _check_schema(df: pd.DataFrame, target: Path | str) -> None:
-    from . import schema  # imported here: schema imports this module for write_text
-
-    schema.check_output(df, target)
+    check_output(df, target)
 
 
 def sorted_frame(df: pd.DataFrame, sort_by: Sequence[str] | None = None) -> pd.DataFrame:

@@ -1,0 +1,44 @@
+"""The module layout the project promises: no import cycles between its concerns."""
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ice287g"
+
+
+def _imports_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print('\\n'.join(sorted(m for m in sys.modules if m.startswith('ice287g'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def imported_modules(module: str) -> set[str]:
+    """Sibling modules a module of the package imports anywhere in its source (top level or in a function)."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                found.add(node.module.split(".")[0])
+            else:
+                found.update(alias.name for alias in node.names)
+    return found
+
+
+def test_agreements_does_not_import_geography():
+    loaded = _imports_after("import ice287g.agreements")
+    assert "ice287g.agreements" in loaded and "ice287g.lists" in loaded
+    assert "ice287g.geography" not in loaded
+
+
+def test_schema_and_writers_do_not_import_each_other():
+    assert "schema" in imported_modules("writers")
+    assert "writers" not in imported_modules("schema")
+
+
+def test_no_module_imports_a_module_that_imports_it():
+    modules = [p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"]
+    graph = {m: imported_modules(m) & set(modules) for m in modules}
+    cycles = sorted((a, b) for a in modules for b in graph[a] if a < b and a in graph[b])
+    assert cycles == []
