@@ -120,6 +120,19 @@ history.qa["suspicious_drops"]
 history.qa["identity_candidates"].head(20)
 
 # %% [markdown]
+# ### Renames at list transitions
+#
+# An agreement that leaves a list while one of the same state, model and signing date enters it
+# (on the next list, or within `identity.RENAME_WINDOW_DAYS`) is one agreement only when a logged
+# rule says the two names are one agency (`data/qa/renames.csv`, one row per merged agreement).
+# Near misses and pairs with several possible partners go to `identity_candidates.csv` instead.
+
+# %%
+renames = history.qa["renames"]
+display(renames.groupby("rule").size().rename("agreements").to_frame())
+renames[renames["rule"] != "hand"].head(20)
+
+# %% [markdown]
 # ## Agreements over time
 
 # %%

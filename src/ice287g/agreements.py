@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths
-from .history import agency_table, agreement_history
+from .history import agency_table, agreement_history, merge_list_renames
 from .identity import ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates  # noqa: F401
 from .lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
@@ -47,6 +47,7 @@ def build_history() -> History:
     rules = Rules.load()
     list_rows, lists, skipped, notes = read_all(rules)
     lists = summarize_lists(list_rows, lists, skipped)
+    list_rows, renames, rename_candidates = merge_list_renames(list_rows, lists)
     agreements = agreement_history(list_rows, lists)
     agencies = agency_table(list_rows, lists)
     counts = list_counts_table(list_rows, lists)
@@ -55,7 +56,8 @@ def build_history() -> History:
         "skipped_rows": pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"]),
         "unknown_values": unknown_values(list_rows),
         "suspicious_drops": suspicious_drops(lists),
-        "identity_candidates": identity_candidates(agencies, list_rows),
+        "identity_candidates": identity_candidates(agencies, list_rows, rename_candidates),
+        "renames": renames,
         "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()],
                                      columns=["table", "state", "value", "fix"]),
     }
@@ -84,7 +86,8 @@ def write_history(history: History) -> None:
     sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
                  "suspicious_drops": ["list_kind", "list_date"], "identity_candidates": ["state", "agency_id_a",
                                                                                          "agency_id_b"],
-                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"]}
+                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"],
+                 "renames": ["agreement_id", "old_last_listed", "old_agency"]}
     for name, keys in sort_keys.items():
         writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
     failed = history.qa["qa_summary"].query("status == 'fail'")

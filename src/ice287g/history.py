@@ -1,34 +1,49 @@
 """The agreement history: one row per agreement across the lists, with its status.
 
 ``Active`` on the newest list; ``Superseded`` when the same agency and model come back with a new
-signing date; ``Removed`` when it leaves the lists for good.
+signing date within the gap threshold (``vocab.GAP_DAYS``) of its last listing; ``Removed`` when it
+leaves the lists for good, or for longer than the gap threshold before a re-signing. The model-less
+partners-page rows (2007/08) are never linked to a later agreement: they carry their ``era``, so
+headline numbers can keep them apart.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-from .identity import agreement_ids
+from .identity import agreement_ids, load_distinct, merge_renames
 from .lists import _order
-from .vocab import MODELS
+from .vocab import GAP_DAYS, MODELS
 
 
-def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
-    """One row per agreement across the participating lists of the series."""
+def series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict]:
+    """The participating series' list rows with ``_pos`` (their list's place in the series), the series'
+    list ids in order, and each list's date."""
     series = _order(lists[lists["in_series"] & (lists["list_kind"] == "participating")])
     order = {lid: i for i, lid in enumerate(series["list_id"])}
-    dates = dict(zip(series["list_id"], series["list_date"]))
     rows = list_rows[list_rows["list_id"].isin(order)].copy()
-    rows["agreement_id"] = agreement_ids(rows)
     rows["_pos"] = rows["list_id"].map(order)
+    return rows, series["list_id"].tolist(), dict(zip(series["list_id"], series["list_date"]))
+
+
+def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: set | None = None):
+    """``identity.merge_renames`` over the participating series: ``(list_rows, renames, candidates)``."""
+    rows, _, _ = series_rows(list_rows, lists)
+    return merge_renames(rows, list_rows, load_distinct() if distinct is None else distinct)
+
+
+def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
+    """One row per agreement across the participating lists of the series."""
+    rows, ids, dates = series_rows(list_rows, lists)
+    rows["agreement_id"] = agreement_ids(rows)
     g = rows.sort_values("_pos", kind="mergesort").groupby("agreement_id")
     ag = g.agg(agency_id=("agency_id", "first"), state=("state", "first"), agency=("agency", "last"),
-               model=("model", "first"), signed=("signed", "first"), first_pos=("_pos", "min"),
-               last_pos=("_pos", "max"), lists_seen=("list_id", "nunique")).reset_index()
-    ids = series["list_id"].tolist()
+               model=("model", "first"), signed=("signed", "first"), era=("era", "first"),
+               first_pos=("_pos", "min"), last_pos=("_pos", "max"), lists_seen=("list_id", "nunique")).reset_index()
     ag["first_listed"] = ag["first_pos"].map(lambda p: dates[ids[p]])
     ag["last_listed"] = ag["last_pos"].map(lambda p: dates[ids[p]])
     newest = len(ids) - 1
-    # successor: same agency and model (or a model-less early row), listed again after this one ends
+    gaps = [(dates[a], dates[b]) for a, b in zip(ids, ids[1:])
+            if (pd.Timestamp(dates[b]) - pd.Timestamp(dates[a])).days > gap_days]
     by_agency = ag.groupby("agency_id")
     status, reason = [], []
     for r in ag.itertuples(index=False):
@@ -36,22 +51,34 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
             status.append("Active")
             reason.append(f"on the newest list ({dates[ids[newest]]})")
             continue
-        later = by_agency.get_group(r.agency_id)
-        later = later[(later["first_pos"] > r.last_pos) & ((later["model"] == r.model) | (r.model == ""))]
         next_date = dates[ids[r.last_pos + 1]]
         gap = (pd.Timestamp(next_date) - pd.Timestamp(r.last_listed)).days
         gap_note = f" (archive gap of {gap} days before that list)" if gap > gap_days else ""
-        if len(later):
-            succ = later.sort_values("first_pos").iloc[0]
-            what = f"listed with signing date {succ['signed']}" if r.model else f"listed as {succ['model']}"
+        # a successor: the same agency and model, first listed after this one ends. A model-less
+        # partners-page row neither has nor is a successor: nothing says which agreement it was.
+        later = by_agency.get_group(r.agency_id)
+        later = later[(later["first_pos"] > r.last_pos) & (later["model"] == r.model) & (later["model"] != "")]
+        succ = later.sort_values("first_pos").iloc[0] if len(later) else None
+        off = (pd.Timestamp(succ["first_listed"]) - pd.Timestamp(r.last_listed)).days if succ is not None else 0
+        if succ is not None and off <= gap_days:
             status.append("Superseded")
-            reason.append(f"same agency {what} from {succ['first_listed']} ({succ['agreement_id']}){gap_note}")
-        else:
-            status.append("Removed")
-            reason.append(f"absent from the list of {next_date} after {r.last_listed}{gap_note}")
+            reason.append(f"same agency listed with signing date {succ['signed']} from {succ['first_listed']} "
+                          f"({succ['agreement_id']}){gap_note}")
+            continue
+        status.append("Removed")
+        why = f"absent from the list of {next_date} after {r.last_listed}{gap_note}"
+        if succ is not None:
+            why += (f"; re-signed as {succ['agreement_id']} first listed {succ['first_listed']}, {off} days "
+                    f"later (more than the {gap_days}-day gap threshold: a new agreement)")
+            between = [f"{a} and {b}" for a, b in gaps if r.last_listed <= a and b <= succ["first_listed"]]
+            if between:
+                why += "; the archive has no list between " + "; nor between ".join(between)
+        elif r.model == "":
+            why += "; a partners-page row without model or signing date is never linked to a later agreement"
+        reason.append(why)
     ag["status"], ag["status_reason"] = status, reason
     cols = ["agreement_id", "agency_id", "state", "agency", "model", "signed", "first_listed", "last_listed",
-            "status", "status_reason", "lists_seen"]
+            "status", "status_reason", "lists_seen", "era"]
     return ag[cols].sort_values("agreement_id", ignore_index=True)
 
 

@@ -6,27 +6,42 @@ logged rule with evidence, or a candidate for a person to decide; it is never gu
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 
 import pandas as pd
 
 from .fixes import squash
 
-
 ABBREVIATIONS = {
-    "CO": "COUNTY", "CNTY": "COUNTY", "CTY": "COUNTY", "DEPT": "DEPARTMENT", "DEP": "DEPARTMENT",
-    "SO": "SHERIFFS OFFICE", "PD": "POLICE DEPARTMENT", "TWP": "TOWNSHIP", "OFC": "OFFICE",
-    "SHERIFF S": "SHERIFFS", "DOC": "DEPARTMENT OF CORRECTIONS", "&": "AND", "SHERIFF'S": "SHERIFFS",
+    "CNTY": "COUNTY", "CTY": "COUNTY", "DEPT": "DEPARTMENT", "DEP": "DEPARTMENT",
+    "PD": "POLICE DEPARTMENT", "TWP": "TOWNSHIP", "OFC": "OFFICE", "DOC": "DEPARTMENT OF CORRECTIONS",
+    "DPS": "DEPARTMENT OF PUBLIC SAFETY", "BOCC": "BOARD OF COUNTY COMMISSIONERS", "PCT": "PRECINCT",
 }
+# Apostrophes and "&" are folded before the table applies (SHERIFF'S -> SHERIFFS, & -> AND).
+# Abbreviations that mean one thing only in one place of a name. "CO" is COUNTY after a county's name
+# ("Cabarrus Co. Sheriff's Office") but Colorado's state code at the start ("CO Dept. of Public Safety");
+# "SO" is SHERIFFS OFFICE at the end ("Polk County SO") but South before a place ("So Middleton Twp").
+NOT_FIRST = {"CO": "COUNTY"}
+LAST_ONLY = {"SO": "SHERIFFS OFFICE"}
 
 
-@lru_cache(maxsize=None)
+@cache
+def fold(name: str) -> str:
+    """A name with case, punctuation and apostrophes folded, abbreviations kept as printed."""
+    text = squash(name).upper().replace("'", "").replace("&", " AND ")
+    return " ".join(re.sub(r"[^A-Z0-9]+", " ", text).split())
+
+
+@cache
 def agency_key(name: str) -> str:
     """Identity key of an agency name: case, punctuation, apostrophes and abbreviations folded."""
-    text = squash(name).upper().replace("'", "").replace("&", " AND ")
-    tokens = re.sub(r"[^A-Z0-9]+", " ", text).split()
+    tokens = fold(name).split()
     out = []
-    for tok in tokens:
+    for i, tok in enumerate(tokens):
+        if i > 0 and tok in NOT_FIRST:
+            tok = NOT_FIRST[tok]
+        elif i == len(tokens) - 1 and i > 0 and tok in LAST_ONLY:
+            tok = LAST_ONLY[tok]
         out.extend(ABBREVIATIONS.get(tok, tok).split())
     return " ".join(out)
 
@@ -62,11 +77,16 @@ def name_role_and_core(key: str) -> tuple[str, str]:
     return role, " ".join(t for t in tokens if t not in noise)
 
 
-def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, threshold: float = 0.88) -> pd.DataFrame:
-    """Same-state, same-role name pairs the exact rules did not merge but a person should look at."""
+def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, transitions: pd.DataFrame | None = None,
+                        threshold: float = 0.88, distinct: set | None = None) -> pd.DataFrame:
+    """Name pairs the rules did not merge but a person should look at: same-state, same-role names, and
+    the near misses and ambiguous renames at list transitions (``transitions``, from
+    ``rename_transitions``). Pairs declared distinct in data/hand/distinct_agencies.csv are left out."""
     import difflib
 
-    keys = list_rows.drop_duplicates("agency_id").set_index("agency_id")["agency_key"]
+    distinct = load_distinct() if distinct is None else distinct
+    keys = list_rows.sort_values("list_date", kind="mergesort").drop_duplicates("agency_id", keep="last")
+    keys = keys.set_index("agency_id")["agency_key"]
     df = agencies[["agency_id", "state", "agency"]].copy()
     df["key"] = df["agency_id"].map(keys)
     df[["role", "core"]] = [name_role_and_core(k) for k in df["key"]]
@@ -82,7 +102,263 @@ def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, thresho
                     sm = difflib.SequenceMatcher(None, a["core"], b["core"])
                     if sm.real_quick_ratio() >= threshold and sm.ratio() >= threshold:
                         why = f"similar {role} name (ratio {sm.ratio():.2f})"
-                if why:
+                if why and not _is_distinct(distinct, state, a["agency"], b["agency"]):
                     out.append({"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
                                 "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why})
-    return pd.DataFrame(out, columns=["state", "agency_id_a", "agency_a", "agency_id_b", "agency_b", "why"])
+    out = pd.DataFrame(out, columns=CANDIDATE_COLUMNS)
+    if transitions is not None and len(transitions):
+        # a transition pair may already be a same-role pair: one row per pair, the transition's reason first
+        out = pd.concat([transitions, out], ignore_index=True)
+        pair = out[["agency_id_a", "agency_id_b"]].apply(lambda r: tuple(sorted(r)), axis=1)
+        out = out[~pair.duplicated()]
+    return out.sort_values(["state", "agency_id_a", "agency_id_b"], ignore_index=True)
+
+
+# ---- identity across list transitions -------------------------------------------------------------
+# An agreement that leaves the participating series and one of the same state, model and signing date
+# that enters it at that transition (or within RENAME_WINDOW_DAYS) are one agreement only if a logged
+# name rule says the names are one agency. Several possible partners, or a similar name that no rule
+# explains, go to identity_candidates for a person; nothing is guessed.
+
+RENAME_WINDOW_DAYS = 60
+# A typo fix: at most this many edits on the key, on keys at least this long, with the same numbers
+# (precinct and district numbers tell agencies apart: "Precinct 2" is never "Precinct 3").
+EDIT_MAX = 2
+EDIT_MIN_LEN = 12
+# Similar names (difflib ratio on the key) that pass no rule are near misses for a person to look at.
+NEAR_MISS_RATIO = 0.8
+NEAR_MISS_CORE_RATIO = 0.6
+RENAME_COLUMNS = ["agreement_id", "old_agency", "new_agency", "state", "model", "signed", "old_last_listed",
+                  "new_first_listed", "rule"]
+CANDIDATE_COLUMNS = ["state", "agency_id_a", "agency_a", "agency_id_b", "agency_b", "why"]
+DISTINCT_FILE = "distinct_agencies.csv"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        cur = [i]
+        for j, cb in enumerate(b, start=1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+def _numbers(key: str) -> list[str]:
+    return sorted(t for t in key.split() if any(c.isdigit() for c in t))
+
+
+@cache
+def _state_prefixes(state: str) -> tuple[tuple[str, ...], ...]:
+    from .states import state_lookup
+
+    names = [n for n, code in state_lookup().items() if code == state] + [state]
+    return tuple(sorted({tuple(fold(n).split()) for n in names}, key=len, reverse=True))
+
+
+def strip_state(key: str, state: str) -> str:
+    """The key without a leading name or code of its own state ("MONTANA DEPARTMENT OF JUSTICE" -> ...)."""
+    tokens = key.split()
+    for prefix in _state_prefixes(state):
+        if len(tokens) > len(prefix) and tuple(tokens[:len(prefix)]) == prefix:
+            return " ".join(tokens[len(prefix):])
+    return key
+
+
+_SUFFIX = re.compile(r"\s*[/-]\s*\S")
+
+
+def _extends(longer: str, shorter: str) -> bool:
+    """``longer`` is ``shorter`` followed by a "/"- or "-"-separated suffix (printed names)."""
+    a, b = squash(longer).upper(), squash(shorter).upper().rstrip()
+    return len(b.split()) >= 3 and a.startswith(b) and bool(_SUFFIX.match(a[len(b):]))
+
+
+def rename_rule(state: str, old: str, new: str) -> str:
+    """The logged rule under which two printed names of one state are one agency, or '' if none holds.
+
+    ``abbreviation``: keys equal (the abbreviation table folds them); ``state_prefix``: equal once a
+    leading name or code of the state is dropped; ``word_order``: the same words in another order;
+    ``name_extended``: one printed name is the other plus a "/"- or "-"-separated suffix;
+    ``edit_distance``: a typo of at most EDIT_MAX edits on a key of EDIT_MIN_LEN characters or more,
+    with the same numbers.
+    """
+    a, b = agency_key(old), agency_key(new)
+    if a == b:
+        return "abbreviation"
+    if strip_state(a, state) == strip_state(b, state):
+        return "state_prefix"
+    if sorted(a.split()) == sorted(b.split()):
+        return "word_order"
+    if _extends(new, old) or _extends(old, new):
+        return "name_extended"
+    if (min(len(a), len(b)) >= EDIT_MIN_LEN and _numbers(a) == _numbers(b)
+            and abs(len(a) - len(b)) <= EDIT_MAX and edit_distance(a, b) <= EDIT_MAX):
+        return "edit_distance"
+    return ""
+
+
+def load_distinct(path=None) -> set[tuple[str, frozenset]]:
+    """Pairs a person declared distinct agencies (``data/hand/distinct_agencies.csv``: state, agency_a,
+    agency_b, reason), as (state, {key_a, key_b}): never merged, never proposed again."""
+    from . import paths
+    from .fixes import FixError
+
+    path = paths.hand_dir() / DISTINCT_FILE if path is None else path
+    if not path.exists():
+        return set()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    need = {"state", "agency_a", "agency_b", "reason"}
+    if not need <= set(df.columns):
+        raise FixError(f"data/hand/{DISTINCT_FILE}: needs columns {sorted(need)}, has {list(df.columns)}")
+    out = set()
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        if not r.reason.strip():
+            raise FixError(f"data/hand/{DISTINCT_FILE} row {i}: every pair needs a reason")
+        out.add((r.state.strip().upper(), frozenset({agency_key(r.agency_a), agency_key(r.agency_b)})))
+    return out
+
+
+def _is_distinct(distinct, state, name_a, name_b) -> bool:
+    return (state, frozenset({agency_key(name_a), agency_key(name_b)})) in distinct
+
+
+def _agreement_spans(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per agreement of series rows (with ``_pos``): where it starts and ends and its latest name."""
+    rows = rows.assign(agreement_id=agreement_ids(rows)).sort_values("_pos", kind="mergesort")
+    return rows.groupby("agreement_id").agg(
+        agency_id=("agency_id", "first"), state=("state", "first"), agency=("agency", "last"),
+        first_name=("agency", "first"), model=("model", "first"), signed=("signed", "first"),
+        first_pos=("_pos", "min"), last_pos=("_pos", "max"), first_listed=("list_date", "min"),
+        last_listed=("list_date", "max")).reset_index()
+
+
+def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_days: int = RENAME_WINDOW_DAYS):
+    """Renames at list transitions of the participating series.
+
+    ``rows``: the series' list rows with ``_pos`` (the list's place in the series) and ``list_date``.
+    Returns ``(mapping, renames, candidates)``: old agency_id -> new agency_id for every merge, one
+    row per merged agreement (RENAME_COLUMNS), and pairs for a person (CANDIDATE_COLUMNS).
+    """
+    distinct = distinct or set()
+    ag = _agreement_spans(rows)
+    newest = int(rows["_pos"].max())
+    dated = ag[(ag["model"] != "") & (ag["signed"] != "")]
+    groups = {k: g for k, g in dated.groupby(["state", "model", "signed"])}
+    pairs, near = [], []
+    for old in dated[dated["last_pos"] < newest].itertuples(index=False):
+        part = groups[(old.state, old.model, old.signed)]
+        limit = (pd.Timestamp(old.last_listed) + pd.Timedelta(days=window_days)).date().isoformat()
+        part = part[(part["agency_id"] != old.agency_id) & (part["first_pos"] > old.last_pos)
+                    & ((part["first_pos"] == old.last_pos + 1) | (part["first_listed"] <= limit))]
+        for new in part.itertuples(index=False):
+            if _is_distinct(distinct, old.state, old.agency, new.first_name):
+                continue
+            rule = rename_rule(old.state, old.agency, new.first_name)
+            if rule:
+                pairs.append((old, new, rule))
+            else:
+                import difflib
+
+                ka, kb = agency_key(old.agency), agency_key(new.first_name)
+                ratio = difflib.SequenceMatcher(None, ka, kb).ratio()
+                # the distinctive words must be alike too: "Kerr County Sheriff's Office" and "Polk County
+                # Sheriff's Office" are similar only in their role words
+                ca, cb = name_role_and_core(ka)[1], name_role_and_core(kb)[1]
+                core = difflib.SequenceMatcher(None, ca, cb).ratio() if ca or cb else 1.0
+                if ratio >= NEAR_MISS_RATIO and core >= NEAR_MISS_CORE_RATIO:
+                    near.append((old, new, f"near miss at a list transition: same model and signing date, "
+                                           f"similar name (ratio {ratio:.2f}) but no rename rule"))
+    candidates = [(o, n, why) for o, n, why in near]
+    # exactly one partner each way, or a person decides
+    n_new = pd.Series([o.agreement_id for o, _, _ in pairs]).value_counts()
+    n_old = pd.Series([n.agreement_id for _, n, _ in pairs]).value_counts()
+    one = []
+    for o, n, rule in pairs:
+        if n_new.get(o.agreement_id, 0) > 1 or n_old.get(n.agreement_id, 0) > 1:
+            candidates.append((o, n, f"ambiguous rename at a list transition: rule {rule} holds but the "
+                                     "agreement has several partners that pass a rule"))
+        else:
+            one.append((o, n, rule))
+    # the merge is at the agency level: one new name per old name, and the two names never on one list
+    lists_of = rows.groupby("agency_id")["_pos"].agg(set)
+    targets = {}
+    for o, n, _ in one:
+        targets.setdefault(o.agency_id, set()).add(n.agency_id)
+    mapping, merged = {}, []
+    for o, n, rule in one:
+        if len(targets[o.agency_id]) > 1:
+            candidates.append((o, n, "ambiguous rename: the old name's agreements pass rules with several "
+                                     "new names"))
+        elif lists_of[o.agency_id] & lists_of[n.agency_id]:
+            candidates.append((o, n, f"rule {rule} holds at a list transition, but both names appear on one list"))
+        else:
+            mapping[o.agency_id] = n.agency_id
+            merged.append((o, n, rule))
+    # chains (A -> B -> C) resolve to the newest name
+    for old_id in list(mapping):
+        seen = {old_id}
+        while mapping[old_id] in mapping and mapping[old_id] not in seen:
+            seen.add(mapping[old_id])
+            mapping[old_id] = mapping[mapping[old_id]]
+    renames = pd.DataFrame([{
+        "agreement_id": agreement_ids(pd.DataFrame({"agency_id": [mapping[o.agency_id]], "model": [o.model],
+                                                    "signed": [o.signed]}))[0],
+        "old_agency": o.agency, "new_agency": n.first_name, "state": o.state, "model": o.model,
+        "signed": o.signed, "old_last_listed": o.last_listed, "new_first_listed": n.first_listed, "rule": rule,
+    } for o, n, rule in merged], columns=RENAME_COLUMNS)
+    cand = pd.DataFrame([{
+        "state": o.state, "agency_id_a": o.agency_id, "agency_a": o.agency, "agency_id_b": n.agency_id,
+        "agency_b": n.first_name,
+        "why": f"{why} ({o.model}, signed {o.signed}; last listed {o.last_listed}, next first listed "
+               f"{n.first_listed})",
+    } for o, n, why in candidates], columns=CANDIDATE_COLUMNS)
+    return mapping, _sorted_renames(renames), cand.drop_duplicates(["agency_id_a", "agency_id_b"])
+
+
+def _sorted_renames(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(["agreement_id", "old_last_listed", "old_agency"], ignore_index=True)
+
+
+def joined_transitions(rows: pd.DataFrame) -> pd.DataFrame:
+    """Agreements whose printed name changed at a list transition and that the key already joins: by the
+    abbreviation table (``abbreviation``) or a row of data/hand/aliases.csv (``hand``). Case and
+    punctuation changes are not renames. ``rows`` as for ``rename_transitions``."""
+    rows = rows.assign(agreement_id=agreement_ids(rows), _form=rows["agency"].map(fold),
+                       _key_id=rows["_key_id"] if "_key_id" in rows else rows["agency_id"],
+                       _hand=rows["agency"].map(agency_key) != rows["agency_key"])
+    out = []
+    # within one agency as the key (and aliases) made it: transitions merged by rename_transitions are
+    # logged there under their own rule
+    for (aid, _), g in rows.groupby(["agreement_id", "_key_id"], sort=True):
+        if g["_form"].nunique() < 2:
+            continue
+        spans = g.groupby("_form").agg(first_pos=("_pos", "min"), last_pos=("_pos", "max"),
+                                       first=("list_date", "min"), last=("list_date", "max"),
+                                       agency=("agency", "first"), hand=("_hand", "any")).sort_values("first_pos")
+        spans = spans.to_dict("records")
+        for a, b in zip(spans, spans[1:]):
+            if a["last_pos"] < b["first_pos"]:
+                r = g.iloc[0]
+                out.append({"agreement_id": aid, "old_agency": a["agency"], "new_agency": b["agency"],
+                            "state": r["state"], "model": r["model"], "signed": r["signed"],
+                            "old_last_listed": a["last"], "new_first_listed": b["first"],
+                            "rule": "hand" if a["hand"] or b["hand"] else "abbreviation"})
+    return pd.DataFrame(out, columns=RENAME_COLUMNS)
+
+
+def merge_renames(rows: pd.DataFrame, list_rows: pd.DataFrame, distinct: set | None = None):
+    """Re-point every list row of an old name to its new name's agency_id (agency_printed and agency_key
+    stay as printed). Returns ``(list_rows, renames, candidates)``; ``renames`` also lists the
+    transitions the key or a hand alias already joined."""
+    mapping, renames, cand = rename_transitions(rows, distinct)
+    out = list_rows.assign(agency_id=list_rows["agency_id"].replace(mapping))
+    moved = rows.assign(agency_id=rows["agency_id"].replace(mapping), _key_id=rows["agency_id"])
+    renames = pd.concat([renames, joined_transitions(moved)], ignore_index=True)
+    renames = renames.drop_duplicates(["agreement_id", "old_agency", "new_agency"])
+    cand = cand.assign(agency_id_a=cand["agency_id_a"].replace(mapping), agency_id_b=cand["agency_id_b"].replace(mapping))
+    cand = cand[cand["agency_id_a"] != cand["agency_id_b"]].drop_duplicates(["agency_id_a", "agency_id_b"])
+    return out, _sorted_renames(renames), cand.reset_index(drop=True)

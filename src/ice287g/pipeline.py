@@ -51,7 +51,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         outputs=tuple(f"data/processed/{n}.csv" for n in ("list_rows", "lists", "agreements", "agencies", "list_counts",
                                                    "wapo_agency_years"))
         + tuple(f"data/qa/{n}.csv" for n in ("qa_summary", "unknown_values", "suspicious_drops",
-                                               "identity_candidates", "unused_fixes", "skipped_rows"))
+                                               "identity_candidates", "unused_fixes", "skipped_rows",
+                                               "renames"))
         + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
                 for e in ("svg", "png", "csv")),
     ),

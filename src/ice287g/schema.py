@@ -159,9 +159,11 @@ AGENCY = _col(
 AGENCY_ID = _col(
     "agency_id", "string",
     "Agency identity: state code plus the agency's name key in lower case with hyphens. Names that differ only "
-    "in case, punctuation, apostrophes or common abbreviations (Co., Dept, SO, PD, Twp ...) share one id; "
-    "data/hand/aliases.csv joins other spellings. Near-misses are never merged by code.",
-    "computed from state and agency_key (agreements.agency_id)")
+    "in case, punctuation, apostrophes or common abbreviations (Co., Dept, SO, PD, Twp, DPS, BOCC ...) share one "
+    "id; data/hand/aliases.csv joins other spellings. A name that an agreement leaves at a list transition for "
+    "a new name by a logged rule takes the new name's id (data/qa/renames.csv). Other near-misses are never "
+    "merged by code.",
+    "computed from state and agency_key (agreements.agency_id), then identity.rename_transitions")
 AGENCY_TYPE = _col(
     "agency_type", "category",
     "ICE's TYPE column: the kind of government the agency belongs to. Empty where the list has no TYPE "
@@ -440,15 +442,19 @@ _DATASETS: tuple[Dataset, ...] = (
                  SERIES_LIST_DATE),
             _col("last_listed", "date", "Date of the last participating series list showing the agreement.",
                  SERIES_LIST_DATE),
-            _col("status", "category", "`Active` = on the newest list; `Superseded` = the same agency (and model) "
-                 "is listed again later under another agreement (a new signing date, or a model on a list that "
-                 "printed none); `Removed` = absent from the next list and never replaced.",
+            _col("status", "category", "`Active` = on the newest list; `Superseded` = the same agency and model "
+                 "are listed again under a new signing date, first listed within the gap threshold "
+                 "(vocab.GAP_DAYS) of this agreement's last listing; `Removed` = absent from the next list and "
+                 "not re-signed within the gap threshold (a model-less partners-page row is never superseded).",
                  "computed (agreements.agreement_history)", allowed=("Active", "Removed", "Superseded")),
             _col("status_reason", "string", "The evidence for the status: the newest list, the successor agreement, "
                  "or the list it is missing from (with any archive gap before that list).",
                  "computed (agreements.agreement_history)"),
             _col("lists_seen", "integer", "Participating series lists showing the agreement.", "list_rows.csv",
                  unit="lists"),
+            _as(ERA, meaning="Era of the first list showing the agreement. `partners_page` agreements (2007/08) "
+                "print no model or signing date: they are never linked to a later agreement, and headline "
+                "numbers keep them apart.", allowed=SERIES_ERAS),
         ),
     ),
     Dataset(
@@ -597,19 +603,47 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "data/qa/identity_candidates.csv",
-        "One row per pair of agencies in the same state, with the same role (sheriff, police, corrections ...), "
-        "whose names are the same apart from generic words or nearly the same. They are never merged by code; a "
-        "person decides (and records a merge in `data/hand/aliases.csv`).",
-        ("01_agreement_history",), (ICE_LISTS, "`data/hand/aliases.csv`"),
+        "One row per pair of agencies in the same state for a person to decide: the same role (sheriff, police, "
+        "corrections ...) and names the same apart from generic words or nearly the same; or an agreement leaving "
+        "a list and one of the same model and signing date entering it whose names are similar but pass no rename "
+        "rule, or that has several partners passing one. They are never merged by code; a person records a merge "
+        "in `data/hand/aliases.csv` or a distinct pair in `data/hand/distinct_agencies.csv`.",
+        ("01_agreement_history",), (ICE_LISTS, "`data/hand/aliases.csv`", "`data/hand/distinct_agencies.csv`"),
         (
             STATE,
             _as(AGENCY_ID, "agency_id_a", meaning="agency_id of the first agency of the pair."),
             _as(AGENCY, "agency_a", meaning="Name of the first agency.", source="agencies.csv agency"),
             _as(AGENCY_ID, "agency_id_b", meaning="agency_id of the second agency of the pair."),
             _as(AGENCY, "agency_b", meaning="Name of the second agency.", source="agencies.csv agency"),
-            _col("why", "string", "Why the pair is listed: the same name apart from generic words, or a similar "
-                 "name with its similarity ratio (between zero and one).",
-                 "computed (agreements.identity_candidates, difflib)"),
+            _col("why", "string", "Why the pair is listed: the same name apart from generic words, a similar "
+                 "name with its similarity ratio (between zero and one), or a near miss or ambiguous rename at a "
+                 "list transition (with the model, signing date and the two lists).",
+                 "computed (identity.identity_candidates, identity.rename_transitions, difflib)"),
+        ),
+    ),
+    Dataset(
+        "data/qa/renames.csv",
+        "One row per agreement whose agency name changed at a transition of the participating series: the old "
+        "name's last list and the new name's first list (within identity.RENAME_WINDOW_DAYS, or the next list), "
+        "with the same state, model and signing date, joined by a logged rule. Both names are one agency.",
+        ("01_agreement_history",), (ICE_LISTS, "`data/hand/aliases.csv`", "`data/hand/distinct_agencies.csv`"),
+        (
+            AGREEMENT_ID,
+            _as(AGENCY, "old_agency", meaning="Agency name before the transition.", source="list_rows.csv agency"),
+            _as(AGENCY, "new_agency", meaning="Agency name after the transition.", source="list_rows.csv agency"),
+            STATE,
+            _as(MODEL, nullable=True, meaning=MODEL_MEANING + ". Empty for partners-page agreements."),
+            _as(SIGNED),
+            _col("old_last_listed", "date", "Last participating series list printing the old name.",
+                 SERIES_LIST_DATE),
+            _col("new_first_listed", "date", "First participating series list printing the new name.",
+                 SERIES_LIST_DATE),
+            _col("rule", "category", "The rule joining the names: `abbreviation` (equal keys once the "
+                 "abbreviation table expands DPS, BOCC, Dept ...), `hand` (data/hand/aliases.csv), `state_prefix` "
+                 "(a leading state name or code added or dropped), `word_order` (the same words reordered), "
+                 "`name_extended` (a '/'- or '-'-separated suffix added or dropped), `edit_distance` (a typo: "
+                 "at most identity.EDIT_MAX edits, same numbers).", "computed (identity.rename_rule)",
+                 allowed=("abbreviation", "hand", "state_prefix", "word_order", "name_extended", "edit_distance")),
         ),
     ),
     Dataset(

@@ -1,0 +1,94 @@
+"""The agreement history's status rules: bounded succession and the model-less partners-page rows."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from ice287g import agreements
+from ice287g.history import agreement_history
+from ice287g.vocab import GAP_DAYS
+
+from .synthetic_history import lists_frame, rows_frame
+
+
+def _status(history: pd.DataFrame, agreement_id: str) -> tuple[str, str]:
+    r = history.set_index("agreement_id").loc[agreement_id]
+    return r["status"], r["status_reason"]
+
+
+def test_succession_within_the_gap_threshold():
+    dates = ["2025-01-01", "2025-02-01", "2025-03-01"]
+    rows = rows_frame([(dates[0], "TX", "Polk County Sheriff's Office", "JEM", "2020-01-01"),
+                       (dates[1], "TX", "Polk County Sheriff's Office", "JEM", "2025-01-15"),
+                       (dates[2], "TX", "Polk County Sheriff's Office", "JEM", "2025-01-15")])
+    h = agreement_history(rows, lists_frame(dates))
+    status, reason = _status(h, "TX-polk-county-sheriffs-office:JEM:2020-01-01")
+    assert status == "Superseded" and "2025-01-15" in reason
+
+
+def test_re_signing_beyond_the_gap_threshold_is_a_new_agreement():
+    # off every list from 2013-03-01 until 2013-03-01 + GAP_DAYS + 1, with lists in between
+    late = (pd.Timestamp("2013-03-01") + pd.Timedelta(days=GAP_DAYS + 1)).date().isoformat()
+    dates = ["2013-01-01", "2013-03-01", "2013-06-01", late]
+    rows = rows_frame([(d, "AZ", "Maricopa County Sheriff's Office", "TFM", "2009-10-15") for d in dates[:2]]
+                      + [(dates[2], "AZ", "Pima County Sheriff's Office", "JEM", "2010-01-01"),
+                         (late, "AZ", "Maricopa County Sheriff's Office", "TFM", "2013-08-01")])
+    h = agreement_history(rows, lists_frame(dates))
+    status, reason = _status(h, "AZ-maricopa-county-sheriffs-office:TFM:2009-10-15")
+    assert status == "Removed"
+    assert reason.startswith("absent from the list of 2013-06-01 after 2013-03-01")
+    assert f"{GAP_DAYS + 1} days later" in reason and "a new agreement" in reason
+    # exactly the threshold still supersedes
+    h = agreement_history(rows, lists_frame(dates), gap_days=GAP_DAYS + 1)
+    assert _status(h, "AZ-maricopa-county-sheriffs-office:TFM:2009-10-15")[0] == "Superseded"
+
+
+def test_removal_names_the_archive_gap_before_the_re_signing():
+    dates = ["2017-06-01", "2017-08-01", "2021-01-13"]
+    rows = rows_frame([(dates[0], "AZ", "Maricopa County Sheriff's Office", "JEM", "2009-10-15"),
+                       (dates[1], "AZ", "Pima County Sheriff's Office", "JEM", "2010-01-01"),
+                       (dates[2], "AZ", "Maricopa County Sheriff's Office", "JEM", "2020-01-01")])
+    status, reason = _status(agreement_history(rows, lists_frame(dates)),
+                             "AZ-maricopa-county-sheriffs-office:JEM:2009-10-15")
+    assert status == "Removed" and "no list between 2017-08-01 and 2021-01-13" in reason
+
+
+def test_model_less_rows_are_never_superseded_nor_supersede():
+    dates = ["2008-03-10", "2008-04-01", "2008-05-01"]
+    rows = rows_frame([(dates[0], "NC", "Gaston County Sheriff's Office", "", ""),
+                       (dates[1], "NC", "Gaston County Sheriff's Office", "JEM", "2007-01-01"),
+                       (dates[1], "NC", "Wake County Sheriff's Office", "JEM", "2008-01-01"),
+                       (dates[2], "NC", "Wake County Sheriff's Office", "", ""),
+                       (dates[2], "NC", "Gaston County Sheriff's Office", "JEM", "2007-01-01")])
+    h = agreement_history(rows, lists_frame(dates))
+    status, reason = _status(h, "NC-gaston-county-sheriffs-office:unknown:undated")
+    assert status == "Removed" and "never linked to a later agreement" in reason
+    assert _status(h, "NC-wake-county-sheriffs-office:JEM:2008-01-01")[0] == "Removed"
+    assert h.set_index("agreement_id")["era"].to_dict() == {
+        "NC-gaston-county-sheriffs-office:JEM:2007-01-01": "ice_workbook",
+        "NC-gaston-county-sheriffs-office:unknown:undated": "partners_page",
+        "NC-wake-county-sheriffs-office:JEM:2008-01-01": "ice_workbook",
+        "NC-wake-county-sheriffs-office:unknown:undated": "partners_page"}
+
+
+# ---- the real history (processed outputs) -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real():
+    return agreements.processed("agreements.csv")
+
+
+def test_real_no_succession_spans_more_than_the_gap_threshold(real):
+    sup = real[real["status"] == "Superseded"].copy()
+    succ = sup["status_reason"].str.extract(r"from (\d{4}-\d{2}-\d{2}) \(")[0]
+    assert succ.notna().all()
+    off = (pd.to_datetime(succ) - pd.to_datetime(sup["last_listed"])).dt.days
+    assert off.max() <= GAP_DAYS
+    # and some agreements are Removed because their re-signing came too late
+    assert real["status_reason"].str.contains("gap threshold: a new agreement").any()
+
+
+def test_real_partners_page_rows_are_apart(real):
+    pp = real[real["era"] == "partners_page"]
+    assert len(pp) and (pp["model"] == "").all() and set(pp["status"]) == {"Removed"}
+    assert not real.loc[real["era"] != "partners_page", "model"].eq("").any()
