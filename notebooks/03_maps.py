@@ -15,13 +15,16 @@
 # # 03 · Where the agreements are: counties, states, people
 #
 # Every agreement is placed on the 2024 Census map. Its **jurisdiction level** (State, County,
-# Municipal or Other: campus, port, court, constable, regional body) comes from, in order, the hand
-# table `data/hand/jurisdiction_levels.csv`, rules on the agency's name, and ICE's TYPE column. Its
-# **county** comes from ICE's COUNTY column where printed (since March 2025), else the agency's own
-# name ("Polk County Sheriff's Office"), else the Census places file (a city or town police
-# department: the county holding the place's internal point, which also puts Connecticut towns in
-# their 2024 planning regions), else a hand row with its evidence (`data/hand/agency_counties.csv`).
-# State agencies are statewide and get no county.
+# Municipal or Other: campus, port, court, constable, regional body) is ICE's TYPE column wherever a
+# list prints one for the agency (its newest TYPE), unless a hand row in
+# `data/hand/jurisdiction_levels.csv` overrules it with evidence; rules on the agency's name decide
+# only for agencies no list types. Every agency whose name rules read another level than its TYPE is
+# listed in `data/qa/type_disagreements.csv`. Its **county** comes from ICE's COUNTY column where
+# printed, else the agency's own name ("Polk County Sheriff's Office"), else the Census places file
+# (a city or town police department: the county holding the place's internal point, which also puts
+# Connecticut towns in their 2024 planning regions), else a hand row with its evidence
+# (`data/hand/agency_counties.csv`). State agencies are statewide and get no county. A failed
+# placement check stops this notebook before it writes the processed tables.
 #
 # Parameters: `as_of` (a date or `newest`), `model` (`ALL`, `JEM`, `WSO`, `TFM`) and `state`
 # (`ALL` or a two-letter code, which zooms the county maps to that state and labels its counties).
@@ -37,7 +40,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, geography, paths, writers
+from ice287g import agreements, charts, geography, paths, qa, writers
+from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("03_maps")
 
@@ -48,14 +52,21 @@ ags = agreements.processed("agreements.csv")
 places = geography.place_agreements(rows, lists, ags)
 unplaced = geography.unplaced_table(places)
 rates = geography.placement_rates(rows, lists, places)
+disagreements = geography.type_disagreements(places)
+unused_fixes = geography.unused_place_fixes(places, geography.agency_names(rows, lists))
+county_since = geography.county_column_since(rows, lists)
+placement_checks = geography.placement_qa(places, ags, rates, unplaced, disagreements, unused_fixes,
+                                          geography.hand_place_problems(), county_since)
+# QA tables first, to inspect a failure; the gate then stops before any processed table is written.
+writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
+writers.write_csv(rates, paths.qa_dir() / "placement_rates.csv", sort_by=["list_date", "list_id"])
+writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_by=["table", "state", "value"])
+writers.write_csv(disagreements, paths.qa_dir() / "type_disagreements.csv", sort_by=["state", "agency", "agency_id"])
+geography.upsert_qa(placement_checks, prefix="placement_")
+qa.gate(placement_checks, "03_maps")
 counts = geography.county_counts(rows, lists, places)
 writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_by=["agreement_id"])
 writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
-writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
-writers.write_csv(rates, paths.qa_dir() / "placement_rates.csv", sort_by=["list_date", "list_id"])
-unused_fixes = geography.unused_place_fixes(places)
-writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_by=["table", "state", "value"])
-geography.upsert_qa(geography.placement_qa(rates, unplaced, unused=unused_fixes), prefix="placement_")
 counties, states = geography.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (geography.COUNTY_20M, geography.STATE_20M, geography.COUNTY_5M,
                                                geography.PLACES, geography.POPULATION)]
@@ -67,13 +78,34 @@ census_inputs = [paths.raw_dir() / f for f in (geography.COUNTY_20M, geography.S
 # NBVAL_CHECK_OUTPUT
 print("method:", places["method"].value_counts().sort_index().to_dict())
 print("level:", places["jurisdiction_level"].value_counts().sort_index().to_dict())
-recent = rates[(rates["era"] == "ice_workbook") & (rates["list_date"] >= "2025-03-17")]
-print(f"ICE workbooks since 2025-03-17: lowest share placed {recent['share_placed'].min():.2%}; "
-      f"earlier lists: lowest {rates.drop(recent.index)['share_placed'].min():.2%}")
+recent = rates[rates["list_date"] >= county_since] if county_since else rates.iloc[0:0]
+print(f"first list printing a county: {county_since}; lowest share placed since then "
+      f"{recent['share_placed'].min():.2%}, before it {rates.drop(recent.index)['share_placed'].min():.2%}")
 print(f"unplaced agreements: {len(unplaced)}, every one explained: {bool(unplaced['explained'].all())}")
+print(placement_checks[["check", "scope", "status"]].to_string(index=False))
 
 # %%
 unplaced.drop_duplicates(["state", "agency"])[["state", "agency", "county_printed", "reason"]]
+
+# %% [markdown]
+# ## ICE's TYPE against the name rules
+# Agencies whose name rules read another level than ICE's TYPE, or whose level is not the TYPE's. The
+# TYPE decides; a hand row overrules it only with evidence (its reason is quoted). Hand rows first.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+settled = disagreements["settled_by"].value_counts()
+print(f"{len(disagreements)} agencies disagree with ICE's TYPE: settled by the TYPE {settled.get('type', 0)}, "
+      f"by a hand row {settled.get('hand', 0)}")
+print(pd.crosstab(disagreements["rule_level"], disagreements["type_level"]).rename_axis(
+    index="name rules read", columns="ICE's TYPE says"))
+statewide_agencies = places[places["method"] == "statewide"].drop_duplicates("agency_id")
+print(f"statewide agencies: {len(statewide_agencies)}, by what decided the level: "
+      f"{statewide_agencies['level_rule'].value_counts().sort_index().to_dict()}")
+
+# %%
+disagreements.sort_values(["settled_by", "state", "agency"])[
+    ["state", "agency", "agency_type", "rule_level", "level", "settled_by", "reason"]].head(20)
 
 # %%
 newest_gpkg = counts[counts["as_of"] == counts["as_of"].max()]
@@ -107,7 +139,7 @@ fig, ax = plt.subplots(figsize=(12, 7.5) if not zoom else (9, 8))
 draw_counties(ax, mix, statewide, state if zoom else None, label=zoom)
 charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
 if off_map and not zoom:
-    ax.text(0.01, 0.01, "Not drawn: " + ", ".join(off_map) + " (territories without 20m boundaries)",
+    ax.text(0.01, 0.01, "Not drawn: " + ", ".join(off_map) + " (territories outside the Census 1:20m file)",
             transform=ax.transAxes, fontsize=8, color="#555555")
 where = "" if not zoom else f", {state}"
 what = "agreements" if model == "ALL" else f"{charts.MODEL_NAMES[model]} agreements"
@@ -152,8 +184,8 @@ plt.show()
 
 # %% [markdown]
 # ## How the program spread
-# The same map at several dates (the list in force on each). Before March 2025 ICE printed no
-# county, so earlier panels place agencies by their names and towns only.
+# The same map at several dates (the list in force on each). Lists before the first one printing a
+# county place agencies by their names and towns only; the panels say which.
 
 # %%
 dates = [d.strip() for d in spread_dates.split(";") if d.strip()]
@@ -167,7 +199,7 @@ for ax, d in zip(axes.flat, dates):
     d_mix, d_statewide = geography.coverage_on_list(rows, places, lid)
     draw_counties(ax, d_mix, d_statewide)
     n = int((rows["list_id"] == lid).sum())
-    note = "" if meta["list_date"] >= "2025-03-17" else "\n(no COUNTY column: placed by name)"
+    note = "" if county_since and meta["list_date"] >= county_since else "\n(no COUNTY column: placed by name)"
     ax.set_title(f"{meta['list_date']}: {n} agreements{note}", fontsize=10)
     spread.append(d_mix.assign(requested=d, list_id=lid, list_date=meta["list_date"],
                                statewide_states=";".join(d_statewide)))
@@ -180,7 +212,8 @@ charts.save_figure(
     source=("ICE 287(g) lists in force on each date (fact-sheet roster, ice.gov table, ICE workbooks); "
             "colors and hatching as in county_map; U.S. Census Bureau 2024 boundaries, EPSG:5070"),
     alt_text=(f"{len(dates)} small maps from {spread_df['list_date'].min()} to {spread_df['list_date'].max()}: "
-              "covered counties stay few until 2025, then spread across the South and Midwest."),
+              "covered counties per panel: " + ", ".join(
+                  f"{d} {n}" for d, n in spread_df.groupby("list_date")["county_fips"].nunique().items()) + "."),
     data=spread_df[["requested", "list_id", "list_date", "county_fips", "category", "agreements",
                     "statewide_states"]],
     inputs=[paths.raw_dir() / "ice_287g" / f for f in sorted(lists.set_index("list_id").loc[
@@ -190,15 +223,17 @@ charts.save_figure(
 plt.show()
 
 # %% [markdown]
-# ## States: agreements and agreements per 100,000 residents
+# ## States: agreements, in all and per resident
 
 # %%
 per_state = rows[rows["list_id"] == list_id].groupby("state").size().rename("agreements").reset_index()
 per_state = per_state.merge(geography.state_population(), on="state", how="left")
-per_state["per_100k"] = (per_state["agreements"] / per_state["population_2024"] * 1e5).round(3)
+per_residents = 100_000  # the rate's unit, as in county_counts.csv's agreements_per_100k
+per_state["per_100k"] = (per_state["agreements"] / per_state["population_2024"] * per_residents).round(3)
 shaded = states.merge(per_state, on="state", how="left")
 fig, axes = plt.subplots(1, 2, figsize=(16, 5.5))
-for ax, col, label in ((axes[0], "agreements", "agreements"), (axes[1], "per_100k", "agreements per 100,000 residents")):
+for ax, col, label in ((axes[0], "agreements", "agreements"),
+                       (axes[1], "per_100k", f"agreements per {per_residents:,} residents")):
     charts.draw_polygons(ax, states.geometry, linewidth=0.4)
     valued = shaded.dropna(subset=[col])
     norm = plt.Normalize(valued[col].min(), valued[col].max())
@@ -210,11 +245,12 @@ top_abs = per_state.sort_values("agreements", ascending=False).iloc[0]
 top_rel = per_state.dropna(subset=["per_100k"]).sort_values("per_100k", ascending=False).iloc[0]
 charts.save_figure(
     fig, "state_choropleth",
-    title=f"287(g) agreements by state and per 100,000 residents, ICE list of {list_date}",
+    title=f"287(g) agreements by state and per {per_residents:,} residents, ICE list of {list_date}",
     source=(f"ICE 287(g) list {source_file}; U.S. Census Bureau Vintage 2024 state population estimates and 2024 "
             "boundaries; territories counted by ICE are not drawn (no population in the estimates file)"),
     alt_text=(f"Two state maps. Left: {top_abs.state} has the most agreements ({int(top_abs.agreements)}). "
-              f"Right: per resident, {top_rel.state} leads with {top_rel.per_100k:.1f} agreements per 100,000."),
+              f"Right: per resident, {top_rel.state} leads with {top_rel.per_100k:.1f} agreements per "
+              f"{per_residents:,}."),
     data=per_state.assign(list_id=list_id), inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
     sort_by=["state"],
 )
@@ -228,8 +264,10 @@ plt.show()
 
 # %%
 covered = geography.population_covered(rows, lists, places)
-line = covered[covered["as_of"] >= "2011-01-01"].copy()
-line["segment"] = agreements.gap_segments(line["as_of"], 180)
+n_states = int(geography.state_population()["state"].ne("DC").sum())  # the denominator's states, DC apart
+# The partners-page lists name agencies without models, years before the next list: not on the line.
+line = covered[covered["era"] != "partners_page"].copy()
+line["segment"] = agreements.gap_segments(line["as_of"], GAP_DAYS)
 fig, ax = plt.subplots(figsize=(11, 5))
 for i, (seg, part) in enumerate(line.groupby("segment")):
     x = pd.to_datetime(part["as_of"])
@@ -246,7 +284,8 @@ charts.save_figure(
     title="Share of U.S. residents living under a 287(g) agreement",
     source=("ICE 287(g) lists (last list of each month); U.S. Census Bureau Vintage 2024 county population. "
             "Method: residents of counties with a local agreement plus residents of states with a statewide "
-            "agreement, over the 50 states and DC; gaps longer than 180 days between lists are not bridged"),
+            f"agreement, over the {n_states} states and DC; gaps longer than {GAP_DAYS} days between lists are "
+            "not bridged"),
     alt_text=(f"Line chart from {line['as_of'].iloc[0]} to {last.as_of}: the covered share ends at "
               f"{last.share_covered:.0%} counting statewide agreements and {last.share_local:.0%} counting "
               "local agreements only."),

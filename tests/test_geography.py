@@ -71,10 +71,26 @@ def test_newest_list_is_fully_placed_or_explained(placed):
     assert newest["share_placed"] >= 0.998
 
 
-def test_workbook_lists_since_march_2025_reach_the_target(placed):
+def _placement_checks(placed):
     rows, lists = agreements.processed("list_rows.csv"), agreements.processed("lists.csv")
-    qa = geography.placement_qa(geography.placement_rates(rows, lists, placed), geography.unplaced_table(placed))
-    assert set(qa["status"]) == {"pass"}
+    return geography.placement_qa(
+        placed, agreements.processed("agreements.csv"), geography.placement_rates(rows, lists, placed),
+        geography.unplaced_table(placed), geography.type_disagreements(placed),
+        geography.unused_place_fixes(placed, geography.agency_names(rows, lists)), geography.hand_place_problems(),
+        geography.county_column_since(rows, lists))
+
+
+def test_every_placement_check_passes_on_the_real_lists(placed):
+    checks = _placement_checks(placed)
+    assert "fail" not in set(checks["status"]), checks[checks["status"] == "fail"].to_string()
+
+
+def test_the_county_cutoff_is_the_first_series_list_printing_a_county():
+    rows, lists = agreements.processed("list_rows.csv"), agreements.processed("lists.csv")
+    since = geography.county_column_since(rows, lists)
+    earlier = rows[(rows["list_date"] < since) & rows["list_id"].isin(geography.series_lists(lists)["list_id"])]
+    assert since == "2025-03-17"
+    assert set(earlier["county_printed"].str.upper()) <= geography.NOT_PRINTED
 
 
 def test_a_county_name_that_matches_nothing_is_kept_and_reported():
@@ -116,3 +132,259 @@ def test_a_placement_hand_row_that_matches_nothing_is_reported(placed, tmp_path,
     unused = geography.unused_place_fixes(placed)
     assert unused.to_dict("records") == [{"table": "data/hand/agency_counties.csv", "state": "KS",
                                           "value": "Nowhere Police Department"}]
+
+
+# ---------------------------------------------------------------------------------------------
+# Jurisdiction level: ICE's TYPE decides, name rules only without one, hand rows with evidence
+
+def test_a_town_public_safety_department_ice_types_local_is_never_statewide(placed):
+    local = placed[placed["agency_type"].isin(["County", "Municipality"])]
+    statewide = local[local["method"] == "statewide"]
+    assert (statewide["level_rule"] == "hand").all(), statewide[["state", "agency", "agency_type"]]
+    r = _agency(placed, "VA", "Gordonsville Department of Public Safety")
+    assert (r["agency_type"], r["jurisdiction_level"], r["method"], r["county_fips"]) == (
+        "County", "County", "printed_county", "51137")
+    r = _agency(placed, "FL", "Indian Creek Village Department of Public Safety")
+    assert (r["jurisdiction_level"], r["method"], r["county_fips"]) == ("Municipal", "place_file", "12086")
+
+
+def test_the_newest_list_covers_no_state_through_a_town_department(placed):
+    rows, lists = agreements.processed("list_rows.csv"), agreements.processed("lists.csv")
+    newest = geography.series_lists(lists)["list_id"].iloc[-1]
+    _, statewide = geography.coverage_on_list(rows, placed, newest)
+    assert "VA" not in statewide and {"FL", "TX", "GA"} <= set(statewide)
+
+
+def test_the_newest_type_decides_and_a_hand_row_with_evidence_overrules_it(placed):
+    famu = _agency(placed, "FL", "Florida A&M University Board of Trustees")  # State Agency, then Municipality
+    assert (famu["agency_type"], famu["jurisdiction_level"], famu["level_rule"]) == (
+        "Municipality", "Other", geography.RULE_TYPE_OTHER)
+    wicomico = _agency(placed, "MD", "Wicomico County Corrections Center")
+    assert (wicomico["agency_type"], wicomico["jurisdiction_level"], wicomico["method"]) == (
+        "State Agency", "County", "printed_county")
+    assert "Wicomico County" in wicomico["level_evidence"]
+    ar = _agency(placed, "AR", "Arkansas State Police Department")  # TYPE Municipality once, State Agency on the newest
+    assert (ar["agency_type"], ar["method"]) == ("State Agency", "statewide")
+
+
+def test_every_type_disagreement_is_listed_and_settled(placed):
+    d = geography.type_disagreements(placed)
+    assert d["agency_id"].is_unique and set(d["settled_by"]) == {"hand", "type"}
+    assert (d.loc[d["settled_by"] == "hand", "reason"].str.len() > 20).all()
+    by_type = d[d["settled_by"] == "type"]
+    kept_other = (by_type["level"] == "Other") & (by_type["type_level"] == "Municipal")
+    assert ((by_type["level"] == by_type["type_level"]) | kept_other).all()
+    haskell = d.set_index("agency").loc["Haskell County Sheriff's Office"]
+    assert (haskell["rule_level"], haskell["type_level"], haskell["level"], haskell["settled_by"]) == (
+        "County", "Municipal", "Municipal", "type")
+    assert d.equals(d.sort_values(["state", "agency", "agency_id"], ignore_index=True))
+
+
+@pytest.mark.parametrize("state, agency, state_name, level", [
+    ("FL", "Indian Creek Village Department of Public Safety", "Florida", "Municipal"),
+    ("VA", "Gordonsville Department of Public Safety", "Virginia", "Municipal"),
+    ("AZ", "AZ Department of Public Safety", "Arizona", "State"),
+    ("AL", "Alabama State Police", "Alabama", "State"),
+    ("AZ", "Department of Corrections", "Arizona", "State"),
+    ("VA", "Department of State Police", "Virginia", "State"),
+    ("GU", "Office Of The Attorney General", "Guam", "State"),
+    ("MD", "Wicomico County Department of Corrections", "Maryland", "County"),
+    ("TX", "Nueces County Constable Precinct 3", "Texas", "Other"),
+    ("KS", "Kansas Bureau of Investigation", "Kansas", "State"),
+])
+def test_name_rules_read_a_state_agency_only_after_the_state_or_nothing(state, agency, state_name, level):
+    assert geography.name_level(state, agency, state_name)[0] == level
+
+
+@pytest.mark.parametrize("agency_type, agency, level, rule", [
+    ("Municipality", "Indian Creek Village Department of Public Safety", "Municipal", "ICE TYPE column"),
+    ("County", "Indian Creek Village Department of Public Safety", "County", "ICE TYPE column"),
+    ("State Agency", "Pine Police Department", "State", "ICE TYPE column"),
+    ("Municipality", "Nueces County Constable Precinct 3", "Other", geography.RULE_TYPE_OTHER),
+    ("County", "Nueces County Constable Precinct 3", "County", "ICE TYPE column"),
+    ("State Agency", "Nueces County Constable Precinct 3", "State", "ICE TYPE column"),
+    ("", "Nueces County Constable Precinct 3", "Other", "name: campus, port, court, constable or regional body"),
+    ("", "Texas Department of Public Safety", "State", "name: state agency"),
+])
+def test_ice_type_decides_the_level_wherever_it_is_printed(agency_type, agency, level, rule):
+    assert geography.jurisdiction_level("TX", agency, agency_type, "Texas", {})[:2] == (level, rule)
+
+
+def test_a_hand_row_overrules_the_type_under_any_name_of_the_agency():
+    hand = {("TX", "OLD NAME PD"): ("County", "evidence: the county runs it")}
+    level = geography.jurisdiction_level("TX", "New Name Police Department", "State Agency", "Texas", hand,
+                                         other_names=("Old Name PD",))
+    assert level == ("County", "hand", "evidence: the county runs it")
+    assert geography.jurisdiction_level("OK", "Old Name PD", "State Agency", "Oklahoma", hand)[:2] == (
+        "State", "ICE TYPE column")  # keyed by state too
+
+
+def test_the_newest_printed_type_wins_and_untyped_agencies_are_absent():
+    lists = pd.DataFrame({"list_id": ["a", "b", "c", "x"], "in_series": ["True", "True", "True", "False"]})
+    rows = pd.DataFrame({
+        "list_id": ["a", "b", "c", "x", "a", "c"], "list_date": ["2025-01-01", "2025-02-01", "2025-03-01",
+                                                              "2025-04-01", "2025-01-01", "2025-03-01"],
+        "row": [1, 1, 1, 1, 2, 2], "agency_id": ["T", "T", "T", "T", "U", "U"],
+        "agency_type": ["County", "Municipality", "", "State Agency", "", ""]})
+    types = geography.newest_types(rows, lists)
+    assert types.to_dict("index") == {"T": {"agency_type": "Municipality", "type_list": "b"}}
+
+
+def _places_frame(rows):
+    cols = {"agreement_id": "", "agency_id": "", "state": "TX", "state_fips": "48", "county_fips": "48001",
+            "method": "printed_county", "agency": "", "agency_type": "County", "jurisdiction_level": "County",
+            "level_rule": "ICE TYPE column", "level_evidence": "", "name_level": "County",
+            "name_rule": "name: sheriff or county", "county_printed": "", "type_list": "l"}
+    return pd.DataFrame([{**cols, **r} for r in rows])
+
+
+def test_type_disagreements_on_a_synthetic_placement():
+    places = _places_frame([
+        {"agreement_id": "1", "agency_id": "A", "agency": "Pine DPS", "agency_type": "Municipality",
+         "jurisdiction_level": "Municipal", "name_level": "State", "name_rule": "name: state agency"},
+        {"agreement_id": "2", "agency_id": "A", "agency": "Pine DPS", "agency_type": "Municipality",
+         "jurisdiction_level": "Municipal", "name_level": "State", "name_rule": "name: state agency"},
+        {"agreement_id": "3", "agency_id": "B", "agency": "Oak County Jail", "agency_type": "State Agency",
+         "jurisdiction_level": "County", "level_rule": "hand", "level_evidence": "a county jail"},
+        {"agreement_id": "4", "agency_id": "C", "agency": "Elm", "agency_type": "Municipality",
+         "jurisdiction_level": "Municipal", "name_level": "Other", "name_rule": "no rule matched"},
+        {"agreement_id": "5", "agency_id": "D", "agency": "Ash Sheriff", "agency_type": ""},
+    ])
+    d = geography.type_disagreements(places)
+    assert d[["agency_id", "type_level", "rule_level", "level", "settled_by", "reason"]].values.tolist() == [
+        ["B", "State", "County", "County", "hand", "a county jail"],
+        ["A", "Municipal", "State", "Municipal", "type", "ICE's TYPE decides wherever a list prints one"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Every placement check fails on a doctored input, and a fail stops the stage
+
+def _qa_inputs():
+    places = _places_frame([{"agreement_id": "1", "agency_id": "A", "agency": "Pine Police Department",
+                             "agency_type": "Municipality", "jurisdiction_level": "Municipal"},
+                            {"agreement_id": "2", "agency_id": "B", "agency": "Texas Department of Public Safety",
+                             "agency_type": "State Agency", "jurisdiction_level": "State", "method": "statewide",
+                             "county_fips": ""},
+                            {"agreement_id": "3", "agency_id": "C", "agency": "Nowhere County Sheriff",
+                             "method": "unplaced", "county_fips": ""}])
+    return {
+        "places": places,
+        "agreements": pd.DataFrame({"agreement_id": ["1", "2", "3"]}),
+        "rates": pd.DataFrame({"list_date": ["2025-01-01", "2025-06-01"], "share_placed": [1.0, 0.5]}),
+        "unplaced": pd.DataFrame({"state": ["TX"], "agency": ["Nowhere County Sheriff"], "explained": [True]}),
+        "disagreements": pd.DataFrame({"state": ["TX"], "agency": ["Pine Police Department"],
+                                       "type_level": ["Municipal"], "level": ["Municipal"],
+                                       "settled_by": ["type"]}),
+        "unused": pd.DataFrame(columns=["table", "state", "value"]),
+        "hand_problems": pd.DataFrame(columns=["table", "state", "value", "problem"]),
+        "county_since": "2025-06-01",
+    }
+
+
+def _status(checks, check, scope=None):
+    hit = checks[(checks["check"] == check) & ((checks["scope"] == scope) if scope else True)]
+    assert len(hit) == 1, hit
+    return hit["status"].iloc[0]
+
+
+def test_placement_checks_pass_on_a_clean_synthetic_placement():
+    checks = geography.placement_qa(**_qa_inputs())
+    assert "fail" not in set(checks["status"])
+    assert _status(checks, "placement_min_share", "lists printing a county (since 2025-06-01)") == "info"
+    assert checks.loc[checks["scope"] == "earlier lists", "value"].iloc[0] == "1.0000"
+    from ice287g import qa
+    qa.gate(checks, "03_maps")
+
+
+def _doctor_missing(i):
+    i["agreements"] = pd.DataFrame({"agreement_id": ["1", "2", "3", "4"]})
+
+
+def _doctor_twice(i):
+    i["places"] = pd.concat([i["places"], i["places"].iloc[[0]]], ignore_index=True)
+
+
+def _doctor_outside(i):
+    i["places"].loc[0, "county_fips"] = "12086"
+
+
+def _doctor_unexplained(i):
+    i["unplaced"].loc[0, "explained"] = False
+
+
+def _doctor_statewide(i):
+    i["places"].loc[0, ["method", "county_fips", "jurisdiction_level"]] = ["statewide", "", "State"]
+
+
+def _doctor_against_type(i):
+    i["disagreements"].loc[0, "level"] = "State"
+
+
+def _doctor_hand_row(i):
+    i["hand_problems"] = pd.DataFrame([{"table": "data/hand/jurisdiction_levels.csv", "state": "TX",
+                                       "value": "Pine Police Department", "problem": "no reason"}])
+
+
+def _doctor_unused_level(i):
+    i["unused"] = pd.DataFrame([{"table": "data/hand/jurisdiction_levels.csv", "state": "TX", "value": "Gone PD"}])
+
+
+@pytest.mark.parametrize("doctor, check", [
+    (_doctor_missing, "placement_every_agreement_once"),
+    (_doctor_twice, "placement_every_agreement_once"),
+    (_doctor_outside, "placement_county_in_state"),
+    (_doctor_unexplained, "placement_unexplained"),
+    (_doctor_statewide, "placement_statewide_needs_state_type"),
+    (_doctor_against_type, "placement_level_against_type"),
+    (_doctor_hand_row, "placement_hand_rows"),
+    (_doctor_unused_level, "placement_unused_fixes"),
+])
+def test_each_placement_check_fails_on_a_doctored_input_and_stops_the_stage(doctor, check):
+    from ice287g import qa
+
+    inputs = _qa_inputs()
+    doctor(inputs)
+    checks = geography.placement_qa(**inputs)
+    assert set(checks.loc[checks["status"] == "fail", "check"]) == {check}
+    with pytest.raises(qa.QAFailure, match=check):
+        qa.gate(checks, "03_maps")
+
+
+def test_an_unused_county_fix_or_unplaced_reason_is_only_reported():
+    inputs = _qa_inputs()
+    inputs["unused"] = pd.DataFrame([{"table": "data/hand/county_fixes.csv", "state": "KS", "value": "Nowhere"}])
+    checks = geography.placement_qa(**inputs)
+    assert "fail" not in set(checks["status"])
+    assert "info" in set(checks.loc[checks["check"] == "placement_unused_fixes", "status"])
+
+
+def test_hand_rows_without_evidence_or_with_impossible_values_are_found(tmp_path, monkeypatch):
+    import shutil
+
+    from .conftest import REAL_RAW
+
+    hand = tmp_path / "hand"
+    shutil.copytree(REAL_RAW.parent / "hand", hand)
+    with open(hand / "jurisdiction_levels.csv", "a") as fh:
+        fh.write("TX,Pine Police Department,Municipal,\n")
+        fh.write("TX,Oak Police Department,Statewide,a level that does not exist\n")
+    with open(hand / "agency_counties.csv", "a") as fh:
+        fh.write("KS,Pine Police Department,12086,a Florida county for a Kansas agency\n")
+    monkeypatch.setattr(geography.paths, "hand_dir", lambda: hand)
+    problems = geography.hand_place_problems()
+    assert problems[["value", "problem"]].values.tolist() == [
+        ["Pine Police Department", "no reason"],
+        ["Oak Police Department", "level 'Statewide' is not one of State, County, Municipal, Other"],
+        ["Pine Police Department", "12086 is not a 2024 county of KS"]]
+
+
+def test_the_county_cutoff_is_derived_from_a_synthetic_series():
+    lists = pd.DataFrame({"list_id": ["a", "b", "c", "p"], "list_date": ["2025-01-01", "2025-02-01", "2025-03-01",
+                                                                          "2025-01-15"],
+                          "in_series": ["True"] * 4, "list_kind": ["participating"] * 3 + ["pending"],
+                          "time_of_day": [""] * 4})
+    rows = pd.DataFrame({"list_id": ["a", "b", "c", "p"], "list_date": ["2025-01-01", "2025-02-01", "2025-03-01",
+                                                                         "2025-01-15"],
+                         "county_printed": ["", "#N/A", "Polk County", "Polk County"]})
+    assert geography.county_column_since(rows, lists) == "2025-03-01"
+    assert geography.county_column_since(rows.assign(county_printed=""), lists) is None

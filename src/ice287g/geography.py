@@ -1,4 +1,26 @@
-"""Census geography: counties, places, placing agencies and agreements, map layers and coverage."""
+"""Census geography: counties, places, placing agencies and agreements, map layers and coverage.
+
+Jurisdiction level of an agency (``jurisdiction_level``), first rule that applies:
+
+1. A row of ``data/hand/jurisdiction_levels.csv`` keyed by state and agency name (any name the agency
+   carries on the series lists), whose reason gives the evidence. It is the only way to overrule ICE.
+2. ICE's TYPE, wherever any series list prints one for the agency: the newest non-blank TYPE (after
+   ``data/hand/agency_type_fixes.csv``) maps through ``TYPE_LEVELS`` (County -> County, Municipality ->
+   Municipal, State Agency -> State). The name rules still run, only to be compared: every agency whose
+   name rule reads another level goes to ``data/qa/type_disagreements.csv``. One refinement is kept: a
+   name the rules read as Other (campus, port, court, constable, regional body) under TYPE Municipality
+   stays Other, because both are local bodies placed the same way (printed county, county in the name,
+   town in the name). Under TYPE County an Other name is County and is placed like a county agency;
+   under TYPE State Agency it is State.
+3. Name rules, for agencies no list prints a TYPE for. The state-agency rule needs a state-agency phrase
+   (state police, department of corrections, ...) after the state's name or code, or after nothing but
+   "Office of the" / "Department of": a town or county before the phrase makes it a local department.
+
+Only level State is placed statewide, so a statewide placement rests on ICE's TYPE State Agency, a hand
+row, or (without any TYPE) the state-agency name rule; ``placement_qa`` fails on an agency ICE types
+County or Municipality that ends up statewide without a hand row. A county from
+``data/hand/agency_counties.csv`` takes precedence over a statewide placement.
+"""
 from __future__ import annotations
 
 import re
@@ -9,7 +31,9 @@ import pandas as pd
 from . import paths
 from .identity import agreement_ids as _agreement_ids
 from .lists import series_lists
-from .vocab import MODELS
+from .qa import check_row
+from .schema import LEVEL_RULES, LEVELS, NAME_RULES
+from .vocab import AGENCY_TYPES, MODELS, STATE_AGENCY_TYPE
 from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
@@ -158,10 +182,13 @@ def county_population() -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# Placing agencies and agreements
+# Placing agencies and agreements (the rules are in the module docstring)
 
-LEVELS = ("State", "County", "Municipal", "Other")
-TYPE_LEVELS = {"County": "County", "Municipality": "Municipal", "State Agency": "State"}
+TYPE_LEVELS = {"County": "County", "Municipality": "Municipal", STATE_AGENCY_TYPE: "State"}
+assert set(TYPE_LEVELS) == set(AGENCY_TYPES), "every TYPE ICE prints needs its level"
+# The rule labels written to level_rule / name_rule are declared once, in the schema.
+RULE_HAND, RULE_TYPE, RULE_TYPE_OTHER = LEVEL_RULES[: len(LEVEL_RULES) - len(NAME_RULES)]
+RULE_STATE, RULE_OTHER, RULE_COUNTY, RULE_MUNICIPAL, RULE_NONE = NAME_RULES
 OTHER_WORDS = re.compile(r"\b(UNIVERSITY|COLLEGE|SCHOOL|CAMPUS|PORT|AIRPORT|AVIATION|CONSTABLE|CONSTABLES|"
                          r"MARSHAL|MARSHALS|ATTORNEY|PROSECUTOR|DISTRICT ATTORNEY|JUDICIAL|COURT|AUTHORITY|"
                          r"REGIONAL|DISTRICT JAIL|TRUSTEES|TRANSIT|HOUSING|PARK POLICE|CAPITOL)\b")
@@ -170,30 +197,68 @@ STATE_WORDS = re.compile(r"\b(STATE POLICE|HIGHWAY PATROL|STATE PATROL|DEPARTMEN
                          r"DEPARTMENT OF LAW ENFORCEMENT|BUREAU OF INVESTIGATION|FISH AND WILDLIFE|"
                          r"DEPARTMENT OF REVENUE|ATTORNEY GENERALS?|DIVISION OF|GAME AND FISH|STATE FIRE MARSHAL|"
                          r"WILDLIFE AND FISHERIES|DEPARTMENT OF TRANSPORTATION|MOTOR VEHICLE)\b")
+BARE_HEAD = {"THE", "OFFICE", "DEPARTMENT", "OF"}  # "Office of the Attorney General", "Department of State Police"
 COUNTY_IN_NAME = re.compile(r"^(?:THE )?(.+?) (COUNTY|PARISH|CENSUS AREA)\b")
-MUNICIPAL_TAIL = re.compile(r"\s+(POLICE|PUBLIC SAFETY|DEPARTMENT OF POLICE|MARSHAL|POLICE SERVICES|"
-                            r"PD|DPS|SHERIFF|CONSTABLE|CONSTABLES).*$")
+MUNICIPAL_TAIL = re.compile(r"\s+(POLICE|PUBLIC SAFETY|(?:DEPARTMENT|DIVISION) OF (?:POLICE|PUBLIC SAFETY)|MARSHAL|"
+                            r"POLICE SERVICES|PD|DPS|SHERIFF|CONSTABLE|CONSTABLES).*$")
 
 
-def jurisdiction_level(agency: str, agency_type: str, state_name: str, hand: dict) -> tuple[str, str]:
-    """(level, rule): hand table, then name rules, then ICE's TYPE column."""
+def _state_agency_name(key: str, state: str, state_name: str) -> bool:
+    """A state body's name: a state-agency phrase preceded by the state's name or code, or by nothing
+    but "Office of the" / "Department of". A place before the phrase ("Indian Creek Village Department of Public
+    Safety") makes it a town's or county's department."""
+    m = STATE_WORDS.search(key)
+    if not m:
+        return False
+    head = key[: m.start()].split()
+    for prefix in (_text_key(state_name).split(), [state]):
+        if prefix and head[: len(prefix)] == prefix:
+            return True
+    return set(head) <= BARE_HEAD and not COUNTY_IN_NAME.match(key) and "CITY" not in key.split()
+
+
+def name_level(state: str, agency: str, state_name: str) -> tuple[str, str]:
+    """(level, rule) read from the agency's name alone."""
     key = _text_key(agency)
-    if key in hand:
-        return hand[key], "hand"
-    state_key = _text_key(state_name)
-    if key.startswith(state_key + " ") and (STATE_WORDS.search(key) or key.endswith(" STATE POLICE")):
-        return "State", "name: state agency"
-    if STATE_WORDS.search(key) and not COUNTY_IN_NAME.match(key) and "CITY" not in key.split():
-        return "State", "name: state agency"
+    if _state_agency_name(key, state, state_name):
+        return "State", RULE_STATE
     if OTHER_WORDS.search(key):
-        return "Other", "name: campus, port, court, constable or regional body"
+        return "Other", RULE_OTHER
     if COUNTY_IN_NAME.match(key) or "SHERIFF" in key:
-        return "County", "name: sheriff or county"
+        return "County", RULE_COUNTY
     if re.search(r"\b(POLICE|PUBLIC SAFETY|MARSHAL|DPS)\b", key):
-        return "Municipal", "name: police department of a city or town"
-    if agency_type in TYPE_LEVELS:
-        return TYPE_LEVELS[agency_type], "ICE TYPE column"
-    return "Other", "no rule matched"
+        return "Municipal", RULE_MUNICIPAL
+    return "Other", RULE_NONE
+
+
+def settle_level(agency_type: str, rule_level: str, rule: str) -> tuple[str, str]:
+    """(level, rule) from ICE's TYPE when one is printed, else from the name rule. The name's finer
+    Other survives only under TYPE Municipality, where both mean a local body placed the same way."""
+    type_level = TYPE_LEVELS.get(agency_type)
+    if type_level is None:
+        return rule_level, rule
+    if type_level == "Municipal" and rule == RULE_OTHER:
+        return "Other", RULE_TYPE_OTHER
+    return type_level, RULE_TYPE
+
+
+def _hand_lookup(hand: dict, state: str, names) -> object:
+    for name in names:
+        hit = hand.get((state, _text_key(name)))
+        if hit is not None:
+            return hit
+    return None
+
+
+def jurisdiction_level(state: str, agency: str, agency_type: str, state_name: str, hand: dict,
+                       other_names=()) -> tuple[str, str, str]:
+    """(level, rule, evidence): a hand row keyed by state and any of the agency's names (value: (level,
+    reason)), else ICE's TYPE (``agency_type``: the newest TYPE any list prints for the agency), else
+    the name rules."""
+    row = _hand_lookup(hand, state, (agency, *other_names))
+    if row is not None:
+        return row[0], RULE_HAND, row[1]
+    return (*settle_level(agency_type, *name_level(state, agency, state_name)), "")
 
 
 def counties_in_name(state: str, agency: str) -> list[str]:
@@ -226,11 +291,15 @@ NOT_PRINTED = {"", "NA", "#NA", "N/A", "#N/A", "NONE", "STATEWIDE", "STATE WIDE"
 
 
 def place_agency(state: str, agency: str, agency_type: str, county_printed: str, state_name: str,
-                 hand_levels: dict, hand_counties: dict, county_fixes: dict) -> dict:
-    """Level and county of one agency, with the method used and a note."""
-    level, rule = jurisdiction_level(agency, agency_type, state_name, hand_levels)
-    out = {"jurisdiction_level": level, "level_rule": rule, "county_fips": "", "method": "", "note": ""}
-    hand = hand_counties.get((state, _text_key(agency)))
+                 hand_levels: dict, hand_counties: dict, county_fixes: dict, other_names=()) -> dict:
+    """Level and county of one agency, with the method used and a note. ``agency_type`` is the newest
+    TYPE printed for the agency ('' when none); hand tables are keyed by (state, name key) and match
+    the agency under ``agency`` or any of ``other_names``."""
+    level, rule, evidence = jurisdiction_level(state, agency, agency_type, state_name, hand_levels, other_names)
+    rule_level, name_rule = name_level(state, agency, state_name)
+    out = {"jurisdiction_level": level, "level_rule": rule, "level_evidence": evidence, "name_level": rule_level,
+           "name_rule": name_rule, "county_fips": "", "method": "", "note": ""}
+    hand = _hand_lookup(hand_counties, state, (agency, *other_names))
     if hand:
         out.update(county_fips=hand, method="hand")
         return out
@@ -259,40 +328,98 @@ def place_agency(state: str, agency: str, agency_type: str, county_printed: str,
     return out
 
 
-def _hand_keyed(name: str, value_fn=lambda v: v) -> dict:
+PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv")
+
+
+def _hand_table(name: str) -> pd.DataFrame:
     path = paths.hand_dir() / name
     if not path.exists():
-        return {}
+        return pd.DataFrame(columns=["state", "value", "fix", "reason"])
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    return {(r.state.strip().upper(), _text_key(r.value)): value_fn(r.fix) for r in df.itertuples(index=False)}
+    return df.assign(state=df["state"].str.strip().str.upper())
+
+
+def _hand_keyed(name: str, value_fn=lambda r: r.fix) -> dict:
+    return {(r.state, _text_key(r.value)): value_fn(r) for r in _hand_table(name).itertuples(index=False)}
+
+
+def _series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    series = set(lists.loc[lists["in_series"].astype(str) == "True", "list_id"])
+    return list_rows[list_rows["list_id"].isin(series)]
+
+
+def agency_names(list_rows: pd.DataFrame, lists: pd.DataFrame) -> dict:
+    """agency_id -> every name (as corrected, and as printed) the agency carries on the series lists."""
+    rows = _series_rows(list_rows, lists)
+    cols = [c for c in ("agency", "agency_printed") if c in rows.columns]
+    long = rows.melt(id_vars=["agency_id"], value_vars=cols, value_name="name")
+    long = long[long["name"].astype(str).str.strip() != ""]
+    return {k: sorted(set(v)) for k, v in long.groupby("agency_id")["name"]}
+
+
+def newest_types(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """Per agency_id, the newest TYPE any series list prints for it (after data/hand/agency_type_fixes.csv)
+    and that list: columns agency_type, type_list. Agencies no list types are absent."""
+    rows = _series_rows(list_rows, lists)
+    rows = rows[rows["agency_type"].isin(TYPE_LEVELS)]
+    rows = rows.sort_values(["agency_id", "list_date", "list_id", "row"], kind="mergesort")
+    newest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
+    return newest[["agency_type", "list_id"]].rename(columns={"list_id": "type_list"})
 
 
 def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
     """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
-    method (printed_county|name_rule|place_file|hand|statewide|unplaced), note, and what was printed."""
-    series = set(lists.loc[lists["in_series"].astype(str) == "True", "list_id"])
-    rows = list_rows[list_rows["list_id"].isin(series)].copy()
+    method (printed_county|name_rule|place_file|hand|statewide|unplaced), note, what was printed, and how
+    the level was decided (level_rule, the name rule's own reading, ICE's newest TYPE)."""
+    rows = _series_rows(list_rows, lists).copy()
     rows["has_county"] = ~rows["county_printed"].str.upper().isin(NOT_PRINTED)
     rows = rows.sort_values(["agency_id", "has_county", "list_date", "row"], kind="mergesort")
     latest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
+    types = newest_types(list_rows, lists)
+    names_of = agency_names(list_rows, lists)
     names = dict(zip(states()["state"], states()["state_name"]))
     fips = dict(zip(states()["state"], states()["state_fips"]))
-    levels = {k[1]: v for k, v in _hand_keyed("jurisdiction_levels.csv").items()}
+    levels = _hand_keyed("jurisdiction_levels.csv", lambda r: (r.fix, r.reason))
     hand_counties = _hand_keyed("agency_counties.csv")
     county_fixes = _hand_keyed("county_fixes.csv")
     placed = {}
     for agency_id, r in latest.iterrows():
-        placed[agency_id] = place_agency(r["state"], r["agency"], r["agency_type"], r["county_printed"],
-                                         names.get(r["state"], r["state"]), levels, hand_counties, county_fixes)
-        placed[agency_id].update(county_printed=r["county_printed"], agency_type=r["agency_type"],
-                                 agency=r["agency"], evidence_list=r["list_id"])
+        agency_type = types["agency_type"].get(agency_id, "")
+        placed[agency_id] = place_agency(r["state"], r["agency"], agency_type, r["county_printed"],
+                                         names.get(r["state"], r["state"]), levels, hand_counties, county_fixes,
+                                         other_names=names_of.get(agency_id, ()))
+        placed[agency_id].update(county_printed=r["county_printed"], agency_type=agency_type,
+                                 type_list=types["type_list"].get(agency_id, ""), agency=r["agency"],
+                                 evidence_list=r["list_id"])
     out = agreements[["agreement_id", "agency_id", "state"]].copy()
     detail = pd.DataFrame.from_dict(placed, orient="index")
     out = out.merge(detail, left_on="agency_id", right_index=True, how="left")
     out["state_fips"] = out["state"].map(fips)
     cols = ["agreement_id", "jurisdiction_level", "county_fips", "state_fips", "method", "note", "agency_id",
-            "state", "agency", "agency_type", "county_printed", "level_rule", "evidence_list"]
+            "state", "agency", "agency_type", "county_printed", "level_rule", "level_evidence", "name_level",
+            "name_rule", "type_list", "evidence_list"]
     return out[cols].sort_values("agreement_id", ignore_index=True)
+
+
+def type_disagreements(places: pd.DataFrame) -> pd.DataFrame:
+    """One row per agency whose name rule reads another level than ICE's TYPE, or whose level is not the
+    TYPE's: what each says, the level used, and what settled it (``type``: the TYPE's level, or the finer
+    Other under Municipality; ``hand``: a row of data/hand/jurisdiction_levels.csv, its reason quoted)."""
+    ag = places.drop_duplicates("agency_id").copy()
+    ag["type_level"] = ag["agency_type"].map(TYPE_LEVELS)
+    ag = ag[ag["type_level"].notna()]
+    rule_differs = (ag["name_rule"] != RULE_NONE) & (ag["name_level"] != ag["type_level"])
+    ag = ag[rule_differs | (ag["jurisdiction_level"] != ag["type_level"])].copy()
+    hand = ag["level_rule"] == RULE_HAND
+    ag["settled_by"] = ["hand" if h else "type" for h in hand]
+    ag["reason"] = [ev if h else ("TYPE Municipality and the name's Other are both local and placed alike: "
+                                  "the finer Other is kept" if rule == RULE_TYPE_OTHER
+                                  else "ICE's TYPE decides wherever a list prints one")
+                    for h, ev, rule in zip(hand, ag["level_evidence"], ag["level_rule"])]
+    out = ag.rename(columns={"name_level": "rule_level", "name_rule": "rule", "jurisdiction_level": "level"})
+    cols = ["state", "agency", "agency_id", "agency_type", "type_list", "type_level", "rule_level", "rule",
+            "level", "settled_by", "reason"]
+    return out[cols].sort_values(["state", "agency", "agency_id"], ignore_index=True)
 
 
 def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
@@ -308,14 +435,18 @@ def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.Dat
     return rates.sort_values(["list_date", "list_id"], ignore_index=True)
 
 
+def county_column_since(list_rows: pd.DataFrame, lists: pd.DataFrame) -> str | None:
+    """Date of the first participating series list that prints a county for any agreement, or None."""
+    series = series_lists(lists)
+    rows = list_rows[list_rows["list_id"].isin(series["list_id"])]
+    printed = rows.loc[~rows["county_printed"].str.upper().isin(NOT_PRINTED), "list_date"]
+    return str(printed.min()) if len(printed) else None
+
+
 def unplaced_table(places: pd.DataFrame) -> pd.DataFrame:
     """Every agreement without a placement, with what was printed and why (``data/hand/unplaced_reasons.csv``
     explains the ones that are ICE's errors rather than gaps in the rules)."""
-    reasons = {}
-    path = paths.hand_dir() / "unplaced_reasons.csv"
-    if path.exists():
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        reasons = {(r.state, _text_key(r.value)): r.reason for r in df.itertuples(index=False)}
+    reasons = _hand_keyed("unplaced_reasons.csv", lambda r: r.reason)
     out = places[places["method"] == "unplaced"].copy()
     out["reason"] = [reasons.get((s, _text_key(a)), n or "no printed county, no county or town in the name")
                      for s, a, n in zip(out["state"], out["agency"], out["note"])]
@@ -483,28 +614,124 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     return df
 
 
-def placement_qa(rates: pd.DataFrame, unplaced: pd.DataFrame, since: str = "2025-03-17",
-                 unused: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rows for data/qa/qa_summary.csv: share placed per era, target 100 % for ICE workbooks since
-    ``since`` and 98 % before, every remaining agreement explained."""
+# ---------------------------------------------------------------------------------------------
+# Placement QA: every check can fail; qa.gate(rows, "03_maps") stops the build on a fail
+
+# Hand rows whose loss silently changes a placement: a level override or a county by hand that matches
+# nothing means the agency is placed by the rules the row was written to overrule.
+FAIL_IF_UNUSED = ("jurisdiction_levels.csv", "agency_counties.csv")
+
+
+def unused_place_fixes(places: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
+    """Rows of the placement hand tables that match no agency (under any of its names in ``names``,
+    agency_id -> names, else its newest name) or printed county that was placed."""
+    agencies = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
+    if names:
+        state_of = dict(zip(places["agency_id"], places["state"]))
+        agencies |= {(state_of[i], _text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
+    printed = {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"]) if c}
+    out = []
+    for name in PLACE_FIX_TABLES:
+        universe = printed if name == "county_fixes.csv" else agencies
+        for r in _hand_table(name).itertuples(index=False):
+            if (r.state, _text_key(r.value)) not in universe:
+                out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
+    return pd.DataFrame(out, columns=["table", "state", "value"])
+
+
+def hand_place_problems() -> pd.DataFrame:
+    """Placement hand rows that cannot be trusted: no reason (a hand row is evidence or nothing), a level
+    that is not one of LEVELS, a county that is not a 2024 county of the row's state."""
+    fips_state = dict(zip(counties()["county_fips"], counties()["state"]))
+    out = []
+    for name in PLACE_FIX_TABLES:
+        for r in _hand_table(name).itertuples(index=False):
+            problems = []
+            if not str(r.reason).strip():
+                problems.append("no reason")
+            if name == "jurisdiction_levels.csv" and r.fix not in LEVELS:
+                problems.append(f"level {r.fix!r} is not one of {', '.join(LEVELS)}")
+            if name == "agency_counties.csv":
+                wrong = [f for f in str(r.fix).split(";") if fips_state.get(f) != r.state]
+                if wrong:
+                    problems.append(f"{';'.join(wrong)} is not a 2024 county of {r.state}")
+            out += [{"table": f"data/hand/{name}", "state": r.state, "value": r.value, "problem": p}
+                    for p in problems]
+    return pd.DataFrame(out, columns=["table", "state", "value", "problem"])
+
+
+def _listing(df: pd.DataFrame, cols, limit: int = 5) -> str:
+    items = ["/".join(str(v) for v in row) for row in df[list(cols)].itertuples(index=False)]
+    return "; ".join(items[:limit]) + (f"; … ({len(items)} in all)" if len(items) > limit else "")
+
+
+def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataFrame, unplaced: pd.DataFrame,
+                 disagreements: pd.DataFrame, unused: pd.DataFrame, hand_problems: pd.DataFrame,
+                 county_since: str | None) -> pd.DataFrame:
+    """Rows for data/qa/qa_summary.csv (checks ``placement_*``). Fails: an agreement placed twice or not
+    at all, a county outside the agreement's state, an unplaced agreement no hand row explains, a statewide
+    agency ICE types County or Municipality without a hand row, a level against ICE's TYPE without a hand
+    row, a hand row without a reason or with an impossible value, a level or county hand row matching
+    nothing. The shares placed before and since the first list printing a county are reported (info)."""
     rows = []
-    recent = rates[(rates["era"] == "ice_workbook") & (rates["list_date"] >= since)]
-    older = rates[~rates.index.isin(recent.index)]
-    all_explained = bool(unplaced["explained"].all()) if len(unplaced) else True
-    for label, part, target in ((f"ICE workbooks since {since}", recent, 1.0), ("earlier lists", older, 0.98)):
-        worst = part.loc[part["share_placed"].idxmin()] if len(part) else None
-        value = float(worst["share_placed"]) if worst is not None else 1.0
-        ok = value >= target or (target == 1.0 and all_explained and value >= 0.98)
-        rows.append({"check": "placement_min_share", "scope": label, "value": f"{value:.4f}",
-                     "expected": f">= {target:.2f}" + (" (or every remaining one explained)" if target == 1.0 else ""),
-                     "status": "pass" if ok else "fail"})
-    rows.append({"check": "placement_unplaced_agreements", "scope": "all agreements", "value": str(len(unplaced)),
-                 "expected": "each listed in data/qa/unplaced_agreements.csv with a reason",
-                 "status": "pass" if all_explained else "info"})
-    if unused is not None:
-        rows.append({"check": "placement_unused_fixes", "scope": "data/hand placement tables", "value": str(len(unused)),
-                     "expected": "0 (listed in data/qa/unused_place_fixes.csv)",
-                     "status": "pass" if unused.empty else "info"})
+    ids = places["agreement_id"]
+    missing = set(agreements["agreement_id"]) - set(ids)
+    bad = places[places["method"].fillna("").eq("") | ids.duplicated(keep=False)]
+    n = len(missing) + len(bad)
+    rows.append(check_row("placement_every_agreement_once", "data/processed/agreement_places.csv", n,
+                          "0 (each agreement of agreements.csv placed exactly once, with a method)",
+                          "pass" if n == 0 else "fail"))
+    exploded = places.assign(fips=places["county_fips"].fillna("").str.split(";")).explode("fips")
+    exploded = exploded[exploded["fips"] != ""]
+    outside = exploded[exploded["fips"].str[:2] != exploded["state_fips"]]
+    rows.append(check_row("placement_county_in_state", "data/processed/agreement_places.csv",
+                          len(outside) if outside.empty else f"{len(outside)}: "
+                          + _listing(outside, ["state", "agency", "fips"]),
+                          "0 (every county FIPS within the agreement's state)", "pass" if outside.empty else "fail"))
+    unexplained = unplaced[~unplaced["explained"].astype(bool)]
+    rows.append(check_row("placement_unexplained", "unplaced agreements", len(unexplained) if unexplained.empty
+                          else f"{len(unexplained)}: " + _listing(unexplained, ["state", "agency"]),
+                          "0 (each unplaced agreement explained by a row of data/hand/unplaced_reasons.csv)",
+                          "pass" if unexplained.empty else "fail"))
+    rows.append(check_row("placement_unplaced_agreements", "all agreements", len(unplaced),
+                          "listed in data/qa/unplaced_agreements.csv with a reason", "info"))
+    local_type = places["agency_type"].map(TYPE_LEVELS).isin(["County", "Municipal"])
+    wrong_state = places[local_type & (places["method"] == "statewide") & (places["level_rule"] != RULE_HAND)]
+    wrong_state = wrong_state.drop_duplicates("agency_id")
+    rows.append(check_row("placement_statewide_needs_state_type", "statewide agencies",
+                          len(wrong_state) if wrong_state.empty
+                          else f"{len(wrong_state)}: " + _listing(wrong_state, ["state", "agency", "agency_type"]),
+                          "0 (statewide only under ICE's TYPE State Agency, or a hand row with evidence)",
+                          "pass" if wrong_state.empty else "fail"))
+    against = disagreements[(disagreements["level"] != disagreements["type_level"])
+                            & (disagreements["settled_by"] != "hand")
+                            & ~((disagreements["level"] == "Other") & (disagreements["type_level"] == "Municipal"))]
+    rows.append(check_row("placement_level_against_type", "agencies with a printed TYPE",
+                          len(against) if against.empty
+                          else f"{len(against)}: " + _listing(against, ["state", "agency", "type_level", "level"]),
+                          "0 (a level other than ICE's TYPE only by a hand row)", "pass" if against.empty else "fail"))
+    settled = disagreements["settled_by"].value_counts()
+    rows.append(check_row("placement_type_disagreements", "agencies with a printed TYPE", len(disagreements),
+                          "listed in data/qa/type_disagreements.csv; settled "
+                          + ", ".join(f"by {k}: {int(settled.get(k, 0))}" for k in ("type", "hand")), "info"))
+    rows.append(check_row("placement_hand_rows", "data/hand placement tables", len(hand_problems)
+                          if hand_problems.empty else f"{len(hand_problems)}: "
+                          + _listing(hand_problems, ["table", "state", "value", "problem"]),
+                          "0 (every row with a reason and a possible value)",
+                          "pass" if hand_problems.empty else "fail"))
+    tables = unused["table"].str.removeprefix("data/hand/")
+    for fatal in (True, False):
+        part = unused[tables.isin(FAIL_IF_UNUSED) == fatal]
+        scope = ", ".join(t for t in PLACE_FIX_TABLES if (t in FAIL_IF_UNUSED) == fatal)
+        rows.append(check_row("placement_unused_fixes", scope, len(part) if part.empty
+                              else f"{len(part)}: " + _listing(part, ["table", "state", "value"]),
+                              "0 (listed in data/qa/unused_place_fixes.csv)",
+                              "pass" if part.empty else ("fail" if fatal else "info")))
+    since = rates[rates["list_date"] >= county_since] if county_since else rates.iloc[0:0]
+    for label, part in ((f"lists printing a county (since {county_since})", since),
+                        ("earlier lists", rates.drop(since.index))):
+        value = f"{part['share_placed'].min():.4f}" if len(part) else "no list"
+        rows.append(check_row("placement_min_share", label, value, "reported: lowest share placed", "info"))
     return pd.DataFrame(rows)
 
 
@@ -520,23 +747,3 @@ def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     old = pd.read_csv(path_in, dtype=str, keep_default_na=False) if path_in.exists() else rows.iloc[0:0]
     old = old[~old["check"].str.startswith(prefix)]
     writers.write_csv(pd.concat([old, rows.astype(str)], ignore_index=True), path, sort_by=["check", "scope"])
-
-
-PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv")
-
-
-def unused_place_fixes(places: pd.DataFrame) -> pd.DataFrame:
-    """Rows of the placement hand tables that match no agency (or printed county) that was placed."""
-    agencies = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
-    printed = {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"]) if c}
-    out = []
-    for name in PLACE_FIX_TABLES:
-        path = paths.hand_dir() / name
-        if not path.exists():
-            continue
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-        universe = printed if name == "county_fixes.csv" else agencies
-        for r in df.itertuples(index=False):
-            if (r.state.strip().upper(), _text_key(r.value)) not in universe:
-                out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
-    return pd.DataFrame(out, columns=["table", "state", "value"])

@@ -112,6 +112,9 @@ def _as(column: Column, name: str | None = None, **changes) -> Column:
 
 ERAS = tuple(ERA_DESCRIPTIONS)
 LEVELS = ("State", "County", "Municipal", "Other")
+NAME_RULES = ("name: state agency", "name: campus, port, court, constable or regional body", "name: sheriff or county",
+              "name: police department of a city or town", "no rule matched")
+LEVEL_RULES = ("hand", "ICE TYPE column", "ICE TYPE column (Municipality), finer Other from name", *NAME_RULES)
 TRAC_MATCHES = ("exact", "same values, other date", "ice_cbp_swapped", "differs", "no_trac_row")
 
 MODEL_MEANING = ("287(g) model: JEM = Jail Enforcement Model (deputized jail officers screen people booked "
@@ -716,7 +719,8 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("jurisdiction_level", "category", "Level of government of the agency: `State` (a state agency, "
                  "placed statewide), `County` (sheriff or county body), `Municipal` (city or town police), `Other` "
                  "(campus, port, court, constable, regional body).",
-                 "data/hand/jurisdiction_levels.csv, then name rules, then ICE's TYPE (geography.jurisdiction_level)",
+                 "data/hand/jurisdiction_levels.csv, else ICE's TYPE wherever a list prints one, else name rules "
+                 "(geography.jurisdiction_level)",
                  allowed=LEVELS),
             _col("county_fips", "string", "Five-digit 2024 county FIPS code(s) the agreement is placed in, "
                  "separated by `;` when it covers several; empty for statewide and unplaced agreements.",
@@ -732,13 +736,20 @@ _DATASETS: tuple[Dataset, ...] = (
                  "place used; empty otherwise.", "computed (geography.place_agency)", nullable=True),
             AGENCY_ID, STATE,
             _as(AGENCY, meaning="Agency name on the list row used as evidence."),
-            _as(AGENCY_TYPE, meaning="TYPE on the list row used as evidence; empty when not printed."),
+            _as(AGENCY_TYPE, meaning="ICE's TYPE for the agency: the newest non-blank TYPE any series list prints "
+                "for it (the one that decides jurisdiction_level); empty when no list prints one."),
             _as(COUNTY_PRINTED, meaning="COUNTY printed on the list row used as evidence; empty when not printed."),
-            _col("level_rule", "category", "Which rule decided jurisdiction_level.",
-                 "computed (geography.jurisdiction_level)",
-                 allowed=("ICE TYPE column", "hand", "name: campus, port, court, constable or regional body",
-                          "name: police department of a city or town", "name: sheriff or county",
-                          "name: state agency", "no rule matched")),
+            _col("level_rule", "category", "Which rule decided jurisdiction_level: `hand`, ICE's TYPE (with the "
+                 "name's finer `Other` kept under TYPE Municipality), or a name rule (only when no list prints a "
+                 "TYPE for the agency).", "computed (geography.jurisdiction_level)", allowed=LEVEL_RULES),
+            _col("level_evidence", "string", "The reason of the data/hand/jurisdiction_levels.csv row when "
+                 "level_rule is `hand`; empty otherwise.", "data/hand/jurisdiction_levels.csv reason", nullable=True),
+            _col("name_level", "category", "The level the name rules alone read (compared with ICE's TYPE in "
+                 "data/qa/type_disagreements.csv).", "computed (geography.name_level)", allowed=LEVELS),
+            _col("name_rule", "category", "The name rule that read name_level.", "computed (geography.name_level)",
+                 allowed=NAME_RULES),
+            _as(LIST_ID, "type_list", meaning="list_id of the newest list printing the agency's TYPE; empty when "
+                "no list prints one.", nullable=True),
             _as(LIST_ID, "evidence_list", meaning="list_id of the list row used as evidence."),
         ),
     ),
@@ -842,6 +853,30 @@ _DATASETS: tuple[Dataset, ...] = (
                           "data/hand/jurisdiction_levels.csv", "data/hand/unplaced_reasons.csv")),
             _col("state", "string", "State the row is keyed on.", "hand table column state", nullable=True),
             _col("value", "string", "Agency name (or printed county) the row is keyed on.", "hand table column value"),
+        ),
+    ),
+    Dataset(
+        "data/qa/type_disagreements.csv",
+        "One row per agency for which a list prints ICE's TYPE and either the name rules read another level "
+        "or the level used is not the TYPE's: what each says, the level used and what settled it. ICE's TYPE "
+        "decides unless a row of `data/hand/jurisdiction_levels.csv` overrules it with evidence.",
+        ("03_maps",), ("`data/processed/agreement_places.csv`", "`data/hand/jurisdiction_levels.csv`"),
+        (
+            STATE, AGENCY, AGENCY_ID,
+            _as(AGENCY_TYPE, meaning="ICE's newest non-blank TYPE for the agency.", nullable=False),
+            _as(LIST_ID, "type_list", meaning="list_id of the newest list printing that TYPE."),
+            _col("type_level", "category", "The level ICE's TYPE maps to (County, Municipality, State Agency -> "
+                 "County, Municipal, State).", "geography.TYPE_LEVELS", allowed=LEVELS),
+            _col("rule_level", "category", "The level the name rules read.", "agreement_places.csv name_level",
+                 allowed=LEVELS),
+            _col("rule", "category", "The name rule that read it.", "agreement_places.csv name_rule",
+                 allowed=NAME_RULES),
+            _col("level", "category", "The level used.", "agreement_places.csv jurisdiction_level", allowed=LEVELS),
+            _col("settled_by", "category", "`type` (ICE's TYPE, or the name's finer Other under TYPE Municipality) "
+                 "or `hand` (a row of data/hand/jurisdiction_levels.csv).", "computed (geography.type_disagreements)",
+                 allowed=("hand", "type")),
+            _col("reason", "string", "Why: the hand row's reason, or the rule applied.",
+                 "data/hand/jurisdiction_levels.csv reason; geography.type_disagreements"),
         ),
     ),
     # ---------------------------------------------------------------------------------- 04_detention
