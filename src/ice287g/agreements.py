@@ -23,9 +23,12 @@ from .history import agency_table, agreement_history
 from .identity import ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates  # noqa: F401
 from .lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
-    list_counts_table, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists, summarize_lists,
+    list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists,
+    summarize_lists,
 )
-from .listqa import DROP_SHARE, manifest_expectations, qa_summary, suspicious_drops, unknown_values  # noqa: F401
+from .listqa import (  # noqa: F401
+    DROP_SHARE, manifest_expectations, qa_summary, raw_agency_cells, suspicious_drops, unknown_values,
+)
 from .states import parse_states  # noqa: F401
 from .store import count, list_in_force, processed  # noqa: F401
 from .fixes import squash
@@ -51,10 +54,14 @@ def build_history() -> History:
     agencies = agency_table(list_rows, lists)
     counts = list_counts_table(list_rows, lists)
     wapo = wapo_flags(rules)
+    decisions = list_decisions()
     qa = {
         "skipped_rows": pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"]),
         "unknown_values": unknown_values(list_rows),
-        "suspicious_drops": suspicious_drops(lists),
+        "suspicious_drops": suspicious_drops(list_rows, lists, decisions),
+        "list_decisions": decisions,
+        "raw_agency_cells": raw_agency_cells(lists, paths.raw_dir() / "ice_287g"),
+        "manifest_expectations": manifest_expectations(),
         "identity_candidates": identity_candidates(agencies, list_rows),
         "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()],
                                      columns=["table", "state", "value", "fix"]),
@@ -70,10 +77,19 @@ LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "c
 
 
 def write_history(history: History) -> None:
-    """Write every processed and QA table; stop (after writing QA) if any QA check fails."""
+    """Write the QA tables, pass the QA gate, then write the processed tables: a failed check leaves
+    the processed tables of the last good build in place."""
     from . import writers
+    from .qa import gate
 
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
+    sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
+                 "suspicious_drops": ["list_kind", "list_date", "list_id"],
+                 "identity_candidates": ["state", "agency_id_a", "agency_id_b"],
+                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"]}
+    for name, keys in sort_keys.items():
+        writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
+    gate(history.qa["qa_summary"], "01_agreement_history")
     writers.write_csv(history.list_rows, proc / "list_rows.csv", sort_by=["list_kind", "list_date", "list_id", "row"])
     writers.write_csv(history.lists[LIST_COLUMNS], proc / "lists.csv", sort_by=["list_kind", "list_date", "list_id"])
     writers.write_csv(history.agreements, proc / "agreements.csv", sort_by=["agreement_id"])
@@ -81,16 +97,6 @@ def write_history(history: History) -> None:
     writers.write_csv(history.list_counts, proc / "list_counts.csv",
                       sort_by=["list_kind", "list_date", "list_id", "state", "model"])
     writers.write_csv(history.wapo, proc / "wapo_agency_years.csv", sort_by=["state", "agency_id", "year", "row"])
-    sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
-                 "suspicious_drops": ["list_kind", "list_date"], "identity_candidates": ["state", "agency_id_a",
-                                                                                         "agency_id_b"],
-                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"]}
-    for name, keys in sort_keys.items():
-        writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
-    failed = history.qa["qa_summary"].query("status == 'fail'")
-    if len(failed):
-        raise ListError(f"{len(failed)} QA check(s) failed (see data/qa/qa_summary.csv):\n"
-                        + failed.head(20).to_string(index=False))
 
 
 def gap_segments(dates: pd.Series, gap_days: int = 180) -> pd.Series:
