@@ -30,7 +30,8 @@ def synthetic(spec: dict[str, list[tuple[str, str]]], kind: str = "participating
             rows.append({"list_id": list_id, "list_date": date, "list_kind": kind, "row": i, "state": "FL",
                          "agency": agency, "agency_id": f"FL:{agency}", "model": model, "signed": "2025-01-01",
                          "source_file": f"{date}_x.xlsx"})
-    cols = ["list_id", "list_date", "list_kind", "row", "state", "agency", "agency_id", "model", "signed", "source_file"]
+    cols = ["list_id", "list_date", "list_kind", "row", "state", "agency", "agency_id", "model", "signed",
+            "source_file"]
     return pd.DataFrame(rows, columns=cols), pd.DataFrame(meta)
 
 
@@ -42,7 +43,8 @@ def decisions(*rows):
 
 
 def summary(list_rows, meta, decided=NO_DECISIONS, cells=None, unused=None, expected=None):
-    qa = {"manifest_expectations": expected if expected is not None else pd.DataFrame(columns=["source_file"]),"suspicious_drops": listqa.suspicious_drops(list_rows, meta, decided), "list_decisions": decided,
+    qa = {"manifest_expectations": expected if expected is not None else pd.DataFrame(columns=["source_file"]),
+          "suspicious_drops": listqa.suspicious_drops(list_rows, meta, decided), "list_decisions": decided,
           "raw_agency_cells": cells if cells is not None else pd.DataFrame(
               {"list_id": meta["list_id"], "agency_cells": meta["list_id"].map(list_rows.groupby("list_id").size())
                .fillna(0).astype(int)}),

@@ -91,7 +91,7 @@ def test_read_all_takes_the_kind_from_the_manifest(project_with_rules):
         writer.writeheader()
         writer.writerows(recs)
     sources._manifest_frame.cache_clear()
-    with pytest.raises(ListError, match="2025-06-06_participatingAgencies06062025am.xlsx.*manifest says a pending list"):
+    with pytest.raises(ListError, match=r"2025-06-06_participatingAgencies06062025am.xlsx.*manifest says a pending"):
         lists.read_all()
 
 

@@ -111,6 +111,7 @@ def decision_checks(lists: pd.DataFrame, suspicious: pd.DataFrame, decisions: pd
 STACKED_DATE_COLUMNS = ("capture_date", "as_of", "date")
 DATE_TOD_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(am|pm|mid)?")
 AGENCY_HEADERS = ("LAW ENFORCEMENT AGENCY", "agency")
+NO_AGENCY_COLUMN = -1
 
 
 def _workbook_agency_cells(path: Path) -> dict[str, int]:
@@ -157,19 +158,20 @@ def _csv_agency_cells(path: Path) -> dict[tuple[str, str], int]:
 
 def raw_agency_cells(lists: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
     """A second count of every list's agreements, straight from the raw file by another reader:
-    ``list_id, source_file, agency_cells`` (-1 when the second reader finds no agency column)."""
+    ``list_id, source_file, agency_cells`` (``NO_AGENCY_COLUMN`` when the second reader finds none)."""
     out = []
     for source_file, part in lists.groupby("source_file", sort=True):
         path = Path(raw_dir) / source_file
         if path.suffix.lower() == ".xlsx":
             cells = _workbook_agency_cells(path)
             for r in part.itertuples(index=False):
-                out.append({"list_id": r.list_id, "source_file": source_file, "agency_cells": cells.get(r.sheet, -1)})
+                out.append({"list_id": r.list_id, "source_file": source_file,
+                            "agency_cells": cells.get(r.sheet, NO_AGENCY_COLUMN)})
         else:
             cells = _csv_agency_cells(path)
             for r in part.itertuples(index=False):
                 out.append({"list_id": r.list_id, "source_file": source_file,
-                            "agency_cells": cells.get((r.list_date, r.time_of_day), -1)})
+                            "agency_cells": cells.get((r.list_date, r.time_of_day), NO_AGENCY_COLUMN)})
     return pd.DataFrame(out, columns=["list_id", "source_file", "agency_cells"])
 
 
@@ -218,9 +220,10 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     second = qa["raw_agency_cells"].set_index("list_id")["agency_cells"]
     for r in lists.itertuples(index=False):
         got = int(counts.get(r.list_id, 0))
-        want = int(second.get(r.list_id, -1))
+        want = int(second.get(r.list_id, NO_AGENCY_COLUMN))
         add("agreements_equal_agency_cells", r.list_id, got,
-            want if want >= 0 else "an agency column found by the second reader", "pass" if got == want else "fail")
+            want if want != NO_AGENCY_COLUMN else "an agency column found by the second reader",
+            "pass" if got == want else "fail")
         if got == 0 and r.list_kind == "pending":
             add("empty_list", r.list_id, 0, "header only: a valid empty pending list", "info")
     expected = qa["manifest_expectations"]
@@ -241,7 +244,7 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     part = suspicious[suspicious["list_kind"] == "participating"]
     undecided = int((part["status"] == "fail").sum())
     add("suspicious_lists_decided", "participating lists", f"{undecided} of {len(part)} undecided",
-        f"0 undecided (empty, or losing more than {DROP_SHARE:.0%} of the previous list)",
+        f"none undecided (empty, or losing more than {DROP_SHARE:.0%} of the previous list)",
         "fail" if undecided else "pass")
     for r in part.itertuples(index=False):
         what = "empty (header only)" if r.case == "empty" else \
