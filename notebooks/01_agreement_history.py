@@ -15,11 +15,11 @@
 # # 01 · Every ICE 287(g) list, one agreement history
 #
 # ICE has published its list of 287(g) agreements in several forms over the years: a "partners"
-# page (2007–2008), a fact-sheet roster (2010–2017), a table on ice.gov (2021–2025) and, since
-# February 2025, downloadable workbooks of participating and pending agencies, posted about weekly.
-# Each era has its own columns and its own typos. This notebook reads **every archived list**,
-# normalizes it through the rules in `ice287g.agreements` and the keyed fix tables in `data/hand/`,
-# and builds one history:
+# page, a fact-sheet roster, a table on ice.gov and, most recently, downloadable workbooks of
+# participating and pending agencies, posted about weekly (the first table below dates each era
+# from the lists themselves). Each era has its own columns and its own typos. This notebook reads
+# **every archived list**, normalizes it through the rules in `ice287g.agreements` and the keyed fix
+# tables in `data/hand/`, and builds one history:
 #
 # - `data/processed/list_rows.csv` — every data row of every list, printed values beside normalized ones;
 # - `data/processed/lists.csv` — one row per list (date, how the date was decided, duplicates);
@@ -36,6 +36,8 @@
 as_of = "newest"  # date (YYYY-MM-DD) of the list to rank states on, or "newest"
 gap_days = 180  # lists further apart than this are separated by a gap in every chart
 changes_since = "2021-01-01"  # first month of the additions/removals chart
+timeline_start = "2011-01-01"  # first list date drawn in the timeline
+timeline_split = "2025-01-01"  # the timeline's second panel (its own scale) starts here
 
 # %%
 import matplotlib.dates as mdates
@@ -90,10 +92,12 @@ print("agreement status:", ags["status"].value_counts().sort_index().to_dict())
 history.qa["unknown_values"]
 
 # %% [markdown]
-# Rows that are not agreements (blank rows, repeated headers) are kept in `data/qa/skipped_rows.csv`
-# and the build checks, for every list, that agreements = data rows − skipped rows. The archive's
-# curators recorded per-file counts in the manifest notes (rows, JEM/WSO/TFM, Florida, Texas); the
-# build checks each of them too.
+# Rows that are not agreements (blank rows, repeated headers) are kept in `data/qa/skipped_rows.csv`.
+# The build counts every list a second time, straight from the raw file by another reader (the
+# non-blank cells under the agency header), and checks that it holds exactly that many agreements.
+# The archive's curators recorded per-file counts in the manifest notes (rows, JEM/WSO/TFM, Florida,
+# Texas); the build checks each of them too. A failed check stops the build before any processed
+# table is written.
 
 # %%
 history.qa["skipped_rows"]
@@ -103,10 +107,11 @@ checks = qa.assign(kind=qa["check"].str.replace(r"^manifest_.*", "manifest count
 checks.groupby(["kind", "status"]).size().unstack(fill_value=0)
 
 # %% [markdown]
-# Lists whose agreements fall by more than a third from the previous list of their kind. Pending
-# lists swing that much all the time (applications move to the participating list or drop out); a
-# participating list doing so would be suspect and could be excluded only through
-# `data/hand/excluded_lists.csv`.
+# Lists a person must look at: an empty list, or one that no longer shows more than
+# `listqa.DROP_SHARE` of the previous list's agreements. Pending lists turn over that fast all the
+# time (applications move to the participating list or drop out) and are only reported; a
+# participating list doing so stops the build until `data/hand/list_decisions.csv` accepts it or
+# excludes it from the history (an excluded list never removes an agreement).
 
 # %%
 history.qa["suspicious_drops"]
@@ -138,8 +143,8 @@ renames[renames["rule"] != "hand"].head(20)
 # %%
 events = pd.read_csv(paths.hand_dir() / "program_events.csv", dtype=str)
 line = agreements.timeline(lists, counts, gap_days)
-line = line[line["list_date"] >= "2011-01-01"]
-split = "2025-01-01"
+line = line[line["list_date"] >= timeline_start]
+split = timeline_split
 fig, axes = plt.subplots(1, 2, figsize=(12, 5), gridspec_kw={"width_ratios": [2.2, 1]})
 labelled = set()
 for ax, part in zip(axes, (line[line["list_date"] < split], line[line["list_date"] >= split])):
@@ -166,8 +171,9 @@ for ax, part in zip(axes, (line[line["list_date"] < split], line[line["list_date
             ax.text(d, 0.88, f" {e.short_label}", transform=ax.get_xaxis_transform(), rotation=90,
                     va="top", ha="right", fontsize=8, color="#555555")
     ax.set_ylim(bottom=0)
-axes[0].set_title("2011–2024")
-axes[1].set_title("2025 onward (note the scale)")
+early, late = line[line["list_date"] < split], line[line["list_date"] >= split]
+axes[0].set_title(f"{early['list_date'].min()[:4]}–{early['list_date'].max()[:4]}")
+axes[1].set_title(f"{late['list_date'].min()[:4]} onward (note the scale)")
 axes[0].set_ylabel("agreements on the list")
 fig.legend(loc="upper center", ncols=4, bbox_to_anchor=(0.5, 0.0), fontsize=9)
 axes[1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
@@ -177,11 +183,12 @@ total_now = int(line.loc[(line["list_date"] == newest) & (line["model"] == "ALL"
 charts.save_figure(
     fig, "agreements_timeline",
     title="287(g) agreements on ICE's lists, by model",
-    source=("ICE 287(g) lists: fact-sheet roster 2011-2017 (Wayback, deportationdata), ice.gov table 2021-2025 "
-            "(Wayback, RelevantResearch), ICE participating-agency workbooks 2025-2026; program events: "
-            "data/hand/program_events.csv. Gaps longer than " f"{gap_days} days are left blank."),
-    alt_text=(f"Two line charts of agreements by model. From 2011 to 2024 the program holds well under 200 "
-              f"agreements; from 2025 it climbs steeply to {total_now} agreements on the list of {newest}. "
+    source=(f"ICE 287(g) lists: {agreements.era_sources(lists, line['list_id'])}; program events: "
+            f"data/hand/program_events.csv. Gaps longer than {gap_days} days are left blank."),
+    alt_text=(f"Two line charts of agreements by model. From {early['list_date'].min()[:4]} to "
+              f"{early['list_date'].max()[:4]} the program holds at most "
+              f"{int(early.loc[early['model'] == 'ALL', 'agreements'].max())} agreements; from "
+              f"{late['list_date'].min()[:4]} it climbs to {total_now} agreements on the list of {newest}. "
               "Shaded stretches have no archived list."),
     data=line, inputs=raw_inputs + [paths.hand_dir() / "program_events.csv"],
     sort_by=["list_date", "list_id", "model"],
@@ -238,6 +245,8 @@ plt.show()
 
 # %%
 monthly = agreements.monthly_changes(ags, lists, gap_days)
+series = agreements.series_lists(lists)
+shown_ids = series.loc[series["list_date"] >= changes_since, "list_id"]
 monthly = monthly[monthly["month"] >= changes_since[:7]]
 wide = monthly.pivot_table(index="month", columns="change", values="agreements", fill_value=0)
 wide = wide.reindex(columns=["added", "removed", "superseded"], fill_value=0)
@@ -264,7 +273,7 @@ busiest = wide["added"].idxmax()
 charts.save_figure(
     fig, "additions_removals",
     title="Agreements first listed and no longer listed, by month",
-    source=("ICE 287(g) lists (ice.gov table 2021-2025 via Wayback and RelevantResearch; ICE workbooks 2025-2026); "
+    source=(f"ICE 287(g) lists ({agreements.era_sources(lists, shown_ids)}); "
             "removals inferred from absence, ICE publishes no terminations; hatched months follow an archive gap"),
     alt_text=(f"Monthly bars from {wide.index[0]} to {wide.index[-1]}: additions above zero, removals below. "
               f"Additions peak in {busiest} with {int(wide.loc[busiest, 'added'])} agreements first listed."),
@@ -275,11 +284,19 @@ plt.show()
 
 # %% [markdown]
 # ## A secondary source for the gap years: the Washington Post's flags
-# The Washington Post curated a list of (mostly sheriff's) agencies with an X for every year from
-# 2005 to 2019 in which each took part. It is **not an ICE list** and is never mixed into the
-# counts above, but it is the only archived evidence for 2018–2019, inside the gap with no ICE list.
+# The Washington Post curated a list of (mostly sheriff's) agencies with an X for every year in
+# which each took part. It is **not an ICE list** and is never mixed into the counts above, but for
+# the years no archived ICE list covers it is the only evidence there is (both printed below).
 # Matching to ICE's lists uses the same exact identity key, so differently worded names (the Post
 # often writes only "Pinal County") do not match: the last column is a floor, not an estimate.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+flagged = sorted(history.wapo["year"].unique())
+listed_years = set(agreements.series_lists(lists)["list_date"].str[:4].astype(int))
+unlisted = [y for y in flagged if y not in listed_years]
+print(f"The Post flags the years {flagged[0]}–{flagged[-1]}; no archived ICE list is dated in "
+      + (", ".join(map(str, unlisted)) if unlisted else "none of them"))
 
 # %%
 agreements.wapo_vs_lists(history.wapo, rows, lists)

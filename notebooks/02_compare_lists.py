@@ -24,8 +24,8 @@
 # ```
 #
 # `before` / `after` take `newest`, `first-YYYY` (the first list of that year) or a date (the list
-# in force on that date). Caveat: between the ice.gov table era and ICE's workbooks (February 2025)
-# some agencies were renamed; a rename shows as one removal and one addition until an alias in
+# in force on that date). Caveat: between the ice.gov table era and ICE's own workbooks some agencies
+# were renamed; a rename shows as one removal and one addition until an alias in
 # `data/hand/aliases.csv` joins the two names (candidates: `data/qa/identity_candidates.csv`).
 
 # %% tags=["parameters"]

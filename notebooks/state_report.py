@@ -80,7 +80,8 @@ display(Markdown(
 # %% [markdown]
 # ## Agreements over time, by model
 # Each colored line is one model, the grey line all agreements (the earliest lists name no model);
-# a break in a line is a gap in the archive (no list survives for more than 180 days), not a drop to zero.
+# a break in a line is a gap in the archive (no list survives for more than `GAP_DAYS` days, the project's
+# gap threshold), not a drop to zero.
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4.5))
@@ -165,9 +166,9 @@ with pd.option_context("display.max_rows", None):
     display(fac)
 
 # %% [markdown]
-# ## Added and removed in the last 90 days
-# The list in force 90 days before the list of `as_of`, compared with that list, agreement by
-# agreement (agency × model × signing date).
+# ## Added and removed recently
+# The list in force `reports.RECENT_DAYS` days before the list of `as_of`, compared with that list,
+# agreement by agreement (agency × model × signing date).
 
 # %%
 changes, before_id, after_id = reports.recent_changes(rows, lists, state, as_of)

@@ -255,3 +255,20 @@ def test_program_milestones_agree_with_the_count_api(processed):
     assert m.loc["first_wso_list", "list_date"] == "2021-01-13"
     committed = pd.read_csv(REAL_RAW.parent / "processed" / "program_milestones.csv", dtype={"agreements": int})
     assert committed.set_index("milestone").loc["newest", "agreements"] == m.loc["newest", "agreements"]
+
+
+def test_era_sources_dates_each_era_from_its_lists(processed):
+    lists = processed["lists"]
+    ids = lists.loc[lists["list_date"].between("2017-01-01", "2021-12-31"), "list_id"]
+    assert agreements.era_sources(lists, ids) == ("fact-sheet roster 2017 (Wayback, deportationdata), "
+                                                  "ice.gov table 2021 (Wayback, RelevantResearch)")
+
+
+def test_milestones_take_the_gap_from_list_gaps_and_the_surge_from_program_events(processed):
+    gaps = pd.DataFrame([{"last_list_before": "2013-01-18", "first_list_after": "2015-01-06", "days": 718}])
+    events = pd.DataFrame([{"short_label": "EO 14159", "date": "2024-12-31"}])
+    m = agreements.milestones(processed["lists"], processed["counts"], gaps, events).set_index("milestone")
+    assert m.loc["last_before_gap", "label"] == "last list before the 2013-2015 gap"
+    assert m.loc["last_before_gap", "list_date"] == "2013-01-18"
+    assert m.loc["start_of_2025", "label"] == "last list on or before 2024-12-31"
+    assert m.loc["start_of_2025", "list_date"] == "2024-12-18"

@@ -23,13 +23,16 @@ from .history import agency_table, agreement_history, merge_list_renames
 from .identity import ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates  # noqa: F401
 from .lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
-    list_counts_table, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists, summarize_lists,
+    list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists,
+    summarize_lists,
 )
-from .listqa import DROP_SHARE, manifest_expectations, qa_summary, suspicious_drops, unknown_values  # noqa: F401
+from .listqa import (  # noqa: F401
+    DROP_SHARE, manifest_expectations, qa_summary, raw_agency_cells, suspicious_drops, unknown_values,
+)
 from .states import parse_states  # noqa: F401
 from .store import count, list_in_force, processed  # noqa: F401
 from .fixes import squash
-from .vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
+from .vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
 
 
 @dataclass
@@ -52,10 +55,14 @@ def build_history() -> History:
     agencies = agency_table(list_rows, lists)
     counts = list_counts_table(list_rows, lists)
     wapo = wapo_flags(rules)
+    decisions = list_decisions()
     qa = {
         "skipped_rows": pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"]),
         "unknown_values": unknown_values(list_rows),
-        "suspicious_drops": suspicious_drops(lists),
+        "suspicious_drops": suspicious_drops(list_rows, lists, decisions),
+        "list_decisions": decisions,
+        "raw_agency_cells": raw_agency_cells(lists, paths.raw_dir() / "ice_287g"),
+        "manifest_expectations": manifest_expectations(),
         "identity_candidates": identity_candidates(agencies, list_rows, rename_candidates),
         "renames": renames,
         "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()],
@@ -72,10 +79,20 @@ LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "c
 
 
 def write_history(history: History) -> None:
-    """Write every processed and QA table; stop (after writing QA) if any QA check fails."""
+    """Write the QA tables, pass the QA gate, then write the processed tables: a failed check leaves
+    the processed tables of the last good build in place."""
     from . import writers
+    from .qa import gate
 
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
+    sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
+                 "suspicious_drops": ["list_kind", "list_date", "list_id"],
+                 "identity_candidates": ["state", "agency_id_a", "agency_id_b"],
+                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"],
+                 "renames": ["agreement_id", "old_last_listed", "old_agency"]}
+    for name, keys in sort_keys.items():
+        writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
+    gate(history.qa["qa_summary"], "01_agreement_history")
     writers.write_csv(history.list_rows, proc / "list_rows.csv", sort_by=["list_kind", "list_date", "list_id", "row"])
     writers.write_csv(history.lists[LIST_COLUMNS], proc / "lists.csv", sort_by=["list_kind", "list_date", "list_id"])
     writers.write_csv(history.agreements, proc / "agreements.csv", sort_by=["agreement_id"])
@@ -83,26 +100,15 @@ def write_history(history: History) -> None:
     writers.write_csv(history.list_counts, proc / "list_counts.csv",
                       sort_by=["list_kind", "list_date", "list_id", "state", "model"])
     writers.write_csv(history.wapo, proc / "wapo_agency_years.csv", sort_by=["state", "agency_id", "year", "row"])
-    sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
-                 "suspicious_drops": ["list_kind", "list_date"], "identity_candidates": ["state", "agency_id_a",
-                                                                                         "agency_id_b"],
-                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"],
-                 "renames": ["agreement_id", "old_last_listed", "old_agency"]}
-    for name, keys in sort_keys.items():
-        writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
-    failed = history.qa["qa_summary"].query("status == 'fail'")
-    if len(failed):
-        raise ListError(f"{len(failed)} QA check(s) failed (see data/qa/qa_summary.csv):\n"
-                        + failed.head(20).to_string(index=False))
 
 
-def gap_segments(dates: pd.Series, gap_days: int = 180) -> pd.Series:
+def gap_segments(dates: pd.Series, gap_days: int = GAP_DAYS) -> pd.Series:
     """Segment number per (sorted) date, changing after every gap longer than ``gap_days``: charts draw
     each segment separately so no line bridges a stretch the archive does not cover."""
     return (pd.to_datetime(dates).diff().dt.days.fillna(0) > gap_days).cumsum().astype("int64")
 
 
-def series_segments(lists: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
+def series_segments(lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     """The participating series, one list per day (the day's last), with its ``gap_segments`` number."""
     series = series_lists(lists).drop_duplicates("list_date", keep="last")
     return series.assign(segment=gap_segments(series["list_date"], gap_days))
@@ -113,7 +119,7 @@ def is_newest(as_of) -> bool:
     return str(as_of).lower() in ("newest", "latest", "none", "")
 
 
-def timeline(lists: pd.DataFrame, counts: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
+def timeline(lists: pd.DataFrame, counts: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     """Agreements by model on every participating list, with a ``segment`` number that changes at
     each archive gap longer than ``gap_days`` (charts draw segments separately, never bridging)."""
     series = series_segments(lists, gap_days)
@@ -122,6 +128,29 @@ def timeline(lists: pd.DataFrame, counts: pd.DataFrame, gap_days: int = 180) -> 
     out = c.merge(series[["list_id", "era", "segment"]], on="list_id")
     return out[["list_date", "list_id", "era", "segment", "model", "agreements"]].sort_values(
         ["list_date", "model"], ignore_index=True)
+
+
+# How a chart's source line names each era of lists, and who archived them.
+ERA_CREDITS = {
+    "partners_page": ("ICE partners page", "Wayback, deportationdata"),
+    "fact_sheet": ("fact-sheet roster", "Wayback, deportationdata"),
+    "web_table": ("ice.gov table", "Wayback, RelevantResearch"),
+    "ice_workbook": ("ICE participating-agency workbooks", ""),
+    "stacked_2025": ("third-party re-tabulation of ICE sheets", ""),
+}
+
+
+def era_sources(lists: pd.DataFrame, list_ids) -> str:
+    """A chart's source line for the lists it draws: each era with the years of its lists, read from
+    the lists (never typed), in date order, each with who archived it."""
+    part = lists[lists["list_id"].isin(set(list_ids))]
+    spans = part.groupby("era")["list_date"].agg(["min", "max"]).sort_values("min")
+    out = []
+    for era, r in spans.iterrows():
+        label, credit = ERA_CREDITS.get(era, (era, ""))
+        years = r["min"][:4] if r["min"][:4] == r["max"][:4] else f"{r['min'][:4]}-{r['max'][:4]}"
+        out.append(f"{label} {years}" + (f" ({credit})" if credit else ""))
+    return ", ".join(out)
 
 
 def state_model_table(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
@@ -134,7 +163,7 @@ def state_model_table(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
     return table
 
 
-def monthly_changes(agreements: pd.DataFrame, lists: pd.DataFrame, gap_days: int = 180) -> pd.DataFrame:
+def monthly_changes(agreements: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     """Per month: agreements first listed, and agreements that disappeared (Removed or Superseded),
     dated by the first list that no longer shows them. ``after_gap`` marks months whose first list
     follows an archive gap, where additions and removals pile up from the unseen stretch."""
@@ -250,7 +279,8 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
         raise ListError(f"{_where(path.name, 'Sheet1', 1)}: WaPo list lacks column(s) {sorted(need - set(df.columns))}")
     years = [c for c in df.columns if re.fullmatch(r"y\d{4}", c)]
     out = []
-    section = "participating in 2019 or earlier"
+    # the sheet's first part: agencies in the program in the last year it flags
+    section = f"participating in {max(int(y[1:]) for y in years)} or earlier" if years else "first section"
     for i, r in enumerate(df.to_dict("records"), start=2):
         if not any(squash(v) for v in r.values()):
             continue  # the blank row between the sheet's two sections
@@ -295,9 +325,19 @@ def wapo_vs_lists(flags: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFr
     return out.fillna({"last_ice_list": ""}).sort_values("year", ignore_index=True)
 
 
-def milestones(lists: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
+def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | None = None,
+               events: pd.DataFrame | None = None) -> pd.DataFrame:
     """The program's history in numbers, every one read from the lists: one row per milestone with
-    the list it comes from. Used by the program-history notebook, never typed by hand."""
+    the list it comes from. Used by the program-history notebook, never typed by hand.
+
+    The long gap is the longest stretch without a list (``sources.list_gaps`` with ``GAP_DAYS``); the
+    start of the surge is the date of executive order 14159 in data/hand/program_events.csv."""
+    from . import sources
+
+    if gaps is None:
+        gaps = sources.list_gaps(sources.coverage(), GAP_DAYS)
+    if events is None:
+        events = pd.read_csv(paths.hand_dir() / "program_events.csv", dtype=str)
     series = series_lists(lists)
     c = counts[(counts["state"] == "ALL")].copy()
     c["agreements"] = c["agreements"].astype(int)
@@ -320,13 +360,15 @@ def milestones(lists: pd.DataFrame, counts: pd.DataFrame) -> pd.DataFrame:
         add("task_forces_gone", "first roster without task-force agreements", no_tfm.iloc[0])
     low = fact.loc[fact["ALL"].idxmin()]
     add("fact_sheet_low", "fewest agreements on the roster", low)
-    add("last_before_gap", "last list before the 2017-2021 gap", s[s["list_date"] < "2021-01-01"].iloc[-1])
+    gap = gaps.sort_values(["days", "last_list_before"]).iloc[-1]
+    add("last_before_gap", f"last list before the {gap['last_list_before'][:4]}-{gap['first_list_after'][:4]} gap",
+        s[s["list_date"] <= gap["last_list_before"]].iloc[-1])
     wso = s[s["WSO"] > 0]
     if len(wso):
         add("first_wso_list", "first archived list with Warrant Service Officer agreements", wso.iloc[0])
-    before_2025 = s[s["list_date"] < "2025-01-21"]
-    add("start_of_2025", "last list before 2025-01-20", before_2025.iloc[-1])
-    tfm_back = s[(s["TFM"] > 0) & (s["list_date"] >= "2021-01-01")]
+    surge = events.set_index("short_label").loc["EO 14159", "date"]
+    add("start_of_2025", f"last list on or before {surge}", s[s["list_date"] <= surge].iloc[-1])
+    tfm_back = s[(s["TFM"] > 0) & (s["list_date"] >= gap["first_list_after"])]
     if len(tfm_back):
         add("task_forces_back", "first list with task-force agreements again", tfm_back.iloc[0])
     add("newest", "newest list", s.iloc[-1])

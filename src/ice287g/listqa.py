@@ -1,17 +1,20 @@
 """Quality checks of the lists and the history: each compares the build with an independent reading."""
 from __future__ import annotations
 
+import csv
 import re
+from pathlib import Path
 
 import pandas as pd
 
-from .states import state_lookup
 from .fixes import squash
-from .lists import _order
-from .vocab import AGENCY_TYPES, MODEL_LABELS, MODELS
+from .lists import DECISIONS_FILE, _order
+from .qa import QA_COLUMNS, check_row
+from .states import state_lookup
+from .vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
 
 
-DROP_SHARE = 1 / 3  # a list losing more than this share of the previous one is suspicious
+DROP_SHARE = 1 / 3  # a list losing more than this share of the previous list's agreements is suspicious
 
 
 MANIFEST_COUNT_RE = re.compile(r"rows=(\d+); JEM=(\d+) \((\d+) states\); WSO=(\d+) \((\d+) states\); "
@@ -33,21 +36,143 @@ def manifest_expectations() -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def suspicious_drops(lists: pd.DataFrame) -> pd.DataFrame:
+SUSPICIOUS_COLUMNS = ["list_id", "list_date", "list_kind", "case", "agreements", "previous_list_id",
+                      "previous_agreements", "lost", "change_pct", "decision", "decision_reason", "status"]
+
+
+def lost_agreements(previous: pd.DataFrame, current: pd.DataFrame) -> int:
+    """Agreements of the previous list that the current one no longer shows: the same agency and model,
+    or the same agency alone when either list prints no model (the partners page)."""
+    keys = ["agency_id", "model"] if (previous["model"] != "").all() and (current["model"] != "").all() \
+        else ["agency_id"]
+    before = previous[keys].drop_duplicates()
+    after = current[keys].drop_duplicates()
+    return int(len(before.merge(after, on=keys, how="left", indicator=True).query("_merge == 'left_only'")))
+
+
+def suspicious_drops(list_rows: pd.DataFrame, lists: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
+    """Lists a person must look at: an empty list, or one that loses more than ``DROP_SHARE`` of the
+    agreements of the previous list of its kind in the series (a possible partial capture).
+
+    A participating one stops the build (``status`` fail) until data/hand/list_decisions.csv accepts or
+    excludes it; pending lists turn over that fast as applications move on, so theirs are ``info``. An
+    excluded list is never the previous list of another: it is out of the series.
+    """
+    decided = decisions.set_index("list_id")
+    by_list = dict(tuple(list_rows.groupby("list_id")))
+    empty_rows = list_rows.iloc[:0]
     out = []
-    for kind, part in _order(lists[lists["era"] != "stacked_2025"]).groupby("list_kind", sort=True):
+    for kind, part in _order(lists[lists["era"].isin(SERIES_ERAS)]).groupby("list_kind", sort=True):
         prev = None
         for r in part.itertuples(index=False):
-            if prev is not None and prev.agreements and r.agreements < (1 - DROP_SHARE) * prev.agreements:
-                out.append({"list_id": r.list_id, "list_date": r.list_date, "list_kind": kind,
-                            "agreements": r.agreements, "previous_list_id": prev.list_id,
-                            "previous_agreements": prev.agreements,
-                            "change_pct": round(100 * (r.agreements - prev.agreements) / prev.agreements, 1),
-                            "excluded": bool(r.excluded_reason), "excluded_reason": r.excluded_reason})
-            prev = r
-    cols = ["list_id", "list_date", "list_kind", "agreements", "previous_list_id", "previous_agreements",
-            "change_pct", "excluded", "excluded_reason"]
-    return pd.DataFrame(out, columns=cols)
+            rows = by_list.get(r.list_id, empty_rows)
+            decision = decided["decision"].get(r.list_id, "")
+            case, lost, prev_n = "", 0, 0
+            if len(rows) == 0:
+                case = "empty"
+            if prev is not None:
+                prev_rows = by_list.get(prev.list_id, empty_rows)
+                prev_n = len(prev_rows)
+                lost = lost_agreements(prev_rows, rows) if prev_n else 0
+                if not case and prev_n and lost > DROP_SHARE * prev_n:
+                    case = "drop"
+            if case:
+                out.append({
+                    "list_id": r.list_id, "list_date": r.list_date, "list_kind": kind, "case": case,
+                    "agreements": len(rows), "previous_list_id": prev.list_id if prev is not None else "",
+                    "previous_agreements": prev_n, "lost": lost,
+                    "change_pct": round(100 * (len(rows) - prev_n) / prev_n, 1) if prev_n else 0.0,
+                    "decision": decision, "decision_reason": decided["reason"].get(r.list_id, ""),
+                    "status": "fail" if kind == "participating" and not decision else "info"})
+            if decision != "exclude":
+                prev = r
+    return pd.DataFrame(out, columns=SUSPICIOUS_COLUMNS)
+
+
+def decision_checks(lists: pd.DataFrame, suspicious: pd.DataFrame, decisions: pd.DataFrame) -> list[dict]:
+    """QA rows for data/hand/list_decisions.csv: a decision on no list fails; an accept that no rule
+    asks for any more is reported."""
+    rows = []
+    flagged = set(suspicious["list_id"])
+    for d in decisions.itertuples(index=False):
+        if d.list_id not in set(lists["list_id"]):
+            rows.append(check_row("list_decision_matches_a_list", d.list_id, "no such list",
+                                  "a list_id of data/processed/lists.csv", "fail"))
+        elif d.decision == "accept" and d.list_id not in flagged:
+            rows.append(check_row("list_decision_matches_a_list", d.list_id, "accepted but not suspicious",
+                                  "a decision only where a rule asks for one", "info"))
+        else:
+            rows.append(check_row("list_decision_matches_a_list", d.list_id, d.decision,
+                                  "a list_id of data/processed/lists.csv", "pass"))
+    return rows
+
+
+# The date column a stacked CSV groups its lists by, by layout (the reader's own list of layouts is not reused).
+STACKED_DATE_COLUMNS = ("capture_date", "as_of", "date")
+DATE_TOD_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(am|pm|mid)?")
+AGENCY_HEADERS = ("LAW ENFORCEMENT AGENCY", "agency")
+NO_AGENCY_COLUMN = -1
+
+
+def _workbook_agency_cells(path: Path) -> dict[str, int]:
+    """Non-blank cells under a LAW ENFORCEMENT AGENCY header, per sheet, read with openpyxl (the lists
+    themselves are read with calamine), leaving out a repeated header."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    try:
+        out = {}
+        for ws in wb.worksheets:
+            first = next(ws.iter_rows(max_row=1, values_only=True), ())
+            header = [str(c).strip().upper() if c is not None else "" for c in first]
+            if AGENCY_HEADERS[0] not in header:
+                continue
+            col = header.index(AGENCY_HEADERS[0]) + 1
+            n = 0
+            for (v,) in ws.iter_rows(min_row=2, min_col=col, max_col=col, values_only=True):
+                text = " ".join(str(v).split()) if v is not None else ""
+                if text and text.upper() != AGENCY_HEADERS[0]:
+                    n += 1
+            out[ws.title] = n
+        return out
+    finally:
+        wb.close()
+
+
+def _csv_agency_cells(path: Path) -> dict[tuple[str, str], int]:
+    """Non-blank agency cells of a stacked CSV per (date, time of day) of its date column, read with the
+    csv module (the lists themselves are read with pandas)."""
+    counts: dict[tuple[str, str], int] = {}
+    with open(path, newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        date_col = next((c for c in STACKED_DATE_COLUMNS if c in (reader.fieldnames or [])), None)
+        if date_col is None:
+            return counts
+        for rec in reader:
+            m = DATE_TOD_RE.match((rec[date_col] or "").strip())
+            key = (m.group(1), m.group(2) or "") if m else ((rec[date_col] or "").strip(), "")
+            if (rec.get(AGENCY_HEADERS[1]) or "").strip():
+                counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def raw_agency_cells(lists: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
+    """A second count of every list's agreements, straight from the raw file by another reader:
+    ``list_id, source_file, agency_cells`` (``NO_AGENCY_COLUMN`` when the second reader finds none)."""
+    out = []
+    for source_file, part in lists.groupby("source_file", sort=True):
+        path = Path(raw_dir) / source_file
+        if path.suffix.lower() == ".xlsx":
+            cells = _workbook_agency_cells(path)
+            for r in part.itertuples(index=False):
+                out.append({"list_id": r.list_id, "source_file": source_file,
+                            "agency_cells": cells.get(r.sheet, NO_AGENCY_COLUMN)})
+        else:
+            cells = _csv_agency_cells(path)
+            for r in part.itertuples(index=False):
+                out.append({"list_id": r.list_id, "source_file": source_file,
+                            "agency_cells": cells.get((r.list_date, r.time_of_day), NO_AGENCY_COLUMN)})
+    return pd.DataFrame(out, columns=["list_id", "source_file", "agency_cells"])
 
 
 def unknown_values(list_rows: pd.DataFrame) -> pd.DataFrame:
@@ -84,24 +209,24 @@ def unknown_values(list_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
+    """One row per check. ``pass``/``fail`` rows compare the build with something it did not compute
+    itself (a second reader, the curators' counts, a person's decision); ``info`` rows only report counts."""
     checks = []
 
     def add(check, scope, value, expected, status):
-        checks.append({"check": check, "scope": scope, "value": str(value), "expected": str(expected),
-                       "status": status})
+        checks.append(check_row(check, scope, value, expected, status))
 
     counts = list_rows.groupby("list_id").size()
+    second = qa["raw_agency_cells"].set_index("list_id")["agency_cells"]
     for r in lists.itertuples(index=False):
         got = int(counts.get(r.list_id, 0))
-        if r.era == "fact_sheet" or r.era == "partners_page" or r.era == "stacked_2025":
-            want = r.rows - r.skipped_rows if r.sheet else None
-        else:
-            want = r.rows - r.skipped_rows
-        if want is not None:
-            add("agreements_equal_raw_rows_minus_skipped", r.list_id, got, want, "pass" if got == want else "fail")
-        if r.rows - r.skipped_rows == 0:
-            add("empty_list", r.list_id, 0, "header only: a valid empty list", "info")
-    expected = manifest_expectations()
+        want = int(second.get(r.list_id, NO_AGENCY_COLUMN))
+        add("agreements_equal_agency_cells", r.list_id, got,
+            want if want != NO_AGENCY_COLUMN else "an agency column found by the second reader",
+            "pass" if got == want else "fail")
+        if got == 0 and r.list_kind == "pending":
+            add("empty_list", r.list_id, 0, "header only: a valid empty pending list", "info")
+    expected = qa["manifest_expectations"]
     by_file = list_rows.groupby("source_file")
     for e in expected.itertuples(index=False):
         if e.source_file not in by_file.groups:
@@ -115,14 +240,27 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
         for k in ("rows", *MODELS, "FL", "TX", "states"):
             want = getattr(e, k)
             add(f"manifest_{k}", e.source_file, got[k], want, "pass" if got[k] == want else "fail")
+    suspicious = qa["suspicious_drops"]
+    part = suspicious[suspicious["list_kind"] == "participating"]
+    undecided = int((part["status"] == "fail").sum())
+    add("suspicious_lists_decided", "participating lists", f"{undecided} of {len(part)} undecided",
+        f"none undecided (empty, or losing more than {DROP_SHARE:.0%} of the previous list)",
+        "fail" if undecided else "pass")
+    for r in part.itertuples(index=False):
+        what = "empty (header only)" if r.case == "empty" else \
+            f"lost {r.lost} of {r.previous_agreements} agreements of {r.previous_list_id}"
+        add("suspicious_list", r.list_id, f"{what}; decision: {r.decision or 'none'}",
+            f"accept or exclude in {DECISIONS_FILE}", r.status)
+    pending = suspicious[suspicious["list_kind"] == "pending"]
+    add("suspicious_pending_lists", "pending lists", len(pending),
+        "reported in data/qa/suspicious_drops.csv (pending lists turn over fast)", "info")
+    checks.extend(decision_checks(lists, suspicious, qa["list_decisions"]))
+    add("unused_fixes", "data/hand", len(qa["unused_fixes"]), 0, "pass" if qa["unused_fixes"].empty else "fail")
     add("skipped_rows", "all lists", len(skipped), "reported in data/qa/skipped_rows.csv", "info")
     add("unknown_values", "all lists", len(qa["unknown_values"]), "each normalized by a rule or fix", "info")
-    add("suspicious_drops", "all lists", len(qa["suspicious_drops"]),
-        "flagged; excluded only via data/hand/excluded_lists.csv", "info")
     add("identity_candidates", "agencies", len(qa["identity_candidates"]), "reviewed by hand; never auto-merged",
         "info")
-    add("unused_fixes", "data/hand", len(qa["unused_fixes"]), 0, "pass" if qa["unused_fixes"].empty else "info")
     dup_rows = list_rows.duplicated(["list_id", "agency_id", "model", "signed"]).sum()
     add("duplicate_agreement_rows", "all lists", int(dup_rows), "same agency, model and date twice on one list",
         "info")
-    return pd.DataFrame(checks, columns=["check", "scope", "value", "expected", "status"])
+    return pd.DataFrame(checks, columns=QA_COLUMNS)

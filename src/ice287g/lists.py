@@ -18,7 +18,7 @@ from . import paths
 from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
-from .vocab import AGENCY_TYPES, MODEL_LABELS, SERIES_ERAS
+from .vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS, SERIES_ERAS
 
 
 LIST_ROW_COLUMNS = [
@@ -181,7 +181,19 @@ def _sheet_header(cells: list) -> list[str]:
     return [squash(c).upper() for c in cells]
 
 
-def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
+def check_kind(found: str, expected: str | None, where: str, evidence: str) -> str:
+    """The list kind: the manifest's when it gives one, which must agree with what the headers show."""
+    if expected is None:
+        return found
+    if expected not in LIST_KINDS:
+        raise ListError(f"{where}: unknown list kind {expected!r} (known: {list(LIST_KINDS)})")
+    if found != expected:
+        raise ListError(f"{where}: the manifest says a {expected} list, but {evidence} "
+                        f"(a participating list prints SIGNED, a pending one does not)")
+    return expected
+
+
+def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
     from python_calamine import CalamineWorkbook
 
     name = path.name
@@ -225,7 +237,8 @@ def _read_workbook(path: Path, rules: Rules) -> ParsedFile:
         wanted = [k for k, v in HEADER_FIELDS.items() if v in missing]
         raise ListError(f"{_where(name, sheet, 1)}: missing column(s) {wanted}; header is "
                         f"{[c for c in header if c]}")
-    kind = "participating" if "signed" in columns else "pending"
+    kind = check_kind("participating" if "signed" in columns else "pending", expected_kind, _where(name, sheet, 1),
+                      "the header has SIGNED" if "signed" in columns else "the header has no SIGNED column")
     era = "ice_workbook" if "agency_type" in columns else "web_table"
     when = file_date(name)
     list_id = f"{kind}-{when.list_date}{when.time_of_day}"
@@ -291,7 +304,7 @@ def _record(rules: Rules, source_file, sheet, row, list_id, list_date, kind, era
     }
 
 
-def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
+def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
     name = path.name
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -310,6 +323,8 @@ def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
         spec = dict(state="state", agency="agency", model="type", signed=None, moa=None, county="county")
     else:
         raise ListError(f"{_where(name)}: stacked CSV of no known layout; columns {list(df.columns)}")
+    # every known stacked layout is a participating roster
+    check_kind("participating", expected_kind, _where(name), f"its layout is the {era} roster")
     df["_row"] = range(2, len(df) + 2)
     for group, part in df.groupby(group_col, sort=True):
         first = part.iloc[0]
@@ -349,13 +364,18 @@ def _read_stacked_csv(path: Path, rules: Rules) -> ParsedFile:
     return ParsedFile(pd.DataFrame(records), lists, skipped, [])
 
 
-def parse_file(path: Path | str, rules: Rules | None = None) -> ParsedFile:
-    """Read one raw list file (any era) with its lists, skipped rows and notes."""
+def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = None) -> ParsedFile:
+    """Read one raw list file (any era) with its lists, skipped rows and notes.
+
+    ``kind`` is the list kind the manifest gives (``participating`` or ``pending``); the headers must
+    agree with it. Without it (a path alone) the kind is read from the headers: SIGNED means participating.
+    """
     path = Path(path)
     if not path.exists():
         raise ListError(f"{_where(path.name)}: file missing")
     rules = rules or Rules.load()
-    parsed = _read_workbook(path, rules) if path.suffix.lower() == ".xlsx" else _read_stacked_csv(path, rules)
+    reader = _read_workbook if path.suffix.lower() == ".xlsx" else _read_stacked_csv
+    parsed = reader(path, rules, kind)
     if parsed.rows.empty:
         parsed.rows = pd.DataFrame(columns=LIST_ROW_COLUMNS + EXTRA_ROW_COLUMNS)
     parsed.rows = parsed.rows[LIST_ROW_COLUMNS + EXTRA_ROW_COLUMNS]
@@ -367,8 +387,14 @@ def read_list(path: Path | str) -> pd.DataFrame:
     return parse_file(path).rows
 
 
-LIST_KINDS_READ = ("ice_287g_participating_xlsx", "ice_287g_pending_xlsx", "ice_287g_html_table_xlsx",
-                   "ice_287g_derived_csv")
+# The list kind each manifest kind holds; None: the stacked CSV's layout decides (every known one participating).
+MANIFEST_LIST_KINDS = {
+    "ice_287g_participating_xlsx": "participating",
+    "ice_287g_pending_xlsx": "pending",
+    "ice_287g_html_table_xlsx": "participating",
+    "ice_287g_derived_csv": None,
+}
+LIST_KINDS_READ = tuple(MANIFEST_LIST_KINDS)
 
 
 def content_hash(rows: pd.DataFrame) -> str:
@@ -386,7 +412,7 @@ def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, li
     for rec in inv.sort_values("file").itertuples(index=False):
         if rec.kind not in LIST_KINDS_READ:
             continue
-        parsed = parse_file(paths.raw_dir() / "ice_287g" / rec.file, rules)
+        parsed = parse_file(paths.raw_dir() / "ice_287g" / rec.file, rules, MANIFEST_LIST_KINDS[rec.kind])
         for lst in parsed.lists:
             part = parsed.rows[parsed.rows["list_id"] == lst["list_id"]]
             lst.update(sha256=rec.sha256, manifest_kind=rec.kind, content_hash=content_hash(part))
@@ -408,6 +434,28 @@ def _order(lists: pd.DataFrame) -> pd.DataFrame:
         ["list_kind", "list_date", "_tod", "list_id"], kind="mergesort").drop(columns="_tod")
 
 
+DECISIONS_FILE = "data/hand/list_decisions.csv"
+DECISION_COLUMNS = ["list_id", "decision", "reason"]
+DECISIONS = ("accept", "exclude")
+
+
+def list_decisions(path: Path | str | None = None) -> pd.DataFrame:
+    """A person's decision on each suspicious list (``accept`` keeps it in the series, ``exclude`` takes
+    it out), read from data/hand/list_decisions.csv; a malformed table stops the build."""
+    path = Path(path) if path else paths.hand_dir() / "list_decisions.csv"
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if list(df.columns) != DECISION_COLUMNS:
+        raise ListError(f"{DECISIONS_FILE}: columns must be exactly {DECISION_COLUMNS}, not {list(df.columns)}")
+    bad = df[~df["decision"].isin(DECISIONS) | (df["reason"].str.strip() == "") | (df["list_id"].str.strip() == "")]
+    if len(bad):
+        raise ListError(f"{DECISIONS_FILE}: every row needs a list_id, a decision in {DECISIONS} and a reason; "
+                        f"rows {[int(i) + 2 for i in bad.index]} do not")
+    dup = df["list_id"].duplicated(keep=False)
+    if dup.any():
+        raise ListError(f"{DECISIONS_FILE}: list(s) decided twice: {sorted(set(df.loc[dup, 'list_id']))}")
+    return df
+
+
 def summarize_lists(list_rows: pd.DataFrame, lists: pd.DataFrame, skipped: list[dict]) -> pd.DataFrame:
     skipped_df = pd.DataFrame(skipped, columns=["source_file", "sheet", "row", "reason", "content"])
     per_list = list_rows.groupby("list_id").agg(
@@ -421,13 +469,14 @@ def summarize_lists(list_rows: pd.DataFrame, lists: pd.DataFrame, skipped: list[
     out = _order(out)
     first_with_hash = out.groupby("content_hash")["list_id"].transform("first")
     out["duplicate_of"] = first_with_hash.where(first_with_hash != out["list_id"], "")
-    excluded = pd.read_csv(paths.hand_dir() / "excluded_lists.csv", dtype=str, keep_default_na=False)
+    decisions = list_decisions()
+    excluded = decisions[decisions["decision"] == "exclude"]
     out["excluded_reason"] = out["list_id"].map(dict(zip(excluded["list_id"], excluded["reason"]))).fillna("")
     out["in_series"] = out["era"].isin(SERIES_ERAS) & (out["excluded_reason"] == "")
     out["series_note"] = ""
     out.loc[out["era"] == "stacked_2025", "series_note"] = (
         "third-party re-tabulation without SIGNED; counted, but ICE's own workbooks carry the history")
-    out.loc[out["excluded_reason"] != "", "series_note"] = "excluded by data/hand/excluded_lists.csv: " + out["excluded_reason"]
+    out.loc[out["excluded_reason"] != "", "series_note"] = f"excluded by {DECISIONS_FILE}: " + out["excluded_reason"]
     return out
 
 

@@ -283,7 +283,8 @@ ICE_LISTS = ("`data/raw/ice_287g/` — every ICE 287(g) list: participating and 
              "web-table captures, the stacked fact-sheet / partners-page / re-tabulation CSVs")
 ICE_FIXES = ("`data/hand/` correction tables: `state_fixes.csv`, `model_fixes.csv`, `agency_type_fixes.csv`, "
              "`date_fixes.csv`, `agency_name_fixes.csv`, `aliases.csv`")
-EXCLUDED = "`data/hand/excluded_lists.csv` (lists kept out of the history, with a reason)"
+EXCLUDED = ("`data/hand/list_decisions.csv` (a person's decision, accept or exclude, on each suspicious list, with "
+            "a reason)")
 CENSUS_COUNTIES = "`data/raw/census/cb_2024_us_county_5m.shp` (2024 counties, county and state codes)"
 CENSUS_PLACES = "`data/raw/census/Gaz_places_national.txt` (Census 2010 places, located in 2024 counties)"
 CENSUS_POP = "`data/raw/census/co-est2024-alldata.csv` (Census Vintage 2024 county population estimates)"
@@ -420,10 +421,10 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("skipped_rows", "integer", "Raw rows left out (blank, repeated header, no agency) in this list's "
                  "file and sheet; for a stacked CSV, in the whole file.", "data/qa/skipped_rows.csv", unit="rows"),
             _col("in_series", "boolean", "True when the list counts in the agreement history: its era is one of "
-                 "partners_page, fact_sheet, web_table, ice_workbook and data/hand/excluded_lists.csv does not "
+                 "partners_page, fact_sheet, web_table, ice_workbook and data/hand/list_decisions.csv does not "
                  "exclude it.", "computed (agreements.summarize_lists)"),
             _col("series_note", "string", "Why a list is outside the series (third-party re-tabulation, or the "
-                 "exclusion reason); empty otherwise.", "computed; data/hand/excluded_lists.csv", nullable=True),
+                 "exclusion reason); empty otherwise.", "computed; data/hand/list_decisions.csv", nullable=True),
             _col("manifest_kind", "category", "The raw file's kind in the manifest.",
                  "data/raw/ice_287g/MANIFEST.csv column kind",
                  allowed=("ice_287g_derived_csv", "ice_287g_html_table_xlsx", "ice_287g_participating_xlsx",
@@ -532,13 +533,14 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "data/qa/qa_summary.csv",
-        "One row per quality check: each list's agreement count against its raw rows, the counts the archive's "
-        "curators recorded in the manifest notes, counts of skipped rows, unknown values, drops and name "
-        "near-misses, and (from 03_maps) how many agreements were placed on the map. A `fail` stops the build.",
+        "One row per quality check: each list's agreement count against a second count of its non-blank agency "
+        "cells read by another reader, the counts the archive's curators recorded in the manifest notes, the "
+        "suspicious lists and their decisions, counts of skipped rows, unknown values and name near-misses, and "
+        "(from 03_maps) how many agreements were placed on the map. A `fail` stops the build.",
         ("01_agreement_history", "03_maps"),
-        (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, PLACE_HAND),
+        (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, EXCLUDED, PLACE_HAND),
         (
-            _col("check", "category", "Name of the check, e.g. `agreements_equal_raw_rows_minus_skipped`, "
+            _col("check", "category", "Name of the check, e.g. `agreements_equal_agency_cells`, `suspicious_list`, "
                  "`manifest_rows`, `manifest_JEM`, `unused_fixes`, `placement_min_share` (placement checks start "
                  "with `placement_`).", "agreements.qa_summary and geography.placement_qa"),
             _col("scope", "string", "What was checked: a list_id, a raw file name, `all lists`, `agencies`, "
@@ -586,22 +588,31 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "data/qa/suspicious_drops.csv",
-        "One row per list holding fewer agreements than the previous list of its kind by more than the share "
-        "set in `agreements.DROP_SHARE`: a possible partial capture. Flagged only; a list is kept out of the "
-        "history only through `data/hand/excluded_lists.csv`.",
+        "One row per list a person must look at: an empty list, or one that loses more than the share set in "
+        "`listqa.DROP_SHARE` of the agreements of the previous list of its kind in the series (a possible partial "
+        "capture). A participating one stops the build until `data/hand/list_decisions.csv` accepts or excludes "
+        "it; pending lists turn over fast and are reported only.",
         ("01_agreement_history",), (ICE_LISTS, EXCLUDED),
         (
             LIST_ID, LIST_DATE, LIST_KIND,
-            _col("agreements", "integer", "Agreement rows on this list.", "lists.csv agreements", unit="agreements"),
-            _col("previous_list_id", "string", "The previous list of the same kind.", "lists.csv, in date order"),
-            _col("previous_agreements", "integer", "Agreement rows on the previous list.", "lists.csv agreements",
+            _col("case", "category", "`empty` (header only) or `drop` (lost more than DROP_SHARE of the previous "
+                 "list's agreements).", "computed (listqa.suspicious_drops)", allowed=("drop", "empty")),
+            _col("agreements", "integer", "Agreement rows on this list.", "list_rows.csv", unit="agreements"),
+            _col("previous_list_id", "string", "The previous list of the same kind in the series (an excluded list "
+                 "is never the previous one); empty for the first list.", "lists.csv, in date order", nullable=True),
+            _col("previous_agreements", "integer", "Agreement rows on the previous list.", "list_rows.csv",
                  unit="agreements"),
-            _col("change_pct", "number", "Change from the previous list, rounded to one decimal.",
+            _col("lost", "integer", "Agreements of the previous list this one no longer shows (same agency and "
+                 "model; agency alone where a list prints no model).", "computed (listqa.lost_agreements)",
+                 unit="agreements"),
+            _col("change_pct", "number", "Net change from the previous list, rounded to one decimal.",
                  "computed: 100 × (agreements − previous_agreements) / previous_agreements", unit="percent"),
-            _col("excluded", "boolean", "True if data/hand/excluded_lists.csv keeps this list out of the history.",
-                 "data/hand/excluded_lists.csv"),
-            _col("excluded_reason", "string", "The exclusion's reason; empty when not excluded.",
-                 "data/hand/excluded_lists.csv reason", nullable=True),
+            _col("decision", "category", "`accept` or `exclude` from data/hand/list_decisions.csv; empty when no "
+                 "one has decided.", "data/hand/list_decisions.csv", nullable=True, allowed=("accept", "exclude")),
+            _col("decision_reason", "string", "The decision's reason; empty without a decision.",
+                 "data/hand/list_decisions.csv reason", nullable=True),
+            _col("status", "category", "`fail` for an undecided participating list (stops the build), `info` "
+                 "otherwise.", "computed (listqa.suspicious_drops)", allowed=("fail", "info")),
         ),
     ),
     Dataset(
