@@ -14,8 +14,8 @@
 # %% [markdown]
 # # 04 · Detention beside the 287(g) agreements
 #
-# ICE publishes detention statistics as "detentionStats" workbooks, a few times a year since FY2019.
-# TRAC's detention figures are computed from them. This notebook reads every archived release:
+# ICE publishes detention statistics as "detentionStats" workbooks, a few times a year. TRAC's
+# detention figures are computed from them. This notebook reads every archived release:
 # - the **facilities** table: average daily population (ADP) by security level A–D;
 # - the **currently detained** table: people held on the snapshot date, by arresting agency and
 #   criminality.
@@ -24,7 +24,11 @@
 # its header text. Each release is cross-checked against TRAC's own tables. Facilities are placed
 # in counties through the facility crosswalks, and detention is set beside the agreements on the
 # ICE list in force on the same day. ADP is a fiscal-year-to-date average, so a release early in a
-# fiscal year covers only a few months.
+# fiscal year covers only a few months, and a year's figure is its year-end release: the last one of
+# the year, taken only when it falls close to the end of September (else it is flagged).
+#
+# Like the 287(g) lists, a release answers for a date only while it is recent: the store
+# (`ice287g.store`) refuses one older than the project's gap threshold.
 
 # %% tags=["parameters"]
 as_of = "newest"  # release date (YYYY-MM-DD) for the state comparison and the map, or "newest"
@@ -36,14 +40,16 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, detention, geography, paths
+from ice287g import agreements, charts, detention, geography, paths, sources, store
+from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("04_detention")
 
 # %%
 det = detention.build()
-rows = agreements.processed("list_rows.csv")
-lists = agreements.processed("lists.csv")
+# the agreement tables of 01/03: this run's own if it wrote them, else the committed ones
+rows = store.processed("list_rows.csv")
+lists = store.processed("lists.csv")
 versus = detention.write(det, rows, lists)
 releases = det.releases
 workbook_inputs = [paths.raw_dir() / "ice_detention" / f for f in sorted(releases["source_file"])]
@@ -53,14 +59,26 @@ trac_inputs = [paths.raw_dir() / "trac" / f for f in sorted(detention.sources_fi
 # ## What was read, and how it compares with TRAC
 
 # %%
-releases[["release_date", "fiscal_year", "sheet", "header_row", "facilities", "iids_date", "fy_end", "blank_state",
-          "blank_levels"]]
+releases[["release_date", "fiscal_year", "sheet", "header_row", "facilities", "iids_date", "fy_end", "days_from_sep30",
+          "fy_end_flag", "blank_state", "blank_levels"]]
 
 # %%
 # NBVAL_CHECK_OUTPUT
 placed_share = (det.facilities["county_fips"] != "").mean()
-print(f"{len(releases)} releases, {len(det.facilities)} facility rows; {placed_share:.1%} placed in a county; "
+print(f"{len(releases)} releases (FY{releases['fiscal_year'].min()} to FY{releases['fiscal_year'].max()}), "
+      f"{len(det.facilities)} facility rows; {placed_share:.1%} placed in a county; "
       f"{len(det.unplaced)} facilities unplaced (data/qa/unplaced_facilities.csv)")
+for r in detention.superseded().itertuples(index=False):
+    print(f"not read (superseded, kept for provenance): {r.file}; read instead: {r.superseded_by}")
+over = releases[releases["fy_latest"] & (releases["fiscal_year"] < releases["fiscal_year"].max())]
+flagged = over[~over["fy_end"]]
+print(f"year-end releases within {detention.FY_END_WINDOW_DAYS} days of the end of September: "
+      f"{int(over['fy_end'].sum())} of {len(over)} finished fiscal years"
+      + ("".join(f"; FY{r.fiscal_year} flagged: {r.fy_end_flag}" for r in flagged.itertuples()) if len(flagged)
+         else "; none flagged"))
+no_state = det.facilities[det.facilities["state"] == ""]
+print(f"facility rows without a state, kept and reported as unplaced: {len(no_state)} "
+      f"({', '.join(sorted(set(no_state['facility'] + ' (' + no_state['release_date'] + ')')))})")
 print("currently-detained vs TRAC:", det.population["match"].value_counts().sort_index().to_dict())
 check = det.trac_facilities
 print(f"TRAC facility table vs ICE workbook: {int(check['equal'].sum())}/{len(check)} facilities equal "
@@ -68,10 +86,12 @@ print(f"TRAC facility table vs ICE workbook: {int(check['equal'].sum())}/{len(ch
 
 # %% [markdown]
 # Every currently-detained table that is not exactly TRAC's row for the same date, with the reason.
-# The 2025-02-18 release prints ICE's and CBP's columns the wrong way round. The build detects and
-# reports this, and keeps the numbers as ICE printed them.
+# A release that prints ICE's and CBP's columns the wrong way round is detected and reported, and its
+# numbers are kept as ICE printed them.
 
 # %%
+swapped = det.population.loc[det.population["match"] == "ice_cbp_swapped", "release_date"]
+print("releases with ICE and CBP columns swapped:", ", ".join(swapped) or "none")
 det.population.loc[det.population["match"] != "exact",
                    ["release_date", "table_date", "trac_date", "match", "ice_all", "cbp_all", "total_all", "reason"]]
 
@@ -81,15 +101,19 @@ det.population.loc[det.population["match"] != "exact",
 # %%
 year = int(fiscal_year) or int(releases.loc[releases["fy_end"], "fiscal_year"].max())
 ranking = detention.state_adp(fiscal_year=year)
+year_release = releases[releases["release_date"] == ranking["release_date"].iloc[0]].iloc[0]
+year_note = ("year-end release" if year_release["fy_end"] else year_release["fy_end_flag"]
+             or "the year is still running: latest release so far")
 
 # %%
 # NBVAL_CHECK_OUTPUT
 total = ranking["adp_total"].sum()
-print(f"FY{year} (release {ranking['release_date'].iloc[0]}): total ADP {total:,.0f}; " + ", ".join(
+print(f"FY{year} (release {ranking['release_date'].iloc[0]}, {year_note}): total ADP {total:,.0f}; " + ", ".join(
     f"{r.state} {r.adp_total:,.0f} ({r.adp_total / total:.1%})" for r in ranking.head(5).itertuples()))
 
 # %%
-top = ranking.head(15)
+SHOWN = 15  # bars on the chart: a layout choice, not a result
+top = ranking.head(SHOWN)
 fig, ax = plt.subplots(figsize=(9, 6))
 ax.barh(top["state"], top["adp_total"], color=charts.MODEL_COLORS["WSO"])
 for y, v in enumerate(top["adp_total"]):
@@ -102,7 +126,7 @@ charts.save_figure(
     title=f"People held in ICE detention by state, fiscal year {year}",
     source=(f"ICE detentionStats workbook released {ranking['release_date'].iloc[0]} (facility ADP, levels A-D "
             "summed by state); TRAC, Syracuse University computes its state figures the same way"),
-    alt_text=(f"Horizontal bars for the 15 states with the most people in ICE detention in FY{year}; "
+    alt_text=(f"Horizontal bars for the {len(top)} states with the most people in ICE detention in FY{year}; "
               f"{top.iloc[0].state} leads with an average of {top.iloc[0].adp_total:,.0f} a day."),
     data=ranking, inputs=workbook_inputs, sort_by=["rank", "state"],
 )
@@ -114,12 +138,19 @@ plt.show()
 # %%
 trac = detention.trac_population()
 held = det.population[["release_date", "table_date", "trac_date", "total_all"]].copy()
-# where TRAC matched a table, its date is the table's (the 2022-10-31 workbook carries stale 2020 footnotes)
+# where TRAC matched a table, its date is the table's (a workbook's footnotes can carry a stale date)
 held["plotted_date"] = held["trac_date"].where(held["trac_date"] != "", held["table_date"])
 held["plotted_date"] = held["plotted_date"].where(held["plotted_date"] != "", held["release_date"])
-timeline = agreements.timeline(lists, agreements.processed("list_counts.csv").astype(
-    {"agreements": "int64"}), 180)
-ag_line = timeline[(timeline["model"] == "ALL") & (timeline["list_date"] >= "2019-01-01")]
+start = min(trac["date"].min(), releases["release_date"].min())
+end = max(trac["date"].max(), releases["release_date"].max())
+timeline = agreements.timeline(lists, store.processed("list_counts.csv").astype({"agreements": "int64"}), GAP_DAYS)
+ag_line = timeline[(timeline["model"] == "ALL") & (timeline["list_date"] >= start)]
+gaps = sources.list_gaps(sources.coverage(), GAP_DAYS)
+gaps = gaps[(gaps["first_list_after"] > start) & (gaps["last_list_before"] < end)]
+gap_note = "; ".join(f"no ICE 287(g) list exists from {g.last_list_before} to {g.first_list_after}"
+                     for g in gaps.itertuples()) or "no archive gap in this period"
+low, newest = ag_line.loc[ag_line["agreements"].idxmin()], ag_line.iloc[-1]
+print(gap_note)
 fig, (top_ax, low_ax) = plt.subplots(2, 1, figsize=(11, 7), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
 top_ax.plot(pd.to_datetime(trac["date"]), trac["total_all"], color=charts.NEUTRAL, lw=1.2,
             label="TRAC daily population (pop_agen)")
@@ -133,13 +164,14 @@ low_ax.set_ylabel("287(g) agreements\non ICE's list")
 low_ax.set_ylim(bottom=0)
 charts.save_figure(
     fig, "detention_timeline",
-    title="People held in ICE detention, and 287(g) agreements in force, 2019-2026",
+    title=f"People held in ICE detention, and 287(g) agreements in force, {start[:4]}-{end[:4]}",
     source=("ICE detentionStats workbooks (currently detained); TRAC, Syracuse University (pop_agen); ICE 287(g) "
-            "lists (ice.gov table, ICE workbooks). No ICE 287(g) list exists from Aug 2017 to Jan 2021"),
+            f"lists (ice.gov table, ICE workbooks). The agreement line breaks where {gap_note}"),
     alt_text=(f"Two panels sharing a time axis. Top: people in ICE detention from {trac['date'].min()[:4]} to "
               f"{trac['date'].max()[:4]}, from {trac['total_all'].min():,} at the lowest to "
-              f"{trac['total_all'].max():,} at the highest. Bottom: 287(g) agreements, flat near 140 until "
-              "2025 and then climbing past 1,800."),
+              f"{trac['total_all'].max():,} at the highest. Bottom: 287(g) agreements on each ICE list, "
+              f"{low['agreements']:,} at the lowest ({low['list_date']}) and {newest['agreements']:,} on the newest "
+              f"list ({newest['list_date']})."),
     data=pd.concat([trac[["date", "total_all"]].assign(series="TRAC pop_agen"),
                     held.rename(columns={"plotted_date": "date"})[["date", "total_all"]].assign(
                         series="ICE workbook currently detained"),
@@ -153,10 +185,14 @@ plt.show()
 # ## States: agreements against detention
 
 # %%
-day = releases["release_date"].max() if as_of == "newest" else max(
-    d for d in releases["release_date"] if d <= pd.Timestamp(as_of).date().isoformat())
+# the release in force at as_of; refused (LookupError) when it is older than the gap threshold
+day = detention.release_for(releases["release_date"], as_of)
+if day is None:
+    raise ValueError(f"no detention release on or before {as_of} (first is {releases['release_date'].min()})")
 pair = versus[versus["release_date"] == day] if day in set(versus["release_date"]) else detention.vs_agreements(
-    det.by_state, releases[releases["release_date"] == day].assign(fy_end=True), rows, lists)
+    det.by_state, releases, rows, lists, release_dates=[day])
+if pair.empty:  # no ICE list in force at that release: the store says which list is too old, and by how much
+    store.list_row_for(lists, day)
 pair = pair[(pair["adp_total"] > 0) | (pair["agreements"] > 0)]
 fig, ax = plt.subplots(figsize=(10, 7))
 ax.scatter(pair["agreements"], pair["adp_total"], color=charts.MODEL_COLORS["JEM"], s=28)
@@ -183,8 +219,8 @@ plt.show()
 
 # %%
 counties, states = geography.map_layers()
-places = pd.read_csv(paths.processed_dir() / "agreement_places.csv", dtype=str, keep_default_na=False)
-list_id = agreements.list_id_for(lists, day)
+places = store.processed("agreement_places.csv")
+list_id = pair["list_id"].iloc[0]
 mix, statewide = geography.coverage_on_list(rows, places, list_id)
 fac = det.facilities[(det.facilities["release_date"] == day) & (det.facilities["county_fips"] != "")]
 per_county = fac.groupby("county_fips").agg(adp=("adp_total", "sum"), facilities=("facility", "size")).reset_index()

@@ -14,16 +14,17 @@
 # %% [markdown]
 # # 05 · The numbers in the news, recomputed
 #
-# Reporters cite 287(g) counts ("649 agreements as of June 6, 2025", "Florida had the most") and
+# Reporters cite 287(g) counts (how many agreements on a given day, which state had the most) and
 # detention figures taken from TRAC. `data/hand/news_claims.csv` lists those claims: outlet, date,
 # statement, and what was measured. This notebook recomputes each one from the raw ICE files,
 # using the list in force on the claim's date, and gives a verdict:
 # - **exact**;
-# - **close**: within 2%, with the likely reason (agencies counted instead of agreements,
-#   territories left out, or a neighbouring list);
-# - **differs**;
-# - **not_archived**: no list close enough to the date; the nearest lists before and after are
-#   named with their values.
+# - **close**: within a small share of the claim (printed below), with the likely reason (agencies
+#   counted instead of agreements, territories left out, or a neighbouring list) or the difference;
+# - **differs**: with the difference in numbers and as a share of the claim, or the confusion that
+#   reproduces the claim;
+# - **not_archived**: the list in force is too old to speak for the date (the store's gap threshold,
+#   printed below); the nearest lists before and after are named with their values.
 #
 # The results are written to `data/processed/news_claims_check.csv`.
 
@@ -37,6 +38,7 @@ import pandas as pd
 
 import ice287g
 from ice287g import charts, claims, paths, writers
+from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("05_news_claims")
 
@@ -47,6 +49,8 @@ _ = writers.write_csv(table, paths.processed_dir() / "news_claims_check.csv", so
 # %%
 # NBVAL_CHECK_OUTPUT
 print(f"{len(table)} claims:", table["verdict"].value_counts().sort_index().to_dict())
+print(f"close: within {claims.CLOSE_SHARE:.0%} of the claim; not_archived: the newest list is more than "
+      f"{GAP_DAYS} days older than the claim's date")
 
 # %%
 table[["claim_id", "outlet", "as_of", "statement", "value", "computed", "list_date", "verdict", "also"]]

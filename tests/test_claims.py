@@ -35,15 +35,44 @@ def test_every_published_claim_is_reproduced():
 
 def test_a_date_inside_the_archive_gap_is_not_archived_and_names_both_neighbours():
     row = claims.check(_claim(as_of="2019-06-01", value="60")).iloc[0]
-    assert row["verdict"] == "not_archived"
+    assert (row["verdict"], row["computed"], row["list_date"]) == ("not_archived", "58", "2017-08-01")
+    assert row["reason"].startswith("the newest list on or before 2019-06-01 is the list of 2017-08-01 "
+                                    "(2017-08-01_pre2018-roster-long.csv), 669 days old (more than 180); ")
     assert "nearest list before: 2017-08-01" in row["reason"] and "nearest list after: 2021-01-13" in row["reason"]
-    assert "Test Outlet said 60 for 2019-06-01" in claims.sentence(row)
+    assert "Test Outlet said 60 for 2019-06-01, but no archived ICE list is close to that date" in claims.sentence(row)
+
+
+def test_the_age_limit_is_the_stores():
+    assert not hasattr(claims, "MAX_LIST_AGE_DAYS")
+    # 150 days after the 2017-08-01 list: within the store's bound, so the list speaks for the date
+    row = claims.check(_claim(as_of="2017-12-29", value="58")).iloc[0]
+    assert (row["verdict"], row["list_date"]) == ("exact", "2017-08-01")
+    row = claims.check(_claim(as_of="2018-01-29", value="58")).iloc[0]
+    assert row["verdict"] == "not_archived" and "181 days old (more than 180)" in row["reason"]
+
+
+def test_a_stale_since_date_is_not_archived_and_named():
+    row = claims.check(_claim(metric="net_change", as_of="2021-03-01", since="2019-06-01", value="90")).iloc[0]
+    assert (row["verdict"], row["list_date"]) == ("not_archived", "2021-01-16")
+    assert row["reason"].startswith("the newest list on or before 2019-06-01 is the list of 2017-08-01")
+    assert "no archived ICE list is close to 2019-06-01" in claims.sentence(row)
 
 
 def test_a_near_miss_is_close_with_its_reason():
     row = claims.check(_claim(as_of="2025-06-06", value="655")).iloc[0]
     assert (row["verdict"], row["difference"]) == ("close", "-6")
-    assert row["reason"]
+    assert row["reason"] == ("the computed 649 is -6 from the claimed 655 (-0.9% of the claim, within the 2% of a "
+                             "close match); no single rule reproduces it")
+
+
+def test_a_claim_that_differs_gets_its_true_difference():
+    row = claims.check(_claim(as_of="2025-06-06", value="700")).iloc[0]
+    assert (row["verdict"], row["computed"], row["difference"]) == ("differs", "649", "-51")
+    assert row["reason"] == ("the computed 649 is -51 from the claimed 700 (-7.3% of the claim, beyond the 2% of a "
+                             "close match); no single rule reproduces it")
+    assert "within" not in row["reason"]
+    row = claims.check(_claim(as_of="2025-06-06", value="0")).iloc[0]
+    assert row["verdict"] == "differs" and "(n/a of the claim, beyond" in row["reason"]
 
 
 def test_agencies_counted_as_agreements_is_explained():

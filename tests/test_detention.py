@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 import openpyxl
+import pandas as pd
 import pytest
 
-from ice287g import detention
+from ice287g import detention, store
 from ice287g.detention import DetentionError
+from ice287g.qa import QAFailure, gate
 
 from .conftest import REAL_RAW
 
 DET = REAL_RAW / "ice_detention"
 FY19 = DET / "2019-10-07_FY19-detentionstats.xlsx"
 EOFY23 = DET / "2023-09-30_FY23_detentionStats10312023.xlsx"
-APR26 = DET / "2026-04-02_FY26_detentionStats_04092026.xlsx"
+APR26 = DET / "2026-04-02_FY26_detentionStats_04092026.xlsx"  # a third party's re-save, superseded
+APR26_ICE = DET / "2026-04-02_FY26_detentionStats_04092026_ice-original.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +80,105 @@ def test_fiscal_year_end_only_once_the_year_is_over(built):
     r = built.releases.set_index("release_date")
     assert bool(r.loc["2025-09-15", "fy_end"]) and not bool(r.loc["2026-04-02", "fy_end"])
     assert bool(r.loc["2026-04-02", "fy_latest"])
+    assert r.loc["2026-04-02", "fy_end_flag"] == ""  # still running: not a year-end, but nothing to flag
+
+
+def test_every_year_end_release_is_near_the_end_of_september(built):
+    assert detention.FY_END_WINDOW_DAYS == 45
+    ends = built.releases[built.releases["fy_end"]].set_index("fiscal_year")
+    assert ends["days_from_sep30"].to_dict() == {2019: 7, 2020: 0, 2021: -3, 2022: -11, 2023: 0, 2024: 7, 2025: -15}
+    assert (built.releases["fy_end_flag"] == "").all()  # no year is flagged today
+    checks = detention.qa_rows(built.releases, built.facilities, built.unplaced, built.trac_facilities)
+    near = checks[checks["check"] == "detention_fy_end_near_sep30"]
+    assert len(near) == 7 and (near["status"] == "pass").all()
+    assert near.set_index("scope").loc["FY2025", "value"] == "2025-09-15 (-15 days)"
+
+
+def test_a_last_release_far_from_the_end_of_september_is_flagged_not_a_year_end():
+    releases = pd.DataFrame({"release_date": ["2021-06-14", "2022-09-26", "2022-12-05"], "fiscal_year": [2021, 2022, 2023],
+                             "source_file": ["a.xlsx", "b.xlsx", "c.xlsx"]})
+    r = detention.year_ends(releases).set_index("fiscal_year")
+    assert r["fy_end"].tolist() == [False, True, False]
+    assert r.loc[2021, "days_from_sep30"] == -108
+    assert r.loc[2021, "fy_end_flag"] == ("not a true year-end: the year's last archived release is 108 days before "
+                                          "30 September (more than 45)")
+    empty = pd.DataFrame(columns=["facility", "state", "county_fips", "reason"])
+    checks = detention.qa_rows(r.reset_index(), empty, empty, pd.DataFrame(columns=["release_date", "equal"]),
+                               skipped=pd.DataFrame(columns=detention.SUPERSEDED_COLUMNS))
+    assert checks.set_index("scope").loc["FY2021", "status"] == "info"
+    assert checks.set_index("scope").loc["FY2022", "status"] == "pass"
+
+
+def test_ices_original_workbook_is_read_and_the_re_save_is_skipped_and_reported(built):
+    books = detention.workbooks()["file"].tolist()
+    assert APR26_ICE.name in books and APR26.name not in books
+    skipped = detention.superseded()
+    assert skipped[["file", "superseded_by"]].values.tolist() == [[APR26.name, APR26_ICE.name]]
+    assert "LibreOffice" in skipped["reason"].iloc[0]
+    r = built.releases.set_index("release_date")
+    assert r.loc["2026-04-02", "source_file"] == APR26_ICE.name and r.loc["2026-04-02", "blank_state"] == 1
+    checks = detention.qa_rows(built.releases, built.facilities, built.unplaced, built.trac_facilities)
+    row = checks[checks["check"] == "detention_superseded_skipped"].iloc[0]
+    assert (row["scope"], row["status"]) == (APR26.name, "pass")
+
+
+def test_the_original_keeps_imperial_regional_without_a_state_and_reports_it(built):
+    df, facts = detention.read_facilities(APR26_ICE)
+    assert (facts["facilities"], facts["blank_state"]) == (203, 1)
+    assert df["adp_total"].sum() == pytest.approx(66161.70, abs=0.01)
+    imperial = df[df["facility"] == "IMPERIAL REGIONAL DETENTION FACILITY"].iloc[0]
+    assert (imperial["state"], imperial["city"], imperial["row"]) == ("", "CALEXICO", 100)
+    assert "STE. GENEVIEVE COUNTY SHERIFF/JAIL" in set(df["facility"])
+    kept = built.facilities[(built.facilities["release_date"] == "2026-04-02")
+                            & (built.facilities["facility"] == "IMPERIAL REGIONAL DETENTION FACILITY")]
+    assert len(kept) == 1 and kept["state"].iloc[0] == "" and round(kept["adp_total"].iloc[0]) == 658
+    u = built.unplaced.set_index("facility").loc["IMPERIAL REGIONAL DETENTION FACILITY"]
+    assert (u["state"], u["reason"], u["last_release"]) == ("", "no state printed", "2026-04-02")
+    check = built.trac_facilities  # TRAC carries ICE's original values: every facility equal, by name and city
+    assert (len(check), int(check["equal"].sum())) == (203, 203)
+    assert (check["matched_by"] == "name and city").all()
+
+
+def test_detention_qa_checks_fail_on_doctored_input(built):
+    args = (built.releases, built.facilities, built.unplaced, built.trac_facilities)
+    good = detention.qa_rows(*args)
+    assert (good["status"] != "fail").all()
+    # a superseded file whose replacement is not read
+    bad = detention.superseded().assign(superseded_by="2026-04-02_missing.xlsx")
+    rows = detention.qa_rows(*args, skipped=bad)
+    assert rows.loc[rows["check"] == "detention_superseded_skipped", "status"].tolist() == ["fail"]
+    # TRAC's table disagreeing with ICE's on one facility
+    trac = built.trac_facilities.copy()
+    trac.loc[trac.index[0], "equal"] = False
+    rows = detention.qa_rows(built.releases, built.facilities, built.unplaced, trac)
+    assert rows.set_index("check").loc["detention_trac_facilities_equal", ["value", "status"]].tolist() == [
+        "202/203", "fail"]
+    # a blank-state facility missing from the unplaced report
+    unplaced = built.unplaced[built.unplaced["facility"] != "IMPERIAL REGIONAL DETENTION FACILITY"]
+    rows = detention.qa_rows(built.releases, built.facilities, unplaced, built.trac_facilities)
+    assert rows.set_index("check").loc["detention_blank_state_reported", "status"] == "fail"
+    with pytest.raises(QAFailure, match="detention_trac_facilities_equal"):
+        gate(detention.qa_rows(built.releases, built.facilities, built.unplaced, trac), "04_detention")
+
+
+def test_two_workbooks_for_one_release_stop_the_build(monkeypatch):
+    monkeypatch.setattr(detention, "superseded", lambda source="ice_detention": pd.DataFrame(
+        columns=detention.SUPERSEDED_COLUMNS))
+    books = detention.workbooks()
+    monkeypatch.setattr(detention, "workbooks", lambda: books[books["as_of_date"] >= "2026-04-02"])
+    with pytest.raises(DetentionError, match="more than one workbook for release.*2026-04-02.*superseded_files.csv"):
+        detention.read_all()
+
+
+def test_releases_without_a_recent_list_are_not_set_beside_agreements(built):
+    lists = store.processed("lists.csv")
+    versus = detention.vs_agreements(built.by_state, built.releases, store.processed("list_rows.csv"), lists)
+    assert sorted(set(versus["release_date"])) == [
+        "2021-09-27", "2022-09-19", "2023-09-30", "2024-10-07", "2025-09-15", "2026-04-02"]
+    assert versus["list_age_days"].max() <= 180
+    stale = dict(detention.stale_pairings(built.releases, lists))
+    assert sorted(stale) == ["2019-10-07", "2020-09-30"]
+    assert "the list of 2017-08-01" in stale["2019-10-07"] and "797 days old" in stale["2019-10-07"]
 
 
 def test_facilities_without_a_county_or_state_are_kept_and_reported(built):

@@ -14,11 +14,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from .vocab import MODELS
+from . import paths, store
 from .fixes import FixError, column_letter, location, squash
+from .qa import check_row
+from .vocab import GAP_DAYS, MODELS
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
+# A fiscal year's last release stands for the year-end only this close to 30 September (ICE's
+# year-end releases come out within weeks of it); a later or earlier one is flagged, never used as such.
+FY_END_WINDOW_DAYS = 45
+FY_LAST_DAY = (9, 30)  # the federal fiscal year runs October to September
+FY_LAST_DAY_TEXT = pd.Timestamp(2000, *FY_LAST_DAY).strftime("%d %B").lstrip("0")
+SUPERSEDED_FILE = "superseded_files.csv"
+SUPERSEDED_COLUMNS = ["source", "file", "superseded_by", "reason"]
 LEVELS = ("Level A", "Level B", "Level C", "Level D")
 FACILITY_COLUMNS = {  # header text -> output column; every one is required
     "Name": "facility", "City": "city", "State": "state", "Zip": "zip", "Type Detailed": "facility_type",
@@ -232,11 +240,57 @@ def trac_facilities() -> pd.DataFrame:
 # All releases
 
 
+def superseded(source: str = "ice_detention") -> pd.DataFrame:
+    """Rows of ``data/hand/superseded_files.csv`` for ``source``: raw files kept for provenance but not read,
+    each with the file that replaces it and why."""
+    path = paths.hand_dir() / SUPERSEDED_FILE
+    if not path.exists():
+        return pd.DataFrame(columns=SUPERSEDED_COLUMNS)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in SUPERSEDED_COLUMNS if c not in df.columns]
+    if missing:
+        raise DetentionError(f"data/hand/{SUPERSEDED_FILE}: missing column(s) {missing}")
+    for i, r in enumerate(df.itertuples(index=False), start=2):
+        if not (r.source and r.file and r.superseded_by and r.reason.strip()):
+            raise DetentionError(f"data/hand/{SUPERSEDED_FILE} row {i}: source, file, superseded_by and reason "
+                                 "are all required")
+    return df[df["source"] == source].reset_index(drop=True)
+
+
 def workbooks() -> pd.DataFrame:
+    """The detentionStats workbooks to read: every one in the manifest but those superseded by a hand row."""
     from . import sources
 
     inv = sources.manifest("ice_detention")
-    return inv[inv["kind"] == WORKBOOK_KIND].sort_values("file", ignore_index=True)
+    books = inv[inv["kind"] == WORKBOOK_KIND]
+    books = books[~books["file"].isin(superseded()["file"])]
+    return books.sort_values("file", ignore_index=True)
+
+
+def days_from_sep30(release_date: str, fiscal_year: int) -> int:
+    """Days from 30 September of ``fiscal_year`` (its last day) to ``release_date``; negative before it."""
+    return (pd.Timestamp(release_date) - pd.Timestamp(int(fiscal_year), *FY_LAST_DAY)).days
+
+
+def year_ends(releases: pd.DataFrame) -> pd.DataFrame:
+    """``releases`` with ``fy_latest`` (newest release of its fiscal year), ``days_from_sep30`` and ``fy_end``:
+    the year-end figure is the year's last release, once a later year's release shows the year is over,
+    and only if it falls within ``FY_END_WINDOW_DAYS`` of 30 September; otherwise ``fy_end_flag`` says why not."""
+    out = releases.copy()
+    last = out.groupby("fiscal_year")["release_date"].transform("max")
+    out["fy_latest"] = out["release_date"] == last
+    out["days_from_sep30"] = [days_from_sep30(d, y) for d, y in zip(out["release_date"], out["fiscal_year"])]
+    over = out["fiscal_year"] < out["fiscal_year"].max()
+    near = out["days_from_sep30"].abs() <= FY_END_WINDOW_DAYS
+    out["fy_end"] = out["fy_latest"] & over & near
+    out["fy_end_flag"] = ""
+    far = out["fy_latest"] & over & ~near
+    out.loc[far, "fy_end_flag"] = [
+        f"not a true year-end: the year's last archived release is {abs(d)} days "
+        f"{'before' if d < 0 else 'after'} {FY_LAST_DAY_TEXT} (more than {FY_END_WINDOW_DAYS})"
+        for d in out.loc[far, "days_from_sep30"]]
+    first = [c for c in out.columns if c not in ("fy_latest", "fy_end", "days_from_sep30", "fy_end_flag")]
+    return out[first + ["fy_latest", "fy_end", "days_from_sep30", "fy_end_flag"]]
 
 
 def read_all() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -256,11 +310,12 @@ def read_all() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         table["release_date"] = rec.as_of_date
         detained.append(table)
     releases = pd.DataFrame(facts)
-    last = releases.sort_values("release_date").groupby("fiscal_year")["release_date"].transform("max")
-    releases["fy_latest"] = releases["release_date"] == last
-    # a year's last release is its year-end figure only once a later year's release shows the year is over
-    releases["fy_end"] = releases["fy_latest"] & (releases["fiscal_year"] < releases["fiscal_year"].max())
-    return pd.concat(frames, ignore_index=True), releases, pd.DataFrame(detained)
+    doubled = releases[releases["release_date"].duplicated(keep=False)]
+    if len(doubled):  # two workbooks for one release: one must be marked superseded, never both read
+        raise DetentionError(f"ice_detention: more than one workbook for release(s) "
+                             f"{sorted(set(doubled['release_date']))}: {sorted(doubled['source_file'])}; mark all "
+                             f"but one superseded in data/hand/{SUPERSEDED_FILE}")
+    return pd.concat(frames, ignore_index=True), year_ends(releases), pd.DataFrame(detained)
 
 
 TRAC_FIELDS = [f"{a}_{k}" for a in ("ice", "cbp", "total") for k in ("all", "conv", "pend", "other")]
@@ -400,33 +455,32 @@ def by_state(placed: pd.DataFrame, releases: pd.DataFrame) -> pd.DataFrame:
     return out[cols].sort_values(["release_date", "state"], ignore_index=True)
 
 
-def release_for(release_dates: pd.Series, as_of=None) -> str | None:
+def release_for(release_dates: pd.Series, as_of=None, max_age_days: int | None = GAP_DAYS) -> str | None:
     """The newest release date on or before ``as_of`` (``None`` or ``newest``: the newest of all);
-    ``None`` when the archive holds no release that early."""
+    ``None`` when the archive holds no release that early. A release more than ``max_age_days`` older
+    than ``as_of`` is refused with ``store.StaleError`` (a ``LookupError``), as the store refuses lists."""
     from .agreements import is_newest
 
-    dates = sorted(set(release_dates))
-    if not is_newest(as_of):
-        day = pd.Timestamp(as_of).date().isoformat()
-        dates = [d for d in dates if d <= day]
-    return dates[-1] if dates else None
+    dates = pd.DataFrame({"release_date": sorted(set(release_dates))})
+    if is_newest(as_of):
+        return dates["release_date"].iloc[-1] if len(dates) else None
+    row = store.release_row_for(dates, as_of, max_age_days)
+    return None if row is None else row["release_date"]
 
 
-def state_adp(as_of=None, fiscal_year=None) -> pd.DataFrame:
-    """``state, adp_total, facilities, rank`` from the newest release on or before ``as_of``, or the
-    year-end release of ``fiscal_year`` (its latest release while the year is still running)."""
-    path = paths.processed_dir() / "detention_by_state.csv"
-    if not path.exists():
-        path = paths.project_root() / "data" / "processed" / "detention_by_state.csv"
-    df = pd.read_csv(path, dtype={"state": str})
+def state_adp(as_of=None, fiscal_year=None, max_age_days: int | None = GAP_DAYS) -> pd.DataFrame:
+    """``state, adp_total, facilities, rank`` from the newest release on or before ``as_of`` (refused when
+    more than ``max_age_days`` old), or the last release of ``fiscal_year`` (its year-end release once the
+    year is over, its latest while the year is still running; see ``fy_end`` in detention_releases.csv)."""
+    df = pd.read_csv(store.processed_path("detention_by_state.csv"), dtype={"state": str})
     if fiscal_year is not None:
         pick = df[(df["fiscal_year"] == int(fiscal_year)) & df["fy_latest"]]
         if pick.empty:
             raise ValueError(f"no detention release for fiscal year {fiscal_year}")
     else:
-        release = release_for(df["release_date"], as_of)
+        release = release_for(df["release_date"], as_of, max_age_days)
         if release is None:
-            raise ValueError(f"no detention release on or before {pd.Timestamp(as_of).date().isoformat()}")
+            raise ValueError(f"no detention release on or before {store.day(as_of)}")
         pick = df[df["release_date"] == release]
     pick = pick[pick["state"] != "ALL"].sort_values(["adp_total", "state"], ascending=[False, True])
     pick = pick.assign(rank=pick["adp_total"].rank(method="min", ascending=False).astype("int64"))
@@ -466,18 +520,26 @@ def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.Data
     return df
 
 
-def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: pd.DataFrame,
-                  lists: pd.DataFrame) -> pd.DataFrame:
-    """Per state at each fiscal-year-end release and the newest: ADP and facilities beside the 287(g)
-    agreements (by model) and agencies on the ICE list in force that day, with that list's date."""
-    from .agreements import list_id_for
+def vs_agreements_picks(releases: pd.DataFrame) -> pd.DataFrame:
+    """The releases set beside the agreements: each fiscal-year-end release and the newest."""
+    return releases[releases["fy_end"] | (releases["release_date"] == releases["release_date"].max())]
 
-    picks = releases[releases["fy_end"] | (releases["release_date"] == releases["release_date"].max())]
-    meta = lists.set_index("list_id")
+
+def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: pd.DataFrame,
+                  lists: pd.DataFrame, max_age_days: int | None = GAP_DAYS, release_dates=None) -> pd.DataFrame:
+    """Per state at each fiscal-year-end release and the newest (or at ``release_dates``): ADP and
+    facilities beside the 287(g) agreements (by model) and agencies on the ICE list in force that day,
+    with that list's date. A release with no list in force (none that early, or the newest is more than
+    ``max_age_days`` old: an archive gap) has no rows; ``stale_pairings`` names them."""
+    picks = (vs_agreements_picks(releases) if release_dates is None
+             else releases[releases["release_date"].isin(list(release_dates))])
     out = []
     for rel in picks.itertuples(index=False):
-        lid = list_id_for(lists, rel.release_date)
-        rows = list_rows[list_rows["list_id"] == lid]
+        try:
+            lst = store.list_row_for(lists, rel.release_date, max_age_days=max_age_days)
+        except (LookupError, ValueError):
+            continue
+        rows = list_rows[list_rows["list_id"] == lst["list_id"]]
         ags = pd.crosstab(rows["state"], rows["model"]).reindex(columns=list(MODELS), fill_value=0)
         ags["agreements"] = rows.groupby("state").size()
         ags["agencies"] = rows.groupby("state")["agency_id"].nunique()
@@ -485,15 +547,65 @@ def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: 
         det = det.set_index("state")[["adp_total", "facilities"]]
         both = det.join(ags, how="outer").fillna(0).reset_index().rename(columns={"index": "state"})
         both = both.assign(release_date=rel.release_date, fiscal_year=rel.fiscal_year, fy_end=rel.fy_end,
-                           list_id=lid, list_date=meta.loc[lid, "list_date"])
-        both["list_age_days"] = (pd.Timestamp(rel.release_date) - pd.Timestamp(meta.loc[lid, "list_date"])).days
+                           list_id=lst["list_id"], list_date=lst["list_date"])
+        both["list_age_days"] = (pd.Timestamp(rel.release_date) - pd.Timestamp(lst["list_date"])).days
         out.append(both)
+    cols = ["release_date", "fiscal_year", "fy_end", "state", "adp_total", "facilities", *MODELS,
+            "agreements", "agencies", "list_id", "list_date", "list_age_days"]
+    if not out:
+        return pd.DataFrame(columns=cols)
     df = pd.concat(out, ignore_index=True)
     for c in ("facilities", *MODELS, "agreements", "agencies"):
         df[c] = df[c].astype("int64")
-    cols = ["release_date", "fiscal_year", "fy_end", "state", "adp_total", "facilities", *MODELS,
-            "agreements", "agencies", "list_id", "list_date", "list_age_days"]
     return df[cols].sort_values(["release_date", "state"], ignore_index=True)
+
+
+def stale_pairings(releases: pd.DataFrame, lists: pd.DataFrame,
+                   max_age_days: int | None = GAP_DAYS) -> list[tuple[str, str]]:
+    """Why each release ``vs_agreements`` leaves out has no list in force (the store's message)."""
+    out = []
+    for rel in vs_agreements_picks(releases).itertuples(index=False):
+        try:
+            store.list_row_for(lists, rel.release_date, max_age_days=max_age_days)
+        except (LookupError, ValueError) as exc:
+            out.append((rel.release_date, str(exc)))
+    return out
+
+
+def qa_rows(releases: pd.DataFrame, facilities: pd.DataFrame, unplaced: pd.DataFrame, trac_check: pd.DataFrame,
+            lists: pd.DataFrame | None = None, skipped: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows for data/qa/qa_summary.csv (checks start with ``detention_``): superseded workbooks skipped for
+    the file that replaces them, year-end releases near 30 September, blank-state facilities kept and
+    reported, TRAC's facility table equal to ICE's, releases left without a list in force."""
+    skipped = superseded() if skipped is None else skipped
+    read = set(releases["source_file"])
+    rows = []
+    for r in skipped.itertuples(index=False):
+        ok = r.superseded_by in read and r.file not in read
+        rows.append(check_row("detention_superseded_skipped", r.file, f"not read; {r.superseded_by} read instead"
+                              if ok else f"read={r.file in read}, replacement read={r.superseded_by in read}",
+                              "skipped, and the file that supersedes it read", "pass" if ok else "fail"))
+    over = releases[releases["fy_latest"] & (releases["fiscal_year"] < releases["fiscal_year"].max())]
+    for r in over.sort_values("fiscal_year").itertuples(index=False):
+        rows.append(check_row("detention_fy_end_near_sep30", f"FY{r.fiscal_year}",
+                              f"{r.release_date} ({r.days_from_sep30:+d} days)",
+                              f"within {FY_END_WINDOW_DAYS} days of {FY_LAST_DAY_TEXT}",
+                              "pass" if r.fy_end else "info"))
+    blank = facilities[facilities["state"] == ""]
+    reported = set(unplaced.loc[unplaced["reason"] == "no state printed", "facility"])
+    lost = blank[(blank["county_fips"] != "") | ~blank["facility"].isin(reported)]
+    rows.append(check_row("detention_blank_state_reported", "all releases",
+                          f"{len(blank)} facility rows without a state, {len(lost)} not reported",
+                          "each kept and listed in data/qa/unplaced_facilities.csv", "fail" if len(lost) else "pass"))
+    for day, t in trac_check.groupby("release_date"):
+        equal = int(t["equal"].sum())
+        rows.append(check_row("detention_trac_facilities_equal", day, f"{equal}/{len(t)}", f"{len(t)}/{len(t)}",
+                              "pass" if equal == len(t) else "fail"))
+    if lists is not None:
+        for day, why in stale_pairings(releases, lists):
+            rows.append(check_row("detention_vs_agreements_no_list", day, why,
+                                  "a list in force at the release (left out of detention_vs_agreements.csv)", "info"))
+    return pd.DataFrame(rows)
 
 
 @dataclass
@@ -516,20 +628,25 @@ def build() -> Detention:
 
 
 def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
-    """Write every detention output; return the detention-vs-agreements table."""
-    from . import writers
+    """Write every detention output and its QA rows; return the detention-vs-agreements table. A failed
+    QA check stops the build (after everything is written, so the QA tables can be read)."""
+    from . import geography, qa, writers
 
-    proc, qa = paths.processed_dir(), paths.qa_dir()
+    proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     writers.write_csv(det.facilities, proc / "detention_facilities.csv", sort_by=["release_date", "source_file", "row"])
     writers.write_csv(det.by_state, proc / "detention_by_state.csv", sort_by=["release_date", "state"])
     writers.write_csv(det.population, proc / "detention_population.csv", sort_by=["release_date"])
     writers.write_csv(det.releases, proc / "detention_releases.csv", sort_by=["release_date"])
     versus = vs_agreements(det.by_state, det.releases, list_rows, lists)
     writers.write_csv(versus, proc / "detention_vs_agreements.csv", sort_by=["release_date", "state"])
-    writers.write_csv(det.population[det.population["match"] != "exact"], qa / "trac_differences.csv",
+    writers.write_csv(det.population[det.population["match"] != "exact"], qa_dir / "trac_differences.csv",
                       sort_by=["release_date"])
-    writers.write_csv(det.trac_facilities, qa / "trac_facility_check.csv", sort_by=["release_date", "trac_name", "city"])
-    writers.write_csv(det.unplaced, qa / "unplaced_facilities.csv", sort_by=["state", "facility", "city"])
+    writers.write_csv(det.trac_facilities, qa_dir / "trac_facility_check.csv",
+                      sort_by=["release_date", "trac_name", "city"])
+    writers.write_csv(det.unplaced, qa_dir / "unplaced_facilities.csv", sort_by=["state", "facility", "city"])
+    checks = qa_rows(det.releases, det.facilities, det.unplaced, det.trac_facilities, lists)
+    geography.upsert_qa(checks, prefix="detention_")
+    qa.gate(checks, "04_detention")
     return versus
 
 

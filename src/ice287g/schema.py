@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths
-from .vocab import AGENCY_TYPES, ERAS as ERA_DESCRIPTIONS, LIST_KINDS, MODELS, SERIES_ERAS  # noqa: F401
+from .vocab import AGENCY_TYPES, ERAS as ERA_DESCRIPTIONS, GAP_DAYS, LIST_KINDS, MODELS, SERIES_ERAS  # noqa: F401
 
 TYPES = ("string", "integer", "number", "boolean", "date", "category", "geometry")
 TYPE_HELP = {
@@ -210,9 +210,10 @@ FISCAL_YEAR = _col(
     "the FY token in the workbook's Facilities sheet name", unit="year")
 FY_END = _col(
     "fy_end", "boolean",
-    "True when this release is the year-end figure of its fiscal year: the last release of that year, and a "
-    "later year's release exists to show the year is over.",
-    "computed from release dates and fiscal years (detention.read_all)")
+    "True when this release is the year-end figure of its fiscal year: the last release of that year, a "
+    "later year's release exists to show the year is over, and it falls within detention.FY_END_WINDOW_DAYS "
+    "days of 30 September (else fy_end_flag says why not).",
+    "computed from release dates and fiscal years (detention.year_ends)")
 FY_LATEST = _col(
     "fy_latest", "boolean",
     "True when this is the newest release of its fiscal year (even if the year is still running).",
@@ -290,7 +291,7 @@ CENSUS_PLACES = "`data/raw/census/Gaz_places_national.txt` (Census 2010 places, 
 CENSUS_POP = "`data/raw/census/co-est2024-alldata.csv` (Census Vintage 2024 county population estimates)"
 PLACE_HAND = "`data/hand/jurisdiction_levels.csv`, `agency_counties.csv`, `county_fixes.csv`, `unplaced_reasons.csv`"
 DETENTION_BOOKS = ("`data/raw/ice_detention/` — every ICE detentionStats workbook (manifest kind "
-                   "`ice_detentionStats_workbook_xlsx`)")
+                   "`ice_detentionStats_workbook_xlsx`) but those superseded in `data/hand/superseded_files.csv`")
 CROSSWALKS = ("`data/raw/ice_detention/` facility crosswalks: `…_facility_locations.csv` (geocoded points) and "
               "`…_ddp_facilities.csv` (Deportation Data Project county codes)")
 TRAC_POP = "`data/raw/trac/` TRAC daily detained population table (manifest kind `trac_detained_population_json`)"
@@ -535,14 +536,18 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/qa/qa_summary.csv",
         "One row per quality check: each list's agreement count against a second count of its non-blank agency "
         "cells read by another reader, the counts the archive's curators recorded in the manifest notes, the "
-        "suspicious lists and their decisions, counts of skipped rows, unknown values and name near-misses, and "
-        "(from 03_maps) how many agreements were placed on the map. A `fail` stops the build.",
-        ("01_agreement_history", "03_maps"),
-        (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, EXCLUDED, PLACE_HAND),
+        "suspicious lists and their decisions, counts of skipped rows, unknown values and name near-misses, "
+        "(from 03_maps) how many agreements were placed on the map, and (from 04_detention) the detention "
+        "checks: superseded workbooks skipped, year-end releases near 30 September, blank-state facilities "
+        "reported, TRAC's facility table equal to ICE's. A `fail` stops the build.",
+        ("01_agreement_history", "03_maps", "04_detention"),
+        (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, EXCLUDED, PLACE_HAND,
+         DETENTION_BOOKS, TRAC_FAC),
         (
             _col("check", "category", "Name of the check, e.g. `agreements_equal_agency_cells`, `suspicious_list`, "
                  "`manifest_rows`, `manifest_JEM`, `unused_fixes`, `placement_min_share` (placement checks start "
-                 "with `placement_`).", "agreements.qa_summary and geography.placement_qa"),
+                 "with `placement_`, detention checks with `detention_`).",
+                 "agreements.qa_summary, geography.placement_qa and detention.qa_rows"),
             _col("scope", "string", "What was checked: a list_id, a raw file name, `all lists`, `agencies`, "
                  "`data/hand`, or a group of lists.", "computed"),
             _col("value", "string", "Value found (a count or a share, as text).", "computed"),
@@ -976,13 +981,20 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("blank_levels", "integer", "Facility rows with all four level columns blank.", "raw workbook",
                  unit="facilities"),
             FISCAL_YEAR, RELEASE_DATE, FY_LATEST, FY_END,
+            _col("days_from_sep30", "integer", "Days from 30 September of the fiscal year (its last day) to the "
+                 "release date; negative before it.", "computed: release_date − 30 September of fiscal_year",
+                 unit="days"),
+            _col("fy_end_flag", "string", "Set on the last release of a finished fiscal year that is too far "
+                 "from 30 September to stand for the year-end (so fy_end is False): how far, and the bound.",
+                 "computed (detention.year_ends)", nullable=True),
         ),
     ),
     Dataset(
         "data/processed/detention_vs_agreements.csv",
         "One row per state at each fiscal-year-end release and at the newest release: people in ICE detention "
         "(average daily population) beside the 287(g) agreements and agencies on the ICE list in force on the "
-        "release date.",
+        f"release date. A release whose newest list is older than the gap threshold ({GAP_DAYS} days, "
+        "vocab.GAP_DAYS) has no list in force and no rows (`detention_vs_agreements_no_list` in qa_summary.csv).",
         ("04_detention",), (DETENTION_BOOKS, "`data/processed/list_rows.csv`, `lists.csv`", ICE_LISTS),
         (
             RELEASE_DATE, FISCAL_YEAR, FY_END, STATE,

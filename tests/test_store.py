@@ -1,0 +1,103 @@
+"""What is in force on a date: one rule for lists and detention releases, refused when too old."""
+from __future__ import annotations
+
+import inspect
+
+import pandas as pd
+import pytest
+
+from ice287g import agreements, detention, paths, store, vocab
+
+ROSTER_2017 = "2017-08-01_pre2018-roster-long.csv"
+
+
+def test_the_default_bound_is_the_projects_gap_threshold():
+    for fn in (store.list_in_force, store.count, store.release_in_force, detention.release_for, detention.state_adp):
+        assert inspect.signature(fn).parameters["max_age_days"].default == vocab.GAP_DAYS, fn.__name__
+    assert agreements.count is store.count and agreements.list_in_force is store.list_in_force
+
+
+def test_count_refuses_a_stale_list_naming_it_and_its_age():
+    with pytest.raises(LookupError) as err:
+        store.count("2019-06-01")
+    message = str(err.value)
+    assert "the list of 2017-08-01" in message and ROSTER_2017 in message
+    assert "669 days old" in message and "max_age_days=180" in message
+    assert (err.value.found, err.value.age_days) == ("2017-08-01", 669)
+    with pytest.raises(LookupError, match="the list of 2017-08-01 .*669 days old"):
+        store.list_in_force("2019-06-01")
+
+
+def test_without_a_bound_the_old_answer_stands():
+    assert store.list_in_force("2019-06-01", max_age_days=None) == ("2017-08-01", ROSTER_2017)
+    assert store.count("2019-06-01", max_age_days=None) == store.count("2017-08-01") == 58
+
+
+def test_the_bound_is_inclusive_at_the_gap_threshold():
+    assert store.count("2018-01-28") == 58  # 180 days after the 2017-08-01 list
+    with pytest.raises(LookupError, match="181 days old"):
+        store.count("2018-01-29")
+    # the shorter 2023-06-22 -> 2024-02-05 gap is refused too
+    with pytest.raises(LookupError, match="the list of 2023-06-22 .*193 days old"):
+        store.count("2024-01-01")
+
+
+def test_within_the_bound_every_answer_is_unchanged():
+    assert store.count("2025-06-06") == 649
+    assert store.count("2025-06-06", kind="pending") == 79
+    assert store.list_in_force("2023-06-30")[0] == "2023-06-22"
+    with pytest.raises(ValueError, match="no participating list is dated on or before 2001-01-01"):
+        store.count("2001-01-01")
+
+
+def test_the_2025_04_11_pending_list_fills_the_april_gap():
+    assert store.list_in_force("2025-04-20", kind="pending") == (
+        "2025-04-11", "2025-04-11_pendingAgencies04112025pm.xlsx")
+    assert store.count("2025-04-20", kind="pending") == 75
+
+
+def test_detention_release_in_force_and_its_bound():
+    assert store.release_in_force("2026-04-30") == (
+        "2026-04-02", "2026-04-02_FY26_detentionStats_04092026_ice-original.xlsx")
+    with pytest.raises(LookupError, match=r"detention release of 2019-10-07 \(2019-10-07_FY19-detentionstats.xlsx\), "
+                                          "238 days old"):
+        store.release_in_force("2020-06-01")
+    assert store.release_in_force("2020-06-01", max_age_days=None)[0] == "2019-10-07"
+    with pytest.raises(ValueError, match="no detention release on or before 2019-01-01"):
+        store.release_in_force("2019-01-01")
+
+
+def test_release_for_uses_the_same_rule():
+    dates = pd.Series(["2024-01-10", "2024-03-01", "2024-03-01"])
+    assert detention.release_for(dates, "2024-04-01") == "2024-03-01"
+    assert detention.release_for(dates, "newest") == detention.release_for(dates) == "2024-03-01"
+    assert detention.release_for(dates, "2023-12-31") is None
+    with pytest.raises(store.StaleError, match="detention release of 2024-03-01, 200 days old"):
+        detention.release_for(dates, "2024-09-17")
+    assert detention.release_for(dates, "2024-09-17", max_age_days=None) == "2024-03-01"
+    with pytest.raises(LookupError, match="238 days old"):
+        detention.state_adp(as_of="2020-06-01")
+
+
+def test_newest_on_or_before_on_a_synthetic_table():
+    table = pd.DataFrame({"d": ["2020-01-01", "2020-02-01"], "name": ["a", "b"]})
+    pick = store.newest_on_or_before(table, "2020-03-01", date_column="d", what="thing")
+    assert pick["name"] == "b"
+    assert store.newest_on_or_before(table, "2019-12-31", date_column="d", what="thing") is None
+    with pytest.raises(store.StaleError, match="the newest thing on or before 2020-03-05 is b, 33 days old"):
+        store.newest_on_or_before(table, "2020-03-05", date_column="d", what="thing", label=lambda r: r["name"],
+                                  max_age_days=30)
+
+
+def test_a_report_run_reads_committed_tables_it_did_not_write(tmp_path, monkeypatch):
+    """04_detention with parameters writes under reports/ and must still find 01/03's tables."""
+    committed = paths.project_root() / "data" / "processed" / "agreement_places.csv"
+    monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path))
+    assert paths.processed_dir() == tmp_path.resolve() / "data" / "processed"
+    assert store.processed_path("agreement_places.csv") == committed
+    own = tmp_path / "data" / "processed" / "detention_by_state.csv"
+    own.parent.mkdir(parents=True)
+    pd.read_csv(paths.project_root() / "data" / "processed" / "detention_by_state.csv").to_csv(own, index=False)
+    assert store.processed_path("detention_by_state.csv") == own.resolve()
+    with pytest.raises(FileNotFoundError, match="data/processed/nothing.csv is missing"):
+        store.processed_path("nothing.csv")
