@@ -21,11 +21,11 @@
 # follows — **which stretches of the 287(g) program's history no archived ICE list covers**.
 #
 # Sources:
-# - **ICE 287(g) lists**: ICE's participating and pending workbooks (2025 →), the ice.gov web table
-#   captured by the Wayback Machine (2021 → 2025), the 2011–2017 fact-sheet roster and the 2007/2008
-#   partners page (stacked CSVs, one list per capture).
-# - **Secondary**: the Washington Post's curated list of sheriffs with a flag per year (2005–2019) —
-#   not an ICE list, only a labelled secondary source.
+# - **ICE 287(g) lists**: ICE's participating and pending workbooks, the ice.gov web table captured
+#   by the Wayback Machine, the fact-sheet roster and the partners page before it (stacked CSVs, one
+#   list per capture). The chart below shows the years each one covers.
+# - **Secondary**: the Washington Post's curated list of sheriffs with a flag per year — not an ICE
+#   list, only a labelled secondary source.
 # - **Detention**: ICE's detentionStats workbooks (FY2019 →), facility crosswalks, TRAC Quick Facts.
 # - **Geography**: 2024 Census boundaries, gazetteers and population estimates.
 
@@ -70,8 +70,8 @@ print(f"raw files: {len(inventory)} in {inventory['source'].nunique()} sources, 
 # %% [markdown]
 # ## Which dates each source speaks for
 # Stacked files are opened so that every list inside them counts: the fact-sheet roster holds
-# many Wayback captures, the partners-page file two lists, and the 2025 stacked file one list per
-# ICE sheet.
+# many Wayback captures, the partners-page file two lists, and the third party's stacked file one
+# list per ICE sheet.
 
 # %%
 coverage = sources.coverage()

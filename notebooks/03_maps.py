@@ -22,7 +22,7 @@
 # listed in `data/qa/type_disagreements.csv`. Its **county** comes from ICE's COUNTY column where
 # printed, else the agency's own name ("Polk County Sheriff's Office"), else the Census places file
 # (a city or town police department: the county holding the place's internal point, which also puts
-# Connecticut towns in their 2024 planning regions), else a hand row with its evidence
+# Connecticut towns in their planning regions of the Census boundaries), else a hand row with its evidence
 # (`data/hand/agency_counties.csv`). State agencies are statewide and get no county. A failed
 # placement check stops this notebook before it writes the processed tables.
 #

@@ -47,7 +47,7 @@ ice287g.setup_notebook("04_detention")
 
 # %%
 det = detention.build()
-# the agreement tables of 01/03: this run's own if it wrote them, else the committed ones
+# the agreement and placement tables: this run's own if it wrote them, else the committed ones
 rows = store.processed("list_rows.csv")
 lists = store.processed("lists.csv")
 versus = detention.write(det, rows, lists)

@@ -34,6 +34,7 @@ from IPython.display import Markdown, display
 
 import ice287g
 from ice287g import agreements, charts, detention, geography, paths, reports
+from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
 
@@ -155,7 +156,7 @@ else:
 fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
 adp = detention.state_adp(as_of=release).set_index("state") if release else None
 if release is None:
-    display(Markdown(f"No ICE detention workbook in the archive is dated on or before {as_of}."))
+    display(Markdown(f"No ICE detention workbook in the archive was released in the {GAP_DAYS} days up to {as_of}."))
 elif state in adp.index:
     r = adp.loc[state]
     display(Markdown(f"Release of {release}: **{len(fac)}** facilities holding **{r['adp_total']:,.0f}** people on "

@@ -76,6 +76,7 @@ ALLOWED = {
                                                   "nothing; a share (2 %) still counts",
     r"\b50 states\b": "the number of states is a name of the country's parts",
     r"100 ×|× 100(?:,000)?\b": "a unit conversion in a formula",
+    r"\b30 September\b|\bsep30\b": "the last day of the federal fiscal year, a definition",
 }
 ALLOWED_RE = re.compile("|".join(f"(?:{p})" for p in ALLOWED), re.MULTILINE)
 # A result: a count, a share, a year or a date typed into text (thousands separators and decimals included).

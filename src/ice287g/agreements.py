@@ -30,7 +30,7 @@ from .listqa import (  # noqa: F401
     DROP_SHARE, manifest_expectations, qa_summary, raw_agency_cells, suspicious_drops, unknown_values,
 )
 from .states import parse_states  # noqa: F401
-from .store import count, list_in_force, processed  # noqa: F401
+from .store import count, is_newest, list_in_force, processed  # noqa: F401
 from .fixes import squash
 from .vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
 
@@ -112,11 +112,6 @@ def series_segments(lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFra
     """The participating series, one list per day (the day's last), with its ``gap_segments`` number."""
     series = series_lists(lists).drop_duplicates("list_date", keep="last")
     return series.assign(segment=gap_segments(series["list_date"], gap_days))
-
-
-def is_newest(as_of) -> bool:
-    """Whether an ``as_of`` parameter asks for the newest list or release rather than a date."""
-    return str(as_of).lower() in ("newest", "latest", "none", "")
 
 
 def timeline(lists: pd.DataFrame, counts: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:

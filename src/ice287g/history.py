@@ -3,7 +3,7 @@
 ``Active`` on the newest list; ``Superseded`` when the same agency and model come back with a new
 signing date within the gap threshold (``vocab.GAP_DAYS``) of its last listing; ``Removed`` when it
 leaves the lists for good, or for longer than the gap threshold before a re-signing. The model-less
-partners-page rows (2007/08) are never linked to a later agreement: they carry their ``era``, so
+partners-page rows (the earliest lists) are never linked to a later agreement: they carry their ``era``, so
 headline numbers can keep them apart.
 """
 from __future__ import annotations

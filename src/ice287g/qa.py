@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+FAILURES_SHOWN = 20  # a failure message long enough to act on, short enough to read
 QA_COLUMNS = ["check", "scope", "value", "expected", "status"]
 STATUSES = ("pass", "fail", "info")
 
@@ -23,8 +24,8 @@ def check_row(check: str, scope: str, value, expected, status: str) -> dict:
 
 
 def gate(checks: pd.DataFrame, stage: str) -> None:
-    """Raise ``QAFailure`` if any check failed; the message lists them (at most 20) and where to look."""
+    """Raise ``QAFailure`` if any check failed; the message lists the first ``FAILURES_SHOWN`` and where to look."""
     failed = checks[checks["status"] == "fail"]
     if len(failed):
         raise QAFailure(f"{stage}: {len(failed)} QA check(s) failed (see data/qa/qa_summary.csv):\n"
-                        + failed[QA_COLUMNS].head(20).to_string(index=False))
+                        + failed[QA_COLUMNS].head(FAILURES_SHOWN).to_string(index=False))

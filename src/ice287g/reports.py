@@ -108,10 +108,14 @@ def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: st
                      ) -> tuple[pd.DataFrame, str]:
     """Detention facilities of ``state`` in the newest detentionStats release on or before ``as_of``:
     ``facility, city, county, facility_type, adp_total`` (largest first) and the release date (``None``,
-    with no rows, before the first archived release)."""
+    with no rows, when no release was published within ``vocab.GAP_DAYS`` before ``as_of``)."""
     from .detention import release_for
+    from .store import StaleError
 
-    release = release_for(facilities["release_date"], as_of)
+    try:
+        release = release_for(facilities["release_date"], as_of)
+    except StaleError:  # the newest release before the date is too old to stand for it
+        release = None
     if release is None:
         return pd.DataFrame(columns=["facility", "city", "county", "facility_type", "adp_total"]), None
     f = facilities[(facilities["release_date"] == release) & (facilities["state"] == state)].copy()

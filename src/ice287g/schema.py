@@ -457,8 +457,8 @@ _DATASETS: tuple[Dataset, ...] = (
                  "computed (agreements.agreement_history)"),
             _col("lists_seen", "integer", "Participating series lists showing the agreement.", "list_rows.csv",
                  unit="lists"),
-            _as(ERA, meaning="Era of the first list showing the agreement. `partners_page` agreements (2007/08) "
-                "print no model or signing date: they are never linked to a later agreement, and headline "
+            _as(ERA, meaning="Era of the first list showing the agreement. `partners_page` agreements (the earliest "
+                "lists) print no model or signing date: they are never linked to a later agreement, and headline "
                 "numbers keep them apart.", allowed=SERIES_ERAS),
         ),
     ),

@@ -284,7 +284,7 @@ SERIES_BY_KIND = {
 STACKED_LAYOUTS = (
     ("capture_date", "ICE fact-sheet roster (stacked)"),
     ("as_of", "ICE partners page (stacked)"),
-    ("date", "ICE sheets (stacked, 2025)"),
+    ("date", "ICE sheets (stacked by a third party)"),
 )
 GEOGRAPHY_SERIES = ("Census geography (vintage)", "Geography", False)
 

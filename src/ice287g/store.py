@@ -141,3 +141,8 @@ def release_in_force(as_of, max_age_days: int | None = GAP_DAYS) -> tuple[str, s
     if row is None:
         raise ValueError(f"no detention release on or before {day(as_of)} (first is {releases['release_date'].min()})")
     return row["release_date"], row["source_file"]
+
+
+def is_newest(as_of) -> bool:
+    """Whether an ``as_of`` parameter asks for the newest list or release rather than a date."""
+    return str(as_of).lower() in ("newest", "latest", "none", "")

@@ -9,11 +9,11 @@ STATE_AGENCY_TYPE = "State Agency"
 
 # Eras of ICE's 287(g) lists, told apart by their columns, never by file name.
 ERAS = {
-    "partners_page": "2007/2008 ICE partners page (stacked CSV): state and agency only",
-    "fact_sheet": "2011-2017 fact-sheet roster (stacked CSV, one list per Wayback capture)",
-    "web_table": "2021-2025 ice.gov table (xlsx, sheet \"287(g) Agreements\"): no TYPE, no COUNTY",
-    "ice_workbook": "ICE's own participating / pending workbooks (2025-02 ->): TYPE, later COUNTY",
-    "stacked_2025": "a third party's re-tabulation of 17 ICE sheets (May-July 2025), no SIGNED",
+    "partners_page": "ICE's partners page, the earliest lists (stacked CSV): state and agency only",
+    "fact_sheet": "ICE's fact-sheet roster (stacked CSV, one list per Wayback capture)",
+    "web_table": "the ice.gov table (xlsx, sheet \"287(g) Agreements\"): no TYPE, no COUNTY",
+    "ice_workbook": "ICE's own participating / pending workbooks: TYPE, later COUNTY",
+    "stacked_2025": "a third party's re-tabulation of ICE sheets, no SIGNED",
 }
 SERIES_ERAS = ("partners_page", "fact_sheet", "web_table", "ice_workbook")
 LIST_KINDS = ("participating", "pending")
