@@ -294,7 +294,10 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
     newest = series.iloc[-1]
     on_newest = rows[rows["list_id"] == newest["list_id"]]
     by_source = inv["source"].value_counts()
-    status = ags["status"].value_counts()
+    # the model-less partners-page rows are never linked to a later agreement: counted apart
+    modelless = ags["era"] == "partners_page"
+    status = ags.loc[~modelless, "status"].value_counts()
+    renames, disagreements = processed["renames"], processed["type_disagreements"]
     placed = (places["method"] != "unplaced").mean()
     models = on_newest["model"].value_counts()
     exact = int((claims["verdict"] == "exact").sum())
@@ -310,13 +313,23 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         f"{_n(len(series))} participating lists from {series['list_date'].iloc[0]} to {newest['list_date']} and "
         f"{_n(len(pending))} pending lists make the history; {_n((lists['in_series'] != 'True').sum())} more "
         "are read and counted but kept out of it (`series_note` in `data/processed/lists.csv` says why).",
-        f"- **{_n(len(ags))}** agreements (" + ", ".join(f"{_n(status[k])} {k.lower()}" for k in sorted(status.index))
-        + f") held by **{_n(len(agencies))}** agencies.",
+        f"- **{_n((~modelless).sum())}** agreements (" + ", ".join(f"{_n(status[k])} {k.lower()}"
+                                                            for k in sorted(status.index))
+        + f") held by **{_n(len(agencies))}** agencies, and {_n(modelless.sum())} rows of the earliest lists, which "
+        "print no model, kept apart.",
+        f"- **{_n(renames['agreement_id'].nunique())}** agreements renamed on ICE's lists are counted once, not as a "
+        "removal and an addition (each merge and its rule in `data/qa/renames.csv`; "
+        f"{_n(len(processed['identity_candidates']))} name pairs left for a person in "
+        "`data/qa/identity_candidates.csv`).",
         f"- The newest list ({newest['list_date']}) shows **{_n(len(on_newest))}** agreements ("
         + ", ".join(f"{_n(models.get(m, 0))} {m}" for m in MODELS)
         + f") in **{_n(on_newest['state'].nunique())}** states and territories.",
         f"- **{placed:.1%}** of agreements are placed on the 2024 Census county map "
-        f"({_n((places['method'] == 'unplaced').sum())} are not, each with its reason in `data/qa/unplaced_agreements.csv`).",
+        f"({_n((places['method'] == 'unplaced').sum())} are not, each with its reason in `data/qa/unplaced_agreements.csv`). "
+        f"ICE's TYPE decides an agency's level: {_n(len(disagreements))} agencies whose names read otherwise are "
+        "listed in `data/qa/type_disagreements.csv` ("
+        + ", ".join(f"{_n(n)} settled by {k}" for k, n in sorted(disagreements["settled_by"].value_counts().items()))
+        + ").",
         f"- **{_n(len(releases))}** ICE detention workbooks, fiscal years {releases['fiscal_year'].min()} to "
         f"{releases['fiscal_year'].max()}, released {releases['release_date'].min()} to {releases['release_date'].max()}.",
         f"- **{_n(exact)}** of **{_n(len(claims))}** figures cited in news coverage reproduced exactly "
@@ -329,9 +342,13 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
 def readme_tables() -> dict[str, pd.DataFrame]:
     from .agreements import processed
 
+    from .store import qa_table
+
     names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
              "news_claims_check", "list_rows")
-    return {n: processed(f"{n}.csv") for n in names}
+    tables = {n: processed(f"{n}.csv") for n in names}
+    tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "identity_candidates", "type_disagreements")})
+    return tables
 
 
 def replace_block(text: str, block: str) -> str:

@@ -31,12 +31,17 @@ class StaleError(LookupError):
             as_of, found, label, age_days, max_age_days)
 
 
+def _output_path(folder: str, name: str) -> Path:
+    """A table of ``data/<folder>/``: this run's output folder if it wrote one (a report run), else the committed one."""
+    for base in (paths.output_root(), paths.project_root()):
+        if (base / "data" / folder / name).exists():
+            return base / "data" / folder / name
+    raise FileNotFoundError(f"data/{folder}/{name} is missing: run `make all` (the notebook that writes it)")
+
+
 def processed_path(name: str) -> Path:
-    """Path of a processed table: this run's output folder if it wrote one (a report run), else the committed one."""
-    for base in (paths.processed_dir(), paths.project_root() / "data" / "processed"):
-        if (base / name).exists():
-            return base / name
-    raise FileNotFoundError(f"data/processed/{name} is missing: run `make all` (the notebook that writes it)")
+    """Path of a processed table (see ``_output_path`` for which copy)."""
+    return _output_path("processed", name)
 
 
 @lru_cache(maxsize=8)
@@ -47,6 +52,11 @@ def _processed(path: str) -> pd.DataFrame:
 def processed(name: str) -> pd.DataFrame:
     """A processed table, every column as text (see ``processed_path`` for which copy)."""
     return _processed(str(processed_path(name)))
+
+
+def qa_table(name: str) -> pd.DataFrame:
+    """A QA table of ``data/qa/``, every column as text, from the same copy a processed table would come from."""
+    return _processed(str(_output_path("qa", name)))
 
 
 def day(as_of) -> str:
