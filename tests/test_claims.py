@@ -30,7 +30,7 @@ def test_every_published_claim_is_reproduced():
     assert table["verdict"].value_counts().to_dict() == {"exact": 19}
     new = table.set_index("claim_id").loc["propublica_2025_new"]
     assert (new["computed"], new["also"]) == (
-        "514", "515 agreements on the 2025-06-06 list were first listed after 2025-01-20")
+        "514", "514 agreements on the 2025-06-06 list were first listed after 2025-01-20")
 
 
 def test_a_date_inside_the_archive_gap_is_not_archived_and_names_both_neighbours():

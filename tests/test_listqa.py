@@ -29,9 +29,9 @@ def synthetic(spec: dict[str, list[tuple[str, str]]], kind: str = "participating
         for i, (agency, model) in enumerate(agreements_on, start=2):
             rows.append({"list_id": list_id, "list_date": date, "list_kind": kind, "row": i, "state": "FL",
                          "agency": agency, "agency_id": f"FL:{agency}", "model": model, "signed": "2025-01-01",
-                         "source_file": f"{date}_x.xlsx"})
+                         "source_file": f"{date}_x.xlsx", "era": "ice_workbook"})
     cols = ["list_id", "list_date", "list_kind", "row", "state", "agency", "agency_id", "model", "signed",
-            "source_file"]
+            "source_file", "era"]
     return pd.DataFrame(rows, columns=cols), pd.DataFrame(meta)
 
 
