@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths, store
+from . import paths, sources, store
 from .fixes import FixError, column_letter, location, squash
 from .qa import check_row
 from .vocab import GAP_DAYS, MODELS
@@ -84,6 +84,7 @@ class Workbook:
     def open(cls, path: Path) -> Workbook:
         from python_calamine import CalamineWorkbook
 
+        sources.check_workbook(path, DetentionError, _where(path.name))
         try:
             wb = CalamineWorkbook.from_path(str(path))
             sheets = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}

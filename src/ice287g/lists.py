@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import paths, sources
 from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
@@ -197,6 +197,7 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
     from python_calamine import CalamineWorkbook
 
     name = path.name
+    sources.check_workbook(path, ListError, _where(name))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for zip/xml damage

@@ -1,15 +1,21 @@
 """The raw archive: manifests, checksum verification, importing new files from a mirror, inventory.
 
 ``data/raw/<source>/MANIFEST.csv`` lists every raw file with its sha256 and size. Raw files are
-never edited; they are only verified, read, and (by ``import_raw``) added.
+never edited; they are only verified, read, and (by ``import_raw``) added. Every name that becomes a
+path under ``data/raw`` (a manifest row, a mirror's folder, a downloaded file) goes through
+``safe_raw_name``; every manifest row, here or in a mirror, through ``check_manifest_row``.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
+import json
 import re
-import shutil
+import time
+import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,12 +30,19 @@ MANIFEST_COLUMNS = [
     "file", "sha256", "bytes", "kind", "as_of_date", "source_repo",
     "source_path", "source_commit", "original_url", "notes",
 ]
+REQUIRED_COLUMNS = ["file", "sha256", "bytes", "kind", "as_of_date"]
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DOC_FILES = {MANIFEST, README}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+VERIFIED_CACHE = Path(".build") / "raw_verified.json"
+# A file changed within this long of its last hashing may share its size and mtime with the old bytes
+# (coarse file-system clocks), so its cached hash is not trusted (git's "racily clean" rule).
+RACY_NS = 2_000_000_000
 
 
 class RawDataError(Exception):
-    """The raw archive does not match its manifests."""
+    """The raw archive does not match its manifests, or a name or file would break it."""
 
 
 @dataclass(frozen=True)
@@ -39,9 +52,10 @@ class Problem:
     issue: str
     expected: str = ""
     actual: str = ""
+    base: str = "data/raw"  # where the source folder lives (a mirror's path when checking a mirror)
 
     def __str__(self) -> str:
-        where = f"data/raw/{self.source}/{self.file}" if self.file else f"data/raw/{self.source}"
+        where = f"{self.base}/{self.source}/{self.file}" if self.file else f"{self.base}/{self.source}"
         detail = f" (expected {self.expected}, actual {self.actual})" if self.expected or self.actual else ""
         return f"{where}: {self.issue}{detail}"
 
@@ -54,21 +68,200 @@ def sha256_file(path: Path | str) -> str:
     return h.hexdigest()
 
 
-def read_manifest(folder: Path) -> list[dict[str, str]]:
-    """Rows of ``folder/MANIFEST.csv``; a missing column or malformed row stops with the row named."""
-    path = folder / MANIFEST
+def _label(path: Path) -> str:
+    return paths.relative(path) if Path(path).is_absolute() else Path(path).as_posix()
+
+
+# ---------------------------------------------------------------------------------------------
+# Names and files
+
+
+def raw_name_problem(name: str, folder: Path) -> str:
+    """Why ``name`` may not be a raw file of ``folder`` ('' when it may).
+
+    A raw file is a plain name directly inside its source folder: no separator, no ``..``, not hidden
+    (``.*`` names are hidden, and ``.*.tmp-*`` ones are gitignored), not the folder's MANIFEST.csv or
+    README.md, and it resolves (symlinks followed) to a path directly inside the folder, itself resolved
+    inside its parent."""
+    if not name:
+        return "empty file name"
+    if "\x00" in name:
+        return "file name contains a NUL byte"
+    if "/" in name or "\\" in name or re.match(r"^[A-Za-z]:", name):
+        return "not a plain file name (a path separator or drive); raw files sit directly in their source folder"
+    if ".." in name:
+        return "file name contains '..'"
+    if name.startswith("."):
+        return "hidden file name (starts with '.')"
+    if name.strip() != name or any(ord(c) < 32 for c in name):
+        return "file name has leading/trailing blanks or control characters"
+    if name in DOC_FILES:
+        return f"{name} is the folder's own documentation, not a raw file"
+    folder = Path(folder)
+    base = folder.resolve()
+    if base.parent != folder.absolute().parent.resolve():
+        return f"its folder {folder.name} is a symlink to {base}, outside {folder.parent}"
+    target = (folder / name).resolve()
+    if target.parent != base:
+        return f"resolves to {target}, outside {_label(folder)}"
+    return ""
+
+
+def safe_raw_name(name: str, folder: Path | str, where: str = "") -> Path:
+    """``folder / name`` once ``name`` is known to be a plain raw-file name that stays inside ``folder``.
+
+    Used for every name that becomes a path under a raw folder: manifest rows, mirror rows and folders,
+    downloads. ``where`` names the origin (e.g. ``data/raw/trac/MANIFEST.csv row 3``)."""
+    folder = Path(folder)
+    problem = raw_name_problem(name, folder)
+    if problem:
+        raise RawDataError(f"{where or _label(folder)}: file {name!r} refused: {problem}")
+    return folder / name
+
+
+def workbook_problem(data: bytes | Path | str) -> str:
+    """Why ``data`` (a file's bytes, or its path) is not an Excel workbook ('' when it is one).
+
+    Sniffs the first bytes: an xlsx is a zip holding ``[Content_Types].xml``; an old xls is an OLE
+    compound file. Text, an HTML page (a download that got an error page) and a truncated zip are named."""
+    if isinstance(data, (bytes, bytearray)):
+        head, archive = bytes(data[:1024]), io.BytesIO(data)
+    else:
+        with open(data, "rb") as fh:
+            head = fh.read(1024)
+        archive = data
+    if not head:
+        return "empty file, not a workbook"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ""
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+            return "not a readable xlsx: truncated or damaged workbook (an incomplete zip archive)"
+        if "[Content_Types].xml" not in names:
+            return "a zip archive, but not an Excel workbook (no [Content_Types].xml)"
+        return ""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<!doctype", b"<html", b"<head", b"<body")):
+        return "this is an HTML page, not a workbook"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return f"not a workbook (unknown format, first bytes {head[:8].hex(' ')})"
+    return "this is text, not a workbook"
+
+
+def check_workbook(path: Path | str, error: type[Exception] = RawDataError, where: str = "") -> Path:
+    """Raise ``error`` naming ``path`` (or ``where``) unless it is an Excel workbook; call before opening one.
+
+    A reader passes its own error class and location format, so its callers' handling stays as it is."""
+    problem = workbook_problem(path)
+    if problem:
+        raise error(f"{where or _label(Path(path))}: {problem}")
+    return Path(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Manifests
+
+
+def _parse_manifest(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """Header and (line number, row) pairs of a manifest; any malformation is one line naming file and line."""
+    label = _label(path)
     if not path.exists():
-        raise RawDataError(f"{paths.relative(path)}: manifest missing")
-    with open(path, newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in ("file", "sha256", "bytes") if c not in (reader.fieldnames or [])]
+        raise RawDataError(f"{label}: manifest missing")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise RawDataError(f"{label} line {line}: not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                           "save the manifest as UTF-8") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, dict[str, str]]] = []
+    try:
+        header = next(reader, None)
+        if not header:
+            raise RawDataError(f"{label}: empty manifest (no header)")
+        missing = [c for c in REQUIRED_COLUMNS if c not in header]
         if missing:
-            raise RawDataError(f"{paths.relative(path)}: header lacks column(s) {missing}")
-        rows = list(reader)
-    for lineno, row in enumerate(rows, start=2):
-        if not row.get("file"):
-            raise RawDataError(f"{paths.relative(path)} row {lineno}: empty 'file'")
-    return rows
+            raise RawDataError(f"{label}: header lacks column(s) {missing}")
+        start = reader.line_num + 1
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                start = reader.line_num + 1
+                continue
+            if len(cells) != len(header):
+                raise RawDataError(f"{label} line {start}: {len(cells)} fields where the header has {len(header)} "
+                                   "(an unbalanced quote or a stray comma?)")
+            rows.append((start, dict(zip(header, cells))))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise RawDataError(f"{label} line {start}: malformed CSV ({exc}; an unbalanced quote?)") from None
+    return header, rows
+
+
+def read_manifest(folder: Path) -> list[dict[str, str]]:
+    """Rows of ``folder/MANIFEST.csv``; a malformed manifest or an unsafe file name stops with the row named."""
+    path = Path(folder) / MANIFEST
+    _, rows = _parse_manifest(path)
+    for lineno, row in rows:
+        safe_raw_name(row["file"], folder, f"{_label(path)} row {lineno}")
+    return [row for _, row in rows]
+
+
+def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set[str] | None = None, *,
+                       base: str = "data/raw", sha256_of: Callable[[Path], str] = sha256_file) -> list[Problem]:
+    """Every rule a manifest row breaks, for ``verify-raw`` and ``import-raw`` alike: a safe file name
+    listed once, a kind, an as-of date (YYYY-MM-DD), a well-formed sha256, a byte count; the file
+    present with that size and sha256, and a workbook when its name says so."""
+    folder = Path(folder)
+    name = row.get("file") or ""
+    at = f"{MANIFEST} row {lineno}"
+
+    def problem(issue: str, expected: str = "", actual: str = "") -> Problem:
+        return Problem(folder.name, name, f"{issue} ({at})" if at not in issue else issue, expected, actual, base)
+
+    unsafe = raw_name_problem(name, folder)
+    if unsafe:  # named by its manifest row: the name itself is no place to point at
+        return [Problem(folder.name, MANIFEST, f"row {lineno}: file {name!r} refused: {unsafe}", base=base)]
+    out = []
+    if seen is not None:
+        if name in seen:
+            out.append(problem(f"listed twice in {MANIFEST} (again in row {lineno})"))
+        seen.add(name)
+    if not (row.get("kind") or "").strip():
+        out.append(problem("empty kind"))
+    as_of = (row.get("as_of_date") or "").strip()
+    try:
+        valid_date = bool(ISO_DATE_RE.match(as_of)) and bool(pd.Timestamp(as_of))
+    except ValueError:
+        valid_date = False
+    if not valid_date:
+        out.append(problem("as_of_date is not a date YYYY-MM-DD", "YYYY-MM-DD", repr(as_of)))
+    want_sha, want_bytes = (row.get("sha256") or "").strip().lower(), (row.get("bytes") or "").strip()
+    sha_ok = bool(SHA256_RE.match(want_sha))
+    if not sha_ok:
+        out.append(problem(f"malformed sha256 in {at}", "64 hex digits", row.get("sha256") or ""))
+    if not want_bytes.isdigit():
+        out.append(problem("bytes is not a whole number", "a byte count", repr(want_bytes)))
+    path = folder / name
+    if not path.is_file():
+        return out + [problem(f"missing (listed in {at})")]
+    size = path.stat().st_size
+    if want_bytes.isdigit() and int(want_bytes) != size:
+        out.append(problem("size mismatch", f"{want_bytes} bytes", f"{size} bytes"))
+    if sha_ok:
+        actual = sha256_of(path)
+        if actual != want_sha:
+            out.append(problem("sha256 mismatch", want_sha, actual))
+    if path.suffix.lower() in WORKBOOK_SUFFIXES:
+        not_workbook = workbook_problem(path)
+        if not_workbook:
+            out.append(problem(not_workbook))
+    return out
 
 
 def source_folders(raw: Path | None = None) -> list[Path]:
@@ -76,55 +269,88 @@ def source_folders(raw: Path | None = None) -> list[Path]:
     return sorted(p for p in raw.iterdir() if p.is_dir())
 
 
-def verify_raw(raw: Path | None = None) -> list[Problem]:
-    """Every problem in the archive: size or hash mismatch, missing file, unlisted file, bad hash."""
+def verify_raw(raw: Path | None = None, *, sha256_of: Callable[[Path], str] = sha256_file) -> list[Problem]:
+    """Every problem in the archive: a row breaking ``check_manifest_row``, an unlisted file, a bad manifest."""
     raw = raw or paths.raw_dir()
     problems: list[Problem] = []
     if not raw.is_dir():
         return [Problem("", "", "raw data folder missing")]
-    for stray in sorted(p for p in raw.iterdir() if p.is_file()):
+    for stray in sorted(p for p in raw.iterdir() if not p.is_dir()):
         problems.append(Problem(stray.name, "", "unlisted file outside any source folder"))
     for folder in source_folders(raw):
         source = folder.name
+        unsafe = raw_name_problem(source, raw)
+        if unsafe:
+            problems.append(Problem(source, "", f"source folder refused: {unsafe}"))
+            continue
         try:
-            rows = read_manifest(folder)
+            _, rows = _parse_manifest(folder / MANIFEST)
         except RawDataError as exc:
-            problems.append(Problem(source, MANIFEST, str(exc)))
+            message, label = str(exc), _label(folder / MANIFEST)
+            problems.append(Problem(source, MANIFEST, message.removeprefix(label).lstrip(" :")))
             continue
         listed: set[str] = set()
-        for lineno, row in enumerate(rows, start=2):
-            name, want_sha, want_bytes = row["file"], row["sha256"].strip().lower(), row["bytes"].strip()
-            if name in listed:
-                problems.append(Problem(source, name, f"listed twice in {MANIFEST} (row {lineno})"))
-            listed.add(name)
-            if not SHA256_RE.match(want_sha):
-                problems.append(Problem(source, name, f"malformed sha256 in {MANIFEST} row {lineno}",
-                                        "64 hex digits", row["sha256"]))
-                continue
-            path = folder / name
-            if not path.is_file():
-                problems.append(Problem(source, name, f"missing (listed in {MANIFEST} row {lineno})"))
-                continue
-            size = path.stat().st_size
-            if want_bytes and want_bytes.isdigit() and int(want_bytes) != size:
-                problems.append(Problem(source, name, "size mismatch", f"{want_bytes} bytes", f"{size} bytes"))
-            actual = sha256_file(path)
-            if actual != want_sha:
-                problems.append(Problem(source, name, "sha256 mismatch", want_sha, actual))
+        for lineno, row in rows:
+            problems += check_manifest_row(row, lineno, folder, listed, sha256_of=sha256_of)
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder).as_posix()
-            if path.is_file() and rel not in listed and rel not in DOC_FILES:
+            if (path.is_file() or path.is_symlink()) and rel not in listed and rel not in DOC_FILES:
                 problems.append(Problem(source, rel, f"unlisted file (not in {MANIFEST})"))
     return problems
+
+
+def _problems_message(head: str, problems: list) -> str:
+    if len(problems) == 1:
+        return f"{head}: {problems[0]}"
+    lines = "\n  ".join(str(p) for p in problems)
+    return f"{head} ({len(problems)} problems):\n  {lines}"
 
 
 def check_raw(raw: Path | None = None) -> int:
     """Raise RawDataError naming every problem; return the number of verified files."""
     problems = verify_raw(raw)
     if problems:
-        lines = "\n  ".join(str(p) for p in problems)
-        raise RawDataError(f"raw data verification failed ({len(problems)} problem(s)):\n  {lines}")
+        raise RawDataError(_problems_message("raw data verification failed", problems))
     return sum(len(read_manifest(f)) for f in source_folders(raw))
+
+
+def ensure_verified(raw: Path | None = None) -> int:
+    """``check_raw`` for every entry point that reads raw data, made cheap by a cache of each file's
+    (size, mtime_ns, sha256) in ``.build/raw_verified.json``: a file whose size and mtime are unchanged
+    (and not racily recent) keeps its hash; any other is hashed again. Returns the number of files."""
+    raw = raw or paths.raw_dir()
+    cache_path = paths.project_root() / VERIFIED_CACHE
+    try:
+        cache = json.loads(cache_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        cache = {}
+    fresh: dict[str, list] = {}
+
+    def sha256_of(path: Path) -> str:
+        key = path.relative_to(raw).as_posix()
+        st = path.stat()
+        hit = cache.get(key)
+        if (isinstance(hit, list) and len(hit) == 4 and hit[:2] == [st.st_size, st.st_mtime_ns]
+                and st.st_mtime_ns + RACY_NS < hit[3]):
+            fresh[key] = hit
+            return hit[2]
+        digest = sha256_file(path)
+        fresh[key] = [st.st_size, st.st_mtime_ns, digest, time.time_ns()]
+        return digest
+
+    problems = verify_raw(raw, sha256_of=sha256_of)
+    if fresh != cache:
+        from .writers import write_text
+
+        try:
+            write_text(cache_path, json.dumps(fresh, indent=0, sort_keys=True) + "\n")
+        except OSError:
+            pass  # a read-only checkout still verifies, only more slowly
+    if problems:
+        raise RawDataError(_problems_message(
+            "raw data verification failed (raw files are never edited: `git checkout -- data/raw` restores them, "
+            "`python -m ice287g verify-raw` lists every problem)", problems))
+    return len(fresh)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,6 +365,8 @@ class ImportResult:
 
 
 def _mirror_folders(mirror: Path) -> list[Path]:
+    if not mirror.is_dir():
+        raise RawDataError(f"{mirror}: no such folder")
     if (mirror / MANIFEST).exists():
         return [mirror]
     folders = [p for p in sorted(mirror.iterdir()) if p.is_dir() and (p / MANIFEST).exists()]
@@ -151,68 +379,91 @@ def _manifest_line_ending(path: Path) -> str:
     return "\r\n" if b"\r\n" in path.read_bytes()[:4096] else "\n"
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().parent == folder.resolve()
+
+
 def import_raw(mirror: Path | str, raw: Path | None = None) -> ImportResult:
     """Copy files listed in a mirror's manifests that ``raw`` lacks, and append their manifest rows.
 
-    A file present on both sides with different bytes is an error (raw files are never overwritten).
-    The mirror's own checksums are verified before anything is copied.
-    """
+    Every mirror row is first checked with ``check_manifest_row`` (the rules of ``verify-raw``) and its
+    name against both folders; if any row fails, or a file of the same name differs locally (raw files
+    are never overwritten), nothing is copied and every failing row is named."""
     mirror = Path(mirror).resolve()
     raw = raw or paths.raw_dir()
-    copied: list[str] = []
     unchanged: list[str] = []
-    readmes: list[str] = []
-    plans: list[tuple[Path, Path, list[dict[str, str]], list[str]]] = []
+    problems: list[str] = []
+    plans: list[tuple[Path, Path, list[dict[str, str]], bool]] = []
     for src_folder in _mirror_folders(mirror):
         dst_folder = raw / src_folder.name
-        src_rows = read_manifest(src_folder)
-        with open(src_folder / MANIFEST, newline="", encoding="utf-8") as fh:
-            fieldnames = csv.DictReader(fh).fieldnames or MANIFEST_COLUMNS
+        refused = raw_name_problem(src_folder.name, mirror if src_folder != mirror else mirror.parent) or (
+            raw_name_problem(src_folder.name, raw))
+        if refused:
+            problems.append(f"{src_folder}: source folder refused: {refused}")
+            continue
+        _, src_rows = _parse_manifest(src_folder / MANIFEST)
         dst_rows = {r["file"]: r for r in read_manifest(dst_folder)} if (dst_folder / MANIFEST).exists() else {}
-        new_rows = []
-        for row in src_rows:
+        new_rows, seen = [], set()
+        for lineno, row in src_rows:
+            row_problems = check_manifest_row(row, lineno, src_folder, seen, base=src_folder.parent.as_posix())
             name = row["file"]
-            src = src_folder / name
-            actual = sha256_file(src)
-            if actual != row["sha256"].strip().lower():
-                raise RawDataError(
-                    f"{src}: mirror file does not match its own manifest "
-                    f"(expected {row['sha256']}, actual {actual}); nothing imported")
+            dst_unsafe = "" if row_problems else raw_name_problem(name, dst_folder)
+            if dst_unsafe:
+                problems.append(f"{src_folder / MANIFEST} row {lineno} ({name}): refused for "
+                                f"{_label(dst_folder)}: {dst_unsafe}")
+            problems += [str(p) for p in row_problems]
+            if row_problems or dst_unsafe:
+                continue
             dst = dst_folder / name
-            if dst.exists() or name in dst_rows:
+            if dst.exists() or dst.is_symlink() or name in dst_rows:
                 have = sha256_file(dst) if dst.exists() else dst_rows[name]["sha256"]
-                if have != actual:
-                    raise RawDataError(
-                        f"data/raw/{dst_folder.name}/{name}: a different file of the same name is in the mirror "
-                        f"(local {have}, mirror {actual}); raw files are never overwritten; nothing imported")
-                unchanged.append(f"{dst_folder.name}/{name}")
+                if have != row["sha256"].strip().lower():
+                    problems.append(
+                        f"{_label(dst)}: a different file of the same name is in the mirror "
+                        f"(local {have}, mirror {row['sha256']}); raw files are never overwritten")
+                else:
+                    unchanged.append(f"{dst_folder.name}/{name}")
                 continue
             new_rows.append(row)
-        plans.append((src_folder, dst_folder, new_rows, list(fieldnames)))
-    for src_folder, dst_folder, new_rows, fieldnames in plans:
+        src_readme = src_folder / README
+        readme = src_readme.is_file() and _inside(src_readme, src_folder)
+        if src_readme.exists() and not readme:
+            problems.append(f"{src_readme}: refused: a symlink out of its folder")
+        plans.append((src_folder, dst_folder, new_rows, readme))
+    if problems:
+        raise RawDataError(_problems_message("the mirror does not match its own manifests (the rules of verify-raw); nothing imported", problems))
+    return _copy_planned(plans, unchanged)
+
+
+def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
+    from .writers import write_bytes
+
+    copied: list[str] = []
+    readmes: list[str] = []
+    for src_folder, dst_folder, new_rows, readme in plans:
         dst_folder.mkdir(parents=True, exist_ok=True)
         manifest = dst_folder / MANIFEST
-        if new_rows:
-            for row in new_rows:
-                target = dst_folder / row["file"]
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(src_folder / row["file"], target)
-                copied.append(f"{dst_folder.name}/{row['file']}")
-            if manifest.exists():
-                ending = _manifest_line_ending(manifest)
-                buf = io.StringIO()
-                existing_cols = next(csv.reader(open(manifest, newline="", encoding="utf-8")))
-                writer = csv.DictWriter(buf, fieldnames=existing_cols, lineterminator=ending, extrasaction="ignore")
-                writer.writerows(new_rows)
-                text = manifest.read_bytes()
-                if not text.endswith(ending.encode()):
-                    text += ending.encode()
-                manifest.write_bytes(text + buf.getvalue().encode("utf-8"))
-            else:
-                shutil.copyfile(src_folder / MANIFEST, manifest)
+        for row in new_rows:
+            data = (src_folder / row["file"]).read_bytes()
+            if hashlib.sha256(data).hexdigest() != row["sha256"].strip().lower():  # changed since checked
+                raise RawDataError(f"{src_folder / row['file']}: changed while importing; import again")
+            write_bytes(safe_raw_name(row["file"], dst_folder), data)
+            copied.append(f"{dst_folder.name}/{row['file']}")
+        if new_rows and manifest.exists():
+            ending = _manifest_line_ending(manifest)
+            existing_cols, _ = _parse_manifest(manifest)
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=existing_cols, lineterminator=ending, extrasaction="ignore")
+            writer.writerows(new_rows)
+            text = manifest.read_bytes()
+            if not text.endswith(ending.encode()):
+                text += ending.encode()
+            write_bytes(manifest, text + buf.getvalue().encode("utf-8"))
+        elif new_rows:
+            write_bytes(manifest, (src_folder / MANIFEST).read_bytes())
         src_readme, dst_readme = src_folder / README, dst_folder / README
-        if src_readme.exists() and (not dst_readme.exists() or dst_readme.read_bytes() != src_readme.read_bytes()):
-            shutil.copyfile(src_readme, dst_readme)
+        if readme and (not dst_readme.exists() or dst_readme.read_bytes() != src_readme.read_bytes()):
+            write_bytes(dst_readme, src_readme.read_bytes())
             readmes.append(f"{dst_folder.name}/{README}")
     return ImportResult(copied, unchanged, readmes)
 
@@ -246,7 +497,7 @@ def inventory() -> pd.DataFrame:
 
 
 def raw_path(source: str, file: str) -> Path:
-    return paths.raw_dir() / source / file
+    return safe_raw_name(file, safe_raw_name(source, paths.raw_dir()))
 
 
 def raw_sha256(path: Path | str) -> str:
@@ -301,6 +552,7 @@ def _stacked_csv_dates(path: Path) -> tuple[str, list[str]]:
 
 
 def _year_flag_spans(path: Path) -> list[tuple[str, str]]:
+    check_workbook(path)
     head = pd.read_excel(path, engine="calamine", nrows=0)
     years = sorted(int(c[1:]) for c in head.columns if re.fullmatch(r"y\d{4}", str(c)))
     return [(f"{y}-01-01", f"{y}-12-31") for y in years]
@@ -378,16 +630,38 @@ def verification_table(raw: Path | None = None) -> pd.DataFrame:
     return inv[["source", "file", "kind", "bytes", "sha256", "status"]]
 
 
-def sync_claims(mirror: Path | str) -> str:
-    """Copy ``claims/news_claims.csv`` from beside a mirror's ``data/raw`` into ``data/hand/`` when it differs."""
-    mirror = Path(mirror).resolve()
-    for base in (mirror, *mirror.parents[:3]):
-        src = base / "claims" / "news_claims.csv"
-        if src.exists():
-            dst = paths.hand_dir() / "news_claims.csv"
-            if dst.exists() and dst.read_bytes() == src.read_bytes():
-                return ""
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, dst)
-            return "updated data/hand/news_claims.csv from the mirror's claims/news_claims.csv"
-    return ""
+def sync_claims(src: Path | str) -> str:
+    """Replace ``data/hand/news_claims.csv`` by the claims file ``src`` (an explicit path, never searched
+    for) once it passes the claims schema and holds at least one claim; say what changed ('' if nothing)."""
+    src = Path(src)
+    incoming = load_claims(src)
+    dst = paths.hand_dir() / "news_claims.csv"
+    data = src.read_bytes()
+    if dst.exists() and dst.read_bytes() == data:
+        return ""
+    before = "none"
+    if dst.exists():
+        try:
+            before = str(len(load_claims(dst)))
+        except RawDataError:
+            before = "an invalid file"
+    from .writers import write_bytes
+
+    write_bytes(dst, data)
+    return f"{_label(dst)} updated from {src}: {before} -> {len(incoming)} claims"
+
+
+def load_claims(src: Path | str) -> pd.DataFrame:
+    """The claims in ``src``, validated by ``claims.load``; a missing, malformed or header-only file stops."""
+    from .claims import ClaimError, load
+
+    src = Path(src)
+    if not src.is_file():
+        raise RawDataError(f"{src}: claims file not found")
+    try:
+        df = load(src)
+    except ClaimError as exc:
+        raise RawDataError(f"claims refused, data/hand/news_claims.csv kept: {exc}") from None
+    if df.empty:
+        raise RawDataError(f"{src}: claims refused, data/hand/news_claims.csv kept: no claim in it (header only)")
+    return df
