@@ -32,12 +32,16 @@ class ClaimError(FixError):
 
 def load(path=None) -> pd.DataFrame:
     path = path or paths.hand_dir() / CLAIMS_FILE
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    label = paths.relative(path)  # the file actually read, not the default one
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise ClaimError(f"{label}: not a readable claims CSV ({' '.join(str(exc).split())})") from None
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
-        raise ClaimError(f"data/hand/{CLAIMS_FILE}: missing column(s) {missing}")
+        raise ClaimError(f"{label}: missing column(s) {missing}")
     for i, r in enumerate(df.itertuples(index=False), start=2):
-        where = f"data/hand/{CLAIMS_FILE} row {i} ({r.claim_id or 'no claim_id'})"
+        where = f"{label} row {i} ({r.claim_id or 'no claim_id'})"
         if r.metric not in METRICS:
             raise ClaimError(f"{where}: unknown metric {r.metric!r} (known: {list(METRICS)})")
         for value in (r.as_of, r.since) if r.since else (r.as_of,):

@@ -1,4 +1,6 @@
-"""Command line: ``python -m ice287g verify-raw | import-raw PATH | run [NOTEBOOK ...] [-p NAME VALUE ...]``."""
+"""Command line: ``python -m ice287g verify-raw | import-raw PATH [--claims FILE] | run [NOTEBOOK ...] [-p NAME VALUE ...]``.
+
+A raw-data problem (RawDataError) ends any command with one message naming the file, and exit status 1."""
 from __future__ import annotations
 
 import argparse
@@ -9,13 +11,9 @@ from . import paths
 
 
 def _verify(args) -> int:
-    from .sources import RawDataError, check_raw
+    from .sources import check_raw
 
-    try:
-        n = check_raw()
-    except RawDataError as exc:
-        print(f"verify-raw: {exc}", file=sys.stderr)
-        return 1
+    n = check_raw()
     if args.quiet:
         return 0
     print(f"verify-raw: {n} raw files match their manifests (sha256 and size); no unlisted files")
@@ -23,29 +21,30 @@ def _verify(args) -> int:
 
 
 def _import(args) -> int:
-    from .sources import RawDataError, import_raw
+    from .sources import import_raw, load_claims, sync_claims
 
-    try:
-        result = import_raw(Path(args.path))
-    except RawDataError as exc:
-        print(f"import-raw: {exc}", file=sys.stderr)
-        return 1
-    from .sources import sync_claims
-
-    claims_note = sync_claims(Path(args.path))
-    if claims_note:
-        print(f"import-raw: {claims_note}")
+    if args.claims:
+        load_claims(args.claims)  # a bad claims file stops before any raw file is copied
+    result = import_raw(Path(args.path))
     for f in result.copied:
         print(f"import-raw: copied data/raw/{f}")
     for f in result.readmes_updated:
         print(f"import-raw: updated data/raw/{f}")
     print(f"import-raw: {len(result.copied)} new file(s), {len(result.unchanged)} already present and identical")
+    if args.claims:
+        note = sync_claims(args.claims)
+        print(f"import-raw: {note or 'data/hand/news_claims.csv unchanged (identical to ' + args.claims + ')'}")
+    else:
+        print("import-raw: claims not synced; to sync them pass --claims PATH "
+              "(e.g. --claims ../shared/claims/news_claims.csv)")
     return 0
 
 
 def _run(args) -> int:
     from .pipeline import NotebookError, parse_value, run
+    from .sources import ensure_verified
 
+    ensure_verified()  # an edited raw file stops here, before any kernel starts
     params = {name: parse_value(value) for name, value in (args.parameters or [])}
     try:
         for result in run(args.notebooks, params):
@@ -83,7 +82,9 @@ def _codebook(args) -> int:
 def _reports(args) -> int:
     from .pipeline import NotebookError
     from .reports import build_reports
+    from .sources import ensure_verified
 
+    ensure_verified()
     try:
         index = build_reports([s.upper() for s in args.state or []], args.as_of, workers=args.jobs)
     except (NotebookError, ValueError) as exc:
@@ -108,6 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.set_defaults(func=_verify)
     i = sub.add_parser("import-raw", help="copy files that are new in a mirror (e.g. ../shared/data/raw)")
     i.add_argument("path")
+    i.add_argument("--claims", metavar="FILE",
+                   help="also replace data/hand/news_claims.csv by this claims file once it validates "
+                        "(e.g. ../shared/claims/news_claims.csv); without it claims are left alone")
     i.set_defaults(func=_import)
     r = sub.add_parser("run", help="run notebooks with papermill (default: all, in order)")
     r.add_argument("notebooks", nargs="*")
@@ -130,5 +134,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .sources import RawDataError
+
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except RawDataError as exc:
+        print(f"{args.command}: {exc}", file=sys.stderr)
+        return 1

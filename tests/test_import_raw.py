@@ -1,0 +1,157 @@
+"""Issue 12, items 2 and 8: import-raw checks a mirror's rows with verify-raw's rules before copying
+anything, and syncs the news claims only from an explicit, valid file."""
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ice287g import cli, sources
+from ice287g.sources import RawDataError
+
+from .conftest import REAL_RAW, REAL_ROOT
+
+REAL_CLAIMS = REAL_ROOT / "data" / "hand" / "news_claims.csv"
+
+
+def _rows(folder: Path) -> tuple[list[str], list[dict]]:
+    with open(folder / "MANIFEST.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames), list(reader)
+
+
+def _write_rows(folder: Path, fieldnames: list[str], rows: list[dict]) -> None:
+    with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def mirror(tmp_path) -> Path:
+    folder = tmp_path / "a" / "b" / "raw" / "trac"
+    shutil.copytree(REAL_RAW / "trac", folder)
+    return folder
+
+
+@pytest.fixture
+def claims(project) -> Path:
+    """The real claims in the throwaway project's data/hand."""
+    target = project / "data/hand/news_claims.csv"
+    shutil.copyfile(REAL_CLAIMS, target)
+    return target
+
+
+BREAKS = {
+    "empty kind": lambda r: r.update(kind=""),
+    "as_of_date is not a date": lambda r: r.update(as_of_date=""),
+    "size mismatch": lambda r: r.update(bytes=str(int(r["bytes"]) + 1)),
+    "bytes is not a whole number": lambda r: r.update(bytes=""),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(BREAKS))
+def test_a_row_verify_raw_would_reject_copies_nothing(project, mirror, reason):
+    fieldnames, rows = _rows(mirror)
+    broken = rows[-1]
+    BREAKS[reason](broken)
+    _write_rows(mirror, fieldnames, rows)
+    before = _snapshot(project)
+    with pytest.raises(RawDataError, match=reason) as err:
+        sources.import_raw(mirror)
+    assert f"{broken['file']}: {reason}" in str(err.value) and f"row {len(rows) + 1}" in str(err.value)
+    assert _snapshot(project) == before
+    # the same row in data/raw's own manifest fails verify-raw for the same reason
+    local = project / "data/raw/trac"
+    shutil.copyfile(mirror / broken["file"], local / broken["file"])
+    fieldnames, mine = _rows(local)
+    _write_rows(local, fieldnames, mine + [broken])
+    assert any(reason in str(p) for p in sources.verify_raw())
+
+
+def test_a_file_listed_twice_is_refused(project, mirror):
+    fieldnames, rows = _rows(mirror)
+    _write_rows(mirror, fieldnames, rows + [rows[-1]])
+    before = _snapshot(project)
+    with pytest.raises(RawDataError, match=rf"{rows[-1]['file']}: listed twice in MANIFEST.csv \(again in row "
+                                           rf"{len(rows) + 2}\)"):
+        sources.import_raw(mirror)
+    assert _snapshot(project) == before
+
+
+def test_every_failing_row_is_named_and_nothing_copied(project, mirror, capsys):
+    fieldnames, rows = _rows(mirror)
+    rows[1]["kind"] = ""
+    rows[2]["as_of_date"] = "2026-13-40"
+    rows[3]["bytes"] = "1"
+    _write_rows(mirror, fieldnames, rows)
+    before = _snapshot(project)
+    assert cli.main(["import-raw", str(mirror)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("import-raw: ") and "nothing imported" in err and "Traceback" not in err
+    for lineno, row, reason in [(3, rows[1], "empty kind"), (4, rows[2], "as_of_date is not a date YYYY-MM-DD"),
+                                (5, rows[3], "size mismatch")]:
+        assert f"{row['file']}: {reason} (MANIFEST.csv row {lineno})" in err
+    assert _snapshot(project) == before
+
+
+def test_a_missing_mirror_file_is_one_line_naming_it(project, mirror, capsys):
+    (mirror / "2026-07-09_facilities.json").unlink()
+    assert cli.main(["import-raw", str(mirror)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err
+    assert err.endswith("trac/2026-07-09_facilities.json: missing (listed in MANIFEST.csv row 4)")
+    assert cli.main(["import-raw", str(mirror.parent / "nowhere")]) == 1
+    assert "nowhere: no such folder" in capsys.readouterr().err
+
+
+# ---- claims -------------------------------------------------------------------------------------------
+
+
+def test_claims_two_levels_up_are_never_read(project, mirror, claims, capsys):
+    header_only = mirror.parents[1] / "claims" / "news_claims.csv"  # .../a/claims/, beside the mirror's data
+    header_only.parent.mkdir()
+    header_only.write_text(REAL_CLAIMS.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    before = claims.read_bytes()
+    assert cli.main(["import-raw", str(mirror.parent)]) == 0
+    out = capsys.readouterr().out
+    assert claims.read_bytes() == before
+    assert "claims not synced; to sync them pass --claims" in out
+
+
+@pytest.mark.parametrize("content, reason", [
+    (lambda text: text.splitlines()[0] + "\n", "no claim in it"),
+    (lambda text: text.replace(",count,", ",tally,", 1), "unknown metric 'tally'"),
+    (lambda text: "", "not a readable claims CSV"),
+    (lambda text: text.replace("claim_id,", "id,", 1), "missing column"),
+])
+def test_an_invalid_claims_file_is_refused_and_the_old_one_kept(project, mirror, claims, tmp_path, capsys,
+                                                                   content, reason):
+    bad = tmp_path / "bad_claims.csv"
+    bad.write_text(content(REAL_CLAIMS.read_text(encoding="utf-8")), encoding="utf-8")
+    before = claims.read_bytes()
+    raw_before = _snapshot(project / "data/raw")
+    assert cli.main(["import-raw", str(mirror), "--claims", str(bad)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("import-raw: ") and reason in err and "bad_claims.csv" in err and "\n" not in err
+    assert claims.read_bytes() == before
+    assert _snapshot(project / "data/raw") == raw_before  # refused before any raw file was copied
+
+
+def test_valid_claims_replace_the_old_ones_and_say_what_changed(project, mirror, claims, tmp_path, capsys):
+    lines = REAL_CLAIMS.read_text(encoding="utf-8").splitlines(keepends=True)
+    fewer = tmp_path / "claims.csv"
+    fewer.write_text("".join(lines[:-1]), encoding="utf-8")
+    n = len(lines) - 1  # claims in the real file (one header line)
+    assert cli.main(["import-raw", str(mirror), "--claims", str(fewer)]) == 0
+    out = capsys.readouterr().out
+    assert f"data/hand/news_claims.csv updated from {fewer}: {n} -> {n - 1} claims" in out
+    assert claims.read_bytes() == fewer.read_bytes()
+    assert cli.main(["import-raw", str(mirror), "--claims", str(fewer)]) == 0
+    assert "data/hand/news_claims.csv unchanged" in capsys.readouterr().out
