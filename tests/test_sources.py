@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 
 import pytest
@@ -134,3 +135,156 @@ def test_coverage_opens_stacked_lists_and_finds_the_known_gaps():
     gaps = sources.list_gaps(cov, 180)
     assert ("2017-08-01", "2021-01-13", 1261) in set(gaps.itertuples(index=False, name=None))
     assert gaps["days"].min() > 180
+
+
+# ---- issue 12, item 5: every entry point verifies raw files first, cheaply ----------------------------
+
+ROSTER = "data/raw/ice_287g/2017-08-01_pre2018-roster-long.csv"
+
+
+def _same_size_edit(path):
+    data = bytearray(path.read_bytes())
+    i = data.index(b",") + 1
+    data[i:i + 1] = b"X" if data[i:i + 1] != b"X" else b"Y"
+    path.write_bytes(bytes(data))
+
+
+def _age(path, seconds=3600):
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - seconds * 10**9))
+
+
+def test_an_edited_raw_csv_stops_ensure_verified(project):
+    assert sources.ensure_verified() == 3
+    _same_size_edit(project / ROSTER)
+    with pytest.raises(RawDataError, match=r"2017-08-01_pre2018-roster-long.csv: sha256 mismatch"):
+        sources.ensure_verified()
+
+
+def test_an_edited_raw_csv_stops_run_before_any_kernel_starts(project, monkeypatch, capsys):
+    from ice287g import pipeline
+
+    def no_kernel(*args, **kwargs):
+        raise AssertionError("a kernel started on an edited raw file")
+
+    monkeypatch.setattr(pipeline, "run", no_kernel)
+    monkeypatch.setattr(pipeline, "_execute", no_kernel)
+    _same_size_edit(project / ROSTER)
+    assert cli.main(["run", "01_agreement_history"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("run: raw data verification failed") and "\n" not in err
+    assert "2017-08-01_pre2018-roster-long.csv: sha256 mismatch" in err
+    with pytest.raises(RawDataError, match="sha256 mismatch"):
+        pipeline.run_notebook("01_agreement_history")
+    with pytest.raises(RawDataError, match="sha256 mismatch"):
+        pipeline.run_state_report("TX")
+    assert cli.main(["reports", "--state", "TX"]) == 1
+
+
+def test_the_cache_trusts_unchanged_files_and_rehashes_touched_ones(project, monkeypatch):
+    for p in (project / "data/raw").rglob("*"):
+        if p.is_file():
+            _age(p)
+    sources.ensure_verified()
+    hashed = []
+    real = sources.sha256_file
+    monkeypatch.setattr(sources, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    sources.ensure_verified()
+    assert hashed == []  # size and mtime unchanged: nothing is read again
+    roster = project / ROSTER
+    roster.touch()  # same bytes, new mtime: hashed again, still passes
+    sources.ensure_verified()
+    assert hashed == [roster.name]
+    _same_size_edit(roster)  # new bytes, same size
+    with pytest.raises(RawDataError, match="sha256 mismatch"):
+        sources.ensure_verified()
+    assert (project / ".build/raw_verified.json").exists()
+
+
+def test_a_file_changed_just_after_it_was_hashed_is_not_trusted(project, monkeypatch):
+    sources.ensure_verified()  # the sample was copied a moment ago: racily recent
+    hashed = []
+    real = sources.sha256_file
+    monkeypatch.setattr(sources, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    sources.ensure_verified()
+    assert len(hashed) == 3
+
+
+# ---- issue 12, item 11: raw errors are one line naming the file --------------------------------------
+
+
+def _one_line_error(capsys, argv=("verify-raw",)) -> str:
+    assert cli.main(list(argv)) == 1
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "Traceback" not in err, err
+    return err
+
+
+def test_a_non_utf8_manifest_is_one_line(project, capsys):
+    manifest = project / "data/raw/trac/MANIFEST.csv"
+    manifest.write_bytes(manifest.read_bytes().replace(b"\n", b" caf\xe9\n", 2))
+    with pytest.raises(RawDataError, match=r"data/raw/trac/MANIFEST.csv line 1: not UTF-8 text \(byte 0xe9\)"):
+        sources.read_manifest(project / "data/raw/trac")
+    assert "data/raw/trac/MANIFEST.csv: line 1: not UTF-8" in _one_line_error(capsys)
+
+
+def test_an_unbalanced_quote_in_a_manifest_is_one_line(project, capsys):
+    manifest = project / "data/raw/ice_287g/MANIFEST.csv"
+    lines = manifest.read_bytes().split(b"\n")
+    lines[1] = lines[1].replace(b",", b',"', 1)  # opens a quote that never closes
+    manifest.write_bytes(b"\n".join(lines))
+    with pytest.raises(RawDataError, match=r"data/raw/ice_287g/MANIFEST.csv line 2: .*unbalanced quote"):
+        sources.read_manifest(project / "data/raw/ice_287g")
+    assert "MANIFEST.csv: line 2" in _one_line_error(capsys)
+    manifest.write_bytes(b"\n".join(lines[:1] + lines[2:]).rstrip(b"\n") + b'\nlast.json,"abc\n')
+    with pytest.raises(RawDataError, match=r"MANIFEST.csv line 3: malformed CSV \(unexpected end of data"):
+        sources.read_manifest(project / "data/raw/ice_287g")
+
+
+def test_a_short_manifest_row_is_named(project):
+    manifest = project / "data/raw/trac/MANIFEST.csv"
+    manifest.write_bytes(manifest.read_bytes() + b"extra.json,abc\n")
+    with pytest.raises(RawDataError, match=r"MANIFEST.csv line 3: 2 fields where the header has"):
+        sources.read_manifest(project / "data/raw/trac")
+
+
+def _csv_renamed_xlsx(project):
+    """A real stacked CSV saved under a workbook's name, its manifest row updated to match."""
+    folder = project / "data/raw/ice_287g"
+    fake = folder / "2026-01-01_participatingAgencies01012026.xlsx"
+    shutil.copyfile(folder / "2017-08-01_pre2018-roster-long.csv", fake)
+    rows = _manifest_rows(folder)
+    row = dict(rows[0], file=fake.name, sha256=sources.sha256_file(fake), bytes=str(fake.stat().st_size))
+    with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows + [row])
+    return fake
+
+
+def test_a_csv_renamed_xlsx_says_it_is_text(project, capsys):
+    from ice287g import lists
+
+    sources.import_raw(REAL_RAW / "census")  # the list reader's state names
+    fake = _csv_renamed_xlsx(project)
+    with pytest.raises(lists.ListError, match=rf"data/raw/ice_287g/{fake.name}: this is text, not a workbook"):
+        lists.parse_file(fake)
+    err = _one_line_error(capsys)
+    assert err.startswith("verify-raw: raw data verification failed: ")
+    assert f"data/raw/ice_287g/{fake.name}: this is text, not a workbook" in err
+
+
+def test_workbook_sniffing_names_what_the_file_is(tmp_path):
+    real = REAL_RAW / "ice_287g" / "2025-06-06_participatingAgencies06062025am.xlsx"
+    data = real.read_bytes()
+    assert sources.workbook_problem(data) == "" and sources.workbook_problem(real) == ""
+    assert "truncated or damaged workbook" in sources.workbook_problem(data[: len(data) // 2])
+    assert sources.workbook_problem(b"<!DOCTYPE html><html><body>Access denied") == (
+        "this is an HTML page, not a workbook")
+    assert sources.workbook_problem(b"\xef\xbb\xbfSTATE,AGENCY\nTX,x\n") == "this is text, not a workbook"
+    assert sources.workbook_problem(b"") == "empty file, not a workbook"
+    assert sources.workbook_problem(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)) == ""  # an old .xls
+    bad = tmp_path / "page.xlsx"
+    bad.write_bytes(b"<html>moved</html>")
+    with pytest.raises(RawDataError, match="page.xlsx: this is an HTML page, not a workbook"):
+        sources.check_workbook(bad)

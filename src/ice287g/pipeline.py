@@ -289,6 +289,9 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
 
     With default parameters the executed notebook replaces ``notebooks/NAME.ipynb`` and its outputs
     the committed ones; otherwise both go under ``reports/NAME__param-value/``."""
+    from .sources import ensure_verified
+
+    ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
     name = notebook_name(name)
     nb_spec = spec(name) if check_outputs else NotebookSpec(name)
     nb = load_source(name)
@@ -320,6 +323,9 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html`` (for an
     ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
     ``reports/states/XX/``, never over the committed outputs."""
+    from .sources import ensure_verified
+
+    ensure_verified()
     name = "state_report"
     nb = load_source(name)
     params = {"state": state, "as_of": as_of}
