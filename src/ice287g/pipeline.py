@@ -178,6 +178,16 @@ def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb
     return {k: v for k, v in params.items() if defaults.get(k) != v}
 
 
+def validated(name: str, params: Mapping[str, object] | None) -> dict[str, object]:
+    """``parameters.validate`` before any kernel starts, its refusal as the runner's one-line error."""
+    from .parameters import ParameterError, validate
+
+    try:
+        return validate(name, dict(params or {}))
+    except ParameterError as exc:
+        raise NotebookError(str(exc)) from None
+
+
 def report_slug(nb_name: str, params: Mapping[str, object]) -> str:
     parts = [nb_name] + [f"{k}-{v}" for k, v in sorted(params.items())]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "__".join(parts))
@@ -290,6 +300,7 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     With default parameters the executed notebook replaces ``notebooks/NAME.ipynb`` and its outputs
     the committed ones; otherwise both go under ``reports/NAME__param-value/``."""
     name = notebook_name(name)
+    parameters = validated(name, parameters)
     nb_spec = spec(name) if check_outputs else NotebookSpec(name)
     nb = load_source(name)
     changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
@@ -321,8 +332,9 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
     ``reports/states/XX/``, never over the committed outputs."""
     name = "state_report"
+    params = validated(name, {"state": state, "as_of": as_of})
+    state, as_of = params["state"], params["as_of"]
     nb = load_source(name)
-    params = {"state": state, "as_of": as_of}
     non_default(params, notebook_parameters(nb), name)  # unknown parameter names stop here
     states_dir = paths.reports_dir() / state_reports_folder(as_of)
     result = _execute(name, nb, params, states_dir / f"{state}.ipynb", states_dir / state,
