@@ -224,10 +224,24 @@ def _leaked_path(nb, root: Path) -> str | None:
     return None
 
 
+# JupyterLab's page without the scripts it fetches from a CDN (require.js, MathJax, mermaid, widgets):
+# the pages carry the data and must open offline, loading nothing from another host.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block html_head_js %}{% endblock html_head_js %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+"""
+
+
 def render_html(nb) -> str:
+    """A notebook as one self-contained HTML page (images inline), the only way the project renders one."""
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    exporter = HTMLExporter(extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
+                            template_file="offline.html.j2", mathjax_url="", require_js_url="")
+    body, _ = exporter.from_notebook_node(nb)
     return body
 
 
