@@ -35,7 +35,7 @@ ice287g.setup_notebook("00_program_history")
 # %%
 lists = agreements.processed("lists.csv")
 counts = agreements.processed("list_counts.csv")
-events = pd.read_csv(paths.hand_dir() / "program_events.csv", dtype=str)
+events = agreements.program_events()
 m = agreements.milestones(lists, counts).set_index("milestone")
 writers.write_csv(m.reset_index(), paths.processed_dir() / "program_milestones.csv", sort_by=["list_date", "milestone"])
 gaps = sources.list_gaps(sources.coverage(), gap_days)

@@ -141,7 +141,7 @@ renames[renames["rule"] != "hand"].head(20)
 # ## Agreements over time
 
 # %%
-events = pd.read_csv(paths.hand_dir() / "program_events.csv", dtype=str)
+events = agreements.program_events()
 line = agreements.timeline(lists, counts, gap_days)
 line = line[line["list_date"] >= timeline_start]
 split = timeline_split

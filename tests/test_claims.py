@@ -90,5 +90,5 @@ def test_agencies_counted_as_agreements_is_explained():
 def test_malformed_rows_stop_naming_the_row(tmp_path, over, message):
     path = tmp_path / "claims.csv"
     _claim(**{"as_of": "2025-06-06", "value": "649", **over}).to_csv(path, index=False)
-    with pytest.raises(claims.ClaimError, match=rf"row 2 \(t\): .*{message}"):
+    with pytest.raises(claims.ClaimError, match=rf"line 2 \(t\): .*{message}"):
         claims.load(path)

@@ -97,9 +97,9 @@ def test_read_all_takes_the_kind_from_the_manifest(project_with_rules):
 
 @pytest.mark.parametrize("text, message", [
     ("list_id,reason\n", "columns must be exactly"),
-    ("list_id,decision,reason\nparticipating-2025-06-06am,keep,looks fine\n", r"rows \[2\] do not"),
-    ("list_id,decision,reason\nparticipating-2025-06-06am,accept,\n", r"rows \[2\] do not"),
-    ("list_id,decision,reason\nx,accept,a\nx,exclude,b\n", r"decided twice: \['x'\]"),
+    ("list_id,decision,reason\nparticipating-2025-06-06am,keep,looks fine\n", r"lines \[2\] do not"),
+    ("list_id,decision,reason\nparticipating-2025-06-06am,accept,\n", r"lines \[2\] do not"),
+    ("list_id,decision,reason\nx,accept,a\nx,exclude,b\n", r"lines 2 and 3 have the same key \(list_id='x'"),
 ])
 def test_a_malformed_decisions_table_stops_the_build(tmp_path, text, message):
     path = tmp_path / "list_decisions.csv"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import hand, paths
 from .history import agency_table, agreement_history, merge_list_renames
 from .identity import ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates  # noqa: F401
 from .lists import (  # noqa: F401
@@ -320,6 +320,15 @@ def wapo_vs_lists(flags: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFr
     return out.fillna({"last_ice_list": ""}).sort_values("year", ignore_index=True)
 
 
+PROGRAM_EVENTS = "program_events.csv"
+
+
+def program_events() -> pd.DataFrame:
+    """Dated events of the program's history (``data/hand/program_events.csv``: date, event, short_label,
+    source), one per short_label."""
+    return hand.read_table(PROGRAM_EVENTS)
+
+
 def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | None = None,
                events: pd.DataFrame | None = None) -> pd.DataFrame:
     """The program's history in numbers, every one read from the lists: one row per milestone with
@@ -332,7 +341,7 @@ def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | N
     if gaps is None:
         gaps = sources.list_gaps(sources.coverage(), GAP_DAYS)
     if events is None:
-        events = pd.read_csv(paths.hand_dir() / "program_events.csv", dtype=str)
+        events = program_events()
     series = series_lists(lists)
     c = counts[(counts["state"] == "ALL")].copy()
     c["agreements"] = c["agreements"].astype(int)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from . import agreements, detention, paths, store
+from . import agreements, detention, hand, paths, store
 from .fixes import FixError
 from .vocab import GAP_DAYS
 
@@ -31,17 +31,15 @@ class ClaimError(FixError):
 
 
 def load(path=None) -> pd.DataFrame:
-    path = path or paths.hand_dir() / CLAIMS_FILE
-    label = paths.relative(path)  # the file actually read, not the default one
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ClaimError(f"{label}: not a readable claims CSV ({' '.join(str(exc).split())})") from None
+    """The claims of ``data/hand/news_claims.csv`` (or of the claims file at ``path``), every row checked;
+    an error names the file read and the line."""
+    label = f"data/hand/{CLAIMS_FILE}" if path is None else paths.relative(path)
+    df = hand.read_table(CLAIMS_FILE, path, error=ClaimError)
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ClaimError(f"{label}: missing column(s) {missing}")
-    for i, r in enumerate(df.itertuples(index=False), start=2):
-        where = f"{label} row {i} ({r.claim_id or 'no claim_id'})"
+    for i, r in zip(hand.lines(df), df.itertuples(index=False)):
+        where = f"{label} line {i} ({r.claim_id or 'no claim_id'})"
         if r.metric not in METRICS:
             raise ClaimError(f"{where}: unknown metric {r.metric!r} (known: {list(METRICS)})")
         for value in (r.as_of, r.since) if r.since else (r.as_of,):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths, sources, store
+from . import hand, paths, sources, store
 from .fixes import FixError, column_letter, location, squash
 from .qa import check_row
 from .vocab import GAP_DAYS, MODELS
@@ -244,16 +244,15 @@ def trac_facilities() -> pd.DataFrame:
 def superseded(source: str = "ice_detention") -> pd.DataFrame:
     """Rows of ``data/hand/superseded_files.csv`` for ``source``: raw files kept for provenance but not read,
     each with the file that replaces it and why."""
-    path = paths.hand_dir() / SUPERSEDED_FILE
-    if not path.exists():
+    df = hand.read_table(SUPERSEDED_FILE, missing_ok=True, error=DetentionError)
+    if df is None:
         return pd.DataFrame(columns=SUPERSEDED_COLUMNS)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in SUPERSEDED_COLUMNS if c not in df.columns]
     if missing:
         raise DetentionError(f"data/hand/{SUPERSEDED_FILE}: missing column(s) {missing}")
-    for i, r in enumerate(df.itertuples(index=False), start=2):
+    for i, r in zip(hand.lines(df), df.itertuples(index=False)):
         if not (r.source and r.file and r.superseded_by and r.reason.strip()):
-            raise DetentionError(f"data/hand/{SUPERSEDED_FILE} row {i}: source, file, superseded_by and reason "
+            raise DetentionError(f"data/hand/{SUPERSEDED_FILE} line {i}: source, file, superseded_by and reason "
                                  "are all required")
     return df[df["source"] == source].reset_index(drop=True)
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import paths
+from . import hand
 
 
 class FixError(ValueError):
@@ -58,6 +58,10 @@ def squash(value) -> str:
     return squash_text(value if isinstance(value, str) else str(value))
 
 
+def fix_key(value: str) -> str:
+    """How a fix table looks a value up: squashed, upper-cased."""
+    return squash(value).upper()
+
 
 @dataclass
 class FixTable:
@@ -70,19 +74,18 @@ class FixTable:
 
     @classmethod
     def load(cls, name: str) -> FixTable:
-        path = paths.hand_dir() / name
-        if not path.exists():
+        df = hand.read_table(name, folds={"fix": fix_key}, missing_ok=True, error=FixError)
+        if df is None:
             return cls(name, False)
-        df = pd.read_csv(path, dtype=str, keep_default_na=False)
         required = {"value", "fix", "reason"}
         if not required <= set(df.columns):
             raise FixError(f"data/hand/{name}: needs columns {sorted(required)}, has {list(df.columns)}")
-        by_state = "state" in df.columns
+        by_state = "state" in hand.HAND_KEYS[name].columns
         table = cls(name, by_state)
-        for i, r in enumerate(df.itertuples(index=False), start=2):
+        for i, r in zip(hand.lines(df), df.itertuples(index=False)):
             if not r.reason.strip():
-                raise FixError(f"data/hand/{name} row {i}: every fix needs a reason")
-            key = (r.state.strip().upper(), squash(r.value).upper()) if by_state else squash(r.value).upper()
+                raise FixError(f"data/hand/{name} line {i}: every fix needs a reason")
+            key = (r.state.strip().upper(), fix_key(r.value)) if by_state else fix_key(r.value)
             table.fixes[key] = r.fix
         return table
 

@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from . import paths
+from . import hand, paths
 from .identity import agreement_ids as _agreement_ids
 from .lists import series_lists
 from .qa import check_row
@@ -332,10 +332,9 @@ PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fi
 
 
 def _hand_table(name: str) -> pd.DataFrame:
-    path = paths.hand_dir() / name
-    if not path.exists():
+    df = hand.read_table(name, folds={"place": _text_key}, missing_ok=True, error=GeographyError)
+    if df is None:
         return pd.DataFrame(columns=["state", "value", "fix", "reason"])
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
     return df.assign(state=df["state"].str.strip().str.upper())
 
 

@@ -204,20 +204,20 @@ def rename_rule(state: str, old: str, new: str) -> str:
 def load_distinct(path=None) -> set[tuple[str, frozenset]]:
     """Pairs a person declared distinct agencies (``data/hand/distinct_agencies.csv``: state, agency_a,
     agency_b, reason), as (state, {key_a, key_b}): never merged, never proposed again."""
-    from . import paths
+    from . import hand, paths
     from .fixes import FixError
 
-    path = paths.hand_dir() / DISTINCT_FILE if path is None else path
-    if not path.exists():
+    df = hand.read_table(DISTINCT_FILE, path, folds={"agency": agency_key}, missing_ok=True, error=FixError)
+    if df is None:
         return set()
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    where = f"data/hand/{DISTINCT_FILE}" if path is None else paths.relative(path)
     need = {"state", "agency_a", "agency_b", "reason"}
     if not need <= set(df.columns):
-        raise FixError(f"data/hand/{DISTINCT_FILE}: needs columns {sorted(need)}, has {list(df.columns)}")
+        raise FixError(f"{where}: needs columns {sorted(need)}, has {list(df.columns)}")
     out = set()
-    for i, r in enumerate(df.itertuples(index=False), start=2):
+    for i, r in zip(hand.lines(df), df.itertuples(index=False)):
         if not r.reason.strip():
-            raise FixError(f"data/hand/{DISTINCT_FILE} row {i}: every pair needs a reason")
+            raise FixError(f"{where} line {i}: every pair needs a reason")
         out.add((r.state.strip().upper(), frozenset({agency_key(r.agency_a), agency_key(r.agency_b)})))
     return out
 

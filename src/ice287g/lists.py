@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths, sources
+from . import hand, paths, sources
 from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
@@ -443,17 +443,15 @@ DECISIONS = ("accept", "exclude")
 def list_decisions(path: Path | str | None = None) -> pd.DataFrame:
     """A person's decision on each suspicious list (``accept`` keeps it in the series, ``exclude`` takes
     it out), read from data/hand/list_decisions.csv; a malformed table stops the build."""
-    path = Path(path) if path else paths.hand_dir() / "list_decisions.csv"
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    where = DECISIONS_FILE if path is None else paths.relative(path)
+    df = hand.read_table("list_decisions.csv", path, error=ListError)  # a list decided twice stops here
     if list(df.columns) != DECISION_COLUMNS:
-        raise ListError(f"{DECISIONS_FILE}: columns must be exactly {DECISION_COLUMNS}, not {list(df.columns)}")
-    bad = df[~df["decision"].isin(DECISIONS) | (df["reason"].str.strip() == "") | (df["list_id"].str.strip() == "")]
-    if len(bad):
-        raise ListError(f"{DECISIONS_FILE}: every row needs a list_id, a decision in {DECISIONS} and a reason; "
-                        f"rows {[int(i) + 2 for i in bad.index]} do not")
-    dup = df["list_id"].duplicated(keep=False)
-    if dup.any():
-        raise ListError(f"{DECISIONS_FILE}: list(s) decided twice: {sorted(set(df.loc[dup, 'list_id']))}")
+        raise ListError(f"{where}: columns must be exactly {DECISION_COLUMNS}, not {list(df.columns)}")
+    bad = ~df["decision"].isin(DECISIONS) | (df["reason"].str.strip() == "") | (df["list_id"].str.strip() == "")
+    if bad.any():
+        lines = [line for line, b in zip(hand.lines(df), bad) if b]
+        raise ListError(f"{where}: every row needs a list_id, a decision in {DECISIONS} and a reason; "
+                        f"lines {lines} do not")
     return df
 
 

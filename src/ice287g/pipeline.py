@@ -178,6 +178,16 @@ def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb
     return {k: v for k, v in params.items() if defaults.get(k) != v}
 
 
+def validated(name: str, params: Mapping[str, object] | None) -> dict[str, object]:
+    """``parameters.validate`` before any kernel starts, its refusal as the runner's one-line error."""
+    from .parameters import ParameterError, validate
+
+    try:
+        return validate(name, dict(params or {}))
+    except ParameterError as exc:
+        raise NotebookError(str(exc)) from None
+
+
 def report_slug(nb_name: str, params: Mapping[str, object]) -> str:
     parts = [nb_name] + [f"{k}-{v}" for k, v in sorted(params.items())]
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", "__".join(parts))
@@ -214,10 +224,24 @@ def _leaked_path(nb, root: Path) -> str | None:
     return None
 
 
+# JupyterLab's page without the scripts it fetches from a CDN (require.js, MathJax, mermaid, widgets):
+# the pages carry the data and must open offline, loading nothing from another host.
+OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block html_head_js %}{% endblock html_head_js %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+"""
+
+
 def render_html(nb) -> str:
+    """A notebook as one self-contained HTML page (images inline), the only way the project renders one."""
+    from jinja2 import DictLoader
     from nbconvert import HTMLExporter
 
-    body, _ = HTMLExporter().from_notebook_node(nb)
+    exporter = HTMLExporter(extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
+                            template_file="offline.html.j2", mathjax_url="", require_js_url="")
+    body, _ = exporter.from_notebook_node(nb)
     return body
 
 
@@ -293,6 +317,7 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
 
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
     name = notebook_name(name)
+    parameters = validated(name, parameters)
     nb_spec = spec(name) if check_outputs else NotebookSpec(name)
     nb = load_source(name)
     changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
@@ -327,8 +352,9 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
 
     ensure_verified()
     name = "state_report"
+    params = validated(name, {"state": state, "as_of": as_of})
+    state, as_of = params["state"], params["as_of"]
     nb = load_source(name)
-    params = {"state": state, "as_of": as_of}
     non_default(params, notebook_parameters(nb), name)  # unknown parameter names stop here
     states_dir = paths.reports_dir() / state_reports_folder(as_of)
     result = _execute(name, nb, params, states_dir / f"{state}.ipynb", states_dir / state,

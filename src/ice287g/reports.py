@@ -235,8 +235,12 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
     from .agreements import processed
     from .charts import read_manifest
+    from .parameters import validate
     from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
 
+    # refused before any work: an unknown code, a date before the first list
+    as_of = validate("state_report", {"as_of": as_of})["as_of"]
+    states = [validate("state_report", {"state": s})["state"] for s in states or ()]
     ags = processed("agreements.csv")
     chosen = list(states) if states else report_states(ags)
     unknown = sorted(set(chosen) - set(report_states(ags)))

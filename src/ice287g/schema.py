@@ -1498,4 +1498,6 @@ def codebook_markdown(root: Path | str | None = None) -> str:
             for c in ds.columns:
                 lines.append("| " + " | ".join(_cell(x) for x in (
                     f"`{c.name}`", _type_cell(c), "yes" if c.nullable else "no", c.unit, c.meaning, c.source)) + " |")
-    return "\n".join(lines) + "\n"
+    from .parameters import markdown as parameters_markdown
+
+    return "\n".join(lines) + "\n\n" + parameters_markdown()

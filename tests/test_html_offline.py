@@ -1,0 +1,66 @@
+"""Generated pages carry the data and open offline: nothing they reference lives on another host."""
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from ice287g import pipeline
+
+REPORTS = Path(__file__).resolve().parents[1] / "reports"
+
+# Every way a page can make the browser fetch something: attributes, CSS url() and @import, a script's import().
+REFERENCE = re.compile(r"""\b(?:src|href|srcset|poster|data|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))"""
+                       r"""|url\(\s*['"]?([^'")]*)|@import\s+['"]([^'"]*)|\bimport\(\s*['"]([^'"]*)""", re.IGNORECASE)
+
+
+def outside_references(html: str) -> list[str]:
+    """References that leave the page's folder for a host: a scheme (http:, https:, ftp: ...) other than
+    data:, or a protocol-relative //host. Relative paths, #anchors and data: URIs stay."""
+    found = []
+    for m in REFERENCE.finditer(html):
+        ref = next(g for g in m.groups() if g is not None).strip()
+        if ref.startswith("//") or (re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) and not ref.lower().startswith("data:")):
+            found.append(ref)
+    return found
+
+
+def test_the_checker_finds_what_phones_out():
+    page = ('<script src="https://cdnjs.cloudflare.com/x.js"></script><link href=\'//fonts.example/x.css\'>'
+            '<style>@import "http://h/a.css"; b {background: url(https://h/i.png)}</style>'
+            '<img src="../figures/x.png"><a href="#top"></a><img src="data:image/png;base64,AA==">'
+            '<script type="module">await import("https://cdn.example/m.mjs")</script>')
+    assert outside_references(page) == ["https://cdnjs.cloudflare.com/x.js", "//fonts.example/x.css",
+                                        "http://h/a.css", "https://h/i.png", "https://cdn.example/m.mjs"]
+
+
+def _small_notebook():
+    nb = nbformat.v4.new_notebook()
+    png = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==")
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# A page\n\nA rate of $x^2$ per [figure](../figures/x.svg)."),
+        nbformat.v4.new_code_cell("table", outputs=[nbformat.v4.new_output(
+            "execute_result", {"text/html": "<table><tr><td>FL</td><td>12</td></tr></table>",
+                               "text/plain": "FL 12"}, execution_count=1)]),
+        nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
+            "display_data", {"image/png": png, "text/plain": "<Figure>"})]),
+    ]
+    return nb
+
+
+def test_a_rendered_notebook_loads_nothing_from_another_host():
+    page = pipeline.render_html(_small_notebook())
+    assert outside_references(page) == []
+    assert "<script src=" not in page  # no empty script tags either
+    # still a page: the table and the image are inline
+    assert "<td>FL</td>" in page and 'src="data:image/png;base64,' in page
+    assert 'href="../figures/x.svg"' in page
+
+
+@pytest.mark.parametrize("page", sorted(REPORTS.rglob("*.html")) or [None],
+                         ids=lambda p: str(p.relative_to(REPORTS)) if p else "none")
+def test_every_generated_page_loads_nothing_from_another_host(page):
+    if page is None:
+        pytest.skip("no pages generated under reports/ (make reports)")
+    assert outside_references(page.read_text(encoding="utf-8")) == [], \
+        f"{page}: stale or phoning out; rebuild with `python -m ice287g reports`"

@@ -1,0 +1,117 @@
+"""Notebook parameters are declared once (parameters.PARAMETERS) and refused before any kernel starts."""
+import pytest
+
+from ice287g import parameters, pipeline, reports, schema, sources
+from ice287g.vocab import MODELS
+
+
+@pytest.fixture
+def no_kernel(monkeypatch):
+    """Fails the test if a notebook would start; records what it would have been given."""
+    started = []
+
+    def execute(name, nb, params, *args, **kwargs):
+        started.append((name, dict(params)))
+        raise AssertionError(f"{name} started")
+
+    monkeypatch.setattr(pipeline, "_execute", execute)
+    return started
+
+
+def _refused(call, pattern):
+    with pytest.raises(pipeline.NotebookError, match=pattern) as err:
+        call()
+    assert "\n" not in str(err.value)  # one line
+    return str(err.value)
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in pipeline.paths.notebooks_dir().glob("*.py")))
+def test_declarations_agree_with_each_notebooks_parameters_cell(name):
+    defaults = pipeline.notebook_parameters(pipeline.load_source(name))
+    declared = parameters.PARAMETERS[name]
+    assert sorted(defaults) == sorted(declared)
+    for key, value in defaults.items():
+        assert type(value) is declared[key].type, key
+    assert parameters.validate(name, defaults) == defaults  # defaults are allowed and already normal
+
+
+def test_every_pipeline_notebook_is_declared():
+    assert {nb.name for nb in pipeline.NOTEBOOKS} | {"state_report"} == set(parameters.PARAMETERS)
+
+
+def test_the_codebook_lists_every_parameter():
+    text = schema.codebook_markdown()
+    for notebook, declared in parameters.PARAMETERS.items():
+        section = text.split(f"### Parameters of `{notebook}`\n", 1)[1].split("\n### ", 1)[0]
+        for name, param in declared.items():
+            assert f"| `{name}` | {param.type.__name__} | {param.allowed} |" in section
+
+
+def test_an_unknown_state_is_refused_before_a_kernel_starts(no_kernel):
+    message = _refused(lambda: pipeline.run_notebook("03_maps", {"state": "ZZ"}),
+                       r"^03_maps: parameter state='ZZ' refused \(not a state.*\); allowed: `ALL` or a two-letter")
+    assert no_kernel == []
+    _refused(lambda: pipeline.run_state_report("ZZ"), r"^state_report: parameter state='ZZ' refused")
+    assert message
+
+
+def test_a_lower_case_state_and_model_are_upper_cased(no_kernel):
+    assert parameters.validate("03_maps", {"state": "tx", "model": "jem"}) == {"state": "TX", "model": "JEM"}
+    with pytest.raises(AssertionError, match="started"):
+        pipeline.run_notebook("03_maps", {"state": "tx"})
+    assert no_kernel == [("03_maps", {"state": "TX"})]
+
+
+def test_an_unknown_model_is_refused(no_kernel):
+    _refused(lambda: pipeline.run_notebook("03_maps", {"model": "XYZ"}),
+             rf"^03_maps: parameter model='XYZ' refused \(not a model\); allowed: `ALL` or one of {', '.join(MODELS)}")
+
+
+def test_a_detention_date_before_every_release_is_refused(no_kernel):
+    m = sources.manifest("ice_detention")
+    first = m.loc[m["kind"] == "ice_detentionStats_workbook_xlsx", "as_of_date"].min()
+    _refused(lambda: pipeline.run_notebook("04_detention", {"as_of": "1990-01-01"}),
+             rf"^04_detention: parameter as_of='1990-01-01' refused \(before the earliest detention release "
+             rf"\({first}\)\)")
+    assert parameters.validate("04_detention", {"as_of": first}) == {"as_of": first}
+
+
+def test_a_list_date_before_the_first_list_or_not_a_date_is_refused(no_kernel):
+    first = parameters.first_ice_list()
+    cov = sources.coverage()
+    assert first == cov.loc[cov["ice_list"], "start"].min()
+    _refused(lambda: pipeline.run_notebook("03_maps", {"as_of": "1999-12-31"}),
+             rf"as_of='1999-12-31' refused \(before the earliest ICE list \({first}\)\)")
+    _refused(lambda: pipeline.run_notebook("01_agreement_history", {"as_of": "June 2025"}),
+             r"as_of='June 2025' refused \(not a date YYYY-MM-DD\)")
+    _refused(lambda: pipeline.run_notebook("03_maps", {"spread_dates": "2025-01-31;2025-02-30"}),
+             r"spread_dates='2025-01-31;2025-02-30' refused \(not a calendar date\)")
+    _refused(lambda: pipeline.run_notebook("02_compare_lists", {"before": "first-1990"}),
+             r"before='first-1990' refused")
+
+
+@pytest.mark.parametrize("notebook", ["00_raw_inventory", "01_agreement_history", "00_program_history"])
+@pytest.mark.parametrize("value", [-5, 0, "soon"])
+def test_gap_days_must_be_a_positive_whole_number(no_kernel, notebook, value):
+    _refused(lambda: pipeline.run_notebook(notebook, {"gap_days": value}),
+             rf"^{notebook}: parameter gap_days={value!r} refused .*; allowed: a positive whole number of days")
+
+
+def test_a_fiscal_year_no_release_covers_is_refused(no_kernel):
+    _refused(lambda: pipeline.run_notebook("04_detention", {"fiscal_year": 1990}),
+             r"fiscal_year=1990 refused \(no detention release covers FY1990")
+
+
+def test_a_missing_claims_file_is_named_as_given(no_kernel):
+    _refused(lambda: pipeline.run_notebook("05_news_claims", {"claims_file": "claims/elsewhere.csv"}),
+             r"^05_news_claims: parameter claims_file='claims/elsewhere.csv' refused \(no such file\)")
+
+
+def test_an_unknown_parameter_name_is_refused(no_kernel):
+    _refused(lambda: pipeline.run_notebook("03_maps", {"colour": "red"}),
+             r"^03_maps: unknown parameter\(s\) \['colour'\]; it takes \['as_of', 'model', 'spread_dates', 'state'\]")
+
+
+def test_reports_refuse_a_bad_date_before_any_work():
+    with pytest.raises(ValueError, match=r"^state_report: parameter as_of='1990-01-01' refused"):
+        reports.build_reports(["FL"], "1990-01-01")
