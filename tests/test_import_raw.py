@@ -128,8 +128,8 @@ def test_claims_two_levels_up_are_never_read(project, mirror, claims, capsys):
 @pytest.mark.parametrize("content, reason", [
     (lambda text: text.splitlines()[0] + "\n", "no claim in it"),
     (lambda text: text.replace(",count,", ",tally,", 1), "unknown metric 'tally'"),
-    (lambda text: "", "not a readable claims CSV"),
-    (lambda text: text.replace("claim_id,", "id,", 1), "missing column"),
+    (lambda text: "", "empty file"),
+    (lambda text: text.replace("claim_id,", "id,", 1), "needs key column"),
 ])
 def test_an_invalid_claims_file_is_refused_and_the_old_one_kept(project, mirror, claims, tmp_path, capsys,
                                                                    content, reason):
