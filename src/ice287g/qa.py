@@ -34,10 +34,12 @@ def check_row(check: str, scope: str, value, expected, status: str) -> dict:
 
 
 def gate(checks: pd.DataFrame, stage: str) -> None:
-    """Raise ``QAFailure`` if any check failed; the message lists the first ``FAILURES_SHOWN`` and where to look."""
+    """Raise ``QAFailure`` if any check failed; the message lists the first ``FAILURES_SHOWN``. It names no
+    file: a stage that fails its gate commits nothing, so the committed summary holds the last good run."""
     failed = checks[checks["status"] == "fail"]
     if len(failed):
-        raise QAFailure(f"{stage}: {len(failed)} QA check(s) failed (see data/qa/qa_summary.csv):\n"
+        shown = f", the first {FAILURES_SHOWN} shown" if len(failed) > FAILURES_SHOWN else ""
+        raise QAFailure(f"{stage}: {len(failed)} QA check(s) failed{shown}:\n"
                         + failed[QA_COLUMNS].head(FAILURES_SHOWN).to_string(index=False))
 
 
