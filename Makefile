@@ -6,6 +6,8 @@ PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := .build
+# Folders a build writes into (keep in step with ice287g.writers.OUTPUT_DIRS; a test checks they agree).
+OUTPUT_DIRS := data/processed data/qa figures notebooks
 INSTALLED := $(VENV)/.installed
 
 # Notebooks in run order (keep in step with ice287g.pipeline.NOTEBOOKS; a test checks they agree).
@@ -96,6 +98,8 @@ lock:
 # Removes every generated output and the build stamps (not the environment): the next `make all` is cold.
 clean:
 	rm -rf $(STAMP) reports data/processed/* data/qa/* figures/*
+	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.writers.STALE_TEMP)
+	find $(OUTPUT_DIRS) -name '.*.tmp-*' -type f -delete 2>/dev/null || true
 	rm -f $(NOTEBOOKS:%=notebooks/%.ipynb)
 
 distclean: clean

@@ -223,17 +223,20 @@ def project_with_rules(project):
     return project
 
 
-def test_a_failed_qa_check_leaves_processed_tables_intact_and_qa_written(project_with_rules):
+def test_a_failed_qa_check_writes_nothing(project_with_rules):
     project = project_with_rules
     (project / "data/processed/list_rows.csv").write_text("previous\n")
+    (project / "data/qa/qa_summary.csv").write_text("previous\n")
     with open(project / "data/hand/list_decisions.csv", "a") as fh:
         fh.write("participating-2099-01-01,exclude,a decision on no list\n")
     history = agreements.build_history()
+    assert status(history.qa["qa_summary"], "list_decision_matches_a_list") == ["fail"]
     with pytest.raises(QAFailure, match=r"(?s)01_agreement_history: .*list_decision_matches_a_list"):
         agreements.write_history(history)
+    assert sorted(p.name for p in (project / "data").glob("*/*.csv") if p.parent.name in ("processed", "qa")) == [
+        "list_rows.csv", "qa_summary.csv"]
     assert (project / "data/processed/list_rows.csv").read_text() == "previous\n"
-    written = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str)
-    assert status(written, "list_decision_matches_a_list") == ["fail"]
+    assert (project / "data/qa/qa_summary.csv").read_text() == "previous\n"
 
 
 def test_an_empty_participating_workbook_stops_the_build(project_with_rules):

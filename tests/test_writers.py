@@ -57,3 +57,63 @@ def test_geopackage_is_byte_identical_across_writes(tmp_path):
     assert a == b
     back = gpd.read_file(tmp_path / "a.gpkg")
     assert back["fips"].tolist() == ["12057", "12105"]
+
+
+STALE = ["data/processed/.list_rows.tmp-k3j2x.csv", "data/processed/.agreements_by_county.tmp-1a.gpkg-journal",
+         "data/qa/.qa_summary.tmp-zz.csv", "figures/.county_map.tmp-9.svg", "notebooks/.03_maps.tmp-q.ipynb"]
+KEPT = ["data/processed/list_rows.csv", "data/processed/.gitkeep", "figures/tmp-notes.csv", "notebooks/03_maps.py",
+        "data/raw/ice_287g/.x.tmp-1.csv", "data/hand/.y.tmp-2.csv"]
+
+
+def _files(root, names):
+    for name in names:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("x")
+
+
+def test_stale_temp_files_under_the_output_folders_are_removed_and_nothing_else(tmp_path):
+    _files(tmp_path, STALE + KEPT)
+    removed = writers.remove_stale_temp(tmp_path)
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in removed) == sorted(STALE)
+    assert all((tmp_path / k).exists() for k in KEPT) and not any((tmp_path / s).exists() for s in STALE)
+
+
+def test_the_temp_files_atomic_path_makes_are_the_ones_the_cleaner_removes(tmp_path):
+    with pytest.raises(KeyboardInterrupt):  # a killed writer: the rename never happens
+        with writers.atomic_path(tmp_path / "data/processed/x.csv") as tmp:
+            tmp.write_text("half")
+            left = tmp.with_name(tmp.name + "-journal")
+            left.write_text("journal")
+            raise KeyboardInterrupt
+    assert writers.remove_stale_temp(tmp_path) == [left]
+
+
+def test_make_clean_removes_stale_temp_files_too(tmp_path):
+    import subprocess
+
+    from .conftest import REAL_ROOT
+
+    _files(tmp_path, STALE + ["notebooks/03_maps.py"])
+    out = subprocess.run(["make", "-s", "-f", str(REAL_ROOT / "Makefile"), "clean"], cwd=tmp_path,
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert not any((tmp_path / s).exists() for s in STALE) and (tmp_path / "notebooks/03_maps.py").exists()
+
+
+def test_the_makefile_cleans_the_folders_the_writers_name():
+    import re
+
+    from .conftest import REAL_ROOT
+
+    listed = re.search(r"^OUTPUT_DIRS := (.*)$", (REAL_ROOT / "Makefile").read_text(), re.M).group(1).split()
+    assert tuple(listed) == writers.OUTPUT_DIRS
+
+
+def test_an_upsert_starts_from_the_committed_copy_when_this_run_has_none(tmp_path, monkeypatch):
+    monkeypatch.setenv("ICE287G_ROOT", str(tmp_path))
+    monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path / ".build/stage/x"))
+    _files(tmp_path, ["figures/manifest.csv"])
+    staged = tmp_path / ".build/stage/x/figures/manifest.csv"
+    assert writers.upsert_base(staged) == tmp_path / "figures/manifest.csv"
+    _files(tmp_path, [".build/stage/x/figures/manifest.csv"])
+    assert writers.upsert_base(staged) == staged

@@ -79,20 +79,21 @@ LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "c
 
 
 def write_history(history: History) -> None:
-    """Write the QA tables, pass the QA gate, then write the processed tables: a failed check leaves
-    the processed tables of the last good build in place."""
+    """Pass the QA gate, then write the QA and processed tables: a failed check writes nothing, so every
+    output of the last good build stays in place (the failure message lists the failed checks)."""
     from . import writers
-    from .qa import gate
+    from .qa import gate, upsert_summary
 
+    gate(history.qa["qa_summary"], "01_agreement_history")
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
                  "suspicious_drops": ["list_kind", "list_date", "list_id"],
                  "identity_candidates": ["state", "agency_id_a", "agency_id_b"],
-                 "unused_fixes": ["table", "state", "value"], "qa_summary": ["check", "scope"],
+                 "unused_fixes": ["table", "state", "value"],
                  "renames": ["agreement_id", "old_last_listed", "old_agency"]}
     for name, keys in sort_keys.items():
         writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
-    gate(history.qa["qa_summary"], "01_agreement_history")
+    upsert_summary(history.qa["qa_summary"], "01_agreement_history")
     writers.write_csv(history.list_rows, proc / "list_rows.csv", sort_by=["list_kind", "list_date", "list_id", "row"])
     writers.write_csv(history.lists[LIST_COLUMNS], proc / "lists.csv", sort_by=["list_kind", "list_date", "list_id"])
     writers.write_csv(history.agreements, proc / "agreements.csv", sort_by=["agreement_id"])

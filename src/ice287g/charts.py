@@ -214,7 +214,9 @@ def save_figure(
 
 
 def read_manifest(out_dir: Path | None = None) -> pd.DataFrame:
-    path = (out_dir or paths.figures_dir()) / "manifest.csv"
+    """``figures/manifest.csv`` of ``out_dir``; by default this run's, else the committed one (a staged or
+    report run starts from the committed manifest, so other notebooks' figures keep their rows)."""
+    path = (out_dir / "manifest.csv") if out_dir else writers.upsert_base(paths.figures_dir() / "manifest.csv")
     if not path.exists():
         return pd.DataFrame(columns=MANIFEST_COLUMNS)
     return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -628,7 +628,7 @@ def build() -> Detention:
 def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """Write every detention output and its QA rows; return the detention-vs-agreements table. A failed
     QA check stops the build (after everything is written, so the QA tables can be read)."""
-    from . import geography, qa, writers
+    from . import qa, writers
 
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     writers.write_csv(det.facilities, proc / "detention_facilities.csv", sort_by=["release_date", "source_file", "row"])
@@ -643,7 +643,7 @@ def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.Da
                       sort_by=["release_date", "trac_name", "city"])
     writers.write_csv(det.unplaced, qa_dir / "unplaced_facilities.csv", sort_by=["state", "facility", "city"])
     checks = qa_rows(det.releases, det.facilities, det.unplaced, det.trac_facilities, lists)
-    geography.upsert_qa(checks, prefix="detention_")
+    qa.upsert_summary(checks, "04_detention")
     qa.gate(checks, "04_detention")
     return versus
 

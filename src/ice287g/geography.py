@@ -735,14 +735,10 @@ def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataF
 
 
 def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
-    """Replace this stage's rows (checks starting with ``prefix``) in data/qa/qa_summary.csv."""
-    from . import writers
+    """Replace 03_maps' rows (its checks all start with ``prefix``) in data/qa/qa_summary.csv."""
+    from . import qa
 
-    path = paths.qa_dir() / "qa_summary.csv"
-    if not path.exists():  # a report run writes under reports/: start from the committed summary
-        path_in = paths.project_root() / "data" / "qa" / "qa_summary.csv"
-    else:
-        path_in = path
-    old = pd.read_csv(path_in, dtype=str, keep_default_na=False) if path_in.exists() else rows.iloc[0:0]
-    old = old[~old["check"].str.startswith(prefix)]
-    writers.write_csv(pd.concat([old, rows.astype(str)], ignore_index=True), path, sort_by=["check", "scope"])
+    stray = sorted(set(rows.loc[~rows["check"].str.startswith(prefix), "check"]))
+    if stray:
+        raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")
+    qa.upsert_summary(rows, "03_maps")

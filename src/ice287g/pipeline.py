@@ -311,8 +311,9 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
                  kernel_name: str = KERNEL_NAME, check_outputs: bool = True) -> RunResult:
     """Execute one pipeline notebook; raise NotebookError naming the notebook and failing cell.
 
-    With default parameters the executed notebook replaces ``notebooks/NAME.ipynb`` and its outputs
-    the committed ones; otherwise both go under ``reports/NAME__param-value/``."""
+    With default parameters the run is staged (``run_staged``): the executed notebook replaces
+    ``notebooks/NAME.ipynb`` and its outputs the committed ones only once it has succeeded; otherwise
+    both go under ``reports/NAME__param-value/``."""
     from .sources import ensure_verified
 
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
@@ -321,20 +322,82 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     nb_spec = spec(name) if check_outputs else NotebookSpec(name)
     nb = load_source(name)
     changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
-    if changed:
-        slug = report_slug(name, changed)
-        out_root = paths.reports_dir() / slug
-        target = paths.reports_dir() / f"{slug}.ipynb"
-    else:
-        out_root = paths.project_root()
-        target = executed_path(name)
-    result = _execute(name, nb, changed, target, out_root, kernel_name=kernel_name, html=bool(changed),
-                      redirect=bool(changed))
-    if check_outputs:
-        missing = [o for o in nb_spec.outputs if not (out_root / o).exists()]
-        if missing:
-            raise NotebookError(f"notebook {name} ran but did not write its declared output(s): {missing}")
+    writers.remove_stale_temp()
+    if not changed:
+        return run_staged(name, nb, nb_spec, kernel_name=kernel_name)
+    slug = report_slug(name, changed)
+    out_root = paths.reports_dir() / slug
+    result = _execute(name, nb, changed, paths.reports_dir() / f"{slug}.ipynb", out_root, kernel_name=kernel_name,
+                      html=True, redirect=True)
+    _check_outputs(nb_spec, out_root)
     return result
+
+
+def _check_outputs(nb_spec: NotebookSpec, out_root: Path) -> None:
+    missing = [o for o in nb_spec.outputs if not (out_root / o).exists()]
+    if missing:
+        raise NotebookError(f"notebook {nb_spec.name} ran but did not write its declared output(s): {missing}; "
+                            "committed outputs untouched")
+
+
+def stage_dir(name: str) -> Path:
+    """Where a default run of ``name`` writes before its outputs replace the committed ones."""
+    return paths.project_root() / ".build" / "stage" / name
+
+
+def failed_dir(name: str) -> Path:
+    """Where what a failed default run of ``name`` wrote is kept for inspection (not committed)."""
+    return paths.reports_dir() / "failed" / name
+
+
+def run_staged(name: str, nb, nb_spec: NotebookSpec, *, kernel_name: str = KERNEL_NAME) -> RunResult:
+    """A default run, all or nothing: the notebook writes every output (and its executed copy) under
+    ``stage_dir(name)``, reading earlier outputs through the output overlay (``store._output_path``,
+    ``writers.upsert_base``); only when it succeeded and wrote every declared output are the staged
+    files moved over the committed ones. On any failure no committed file changes; what the stage held
+    is kept in ``failed_dir(name)``."""
+    root = paths.project_root()
+    stage = stage_dir(name)
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    target = stage / executed_path(name).relative_to(root)
+    try:
+        _execute(name, nb, {}, target, stage, kernel_name=kernel_name, html=False, redirect=True)
+        _check_outputs(nb_spec, stage)
+    except BaseException as exc:
+        kept = _keep_failed_stage(stage, failed_dir(name))
+        if isinstance(exc, NotebookError) and kept:
+            raise NotebookError(f"{exc}\n  what it wrote is kept in {paths.relative(kept)}/") from None
+        raise
+    commit_stage(stage, root)
+    return RunResult(name, executed_path(name), None, root, {})
+
+
+def _keep_failed_stage(stage: Path, keep: Path) -> Path | None:
+    shutil.rmtree(keep, ignore_errors=True)
+    if not any(p.is_file() for p in stage.rglob("*")):
+        shutil.rmtree(stage, ignore_errors=True)
+        return None
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(stage), keep)
+    return keep
+
+
+def commit_stage(stage: Path, root: Path) -> list[str]:
+    """Move every file of ``stage`` to the same place under ``root`` (a rename each: both sit on one
+    file system) and remove the stage; return the files moved, relative. Outputs go first and the
+    executed notebooks last, so an interruption leaves a notebook older than its outputs, never newer."""
+    files = sorted((p for p in stage.rglob("*") if p.is_file() and not writers.STALE_TEMP.match(p.name)),
+                   key=lambda p: (p.suffix == ".ipynb", p.relative_to(stage).as_posix()))
+    moved = []
+    for f in files:
+        rel = f.relative_to(stage)
+        dest = root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, dest)
+        moved.append(rel.as_posix())
+    shutil.rmtree(stage)
+    return moved
 
 
 def state_reports_folder(as_of: str = "newest") -> str:
@@ -387,15 +450,22 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
                 cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT, on_notebook_start=started,
             )
         except PapermillExecutionError as exc:
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            if raw_out.exists():
-                shutil.move(str(raw_out), failed)
-            first_line = (exc.source or "").strip().splitlines()[:1]
+            cells = _partial_cells(raw_out, nb)
+            kept = _keep_failed_copy(raw_out, failed)
             raise NotebookError(
-                f"notebook {name} failed in cell {exc.cell_index + 1} of {len(nb.cells)} (In [{exc.exec_count}]): "
-                f"{exc.ename}: {exc.evalue}\n  cell starts: {first_line[0] if first_line else ''}\n"
-                f"  executed copy kept at {paths.relative(failed)}; committed outputs untouched"
+                f"notebook {name} failed in {cell_label(cells, exc.cell_index)} (In [{exc.exec_count}]): "
+                f"{exc.ename}: {exc.evalue}\n  cell starts: {_first_line(exc.source)}\n"
+                f"  {kept}; committed outputs untouched"
             ) from None
+        except Exception as exc:  # the kernel died, timed out or never started: no cell error to report
+            cells = _partial_cells(raw_out, nb)
+            index = _last_started(cells)
+            what = "the kernel died" if type(exc).__name__ == "DeadKernelError" else "execution stopped"
+            where = (f"while running {cell_label(cells, index)}\n  cell starts: {_first_line(cells[index].source)}"
+                     if index is not None else "before its first cell ran")
+            kept = _keep_failed_copy(raw_out, failed)
+            raise NotebookError(f"notebook {name}: {what} ({type(exc).__name__}: {str(exc).strip()}) {where}\n"
+                                f"  {kept}; committed outputs untouched") from None
     executed = strip_volatile(nbformat.read(raw_out, as_version=4))
     raw_out.unlink()
     leaked = _leaked_path(executed, root)
@@ -407,6 +477,47 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
     writers.write_text(target, nbformat.writes(executed) + "\n")
     html_path = writers.write_text(target.with_suffix(".html"), render_html(executed)) if html else None
     return RunResult(name, target, html_path, out_root, dict(parameters))
+
+
+def cell_label(cells, index: int) -> str:
+    """``cell N of M`` numbered as in the source notebook: papermill's injected parameters cell is not
+    counted (it is named when it is the one that failed)."""
+    injected = [i for i, c in enumerate(cells) if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    if index in injected:
+        return "the injected parameters cell"
+    return f"cell {index + 1 - sum(i < index for i in injected)} of {len(cells) - len(injected)}"
+
+
+def _first_line(source: str | None) -> str:
+    lines = (source or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _partial_cells(raw_out: Path, nb) -> list:
+    """The cells as papermill executed them (with its injected cell, without the error banners it adds
+    after a failure, which its cell indices do not count), else the source's."""
+    import nbformat
+    from papermill.execute import ERROR_MARKER_TAG
+
+    try:
+        cells = nbformat.read(raw_out, as_version=4).cells
+    except Exception:  # not written yet, or cut off mid-write
+        return nb.cells
+    return [c for c in cells if ERROR_MARKER_TAG not in c.get("metadata", {}).get("tags", [])]
+
+
+def _last_started(cells) -> int | None:
+    """Index of the last cell papermill started (the one running when execution stopped)."""
+    started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+def _keep_failed_copy(raw_out: Path, failed: Path) -> str:
+    if not raw_out.exists():
+        return "no executed copy was written"
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(raw_out), failed)
+    return f"executed copy kept at {paths.relative(failed)}"
 
 
 def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None) -> list[RunResult]:

@@ -539,11 +539,15 @@ _DATASETS: tuple[Dataset, ...] = (
         "suspicious lists and their decisions, counts of skipped rows, unknown values and name near-misses, "
         "(from 03_maps) how many agreements were placed on the map, and (from 04_detention) the detention "
         "checks: superseded workbooks skipped, year-end releases near 30 September, blank-state facilities "
-        "reported, TRAC's facility table equal to ICE's. A `fail` stops the build.",
+        "reported, TRAC's facility table equal to ICE's. A `fail` stops the build. Rows are tagged with their "
+        "stage.",
         ("01_agreement_history", "03_maps", "04_detention"),
         (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, EXCLUDED, PLACE_HAND,
          DETENTION_BOOKS, TRAC_FAC),
         (
+            _col("stage", "category", "Notebook whose checks the row holds. Each stage replaces only its own rows "
+                 "(qa.upsert_summary), so running one stage alone keeps the others' checks.", "pipeline stage",
+                 allowed=("01_agreement_history", "03_maps", "04_detention")),
             _col("check", "category", "Name of the check, e.g. `agreements_equal_agency_cells`, `suspicious_list`, "
                  "`manifest_rows`, `manifest_JEM`, `unused_fixes`, `placement_min_share` (placement checks start "
                  "with `placement_`, detention checks with `detention_`).",

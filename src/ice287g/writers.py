@@ -8,16 +8,25 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
 
+from . import paths
 from .schema import FLOAT_FORMAT, check_output
 
 # GeoPackage stores a last-change timestamp; GDAL takes it from this setting instead of the clock.
 FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+# Folders (relative to the project root) whose files a build writes; a killed writer can leave temp files there.
+OUTPUT_DIRS = ("data/processed", "data/qa", "figures", "notebooks")
+TEMP_PREFIX = ".{stem}.tmp-"
+# What ``atomic_path`` creates, and the companions GDAL/SQLite add beside it (``-journal``, ``-wal``, ``-shm``).
+STALE_TEMP = re.compile(r"^\..+\.tmp-")
 
 
 @contextlib.contextmanager
@@ -26,7 +35,8 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # keep the real suffix: some drivers (GeoPackage) check it
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.tmp-", suffix=target.suffix, dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX.format(stem=target.stem), suffix=target.suffix,
+                               dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     tmp_path.unlink()  # let the writer create it fresh (some drivers refuse an existing file)
@@ -37,6 +47,31 @@ def atomic_path(target: Path | str) -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def remove_stale_temp(root: Path | str | None = None) -> list[Path]:
+    """Delete temp files a killed writer left under the output folders of ``root`` (default: the project
+    root); return them. Only files named as ``atomic_path`` names them are touched."""
+    root = Path(root) if root is not None else paths.project_root()
+    stale = sorted(p for d in OUTPUT_DIRS if (root / d).is_dir()
+                   for p in (root / d).rglob(".*") if p.is_file() and STALE_TEMP.match(p.name))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def upsert_base(target: Path | str) -> Path:
+    """The copy a table updated in place (an upsert) starts from: this run's ``target`` if it wrote one,
+    else the committed file at the same place under the project root (a staged or report run writes
+    under another output root, and must not drop rows other stages committed)."""
+    target = Path(target)
+    if target.exists():
+        return target
+    try:
+        rel = target.resolve().relative_to(paths.output_root())
+    except ValueError:
+        return target
+    return paths.project_root() / rel
 
 
 def write_bytes(target: Path | str, data: bytes) -> Path:

@@ -1,0 +1,253 @@
+"""A stage completes or leaves every committed output as it was (issue 12, items 4, 6, 7 and 12).
+
+Each test runs a tiny notebook on the ``ice287g`` kernel in a throwaway project under git, with the
+pipeline's notebook list replaced by that notebook."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import nbformat
+import pandas as pd
+import pytest
+
+from ice287g import pipeline, qa, schema
+
+from .conftest import REAL_ROOT
+from .test_listqa import project_with_rules  # noqa: F401 (a fixture)
+from .test_pipeline import _write_notebook
+
+# Writes a processed table, a figure's manifest row and 03_maps' QA rows, then passes or fails the gate.
+STAGE = """
+# %% tags=["parameters"]
+status = "pass"
+
+# %%
+import pandas as pd
+from ice287g import charts, paths, qa, writers
+writers.write_csv(pd.DataFrame({"label": ["new"]}), paths.processed_dir() / "label.csv")
+charts.record_figure(slug="new_figure", title="New", alt_text="A new figure", source="Source: test",
+                     notebook="notebooks/98_stage.ipynb", inputs="")
+checks = pd.DataFrame([qa.check_row("placement_new", "all", 1, 1, status)])
+_ = qa.upsert_summary(checks, "03_maps")
+
+# %%
+qa.gate(checks, "03_maps")
+"""
+
+OUTPUTS = ("data/processed/label.csv", "figures/manifest.csv", "data/qa/qa_summary.csv")
+# the same without the summary's upsert: what a stage writes before its gate fails
+NO_UPSERT = STAGE.replace('_ = qa.upsert_summary(checks, "03_maps")\n', "")
+
+SUMMARY = pd.DataFrame([
+    ["01_agreement_history", "agreements_equal_agency_cells", "participating-2025-06-06am", "1", "1", "pass"],
+    ["03_maps", "placement_old", "all", "0", "0", "pass"],
+    ["04_detention", "detention_blank_state_reported", "all releases", "0", "0", "pass"],
+], columns=["stage", "check", "scope", "value", "expected", "status"])
+
+
+def _git(project, *args) -> str:
+    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True, check=True).stdout
+
+
+def _commit_project(project, monkeypatch, notebook: str):
+    """The throwaway project under git, with committed outputs of 98_stage and of other stages."""
+    _write_notebook(project, "98_stage", notebook)
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.NotebookSpec("98_stage", outputs=OUTPUTS),))
+    (project / "data/processed/label.csv").write_text("label\nold\n")
+    (project / "data/processed/other_stage.csv").write_text("kept\n")
+    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
+    (project / "figures/manifest.csv").write_text(
+        "slug,title,alt_text,source,notebook,inputs\nold_figure,Old,An old figure,Source: test,"
+        "notebooks/01_agreement_history.ipynb,\n")
+    (project / "notebooks/98_stage.ipynb").write_text("previous executed notebook\n")
+    shutil.copyfile(REAL_ROOT / ".gitignore", project / ".gitignore")
+    _git(project, "init", "-q")
+    _git(project, "add", "-A")
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "committed outputs")
+    return project
+
+
+def test_a_qa_failure_leaves_every_committed_output_as_it_was(project, monkeypatch):
+    # the notebook's default is doctored so that its QA check fails in a default (committing) run
+    _commit_project(project, monkeypatch, NO_UPSERT.replace('status = "pass"', 'status = "fail"'))
+    with pytest.raises(pipeline.NotebookError) as err:
+        pipeline.run_notebook("98_stage")
+    message = str(err.value)
+    assert "QAFailure" in message and "placement_new" in message
+    assert "committed outputs untouched" in message
+    assert _git(project, "status", "--porcelain") == ""
+    # what the failed run wrote is kept for inspection, outside the committed folders
+    kept = project / "reports/failed/98_stage"
+    assert (kept / "data/processed/label.csv").read_text() == "label\nnew\n"
+    assert "reports/failed/98_stage/" in message
+    assert not pipeline.stage_dir("98_stage").exists()
+
+
+def test_a_missing_declared_output_leaves_every_committed_output_as_it_was(project, monkeypatch):
+    _commit_project(project, monkeypatch, NO_UPSERT)
+    monkeypatch.setattr(pipeline, "NOTEBOOKS",
+                        (pipeline.NotebookSpec("98_stage", outputs=OUTPUTS[:2] + ("figures/never.svg",)),))
+    with pytest.raises(pipeline.NotebookError, match=r"figures/never\.svg.*committed outputs untouched"):
+        pipeline.run_notebook("98_stage")
+    assert _git(project, "status", "--porcelain") == ""
+
+
+def test_a_successful_stage_replaces_its_outputs_and_keeps_what_other_stages_committed(project, monkeypatch):
+    _commit_project(project, monkeypatch, STAGE)
+    result = pipeline.run_notebook("98_stage")
+    assert result.notebook == project / "notebooks/98_stage.ipynb"
+    assert nbformat.read(result.notebook, as_version=4).metadata.kernelspec.name == "ice287g"
+    assert (project / "data/processed/label.csv").read_text() == "label\nnew\n"
+    summary = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str)
+    assert summary[["stage", "check"]].values.tolist() == [
+        ["01_agreement_history", "agreements_equal_agency_cells"], ["03_maps", "placement_new"],
+        ["04_detention", "detention_blank_state_reported"]]
+    assert pd.read_csv(project / "figures/manifest.csv")["slug"].tolist() == ["new_figure", "old_figure"]
+    changed = sorted(line[3:] for line in _git(project, "status", "--porcelain").splitlines())
+    assert changed == ["data/processed/label.csv", "data/qa/qa_summary.csv", "figures/manifest.csv",
+                       "notebooks/98_stage.ipynb"]
+    assert not pipeline.stage_dir("98_stage").exists()
+
+
+def test_commit_stage_moves_outputs_first_and_the_executed_notebook_last(tmp_path):
+    stage, root = tmp_path / "stage", tmp_path / "root"
+    for rel in ("notebooks/a.ipynb", "data/processed/b.csv", "figures/c.svg", "data/qa/.d.tmp-x.csv"):
+        (stage / rel).parent.mkdir(parents=True, exist_ok=True)
+        (stage / rel).write_text(rel)
+    assert pipeline.commit_stage(stage, root) == ["data/processed/b.csv", "figures/c.svg", "notebooks/a.ipynb"]
+    assert (root / "figures/c.svg").read_text() == "figures/c.svg" and not stage.exists()
+    assert not (root / "data/qa/.d.tmp-x.csv").exists()  # a stale temp file is not an output
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 6: each stage replaces only its own rows of qa_summary.csv
+
+
+def test_upserting_one_stage_keeps_the_other_stages_rows(project):
+    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
+    rows = pd.DataFrame([qa.check_row("manifest_rows", "x.xlsx", 3, 3, "pass"),
+                         qa.check_row("unused_fixes", "data/hand", 0, 0, "pass")])
+    qa.upsert_summary(rows, "01_agreement_history")
+    out = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str, keep_default_na=False)
+    assert out.columns.tolist() == qa.SUMMARY_COLUMNS
+    assert out[["stage", "check"]].values.tolist() == [
+        ["01_agreement_history", "manifest_rows"], ["01_agreement_history", "unused_fixes"],
+        ["03_maps", "placement_old"], ["04_detention", "detention_blank_state_reported"]]
+
+
+def test_a_report_run_upserts_onto_the_committed_summary(project, monkeypatch):
+    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
+    monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(project / "reports/x"))
+    qa.upsert_summary(pd.DataFrame([qa.check_row("detention_new", "all", 0, 0, "pass")]), "04_detention")
+    out = pd.read_csv(project / "reports/x/data/qa/qa_summary.csv", dtype=str)
+    assert out["check"].tolist() == ["agreements_equal_agency_cells", "placement_old", "detention_new"]
+    assert pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str).equals(SUMMARY)
+
+
+def test_placement_rows_go_in_as_03_maps_and_must_carry_the_prefix(project):
+    from ice287g import geography
+
+    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
+    geography.upsert_qa(pd.DataFrame([qa.check_row("placement_x", "all", 0, 0, "pass")]), prefix="placement_")
+    out = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str)
+    assert out.loc[out["stage"] == "03_maps", "check"].tolist() == ["placement_x"]
+    with pytest.raises(ValueError, match="detention_x"):
+        geography.upsert_qa(pd.DataFrame([qa.check_row("detention_x", "all", 0, 0, "pass")]), prefix="placement_")
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 7: stale temp files
+
+
+def test_a_run_removes_temp_files_a_killed_writer_left(project, monkeypatch):
+    _commit_project(project, monkeypatch, STAGE)
+    stale = [project / "data/processed/.list_rows.tmp-k3j2.csv",
+             project / "data/processed/.agreements_by_county.tmp-x1.gpkg-journal",
+             project / "notebooks/.98_stage.tmp-ab.ipynb"]
+    for p in stale:
+        p.write_text("half a fi")
+    assert "!! data/processed/.list_rows.tmp-k3j2.csv" in _git(project, "status", "--porcelain", "--ignored")
+    pipeline.run_notebook("98_stage")
+    assert not any(p.exists() for p in stale)
+
+
+# ---------------------------------------------------------------------------------------------
+# Item 12: notebook errors name the notebook and the cell, counted as in the source
+
+DIES = """
+# %% tags=["parameters"]
+x = 1
+
+# %%
+y = x + 1
+
+# %%
+import os
+os.kill(os.getpid(), 9)
+
+# %%
+print("never")
+"""
+
+
+def test_a_dead_kernel_names_the_notebook_and_the_cell_and_touches_nothing(project, monkeypatch):
+    _commit_project(project, monkeypatch, STAGE)
+    _write_notebook(project, "96_dies", DIES)
+    _git(project, "add", "-A")
+    _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "dies")
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.NotebookSpec("96_dies"),))
+    with pytest.raises(pipeline.NotebookError) as err:
+        pipeline.run_notebook("96_dies")
+    message = str(err.value)
+    assert "notebook 96_dies: the kernel died" in message
+    assert "while running cell 3 of 4" in message and "cell starts: import os" in message
+    assert "executed copy kept at reports/failed/96_dies.ipynb; committed outputs untouched" in message
+    assert (project / "reports/failed/96_dies.ipynb").exists()
+    assert _git(project, "status", "--porcelain") == ""
+
+
+BOOM = """
+# %% tags=["parameters"]
+x = 1
+
+# %%
+y = x + 1
+
+# %%
+raise ValueError("bad input")
+"""
+
+
+def test_the_cell_count_leaves_out_the_injected_parameters_cell(project):
+    _write_notebook(project, "99_boom", BOOM)
+    with pytest.raises(pipeline.NotebookError) as err:
+        pipeline.run_notebook("99_boom", {"x": 2}, check_outputs=False)
+    assert "notebook 99_boom failed in cell 3 of 3 (In [" in str(err.value)
+    assert (project / "reports/failed/99_boom__x-2.ipynb").exists()
+
+
+def test_a_failing_injected_cell_is_named_as_such():
+    cells = [nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+             nbformat.v4.new_code_cell("x = 2", metadata={"tags": ["injected-parameters"]}),
+             nbformat.v4.new_code_cell("y = x")]
+    assert pipeline.cell_label(cells, 1) == "the injected parameters cell"
+    assert pipeline.cell_label(cells, 2) == "cell 2 of 2"
+    assert pipeline.cell_label(cells[::2], 1) == "cell 2 of 2"
+
+
+def test_writing_the_history_alone_keeps_the_placement_and_detention_rows(project_with_rules):
+    from ice287g import agreements
+
+    project = project_with_rules
+    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
+    history = agreements.build_history()
+    checks = history.qa["qa_summary"]  # a sample of the archive fails some checks: keep the rest
+    history.qa["qa_summary"] = checks[checks["status"] != "fail"]
+    # the sample has no Post workbook: take the committed table so every write passes its schema
+    history.wapo = schema.read_table(REAL_ROOT / "data/processed/wapo_agency_years.csv")
+    agreements.write_history(history)
+    out = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str, keep_default_na=False)
+    others = SUMMARY[SUMMARY["stage"] != "01_agreement_history"].reset_index(drop=True)
+    assert out[out["stage"] != "01_agreement_history"].reset_index(drop=True).equals(others)
+    assert len(out[out["stage"] == "01_agreement_history"]) == len(history.qa["qa_summary"])
