@@ -19,19 +19,28 @@ SAMPLE = {
 }
 
 
+def manifest_rows(folder: Path) -> tuple[list[str], list[dict]]:
+    """A raw source folder's MANIFEST.csv: its header and its rows."""
+    with open(folder / "MANIFEST.csv", newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        return list(reader.fieldnames), list(reader)
+
+
+def write_manifest_rows(folder: Path, fieldnames: list[str], rows: list[dict]) -> None:
+    with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fieldnames)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def _copy_sample(raw: Path) -> None:
     for source, files in SAMPLE.items():
         src, dst = REAL_RAW / source, raw / source
         dst.mkdir(parents=True)
-        with open(src / "MANIFEST.csv", newline="", encoding="utf-8") as fh:
-            reader = csv.DictReader(fh)
-            rows = [r for r in reader if r["file"] in files]
-            fieldnames = reader.fieldnames
+        fieldnames, rows = manifest_rows(src)
+        rows = [r for r in rows if r["file"] in files]
         assert len(rows) == len(files), f"sample file missing from {source} manifest"
-        with open(dst / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=fieldnames)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_manifest_rows(dst, fieldnames, rows)
         for f in files:
             shutil.copyfile(src / f, dst / f)
 

@@ -2,7 +2,6 @@
 anything, and syncs the news claims only from an explicit, valid file."""
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -11,22 +10,10 @@ import pytest
 from ice287g import cli, sources
 from ice287g.sources import RawDataError
 
-from .conftest import REAL_RAW, REAL_ROOT
+from .conftest import REAL_RAW, REAL_ROOT, manifest_rows, write_manifest_rows
 
 REAL_CLAIMS = REAL_ROOT / "data" / "hand" / "news_claims.csv"
 
-
-def _rows(folder: Path) -> tuple[list[str], list[dict]]:
-    with open(folder / "MANIFEST.csv", newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames), list(reader)
-
-
-def _write_rows(folder: Path, fieldnames: list[str], rows: list[dict]) -> None:
-    with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fieldnames)
-        writer.writeheader()
-        writer.writerows(rows)
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
@@ -58,10 +45,10 @@ BREAKS = {
 
 @pytest.mark.parametrize("reason", sorted(BREAKS))
 def test_a_row_verify_raw_would_reject_copies_nothing(project, mirror, reason):
-    fieldnames, rows = _rows(mirror)
+    fieldnames, rows = manifest_rows(mirror)
     broken = rows[-1]
     BREAKS[reason](broken)
-    _write_rows(mirror, fieldnames, rows)
+    write_manifest_rows(mirror, fieldnames, rows)
     before = _snapshot(project)
     with pytest.raises(RawDataError, match=reason) as err:
         sources.import_raw(mirror)
@@ -70,14 +57,14 @@ def test_a_row_verify_raw_would_reject_copies_nothing(project, mirror, reason):
     # the same row in data/raw's own manifest fails verify-raw for the same reason
     local = project / "data/raw/trac"
     shutil.copyfile(mirror / broken["file"], local / broken["file"])
-    fieldnames, mine = _rows(local)
-    _write_rows(local, fieldnames, mine + [broken])
+    fieldnames, mine = manifest_rows(local)
+    write_manifest_rows(local, fieldnames, mine + [broken])
     assert any(reason in str(p) for p in sources.verify_raw())
 
 
 def test_a_file_listed_twice_is_refused(project, mirror):
-    fieldnames, rows = _rows(mirror)
-    _write_rows(mirror, fieldnames, rows + [rows[-1]])
+    fieldnames, rows = manifest_rows(mirror)
+    write_manifest_rows(mirror, fieldnames, rows + [rows[-1]])
     before = _snapshot(project)
     with pytest.raises(RawDataError, match=rf"{rows[-1]['file']}: listed twice in MANIFEST.csv \(again in row "
                                            rf"{len(rows) + 2}\)"):
@@ -86,11 +73,11 @@ def test_a_file_listed_twice_is_refused(project, mirror):
 
 
 def test_every_failing_row_is_named_and_nothing_copied(project, mirror, capsys):
-    fieldnames, rows = _rows(mirror)
+    fieldnames, rows = manifest_rows(mirror)
     rows[1]["kind"] = ""
     rows[2]["as_of_date"] = "2026-13-40"
     rows[3]["bytes"] = "1"
-    _write_rows(mirror, fieldnames, rows)
+    write_manifest_rows(mirror, fieldnames, rows)
     before = _snapshot(project)
     assert cli.main(["import-raw", str(mirror)]) == 1
     err = capsys.readouterr().err

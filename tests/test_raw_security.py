@@ -4,7 +4,6 @@ Each attack is tried through ``import-raw`` (nothing may be created anywhere) an
 row in ``data/raw`` (``verify-raw`` must refuse it)."""
 from __future__ import annotations
 
-import csv
 import os
 import shutil
 from pathlib import Path
@@ -14,31 +13,19 @@ import pytest
 from ice287g import cli, sources
 from ice287g.sources import RawDataError
 
-from .conftest import REAL_RAW
+from .conftest import REAL_RAW, manifest_rows, write_manifest_rows
 
 TRAC_FILE = "2026-07-11_pop_agen_table.json"
 PAYLOAD = b"import os; os.system('echo pwned')\n"
 
 
-def _rows(folder: Path) -> tuple[list[str], list[dict]]:
-    with open(folder / "MANIFEST.csv", newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        return list(reader.fieldnames), list(reader)
-
-
-def _write_rows(folder: Path, fieldnames: list[str], rows: list[dict]) -> None:
-    with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fieldnames)
-        writer.writeheader()
-        writer.writerows(rows)
-
 
 def _add_row(folder: Path, name: str, data: bytes) -> None:
     """Append a well-formed row for ``name`` (whose bytes are ``data``) to ``folder``'s manifest."""
-    fieldnames, rows = _rows(folder)
+    fieldnames, rows = manifest_rows(folder)
     row = dict(rows[0])
     row.update(file=name, sha256=sources.hashlib.sha256(data).hexdigest(), bytes=str(len(data)))
-    _write_rows(folder, fieldnames, rows + [row])
+    write_manifest_rows(folder, fieldnames, rows + [row])
 
 
 def _tree(root: Path) -> dict[str, bytes | str]:

@@ -15,7 +15,7 @@ from ice287g import pipeline, qa, schema
 
 from .conftest import REAL_ROOT
 from .test_listqa import project_with_rules  # noqa: F401 (a fixture)
-from .test_pipeline import _write_notebook
+from .test_pipeline import BOOM, _write_notebook
 
 # Writes a processed table, a figure's manifest row and 03_maps' QA rows, then passes or fails the gate.
 STAGE = """
@@ -207,16 +207,6 @@ def test_a_dead_kernel_names_the_notebook_and_the_cell_and_touches_nothing(proje
     assert _git(project, "status", "--porcelain") == ""
 
 
-BOOM = """
-# %% tags=["parameters"]
-x = 1
-
-# %%
-y = x + 1
-
-# %%
-raise ValueError("bad input")
-"""
 
 
 def test_the_cell_count_leaves_out_the_injected_parameters_cell(project):
