@@ -58,6 +58,14 @@ $(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES)
 	$(PY) -m ice287g codebook
 	@touch $@
 
+# ---- keeping current (the only target that uses the network) -----------------------------
+# `make update` lands ICE's newest lists and workbooks in data/raw; UPDATE_ARGS passes options,
+# e.g. `make update UPDATE_ARGS=--wanted` or `UPDATE_ARGS="--since 2019-01-01 --until 2019-12-31"`.
+.PHONY: update
+UPDATE_ARGS ?=
+update: $(INSTALLED)
+	$(PY) -m ice287g update $(UPDATE_ARGS)
+
 # ---- per-state reports (not committed) ----------------------------------------------------
 # reports/states/XX.{ipynb,html} for every state that ever had an agreement, reports/notebooks/*.html,
 # reports/index.html. Two kernels at a time by default (REPORT_JOBS=1 for one), starts guarded by a lock.

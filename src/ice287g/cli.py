@@ -1,4 +1,5 @@
-"""Command line: ``python -m ice287g verify-raw | import-raw PATH [--claims FILE] | run [NOTEBOOK ...] [-p NAME VALUE ...]``.
+"""Command line: ``python -m ice287g verify-raw | import-raw PATH [--claims FILE] | run [NOTEBOOK ...] [-p NAME VALUE ...]
+| update [--ice-base-url URL] [--wayback-url URL] [--wanted] [--since DATE --until DATE] [--dry-run]``.
 
 A raw-data problem (RawDataError) ends any command with one message naming the file, and exit status 1."""
 from __future__ import annotations
@@ -101,6 +102,17 @@ def _readme(args) -> int:
     return 0
 
 
+def _update(args) -> int:
+    from . import update
+
+    if getattr(args, "check", None) is not None and hasattr(update, "check"):  # `--check DAYS` (u3)
+        return update.check(args.check)
+    if args.until and not args.since:
+        print("update: --until needs --since", file=sys.stderr)
+        return 2
+    return update.main(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -130,6 +142,17 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-j", "--jobs", type=int, default=None,
                     help="reports run in parallel (default: 2, or 1 on a one-core machine)")
     rp.set_defaults(func=_reports)
+    up = sub.add_parser("update", help="fetch ICE's newest lists and workbooks into data/raw (the only command "
+                        "that uses the network); exit 1 if a file was refused, 2 if a page was unreadable")
+    up.add_argument("--ice-base-url", metavar="URL", help="ICE's site (default https://www.ice.gov)")
+    up.add_argument("--wayback-url", metavar="URL", help="the Wayback Machine (default https://web.archive.org)")
+    up.add_argument("--wanted", action="store_true", help="fetch the files data/hand/wanted_files.csv lists "
+                    "(refused unless their sha256 is the expected one), instead of ICE's pages")
+    up.add_argument("--since", metavar="DATE", help="backfill Wayback captures from DATE (YYYY-MM-DD)")
+    up.add_argument("--until", metavar="DATE", help="... to DATE (default: today)")
+    up.add_argument("--dry-run", action="store_true", help="list what would be fetched; land nothing")
+    # More update options go here, one add_argument each (`--check DAYS` is dispatched by _update).
+    up.set_defaults(func=_update)
     return parser
 
 

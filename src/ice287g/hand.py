@@ -67,6 +67,7 @@ HAND_KEYS: dict[str, Key] = {
     "state_fixes.csv": _FIX,
     "superseded_files.csv": Key(("source", "file"), ("strip", "strip")),
     "unplaced_reasons.csv": _STATE_PLACE,
+    "wanted_files.csv": Key(("ice_file_name",), ("strip",)),  # `update --wanted` fetches each name once
 }
 
 
