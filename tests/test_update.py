@@ -1,0 +1,518 @@
+"""``update`` against a loopback copy of ICE's pages and of the Wayback Machine (tests/loopback.py):
+real raw files land with the right dates, kinds, hashes and URLs, impostors are refused, a second run
+changes nothing, every failure leaves the archive as it was, and the build never opens a socket."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import socket
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ice287g import fetch, paths, sources, update
+from tests.conftest import REAL_RAW, manifest_rows
+from tests.loopback import XLSX, Loopback
+
+FIXTURES = Path(__file__).parent / "fixtures"
+DOCLIB_287G = "/doclib/about/offices/ero/287g/"
+DOCLIB_DETENTION = "/doclib/detention/"
+
+# Real archive files served under the names ICE gave them (their manifests' original_url).
+PARTICIPATING = ("ice_287g", "2026-05-18_participatingAgencies05182026am.xlsx")
+PENDING = ("ice_287g", "2025-04-11_pendingAgencies04112025pm.xlsx")
+WORKBOOK = ("ice_detention", "2026-01-22_FY26_detentionStats02022026.xlsx")
+IN_SAMPLE = ("ice_287g", "2025-06-06_participatingAgencies06062025am.xlsx")  # already in the `project` archive
+OTHER_LIST = ("ice_287g", "2026-05-11_participatingAgencies05112026am.xlsx")
+
+
+def real_row(source: str, file: str) -> dict:
+    return next(r for r in manifest_rows(REAL_RAW / source)[1] if r["file"] == file)
+
+
+def real_bytes(source: str, file: str) -> bytes:
+    return (REAL_RAW / source / file).read_bytes()
+
+
+def ice_name(source: str, file: str) -> str:
+    return fetch.file_name(real_row(source, file)["original_url"])
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    raw = root / "data" / "raw"
+    return {str(p.relative_to(raw)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(raw.rglob("*")) if p.is_file()}
+
+
+def quick_client(**kw) -> fetch.Client:
+    kw = {"timeout": 2.0, "retries": 1, "backoff": 0.0, "sleep": lambda s: None, **kw}
+    return fetch.Client(**kw)
+
+
+def page(*hrefs: str) -> bytes:
+    links = "\n".join(f'<li><a href="{h}">{h.rsplit("/", 1)[-1]}</a></li>' for h in hrefs)
+    return f"<!DOCTYPE html><html><head><title>287(g)</title></head><body><ul>{links}</ul></body></html>".encode()
+
+
+@pytest.fixture
+def server():
+    srv = Loopback().start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def landing():
+    return pytest.importorskip("ice287g.landing", reason="landing.land (branch u1) not merged yet")
+
+
+def run_update(server, lines=None, **kw):
+    out = lines.append if lines is not None else (lambda s: None)
+    kw.setdefault("client", quick_client())
+    kw.setdefault("wayback_client", quick_client())
+    return update.update(ice_base=kw.pop("ice_base", server.url), out=out, **kw)
+
+
+def serve_ice(server, files_287g, files_detention, extra_links=()):
+    """ICE's two pages on the loopback server, each file under its ICE name; returns {name: bytes}."""
+    served = {}
+    for folder, files, page_path in ((DOCLIB_287G, files_287g, update.PAGE_287G.path),
+                                     (DOCLIB_DETENTION, files_detention, update.PAGE_DETENTION.path)):
+        hrefs = []
+        for name, data in files:
+            server.serve(folder + name, data, content_type=XLSX)
+            hrefs.append(folder + name)
+            served[name] = data
+        if page_path == update.PAGE_287G.path:
+            hrefs += list(extra_links)
+        server.serve(page_path, page(*hrefs), content_type="text/html")
+    return served
+
+
+# ---------------------------------------------------------------------------------------------
+# The client: links, URL rules, retries, timeouts, truncation (no landing needed)
+
+
+def test_links_relative_absolute_odd_names_and_other_hosts():
+    base = "https://www.ice.gov/identify-and-arrest/287g"
+    html = page(
+        "/doclib/about/offices/ero/287g/participatingAgencies11202026am.xlsx",
+        "../doclib/about/offices/ero/287g/287gParticipatingAgencies091526pm.xlsx",
+        "https://www.ice.gov/doclib/about/offices/ero/287g/ParticipatingAgency091826am.xlsx?ver=2#top",
+        "/doclib/about/offices/ero/287g/060920263pm.XLSX",
+        "/doclib/about/offices/ero/287g/pending%20Agencies%2006092026.xlsx",
+        "https://www.ice.gov/doclib/about/offices/ero/287g/participatingAgencies11202026am.xlsx",  # duplicate
+        "https://evil.example.com/doclib/about/offices/ero/287g/participatingAgencies11212026am.xlsx",
+        "http://www.ice.gov:8080/doclib/about/offices/ero/287g/other-port.xlsx",
+        "/doclib/about/offices/ero/287g/factsheet.pdf",
+        "/doclib/news/participatingAgencies11202026am.xlsx",
+        "mailto:someone@ice.gov",
+    ).replace(b'href="/doclib/about/offices/ero/287g/060920263pm.XLSX"',
+              b"HREF='/doclib/about/offices/ero/287g/060920263pm.XLSX'")
+    links = fetch.xlsx_links(html, base, [DOCLIB_287G])
+    assert links == [
+        "https://www.ice.gov/doclib/about/offices/ero/287g/participatingAgencies11202026am.xlsx",
+        "https://www.ice.gov/doclib/about/offices/ero/287g/287gParticipatingAgencies091526pm.xlsx",
+        "https://www.ice.gov/doclib/about/offices/ero/287g/ParticipatingAgency091826am.xlsx?ver=2",
+        "https://www.ice.gov/doclib/about/offices/ero/287g/060920263pm.XLSX",
+        "https://www.ice.gov/doclib/about/offices/ero/287g/pending%20Agencies%2006092026.xlsx",
+    ]
+    assert [fetch.file_name(u) for u in links][-1] == "pending Agencies 06092026.xlsx"
+
+
+def test_detention_page_takes_only_detention_statistics_workbooks():
+    base = "https://www.ice.gov/detain/detention-management"
+    html = page("/doclib/detention/FY26_detentionStats_04092026.xlsx", "/doclib/detention/FY19-detentionstats.xlsx",
+                "/doclib/detention/dedicatedNonDedicatedFacilityList.xlsx")
+    names = [fetch.file_name(u) for u in fetch.xlsx_links(html, base, [DOCLIB_DETENTION], update.PAGE_DETENTION.accept)]
+    assert names == ["FY26_detentionStats_04092026.xlsx", "FY19-detentionstats.xlsx"]
+
+
+@pytest.mark.parametrize("url, ok", [
+    ("https://www.ice.gov/identify-and-arrest/287g", True),
+    ("http://www.ice.gov/identify-and-arrest/287g", False),
+    ("ftp://www.ice.gov/x.xlsx", False),
+    ("http://127.0.0.1:8000/x", True),
+    ("http://localhost:8000/x", True),
+    ("http://[::1]:8000/x", True),
+    ("http://10.0.0.1/x", False),
+])
+def test_https_only_except_loopback(url, ok):
+    assert (fetch.url_problem(url) == "") is ok
+
+
+def test_user_agent_names_the_project(server):
+    server.serve("/x", b"hello")
+    assert quick_client().get(server.url + "/x").data == b"hello"
+    agent = server.requests[-1][1]
+    assert agent.startswith("ice287g/") and "(" in agent
+
+
+def test_a_404_is_one_line_naming_the_url_and_not_retried(server):
+    client = quick_client(retries=3)
+    with pytest.raises(fetch.FetchError) as err:
+        client.get(server.url + "/missing.xlsx")
+    assert str(err.value) == f"{server.url}/missing.xlsx: HTTP 404 Not Found"
+    assert "\n" not in str(err.value) and server.hits("/missing.xlsx") == 1
+
+
+def test_a_busy_server_is_retried_with_exponential_backoff(server):
+    server.serve("/busy", b"", status=503)
+    waits = []
+    client = quick_client(retries=3, backoff=1.5, sleep=waits.append)
+    with pytest.raises(fetch.FetchError, match=r"/busy: HTTP 503 .*\(after 4 attempts\)$"):
+        client.get(server.url + "/busy")
+    assert waits == [1.5, 3.0, 6.0] and server.hits("/busy") == 4
+
+
+def test_a_slow_answer_times_out(server):
+    server.serve("/slow.xlsx", b"x", delay=1.0)
+    with pytest.raises(fetch.FetchError, match=r"/slow.xlsx: no answer within 0.2 s \(timeout\)"):
+        quick_client(timeout=0.2, retries=0).get(server.url + "/slow.xlsx")
+
+
+def test_a_truncated_download_is_detected(server):
+    data = real_bytes(*PARTICIPATING)
+    server.serve("/cut.xlsx", data[:5000], announce=len(data))
+    with pytest.raises(fetch.FetchError, match=r"/cut.xlsx: truncated download: 5,000 of 231,759 bytes \(after 2 attempts\)$"):
+        quick_client().get(server.url + "/cut.xlsx")
+
+
+def test_a_download_over_the_cap_is_refused(server):
+    server.serve("/big.xlsx", b"x" * 2000)
+    with pytest.raises(fetch.FetchError, match=r"/big.xlsx: 2,000 bytes announced, more than the 1,000-byte cap"):
+        quick_client(max_bytes=1000).get(server.url + "/big.xlsx")
+
+
+def test_a_pause_separates_requests():
+    now = [100.0]
+    waits = []
+    client = fetch.Client(pause=5.0, sleep=lambda s: (waits.append(s), now.__setitem__(0, now[0] + s)),
+                          clock=lambda: now[0])
+    client._wait_turn()
+    now[0] += 1.0
+    client._wait_turn()
+    assert waits == [4.0]
+
+
+def test_a_plain_http_site_is_refused_before_any_request():
+    with pytest.raises(fetch.FetchError, match="^http://www.ice.gov: http scheme refused"):
+        update.update(ice_base="http://www.ice.gov", out=lambda s: None)
+
+
+# ---------------------------------------------------------------------------------------------
+# ICE's pages, end to end
+
+
+def test_update_lands_new_files_with_dates_kinds_hashes_and_urls(project, server, landing):
+    files_287g = [(ice_name(*f), real_bytes(*f)) for f in (PARTICIPATING, PENDING, IN_SAMPLE)]
+    serve_ice(server, files_287g, [(ice_name(*WORKBOOK), real_bytes(*WORKBOOK))])
+    lines = []
+    run = run_update(server, lines)
+    assert run.code == 0, lines
+    assert (run.count("landed"), run.count("unchanged"), run.count("refused")) == (3, 1, 0), lines
+    for source, file in (PARTICIPATING, PENDING, WORKBOOK):
+        want = real_row(source, file)
+        rows = [r for r in manifest_rows(project / "data" / "raw" / source)[1] if r["sha256"] == want["sha256"]]
+        assert len(rows) == 1, (file, lines)
+        got = rows[0]
+        assert got["file"] == file  # <as_of_date>_<ICE name>, as the archive names it
+        assert (got["kind"], got["as_of_date"], got["bytes"]) == (want["kind"], want["as_of_date"], want["bytes"])
+        assert got["original_url"] == f"{server.url}{want['original_url'][len('https://www.ice.gov'):]}"
+        assert (project / "data" / "raw" / source / file).read_bytes() == real_bytes(source, file)
+    assert sources.check_raw(project / "data" / "raw") > 0
+    assert any(line.startswith("update: unchanged participatingAgencies06062025am.xlsx") for line in lines)
+    assert lines[-1] == "update: 3 landed, 1 unchanged, 0 refused"
+
+    before = snapshot(project)
+    again = run_update(server)
+    assert again.code == 0 and again.count("landed") == 0 and again.count("unchanged") == 4
+    assert snapshot(project) == before
+
+
+def test_dry_run_lists_and_lands_nothing(project, server):
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    before = snapshot(project)
+    lines = []
+    run = run_update(server, lines, dry_run=True)
+    assert run.code == 0 and run.count("would fetch") == 1
+    assert f"update: would fetch participatingAgencies05182026am.xlsx from {server.url}{DOCLIB_287G}" \
+           "participatingAgencies05182026am.xlsx" in lines
+    assert server.hits(DOCLIB_287G + "participatingAgencies05182026am.xlsx") == 0
+    assert snapshot(project) == before
+
+
+def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(project, server, landing):
+    good = (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))
+    html_as_xlsx = ("participatingAgencies11202026am.xlsx", b"<!DOCTYPE html><html><body>Access denied</body></html>")
+    cut_at_source = ("pendingAgencies11202026am.xlsx", real_bytes(*PENDING)[:4000])
+    serve_ice(server, [good, html_as_xlsx, cut_at_source], [],
+              extra_links=[DOCLIB_287G + "participatingAgencies11212026am.xlsx",  # 404
+                           DOCLIB_287G + "participatingAgencies11222026am.xlsx",  # cut off in transit
+                           DOCLIB_287G + "participatingAgencies11232026am.xlsx",  # too slow
+                           "https://evil.example.com" + DOCLIB_287G + "participatingAgencies11242026am.xlsx"])
+    data = real_bytes(*OTHER_LIST)
+    server.serve(DOCLIB_287G + "participatingAgencies11222026am.xlsx", data[:9000], announce=len(data))
+    server.serve(DOCLIB_287G + "participatingAgencies11232026am.xlsx", data, delay=1.0)
+    before = snapshot(project)
+    lines = []
+    run = run_update(server, lines, client=quick_client(timeout=0.3))
+    assert run.code == 1, lines
+    refused = {o.name: o.detail for o in run.outcomes if o.status == "refused"}
+    assert set(refused) == {"participatingAgencies11202026am.xlsx", "pendingAgencies11202026am.xlsx",
+                            "participatingAgencies11212026am.xlsx", "participatingAgencies11222026am.xlsx",
+                            "participatingAgencies11232026am.xlsx"}, lines
+    assert "HTML" in refused["participatingAgencies11202026am.xlsx"]
+    assert "404" in refused["participatingAgencies11212026am.xlsx"]
+    assert "truncated" in refused["participatingAgencies11222026am.xlsx"]
+    assert "timeout" in refused["participatingAgencies11232026am.xlsx"]
+    assert any(line.startswith("update: refused pendingAgencies11202026am.xlsx: ") for line in lines)
+    assert not any("evil" in path for path, _ in server.requests)
+    assert run.count("landed") == 1
+    after = snapshot(project)
+    new = set(after) - set(before)
+    assert {k for k in new if not k.endswith("MANIFEST.csv")} == {"ice_287g/" + PARTICIPATING[1]}
+    assert all(after[k] == v for k, v in before.items() if not k.endswith("MANIFEST.csv"))
+    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".")]
+    sources.check_raw(project / "data" / "raw")
+
+
+def test_a_file_revised_under_the_same_name_lands_beside_the_old_one(project, server, landing):
+    name = ice_name(*IN_SAMPLE)
+    serve_ice(server, [(name, real_bytes(*OTHER_LIST))], [])
+    before = snapshot(project)
+    run = run_update(server)
+    assert run.code == 0 and run.count("landed") == 1
+    after = snapshot(project)
+    assert after["ice_287g/" + IN_SAMPLE[1]] == before["ice_287g/" + IN_SAMPLE[1]]  # never overwritten
+    new = [k for k in set(after) - set(before)]
+    assert len(new) == 1 and new[0] != "ice_287g/" + IN_SAMPLE[1] and name.removesuffix(".xlsx") in new[0]
+    assert after[new[0]] == hashlib.sha256(real_bytes(*OTHER_LIST)).hexdigest()
+    sources.check_raw(project / "data" / "raw")
+    assert run_update(server).count("landed") == 0
+
+
+@pytest.mark.parametrize("broken", ["missing", "slow"])
+def test_an_unreadable_page_exits_2_and_the_other_page_still_lands(project, server, landing, broken):
+    serve_ice(server, [], [(ice_name(*WORKBOOK), real_bytes(*WORKBOOK))])
+    if broken == "missing":
+        del server.routes[update.PAGE_287G.path]
+    else:
+        server.serve(update.PAGE_287G.path, page(), content_type="text/html", delay=1.0)
+    lines = []
+    run = run_update(server, lines, client=quick_client(timeout=0.3))
+    assert run.code == 2
+    assert any(line.startswith(f"update: cannot read the 287(g) page: {server.url}/identify-and-arrest/287g: ")
+               for line in lines), lines
+    assert run.count("landed") == 1
+    sources.check_raw(project / "data" / "raw")
+
+
+def test_the_command_line(project, server, landing, capsys):
+    from ice287g import cli
+
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    assert cli.main(["update", "--ice-base-url", server.url, "--dry-run"]) == 0
+    assert "1 would fetch" in capsys.readouterr().out
+    assert cli.main(["update", "--ice-base-url", server.url]) == 0
+    out = capsys.readouterr().out
+    assert f"update: landed data/raw/ice_287g/{PARTICIPATING[1]} from {server.url}" in out
+    assert cli.main(["update", "--ice-base-url", server.url]) == 0
+    assert "0 landed, 1 unchanged, 0 refused" in capsys.readouterr().out
+    assert cli.main(["update", "--until", "2020-01-01"]) == 2
+
+
+# ---------------------------------------------------------------------------------------------
+# The Wayback Machine
+
+
+def test_the_backfill_estimate_for_a_year_of_287g_page_captures():
+    rows = update.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
+    found = update.captures(rows)
+    assert len(rows) == 16 and len(found) == 12  # four repeated digests
+    assert [c.timestamp[:6] for c in found] == [f"2019{m:02d}" for m in range(1, 13)]
+    est = update.estimate(found, set(), listings=len(update.cdx_queries("2019-01-01", "2019-12-31")),
+                          pause=update.WAYBACK_PAUSE)
+    assert (est.requests, est.bytes, est.seconds) == (16, 1_261_368, 80.0)
+    assert est.line() == ("update: backfill would fetch 12 capture(s) (12 distinct, 0 already in the archive): "
+                          "16 requests with the 4 CDX listing(s), about 1,261,368 bytes by CDX length, "
+                          "about 1.3 min at one request per 5 s")
+
+
+def test_cdx_queries_ask_for_both_287g_page_addresses_and_the_doclib_folders():
+    urls = [update.cdx_url("https://web.archive.org", u, m, "20190101", "20191231")
+            for u, m in update.cdx_queries("2019-01-01", "2019-12-31")]
+    assert any("url=www.ice.gov%2F287g&matchType=exact" in u for u in urls)
+    assert any("url=www.ice.gov%2Fidentify-and-arrest%2F287g&matchType=exact" in u for u in urls)
+    assert any("url=www.ice.gov%2Fdoclib%2Fabout%2Foffices%2Fero%2F287g%2F&matchType=prefix" in u for u in urls)
+    assert all("from=20190101&to=20191231&output=json" in u and "filter=statuscode%3A200" in u
+               and "collapse=digest" in u for u in urls)
+
+
+def web_table_capture() -> bytes:
+    """An HTML capture of the web-table era page, written from one of the archive's web-table lists."""
+    table = pd.read_excel(REAL_RAW / "ice_287g" / "2021-01-13_ParticipatingEntities-20210113002027.xlsx",
+                          engine="calamine")
+    return (f"<!DOCTYPE html><html><head><title>Delegation of Immigration Authority Section 287(g)</title></head>"
+            f"<body><h2>Participating Entities</h2>{table.to_html(index=False)}</body></html>").encode()
+
+
+def serve_wayback(server, captures: list[tuple[str, str, bytes, str]]) -> None:
+    """CDX listings and raw captures of (timestamp, original, bytes, mimetype), each listed twice
+    (the second time with the same digest a month later) as a live listing does."""
+    def cdx(query):
+        url, match = query["url"][0], query.get("matchType", ["exact"])[0]
+        rows = [["timestamp", "original", "digest", "statuscode", "mimetype", "length"]]
+        for ts, original, data, mime in captures:
+            bare = original.split("://", 1)[1]
+            if bare == url or (match == "prefix" and bare.startswith(url)):
+                for stamp in (ts, str(int(ts) + 100000000)):
+                    rows.append([stamp, original, update.wayback_digest(data), "200", mime, str(len(data))])
+        return json.dumps(rows if len(rows) > 1 else []).encode()
+
+    server.serve("/cdx/search/cdx", cdx, content_type="application/json")
+    for ts, original, data, mime in captures:
+        server.serve(f"/web/{ts}id_/{original}", data, content_type=mime)
+
+
+def test_backfill_lands_distinct_captures_once(project, server, landing):
+    held = real_bytes(*IN_SAMPLE)  # already in the archive: listed, never fetched
+    caps = [("20250412093000", "https://www.ice.gov" + DOCLIB_287G + ice_name(*PENDING), real_bytes(*PENDING), XLSX),
+            ("20250607101500", "https://www.ice.gov" + DOCLIB_287G + ice_name(*IN_SAMPLE), held, XLSX),
+            ("20260120080000", "https://www.ice.gov" + DOCLIB_DETENTION + ice_name(*WORKBOOK), real_bytes(*WORKBOOK),
+             XLSX),
+            ("20250101000000", "https://www.ice.gov" + DOCLIB_287G + "participatingAgencies01012025am.xlsx",
+             b"<html><body>Not found</body></html>", "text/html")]
+    serve_wayback(server, caps)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2025-01-01", until="2026-06-30")
+    assert server.hits(f"/web/20250607101500id_/{caps[1][1]}") == 0
+    assert run.count("refused") == 1 and run.code == 1, lines  # the HTML impostor
+    assert run.count("landed") == 2, lines
+    landed = {r["sha256"]: r for s in ("ice_287g", "ice_detention")
+              for r in manifest_rows(project / "data" / "raw" / s)[1]}
+    row = landed[real_row(*PENDING)["sha256"]]
+    assert row["file"] == PENDING[1] and row["as_of_date"] == real_row(*PENDING)["as_of_date"]
+    assert row["original_url"] == f"{server.url}/web/20250412093000id_/{caps[0][1]}"
+    assert "2025-04-12T09:30:00Z" in row["notes"]
+    assert landed[real_row(*WORKBOOK)["sha256"]]["as_of_date"] == real_row(*WORKBOOK)["as_of_date"]
+    sources.check_raw(project / "data" / "raw")
+    before = snapshot(project)
+    again = run_update(server, wayback=server.url, since="2025-01-01", until="2026-06-30")
+    assert again.count("landed") == 0 and snapshot(project) == before
+
+
+def test_backfill_of_the_web_table_era_fetches_the_page_captures(project, server):
+    html = web_table_capture()
+    serve_wayback(server, [("20190601020117", "https://www.ice.gov/287g", html, "text/html"),
+                           ("20210113002027", "https://www.ice.gov/identify-and-arrest/287g", html + b" ", "text/html")])
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2019-01-01", until="2021-01-31", dry_run=True)
+    assert [o.name for o in run.outcomes] == ["287g_20190601020117.html", "287g_20210113002027.html"]
+    assert run.code == 0 and lines[0].startswith("update: backfill would fetch 2 capture(s)")
+    assert server.hits("/web/20190601020117id_/https://www.ice.gov/287g") == 0
+
+
+def test_a_broken_cdx_listing_exits_2_and_lands_nothing(project, server):
+    server.serve("/cdx/search/cdx", b"<html>rate limited</html>", content_type="text/html")
+    before = snapshot(project)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2019-01-01", until="2019-12-31")
+    assert run.code == 2 and "not a CDX JSON listing" in lines[0]
+    assert snapshot(project) == before
+
+
+# ---------------------------------------------------------------------------------------------
+# --wanted
+
+
+def test_wanted_files_is_the_shared_list_byte_for_byte():
+    shared = paths.project_root().parent / "shared" / "wanted_files.csv"
+    if not shared.exists():
+        pytest.skip("../shared/wanted_files.csv not present")
+    assert (paths.hand_dir() / update.WANTED).read_bytes() == shared.read_bytes()
+
+
+def test_wanted_urls_move_onto_the_given_sites():
+    assert update.wanted_url("https://web.archive.org/web/20250415094706id_/https://www.ice.gov/doclib/x.xlsx",
+                             "http://127.0.0.1:1", "http://127.0.0.1:2") == \
+        "http://127.0.0.1:2/web/20250415094706id_/https://www.ice.gov/doclib/x.xlsx"
+    assert update.wanted_url("https://www.ice.gov/doclib/x.xlsx?a=1", "http://127.0.0.1:1", None) == \
+        "http://127.0.0.1:1/doclib/x.xlsx?a=1"
+    assert update.wanted_url("https://www.ice.gov/doclib/x.xlsx", None, None) == "https://www.ice.gov/doclib/x.xlsx"
+
+
+def write_wanted(project: Path, rows: list[dict]) -> None:
+    header = (REAL_ROOT_HAND / update.WANTED).read_text(encoding="utf-8").splitlines()[0].split(",")
+    with open(project / "data" / "hand" / update.WANTED, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header)
+        writer.writeheader()
+        writer.writerows([{**{c: "" for c in header}, **r} for r in rows])
+
+
+REAL_ROOT_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
+
+
+def test_wanted_fetches_exactly_the_listed_files_and_refuses_a_wrong_hash(project, server, landing):
+    good, bad = real_bytes(*PARTICIPATING), real_bytes(*PENDING)
+    server.serve(DOCLIB_287G + "participatingAgencies05182026am.xlsx", good, content_type=XLSX)
+    server.serve(f"/web/20250415094706id_/https://www.ice.gov{DOCLIB_287G}pendingAgencies04112025pm.xlsx", bad,
+                 content_type=XLSX)
+    write_wanted(project, [
+        {"ice_file_name": "participatingAgencies05182026am.xlsx", "kind": "participating",
+         "as_of_date": "2026-05-18", "sha256": hashlib.sha256(good).hexdigest(),
+         "url": f"https://www.ice.gov{DOCLIB_287G}participatingAgencies05182026am.xlsx"},
+        {"ice_file_name": "pendingAgencies04112025pm.xlsx", "kind": "pending", "as_of_date": "2025-04-11",
+         "sha256": "0" * 64,
+         "url": f"https://web.archive.org/web/20250415094706id_/https://www.ice.gov{DOCLIB_287G}pendingAgencies04112025pm.xlsx"},
+        {"ice_file_name": "page captures 2017-2021", "kind": "html_table", "as_of_date": "2017-09..2021-01",
+         "url": "https://web.archive.org/web/<timestamp>id_/https://www.ice.gov/287g"},
+    ])
+    before = snapshot(project)
+    lines = []
+    run = run_update(server, lines, wanted=True, wayback=server.url)
+    assert run.code == 1, lines
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("landed", "participatingAgencies05182026am.xlsx"), ("refused", "pendingAgencies04112025pm.xlsx"),
+        ("skipped", "page captures 2017-2021")], lines
+    assert set(snapshot(project)) - set(before) == {"ice_287g/" + PARTICIPATING[1]}
+    assert server.hits(update.PAGE_287G.path) == 0  # --wanted reads no page
+    sources.check_raw(project / "data" / "raw")
+
+
+# ---------------------------------------------------------------------------------------------
+# The network stays in `update`
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any connection to a host other than this machine raises (loopback stays open for kernels)."""
+    attempts = []
+    real_connect = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (fetch.is_loopback(host) or self.family == socket.AF_UNIX):
+            attempts.append(address)
+            raise OSError(f"network blocked in a build step: {address}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    return attempts
+
+
+def test_the_block_really_blocks(no_network):
+    with pytest.raises(OSError, match="network blocked"):
+        socket.create_connection(("192.0.2.1", 443), timeout=1)
+    assert no_network
+
+
+def test_the_build_opens_no_network_connection(no_network):
+    from ice287g import agreements
+
+    assert sources.check_raw() > 0
+    history = agreements.build_history()
+    assert len(history.agreements) > 0
+    assert no_network == []
