@@ -132,21 +132,22 @@ def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, ex
     info = icenames.ice_name_info(ice_name, seen_at or retrieved)
     if info.kind == "html_table":
         raise _Refused("a third party's xlsx copy of the web table, not an ICE workbook")
+    given = _iso_day(as_of_date, "as_of_date") if as_of_date else ""
+    dated = given or info.date
+    if info.kind in ("participating", "pending") and not dated:
+        raise _Refused(f"no list date: {info.problem}; pass as_of_date", info.source)
     with tempfile.TemporaryDirectory(prefix="ice287g-land-") as tmp:
-        path = Path(tmp) / ice_name  # the readers see ICE's name, as they will in the archive
+        # the readers see the name the archive will give the file (a detention workbook's date is inside it)
+        path = Path(tmp) / (f"{dated}_{ice_name}" if dated and info.kind != "detention" else ice_name)
         path.write_bytes(data)
         kind, facts = _parse(path, info.kind)
     source = SOURCE_OF_KIND[kind]
-    if as_of_date:
-        as_of = _iso_day(as_of_date, "as_of_date")
-    elif kind == "detention":
+    if kind == "detention" and not given:
         if not facts.get("iids_date"):
             raise _Refused("no data-pull (IIDS) date on the Facilities sheet; pass as_of_date", source)
         as_of = facts["iids_date"]
-    elif info.date:
-        as_of = info.date
     else:
-        raise _Refused(f"no list date: {info.problem}; pass as_of_date", source)
+        as_of = dated
     folder = raw / source
     listed = _listed(folder)
     name, revision = f"{as_of}_{ice_name}", 1
