@@ -41,6 +41,27 @@ def _import(args) -> int:
     return 0
 
 
+def _add(args) -> int:
+    import datetime as dt
+
+    from .icenames import split_archive_name
+    from .landing import land
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"add: {path}: no such file", file=sys.stderr)
+        return 1
+    # a copy of an archive file keeps its date; ICE's name is the part after the prefix
+    prefix, ice_name = split_archive_name(path.name)
+    retrieved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    result = land(path.read_bytes(), ice_name, args.url or "", retrieved=retrieved, as_of_date=args.as_of or prefix or None,
+                  via="hand with `ice287g add` (time: the file's modification time)")
+    where = f"data/raw/{result.source}/{result.file}" if result.file else path
+    print(f"add: {result.status} {where}: {result.reason.removeprefix(f'{ice_name}: ')}",
+          file=sys.stderr if result.status == "refused" else sys.stdout)
+    return 1 if result.status == "refused" else 0
+
+
 def _run(args) -> int:
     from .pipeline import NotebookError, parse_value, run
     from .sources import ensure_verified
@@ -125,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also replace data/hand/news_claims.csv by this claims file once it validates "
                         "(e.g. ../shared/claims/news_claims.csv); without it claims are left alone")
     i.set_defaults(func=_import)
+    a = sub.add_parser("add", help="land one ICE file downloaded by hand (checked as `update` checks a download)")
+    a.add_argument("file")
+    a.add_argument("--url", help="where it was downloaded from (an absolute URL; default: none, noted as added by hand)")
+    a.add_argument("--as-of", help="its date YYYY-MM-DD, when its name carries none (or a wrong one)")
+    a.set_defaults(func=_add)
     r = sub.add_parser("run", help="run notebooks with papermill (default: all, in order)")
     r.add_argument("notebooks", nargs="*")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hand, paths, sources
+from . import hand, icenames, paths, sources
 from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
@@ -54,7 +54,16 @@ def _resolve(where) -> str:
 
 
 def _where(source_file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
-    return location("ice_287g", source_file, sheet, row, column)
+    """Where a value sits: ``source_file`` is a bare name in data/raw/ice_287g, or a ``_file_label``."""
+    text = location("ice_287g", source_file, sheet, row, column)
+    return text.removeprefix("data/raw/ice_287g/") if "/" in source_file else text
+
+
+def _file_label(path: Path) -> str:
+    """How errors name a list file: by its archive name inside data/raw/ice_287g, else by the path given."""
+    if path.absolute().parent == (paths.raw_dir() / "ice_287g").absolute():
+        return path.name
+    return path.as_posix() if "/" in path.as_posix() else f"./{path.as_posix()}"
 
 
 @dataclass
@@ -131,42 +140,37 @@ def normalize_date(value, where, fixes: FixTable | None = None) -> str:
     raise ListError(f"{_resolve(where)}: unparseable date {value!r}")
 
 
-NAME_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})_(.+)$")
-
-
 @dataclass(frozen=True)
 class FileDate:
     list_date: str
     time_of_day: str
     date_basis: str
     name_date: str
+    revision: int = 1  # N for a second version ICE published under the same name (``….rN.xlsx``)
 
 
-def file_date(file_name: str) -> FileDate:
-    """The list date (the archive's ``YYYY-MM-DD_`` prefix) and how it was decided."""
-    m = NAME_RE.match(file_name)
-    if not m:
-        raise ListError(f"data/raw/ice_287g/{file_name}: file name lacks the YYYY-MM-DD_ prefix of the archive")
-    list_date, original = m.groups()
-    stem = original.rsplit(".", 1)[0]
-    wayback = re.search(r"-(\d{14})$", stem)
-    if wayback:
-        ts = wayback.group(1)
-        return FileDate(list_date, "", "capture date", f"{ts[:4]}-{ts[4:6]}-{ts[6:8]}")
-    named = re.search(r"(\d{7,9})(am|pm|mid)?[A-Za-z]?$", stem)
-    tod = (named.group(2) or "") if named else ""
-    if named:
-        digits = named.group(1)
-        name_date = ""
-        if len(digits) == 8:
-            try:
-                name_date = dt.datetime.strptime(digits, "%m%d%Y").date().isoformat()
-            except ValueError:
-                name_date = ""
-        if name_date == list_date:
-            return FileDate(list_date, tod, "file name", name_date)
-        return FileDate(list_date, tod, f"corrected file name (name reads {digits})", name_date)
-    return FileDate(list_date, tod, "archive date", "")
+def file_date(file_name: str, where: str | None = None) -> FileDate:
+    """The list date of a raw list file and how it was decided: the archive's ``YYYY-MM-DD_`` prefix when
+    the name has one, else what ICE's own name reads (``icenames``); ``where`` names the file in errors."""
+    list_date, original = icenames.split_archive_name(file_name)
+    info = icenames.ice_name_info(original)
+    if not list_date:
+        if not info.date:
+            raise ListError(f"{where or _where(file_name)}: no list date: {info.problem} "
+                            "(nor the archive's YYYY-MM-DD_ prefix)")
+        list_date = info.date
+    if info.rule == "Wayback capture timestamp":
+        return FileDate(list_date, "", "capture date", info.name_date, info.revision)
+    if info.digits:
+        basis = ("file name" if info.name_date == list_date
+                 else f"corrected file name (name reads {info.digits})")
+        return FileDate(list_date, info.time_of_day, basis, info.name_date, info.revision)
+    return FileDate(list_date, "", "archive date", "", info.revision)
+
+
+def list_id(kind: str, when: FileDate) -> str:
+    """``<kind>-<date><am|pm|mid>``, and ``-r<N>`` for a revision ICE published under the same name."""
+    return f"{kind}-{when.list_date}{when.time_of_day}" + (f"-r{when.revision}" if when.revision > 1 else "")
 
 
 @dataclass
@@ -196,29 +200,29 @@ def check_kind(found: str, expected: str | None, where: str, evidence: str) -> s
 def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
     from python_calamine import CalamineWorkbook
 
-    name = path.name
-    sources.check_workbook(path, ListError, _where(name))
+    name, label = path.name, _file_label(path)
+    sources.check_workbook(path, ListError, _where(label))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for zip/xml damage
-        raise ListError(f"{_where(name)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise ListError(f"{_where(label)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
     chosen = None
     notes = []
     for sheet in wb.sheet_names:
         try:
             cells = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:
-            raise ListError(f"{_where(name, sheet)}: unreadable sheet ({type(exc).__name__}: {exc})") from None
+            raise ListError(f"{_where(label, sheet)}: unreadable sheet ({type(exc).__name__}: {exc})") from None
         header = _sheet_header(cells[0]) if cells else []
         if "LAW ENFORCEMENT AGENCY" in header or ("STATE" in header and "SUPPORT TYPE" in header):
             if chosen is not None:
-                raise ListError(f"{_where(name, sheet)}: a second sheet with a 287(g) header "
+                raise ListError(f"{_where(label, sheet)}: a second sheet with a 287(g) header "
                                 f"(first was {chosen[0]!r}); which one is the list is ambiguous")
             chosen = (sheet, cells)
         else:
             notes.append(f"sheet {sheet!r} ignored: no 287(g) header (first row {header[:4]})")
     if chosen is None:
-        raise ListError(f"{_where(name)}: no sheet has a 287(g) list header "
+        raise ListError(f"{_where(label)}: no sheet has a 287(g) list header "
                         f"(sheets {wb.sheet_names}; an empty sheet has no header row at all)")
     sheet, cells = chosen
     header = _sheet_header(cells[0])
@@ -228,21 +232,21 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
             continue
         fieldname = HEADER_FIELDS.get(text)
         if fieldname is None:
-            raise ListError(f"{_where(name, sheet, 1, column_letter(i))}: unrecognized column header "
+            raise ListError(f"{_where(label, sheet, 1, column_letter(i))}: unrecognized column header "
                             f"{cells[0][i]!r} (known: {sorted(HEADER_FIELDS)})")
         if fieldname in columns:
-            raise ListError(f"{_where(name, sheet, 1, column_letter(i))}: column {text!r} appears twice")
+            raise ListError(f"{_where(label, sheet, 1, column_letter(i))}: column {text!r} appears twice")
         columns[fieldname] = i
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if missing:
         wanted = [k for k, v in HEADER_FIELDS.items() if v in missing]
-        raise ListError(f"{_where(name, sheet, 1)}: missing column(s) {wanted}; header is "
+        raise ListError(f"{_where(label, sheet, 1)}: missing column(s) {wanted}; header is "
                         f"{[c for c in header if c]}")
-    kind = check_kind("participating" if "signed" in columns else "pending", expected_kind, _where(name, sheet, 1),
+    kind = check_kind("participating" if "signed" in columns else "pending", expected_kind, _where(label, sheet, 1),
                       "the header has SIGNED" if "signed" in columns else "the header has no SIGNED column")
     era = "ice_workbook" if "agency_type" in columns else "web_table"
-    when = file_date(name)
-    list_id = f"{kind}-{when.list_date}{when.time_of_day}"
+    when = file_date(name, _where(label))
+    lid = list_id(kind, when)
     records, skipped = [], []
     for offset, raw in enumerate(cells[1:], start=2):
         squashed = [squash(v) for v in raw]
@@ -260,11 +264,11 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
             skipped.append({"source_file": name, "sheet": sheet, "row": offset,
                             "reason": "no agency name in a non-blank row", "content": content})
             continue
-        def at(f, label, row=offset):
-            return lambda: _where(name, sheet, row, f"{column_letter(columns[f])} ({label})")
+        def at(f, header, row=offset):
+            return lambda: _where(label, sheet, row, f"{column_letter(columns[f])} ({header})")
 
         records.append(_record(
-            rules, name, sheet, offset, list_id, when.list_date, kind, era,
+            rules, name, sheet, offset, lid, when.list_date, kind, era,
             state=(texts["state"], at("state", "STATE")),
             agency=texts["agency"],
             agency_type=(texts.get("agency_type", ""), at("agency_type", "TYPE") if "agency_type" in columns else ""),
@@ -274,7 +278,7 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
             moa=texts.get("moa", ""), addendum=texts.get("addendum", ""),
         ))
     data_rows = len(cells) - 1
-    lst = {"list_id": list_id, "list_date": when.list_date, "time_of_day": when.time_of_day, "list_kind": kind,
+    lst = {"list_id": lid, "list_date": when.list_date, "time_of_day": when.time_of_day, "list_kind": kind,
            "source_file": name, "sheet": sheet, "era": era, "date_basis": when.date_basis,
            "name_date": when.name_date, "content_as_of": "", "rows": data_rows}
     return ParsedFile(pd.DataFrame(records), [lst], skipped, notes)
@@ -306,11 +310,11 @@ def _record(rules: Rules, source_file, sheet, row, list_id, list_date, kind, era
 
 
 def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
-    name = path.name
+    name, label = path.name, _file_label(path)
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:
-        raise ListError(f"{_where(name)}: unreadable CSV ({type(exc).__name__}: {exc})") from None
+        raise ListError(f"{_where(label)}: unreadable CSV ({type(exc).__name__}: {exc})") from None
     cols = set(df.columns)
     records, lists, skipped = [], [], []
     if {"snapshot_ts", "capture_date", "state", "agency", "support_type", "date_signed"} <= cols:
@@ -323,9 +327,9 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
         era, group_col = "stacked_2025", "date"
         spec = dict(state="state", agency="agency", model="type", signed=None, moa=None, county="county")
     else:
-        raise ListError(f"{_where(name)}: stacked CSV of no known layout; columns {list(df.columns)}")
+        raise ListError(f"{_where(label)}: stacked CSV of no known layout; columns {list(df.columns)}")
     # every known stacked layout is a participating roster
-    check_kind("participating", expected_kind, _where(name), f"its layout is the {era} roster")
+    check_kind("participating", expected_kind, _where(label), f"its layout is the {era} roster")
     df["_row"] = range(2, len(df) + 2)
     for group, part in df.groupby(group_col, sort=True):
         first = part.iloc[0]
@@ -338,7 +342,7 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
         else:
             m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*(am|pm)?", group.strip())
             if not m:
-                raise ListError(f"{_where(name, None, int(first['_row']), 'date')}: unparseable sheet date {group!r}")
+                raise ListError(f"{_where(label, None, int(first['_row']), 'date')}: unparseable sheet date {group!r}")
             list_date, tod = m.group(1), m.group(2) or ""
             basis, content_as_of = "sheet date in stacked file", ""
         list_id = f"participating-{list_date}{tod}" + ("-stacked" if era == "stacked_2025" else "")
@@ -351,11 +355,11 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
                 continue
             records.append(_record(
                 rules, name, "", row, list_id, list_date, "participating", era,
-                state=(rec[spec["state"]], lambda row=row: _where(name, None, row, spec["state"])),
+                state=(rec[spec["state"]], lambda row=row: _where(label, None, row, spec["state"])),
                 agency=agency, agency_type=("", ""), county=squash(rec.get(spec.get("county") or "", "")),
-                model=(rec[spec["model"]], lambda row=row: _where(name, None, row, spec["model"]))
+                model=(rec[spec["model"]], lambda row=row: _where(label, None, row, spec["model"]))
                 if spec["model"] else ("", ""),
-                signed=(rec[spec["signed"]], lambda row=row: _where(name, None, row, spec["signed"]))
+                signed=(rec[spec["signed"]], lambda row=row: _where(label, None, row, spec["signed"]))
                 if spec["signed"] else ("", ""),
                 moa=squash(rec.get(spec["moa"], "")) if spec["moa"] else "", addendum="",
             ))
@@ -373,7 +377,7 @@ def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = 
     """
     path = Path(path)
     if not path.exists():
-        raise ListError(f"{_where(path.name)}: file missing")
+        raise ListError(f"{_where(_file_label(path))}: file missing")
     rules = rules or Rules.load()
     reader = _read_workbook if path.suffix.lower() == ".xlsx" else _read_stacked_csv
     parsed = reader(path, rules, kind)

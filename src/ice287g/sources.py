@@ -435,6 +435,23 @@ def import_raw(mirror: Path | str, raw: Path | None = None) -> ImportResult:
     return _copy_planned(plans, unchanged)
 
 
+def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
+    """Append ``rows`` to an existing manifest atomically, in its own columns and line ending."""
+    from .writers import write_bytes
+
+    ending = _manifest_line_ending(manifest)
+    existing_cols, _ = _parse_manifest(manifest)
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=existing_cols, lineterminator=ending, extrasaction="ignore")
+    writer.writerows(rows)
+    text = manifest.read_bytes()
+    if not text.endswith(ending.encode()):
+        text += ending.encode()
+    write_bytes(manifest, text + buf.getvalue().encode("utf-8"))
+    _manifest_frame.cache_clear()  # the inventory read earlier in this process is stale now
+    return manifest
+
+
 def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
     from .writers import write_bytes
 
@@ -450,15 +467,7 @@ def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
             write_bytes(safe_raw_name(row["file"], dst_folder), data)
             copied.append(f"{dst_folder.name}/{row['file']}")
         if new_rows and manifest.exists():
-            ending = _manifest_line_ending(manifest)
-            existing_cols, _ = _parse_manifest(manifest)
-            buf = io.StringIO()
-            writer = csv.DictWriter(buf, fieldnames=existing_cols, lineterminator=ending, extrasaction="ignore")
-            writer.writerows(new_rows)
-            text = manifest.read_bytes()
-            if not text.endswith(ending.encode()):
-                text += ending.encode()
-            write_bytes(manifest, text + buf.getvalue().encode("utf-8"))
+            append_manifest_rows(manifest, new_rows)
         elif new_rows:
             write_bytes(manifest, (src_folder / MANIFEST).read_bytes())
         src_readme, dst_readme = src_folder / README, dst_folder / README
