@@ -7,6 +7,8 @@ import csv
 import hashlib
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -15,6 +17,7 @@ import pytest
 from ice287g import fetch, paths, sources, update
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.loopback import XLSX, Loopback
+from tests.test_landing import archive  # noqa: F401  (a fixture; belongs in conftest once both branches merge)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCLIB_287G = "/doclib/about/offices/ero/287g/"
@@ -64,8 +67,9 @@ def server():
 
 
 @pytest.fixture
-def landing():
-    return pytest.importorskip("ice287g.landing", reason="landing.land (branch u1) not merged yet")
+def landing(archive):
+    """The project's archive with what landing's readers need (hand tables, Census states)."""
+    return archive
 
 
 def run_update(server, lines=None, **kw):
@@ -509,10 +513,72 @@ def test_the_block_really_blocks(no_network):
     assert no_network
 
 
-def test_the_build_opens_no_network_connection(no_network):
-    from ice287g import agreements
+def test_the_build_steps_open_no_network_connection(no_network):
+    """In-process: the checks and readers every notebook starts from (the whole history takes minutes)."""
+    from ice287g import detention, lists
 
     assert sources.check_raw() > 0
-    history = agreements.build_history()
-    assert len(history.agreements) > 0
+    assert len(sources.coverage()) > 0
+    assert len(lists.parse_file(REAL_RAW.joinpath(*PARTICIPATING)).rows) > 0
+    facilities, _ = detention.read_facilities(REAL_RAW.joinpath(*WORKBOOK))
+    assert len(facilities) > 0
     assert no_network == []
+
+
+GUARD = '''"""Loaded at interpreter start (sitecustomize): a connection to any host but this machine raises and is
+logged, so a notebook kernel proves it opened none."""
+import ipaddress
+import os
+import socket
+
+_connect = socket.socket.connect
+
+
+def _loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        return False
+
+
+def connect(self, address):
+    host = address[0] if isinstance(address, tuple) else None
+    if host is not None and not _loopback(host):
+        with open(os.environ["ICE287G_NET_LOG"], "a") as fh:
+            fh.write(f"{address}\\n")
+        raise OSError(f"network blocked in a build step: {address}")
+    return _connect(self, address)
+
+
+socket.socket.connect = connect
+'''
+
+
+def test_a_notebook_kernel_opens_no_network_connection(project, landing, tmp_path, monkeypatch):
+    import os
+
+    from ice287g import pipeline
+
+    guard = tmp_path / "guard"
+    guard.mkdir()
+    (guard / "sitecustomize.py").write_text(GUARD)
+    log = tmp_path / "net.log"
+    monkeypatch.setenv("ICE287G_NET_LOG", str(log))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(guard), os.environ.get("PYTHONPATH", "")]))
+    from tests.conftest import write_manifest_rows
+
+    detention = project / "data" / "raw" / "ice_detention"  # the inventory's chart draws every source
+    detention.mkdir()
+    write_manifest_rows(detention, manifest_rows(REAL_RAW / "ice_detention")[0], [real_row(*WORKBOOK)])
+    (detention / WORKBOOK[1]).write_bytes(real_bytes(*WORKBOOK))
+    (project / "notebooks" / "00_raw_inventory.py").write_text(
+        (REAL_ROOT_HAND.parents[1] / "notebooks" / "00_raw_inventory.py").read_text(encoding="utf-8"))
+    pipeline.run_notebook("00_raw_inventory", check_outputs=False)
+    assert (project / "data" / "processed" / "raw_inventory.csv").exists()
+    assert not log.exists(), log.read_text()
+    # the guard is live in a child interpreter started as the kernel was: it can fail
+    probe = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\nexcept OSError:\n    pass"
+    subprocess.run([sys.executable, "-c", probe], check=True, timeout=30)
+    assert "192.0.2.1" in log.read_text()

@@ -55,6 +55,7 @@ PAGES = (PAGE_287G, PAGE_DETENTION)
 PAGE_287G_PATHS = ("/287g", "/identify-and-arrest/287g")
 ICE_HOST = "www.ice.gov"
 HTML_CAPTURE_KIND = "ice_287g_html_capture"
+WAYBACK_VIA = "ice287g update from a Wayback Machine capture"
 
 
 @dataclass
@@ -121,7 +122,8 @@ def _land(run: Run, data: bytes, name: str, url: str, retrieved: str, raw: Path 
     landed = land(data, name, url, retrieved=retrieved, raw=raw, **extra)
     where = f"data/raw/{landed.source}/{landed.file}" if landed.source and landed.file else ""
     if landed.status == "refused":
-        run.add(Outcome("refused", name, url, landed.reason or "refused"))
+        reason = landed.reason or "refused"
+        run.add(Outcome("refused", name, url, reason.removeprefix(f"{name}: ")))
     elif landed.status == "unchanged":
         run.add(Outcome("unchanged", name, url, f"same bytes as {where}" if where else (landed.reason or "")))
     else:
@@ -321,7 +323,9 @@ def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: st
         elif dry_run:
             run.add(Outcome("would fetch", cap.name, url))
         elif cap.kind == "xlsx":
-            _download_and_land(run, client, url, cap.name, raw, cap.retrieved)
+            # the capture time is when ICE served the file: it dates it and settles a January name's year
+            _download_and_land(run, client, url, cap.name, raw, cap.retrieved, seen_at=cap.retrieved,
+                               via=WAYBACK_VIA)
         else:
             _land_page_capture(run, client, cap, url, raw)
     return est
@@ -333,12 +337,21 @@ def _land_page_capture(run: Run, client: fetch.Client, cap: Capture, url: str, r
     except fetch.FetchError as exc:
         run.add(Outcome("refused", cap.name, url, str(exc)))
         return
-    try:
-        _land(run, data, cap.name, url, cap.retrieved, raw, kind=HTML_CAPTURE_KIND)
-    except TypeError:
-        # landing.land without an HTML-capture kind: keep the capture for the lead to land by hand
+    if not _lands_html_captures():
+        # TODO(lead): landing.land takes xlsx only; the capture is kept in the run for whoever lands it
         run.html_captures.append((cap.name, data, url))
-        run.add(Outcome("skipped", cap.name, url, "HTML page capture: landing.land takes no kind= yet"))
+        run.add(Outcome("skipped", cap.name, url, "an HTML page capture: landing.land lands xlsx files only"))
+        return
+    _land(run, data, cap.name, url, cap.retrieved, raw, seen_at=cap.retrieved, via=WAYBACK_VIA,
+          kind=HTML_CAPTURE_KIND)
+
+
+def _lands_html_captures() -> bool:
+    import inspect
+
+    from .landing import land
+
+    return "kind" in inspect.signature(land).parameters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -392,8 +405,13 @@ def update_wanted(run: Run, client: fetch.Client, ice_base: str | None, wayback:
         if size.isdigit() and int(size) != len(data):
             run.add(Outcome("refused", name, url, f"{len(data):,} bytes, data/hand/{WANTED} expects {int(size):,}"))
             continue
-        retrieved = _capture_time(url) or now_utc()
-        _land(run, data, name, url, retrieved, raw, expected_sha256=expected or None)
+        seen = _capture_time(url)
+        extra = {"seen_at": seen, "via": WAYBACK_VIA} if seen else {}
+        # a person dated the lists in the wanted table (ICE's names lie); a workbook dates itself
+        given = row.get("as_of_date", "").strip()
+        if row.get("kind", "").strip() in ("participating", "pending") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", given):
+            extra["as_of_date"] = given
+        _land(run, data, name, url, seen or now_utc(), raw, expected_sha256=expected or None, **extra)
 
 
 def _capture_time(url: str) -> str | None:
