@@ -39,7 +39,8 @@ class Loopback:
             def do_GET(self):  # noqa: N802
                 with server._lock:
                     server.requests.append((self.path, self.headers.get("User-Agent", "")))
-                route = server.routes.get(self.path) or server.routes.get(self.path.split("?", 1)[0])
+                path = urllib.parse.unquote(self.path.split("?", 1)[0])
+                route = server.routes.get(self.path) or server.routes.get(path)
                 if route is None:
                     route = Route(b"<html><body>Page not found</body></html>", 404, "text/html")
                 if route.delay:

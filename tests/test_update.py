@@ -80,14 +80,16 @@ def run_update(server, lines=None, **kw):
 
 
 def serve_ice(server, files_287g, files_detention, extra_links=()):
-    """ICE's two pages on the loopback server, each file under its ICE name; returns {name: bytes}."""
+    """ICE's two pages on the loopback server, each file under its ICE name, linked in turn by a root-relative,
+    a page-relative with a percent-encoded letter, and an absolute link with a query string; returns {name: bytes}."""
     served = {}
     for folder, files, page_path in ((DOCLIB_287G, files_287g, update.PAGE_287G.path),
                                      (DOCLIB_DETENTION, files_detention, update.PAGE_DETENTION.path)):
         hrefs = []
-        for name, data in files:
+        for i, (name, data) in enumerate(files):
             server.serve(folder + name, data, content_type=XLSX)
-            hrefs.append(folder + name)
+            hrefs.append([folder + name, ".." + folder + name[:3] + "%" + name[3].encode().hex().upper() + name[4:],
+                          f"{server.url}{folder}{name}?ver={i}"][i % 3])
             served[name] = data
         if page_path == update.PAGE_287G.path:
             hrefs += list(extra_links)

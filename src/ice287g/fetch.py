@@ -24,6 +24,7 @@ TIMEOUT = 60.0
 RETRIES = 3  # attempts after the first
 BACKOFF = 2.0  # seconds before the first retry, doubled after each
 LOOPBACK_NAMES = {"localhost"}
+PCHAR = "/-._~!$&'()*+,;=:@"  # what a URL path may hold unencoded (RFC 3986)
 # A retry helps with these: the server is busy or failed for a moment (Wayback often answers 429/503).
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
@@ -250,5 +251,7 @@ def xlsx_links(html: bytes | str, page_url: str, prefixes: Iterable[str],
         if not accept(file_name(absolute)) or path in seen:
             continue
         seen.add(path)
-        out.append(urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, parts.query, "")))
+        # one spelling per file (``pen%64ing`` is ``pending``), so original_url does not depend on the page's
+        out.append(urllib.parse.urlunsplit((parts.scheme, parts.netloc, urllib.parse.quote(path, safe=PCHAR),
+                                            parts.query, "")))
     return out

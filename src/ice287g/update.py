@@ -84,7 +84,6 @@ class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     html_captures: list[tuple[str, bytes, str]] = field(default_factory=list)  # (name, bytes, url) not landed
-    notes: list[str] = field(default_factory=list)
     out: Callable[[str], None] = print
 
     def add(self, outcome: Outcome) -> None:
