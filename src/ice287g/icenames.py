@@ -2,7 +2,7 @@
 
 ICE's names drift (``participatingAgencies11202026am``, ``287gParticipatingAgencies091526pm``,
 ``ParticipatingAgency091826am``, ``participatingAgencies060920263pm``, ``FY23_detentionStats221212``) and its
-dates lie (the old year in January, typos such as ``090022025``). Every rule lives here, so the archive's
+dates lie (the old year in January, a stray digit, a year mistyped). Every rule lives here, so the archive's
 dates (``lists.file_date``) and the dates given to new downloads (``landing.land``) are read alike. The
 functions are pure: the retrieval time that settles a January year is an argument, never the clock.
 """
@@ -19,7 +19,7 @@ REVISION_RE = re.compile(r"\.r(\d+)$")
 WAYBACK_RE = re.compile(r"-(\d{14})$")
 LIST_DIGITS_RE = re.compile(r"(\d{6,9})(am|pm|mid)?[A-Za-z]?$", re.IGNORECASE)
 DETENTION_RE = re.compile(r"FY\s*(\d{2})[_-]?detentionstats[_-]?(\d{6,8})?", re.IGNORECASE)
-# Years a 287(g) list or detention workbook can carry (lists exist from 2007): 4025 is a typo, not a year.
+# Years a 287(g) list or detention workbook can carry: a date outside them is a typo, not a date.
 YEARS = range(2005, 2100)
 # A name's date may run ahead of the retrieval clock by a day (ICE's clock is US Eastern, ours UTC).
 AHEAD_DAYS = 1
@@ -73,7 +73,7 @@ def _retrieved_date(retrieved: str | None) -> dt.date | None:
 
 
 def _stray_digit(digits: str) -> list[dt.date]:
-    """The dates MMDDYYYY that dropping one digit of ``digits`` gives (``090022025`` -> 2025-09-02)."""
+    """The dates MMDDYYYY that dropping one digit of ``digits`` gives (ICE once typed a zero too many)."""
     found = {_date(digits[:i] + digits[i + 1:], "%m%d%Y") for i in range(len(digits))}
     return sorted(d for d in found if d)
 
