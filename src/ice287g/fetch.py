@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-MAX_BYTES = 50 * 1024 * 1024  # the largest ICE workbook is ~0.3 MB; anything near this is not one
+MAX_BYTES = 50 * 1024 * 1024  # far above any ICE workbook: a download this big is not one
 TIMEOUT = 60.0
 RETRIES = 3  # attempts after the first
 BACKOFF = 2.0  # seconds before the first retry, doubled after each
 LOOPBACK_NAMES = {"localhost"}
-PCHAR = "/-._~!$&'()*+,;=:@"  # what a URL path may hold unencoded (RFC 3986)
-# A retry helps with these: the server is busy or failed for a moment (Wayback often answers 429/503).
+PCHAR = "/-._~!$&'()*+,;=:@"  # what a URL path may hold unencoded (the URI standard's pchar)
+# A retry helps with these: the server is busy or failed for a moment (Wayback often says so).
 RETRY_STATUS = {429, 500, 502, 503, 504}
 
 

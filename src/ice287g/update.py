@@ -23,6 +23,7 @@ import json
 import re
 import sys
 import urllib.parse
+from http import HTTPStatus
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ PAGE_287G = Page("287(g)", "/identify-and-arrest/287g", "/doclib/about/offices/e
 PAGE_DETENTION = Page("detention statistics", "/detain/detention-management", "/doclib/detention/",
                       lambda name: bool(DETENTION_NAME.match(name)))
 PAGES = (PAGE_287G, PAGE_DETENTION)
-# The 287(g) page lived at /287g until January 2021; its 2017-2021 captures carry the list as a table.
+# The 287(g) page moved from /287g to /identify-and-arrest/287g; its web-table era captures carry the list.
 PAGE_287G_PATHS = ("/287g", "/identify-and-arrest/287g")
 ICE_HOST = "www.ice.gov"
 HTML_CAPTURE_KIND = "ice_287g_html_capture"
@@ -205,7 +206,7 @@ def cdx_queries(since: str, until: str) -> list[tuple[str, str]]:
 
 def cdx_url(wayback: str, url: str, match: str, since: str, until: str) -> str:
     query = [("url", url), ("matchType", match), ("from", since), ("to", until), ("output", "json"),
-             ("fl", ",".join(CDX_FIELDS)), ("filter", "statuscode:200"), ("collapse", "digest")]
+             ("fl", ",".join(CDX_FIELDS)), ("filter", f"statuscode:{HTTPStatus.OK.value}"), ("collapse", "digest")]
     return f"{wayback.rstrip('/')}/cdx/search/cdx?{urllib.parse.urlencode(query)}"
 
 
