@@ -96,12 +96,13 @@ def _parse(path: Path, kind: str) -> tuple[str, dict]:
                 raise _Refused("a participating list with no agreement in it", "ice_287g")
             return found, {"rows": len(parsed.rows)}
     try:
-        facilities, facts = detention.read_facilities(path)
+        _, facts = detention.read_facilities(path)
         detention.read_detained(path, facts["fiscal_year"])
     except Exception as exc:
         if kind:
             raise _Refused(f"does not parse as a detention workbook: {said(exc)}", "ice_detention") from None
-        raise _Refused(f"parses neither as a 287(g) list ({list_error}) nor as a detention workbook ({said(exc)})") from None
+        raise _Refused(f"parses neither as a 287(g) list ({list_error}) "
+                       f"nor as a detention workbook ({said(exc)})") from None
     return "detention", facts
 
 
@@ -126,7 +127,7 @@ def land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path | No
         return _land(bytes(data), ice_name, url, retrieved=retrieved, raw=raw, expected_sha256=expected_sha256,
                      as_of_date=as_of_date, seen_at=seen_at, via=via)
     except _Refused as exc:
-        return Landed("refused", exc.source, "", f"{ice_name}: {exc}")
+        return Landed("refused", exc.source, "", f"{ice_name}: {exc}".replace("\n", " "))
 
 
 def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, expected_sha256: str | None,
