@@ -46,6 +46,8 @@ def list_pair(lists: pd.DataFrame, before: str = PREVIOUS, after: str = "newest"
     """``(before_id, after_id)`` for notebook-style specs (``agreements.resolve_list``); ``before``
     may also be ``previous``: the series list just before ``after``. The defaults are the newest list
     and the one before, the pair both the change report and 02_compare_lists show."""
+    if str(after).strip().lower() == PREVIOUS:
+        raise ValueError("`previous` names the list before the other one: give it as `before`, not `after`")
     after_id = resolve_list(lists, after)
     if str(before).strip().lower() == PREVIOUS:
         return previous_list(lists, after_id), after_id
@@ -372,13 +374,15 @@ def qa_markdown(rep: ChangeReport) -> list[str]:
     return out
 
 
-def report_path(rep: ChangeReport) -> Path:
-    return paths.project_root().joinpath(*REPORT_DIR, f"{rep.after['list_date']}.md")
+def report_path(rep: ChangeReport, folder: Path | None = None) -> Path:
+    """``reports/changes/<date of the newer list>.md`` (under ``folder`` instead when given)."""
+    folder = paths.project_root().joinpath(*REPORT_DIR) if folder is None else Path(folder)
+    return folder / f"{rep.after['list_date']}.md"
 
 
-def write_report(before: str = PREVIOUS, after: str = "newest") -> Path:
-    """Write ``reports/changes/<list date>.md`` atomically; return its path."""
+def write_report(before: str = PREVIOUS, after: str = "newest", folder: Path | None = None) -> Path:
+    """Write the report atomically to ``report_path``; return its path."""
     from .writers import write_text
 
     rep = build(before, after)
-    return write_text(report_path(rep), markdown(rep))
+    return write_text(report_path(rep, folder), markdown(rep))
