@@ -374,6 +374,14 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
     return ParsedFile(pd.DataFrame(records), lists, skipped, [])
 
 
+def _read_capture(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
+    """A saved ice.gov page with the list as an HTML table: its tables read like a workbook's sheets."""
+    from .webtable import decode, page_tables
+
+    html = decode(path.read_bytes(), _where(path.name), ListError)
+    return read_sheets(path.name, page_tables(html), rules, expected_kind)
+
+
 def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = None) -> ParsedFile:
     """Read one raw list file (any era) with its lists, skipped rows and notes.
 
@@ -386,7 +394,7 @@ def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = 
     rules = rules or Rules.load()
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
-        from .webtable import read_capture as reader
+        reader = _read_capture
     else:
         reader = _read_workbook if suffix == ".xlsx" else _read_stacked_csv
     parsed = reader(path, rules, kind)

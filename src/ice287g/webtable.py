@@ -1,7 +1,7 @@
 """A saved ice.gov 287(g) page that shows the list as an HTML table (the web-table era, before ICE
 published workbooks), read into the same list rows as the archive's web-table workbooks.
 
-The page's tables become "sheets" (rows of cell texts, header first) and go through
+The page's tables become "sheets" (rows of cell texts, header first) that ``lists`` reads with
 ``lists.read_sheets``, the reader of the workbooks: the same sheet choice (exactly one table with a
 287(g) header), the same header names, the same fix tables and normalization, the same era rules. So a
 capture and the workbook someone made from it give the same list rows.
@@ -129,12 +129,11 @@ class _PageParser(HTMLParser):
             sink.append(data)
 
 
-def decode(data: bytes, where: str) -> str:
-    """A page's text: UTF-8, or the charset its ``<meta>`` declares."""
-    from .lists import ListError
-
+def decode(data: bytes, where: str, error: type[Exception] = ValueError) -> str:
+    """A page's text: UTF-8, or the charset its ``<meta>`` declares; ``error`` (naming ``where``) when
+    the bytes are a workbook or no text at all."""
     if data[:2] == b"PK" or data[:4] == b"\xd0\xcf\x11\xe0":
-        raise ListError(f"{where}: a workbook, not an HTML page")
+        raise error(f"{where}: a workbook, not an HTML page")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -144,7 +143,7 @@ def decode(data: bytes, where: str) -> str:
                 return data.decode(m.group(1).decode("ascii"))
             except (LookupError, UnicodeDecodeError):
                 pass
-        raise ListError(f"{where}: not UTF-8 text and no usable <meta charset>: not a readable HTML page") from None
+        raise error(f"{where}: not UTF-8 text and no usable <meta charset>: not a readable HTML page") from None
 
 
 def _cell_value(cell: _Cell, column: str) -> str:
@@ -177,15 +176,5 @@ def page_tables(html: str) -> list[tuple[str, list[list[str]]]]:
             if r == 0:
                 header = [v.upper() for v in values]
             rows.append(values)
-        out.append((name, [row for row in rows]))
+        out.append((name, rows))
     return out
-
-
-def read_capture(path: Path | str, rules=None, expected_kind: str | None = None):
-    """One saved page (``.html``) as a ``lists.ParsedFile``, read by ``lists.read_sheets`` like a workbook."""
-    from .lists import Rules, _where, read_sheets
-
-    path = Path(path)
-    rules = rules or Rules.load()
-    html = decode(path.read_bytes(), _where(path.name))
-    return read_sheets(path.name, page_tables(html), rules, expected_kind)
