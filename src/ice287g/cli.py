@@ -122,6 +122,24 @@ def _readme(args) -> int:
     return 0
 
 
+def _changes(args) -> int:
+    from .changes import write_report
+
+    try:
+        path = write_report(after=args.as_of)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"changes: {exc}", file=sys.stderr)
+        return 1
+    print(f"changes: wrote {paths.relative(path)}")
+    return 0
+
+
+def _check_freshness(args) -> int:
+    from .freshness import check
+
+    return check(args.days)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -156,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("-j", "--jobs", type=int, default=None,
                     help="reports run in parallel (default: 2, or 1 on a one-core machine)")
     rp.set_defaults(func=_reports)
+    ch = sub.add_parser("changes", help="write reports/changes/<list date>.md: the newest 287(g) list against "
+                                        "the one before (a pull request body)")
+    ch.add_argument("--as-of", default="newest", metavar="DATE",
+                    help="report on the list in force at DATE (YYYY-MM-DD) against the one before (default: newest)")
+    ch.set_defaults(func=_changes)
+    cf = sub.add_parser("check-freshness", help="print each source's newest date and age; exit 1 when the 287(g) "
+                                                "lists or the detention workbooks are older than DAYS")
+    cf.add_argument("days", type=int, metavar="DAYS")
+    cf.set_defaults(func=_check_freshness)
     return parser
 
 
