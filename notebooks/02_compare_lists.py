@@ -17,19 +17,21 @@
 # The table a reporter needs the day ICE posts a new list: which agreements were **added**, which
 # **disappeared**, which agencies **changed model** and which agreements show a **new signing date**,
 # state by state. Agreements are matched on the agency's identity (`agency_id`, see
-# `01_agreement_history`) and the model. Run it for any pair:
+# `01_agreement_history`, where renamed agencies already share one id) and the model. By default it
+# compares the newest list with the one before it in the series, the same pair as the change report
+# (`python -m ice287g changes`). Run it for any pair:
 #
 # ```bash
 # .venv/bin/python -m ice287g run 02_compare_lists -p before 2025-06-06 -p after newest
 # ```
 #
-# `before` / `after` take `newest`, `first-YYYY` (the first list of that year) or a date (the list
-# in force on that date). Caveat: between the ice.gov table era and ICE's own workbooks some agencies
-# were renamed; a rename shows as one removal and one addition until an alias in
+# `after` takes `newest`, `first-YYYY` (the first list of that year) or a date (the list in force on
+# that date); `before` takes the same or `previous` (the series list just before `after`). A rename
+# the identity rules cannot prove shows as one removal and one addition until an alias in
 # `data/hand/aliases.csv` joins the two names (candidates: `data/qa/identity_candidates.csv`).
 
 # %% tags=["parameters"]
-before = "first-2025"
+before = "previous"
 after = "newest"
 
 # %%
@@ -38,15 +40,14 @@ import numpy as np
 from matplotlib.patches import Patch
 
 import ice287g
-from ice287g import agreements, charts, paths, writers
+from ice287g import agreements, changes, charts, paths, writers
 
 ice287g.setup_notebook("02_compare_lists")
 
 # %%
 lists = agreements.processed("lists.csv")
 rows = agreements.processed("list_rows.csv")
-before_id = agreements.resolve_list(lists, before)
-after_id = agreements.resolve_list(lists, after)
+before_id, after_id = changes.list_pair(lists, before, after)
 meta = lists.set_index("list_id")
 changes = agreements.compare_lists(rows, before_id, after_id)
 by_state = agreements.changes_by_state(changes)

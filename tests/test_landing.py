@@ -224,3 +224,30 @@ def test_add_keeps_an_archive_copys_date_and_takes_a_date_by_hand(archive, tmp_p
     assert "no list date" in capsys.readouterr().err
     assert cli.main(["add", str(undated), "--as-of", "2026-05-18"]) == 0
     assert (archive / "ice_287g" / "2026-05-18_participatingAgencies.xlsx").exists()
+
+
+def test_another_name_for_a_list_of_the_same_date_and_time_gets_its_own_list_id(archive):
+    land(LIST.read_bytes(), "participatingAgencies05182026am.xlsx", BASE, retrieved=WHEN)
+    got = land(OLDER.read_bytes(), "ParticipatingAgency051826am.xlsx", BASE, retrieved=WHEN)
+    assert got.file == "2026-05-18_ParticipatingAgency051826am.r2.xlsx"
+    assert got.reason == ("kept as a revision: 2026-05-18_participatingAgencies05182026am.xlsx is another list of "
+                          "that kind, date and time of day")
+    _, read, _, _ = lists.read_all()
+    assert sorted(read.loc[read["list_date"] == "2026-05-18", "list_id"]) == [
+        "participating-2026-05-18am", "participating-2026-05-18am-r2"]
+
+
+def test_a_second_detention_workbook_of_one_release_lands_and_says_what_the_build_needs(archive):
+    first = land(WORKBOOK.read_bytes(), "FY26_detentionStats_02122026.xlsx", BASE, retrieved=WHEN)
+    with zipfile.ZipFile(io.BytesIO(WORKBOOK.read_bytes())) as src:
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:  # the same workbook, zipped anew
+            for item in src.infolist():
+                dst.writestr(item.filename, src.read(item))
+        reissued = out.getvalue()
+    got = land(reissued, "FY26_detentionStats_02122026.xlsx", BASE, retrieved=WHEN)
+    assert (got.status, got.file) == ("landed", "2026-02-05_FY26_detentionStats_02122026.r2.xlsx")
+    assert got.reason == (f"revised under the same name: {first.file} holds other bytes; {first.file} has the same "
+                          "data-pull date: the build reads one workbook per release, so mark one superseded in "
+                          "data/hand/superseded_files.csv")
+    assert sources.verify_raw(archive) == []

@@ -34,7 +34,9 @@ def _drop_signed(ws):
 def test_every_list_kind_in_the_manifest_has_a_list_kind():
     kinds = set(sources.manifest("ice_287g")["kind"])
     read = {k for k in kinds if k.startswith("ice_287g_")}
-    assert read == set(lists.MANIFEST_LIST_KINDS)
+    # every kind the manifest holds is read; HTML captures are read once update lands one
+    assert read <= set(lists.MANIFEST_LIST_KINDS)
+    assert set(lists.MANIFEST_LIST_KINDS) - read <= {"ice_287g_html_capture"}
     assert lists.MANIFEST_LIST_KINDS["ice_287g_html_table_xlsx"] == "participating"
 
 

@@ -584,3 +584,12 @@ def test_a_notebook_kernel_opens_no_network_connection(project, landing, tmp_pat
     probe = "import socket\ntry:\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\nexcept OSError:\n    pass"
     subprocess.run([sys.executable, "-c", probe], check=True, timeout=30)
     assert "192.0.2.1" in log.read_text()
+
+
+def test_update_check_reads_the_archive_and_fetches_nothing(no_network, capsys):
+    from ice287g import cli
+
+    assert cli.build_parser().parse_args(["update", "--check", "21"]).check == 21
+    assert cli.main(["update", "--check", "100000"]) == 0  # nothing in the archive is that old
+    assert cli.main(["update", "--check", "0"]) == 1
+    assert no_network == []

@@ -126,12 +126,32 @@ def _readme(args) -> int:
 def _update(args) -> int:
     from . import update
 
-    if getattr(args, "check", None) is not None and hasattr(update, "check"):  # `--check DAYS` (u3)
-        return update.check(args.check)
+    if args.check is not None:  # no network: the age of what is already in data/raw
+        from .freshness import check
+
+        return check(args.check)
     if args.until and not args.since:
         print("update: --until needs --since", file=sys.stderr)
         return 2
     return update.main(args)
+
+
+def _changes(args) -> int:
+    from .changes import write_report
+
+    try:
+        path = write_report(after=args.as_of)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"changes: {exc}", file=sys.stderr)
+        return 1
+    print(f"changes: wrote {paths.relative(path)}")
+    return 0
+
+
+def _check_freshness(args) -> int:
+    from .freshness import check
+
+    return check(args.days)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,8 +197,18 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--since", metavar="DATE", help="backfill Wayback captures from DATE (YYYY-MM-DD)")
     up.add_argument("--until", metavar="DATE", help="... to DATE (default: today)")
     up.add_argument("--dry-run", action="store_true", help="list what would be fetched; land nothing")
-    # More update options go here, one add_argument each (`--check DAYS` is dispatched by _update).
+    up.add_argument("--check", type=int, metavar="DAYS", help="fetch nothing: print each source's newest date and "
+                    "age; exit 1 when the 287(g) lists or the detention workbooks are older than DAYS")
     up.set_defaults(func=_update)
+    ch = sub.add_parser("changes", help="write reports/changes/<list date>.md: the newest 287(g) list against "
+                                        "the one before (a pull request body)")
+    ch.add_argument("--as-of", default="newest", metavar="DATE",
+                    help="report on the list in force at DATE (YYYY-MM-DD) against the one before (default: newest)")
+    ch.set_defaults(func=_changes)
+    cf = sub.add_parser("check-freshness", help="print each source's newest date and age; exit 1 when the 287(g) "
+                                                "lists or the detention workbooks are older than DAYS")
+    cf.add_argument("days", type=int, metavar="DAYS")
+    cf.set_defaults(func=_check_freshness)
     return parser
 
 

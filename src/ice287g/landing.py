@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from . import icenames, paths, sources
-from .detention import WORKBOOK_KIND
+from .detention import SUPERSEDED_FILE, WORKBOOK_KIND
 
 MANIFEST_KINDS = {
     "participating": "ice_287g_participating_xlsx",
@@ -54,8 +54,26 @@ def _holder(sha256: str, raw: Path) -> tuple[str, str] | None:
     return None
 
 
-def _listed(folder: Path) -> set[str]:
-    return {r["file"] for r in sources.read_manifest(folder)} if (folder / sources.MANIFEST).exists() else set()
+def _id(kind: str, file: str) -> str:
+    """The list id the history gives a list file ('' for a detention workbook): two files may not share one."""
+    from . import lists
+
+    return lists.list_id(kind, lists.file_date(file)) if kind in ("participating", "pending") else ""
+
+
+def _taken(folder: Path, kind: str) -> tuple[set[str], dict[str, str]]:
+    """The names a source folder lists, and what a new file of ``kind`` may not share with them: a list's
+    id, or a detention workbook's data-pull date (each mapped to the file that has it)."""
+    from . import lists
+
+    rows = sources.read_manifest(folder) if (folder / sources.MANIFEST).exists() else []
+    taken: dict[str, str] = {}
+    for r in rows:
+        if kind == "detention" and r["kind"] == WORKBOOK_KIND:
+            taken[r["as_of_date"]] = r["file"]
+        elif kind != "detention" and lists.MANIFEST_LIST_KINDS.get(r["kind"]) and r["file"].endswith(".xlsx"):
+            taken[_id(lists.MANIFEST_LIST_KINDS[r["kind"]], r["file"])] = r["file"]
+    return {r["file"] for r in rows}, taken
 
 
 def _parse(path: Path, kind: str) -> tuple[str, dict]:
@@ -78,12 +96,13 @@ def _parse(path: Path, kind: str) -> tuple[str, dict]:
                 raise _Refused("a participating list with no agreement in it", "ice_287g")
             return found, {"rows": len(parsed.rows)}
     try:
-        facilities, facts = detention.read_facilities(path)
+        _, facts = detention.read_facilities(path)
         detention.read_detained(path, facts["fiscal_year"])
     except Exception as exc:
         if kind:
             raise _Refused(f"does not parse as a detention workbook: {said(exc)}", "ice_detention") from None
-        raise _Refused(f"parses neither as a 287(g) list ({list_error}) nor as a detention workbook ({said(exc)})") from None
+        raise _Refused(f"parses neither as a 287(g) list ({list_error}) "
+                       f"nor as a detention workbook ({said(exc)})") from None
     return "detention", facts
 
 
@@ -108,7 +127,7 @@ def land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path | No
         return _land(bytes(data), ice_name, url, retrieved=retrieved, raw=raw, expected_sha256=expected_sha256,
                      as_of_date=as_of_date, seen_at=seen_at, via=via)
     except _Refused as exc:
-        return Landed("refused", exc.source, "", f"{ice_name}: {exc}")
+        return Landed("refused", exc.source, "", f"{ice_name}: {exc}".replace("\n", " "))
 
 
 def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, expected_sha256: str | None,
@@ -149,9 +168,13 @@ def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, ex
     else:
         as_of = dated
     folder = raw / source
-    listed = _listed(folder)
-    name, revision = f"{as_of}_{ice_name}", 1
-    while name in listed or (folder / name).exists() or (folder / name).is_symlink():
+    listed, ids = _taken(folder, kind)
+    name, revision, clash = f"{as_of}_{ice_name}", 1, ""
+    while name in listed or (folder / name).exists() or (folder / name).is_symlink() or _id(kind, name) in ids:
+        clash = clash or (f"revised under the same name: {name} holds other bytes"
+                          if name in listed or (folder / name).exists() else
+                          f"kept as a revision: {ids[_id(kind, name)]} is another list of that kind, date and "
+                          "time of day")
         revision += 1
         name = f"{as_of}_{icenames.revision_name(ice_name, revision)}"
     target = sources.safe_raw_name(name, folder, f"data/raw/{source}")
@@ -165,8 +188,10 @@ def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, ex
     row = {"file": name, "sha256": sha, "bytes": str(len(data)), "kind": MANIFEST_KINDS[kind], "as_of_date": as_of,
            "source_repo": "", "source_path": "", "source_commit": "", "original_url": url, "notes": notes}
     _write(folder, target, data, row)
-    reason = (f"revised under the same name: {as_of}_{ice_name} holds other bytes" if revision > 1 else
-              f"new {kind} file dated {as_of}")
+    reason = clash or f"new {kind} file dated {as_of}"
+    if kind == "detention" and as_of in ids:
+        reason += (f"; {ids[as_of]} has the same data-pull date: the build reads one workbook per release, so mark "
+                   f"one superseded in data/hand/{SUPERSEDED_FILE}")
     return Landed("landed", source, name, reason)
 
 

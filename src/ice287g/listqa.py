@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from .fixes import squash
-from .lists import DECISIONS_FILE, _order
+from .lists import DECISIONS_FILE, HTML_SUFFIXES, _order
 from .qa import QA_COLUMNS, check_row
 from .states import state_lookup
 from .vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
@@ -156,6 +156,35 @@ def _csv_agency_cells(path: Path) -> dict[tuple[str, str], int]:
     return counts
 
 
+HTML_ROW_RE = re.compile(r"<tr\b.*?(?=<tr\b|</table>)", re.S | re.I)
+HTML_CELL_RE = re.compile(r"<t([dh])\b[^>]*>(.*?)(?=<t[dh]\b|</tr>|$)", re.S | re.I)
+
+
+def _html_agency_cells(path: Path) -> int:
+    """Non-blank cells under a LAW ENFORCEMENT AGENCY header in a saved HTML page, found with regular
+    expressions (the list itself is read with html.parser), leaving out a repeated header."""
+    import html
+
+    def text(cell: str) -> str:
+        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", cell)).split())
+
+    page = path.read_text(encoding="utf-8", errors="replace")
+    page = re.sub(r"<!--.*?-->|<(script|style|template|noscript)\b.*?</\1\s*>", " ", page, flags=re.S | re.I)
+    for table in re.split(r"</table\s*>", page, flags=re.I):  # the first table with the header counts
+        col, n = None, 0
+        for row in HTML_ROW_RE.findall(table + "</table>"):
+            cells = [text(c) for _, c in HTML_CELL_RE.findall(row)]
+            upper = [c.upper() for c in cells]
+            if AGENCY_HEADERS[0] in upper:
+                col = upper.index(AGENCY_HEADERS[0]) if col is None else col
+                continue
+            if col is not None and col < len(cells) and cells[col]:
+                n += 1
+        if col is not None:
+            return n
+    return NO_AGENCY_COLUMN
+
+
 def raw_agency_cells(lists: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
     """A second count of every list's agreements, straight from the raw file by another reader:
     ``list_id, source_file, agency_cells`` (``NO_AGENCY_COLUMN`` when the second reader finds none)."""
@@ -167,6 +196,10 @@ def raw_agency_cells(lists: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
             for r in part.itertuples(index=False):
                 out.append({"list_id": r.list_id, "source_file": source_file,
                             "agency_cells": cells.get(r.sheet, NO_AGENCY_COLUMN)})
+        elif path.suffix.lower() in HTML_SUFFIXES:
+            n = _html_agency_cells(path)
+            for r in part.itertuples(index=False):
+                out.append({"list_id": r.list_id, "source_file": source_file, "agency_cells": n})
         else:
             cells = _csv_agency_cells(path)
             for r in part.itertuples(index=False):

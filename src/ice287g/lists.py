@@ -206,13 +206,24 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for zip/xml damage
         raise ListError(f"{_where(label)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
-    chosen = None
-    notes = []
+    sheets = []
     for sheet in wb.sheet_names:
         try:
-            cells = wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            sheets.append((sheet, wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)))
         except Exception as exc:
             raise ListError(f"{_where(label, sheet)}: unreadable sheet ({type(exc).__name__}: {exc})") from None
+    return read_sheets(name, sheets, rules, expected_kind, label=label)
+
+
+def read_sheets(name: str, sheets: list[tuple[str, list[list]]], rules: Rules, expected_kind: str | None = None,
+                *, label: str | None = None) -> ParsedFile:
+    """The list in one file's sheets (``(sheet name, rows of cells)``, header first): the one sheet with a
+    287(g) header, read and normalized. A workbook's sheets and an HTML capture's tables both come here.
+    ``label`` names the file in messages (``_file_label``); ``name`` is its file name."""
+    label = label or name
+    chosen = None
+    notes = []
+    for sheet, cells in sheets:
         header = _sheet_header(cells[0]) if cells else []
         if "LAW ENFORCEMENT AGENCY" in header or ("STATE" in header and "SUPPORT TYPE" in header):
             if chosen is not None:
@@ -223,7 +234,7 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
             notes.append(f"sheet {sheet!r} ignored: no 287(g) header (first row {header[:4]})")
     if chosen is None:
         raise ListError(f"{_where(label)}: no sheet has a 287(g) list header "
-                        f"(sheets {wb.sheet_names}; an empty sheet has no header row at all)")
+                        f"(sheets {[sheet for sheet, _ in sheets]}; an empty sheet has no header row at all)")
     sheet, cells = chosen
     header = _sheet_header(cells[0])
     columns: dict[str, int] = {}
@@ -369,6 +380,15 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
     return ParsedFile(pd.DataFrame(records), lists, skipped, [])
 
 
+def _read_capture(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
+    """A saved ice.gov page with the list as an HTML table: its tables read like a workbook's sheets."""
+    from .webtable import decode, page_tables
+
+    label = _file_label(path)
+    html = decode(path.read_bytes(), _where(label), ListError)
+    return read_sheets(path.name, page_tables(html), rules, expected_kind, label=label)
+
+
 def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = None) -> ParsedFile:
     """Read one raw list file (any era) with its lists, skipped rows and notes.
 
@@ -379,7 +399,11 @@ def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = 
     if not path.exists():
         raise ListError(f"{_where(_file_label(path))}: file missing")
     rules = rules or Rules.load()
-    reader = _read_workbook if path.suffix.lower() == ".xlsx" else _read_stacked_csv
+    suffix = path.suffix.lower()
+    if suffix in HTML_SUFFIXES:
+        reader = _read_capture
+    else:
+        reader = _read_workbook if suffix == ".xlsx" else _read_stacked_csv
     parsed = reader(path, rules, kind)
     if parsed.rows.empty:
         parsed.rows = pd.DataFrame(columns=LIST_ROW_COLUMNS + EXTRA_ROW_COLUMNS)
@@ -398,7 +422,9 @@ MANIFEST_LIST_KINDS = {
     "ice_287g_pending_xlsx": "pending",
     "ice_287g_html_table_xlsx": "participating",
     "ice_287g_derived_csv": None,
+    "ice_287g_html_capture": "participating",  # a saved ice.gov page holding the list as an HTML table
 }
+HTML_SUFFIXES = (".html", ".htm")
 LIST_KINDS_READ = tuple(MANIFEST_LIST_KINDS)
 
 

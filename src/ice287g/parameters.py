@@ -107,6 +107,8 @@ def _release_date(value) -> str:
 
 
 def _list_spec(value) -> str:
+    if str(value).strip().lower() == "previous":  # the series list before the other one (02_compare_lists)
+        return "previous"
     m = re.fullmatch(r"first-(\d{4})", str(value).strip().lower())
     if m:
         if m.group(1) < first_ice_list()[:4]:
@@ -203,8 +205,8 @@ RELEASE_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earlies
                      _release_date)
 CHART_DATE = Param(str, "a date YYYY-MM-DD", _date)
 GAP = Param(int, f"a positive whole number of days (the project's threshold is {GAP_DAYS})", _positive_int)
-LIST_SPEC = Param(str, "`newest`, `first-YYYY` (the first list of that year) or a date YYYY-MM-DD on or after "
-                       "the earliest ICE list", _list_spec)
+LIST_SPEC = Param(str, "`newest`, `previous` (the series list just before the other list), `first-YYYY` (the first "
+                       "list of that year) or a date YYYY-MM-DD on or after the earliest ICE list", _list_spec)
 
 PARAMETERS: dict[str, dict[str, Param]] = {
     "00_raw_inventory": {

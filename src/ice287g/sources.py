@@ -530,6 +530,7 @@ SERIES_BY_KIND = {
     "ice_287g_participating_xlsx": ("ICE participating workbook", "ICE 287(g) lists", True),
     "ice_287g_pending_xlsx": ("ICE pending workbook", "ICE 287(g) lists", False),
     "ice_287g_html_table_xlsx": ("ice.gov 287(g) web table", "ICE 287(g) lists", True),
+    "ice_287g_html_capture": ("ice.gov 287(g) web table", "ICE 287(g) lists", True),
     "wapo_287g_curated_derived_xlsx": ("Washington Post sheriff flags", "Secondary sources", False),
     "ice_detentionStats_workbook_xlsx": ("ICE detention workbooks", "Detention", False),
     "derived_stacked_facilities_parquet": ("Detention facilities (stacked)", "Detention", False),
