@@ -61,3 +61,20 @@ def project(tmp_path, monkeypatch) -> Path:
     assert paths.project_root() == root.resolve()
     yield root
     sources._manifest_frame.cache_clear()
+
+
+COUNTIES = [f"cb_2024_us_county_5m.{ext}" for ext in ("shp", "shx", "dbf", "prj")]
+
+
+@pytest.fixture
+def archive(project) -> Path:
+    """The throwaway project's raw folder, with what the list readers need: the hand tables and the Census
+    counties (states are looked up there)."""
+    shutil.copytree(REAL_ROOT / "data" / "hand", project / "data" / "hand", dirs_exist_ok=True)
+    census = project / "data" / "raw" / "census"
+    census.mkdir()
+    fieldnames, rows = manifest_rows(REAL_RAW / "census")
+    write_manifest_rows(census, fieldnames, [r for r in rows if r["file"] in COUNTIES])
+    for f in COUNTIES:
+        shutil.copyfile(REAL_RAW / "census" / f, census / f)
+    return project / "data" / "raw"

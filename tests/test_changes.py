@@ -97,10 +97,10 @@ def test_qa_findings_report_a_failing_check(tables, monkeypatch):
     assert "**1 QA check fail**" in text
 
 
-def test_cli_has_changes_and_check_freshness():
+def test_cli_has_changes_and_update_check():
     parser = cli.build_parser()
     assert parser.parse_args(["changes", "--as-of", "2025-03-17"]).as_of == "2025-03-17"
-    assert parser.parse_args(["check-freshness", "21"]).days == 21
+    assert parser.parse_args(["update", "--check", "21"]).check == 21
 
 
 # ---- freshness -------------------------------------------------------------------------------------

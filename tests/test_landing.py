@@ -11,7 +11,7 @@ import pytest
 
 from ice287g import cli, landing, lists, sources
 from ice287g.landing import land
-from tests.conftest import REAL_RAW, REAL_ROOT, manifest_rows
+from tests.conftest import REAL_RAW, manifest_rows
 
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
@@ -20,22 +20,7 @@ PENDING = ICE / "2026-02-27_pendingAgencies02272026am.xlsx"
 WORKBOOK = REAL_RAW / "ice_detention" / "2026-02-05_FY26_detentionStats_02122026.xlsx"
 BASE = "https://www.ice.gov/doclib/about/offices/ero/287g/"
 WHEN = "2026-05-18T14:05:00Z"
-COUNTIES = [f"cb_2024_us_county_5m.{ext}" for ext in ("shp", "shx", "dbf", "prj")]
 
-
-@pytest.fixture
-def archive(project) -> Path:
-    """The throwaway project's raw folder, with what the readers need: the hand tables and the Census states."""
-    shutil.copytree(REAL_ROOT / "data" / "hand", project / "data" / "hand", dirs_exist_ok=True)
-    census = project / "data" / "raw" / "census"
-    census.mkdir()
-    fieldnames, rows = manifest_rows(REAL_RAW / "census")
-    from tests.conftest import write_manifest_rows
-
-    write_manifest_rows(census, fieldnames, [r for r in rows if r["file"] in COUNTIES])
-    for f in COUNTIES:
-        shutil.copyfile(REAL_RAW / "census" / f, census / f)
-    return project / "data" / "raw"
 
 
 def _snapshot(raw: Path) -> dict[str, bytes]:
@@ -144,7 +129,8 @@ def test_an_impostor_is_refused_naming_the_file_and_nothing_changes(archive, wha
     ("../participatingAgencies05192026am.xlsx", "not a plain file name"),
     (".participatingAgencies05192026am.xlsx", "hidden file name"),
     ("MANIFEST.csv", "MANIFEST.csv is the folder's own documentation"),
-    ("participatingAgencies05192026am.html", "not an xlsx name"),
+    ("participatingAgencies05192026am.csv", "not a name that lands"),
+    ("participatingAgencies05192026am.html", "a workbook, not an HTML page"),
     ("participatingAgencies11114025am.xlsx", "11114025 is no date as MMDDYYYY"),
     ("participatingAgencies05252026am.xlsx", "after it was retrieved"),
 ])

@@ -17,7 +17,6 @@ import pytest
 from ice287g import fetch, paths, sources, update
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.loopback import XLSX, Loopback
-from tests.test_landing import archive  # noqa: F401  (a fixture; belongs in conftest once both branches merge)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCLIB_287G = "/doclib/about/offices/ero/287g/"
@@ -416,9 +415,30 @@ def test_backfill_of_the_web_table_era_fetches_the_page_captures(project, server
                            ("20210113002027", "https://www.ice.gov/identify-and-arrest/287g", html + b" ", "text/html")])
     lines = []
     run = run_update(server, lines, wayback=server.url, since="2019-01-01", until="2021-01-31", dry_run=True)
-    assert [o.name for o in run.outcomes] == ["287g_20190601020117.html", "287g_20210113002027.html"]
+    assert [o.name for o in run.outcomes] == ["287g-20190601020117.html", "287g-20210113002027.html"]
     assert run.code == 0 and lines[0].startswith("update: backfill would fetch 2 capture(s)")
     assert server.hits("/web/20190601020117id_/https://www.ice.gov/287g") == 0
+
+
+def test_backfill_lands_page_captures_that_the_build_reads_as_lists(landing, project, server):
+    from ice287g import lists
+
+    html = web_table_capture()
+    serve_wayback(server, [("20190601020117", "https://www.ice.gov/287g", html, "text/html"),
+                           ("20190715020117", "https://www.ice.gov/287g", b"<html><p>Down for maintenance</p></html>",
+                            "text/html")])
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2019-01-01", until="2019-12-31")
+    assert run.count("landed") == 1 and run.count("refused") == 1 and run.code == 1, lines
+    rows = {r["file"]: r for r in manifest_rows(project / "data" / "raw" / "ice_287g")[1]}
+    row = rows["2019-06-01_287g-20190601020117.html"]
+    assert row["kind"] == "ice_287g_html_capture" and row["as_of_date"] == "2019-06-01"
+    assert row["original_url"] == f"{server.url}/web/20190601020117id_/https://www.ice.gov/287g"
+    sources.check_raw(project / "data" / "raw")
+    parsed = lists.parse_file(project / "data" / "raw" / "ice_287g" / row["file"], kind="participating")
+    table = pd.read_excel(REAL_RAW / "ice_287g" / "2021-01-13_ParticipatingEntities-20210113002027.xlsx",
+                          engine="calamine")
+    assert len(parsed.rows) == len(table) and parsed.lists[0]["list_date"] == "2019-06-01"
 
 
 def test_a_broken_cdx_listing_exits_2_and_lands_nothing(project, server):

@@ -148,12 +148,6 @@ def _changes(args) -> int:
     return 0
 
 
-def _check_freshness(args) -> int:
-    from .freshness import check
-
-    return check(args.days)
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,10 +199,6 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--as-of", default="newest", metavar="DATE",
                     help="report on the list in force at DATE (YYYY-MM-DD) against the one before (default: newest)")
     ch.set_defaults(func=_changes)
-    cf = sub.add_parser("check-freshness", help="print each source's newest date and age; exit 1 when the 287(g) "
-                                                "lists or the detention workbooks are older than DAYS")
-    cf.add_argument("days", type=int, metavar="DAYS")
-    cf.set_defaults(func=_check_freshness)
     return parser
 
 

@@ -9,6 +9,7 @@ overwritten, and nothing is left half-written when a step fails.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -24,9 +25,14 @@ MANIFEST_KINDS = {
     "participating": "ice_287g_participating_xlsx",
     "pending": "ice_287g_pending_xlsx",
     "detention": WORKBOOK_KIND,
+    "capture": "ice_287g_html_capture",
 }
-SOURCE_OF_KIND = {"participating": "ice_287g", "pending": "ice_287g", "detention": "ice_detention"}
-LANDABLE_SUFFIXES = (".xlsx",)
+SOURCE_OF_KIND = {"participating": "ice_287g", "pending": "ice_287g", "detention": "ice_detention",
+                  "capture": "ice_287g"}
+# A saved ice.gov page of the 2017-2021 era, which printed the list as an HTML table: named by page and
+# capture time (``287g-YYYYMMDDhhmmss.html``), read by lists.parse_file like the web-table workbooks.
+CAPTURE_SUFFIX = ".html"
+LANDABLE_SUFFIXES = (".xlsx", CAPTURE_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,8 @@ def _id(kind: str, file: str) -> str:
     """The list id the history gives a list file ('' for a detention workbook): two files may not share one."""
     from . import lists
 
-    return lists.list_id(kind, lists.file_date(file)) if kind in ("participating", "pending") else ""
+    list_kind = "participating" if kind == "capture" else kind
+    return lists.list_id(list_kind, lists.file_date(file)) if list_kind in ("participating", "pending") else ""
 
 
 def _taken(folder: Path, kind: str) -> tuple[set[str], dict[str, str]]:
@@ -71,7 +78,7 @@ def _taken(folder: Path, kind: str) -> tuple[set[str], dict[str, str]]:
     for r in rows:
         if kind == "detention" and r["kind"] == WORKBOOK_KIND:
             taken[r["as_of_date"]] = r["file"]
-        elif kind != "detention" and lists.MANIFEST_LIST_KINDS.get(r["kind"]) and r["file"].endswith(".xlsx"):
+        elif kind != "detention" and lists.MANIFEST_LIST_KINDS.get(r["kind"]) and r["file"].endswith(LANDABLE_SUFFIXES):
             taken[_id(lists.MANIFEST_LIST_KINDS[r["kind"]], r["file"])] = r["file"]
     return {r["file"] for r in rows}, taken
 
@@ -83,6 +90,14 @@ def _parse(path: Path, kind: str) -> tuple[str, dict]:
     def said(exc: Exception) -> str:  # the readers name the temporary copy; the caller knows the file by its name
         return str(exc).replace(f"{path.parent.as_posix()}/", "")
 
+    if kind == "capture":
+        try:
+            parsed = lists.parse_file(path, kind="participating")
+        except Exception as exc:
+            raise _Refused(f"does not parse as a captured 287(g) page: {said(exc)}", "ice_287g") from None
+        if parsed.rows.empty:
+            raise _Refused("a captured 287(g) page with no agreement in it", "ice_287g")
+        return kind, {"rows": len(parsed.rows)}
     if kind in ("participating", "pending", ""):
         try:
             parsed = lists.parse_file(path, kind=kind or None)
@@ -136,7 +151,8 @@ def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, ex
     if unsafe:
         raise _Refused(f"file name refused: {unsafe}")
     if not ice_name.lower().endswith(LANDABLE_SUFFIXES):
-        raise _Refused(f"not an xlsx name (only {', '.join(LANDABLE_SUFFIXES)} files land)")
+        raise _Refused(f"not a name that lands (only {', '.join(LANDABLE_SUFFIXES)} files land)")
+    capture = ice_name.lower().endswith(CAPTURE_SUFFIX)
     if url and not urlsplit(url).scheme:
         raise _Refused(f"URL {url!r} is not absolute")
     sha = hashlib.sha256(data).hexdigest()
@@ -145,15 +161,17 @@ def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, ex
     held = _holder(sha, raw)
     if held:
         return Landed("unchanged", held[0], held[1], f"these bytes are already data/raw/{held[0]}/{held[1]}")
-    problem = sources.workbook_problem(data)
+    problem = "" if capture else sources.workbook_problem(data)
     if problem:
         raise _Refused(problem)
     info = icenames.ice_name_info(ice_name, seen_at or retrieved)
+    if capture:
+        info = dataclasses.replace(info, kind="capture")
     if info.kind == "html_table":
         raise _Refused("a third party's xlsx copy of the web table, not an ICE workbook")
     given = _iso_day(as_of_date, "as_of_date") if as_of_date else ""
     dated = given or info.date
-    if info.kind in ("participating", "pending") and not dated:
+    if info.kind in ("participating", "pending", "capture") and not dated:
         raise _Refused(f"no list date: {info.problem}; pass as_of_date", info.source)
     with tempfile.TemporaryDirectory(prefix="ice287g-land-") as tmp:
         # the readers see the name the archive will give the file (a detention workbook's date is inside it)

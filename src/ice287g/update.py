@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import fetch, paths
+from .landing import CAPTURE_SUFFIX
 
 ICE_BASE = "https://www.ice.gov"
 WAYBACK = "https://web.archive.org"
@@ -55,7 +56,6 @@ PAGES = (PAGE_287G, PAGE_DETENTION)
 # The 287(g) page moved from /287g to /identify-and-arrest/287g; its web-table era captures carry the list.
 PAGE_287G_PATHS = ("/287g", "/identify-and-arrest/287g")
 ICE_HOST = "www.ice.gov"
-HTML_CAPTURE_KIND = "ice_287g_html_capture"
 WAYBACK_VIA = "ice287g update from a Wayback Machine capture"
 
 
@@ -84,7 +84,6 @@ class Run:
 
     outcomes: list[Outcome] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
-    html_captures: list[tuple[str, bytes, str]] = field(default_factory=list)  # (name, bytes, url) not landed
     out: Callable[[str], None] = print
 
     def add(self, outcome: Outcome) -> None:
@@ -195,7 +194,7 @@ class Capture:
         if self.kind == "xlsx":
             return fetch.file_name(self.original)
         # a page capture has no file name of its own: name it by page and capture time
-        return f"{fetch.file_name(self.original) or 'page'}_{self.timestamp}.html"
+        return f"{fetch.file_name(self.original) or 'page'}-{self.timestamp}{CAPTURE_SUFFIX}"
 
 
 def cdx_queries(since: str, until: str) -> list[tuple[str, str]]:
@@ -337,21 +336,8 @@ def _land_page_capture(run: Run, client: fetch.Client, cap: Capture, url: str, r
     except fetch.FetchError as exc:
         run.add(Outcome("refused", cap.name, url, str(exc)))
         return
-    if not _lands_html_captures():
-        # TODO(lead): landing.land takes xlsx only; the capture is kept in the run for whoever lands it
-        run.html_captures.append((cap.name, data, url))
-        run.add(Outcome("skipped", cap.name, url, "an HTML page capture: landing.land lands xlsx files only"))
-        return
-    _land(run, data, cap.name, url, cap.retrieved, raw, seen_at=cap.retrieved, via=WAYBACK_VIA,
-          kind=HTML_CAPTURE_KIND)
+    _land(run, data, cap.name, url, cap.retrieved, raw, seen_at=cap.retrieved, via=WAYBACK_VIA)
 
-
-def _lands_html_captures() -> bool:
-    import inspect
-
-    from .landing import land
-
-    return "kind" in inspect.signature(land).parameters
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,9 +430,6 @@ def update(*, ice_base: str | None = None, wayback: str | None = None, wanted: b
                       wayback_client=wayback_client or fetch.Client(pause=WAYBACK_PAUSE))
     if not (wanted or since or until):
         update_pages(run, client, ice_base or ICE_BASE, dry_run=dry_run, raw=raw)
-    if run.html_captures:
-        run.out(f"update: {len(run.html_captures)} HTML page capture(s) fetched but not landed "
-                f"(landing takes no HTML capture yet)")
     run.out(run.summary())
     return run
 
