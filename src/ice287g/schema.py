@@ -125,8 +125,9 @@ LIST_ID = _col(
     "list_id", "string",
     "Identifier of one ICE list: its kind and date, plus `am`/`pm`/`mid` when ICE published more than one "
     "list that day (`participating-YYYY-MM-DD`, `pending-YYYY-MM-DDam`); lists taken from the third-party "
-    "stacked file end in `-stacked`.",
-    "computed from the list kind, the list date and the raw file name (agreements.py)")
+    "stacked file end in `-stacked`; a revision ICE published under the same file name (archived as "
+    "`….rN.xlsx`) ends in `-rN`.",
+    "computed from the list kind, the list date and the raw file name (lists.list_id)")
 LIST_DATE = _col(
     "list_date", "date",
     "Date the list speaks for: the date prefix the archive gives the raw file (the Wayback capture date for "
