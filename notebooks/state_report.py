@@ -11,17 +11,6 @@
 #     name: ice287g
 # ---
 
-# %% [markdown]
-# # State report: 287(g) agreements and ICE detention in one state
-#
-# One report per state or territory that ever had a 287(g) agreement. `make reports` runs this
-# notebook with papermill for each of them (`reports/states/XX.html`); run one by hand with
-# `python -m ice287g reports --state TX`. Everything below is computed from the committed processed
-# tables (`data/processed/`) when the notebook runs.
-#
-# Parameters: `state` (two-letter code) and `as_of` (a date, or `newest`): the report shows the
-# ICE list in force on that date and the newest detention release on or before it.
-
 # %% tags=["parameters"]
 state = "FL"
 as_of = "newest"
@@ -30,10 +19,11 @@ as_of = "newest"
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 import ice287g
 from ice287g import agreements, charts, detention, geography, paths, reports
+from ice287g import changes as list_changes
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
@@ -59,6 +49,18 @@ ranking = agreements.state_model_table(rows, list_id)
 rank = ranking.set_index("state")["rank"].get(state)
 by_model = on_list["model"].value_counts()
 list_file = paths.raw_dir() / "ice_287g" / meta["source_file"]
+fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
+reports.show_title(reports.state_report_title(state_name, meta["list_date"], release))
+
+# %% [markdown]
+# ## About this report
+# One report per state or territory that ever had a 287(g) agreement. `make reports` runs this
+# notebook with papermill for each of them (`reports/states/XX.html`); run one by hand with
+# `python -m ice287g reports --state TX`. Everything below is computed from the committed processed
+# tables (`data/processed/`) when the notebook runs.
+#
+# Parameters: `state` (two-letter code) and `as_of` (a date, or `newest`): the report shows the
+# ICE list in force on that date and the newest detention release on or before it.
 
 # %% [markdown]
 # ## In brief
@@ -114,9 +116,9 @@ plt.show()
 
 # %%
 table = reports.state_agencies(ags, agency_types, places, counties, rows, list_id, state)
-print(f"{(table['status'] == 'in force').sum()} agencies in force, {(table['status'] == 'ended').sum()} ended")
-with pd.option_context("display.max_rows", None, "display.max_colwidth", 60):
-    display(table)
+display(Markdown(f"{(table['status'] == 'in force').sum()} agencies in force, {(table['status'] == 'ended').sum()} "
+                 f"ended. [Search them]({reports.agency_search_href(state, as_of)}) with every other state's."))
+display(HTML(reports.agencies_table_html(table)))
 
 # %% [markdown]
 # ## Counties covered
@@ -153,7 +155,6 @@ else:
 # average daily population (ADP, people held on an average day of the fiscal year to date).
 
 # %%
-fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
 adp = detention.state_adp(as_of=release).set_index("state") if release else None
 if release is None:
     display(Markdown(f"No ICE detention workbook in the archive was released in the {GAP_DAYS} days up to {as_of}."))
@@ -165,6 +166,15 @@ else:
     display(Markdown(f"Release of {release}: no ICE detention facility in {state_name}."))
 with pd.option_context("display.max_rows", None):
     display(fac)
+
+# %% [markdown]
+# ## Changes since the previous list
+# The list of `as_of` against the list just before it in the archive's series, agreement by agreement:
+# the same comparison as the change report (`python -m ice287g changes`), for this state; a renamed
+# agency is one agreement under a new name, not an addition and a removal.
+
+# %%
+display(HTML(reports.state_changes_html(list_changes.build(after=as_of), state)))
 
 # %% [markdown]
 # ## Added and removed recently

@@ -224,24 +224,40 @@ def _leaked_path(nb, root: Path) -> str | None:
     return None
 
 
-# JupyterLab's page without the scripts it fetches from a CDN (require.js, MathJax, mermaid, widgets):
-# the pages carry the data and must open offline, loading nothing from another host.
-OFFLINE_TEMPLATE = """{%- extends 'index.html.j2' -%}
-{% block html_head_js %}{% endblock html_head_js %}
-{% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
-{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
-"""
+# The page template (JupyterLab's, without the scripts it fetches from a CDN) and the site's stylesheet.
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-def render_html(nb) -> str:
-    """A notebook as one self-contained HTML page (images inline), the only way the project renders one."""
-    from jinja2 import DictLoader
+def page_title(nb) -> str | None:
+    """The title a notebook gives its page at run time: the ``ice287g_title`` metadata of an output
+    (``reports.show_title``), so dates computed by the run can name the page."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            title = output.get("metadata", {}).get("ice287g_title")
+            if title:
+                return str(title)
+    return None
+
+
+def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequence[tuple[str, str]] = ()) -> str:
+    """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
+    code cells and prompts hidden, the site's header and stylesheet (``root`` is the relative path from
+    the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
+    from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(extra_loaders=[DictLoader({"offline.html.j2": OFFLINE_TEMPLATE})],
-                            template_file="offline.html.j2", mathjax_url="", require_js_url="")
-    body, _ = exporter.from_notebook_node(nb)
+    from .reports import page_parts
+
+    nb = copy.deepcopy(nb)
+    title = title or page_title(nb)
+    if title:
+        nb.metadata["title"] = title
+    head, header, footer = page_parts(root, sources)
+    exporter = HTMLExporter(extra_loaders=[FileSystemLoader(str(TEMPLATES))], template_file="offline.html.j2",
+                            mathjax_url="", require_js_url="", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"ice287g": {"head": head, "header": header,
+                                                                     "footer": footer}})
     return body
 
 
@@ -427,6 +443,20 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     return result
 
 
+def _relative_href(path: Path, start: Path) -> str:
+    """``path`` relative to the folder ``start``, as a URL prefix (``""`` for the same folder)."""
+    rel = Path(os.path.relpath(path, start)).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
+def source_links(name: str, executed: Path, page_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """Links from a page in ``page_dir`` (default: beside ``executed``) to the executed notebook and its
+    ``.py`` source."""
+    page_dir = executed.parent if page_dir is None else page_dir
+    return (("executed notebook (.ipynb)", _relative_href(executed.parent, page_dir) + executed.name),
+            ("source (.py)", _relative_href(source_path(name).parent, page_dir) + source_path(name).name))
+
+
 def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,
              kernel_name: str, html: bool, redirect: bool) -> RunResult:
     import nbformat
@@ -475,7 +505,9 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
                             f"(see {paths.relative(failed)}); outputs must not depend on where the "
                             "project is checked out")
     writers.write_text(target, nbformat.writes(executed) + "\n")
-    html_path = writers.write_text(target.with_suffix(".html"), render_html(executed)) if html else None
+    html_path = writers.write_text(target.with_suffix(".html"), render_html(
+        executed, root=_relative_href(paths.reports_dir(), target.parent),
+        sources=source_links(name, target))) if html else None
     return RunResult(name, target, html_path, out_root, dict(parameters))
 
 

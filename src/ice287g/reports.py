@@ -48,18 +48,31 @@ def _county_names(counties: pd.DataFrame) -> dict[str, str]:
     return dict(zip(counties["county_fips"], counties["county"] + " County"))
 
 
-def state_agencies(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.DataFrame, counties: pd.DataFrame,
-                   list_rows: pd.DataFrame, list_id: str, state: str) -> pd.DataFrame:
-    """One row per agency of ``state`` with an agreement first listed on or before the list ``list_id``:
-    ``agency, type, county, models, signed, status, first_listed, last_listed``. ``status`` is
-    ``in force`` when one of its agreements is on that list, else ``ended`` (not on it any more)."""
+AGENCY_COLUMNS = ["agency", "type", "county", "models", "signed", "status", "first_listed", "last_listed"]
+# Links to the signed agreements, in agreements.csv once the history carries them (shown when present).
+LINK_COLUMNS = ("moa_url", "addendum_url")
+
+
+def _first_link(values) -> str:
+    return next((v for v in values if isinstance(v, str) and v), "")
+
+
+def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.DataFrame, counties: pd.DataFrame,
+                list_rows: pd.DataFrame, list_id: str, states: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per agency (of ``states``, default every state) with an agreement first listed on or before
+    the list ``list_id``: ``state`` and ``AGENCY_COLUMNS``, plus ``moa_url``/``addendum_url`` when
+    ``agreements`` has them. ``status`` is ``in force`` when one of its agreements is on that list, else
+    ``ended`` (not on it any more); ``models``, ``signed``, ``county`` and the links describe the
+    agreements in force (for an ended agency, the ones it had)."""
     on_list = list_rows[list_rows["list_id"] == list_id]
     list_date = on_list["list_date"].iloc[0] if len(on_list) else ""
     in_force = set(agreement_ids(on_list))
-    ags = agreements[(agreements["state"] == state) & (agreements["first_listed"] <= list_date)].copy()
+    links = [c for c in LINK_COLUMNS if c in agreements.columns]
+    columns = ["state", *AGENCY_COLUMNS, *links]
+    chosen = agreements["state"].isin(states) if states is not None else agreements["state"] != ""
+    ags = agreements[chosen & (agreements["first_listed"] <= list_date)].copy()
     if ags.empty:
-        return pd.DataFrame(columns=["agency", "type", "county", "models", "signed", "status", "first_listed",
-                                     "last_listed"])
+        return pd.DataFrame(columns=columns)
     ags["in_force"] = ags["agreement_id"].isin(in_force)
     p = places[places["agreement_id"].isin(ags["agreement_id"])]
     names = _county_names(counties)
@@ -73,7 +86,8 @@ def state_agencies(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.
     for agency_id, g in ags.sort_values(["_m", "signed"], kind="mergesort").groupby("agency_id", sort=True):
         current = g[g["in_force"]]
         shown = current if len(current) else g
-        rows.append({
+        row = {
+            "state": g["state"].iloc[-1],
             "agency": g["agency"].iloc[-1],
             "type": types.get(agency_id, ""),
             "county": "; ".join(dict.fromkeys(c for c in shown["county"] if c)),
@@ -82,9 +96,19 @@ def state_agencies(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.
             "status": "in force" if len(current) else "ended",
             "first_listed": g["first_listed"].min(),
             "last_listed": g["last_listed"].max(),
-        })
-    out = pd.DataFrame(rows)
-    return out.sort_values(["status", "agency"], ascending=[False, True], ignore_index=True)
+        }
+        for c in links:  # the agreement in force's link first, then any the agency's agreements had
+            row[c] = _first_link([*shown[c], *g[c]])
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["state", "status", "agency"], ascending=[True, False, True], ignore_index=True)
+
+
+def state_agencies(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.DataFrame, counties: pd.DataFrame,
+                   list_rows: pd.DataFrame, list_id: str, state: str) -> pd.DataFrame:
+    """``agency_rows`` of one state, without the state column: ``AGENCY_COLUMNS`` (and the links when
+    present), agencies in force first."""
+    return agency_rows(agreements, agencies, places, counties, list_rows, list_id, [state]).drop(columns="state")
 
 
 def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_of: str = "newest",
@@ -126,96 +150,399 @@ def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: st
 
 
 # ---------------------------------------------------------------------------------------------
-# The index page
+# Pages: one header, one stylesheet (templates/site.css), every name escaped (html.escape; the agency
+# search's script reads text with textContent and never writes markup)
 
-PAGE_STYLE = """
-body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#222;line-height:1.45}
-h1{font-size:1.7em}h2{margin-top:2em;border-bottom:1px solid #ddd}
-table{border-collapse:collapse}td,th{padding:.25em .7em;border-bottom:1px solid #eee;text-align:left}
-td.n{text-align:right;font-variant-numeric:tabular-nums}
-.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(320px,1fr));gap:1.2em}
-.figs figure{margin:0}.figs img{width:100%;border:1px solid #ddd}figcaption{font-size:.9em}
-.note{color:#555;font-size:.9em}
-"""
+TEMPLATES = Path(__file__).parent / "templates"
+NAV = (("home", "index.html"), ("states", "index.html#states"), ("agencies", "agencies.html"),
+       ("notebooks", "index.html#notebooks"), ("figures", "index.html#figures"), ("data", "index.html#data"))
+TIMELINE_FIGURE, MAP_FIGURE = "agreements_timeline", "county_map"
+
+
+def site_css() -> str:
+    return (TEMPLATES / "site.css").read_text(encoding="utf-8")
 
 
 def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{html.escape(text)}</a>'
 
 
-def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame,
-               folder: str = "states") -> str:
-    """``reports/index.html``: the pipeline notebooks, one row per state report, every figure.
+def safe_url(url) -> str:
+    """``url`` when it is an http(s) address, else ``""``: a link taken from data never runs script."""
+    url = str(url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
 
-    ``states``: ``state, state_name, agreements, list_date`` (agreements on the newest list);
-    ``notebooks``: pipeline notebook names in reading order; ``figures``: ``figures/manifest.csv``;
-    ``folder``: where the state reports are, under ``reports/``.
-    Links are relative, so the page works opened from disk with no server and no network.
+
+def page_parts(root: str = "", sources: Sequence[tuple[str, str]] = ()) -> tuple[str, str, str]:
+    """``(head, header, footer)`` of every page: the stylesheet, the navigation (``root`` is the relative
+    path from the page to ``reports/``) with links to the page's ``sources`` (label, href), a footer."""
+    head = f"<style>{site_css()}</style>"
+    nav = "".join(_link(root + href, label) for label, href in NAV)
+    header = (f'<header class="site"><a class="brand" href="{html.escape(root)}index.html">ICE 287(g) program</a>'
+              f"<nav>{nav}</nav></header>")
+    if sources:
+        header += ('<p class="site-note">Code hidden for reading: '
+                   + " · ".join(_link(href, label) for label, href in sources) + ".</p>")
+    footer = ('<p class="site-note">Generated by <code>make reports</code> from the committed processed tables; '
+              "every number is computed from the raw files in <code>data/raw/</code>.</p>")
+    return head, header, footer
+
+
+def page(title: str, body: Sequence[str], root: str = "") -> str:
+    """A whole page of the site around ``body`` (HTML fragments, already escaped)."""
+    head, header, footer = page_parts(root)
+    return "\n".join([
+        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{html.escape(title)}</title>", head, "</head>", "<body>", header, "<main>", *body, "</main>",
+        footer, "</body>", "</html>", ""])
+
+
+def show_title(title: str) -> None:
+    """In a notebook: show ``title`` as the page's heading and name the rendered page after it
+    (``pipeline.page_title`` reads it back)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"# {title}"), metadata={"ice287g_title": title})
+
+
+def state_report_title(state_name: str, list_date: str, release: str | None) -> str:
+    detention = f"ICE detention release of {release}" if release else "no ICE detention release in range"
+    return f"287(g) in {state_name}: ICE list of {list_date}, {detention}"
+
+
+def html_table(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> str:
+    """``df``'s ``headers`` columns as an HTML table, every cell escaped, in a box that scrolls sideways on
+    a narrow screen."""
+    e = html.escape
+    cols = [c for c in headers if c in df.columns]
+    head = "".join(f'<th{" class=n" if c in numeric else ""}>{e(headers[c])}</th>' for c in cols)
+    body = ["<tr>" + "".join(f'<td{" class=n" if c in numeric else ""}>{e(str(v))}</td>' for c, v in zip(cols, rec))
+            + "</tr>" for rec in df[cols].itertuples(index=False)]
+    ident = f' id="{e(table_id)}"' if table_id else ""
+    return (f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead><tbody>' + "".join(body)
+            + "</tbody></table></div>")
+
+
+def markdown_html(text: str, shift: int = 1) -> str:
+    """Markdown (``changes.markdown``) as HTML, raw HTML in it escaped, headings ``shift`` levels down."""
+    import re
+
+    import mistune
+
+    out = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The agency search
+
+AGENCY_HEADERS = {"state": "State", "agency": "Agency", "county": "County", "type": "Type", "models": "Models",
+                  "signed": "Signed", "first_listed": "First listed", "last_listed": "Last listed",
+                  "status": "Status", "moa_url": "MOA", "addendum_url": "Addendum"}
+
+
+def agencies_table_html(table: pd.DataFrame, state_names: dict[str, str] | None = None) -> str:
+    """``agency_rows`` (or ``state_agencies``) as the search's table: the columns present, names escaped,
+    MOA and addendum links only where the address is http(s); each row carries its state code."""
+    e = html.escape
+    names = state_names or {}
+    cols = [c for c in AGENCY_HEADERS if c in table.columns]
+    head = "".join(f"<th>{e(AGENCY_HEADERS[c])}</th>" for c in cols)
+    body = []
+    for rec in table[cols].to_dict("records"):
+        cells = []
+        for c in cols:
+            v = str(rec[c])
+            if c == "state":
+                cells.append(f'<td title="{e(names.get(v, v))}">{e(v)}</td>')
+            elif c in LINK_COLUMNS:
+                url = safe_url(v)
+                label = "MOA" if c == "moa_url" else "addendum"
+                cells.append(f"<td>{_link(url, label) if url else ''}</td>")
+            else:
+                cells.append(f"<td>{e(v)}</td>")
+        state = f' data-state="{e(str(rec["state"]))}"' if "state" in rec else ""
+        body.append(f"<tr{state}>" + "".join(cells) + "</tr>")
+    return (f'<div class="scroll"><table id="agencies"><thead><tr>{head}</tr></thead><tbody>\n'
+            + "\n".join(body) + "\n</tbody></table></div>")
+
+
+# Filters the rows as one types: every word must appear in the row's state (code or name), agency or
+# county. `#state=TX` / `?state=TX` picks a state and `#q=...` / `?q=...` fills the box. Reads text with
+# textContent and writes only textContent and `hidden`: no markup is ever built from the data.
+SEARCH_SCRIPT = """
+(function () {
+  var table = document.getElementById('agencies');
+  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  var cols = {};
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) { cols[th.textContent] = i; });
+  function text(row, name) { var i = cols[name]; return i === undefined ? '' : row.cells[i].textContent; }
+  var keys = rows.map(function (r) {
+    var s = cols.State === undefined ? '' : r.cells[cols.State].title;
+    return [r.dataset.state || '', s, text(r, 'Agency'), text(r, 'County')].join(' ').toLowerCase();
+  });
+  var box = document.getElementById('q'), pick = document.getElementById('state');
+  var count = document.getElementById('count');
+  function apply() {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), state = pick.value, shown = 0;
+    rows.forEach(function (r, i) {
+      var ok = (!state || r.dataset.state === state) && words.every(function (w) { return keys[i].indexOf(w) >= 0; });
+      r.hidden = !ok;
+      if (ok) shown++;
+    });
+    count.textContent = shown.toLocaleString('en-US') + ' of ' + rows.length.toLocaleString('en-US') + ' agencies';
+  }
+  function fromAddress() {
+    var params = new URLSearchParams(location.search.slice(1));
+    new URLSearchParams(location.hash.slice(1)).forEach(function (v, k) { params.set(k, v); });
+    if (params.has('q')) box.value = params.get('q');
+    if (params.has('state')) pick.value = params.get('state').toUpperCase();
+    apply();
+  }
+  box.addEventListener('input', apply);
+  pick.addEventListener('change', apply);
+  window.addEventListener('hashchange', fromAddress);
+  fromAddress();
+})();
+"""
+
+
+def agency_search_href(state: str, as_of: str = "newest") -> str:
+    """From a state report (``reports/states/XX.html``) to its slice of the agency search."""
+    from .pipeline import state_reports_folder
+
+    folder = state_reports_folder(as_of)
+    name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
+    return f"../{name}#state={state}"
+
+
+def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, str]) -> str:
+    """``reports/agencies.html``: every agency ever listed (``agency_rows``), searchable offline."""
+    e = html.escape
+    states = sorted(set(table["state"]))
+    options = "".join(f'<option value="{e(s)}">{e(s)} {e(state_names.get(s, s))}</option>' for s in states)
+    in_force = int((table["status"] == "in force").sum())
+    links = [c for c in LINK_COLUMNS if c in table.columns]
+    moa = (f" {int((table[links[0]] != '').sum()):,} link to a signed agreement (MOA) ICE published."
+           if links else "")
+    body = [
+        "<h1>Agency search</h1>",
+        f'<p>Every agency ever on a participating ICE 287(g) list: {len(table):,} agencies, {in_force:,} in force on '
+        f"the list of {e(list_date)}, the others ended (no longer listed).{e(moa)} Models, signing dates and county "
+        "describe the agreements in force (for an ended agency, the ones it had).</p>",
+        '<form class="search" role="search" onsubmit="return false">',
+        '<label for="q">Search</label><input id="q" type="search" autocomplete="off" '
+        'placeholder="agency, county or state">',
+        f'<select id="state" aria-label="state"><option value="">all states</option>{options}</select>',
+        '<output id="count" aria-live="polite"></output></form>',
+        agencies_table_html(table, state_names),
+        f"<script>{SEARCH_SCRIPT}</script>",
+    ]
+    return page(f"Agency search: ICE 287(g) list of {list_date}", body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes since the previous list (ice287g.changes), for the front page and each state report
+
+def release_name(list_date: str) -> str:
+    """The data release's file name for the newest list's date (``make release`` writes it under dist/)."""
+    return f"ice287g-data-{list_date}.zip"
+
+
+def changes_html(rep, detail_from: str = "## Changes by model") -> str:
+    """The change report (``changes.markdown``) as HTML: the headline and national totals shown, the
+    rest (by model, by state, each agreement, QA) folded."""
+    from .changes import markdown
+
+    text = markdown(rep)
+    head, sep, rest = text.partition(detail_from)
+    out = markdown_html(head)
+    if sep:
+        out += "<details><summary>Changes by model and state, each agreement, and what the QA flagged</summary>" \
+               + markdown_html(sep + rest) + "</details>"
+    return out
+
+
+STATE_CHANGE_HEADERS = {"change": "Change", "agency": "Agency", "model_before": "Model before",
+                        "model_after": "Model now", "signed_before": "Signed before", "signed_after": "Signed now"}
+
+
+def state_changes(rep, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The change report's agreements changed and renamed in ``state``."""
+    ch = rep.changes[rep.changes["state"] == state]
+    return ch.reset_index(drop=True), rep.renames[rep.renames["state"] == state].reset_index(drop=True)
+
+
+def state_changes_html(rep, state: str) -> str:
+    """A state's part of the change report as HTML, for its report's section."""
+    from .changes import CHANGE_KINDS
+
+    ch, renamed = state_changes(rep, state)
+    e = html.escape
+    n = ch["change"].value_counts()
+    words = ", ".join(f"{int(n.get(k, 0))} {k.replace('_', ' ')}" for k in CHANGE_KINDS)
+    out = [f"<p>ICE's list of {e(rep.after['list_date'])} against the list before it, of "
+           f"{e(rep.before['list_date'])}: {words}, {len(renamed)} renamed.</p>"]
+    if len(ch):
+        out.append(html_table(ch.assign(change=ch["change"].str.replace("_", " ")), STATE_CHANGE_HEADERS))
+    if len(renamed):
+        out.append(html_table(renamed, {"old_agency": "Name before", "new_agency": "Name now", "model": "Model",
+                                        "signed": "Signed"}))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The front page
+
+def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame,
+               folder: str = "states", *, newest: pd.Series | None = None, totals: pd.DataFrame | None = None,
+               changes: str = "", data_files: Sequence[str] = ()) -> str:
+    """``reports/index.html``, the front page: the newest list (``newest``, its ``lists.csv`` row) and its
+    totals by model (``changes.national_totals``), the national timeline and county map, what changed
+    (``changes``: HTML of ``changes_html``), one row per state report, the notebooks, every figure, and
+    the downloads (the data release by its name, ``data_files`` relative to the project root).
+
+    ``states``: ``state, state_name, agreements, agencies, list_date``; ``notebooks``: pipeline notebook
+    names in reading order; ``figures``: ``figures/manifest.csv``; ``folder``: where the state reports
+    are, under ``reports/``. Links are relative, so the page works opened from disk with no server.
     """
     e = html.escape
-    parts = [
-        "<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-        "<title>ice287g reports</title>", f"<style>{PAGE_STYLE}</style>", "</head>", "<body>",
-        "<h1>ICE 287(g) program: reports</h1>",
-        '<p class="note">Generated by <code>make reports</code> from the committed processed tables; do not edit. '
-        "Every number is computed from the raw files in <code>data/raw/</code>.</p>",
-        "<h2>Notebooks, in reading order</h2>", "<ul>",
-    ]
-    for name in notebooks:
-        parts.append(f"<li>{_link(f'notebooks/{name}.html', name)} "
-                     f"({_link(f'../notebooks/{name}.ipynb', 'ipynb')}, {_link(f'../notebooks/{name}.py', 'py')})</li>")
-    parts += ["</ul>", "<h2>State reports</h2>"]
+    list_date = newest["list_date"] if newest is not None else (states["list_date"].max() if len(states) else "")
+    body = [f"<h1>ICE 287(g) agreements{': the list of ' + e(list_date) if list_date else ''}</h1>"]
+    if newest is not None:
+        body.append(f"<p>ICE's newest participating list, of {e(newest['list_date'])}, holds "
+                    f"<b>{int(newest['agreements']):,}</b> agreements of <b>{int(newest['agencies']):,}</b> agencies "
+                    f"in <b>{int(newest['states']):,}</b> states and territories. "
+                    f"{_link('agencies.html', 'Look up an agency')}.</p>")
+    if totals is not None:
+        from .charts import MODEL_NAMES
+
+        t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
+                          change=[f"{v:+,}" for v in totals["change"]],
+                          after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
+        body += ["<h2>Agreements by model</h2>",
+                 html_table(t, {"model": "Model", "name": "", "after": "Agreements", "before": "Previous list",
+                                "change": "Change"}, numeric=("after", "before", "change"))]
+    shown = [r for r in figures.itertuples(index=False) if r.slug in (TIMELINE_FIGURE, MAP_FIGURE)]
+    if shown:
+        body.append('<div class="figs">')
+        for r in sorted(shown, key=lambda r: r.slug != TIMELINE_FIGURE):
+            body.append(f'<figure><img src="../figures/{e(r.slug)}.png" alt="{e(r.alt_text, quote=True)}">'
+                        f"<figcaption>{e(r.title)}</figcaption></figure>")
+        body.append("</div>")
+    if changes:
+        body += ['<h2 id="changes">What changed since the previous list</h2>', changes]
+    body.append('<h2 id="states">State reports</h2>')
     if len(states):
-        newest = states["list_date"].max()
-        parts += [f'<p class="note">Agreements on the ICE list of {e(newest)}, the list the reports show; a state '
-                  "with none there had agreements on an earlier list.</p>",
-                  "<table>", "<thead><tr><th>state</th><th>name</th><th>agreements</th><th>report</th></tr></thead>",
-                  "<tbody>"]
+        body.append(f'<p class="note">Agreements and agencies on the ICE list of {e(states["list_date"].max())}, '
+                    "the list the reports show; a state with none there had agreements on an earlier list.</p>")
+        rows = ["<tr><th>State</th><th>Name</th><th class=n>Agreements</th><th class=n>Agencies</th>"
+                "<th>Report</th></tr>"]
         for r in states.sort_values("state").itertuples(index=False):
-            parts.append(f"<tr><td>{e(r.state)}</td><td>{e(r.state_name)}</td><td class=\"n\">{int(r.agreements)}</td>"
-                         f"<td>{_link(f'{folder}/{r.state}.html', 'report')} · "
-                         f"{_link(f'{folder}/{r.state}.ipynb', 'ipynb')}</td></tr>")
-        parts += ["</tbody>", "</table>"]
-    parts += ["<h2>Figures</h2>", f"<p class=\"note\">{_link('../figures/README.md', 'Figure gallery')} with "
-              "sources and data; each figure below links its SVG and the CSV of what it plots.</p>", '<div class="figs">']
+            rows.append(f"<tr><td>{e(r.state)}</td><td>{e(r.state_name)}</td><td class=n>{int(r.agreements):,}</td>"
+                        f"<td class=n>{int(getattr(r, 'agencies', 0)):,}</td>"
+                        f"<td>{_link(f'{folder}/{r.state}.html', 'report')} · "
+                        f"{_link(f'agencies.html#state={r.state}', 'agencies')} · "
+                        f"{_link(f'{folder}/{r.state}.ipynb', 'ipynb')}</td></tr>")
+        body.append('<div class="scroll"><table>' + "".join(rows) + "</table></div>")
+    body += ['<h2 id="notebooks">Notebooks, in reading order</h2>',
+             '<p class="note">Each page is the executed notebook with its code hidden; the notebook (.ipynb) and '
+             "its source (.py) hold the code.</p>", "<ul>"]
+    for name in notebooks:
+        body.append(f"<li>{_link(f'notebooks/{name}.html', name)} "
+                    f"({_link(f'../notebooks/{name}.ipynb', 'ipynb')}, {_link(f'../notebooks/{name}.py', 'py')})</li>")
+    body += ["</ul>", '<h2 id="figures">Figures</h2>',
+             f"<p class=\"note\">{_link('../figures/README.md', 'Figure gallery')} with sources and data; each "
+             "figure below links its SVG and the CSV of what it plots.</p>", '<div class="figs">']
     for r in figures.sort_values("slug").itertuples(index=False):
-        parts.append(
+        body.append(
             f'<figure><a href="../figures/{e(r.slug)}.svg"><img src="../figures/{e(r.slug)}.png" '
             f'alt="{e(r.alt_text, quote=True)}" loading="eager"></a>'
             f"<figcaption><b>{e(r.title)}</b><br>{e(r.source)}<br>"
             f"{_link(f'../figures/{r.slug}.csv', 'data (CSV)')} · {_link(f'../figures/{r.slug}.svg', 'SVG')}"
             "</figcaption></figure>")
-    parts += ["</div>", "</body>", "</html>", ""]
-    return "\n".join(parts)
+    body += ["</div>", '<h2 id="data">Download the data</h2>']
+    if list_date:
+        name = release_name(list_date)
+        body.append(f"<p>{_link(f'../dist/{name}', name)}: every processed table as CSV, Parquet and Stata, a "
+                    "workbook for reporters, the county layer and a Frictionless data package. Build it with "
+                    "<code>make release</code> (not committed).</p>")
+    if data_files:
+        body.append('<p class="note">The processed tables one by one, described in '
+                    f"{_link('../docs/codebook.md', 'the codebook')}:</p><ul>")
+        body += [f"<li>{_link('../' + f, f)}</li>" for f in data_files]
+        body.append("</ul>")
+    title = f"ICE 287(g) agreements: list of {list_date}" if list_date else "ICE 287(g) agreements"
+    return page(title, body)
 
 
 def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: Sequence[str],
                      as_of: str = "newest") -> pd.DataFrame:
+    """``state, state_name, agreements, agencies, list_date``: each state's agreements and agencies on the
+    list of ``as_of``."""
     from .geography import states as census_states
 
     newest = list_id_for(lists, as_of)
-    on = list_rows[list_rows["list_id"] == newest].groupby("state").size()
+    on_list = list_rows[list_rows["list_id"] == newest]
+    on = on_list.groupby("state").size()
+    agencies = on_list.groupby("state")["agency_id"].nunique()
     names = census_states().set_index("state")["state_name"]
     return pd.DataFrame({
         "state": list(states_done),
         "state_name": [names.get(s, s) for s in states_done],
         "agreements": [int(on.get(s, 0)) for s in states_done],
+        "agencies": [int(agencies.get(s, 0)) for s in states_done],
         "list_date": lists.set_index("list_id").loc[newest, "list_date"],
     })
 
 
 def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]:
-    """HTML of each committed executed notebook, for reading in a browser."""
+    """HTML of each committed executed notebook, for reading in a browser (code hidden, linked)."""
     import nbformat
 
-    from .pipeline import executed_path, render_html
+    from .pipeline import _relative_href, executed_path, render_html, source_links
 
     written = []
     for name in names:
         nb = nbformat.read(executed_path(name), as_version=4)
-        written.append(writers.write_text(out_dir / f"{name}.html", render_html(nb)))
+        page_html = render_html(nb, title=name, root=_relative_href(paths.reports_dir(), out_dir),
+                                sources=source_links(name, executed_path(name), out_dir))
+        written.append(writers.write_text(out_dir / f"{name}.html", page_html))
     return written
+
+
+def write_agencies_page(as_of: str = "newest") -> Path:
+    """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
+    from .agreements import processed
+    from .geography import map_layers
+    from .geography import states as census_states
+    from .pipeline import state_reports_folder
+
+    lists, rows = processed("lists.csv"), processed("list_rows.csv")
+    list_id = list_id_for(lists, as_of)
+    counties, _ = map_layers()
+    table = agency_rows(processed("agreements.csv"), processed("agencies.csv"), processed("agreement_places.csv"),
+                        counties, rows, list_id)
+    names = census_states().set_index("state")["state_name"].to_dict()
+    folder = state_reports_folder(as_of)
+    name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
+    page_html = agencies_page(table, lists.set_index("list_id").loc[list_id, "list_date"], names)
+    return writers.write_text(paths.reports_dir() / name, page_html)
+
+
+def front_page_parts(as_of: str = "newest") -> dict:
+    """The front page's data: the list row, totals by model against the list before, the change report
+    as HTML, and the processed tables to download."""
+    from . import changes
+    from .agreements import processed
+
+    lists = processed("lists.csv")
+    rep = changes.build(after=as_of)
+    newest = lists.set_index("list_id").loc[rep.after["list_id"]]
+    data_dir = paths.project_root() / "data" / "processed"
+    files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
+    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files}
 
 
 def _run_one(state: str, as_of: str) -> str:
@@ -266,12 +593,14 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
             if stale.name.split(".")[0] not in chosen:
                 shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
     render_pipeline_notebooks([nb.name for nb in NOTEBOOKS], out / "notebooks")
+    write_agencies_page(as_of)
     # the index links every report on disk, so a run for a few states keeps the others linked
     on_disk = [s for s in report_states(ags) if (out / folder / f"{s}.html").exists()]
     rows = state_index_rows(processed("list_rows.csv"), processed("lists.csv"), on_disk, as_of)
-    page = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder)
+    front = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder,
+                       **front_page_parts(as_of))
     name = "index.html" if folder == "states" else f"index_{folder.removeprefix('states_')}.html"
-    return writers.write_text(out / name, page)
+    return writers.write_text(out / name, front)
 
 
 # ---------------------------------------------------------------------------------------------
