@@ -57,6 +57,35 @@ def test_a_rendered_notebook_loads_nothing_from_another_host():
     assert 'href="../figures/x.svg"' in page
 
 
+def test_a_rendered_notebook_hides_its_code_and_links_it():
+    nb = _small_notebook()
+    nb.cells[1].source = "SECRET_CODE = 1\ntable"
+    nb.cells.insert(1, nbformat.v4.new_code_cell("show_title()", outputs=[nbformat.v4.new_output(
+        "display_data", {"text/markdown": "# Texas, list of 2026-05-18"},
+        metadata={"ice287g_title": "Texas <list> of 2026-05-18"})]))
+    page = pipeline.render_html(nb, root="../", sources=[("executed notebook (.ipynb)", "TX.ipynb"),
+                                                         ("source (.py)", "../../notebooks/state_report.py")])
+    assert "SECRET_CODE" not in page
+    assert not re.search(r'class="[^"]*\bjp-(InputPrompt|OutputPrompt|InputArea-editor)\b', page)
+    assert "<title>Texas &lt;list&gt; of 2026-05-18</title>" in page  # named by the run, escaped
+    assert '<a href="TX.ipynb">executed notebook (.ipynb)</a>' in page
+    assert '<a href="../../notebooks/state_report.py">source (.py)</a>' in page
+    # the site's header and stylesheet, and a viewport for phones
+    assert '<a href="../agencies.html">agencies</a>' in page and 'header.site' in page
+    assert 'name="viewport"' in page
+    assert "<td>FL</td>" in page  # outputs stay
+
+
+def test_source_links_are_relative_to_the_page():
+    from ice287g import paths
+
+    executed = paths.reports_dir() / "states" / "TX.ipynb"
+    assert pipeline.source_links("state_report", executed) == (
+        ("executed notebook (.ipynb)", "TX.ipynb"), ("source (.py)", "../../notebooks/state_report.py"))
+    assert pipeline.source_links("03_maps", pipeline.executed_path("03_maps"), paths.reports_dir() / "notebooks") == (
+        ("executed notebook (.ipynb)", "../../notebooks/03_maps.ipynb"), ("source (.py)", "../../notebooks/03_maps.py"))
+
+
 @pytest.mark.parametrize("page", sorted(REPORTS.rglob("*.html")) or [None],
                          ids=lambda p: str(p.relative_to(REPORTS)) if p else "none")
 def test_every_generated_page_loads_nothing_from_another_host(page):

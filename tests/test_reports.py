@@ -127,17 +127,128 @@ class _Collect(HTMLParser):
 def test_index_links_every_state_notebook_and_figure(tables):
     figures = charts.read_manifest(pipeline.paths.project_root() / "figures")
     rows = reports.state_index_rows(tables["list_rows"], tables["lists"], ["FL", "GU"])
-    page = reports.index_html(rows, pipeline.reading_order(), figures)
+    front = reports.front_page_parts()
+    page = reports.index_html(rows, pipeline.reading_order(), figures, **front)
     parsed = _Collect()
     parsed.feed(page)
-    assert {"states/FL.html", "states/GU.html", "states/FL.ipynb"} <= set(parsed.hrefs)
+    assert {"states/FL.html", "states/GU.html", "states/FL.ipynb", "agencies.html#state=FL"} <= set(parsed.hrefs)
     assert "notebooks/00_program_history.html" in parsed.hrefs
     assert page.index("00_program_history") < page.index("00_raw_inventory")
-    assert len(parsed.imgs) == len(figures) and all(i["alt"] for i in parsed.imgs)
+    # the gallery shows every figure; the timeline and the county map lead the page as well
+    srcs = [i["src"] for i in parsed.imgs]
+    assert sorted(set(srcs)) == sorted(f"../figures/{s}.png" for s in figures["slug"]) and all(i["alt"] for i in parsed.imgs)
+    assert srcs[:2] == ["../figures/agreements_timeline.png", "../figures/county_map.png"]
     assert not any(h.startswith(("http:", "https:", "/")) for h in parsed.hrefs)  # works offline, from disk
     fl = rows.set_index("state").loc["FL"]
     assert fl["agreements"] == agreements.count(fl["list_date"], state="FL")
+    assert fl["agencies"] == agreements.count(fl["list_date"], state="FL", unit="agencies")
     assert fl["state_name"] == "Florida"
+    # the newest list, its totals by model, the change report and the release named by that date
+    newest = agreements.series_lists(tables["lists"]).iloc[-1]
+    assert f"<title>ICE 287(g) agreements: list of {newest['list_date']}</title>" in page
+    total = agreements.count(newest["list_date"])
+    assert f"<b>{total:,}</b> agreements" in page
+    assert front["totals"].set_index("model").loc["ALL", "after"] == total
+    assert f"../dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
+    assert "What changed since the previous list" in page and "<details>" in page
+    assert "../data/processed/agreements.csv" in parsed.hrefs and "../docs/codebook.md" in parsed.hrefs
+    for label, href in reports.NAV:
+        assert href in parsed.hrefs, label
+
+
+def test_the_agency_search_lists_every_agency_ever_listed(tables):
+    counties, _ = geography.map_layers()
+    lists, ags = tables["lists"], tables["agreements"]
+    newest = agreements.list_id_for(lists, "newest")
+    day = lists.set_index("list_id").loc[newest, "list_date"]
+    table = reports.agency_rows(ags, tables["agencies"], tables["agreement_places"], counties,
+                                tables["list_rows"], newest)
+    assert len(table) == ags["agency_id"].nunique() == table[["state", "agency"]].drop_duplicates().shape[0]
+    assert (table["status"] == "in force").sum() == agreements.count(day, unit="agencies")
+    assert list(table.columns[:9]) == ["state", *reports.AGENCY_COLUMNS]
+    fl = reports.state_agencies(ags, tables["agencies"], tables["agreement_places"], counties, tables["list_rows"],
+                                newest, "FL")
+    assert fl.equals(table[table["state"] == "FL"].drop(columns="state").reset_index(drop=True))
+    page = reports.agencies_page(table, day, geography.states().set_index("state")["state_name"].to_dict())
+    assert page.count("<tr data-state=") == len(table)
+    assert '<option value="TX">TX Texas</option>' in page
+    assert "textContent" in page and "innerHTML" not in page
+    assert reports.agency_search_href("TX") == "../agencies.html#state=TX"
+    assert reports.agency_search_href("TX", "2023-06-30") == "../agencies_2023-06-30.html#state=TX"
+
+
+EVIL = '<script>alert(1)</script> & "Co"'
+EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"
+
+
+def _synthetic(moa: bool):
+    ags = pd.DataFrame({
+        "agreement_id": ["ZZ-evil:TFM:2025-02-01", "ZZ-good:JEM:2019-01-01"], "agency_id": ["ZZ-evil", "ZZ-good"],
+        "state": ["TX", "TX"], "agency": [EVIL, "Good County Sheriff"], "model": ["TFM", "JEM"],
+        "signed": ["2025-02-01", "2019-01-01"], "first_listed": ["2025-03-01", "2019-02-01"],
+        "last_listed": ["2025-04-01", "2020-01-01"]})
+    if moa:
+        ags["moa_url"] = ["javascript:alert(1)", "https://www.ice.gov/doclib/287gMOA/good.pdf"]
+        ags["addendum_url"] = ["", ""]
+    agencies = pd.DataFrame({"agency_id": ["ZZ-evil", "ZZ-good"], "agency_type": ["County", "County"]})
+    places = pd.DataFrame({"agreement_id": ags["agreement_id"], "method": ["county", "county"],
+                           "county_fips": ["48001", "48003"]})
+    counties = pd.DataFrame({"county_fips": ["48001", "48003"], "county": ["Anderson", "Andrews"]})
+    rows = pd.DataFrame({"list_id": ["l1"], "list_date": ["2025-04-01"], "agency_id": ["ZZ-evil"], "model": ["TFM"],
+                         "signed": ["2025-02-01"], "state": ["TX"]})
+    return ags, agencies, places, counties, rows
+
+
+def test_agency_names_are_escaped_in_the_search_and_the_state_report():
+    import types
+
+    ags, agencies, places, counties, rows = _synthetic(moa=False)
+    table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
+    assert list(table["status"]) == ["in force", "ended"] and "moa_url" not in table.columns
+    search = reports.agencies_page(table, "2025-04-01", {"TX": "Texas"})
+    state = reports.agencies_table_html(reports.state_agencies(ags, agencies, places, counties, rows, "l1", "TX"))
+    changes = pd.DataFrame({"change": ["added"], "state": ["TX"], "agency": [EVIL], "agency_id": ["ZZ-evil"],
+                            "model_before": [""], "model_after": ["TFM"], "signed_before": [""],
+                            "signed_after": ["2025-02-01"]})
+    renames = pd.DataFrame({"state": ["TX"], "old_agency": [EVIL], "new_agency": [EVIL + " 2"], "model": ["TFM"],
+                            "signed": ["2025-02-01"]})
+    rep = types.SimpleNamespace(changes=changes, renames=renames, after={"list_date": "2025-04-01"},
+                                before={"list_date": "2025-03-01"})
+    section = reports.state_changes_html(rep, "TX")
+    assert "1 added, 0 removed, 0 model changed, 0 signed changed, 1 renamed" in section
+    for page in (search, state, section, reports.html_table(changes, {"agency": "Agency"})):
+        assert EVIL_ESCAPED in page
+        assert "<script>alert" not in page and EVIL not in page
+    # the search's own script is the page's only script
+    assert search.count("<script>") == 1
+
+
+def test_agency_names_are_escaped_in_the_front_pages_change_report():
+    from ice287g import changes
+
+    rep = changes.build()
+    evil = rep.changes.iloc[:1].assign(change="added", agency=EVIL)
+    rep.changes = pd.concat([evil, rep.changes], ignore_index=True)
+    page = reports.changes_html(rep)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<table>" in page and '<div class="scroll">' in page
+
+
+def test_moa_links_light_up_when_the_history_carries_them():
+    ags, agencies, places, counties, rows = _synthetic(moa=True)
+    table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
+    assert list(table.columns[-2:]) == ["moa_url", "addendum_url"]
+    page = reports.agencies_page(table, "2025-04-01", {"TX": "Texas"})
+    assert '<th>MOA</th>' in page and '<a href="https://www.ice.gov/doclib/287gMOA/good.pdf">MOA</a>' in page
+    assert "javascript:" not in page  # a link from data that is not http(s) is dropped
+    assert "1 of them link the signed agreement (MOA)" in page
+
+
+def test_release_name_and_state_report_title():
+    assert reports.release_name("2026-05-18") == "ice287g-data-2026-05-18.zip"
+    assert reports.state_report_title("Texas", "2026-05-18", "2026-04-02") == \
+        "287(g) in Texas: ICE list of 2026-05-18, ICE detention release of 2026-04-02"
+    assert "no ICE detention release" in reports.state_report_title("Guam", "2026-05-18", None)
 
 
 def test_unknown_state_stops_before_any_kernel_starts():

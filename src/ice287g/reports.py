@@ -176,7 +176,7 @@ def safe_url(url) -> str:
 def page_parts(root: str = "", sources: Sequence[tuple[str, str]] = ()) -> tuple[str, str, str]:
     """``(head, header, footer)`` of every page: the stylesheet, the navigation (``root`` is the relative
     path from the page to ``reports/``) with links to the page's ``sources`` (label, href), a footer."""
-    head = f"<style>{site_css()}</style>"
+    head = f'<link rel="icon" href="data:,"><style>{site_css()}</style>'  # no favicon request
     nav = "".join(_link(root + href, label) for label, href in NAV)
     header = (f'<header class="site"><a class="brand" href="{html.escape(root)}index.html">ICE 287(g) program</a>'
               f"<nav>{nav}</nav></header>")
@@ -231,6 +231,7 @@ def markdown_html(text: str, shift: int = 1) -> str:
     import mistune
 
     out = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    out = out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
     return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out)
 
 
@@ -324,8 +325,8 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
     options = "".join(f'<option value="{e(s)}">{e(s)} {e(state_names.get(s, s))}</option>' for s in states)
     in_force = int((table["status"] == "in force").sum())
     links = [c for c in LINK_COLUMNS if c in table.columns]
-    moa = (f" {int((table[links[0]] != '').sum()):,} link to a signed agreement (MOA) ICE published."
-           if links else "")
+    moa = (f" {sum(bool(safe_url(u)) for u in table[links[0]]):,} of them link the signed agreement (MOA) "
+           "ICE published." if links else "")
     body = [
         "<h1>Agency search</h1>",
         f'<p>Every agency ever on a participating ICE 287(g) list: {len(table):,} agencies, {in_force:,} in force on '
@@ -426,7 +427,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
                                 "change": "Change"}, numeric=("after", "before", "change"))]
     shown = [r for r in figures.itertuples(index=False) if r.slug in (TIMELINE_FIGURE, MAP_FIGURE)]
     if shown:
-        body.append('<div class="figs">')
+        body.append('<div class="figs lead">')
         for r in sorted(shown, key=lambda r: r.slug != TIMELINE_FIGURE):
             body.append(f'<figure><img src="../figures/{e(r.slug)}.png" alt="{e(r.alt_text, quote=True)}">'
                         f"<figcaption>{e(r.title)}</figcaption></figure>")

@@ -1,0 +1,248 @@
+"""The reader pages under reports/ in a real browser: Selenium drives Debian's headless Chromium through
+Debian's chromedriver (no browser download). Run by `make test-browser` after `make reports`; `.ci/run`
+installs both packages, and the tests skip without them.
+
+Pages are served from the project root on 127.0.0.1 so that the browser may follow the links they hold
+(``../figures/...``, ``../notebooks/...``); the pages themselves use only relative links and open from
+disk. Every request the browser makes is read from its DevTools network log: none may leave localhost.
+"""
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import re
+import shutil
+import threading
+import urllib.error
+import urllib.request
+from pathlib import Path
+from urllib.parse import urldefrag, urlparse
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = ROOT / "reports"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None or CHROMEDRIVER is None,
+    reason="no Chromium or chromedriver here: `apt-get install chromium chromium-driver` (Debian; .ci/run does it)")
+
+# Code cells as nbconvert draws them: the input area of a code cell and the In/Out prompts.
+CODE_SELECTORS = (".jp-CodeCell .jp-Cell-inputWrapper", ".jp-InputArea-editor", ".jp-InputPrompt",
+                  ".jp-OutputPrompt", "div.input", "div.prompt")
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def server():
+    if not (REPORTS / "index.html").exists():
+        pytest.fail("reports/index.html is missing: run `make reports` first")
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(ROOT)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def driver(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--window-size=1200,900",
+                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    d.set_page_load_timeout(120)
+    yield d
+    d.quit()
+
+
+def requested(driver) -> list[str]:
+    """Every URL the browser asked for since the log was last read (DevTools Network events)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        # the browser's own pages (its new-tab page, chrome://...) are not ours to judge
+        if msg.get("method") == "Network.requestWillBeSent" and \
+                not msg["params"].get("documentURL", "").startswith(("chrome:", "chrome-")):
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def outside(urls) -> list[str]:
+    return [u for u in urls if not u.startswith(("data:", "blob:", "about:"))
+            and urlparse(u).hostname not in LOCAL_HOSTS]
+
+
+def load(driver, url: str) -> list[str]:
+    """Open ``url``, wait for it and its images; return the URLs it requested."""
+    requested(driver)  # drop what earlier pages asked for
+    driver.get(url)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all(Array.from(document.images).map(i => i.complete ? null : new Promise(r => {"
+        "  i.addEventListener('load', r); i.addEventListener('error', r); }))).then(() => done(null));")
+    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    return requested(driver) + resources
+
+
+def visible_code(driver) -> list[str]:
+    from selenium.webdriver.common.by import By
+
+    return [f"{sel}: {el.text[:60]!r}" for sel in CODE_SELECTORS
+            for el in driver.find_elements(By.CSS_SELECTOR, sel) if el.is_displayed()]
+
+
+def images(driver) -> list[dict]:
+    return driver.execute_script(
+        "return Array.from(document.images).map(i => ({src: i.getAttribute('src'), width: i.naturalWidth}))")
+
+
+def a_state() -> str:
+    built = sorted(p.stem for p in (REPORTS / "states").glob("*.html"))
+    if not built:
+        pytest.fail("no state report under reports/states: run `make reports`")
+    return "TX" if "TX" in built else built[0]
+
+
+def test_front_page(server, driver):
+    urls = load(driver, f"{server}/reports/index.html")
+    assert driver.title.startswith("ICE 287(g) agreements: list of ")
+    lists = pd.read_csv(ROOT / "data" / "processed" / "lists.csv", dtype=str, keep_default_na=False)
+    newest = lists[lists["in_series"] == "True"]["list_date"].max()
+    assert newest in driver.title
+    for section in ("changes", "states", "notebooks", "figures", "data"):
+        assert driver.find_elements("id", section), f"no section #{section}"
+    figures = pd.read_csv(ROOT / "figures" / "manifest.csv")
+    srcs = {i["src"] for i in images(driver)}
+    assert srcs == {f"../figures/{s}.png" for s in figures["slug"]}
+    assert all(i["width"] > 0 for i in images(driver)), images(driver)
+    assert not visible_code(driver)
+    assert not outside(urls), f"requests leaving localhost: {outside(urls)}"
+
+
+def test_a_state_report_shows_no_code(server, driver):
+    state = a_state()
+    urls = load(driver, f"{server}/reports/states/{state}.html")
+    assert not visible_code(driver), visible_code(driver)
+    assert re.search(r"ICE list of \d{4}-\d\d-\d\d, (ICE detention release of \d{4}-\d\d-\d\d|no ICE detention)",
+                     driver.title), driver.title
+    text = driver.find_element("tag name", "body").text
+    assert "Changes since the previous list" in text
+    assert images(driver) and min(i["width"] for i in images(driver)) > 0
+    assert not outside(urls), f"requests leaving localhost: {outside(urls)}"
+
+
+def test_the_rendered_notebooks_show_no_code(server, driver):
+    for page in sorted((REPORTS / "notebooks").glob("*.html")):
+        urls = load(driver, f"{server}/reports/notebooks/{page.name}")
+        assert not visible_code(driver), f"{page.name}: {visible_code(driver)[:3]}"
+        assert not outside(urls), f"{page.name}: requests leaving localhost: {outside(urls)}"
+
+
+def _shown_rows(driver) -> list[list[str]]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#agencies tbody tr')).filter(r => !r.hidden)"
+        ".map(r => Array.from(r.cells).map(c => c.textContent))")
+
+
+def _count(driver) -> tuple[int, int]:
+    m = re.fullmatch(r"([\d,]+) of ([\d,]+) agencies", driver.find_element("id", "count").text)
+    assert m, driver.find_element("id", "count").text
+    return int(m.group(1).replace(",", "")), int(m.group(2).replace(",", ""))
+
+
+def test_the_agency_search_filters_as_one_types(server, driver):
+    ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, keep_default_na=False)
+    urls = load(driver, f"{server}/reports/agencies.html")
+    shown, total = _count(driver)
+    assert shown == total == ags["agency_id"].nunique()
+    # a real agency, typed as a reader would: every row left names it (or its county), and it is there
+    target = ags[ags["agency"] == "Polk County Sheriff's Office"].iloc[0]
+    box = driver.find_element("id", "q")
+    box.send_keys("polk county sheriff")
+    rows = _shown_rows(driver)
+    assert (target["state"], target["agency"]) in {(r[0], r[1]) for r in rows}
+    assert all("polk" in (r[1] + r[2]).lower() for r in rows)
+    expected = ags[ags["agency"].str.lower().str.contains("polk county sheriff")]["agency_id"].nunique()
+    assert len(rows) >= expected and _count(driver) == (len(rows), total)
+    box.clear()
+    box.send_keys("zzzz no such agency")
+    assert _count(driver) == (0, total)
+    assert not outside(urls), f"requests leaving localhost: {outside(urls)}"
+
+
+def test_a_state_report_links_its_slice_of_the_search(server, driver):
+    state = a_state()
+    ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, keep_default_na=False)
+    load(driver, f"{server}/reports/states/{state}.html")
+    hrefs = driver.execute_script("return Array.from(document.links).map(a => a.href)")
+    slice_href = next(h for h in hrefs if h.endswith(f"/reports/agencies.html#state={state}"))
+    load(driver, slice_href)
+    rows = _shown_rows(driver)
+    assert {r[0] for r in rows} == {state}
+    assert _count(driver)[0] == len(rows) == ags.loc[ags["state"] == state, "agency_id"].nunique()
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_every_link_is_followed(server, driver):
+    """Every link of the front page, the agency search, a state report and the notebook pages: pages
+    open in the browser (and request nothing outside localhost), files answer 200. The data release is
+    linked by its name before `make release` has built it: absent, it is only checked by name."""
+    pages = ["reports/index.html", "reports/agencies.html", f"reports/states/{a_state()}.html",
+             *(f"reports/notebooks/{p.name}" for p in sorted((REPORTS / "notebooks").glob("*.html")))]
+    links: set[str] = set()
+    for p in pages:
+        load(driver, f"{server}/{p}")
+        hrefs = driver.execute_script("return Array.from(document.links).map(a => a.href)")
+        assert not outside(h for h in hrefs if not h.startswith("mailto:") and "moa" not in h.lower()), p
+        links |= {urldefrag(h).url for h in hrefs if h.startswith(server)}
+    assert any("/reports/states/" in h for h in links) and any(h.endswith(".py") for h in links)
+    broken, visited = [], 0
+    for href in sorted(links):
+        path = urlparse(href).path
+        if path.startswith("/dist/") and not (ROOT / path.lstrip("/")).exists():
+            assert re.fullmatch(r"/dist/ice287g-data-\d{4}-\d\d-\d\d\.zip", path), path
+            continue
+        if path.endswith(".html"):
+            urls = load(driver, href)
+            visited += 1
+            assert not outside(urls), f"{href}: requests leaving localhost: {outside(urls)}"
+            assert driver.title, f"{href}: no page"
+        if _status(href) != 200:
+            broken.append(href)
+    assert not broken, f"broken links: {broken}"
+    assert visited >= 3
+
+
+def test_pages_fit_a_phone(server, driver):
+    driver.set_window_size(390, 844)
+    try:
+        for p in ("index.html", "agencies.html", f"states/{a_state()}.html"):
+            load(driver, f"{server}/reports/{p}")
+            assert driver.execute_script("return document.querySelector('meta[name=viewport]') !== null"), p
+            wide = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert wide <= 1, f"{p} scrolls sideways by {wide}px on a 390px-wide screen"
+    finally:
+        driver.set_window_size(1200, 900)
