@@ -16,6 +16,8 @@ NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_d
 RAW_FILES  := $(shell find data/raw -type f 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
+# The reader pages' template and stylesheet: only the reports depend on them.
+PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
 
 .PHONY: all env verify notebooks reports test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
@@ -67,12 +69,12 @@ update: $(INSTALLED)
 	$(PY) -m ice287g update $(UPDATE_ARGS)
 
 # ---- per-state reports (not committed) ----------------------------------------------------
-# reports/states/XX.{ipynb,html} for every state that ever had an agreement, reports/notebooks/*.html,
-# reports/index.html. Two kernels at a time by default (REPORT_JOBS=1 for one), starts guarded by a lock.
+# reports/states/XX.{ipynb,html} for every state that ever had an agreement, reports/notebooks/*.html (code
+# hidden), the front page reports/index.html and the agency search reports/agencies.html. Two kernels at a time by default (REPORT_JOBS=1 for one), starts guarded by a lock.
 REPORT_JOBS ?=
 reports: $(STAMP)/reports.done
 
-$(STAMP)/reports.done: $(STAMP)/docs.done notebooks/state_report.py $(SRC_FILES)
+$(STAMP)/reports.done: $(STAMP)/docs.done notebooks/state_report.py $(SRC_FILES) $(PAGE_FILES)
 	$(PY) -m ice287g reports $(if $(REPORT_JOBS),--jobs $(REPORT_JOBS))
 	@touch $@
 
@@ -85,7 +87,8 @@ test-unit: $(INSTALLED)
 test-notebooks: $(INSTALLED)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
 
-# reports/index.html in headless Chromium (Debian's `chromium`; .ci/run installs it, the tests skip without it).
+# The reader pages in headless Chromium driven by Selenium through Debian's `chromium-driver` (.ci/run
+# installs `chromium` and `chromium-driver`; the tests skip without them).
 test-browser: reports
 	$(PY) -m pytest -p no:cacheprovider tests/browser
 
