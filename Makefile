@@ -70,7 +70,8 @@ update: $(INSTALLED)
 
 # ---- per-state reports (not committed) ----------------------------------------------------
 # reports/states/XX.{ipynb,html} for every state that ever had an agreement, reports/notebooks/*.html (code
-# hidden), the front page reports/index.html and the agency search reports/agencies.html. Two kernels at a time by default (REPORT_JOBS=1 for one), starts guarded by a lock.
+# hidden), the front page reports/index.html and the agency search reports/agencies.html. Two kernels at a
+# time by default (REPORT_JOBS=1 for one), starts guarded by a lock.
 REPORT_JOBS ?=
 reports: $(STAMP)/reports.done
 
