@@ -246,3 +246,14 @@ def test_pages_fit_a_phone(server, driver):
             assert wide <= 1, f"{p} scrolls sideways by {wide}px on a 390px-wide screen"
     finally:
         driver.set_window_size(1200, 900)
+
+
+def test_the_checks_fail_on_a_doctored_page(driver, tmp_path):
+    """A page that shows a code cell and fetches from another host trips both checks."""
+    doctored = tmp_path / "doctored.html"
+    doctored.write_text('<!DOCTYPE html><html><body><div class="jp-CodeCell"><div class="jp-Cell-inputWrapper">'
+                        "import pandas as pd</div></div><img src=\"http://192.0.2.1/pixel.png\"></body></html>",
+                        encoding="utf-8")
+    urls = load(driver, doctored.as_uri())
+    assert visible_code(driver) == [".jp-CodeCell .jp-Cell-inputWrapper: 'import pandas as pd'"]
+    assert "http://192.0.2.1/pixel.png" in outside(urls)
