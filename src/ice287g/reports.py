@@ -351,17 +351,17 @@ def release_name(list_date: str) -> str:
     return f"ice287g-data-{list_date}.zip"
 
 
-def changes_html(rep, detail_from: str = "## Changes by model") -> str:
-    """The change report (``changes.markdown``) as HTML: the headline and national totals shown, the
-    rest (by model, by state, each agreement, QA) folded."""
+def changes_html(rep, detail_from: str = "## National totals by model") -> str:
+    """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and
+    summary shown, the rest (totals, by model, by state, each agreement, QA) folded."""
     from .changes import markdown
 
     text = markdown(rep)
     head, sep, rest = text.partition(detail_from)
-    out = markdown_html(head)
+    out = markdown_html(head, shift=2)
     if sep:
-        out += "<details><summary>Changes by model and state, each agreement, and what the QA flagged</summary>" \
-               + markdown_html(sep + rest) + "</details>"
+        out += ("<details><summary>Totals, changes by model and state, each agreement, and what the QA flagged"
+                "</summary>" + markdown_html(sep + rest, shift=2) + "</details>")
     return out
 
 
@@ -420,7 +420,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
         from .charts import MODEL_NAMES
 
         t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
-                          change=[f"{v:+,}" for v in totals["change"]],
+                          change=[f"{v:+,}" if v else "0" for v in totals["change"]],
                           after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
         body += ["<h2>Agreements by model</h2>",
                  html_table(t, {"model": "Model", "name": "", "after": "Agreements", "before": "Previous list",
