@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from ice287g import agreements, charts, detention, geography, pipeline, reports
+from ice287g import agreements, charts, detention, geography, pages, pipeline, reports
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +152,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert f"../dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
     assert "What changed since the previous list" in page and "<details>" in page
     assert "../data/processed/agreements.csv" in parsed.hrefs and "../docs/codebook.md" in parsed.hrefs
-    for label, href in reports.NAV:
+    for label, href in pages.NAV:
         assert href in parsed.hrefs, label
 
 

@@ -224,10 +224,6 @@ def _leaked_path(nb, root: Path) -> str | None:
     return None
 
 
-# The page template (JupyterLab's, without the scripts it fetches from a CDN) and the site's stylesheet.
-TEMPLATES = Path(__file__).parent / "templates"
-
-
 def page_title(nb) -> str | None:
     """The title a notebook gives its page at run time: the ``ice287g_title`` metadata of an output
     (``reports.show_title``), so dates computed by the run can name the page."""
@@ -246,7 +242,7 @@ def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequen
     from jinja2 import FileSystemLoader
     from nbconvert import HTMLExporter
 
-    from .reports import page_parts
+    from .pages import TEMPLATES, page_parts
 
     nb = copy.deepcopy(nb)
     title = title or page_title(nb)
