@@ -17,7 +17,7 @@ RAW_FILES  := $(shell find data/raw -type f 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 
 all: verify notebooks
@@ -75,6 +75,12 @@ reports: $(STAMP)/reports.done
 $(STAMP)/reports.done: $(STAMP)/docs.done notebooks/state_report.py $(SRC_FILES)
 	$(PY) -m ice287g reports $(if $(REPORT_JOBS),--jobs $(REPORT_JOBS))
 	@touch $@
+
+# ---- data release (not committed, not part of `all` or `test`) ----------------------------------
+# dist/ice287g-data-<newest list date>.zip: the processed tables as CSV, Parquet and (four of them) Stata,
+# the GeoPackage, a reporters' workbook and a Frictionless datapackage.json; byte-identical across runs.
+release: $(STAMP)/docs.done
+	$(PY) -m ice287g release
 
 # ---- checks ------------------------------------------------------------------------------
 test: all reports test-unit test-notebooks test-browser test-repro

@@ -220,8 +220,8 @@ def _readme_rows(root: Path, sheets, sources: list[dict]) -> list[tuple[str, str
         ("Title", "ICE 287(g) agreements: data release of the ice287g project"),
         ("Newest ICE list", f"{newest['list_date']} ({newest['list_id']}, file {newest['source_file']})"),
         ("Method", METHOD),
-        ("Cite", "Cite the project as CITATION.cff in the zip says; for TRAC's numbers, \"Source: TRAC, Syracuse "
-                 "University\"; for Census geography, \"Source: U.S. Census Bureau\"."),
+        ("Cite", ("Cite the project as CITATION.cff in the zip says; for TRAC's numbers, \"Source: TRAC, Syracuse "
+                  "University\"; for Census geography, \"Source: U.S. Census Bureau\".")),
     ]
     rows += [("Licence", lic["title"]) for lic in LICENSES]
     rows += [("Source", f"{s['title']} — {s['path']}") for s in sources]
@@ -358,8 +358,8 @@ def release_readme(root: Path, members: list[str]) -> str:
     lines += [f"- `{m}`" for m in members]
     lines += ["", "## Licences and credit", ""]
     lines += [f"- {lic['title']}" for lic in LICENSES]
-    lines += ["- Archived copies of the raw files are credited in `datapackage.json` (sources), as the "
-              "manifests of the repository say.", ""]
+    lines += [("- Archived copies of the raw files are credited in `datapackage.json` (sources), as the "
+               "manifests of the repository say."), ""]
     return "\n".join(lines)
 
 
