@@ -47,8 +47,8 @@ EXCEL_SHEET_MAX = 31
 ZIP_LEVEL = 9
 FILE_MODE = 0o644
 PROJECT_FILES = ("LICENSE", "CITATION.cff")
-PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
-RESOURCE_PROFILE = "https://datapackage.org/profiles/2.0/dataresource.json"
+PACKAGE_PROFILE = schema.PROFILES.format(version=schema.DATA_PACKAGE_VERSION, name="datapackage")
+RESOURCE_PROFILE = schema.PROFILES.format(version=schema.DATA_PACKAGE_VERSION, name="dataresource")
 # Where each raw folder's files were first published, and on what terms (the manifests name the archive
 # each copy was taken from; those archives are credited separately, as their manifests say).
 PUBLISHERS = {
@@ -64,7 +64,7 @@ LICENSES = (
     {"name": "MIT", "title": "Code (src/, notebooks/, tests/): MIT licence", "path": "https://opensource.org/license/mit"},
     {"name": "other-pd", "title": "ICE and U.S. Census Bureau files and the tables derived from them: U.S. government "
      "works, not subject to copyright in the United States (17 U.S.C. §105)",
-     "path": "https://www.copyright.gov/title17/92chap1.html#105"},
+     "path": "https://www.usa.gov/government-copyright"},
     {"name": "other-at", "title": "TRAC's tables (the trac_ columns of detention_population): data © TRAC Reports, "
      "Inc.; cite \"Source: TRAC, Syracuse University\"", "path": "https://tracreports.org/"},
 )

@@ -1236,7 +1236,9 @@ FOREIGN_KEYS = MappingProxyType({
 # Table Schema's name for each of our types (a category is a string, constrained to its labels when they are fixed).
 TABLE_SCHEMA_TYPES = MappingProxyType({"string": "string", "integer": "integer", "number": "number",
                                        "boolean": "boolean", "date": "date", "category": "string"})
-TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
+DATA_PACKAGE_VERSION = "2.0"
+PROFILES = "https://datapackage.org/profiles/{version}/{name}.json"
+TABLE_SCHEMA_PROFILE = PROFILES.format(version=DATA_PACKAGE_VERSION, name="tableschema")
 
 
 def released_tables() -> list[str]:
