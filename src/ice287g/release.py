@@ -311,9 +311,32 @@ def _plain(text: str) -> str:
     return text.replace("`", "")
 
 
-def datapackage(root: Path | str | None, csv_bytes: dict[str, bytes], sources: list[dict]) -> dict:
+def geopackage_resource(data: bytes) -> dict:
+    """The GeoPackage as a file resource (Table Schema describes text tables only): size and sha256, which
+    frictionless checks, and its columns from the schema as a custom ``columns`` property."""
+    ds = schema.dataset(GPKG)
+    return {
+        "$schema": RESOURCE_PROFILE,
+        "name": schema.resource_name(GPKG),
+        "path": Path(GPKG).name,
+        "title": schema.TITLES[GPKG],
+        "description": ds.description,
+        "format": "gpkg",
+        "mediatype": "application/geopackage+sqlite3",
+        "bytes": len(data),
+        "hash": f"sha256:{hashlib.sha256(data).hexdigest()}",
+        "sources": [{"title": _plain(s)} for s in ds.sources],
+        "layer": schema.resource_name(GPKG),
+        "columns": [{"name": c.name, "type": c.type, "description": c.meaning, **({"unit": c.unit} if c.unit else {})}
+                    for c in ds.columns],
+    }
+
+
+def datapackage(root: Path | str | None, csv_bytes: dict[str, bytes], sources: list[dict],
+                gpkg: bytes | None = None) -> dict:
     """The ``datapackage.json`` descriptor: one tabular resource per processed CSV (``csv/<name>.csv``),
-    its Table Schema from ``ice287g.schema``, its size and sha256, and the package's sources and licences."""
+    its Table Schema from ``ice287g.schema``, its size and sha256, the GeoPackage as a file resource, and
+    the package's sources and licences."""
     newest = newest_list(root)
     resources = []
     for rel in schema.released_tables():
@@ -334,6 +357,8 @@ def datapackage(root: Path | str | None, csv_bytes: dict[str, bytes], sources: l
             "sources": [{"title": _plain(s)} for s in ds.sources],
             "schema": schema.table_schema(rel),
         })
+    if gpkg is not None:
+        resources.append(geopackage_resource(gpkg))
     return {
         "$schema": PACKAGE_PROFILE,
         "name": PREFIX,
@@ -379,7 +404,7 @@ def release_members(root: Path | str | None = None) -> dict[str, bytes]:
             members[f"stata/{name}.dta"] = stata_bytes(table, rel, stamp)
     members[Path(GPKG).name] = (root / GPKG).read_bytes()
     members[WORKBOOK] = workbook_bytes(root, stamp, sources)
-    members["datapackage.json"] = (json.dumps(datapackage(root, csv_bytes, sources), indent=2, ensure_ascii=False)
+    members["datapackage.json"] = (json.dumps(datapackage(root, csv_bytes, sources, members[Path(GPKG).name]), indent=2, ensure_ascii=False)
                                    + "\n").encode("utf-8")
     for name in PROJECT_FILES:
         members[name] = (root / name).read_bytes()
