@@ -19,7 +19,7 @@ SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplst
 # The reader pages' template and stylesheet: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 
 all: verify notebooks
@@ -78,6 +78,12 @@ reports: $(STAMP)/reports.done
 $(STAMP)/reports.done: $(STAMP)/docs.done notebooks/state_report.py $(SRC_FILES) $(PAGE_FILES)
 	$(PY) -m ice287g reports $(if $(REPORT_JOBS),--jobs $(REPORT_JOBS))
 	@touch $@
+
+# ---- data release (not committed, not part of `all` or `test`) ----------------------------------
+# dist/ice287g-data-<newest list date>.zip: the processed tables as CSV, Parquet and (four of them) Stata,
+# the GeoPackage, a reporters' workbook and a Frictionless datapackage.json; byte-identical across runs.
+release: $(STAMP)/docs.done
+	$(PY) -m ice287g release
 
 # ---- checks ------------------------------------------------------------------------------
 test: all reports test-unit test-notebooks test-browser test-repro

@@ -1,5 +1,5 @@
 """Command line: ``python -m ice287g verify-raw | import-raw PATH [--claims FILE] | run [NOTEBOOK ...] [-p NAME VALUE ...]
-| update [--ice-base-url URL] [--wayback-url URL] [--wanted] [--since DATE --until DATE] [--dry-run]``.
+| release [--out DIR] | update [--ice-base-url URL] [--wayback-url URL] [--wanted] [--since DATE --until DATE] [--dry-run]``.
 
 A raw-data problem (RawDataError) ends any command with one message naming the file, and exit status 1."""
 from __future__ import annotations
@@ -148,6 +148,14 @@ def _changes(args) -> int:
     return 0
 
 
+def _release(args) -> int:
+    from .release import build
+
+    path = build(args.out)
+    print(f"release: wrote {paths.relative(path)} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
     ch.add_argument("--as-of", default="newest", metavar="DATE",
                     help="report on the list in force at DATE (YYYY-MM-DD) against the one before (default: newest)")
     ch.set_defaults(func=_changes)
+    rl = sub.add_parser("release", help="write dist/ice287g-data-<newest list date>.zip from the committed tables: "
+                                         "CSV, Parquet, Stata, xlsx, GeoPackage and a Frictionless datapackage.json")
+    rl.add_argument("--out", metavar="DIR", help="folder to write the zip into (default: dist/)")
+    rl.set_defaults(func=_release)
     return parser
 
 

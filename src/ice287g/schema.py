@@ -1175,6 +1175,112 @@ if len(DATASETS) != len(_DATASETS):  # pragma: no cover - a definition error
 
 
 # ---------------------------------------------------------------------------------------------
+# Titles and keys of the processed tables (the data release's datapackage.json, ice287g.release)
+
+RELEASED = "data/processed/"
+TITLES = MappingProxyType({
+    "data/processed/raw_inventory.csv": "Raw files of the archive",
+    "data/processed/list_rows.csv": "Rows of every ICE 287(g) list",
+    "data/processed/lists.csv": "ICE 287(g) lists",
+    "data/processed/agreements.csv": "287(g) agreements",
+    "data/processed/agencies.csv": "Agencies on ICE's 287(g) lists",
+    "data/processed/list_counts.csv": "Counts by list, state and model",
+    "data/processed/wapo_agency_years.csv": "Washington Post sheriffs list (secondary source)",
+    "data/processed/list_changes.csv": "Changes between two lists",
+    "data/processed/list_changes_by_state.csv": "Changes between two lists by state",
+    "data/processed/agreement_places.csv": "Agreements placed on the county map",
+    "data/processed/county_counts.csv": "Agreements by county on month-end lists",
+    "data/processed/agreements_by_county.gpkg": "Agreements by county on the newest month-end list (GeoPackage)",
+    "data/processed/detention_facilities.csv": "ICE detention facilities by release",
+    "data/processed/detention_by_state.csv": "ICE detention by state and release",
+    "data/processed/detention_population.csv": "People in ICE detention by release, beside TRAC",
+    "data/processed/detention_releases.csv": "ICE detentionStats releases",
+    "data/processed/detention_vs_agreements.csv": "Detention and 287(g) agreements by state",
+    "data/processed/news_claims_check.csv": "News figures recomputed",
+    "data/processed/program_milestones.csv": "Milestones of the program's history",
+})
+# Keys that hold by construction (one row per ...); the release's frictionless check enforces them.
+PRIMARY_KEYS = MappingProxyType({
+    "data/processed/raw_inventory.csv": ("source", "file"),
+    "data/processed/list_rows.csv": ("list_id", "row"),
+    "data/processed/lists.csv": ("list_id",),
+    "data/processed/agreements.csv": ("agreement_id",),
+    "data/processed/agencies.csv": ("agency_id",),
+    "data/processed/list_counts.csv": ("list_id", "state", "model"),
+    "data/processed/wapo_agency_years.csv": ("source_file", "row", "year"),
+    "data/processed/agreement_places.csv": ("agreement_id",),
+    "data/processed/county_counts.csv": ("as_of", "county_fips"),
+    "data/processed/detention_by_state.csv": ("release_date", "state"),
+    "data/processed/detention_population.csv": ("release_date",),
+    "data/processed/detention_releases.csv": ("release_date",),
+})
+# (fields, referenced table, referenced fields). list_rows.agency_id is not one: rows of lists outside the
+# series name agencies that agencies.csv (series lists only) does not hold.
+FOREIGN_KEYS = MappingProxyType({
+    "data/processed/list_rows.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+    "data/processed/agreements.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),),
+    "data/processed/list_counts.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+    "data/processed/agreement_places.csv": ((("agreement_id",), "data/processed/agreements.csv", ("agreement_id",)),
+                                            (("agency_id",), "data/processed/agencies.csv", ("agency_id",))),
+    "data/processed/detention_facilities.csv": ((("release_date",), "data/processed/detention_releases.csv",
+                                                 ("release_date",)),),
+    "data/processed/detention_by_state.csv": ((("release_date",), "data/processed/detention_releases.csv",
+                                               ("release_date",)),),
+    "data/processed/detention_population.csv": ((("release_date",), "data/processed/detention_releases.csv",
+                                                 ("release_date",)),),
+    "data/processed/detention_vs_agreements.csv": ((("release_date",), "data/processed/detention_releases.csv",
+                                                    ("release_date",)),
+                                                   (("list_id",), "data/processed/lists.csv", ("list_id",))),
+    "data/processed/program_milestones.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+})
+# Table Schema's name for each of our types (a category is a string, constrained to its labels when they are fixed).
+TABLE_SCHEMA_TYPES = MappingProxyType({"string": "string", "integer": "integer", "number": "number",
+                                       "boolean": "boolean", "date": "date", "category": "string"})
+DATA_PACKAGE_VERSION = "2.0"
+PROFILES = "https://datapackage.org/profiles/{version}/{name}.json"
+TABLE_SCHEMA_PROFILE = PROFILES.format(version=DATA_PACKAGE_VERSION, name="tableschema")
+
+
+def released_tables() -> list[str]:
+    """The processed CSV tables a data release carries, in path order."""
+    return sorted(p for p in DATASETS if p.startswith(RELEASED) and p.endswith(".csv"))
+
+
+def resource_name(path: str) -> str:
+    """A table's name in the data package (its file stem: ``agreements``, ``list_rows``)."""
+    return Path(path).stem
+
+
+def table_field(column: Column) -> dict:
+    """One Table Schema field: type, description, unit, and the constraints the writers enforce."""
+    field_ = {"name": column.name, "type": TABLE_SCHEMA_TYPES[column.type], "description": column.meaning}
+    if column.unit:
+        field_["unit"] = column.unit  # a custom property: Table Schema has no unit of its own
+    constraints = {"required": True} if not column.nullable else {}
+    if column.allowed:
+        constraints["enum"] = list(column.allowed)
+    if constraints:
+        field_["constraints"] = constraints
+    if column.type == "boolean":
+        field_["trueValues"], field_["falseValues"] = ["True"], ["False"]
+    return field_
+
+
+def table_schema(path: str) -> dict:
+    """The Table Schema (Data Package v2) of a processed CSV table, with its primary and foreign keys."""
+    ds = dataset(path)
+    schema = {"$schema": TABLE_SCHEMA_PROFILE, "fields": [table_field(c) for c in ds.columns],
+              "missingValues": [""]}
+    if path in PRIMARY_KEYS:
+        schema["primaryKey"] = list(PRIMARY_KEYS[path])
+    if path in FOREIGN_KEYS:
+        schema["foreignKeys"] = [
+            {"fields": list(fields), "reference": {"resource": resource_name(ref), "fields": list(ref_fields)}}
+            for fields, ref, ref_fields in FOREIGN_KEYS[path]]
+    return schema
+
+
+# ---------------------------------------------------------------------------------------------
 # Validation
 
 
