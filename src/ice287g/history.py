@@ -31,6 +31,23 @@ def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: s
     return merge_renames(rows, list_rows, load_distinct() if distinct is None else distinct)
 
 
+LINK_URL_COLUMNS = ("moa_url", "addendum_url")
+
+
+def newest_links(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per agreement (``agreement_id``), each of ``LINK_URL_COLUMNS`` from the newest list (highest ``_pos``)
+    that prints one, so a later ``link pending`` does not hide the address an earlier list gave; ''
+    when no list does. Rows without link columns (hand-made frames) have no links."""
+    out = pd.DataFrame(index=pd.Index(sorted(rows["agreement_id"].unique()), name="agreement_id"))
+    for column in LINK_URL_COLUMNS:
+        if column not in rows:
+            out[column] = ""
+            continue
+        printed = rows[rows[column].fillna("") != ""].sort_values(["_pos", "row"], kind="mergesort")
+        out[column] = printed.groupby("agreement_id")[column].last().reindex(out.index).fillna("")
+    return out
+
+
 def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     """One row per agreement across the participating lists of the series."""
     rows, ids, dates = series_rows(list_rows, lists)
@@ -77,8 +94,9 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
             why += "; a partners-page row without model or signing date is never linked to a later agreement"
         reason.append(why)
     ag["status"], ag["status_reason"] = status, reason
+    ag = ag.merge(newest_links(rows), left_on="agreement_id", right_index=True, how="left")
     cols = ["agreement_id", "agency_id", "state", "agency", "model", "signed", "first_listed", "last_listed",
-            "status", "status_reason", "lists_seen", "era"]
+            "status", "status_reason", "lists_seen", "era", *LINK_URL_COLUMNS]
     return ag[cols].sort_values("agreement_id", ignore_index=True)
 
 
