@@ -13,6 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pandas as pd
@@ -63,6 +64,9 @@ _ABSOLUTE_RE = re.compile(r"https?://[^/\s]+\.[^/\s]+(/\S*)?", re.IGNORECASE)
 _WAYBACK_PATH_RE = re.compile(r"/web/\d{1,14}[a-z_]*/\S+", re.IGNORECASE)
 _WAYBACK_RE = re.compile(r"https?://web\.archive\.org/web/", re.IGNORECASE)
 _ICE_HTTP_RE = re.compile(r"^https?://(www\.)?ice\.gov/", re.IGNORECASE)
+# Outlook's "safe links" wrapper around an address pasted from an e-mail; its other parameters carry the
+# mailbox it passed through and a token, which say nothing about the document
+_SAFELINKS_RE = re.compile(r"https?://[a-z0-9.-]*safelinks\.protection\.outlook\.com/", re.IGNORECASE)
 
 
 def link_url(value) -> str:
@@ -72,11 +76,15 @@ def link_url(value) -> str:
 
     Ends are stripped and an inner run of spaces becomes ``%20`` (an address has no spaces); an ice.gov
     path (``/doclib/…``) gets ICE's origin and a Wayback path (``/web/<timestamp>/…``) Wayback's; an ice.gov
-    address is written ``https://www.ice.gov/…`` whatever scheme and host spelling it printed. The address
+    address is written ``https://www.ice.gov/…`` whatever scheme and host spelling it printed; an Outlook
+    safe-links wrapper (in ICE's workbooks from June 2025) gives way to the address it wraps. The address
     is otherwise kept as printed: a Wayback-wrapped link stays wrapped (``is_wayback``)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    text = re.sub(r"\s+", "%20", str(value).strip())
+    text = str(value).strip()
+    if _SAFELINKS_RE.match(text):
+        return link_url(parse_qs(urlsplit(text).query).get("url", [""])[0])
+    text = re.sub(r"\s+", "%20", text)
     if text.startswith("//"):
         text = "https:" + text
     elif _WAYBACK_PATH_RE.fullmatch(text):
