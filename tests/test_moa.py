@@ -1,6 +1,8 @@
 """Links to the signed agreements: the MOA and ADDENDUM addresses, read from real raw files."""
 from __future__ import annotations
 
+from xml.etree import ElementTree
+
 import openpyxl
 import pandas as pd
 import pytest
@@ -191,3 +193,28 @@ def test_the_link_columns_are_declared():
         names = [c.name for c in schema.DATASETS[path].columns]
         assert names[-2:] == ["moa_url", "addendum_url"]
     assert lists.EXTRA_ROW_COLUMNS[-2:] == ["moa_url", "addendum_url"]
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+@pytest.mark.parametrize("sheet", [
+    # ICE's layout: default namespace, the hyperlinks after the cell data
+    (f'<worksheet xmlns="{MAIN}" xmlns:r="{RELS}"><sheetData><row r="2"><c r="G2" t="s"><v>0</v></c></row>'
+     '</sheetData><hyperlinks><hyperlink ref="G2" r:id="rId1"/><hyperlink ref="H3:H4" r:id="rId2"/>'
+     '<hyperlink ref="A1" location="Sheet1!A1"/></hyperlinks></worksheet>'),
+    # another writer's prefixes
+    (f'<x:worksheet xmlns:x="{MAIN}" xmlns:rel="{RELS}"><x:sheetData/><x:hyperlinks>'
+     '<x:hyperlink ref="G2" rel:id="rId1"/><x:hyperlink ref="H3:H4" rel:id="rId2"/></x:hyperlinks></x:worksheet>'),
+])
+def test_the_hyperlink_block_is_read_whatever_the_prefixes(sheet):
+    got = [(e.get("ref"), e.get(f"{{{RELS}}}id")) for e in lists._sheet_hyperlink_elements(sheet.encode())]
+    assert got[:2] == [("G2", "rId1"), ("H3:H4", "rId2")]
+    whole = ElementTree.fromstring(sheet.encode()).iterfind("m:hyperlinks/m:hyperlink", {"m": MAIN})
+    assert got == [(e.get("ref"), e.get(f"{{{RELS}}}id")) for e in whole]
+
+
+def test_a_sheet_without_hyperlinks_has_none():
+    assert lists._sheet_hyperlink_elements(f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode()) == []
+    assert lists._cell_index("H4") == (4, 7) and lists._cell_index("$AA$10") == (10, 26)

@@ -12,6 +12,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
@@ -81,7 +82,12 @@ def link_url(value) -> str:
     is otherwise kept as printed: a Wayback-wrapped link stays wrapped (``is_wayback``)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
-    text = str(value).strip()
+    return _link_url_text(str(value))
+
+
+@lru_cache(maxsize=None)  # the same few thousand addresses recur on every weekly list
+def _link_url_text(text: str) -> str:
+    text = text.strip()
     if _SAFELINKS_RE.match(text):
         return link_url(parse_qs(urlsplit(text).query).get("url", [""])[0])
     text = re.sub(r"\s+", "%20", text)
@@ -106,6 +112,21 @@ _XLSX_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
             "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
+_HYPERLINKS_RE = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks\s*>", re.DOTALL)
+_ROOT_TAG_RE = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
+
+
+def _sheet_hyperlink_elements(data: bytes) -> list[ElementTree.Element]:
+    """The ``<hyperlink>`` elements of a sheet part. They follow the cell data, which is most of the part:
+    only the root tag (for its namespace declarations) and the ``<hyperlinks>`` block are parsed."""
+    root, block = _ROOT_TAG_RE.search(data), _HYPERLINKS_RE.search(data)
+    if block is None:
+        return []
+    if root is None:  # not the layout ICE's workbooks have: parse the whole part
+        return list(ElementTree.fromstring(data).iterfind("m:hyperlinks/m:hyperlink", _XLSX_NS))
+    close = b"</" + root.group(0)[1:].split(None, 1)[0].rstrip(b">") + b">"
+    fragment = ElementTree.fromstring(root.group(0) + block.group(0) + close)
+    return list(fragment.iterfind("m:hyperlinks/m:hyperlink", _XLSX_NS))
 
 
 def _cell_index(ref: str) -> tuple[int, int]:
@@ -149,7 +170,7 @@ def workbook_hyperlinks(path: Path | str) -> dict[str, dict[tuple[int, int], str
             links: dict[tuple[int, int], str] = {}
             if part in z.namelist():
                 rels = _part_relations(z, part)
-                for link in ElementTree.fromstring(z.read(part)).iterfind("m:hyperlinks/m:hyperlink", _XLSX_NS):
+                for link in _sheet_hyperlink_elements(z.read(part)):
                     target, external = rels.get(link.get(_REL_ID), ("", False))
                     if not external:
                         continue  # a jump inside the workbook (``location``), not a document
