@@ -243,7 +243,7 @@ def unknown_values(list_rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def share_text(part: int, whole: int) -> str:
-    """``1,234 of 1,843 (67.0%)``."""
+    """``<part> of <whole> (<share>%)``: counts with thousands separators, the share to one decimal."""
     return f"{part:,} of {whole:,} ({100 * part / whole:.1f}%)" if whole else f"{part:,} of 0"
 
 

@@ -75,10 +75,10 @@ def link_url(value) -> str:
     when it holds none: blank, or a label such as ``link``, ``link pending`` or a bare PDF file name,
     which is never taken for a link.
 
-    Ends are stripped and an inner run of spaces becomes ``%20`` (an address has no spaces); an ice.gov
+    Ends are stripped and an inner run of spaces is percent-encoded (an address has no spaces); an ice.gov
     path (``/doclib/…``) gets ICE's origin and a Wayback path (``/web/<timestamp>/…``) Wayback's; an ice.gov
     address is written ``https://www.ice.gov/…`` whatever scheme and host spelling it printed; an Outlook
-    safe-links wrapper (in ICE's workbooks from June 2025) gives way to the address it wraps. The address
+    safe-links wrapper (pasted into ICE's later workbooks) gives way to the address it wraps. The address
     is otherwise kept as printed: a Wayback-wrapped link stays wrapped (``is_wayback``)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return ""
@@ -99,7 +99,7 @@ def _link_url_text(text: str) -> str:
         text = ICE_ORIGIN + text
     elif text.lower().startswith("www.ice.gov/"):
         text = "https://" + text
-    text = _ICE_HTTP_RE.sub(ICE_ORIGIN + "/", text)  # ICE's workbooks of spring 2025 link over plain http
+    text = _ICE_HTTP_RE.sub(ICE_ORIGIN + "/", text)  # some of ICE's workbooks link over plain http
     return text if _ABSOLUTE_RE.fullmatch(text) else ""
 
 
@@ -108,9 +108,16 @@ def is_wayback(url: str) -> bool:
     return bool(_WAYBACK_RE.match(url or ""))
 
 
-_XLSX_NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
-            "p": "http://schemas.openxmlformats.org/package/2006/relationships"}
-_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+@lru_cache(maxsize=None)
+def _xlsx_names() -> tuple[dict[str, str], str]:
+    """The package's XML namespaces (as ElementTree prefixes) and the relationship-id attribute, named by
+    openpyxl; imported on first use, as most builds never read a hyperlink."""
+    from openpyxl.xml.constants import PKG_REL_NS, REL_NS, SHEET_MAIN_NS
+
+    return {"m": SHEET_MAIN_NS, "p": PKG_REL_NS}, f"{{{REL_NS}}}id"
+
 _CELL_REF_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _HYPERLINKS_RE = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks\s*>", re.DOTALL)
 _ROOT_TAG_RE = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
@@ -123,10 +130,10 @@ def _sheet_hyperlink_elements(data: bytes) -> list[ElementTree.Element]:
     if block is None:
         return []
     if root is None:  # not the layout ICE's workbooks have: parse the whole part
-        return list(ElementTree.fromstring(data).iterfind("m:hyperlinks/m:hyperlink", _XLSX_NS))
+        return list(ElementTree.fromstring(data).iterfind("m:hyperlinks/m:hyperlink", _xlsx_names()[0]))
     close = b"</" + root.group(0)[1:].split(None, 1)[0].rstrip(b">") + b">"
     fragment = ElementTree.fromstring(root.group(0) + block.group(0) + close)
-    return list(fragment.iterfind("m:hyperlinks/m:hyperlink", _XLSX_NS))
+    return list(fragment.iterfind("m:hyperlinks/m:hyperlink", _xlsx_names()[0]))
 
 
 def _cell_index(ref: str) -> tuple[int, int]:
@@ -147,7 +154,7 @@ def _part_relations(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]
     if rels not in z.namelist():
         return {}
     out = {}
-    for rel in ElementTree.fromstring(z.read(rels)).findall("p:Relationship", _XLSX_NS):
+    for rel in ElementTree.fromstring(z.read(rels)).findall("p:Relationship", _xlsx_names()[0]):
         target, external = rel.get("Target", ""), rel.get("TargetMode") == "External"
         if not external:
             target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
@@ -165,13 +172,13 @@ def workbook_hyperlinks(path: Path | str) -> dict[str, dict[tuple[int, int], str
         book = ElementTree.fromstring(z.read("xl/workbook.xml"))
         book_rels = _part_relations(z, "xl/workbook.xml")
         out: dict[str, dict[tuple[int, int], str]] = {}
-        for sheet in book.iterfind("m:sheets/m:sheet", _XLSX_NS):
-            part, _ = book_rels.get(sheet.get(_REL_ID), ("", False))
+        for sheet in book.iterfind("m:sheets/m:sheet", _xlsx_names()[0]):
+            part, _ = book_rels.get(sheet.get(_xlsx_names()[1]), ("", False))
             links: dict[tuple[int, int], str] = {}
             if part in z.namelist():
                 rels = _part_relations(z, part)
                 for link in _sheet_hyperlink_elements(z.read(part)):
-                    target, external = rels.get(link.get(_REL_ID), ("", False))
+                    target, external = rels.get(link.get(_xlsx_names()[1]), ("", False))
                     if not external:
                         continue  # a jump inside the workbook (``location``), not a document
                     first, _, last = link.get("ref", "").partition(":")

@@ -284,7 +284,8 @@ def _population_columns(matches: tuple[str, ...], reason_nullable: bool) -> tupl
 MOA_URL = _col(
     "moa_url", "string", "Address of the signed memorandum of agreement the MOA cell links: the cell's hyperlink "
     "in ICE's workbooks (whose text only says `link`), or the address the cell prints; absolute "
-    "(`https://www.ice.gov/...` for an ice.gov path), spaces as `%20`. Empty when the cell is blank or prints "
+    "(`https://www.ice.gov/...` for an ice.gov path), spaces percent-encoded, an Outlook safe link unwrapped. "
+    "Empty when the cell is blank or prints "
     "a label without an address (`link pending`, a bare PDF file name): those are not links.",
     "ICE list column MOA: cell hyperlink or text (lists.link_url)", nullable=True)
 ADDENDUM_URL = _as(
