@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .identity import agreement_ids, load_distinct, merge_renames
-from .lists import _order
+from .lists import _order, with_link_columns
 from .vocab import GAP_DAYS, MODELS
 
 
@@ -37,12 +37,10 @@ LINK_URL_COLUMNS = ("moa_url", "addendum_url")
 def newest_links(rows: pd.DataFrame) -> pd.DataFrame:
     """Per agreement (``agreement_id``), each of ``LINK_URL_COLUMNS`` from the newest list (highest ``_pos``)
     that prints one, so a later ``link pending`` does not hide the address an earlier list gave; ''
-    when no list does. Rows without link columns (hand-made frames) have no links."""
+    when no list does."""
+    rows = with_link_columns(rows)
     out = pd.DataFrame(index=pd.Index(sorted(rows["agreement_id"].unique()), name="agreement_id"))
     for column in LINK_URL_COLUMNS:
-        if column not in rows:
-            out[column] = ""
-            continue
         printed = rows[rows[column].fillna("") != ""].sort_values(["_pos", "row"], kind="mergesort")
         out[column] = printed.groupby("agreement_id")[column].last().reindex(out.index).fillna("")
     return out

@@ -9,7 +9,9 @@ import pandas as pd
 
 from .fixes import squash
 from .identity import agreement_ids
-from .lists import DECISIONS_FILE, HTML_SUFFIXES, _order, is_wayback, link_url, series_lists
+from .lists import (
+    DECISIONS_FILE, HTML_SUFFIXES, _order, is_wayback, link_url, series_lists, with_link_columns,
+)
 from .qa import QA_COLUMNS, check_row
 from .states import state_lookup
 from .vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
@@ -255,9 +257,14 @@ def link_coverage(list_rows: pd.DataFrame, list_ids) -> pd.DataFrame:
     """Per list: its agreements (``identity.agreement_ids``), how many a MOA and an ADDENDUM cell links to a
     document, and how many print an MOA label but no address (``link pending``, ``link`` without a
     hyperlink, a bare PDF file name: never taken for links), with those labels and their counts."""
+    list_rows = with_link_columns(list_rows)
     out = []
     for lid in list_ids:
         part = list_rows[list_rows["list_id"] == lid]
+        if part.empty:  # a header-only list
+            out.append({"list_id": lid, "agreements": 0, "moa_link": 0, "addendum_link": 0,
+                        "moa_label_without_link": 0, "moa_labels": ""})
+            continue
         per = part.assign(agreement_id=agreement_ids(part)).groupby("agreement_id").agg(
             moa=("moa_url", lambda s: (s != "").any()), addendum=("addendum_url", lambda s: (s != "").any()),
             label=("moa", lambda s: next((v for v in s if v), "")))
@@ -284,6 +291,7 @@ def moa_link_checks(list_rows: pd.DataFrame, lists: pd.DataFrame) -> list[dict]:
     agreements whose MOA (and ADDENDUM) cell links a document; its agreements whose MOA cell prints a
     label but no address, counted apart; and a failing check if any stored link is not a normalized
     address (``lists.link_url``)."""
+    list_rows = with_link_columns(list_rows)
     rows = []
     series = series_lists(lists)
     if len(series):
@@ -305,9 +313,9 @@ def moa_link_checks(list_rows: pd.DataFrame, lists: pd.DataFrame) -> list[dict]:
     rows.append(check_row("moa_links_are_addresses", "all lists",
                           f"{len(bad)}" + (f" (first: {min(bad)!r})" if bad else ""),
                           "0 links that are not normalized http(s) addresses", "fail" if bad else "pass"))
-    wayback = list_rows[list_rows["moa_url"].map(is_wayback)].groupby("era").size()
+    wayback = list_rows[list_rows["moa_url"].map(is_wayback).astype(bool)]
     rows.append(check_row("moa_links_wayback", "all lists",
-                          "; ".join(f"{era}: {n:,} rows" for era, n in wayback.items()) or "0",
+                          f"{len(wayback):,} rows on {wayback['list_id'].nunique():,} lists",
                           "reported: links kept as printed, to a Wayback capture of ICE's document", "info"))
     return rows
 

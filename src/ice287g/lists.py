@@ -103,6 +103,16 @@ def _link_url_text(text: str) -> str:
     return text if _ABSOLUTE_RE.fullmatch(text) else ""
 
 
+LINK_COLUMNS = ("moa", "addendum", "moa_url", "addendum_url")
+
+
+def with_link_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` with the MOA and ADDENDUM columns, empty where a frame lacks them (a hand-made frame in a
+    test, or list rows written before the links were read): such rows link no document."""
+    missing = [c for c in LINK_COLUMNS if c not in rows]
+    return rows.assign(**{c: "" for c in missing}) if missing else rows
+
+
 def is_wayback(url: str) -> bool:
     """Whether an address is a Wayback Machine capture of the document rather than ICE's own copy."""
     return bool(_WAYBACK_RE.match(url or ""))
