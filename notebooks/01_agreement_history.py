@@ -82,6 +82,27 @@ print("QA checks:", qa["status"].value_counts().sort_index().to_dict())
 print("agreement status:", ags["status"].value_counts().sort_index().to_dict())
 
 # %% [markdown]
+# ## Links to the signed agreements
+# Each agreement's memorandum of agreement (MOA) is a PDF on ice.gov. ICE's workbooks print only
+# `link` (or `link pending`) in the MOA and ADDENDUM cells and keep the address in the cell's
+# hyperlink, which the build reads; the ice.gov table linked the MOA directly (the archive kept its
+# Wayback copies of those links, left as printed); the fact-sheet roster printed only each PDF's file
+# name, which is no address. `list_rows.csv` keeps the printed text (`moa`, `addendum`) beside the
+# address (`moa_url`, `addendum_url`), and `agreements.csv` takes each from the newest list that links
+# one. A label without an address, such as `link pending`, is never taken for a link: it is counted
+# apart. Below, the newest list of each era and kind.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+moa_share = qa[qa["check"] == "moa_link_share"].iloc[0]
+print(f"agreements with an MOA link on the newest list ({moa_share['scope']}): {moa_share['value']}")
+print(f"agreements ever listed with an MOA link: {int((ags['moa_url'] != '').sum())} of {len(ags)}; "
+      f"with an addendum link: {int((ags['addendum_url'] != '').sum())}")
+
+# %%
+agreements.newest_link_coverage(rows, lists)
+
+# %% [markdown]
 # ## Cleaning, in the open
 # Every printed value that is not already canonical, what it became and how often — typos such as
 # `PENNSLYVANIA`, model labels from older eras, `Muncipality`. Each rule beyond case and spacing is

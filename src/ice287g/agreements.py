@@ -23,11 +23,12 @@ from .history import agency_table, agreement_history, merge_list_renames
 from .identity import ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates  # noqa: F401
 from .lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
-    list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists,
-    summarize_lists,
+    is_wayback, link_url, list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all,
+    read_list, series_lists, summarize_lists, workbook_hyperlinks,
 )
 from .listqa import (  # noqa: F401
-    DROP_SHARE, manifest_expectations, qa_summary, raw_agency_cells, suspicious_drops, unknown_values,
+    DROP_SHARE, link_coverage, manifest_expectations, newest_link_coverage, qa_summary, raw_agency_cells,
+    suspicious_drops, unknown_values,
 )
 from .states import parse_states  # noqa: F401
 from .store import count, is_newest, list_in_force, processed  # noqa: F401

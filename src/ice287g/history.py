@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .identity import agreement_ids, load_distinct, merge_renames
-from .lists import _order
+from .lists import _order, with_link_columns
 from .vocab import GAP_DAYS, MODELS
 
 
@@ -29,6 +29,21 @@ def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: s
     """``identity.merge_renames`` over the participating series: ``(list_rows, renames, candidates)``."""
     rows, _, _ = series_rows(list_rows, lists)
     return merge_renames(rows, list_rows, load_distinct() if distinct is None else distinct)
+
+
+LINK_URL_COLUMNS = ("moa_url", "addendum_url")
+
+
+def newest_links(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per agreement (``agreement_id``), each of ``LINK_URL_COLUMNS`` from the newest list (highest ``_pos``)
+    that prints one, so a later ``link pending`` does not hide the address an earlier list gave; ''
+    when no list does."""
+    rows = with_link_columns(rows)
+    out = pd.DataFrame(index=pd.Index(sorted(rows["agreement_id"].unique()), name="agreement_id"))
+    for column in LINK_URL_COLUMNS:
+        printed = rows[rows[column].fillna("") != ""].sort_values(["_pos", "row"], kind="mergesort")
+        out[column] = printed.groupby("agreement_id")[column].last().reindex(out.index).fillna("")
+    return out
 
 
 def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
@@ -77,8 +92,9 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
             why += "; a partners-page row without model or signing date is never linked to a later agreement"
         reason.append(why)
     ag["status"], ag["status_reason"] = status, reason
+    ag = ag.merge(newest_links(rows), left_on="agreement_id", right_index=True, how="left")
     cols = ["agreement_id", "agency_id", "state", "agency", "model", "signed", "first_listed", "last_listed",
-            "status", "status_reason", "lists_seen", "era"]
+            "status", "status_reason", "lists_seen", "era", *LINK_URL_COLUMNS]
     return ag[cols].sort_values("agreement_id", ignore_index=True)
 
 

@@ -8,7 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from .fixes import squash
-from .lists import DECISIONS_FILE, HTML_SUFFIXES, _order
+from .identity import agreement_ids
+from .lists import (
+    DECISIONS_FILE, HTML_SUFFIXES, _order, is_wayback, link_url, series_lists, with_link_columns,
+)
 from .qa import QA_COLUMNS, check_row
 from .states import state_lookup
 from .vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
@@ -241,6 +244,82 @@ def unknown_values(list_rows: pd.DataFrame) -> pd.DataFrame:
     return out.rename(columns={"value": "normalized"})
 
 
+def share_text(part: int, whole: int) -> str:
+    """``<part> of <whole> (<share>%)``: counts with thousands separators, the share to one decimal."""
+    return f"{part:,} of {whole:,} ({100 * part / whole:.1f}%)" if whole else f"{part:,} of 0"
+
+
+LINK_COVERAGE_COLUMNS = ["list_id", "agreements", "moa_link", "addendum_link", "moa_label_without_link",
+                         "moa_labels"]
+
+
+def link_coverage(list_rows: pd.DataFrame, list_ids) -> pd.DataFrame:
+    """Per list: its agreements (``identity.agreement_ids``), how many a MOA and an ADDENDUM cell links to a
+    document, and how many print an MOA label but no address (``link pending``, ``link`` without a
+    hyperlink, a bare PDF file name: never taken for links), with those labels and their counts."""
+    list_rows = with_link_columns(list_rows)
+    out = []
+    for lid in list_ids:
+        part = list_rows[list_rows["list_id"] == lid]
+        if part.empty:  # a header-only list
+            out.append({"list_id": lid, "agreements": 0, "moa_link": 0, "addendum_link": 0,
+                        "moa_label_without_link": 0, "moa_labels": ""})
+            continue
+        per = part.assign(agreement_id=agreement_ids(part)).groupby("agreement_id").agg(
+            moa=("moa_url", lambda s: (s != "").any()), addendum=("addendum_url", lambda s: (s != "").any()),
+            label=("moa", lambda s: next((v for v in s if v), "")))
+        unlinked = per[~per["moa"] & (per["label"] != "")]
+        # the fact-sheet roster prints each PDF's bare file name, one label per agreement: counted as one kind
+        labels = unlinked["label"].str.lower().map(lambda v: "PDF file name" if v.endswith(".pdf") else v)
+        labels = labels.value_counts().sort_index()
+        out.append({"list_id": lid, "agreements": len(per), "moa_link": int(per["moa"].sum()),
+                    "addendum_link": int(per["addendum"].sum()), "moa_label_without_link": len(unlinked),
+                    "moa_labels": "; ".join(f"{k}: {v:,}" for k, v in labels.items())})
+    return pd.DataFrame(out, columns=LINK_COVERAGE_COLUMNS)
+
+
+def newest_link_coverage(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """``link_coverage`` of the newest list of each era and list kind, oldest era first."""
+    newest = _order(lists).drop_duplicates(["era", "list_kind"], keep="last").sort_values(
+        ["list_kind", "list_date"], kind="mergesort")
+    cov = link_coverage(list_rows, newest["list_id"])
+    return newest[["era", "list_kind", "list_date", "list_id"]].merge(cov, on="list_id").reset_index(drop=True)
+
+
+def moa_link_checks(list_rows: pd.DataFrame, lists: pd.DataFrame) -> list[dict]:
+    """QA rows on the links to the signed agreements: the share of the newest participating list's
+    agreements whose MOA (and ADDENDUM) cell links a document; its agreements whose MOA cell prints a
+    label but no address, counted apart; and a failing check if any stored link is not a normalized
+    address (``lists.link_url``)."""
+    list_rows = with_link_columns(list_rows)
+    rows = []
+    series = series_lists(lists)
+    if len(series):
+        cov = link_coverage(list_rows, [series.iloc[-1]["list_id"]]).iloc[0]
+        for check, column, cell in (("moa_link_share", "moa_link", "MOA"),
+                                    ("addendum_link_share", "addendum_link", "ADDENDUM")):
+            rows.append(check_row(check, cov["list_id"], share_text(int(cov[column]), int(cov["agreements"])),
+                                  f"reported: agreements on the newest participating list whose {cell} cell "
+                                  "links a document (its address, or the cell's hyperlink)", "info"))
+        rows.append(check_row("moa_label_without_link", cov["list_id"],
+                              f"{cov['moa_label_without_link']:,}" + (f" ({cov['moa_labels']})" if cov["moa_labels"]
+                                                                       else ""),
+                              "reported: an MOA cell printing a label but no address (such as 'link pending') "
+                              "is not a link", "info"))
+    bad = []
+    for column in ("moa_url", "addendum_url"):
+        values = list_rows[column][list_rows[column] != ""]
+        bad += [v for v in values.unique() if link_url(v) != v]
+    rows.append(check_row("moa_links_are_addresses", "all lists",
+                          f"{len(bad)}" + (f" (first: {min(bad)!r})" if bad else ""),
+                          "0 links that are not normalized http(s) addresses", "fail" if bad else "pass"))
+    wayback = list_rows[list_rows["moa_url"].map(is_wayback).astype(bool)]
+    rows.append(check_row("moa_links_wayback", "all lists",
+                          f"{len(wayback):,} rows on {wayback['list_id'].nunique():,} lists",
+                          "reported: links kept as printed, to a Wayback capture of ICE's document", "info"))
+    return rows
+
+
 def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     """One row per check. ``pass``/``fail`` rows compare the build with something it did not compute
     itself (a second reader, the curators' counts, a person's decision); ``info`` rows only report counts."""
@@ -296,4 +375,5 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     dup_rows = list_rows.duplicated(["list_id", "agency_id", "model", "signed"]).sum()
     add("duplicate_agreement_rows", "all lists", int(dup_rows), "same agency, model and date twice on one list",
         "info")
+    checks.extend(moa_link_checks(list_rows, lists))
     return pd.DataFrame(checks, columns=QA_COLUMNS)

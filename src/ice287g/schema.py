@@ -281,6 +281,17 @@ def _population_columns(matches: tuple[str, ...], reason_nullable: bool) -> tupl
 # ---------------------------------------------------------------------------------------------
 # Every committed table
 
+MOA_URL = _col(
+    "moa_url", "string", "Address of the signed memorandum of agreement the MOA cell links: the cell's hyperlink "
+    "in ICE's workbooks (whose text only says `link`), or the address the cell prints; absolute "
+    "(`https://www.ice.gov/...` for an ice.gov path), spaces percent-encoded, an Outlook safe link unwrapped. "
+    "Empty when the cell is blank or prints "
+    "a label without an address (`link pending`, a bare PDF file name): those are not links.",
+    "ICE list column MOA: cell hyperlink or text (lists.link_url)", nullable=True)
+ADDENDUM_URL = _as(
+    MOA_URL, name="addendum_url", meaning="Address of the addendum the ADDENDUM cell links (its hyperlink or its "
+    "text), normalized as moa_url; empty when none.", source="ICE list column ADDENDUM: cell hyperlink or text "
+    "(lists.link_url)")
 ICE_LISTS = ("`data/raw/ice_287g/` — every ICE 287(g) list: participating and pending workbooks, the ice.gov "
              "web-table captures, the stacked fact-sheet / partners-page / re-tabulation CSVs")
 ICE_FIXES = ("`data/hand/` correction tables: `state_fixes.csv`, `model_fixes.csv`, `agency_type_fixes.csv`, "
@@ -366,10 +377,12 @@ _DATASETS: tuple[Dataset, ...] = (
                  "Model label exactly as printed (e.g. 'Jail Enforcement'); empty when none.",
                  "ICE list column SUPPORT TYPE", nullable=True),
             SIGNED,
-            _col("moa", "string", "Text of the MOA (memorandum of agreement) cell: a link label or the PDF's file "
-                 "name; empty when none.", "ICE list column MOA (moa_file in the fact-sheet roster)", nullable=True),
-            _col("addendum", "string", "Text of the ADDENDUM cell; empty when none.", "ICE list column ADDENDUM",
-                 nullable=True),
+            _col("moa", "string", "Text of the MOA (memorandum of agreement) cell as printed: a label (`link`, "
+                 "`link pending` in ICE's workbooks), the document's address (web-table captures) or the PDF's "
+                 "file name (fact-sheet roster); empty when none. The address itself is in moa_url.",
+                 "ICE list column MOA (moa_file in the fact-sheet roster)", nullable=True),
+            _col("addendum", "string", "Text of the ADDENDUM cell as printed (`link`, `link pending`); empty when "
+                 "none. The address itself is in addendum_url.", "ICE list column ADDENDUM", nullable=True),
             ERA,
             _col("state_printed", "string", "State exactly as printed (full name or code, typos included).",
                  "ICE list column STATE"),
@@ -384,6 +397,8 @@ _DATASETS: tuple[Dataset, ...] = (
                  "removed, abbreviations expanded (CO -> COUNTY, SO -> SHERIFFS OFFICE, ...), after aliases.",
                  "computed from agency and data/hand/aliases.csv (agreements.agency_key)"),
             AGENCY_ID,
+            MOA_URL,
+            ADDENDUM_URL,
         ),
     ),
     Dataset(
@@ -462,6 +477,12 @@ _DATASETS: tuple[Dataset, ...] = (
             _as(ERA, meaning="Era of the first list showing the agreement. `partners_page` agreements (the earliest "
                 "lists) print no model or signing date: they are never linked to a later agreement, and headline "
                 "numbers keep them apart.", allowed=SERIES_ERAS),
+            _as(MOA_URL, meaning="Address of the signed memorandum of agreement, from the newest participating "
+                "series list that links one for this agreement (a later `link pending` does not hide it); empty "
+                "when no list does. Web-table era links point to a Wayback Machine capture, kept as printed.",
+                source="list_rows.csv moa_url"),
+            _as(ADDENDUM_URL, meaning="Address of the agreement's addendum, from the newest participating series "
+                "list that links one; empty when none does.", source="list_rows.csv addendum_url"),
         ),
     ),
     Dataset(
