@@ -245,7 +245,7 @@ def test_moa_links_light_up_when_the_history_carries_them():
 
 
 def test_release_name_and_state_report_title():
-    assert reports.release_name("2026-05-18") == "ice287g-data-2026-05-18.zip"
+    assert reports.zip_name("2026-05-18") == "ice287g-data-2026-05-18.zip"
     assert reports.state_report_title("Texas", "2026-05-18", "2026-04-02") == \
         "287(g) in Texas: ICE list of 2026-05-18, ICE detention release of 2026-04-02"
     assert "no ICE detention release" in reports.state_report_title("Guam", "2026-05-18", None)

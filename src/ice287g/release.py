@@ -94,9 +94,14 @@ def newest_list(root: Path | str | None = None) -> pd.Series:
     return series_lists(_read(_root(root), "data/processed/lists.csv"), "participating").iloc[-1]
 
 
+def zip_name(list_date: str) -> str:
+    """The release's file name for a list date: ``ice287g-data-<date>.zip``."""
+    return f"{PREFIX}-{list_date}.zip"
+
+
 def release_name(root: Path | str | None = None) -> str:
     """``ice287g-data-<newest list date>.zip``."""
-    return f"{PREFIX}-{newest_list(root)['list_date']}.zip"
+    return zip_name(newest_list(root)["list_date"])
 
 
 # ---- typed tables ---------------------------------------------------------------------------------

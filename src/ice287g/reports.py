@@ -22,6 +22,7 @@ import pandas as pd
 from . import paths, writers
 from .agreements import MODELS, agreement_ids, list_id_for, series_lists, series_segments
 from .pages import link, page
+from .release import zip_name
 
 STATE_REPORT = "state_report"
 RECENT_DAYS = 90
@@ -311,11 +312,6 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
 # ---------------------------------------------------------------------------------------------
 # Changes since the previous list (ice287g.changes), for the front page and each state report
 
-def release_name(list_date: str) -> str:
-    """The data release's file name for the newest list's date (``make release`` writes it under dist/)."""
-    return f"ice287g-data-{list_date}.zip"
-
-
 def changes_html(rep, detail_from: str = "## National totals by model") -> str:
     """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and
     summary shown, the rest (totals, by model, by state, each agreement, QA) folded."""
@@ -430,7 +426,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
             "</figcaption></figure>")
     body += ["</div>", '<h2 id="data">Download the data</h2>']
     if list_date:
-        name = release_name(list_date)
+        name = zip_name(list_date)
         body.append(f"<p>{link(f'../dist/{name}', name)}: every processed table as CSV, Parquet and Stata, a "
                     "workbook for reporters, the county layer and a Frictionless data package. Build it with "
                     "<code>make release</code> (not committed).</p>")
