@@ -302,6 +302,17 @@ def markdown(rep: ChangeReport) -> str:
     return "\n".join(parts).rstrip("\n") + "\n"
 
 
+def _finding_table(frame, qa_file: str, none_text: str, heading, columns: dict[str, str],
+                   shown=lambda df: df) -> list[str]:
+    """One QA finding of the report: the QA file missing, nothing found, or a heading (``heading(frame)``)
+    and its table."""
+    if frame is None:
+        return [_missing(qa_file)]
+    if frame.empty:
+        return [none_text]
+    return [heading(frame), "", table(shown(frame), columns), ""]
+
+
 def _missing(name: str) -> str:
     return f"- `data/qa/{name}` is not built: run `make all`."
 
@@ -342,34 +353,24 @@ def qa_markdown(rep: ChangeReport) -> list[str]:
         reasons = qa["skipped"]["reason"].value_counts().sort_index()
         out.append(f"- {_plural(len(qa['skipped']), 'row')} of the file skipped: "
                    + "; ".join(f"{md(k)}: {_n(v)}" for k, v in reasons.items()) + ".")
-    if qa["unplaced"] is None:
-        out.append(_missing("unplaced_agreements.csv"))
-    elif qa["unplaced"].empty:
-        out.append("- Every agreement on the list is placed on a county or state.")
-    else:
-        new = int(qa["unplaced"]["new"].sum())
-        out += [f"- {_plural(len(qa['unplaced']), 'agreement')} on the list not placed on a map "
-                f"({_n(new)} new on it):", "",
-                table(qa["unplaced"].assign(new=qa["unplaced"]["new"].map({True: "yes", False: "no"})),
-                      {"state": "State", "agency": "Agency", "new": "New", "reason": "Why"}), ""]
-    if qa["types"] is None:
-        out.append(_missing("type_disagreements.csv"))
-    elif qa["types"].empty:
-        out.append("- No TYPE disagreement is new on this list.")
-    else:
-        out += [f"- {_plural(len(qa['types']), 'TYPE disagreement')} new on this list (ICE's TYPE against the "
-                "agency's name):", "",
-                table(qa["types"], {"state": "State", "agency": "Agency", "agency_type": "ICE TYPE",
-                                    "rule_level": "Name says", "level": "Kept", "settled_by": "Settled by"}), ""]
-    if qa["candidates"] is None:
-        out.append(_missing("identity_candidates.csv"))
-    elif qa["candidates"].empty:
-        out.append("- No added or removed agency is a near-miss of another name (no identity candidate).")
-    else:
-        out += [f"- {_plural(len(qa['candidates']), 'identity candidate')} name an agency added or removed: "
-                "a person should decide whether they are one agency (never merged by code):", "",
-                table(qa["candidates"], {"state": "State", "agency_a": "Name", "agency_b": "Other name",
-                                         "why": "Why"}), ""]
+    out += _finding_table(
+        qa["unplaced"], "unplaced_agreements.csv", "- Every agreement on the list is placed on a county or state.",
+        lambda df: f"- {_plural(len(df), 'agreement')} on the list not placed on a map "
+                   f"({_n(int(df['new'].sum()))} new on it):",
+        {"state": "State", "agency": "Agency", "new": "New", "reason": "Why"},
+        lambda df: df.assign(new=df["new"].map({True: "yes", False: "no"})))
+    out += _finding_table(
+        qa["types"], "type_disagreements.csv", "- No TYPE disagreement is new on this list.",
+        lambda df: f"- {_plural(len(df), 'TYPE disagreement')} new on this list (ICE's TYPE against the "
+                   "agency's name):",
+        {"state": "State", "agency": "Agency", "agency_type": "ICE TYPE", "rule_level": "Name says", "level": "Kept",
+         "settled_by": "Settled by"})
+    out += _finding_table(
+        qa["candidates"], "identity_candidates.csv",
+        "- No added or removed agency is a near-miss of another name (no identity candidate).",
+        lambda df: f"- {_plural(len(df), 'identity candidate')} name an agency added or removed: a person should "
+                   "decide whether they are one agency (never merged by code):",
+        {"state": "State", "agency_a": "Name", "agency_b": "Other name", "why": "Why"})
     out.append("")
     return out
 
