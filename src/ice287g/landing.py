@@ -29,8 +29,9 @@ MANIFEST_KINDS = {
 }
 SOURCE_OF_KIND = {"participating": "ice_287g", "pending": "ice_287g", "detention": "ice_detention",
                   "capture": "ice_287g"}
-# A saved ice.gov page of the 2017-2021 era, which printed the list as an HTML table: named by page and
-# capture time (``287g-YYYYMMDDhhmmss.html``), read by lists.parse_file like the web-table workbooks.
+# A saved ice.gov page of the era between the fact sheets and the workbooks, which printed the list as an
+# HTML table: named by page and capture time (``287g-YYYYMMDDhhmmss.html``), read by lists.parse_file like
+# the web-table workbooks.
 CAPTURE_SUFFIX = ".html"
 LANDABLE_SUFFIXES = (".xlsx", CAPTURE_SUFFIX)
 
