@@ -42,3 +42,14 @@ def test_no_module_imports_a_module_that_imports_it():
     graph = {m: imported_modules(m) & set(modules) for m in modules}
     cycles = sorted((a, b) for a in modules for b in graph[a] if a < b and a in graph[b])
     assert cycles == []
+
+
+def _readme_module_row() -> str:
+    readme = (PACKAGE.parents[1] / "README.md").read_text(encoding="utf-8")
+    return next(line for line in readme.splitlines() if line.startswith("| `src/ice287g/` |"))
+
+
+def test_the_readme_names_every_module_of_the_package():
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
+    missing = sorted(m for m in modules if f"`{m}`" not in _readme_module_row())
+    assert not missing, f"README.md's layout table does not name these modules: {missing}"
