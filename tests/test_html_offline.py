@@ -14,11 +14,17 @@ REFERENCE = re.compile(r"""\b(?:src|href|srcset|poster|data|action)\s*=\s*(?:"([
                        r"""|url\(\s*['"]?([^'")]*)|@import\s+['"]([^'"]*)|\bimport\(\s*['"]([^'"]*)""", re.IGNORECASE)
 
 
+# A link's target is fetched only when a reader clicks it (the signed agreements on ice.gov), so an <a>'s href
+# is not a request of the page; everything else the pattern finds is.
+ANCHOR_HREF = re.compile(r"""(<a\b[^>]*?)\bhref\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)""", re.IGNORECASE)
+
+
 def outside_references(html: str) -> list[str]:
-    """References that leave the page's folder for a host: a scheme (http:, https:, ftp: ...) other than
-    data:, or a protocol-relative //host. Relative paths, #anchors and data: URIs stay."""
+    """References that make the browser fetch from a host: a scheme (http:, https:, ftp: ...) other than
+    data:, or a protocol-relative //host. Relative paths, #anchors and data: URIs stay, and so do the
+    targets of links (``<a href>``), which load only when clicked."""
     found = []
-    for m in REFERENCE.finditer(html):
+    for m in REFERENCE.finditer(ANCHOR_HREF.sub(r"\1", html)):
         ref = next(g for g in m.groups() if g is not None).strip()
         if ref.startswith("//") or (re.match(r"^[a-z][a-z0-9+.-]*:", ref, re.I) and not ref.lower().startswith("data:")):
             found.append(ref)
@@ -29,9 +35,12 @@ def test_the_checker_finds_what_phones_out():
     page = ('<script src="https://cdnjs.cloudflare.com/x.js"></script><link href=\'//fonts.example/x.css\'>'
             '<style>@import "http://h/a.css"; b {background: url(https://h/i.png)}</style>'
             '<img src="../figures/x.png"><a href="#top"></a><img src="data:image/png;base64,AA==">'
-            '<script type="module">await import("https://cdn.example/m.mjs")</script>')
+            '<script type="module">await import("https://cdn.example/m.mjs")</script>'
+            '<a class="moa" href="https://www.ice.gov/doclib/287gMOA/x.pdf">MOA</a>'
+            '<a href="https://h/a" style="background: url(https://h/bg.png)">x</a>')
     assert outside_references(page) == ["https://cdnjs.cloudflare.com/x.js", "//fonts.example/x.css",
-                                        "http://h/a.css", "https://h/i.png", "https://cdn.example/m.mjs"]
+                                        "http://h/a.css", "https://h/i.png", "https://cdn.example/m.mjs",
+                                        "https://h/bg.png"]
 
 
 def _small_notebook():
