@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 import zipfile
@@ -98,8 +99,12 @@ def test_frictionless_catches_a_broken_key_a_repeated_row_and_a_wrong_type(built
     held = agreements[1].split(",")[1]  # an agency_id an agreement points to
     (tmp_path / "csv" / "agencies.csv").write_text(
         "".join(line for line in agencies if not line.startswith(held + ",")), encoding="utf-8")
-    wrong_type = re.sub(r",\d+,(\w+)\n$", r",many,\1\n", agreements[2])  # lists_seen is an integer
-    assert wrong_type != agreements[2]
+    header = next(csv.reader(agreements[:1]))
+    row = next(csv.reader(agreements[2:3]))
+    row[header.index("lists_seen")] = "many"  # lists_seen is an integer
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(row)
+    wrong_type = out.getvalue()
     (tmp_path / "csv" / "agreements.csv").write_text(
         "".join([*agreements[:2], wrong_type, *agreements[3:], agreements[3]]), encoding="utf-8")
     (tmp_path / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")

@@ -63,7 +63,7 @@ def test_agencies_in_force_match_the_count_api(tables):
         table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                        counties, tables["list_rows"], newest, state)
         assert list(table.columns) == ["agency", "type", "county", "models", "signed", "status", "first_listed",
-                                       "last_listed"]
+                                       "last_listed", "moa_url", "addendum_url"]
         assert (table["status"] == "in force").sum() == agreements.count(day, state=state, unit="agencies")
         assert set(table["status"]) <= {"in force", "ended"}
         assert (table["first_listed"] <= day).all()
