@@ -2,13 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
-PYTHON_BOOT ?= $(shell command -v python3.11 || command -v python3)
+# The Python the environment is built with: the newest python3.X on the PATH that runs (a pyenv shim of a
+# version not selected does not), python3 if none does, or the one named: `make all PYTHON=/path/to/python3.13`.
+# pyproject.toml's requires-python says which versions are supported.
+ifndef PYTHON
+PYTHON := $(shell for v in 20 19 18 17 16 15 14 13 12 11; do p=$$(command -v python3.$$v) && $$p -c '' 2>/dev/null && echo $$p && exit; done; command -v python3)
+endif
+# uv, when it is on the PATH, installs straight from uv.lock; pip installs requirements.txt, its export.
+UV     ?= $(shell command -v uv)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := .build
 # Folders a build writes into (keep in step with ice287g.writers.OUTPUT_DIRS; a test checks they agree).
 OUTPUT_DIRS := data/processed data/qa figures notebooks
 INSTALLED := $(VENV)/.installed
+# Which Python built .venv: rewritten (so the environment is rebuilt) when another one is named.
+PYTHON_STAMP := $(VENV)/.python
+$(shell [ -d $(VENV) ] && [ "$$(cat $(PYTHON_STAMP) 2>/dev/null)" != "$(PYTHON)" ] && echo "$(PYTHON)" > $(PYTHON_STAMP))
 
 # Notebooks in run order (keep in step with ice287g.pipeline.NOTEBOOKS; a test checks they agree).
 NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_detention 05_news_claims 00_program_history
@@ -27,12 +37,22 @@ all: verify notebooks
 # ---- environment -------------------------------------------------------------------------
 env: $(INSTALLED)
 
-$(INSTALLED): requirements.txt pyproject.toml
-	@test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
+$(INSTALLED): requirements.txt uv.lock pyproject.toml $(wildcard $(PYTHON_STAMP))
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+	  || { echo "make: '$(PYTHON)' is not Python 3.11 or newer; name one: make all PYTHON=/path/to/python3.13" >&2; exit 1; }
+	@# an environment built by another Python is rebuilt, not mixed
+	@if [ -x $(PY) ] && [ "$$($(PY) -c 'import sys; print(sys.version_info[:2])')" != "$$($(PYTHON) -c 'import sys; print(sys.version_info[:2])')" ]; then \
+	  echo "make: $(VENV) was built with another Python; rebuilding it with $(PYTHON)"; rm -rf $(VENV); fi
+ifneq ($(UV),)
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(UV) sync --frozen --all-groups --python $(PYTHON) --quiet
+else
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+endif
 	$(PY) -m ipykernel install --sys-prefix --name ice287g --display-name "Python (ice287g)" >/dev/null
+	@echo "$(PYTHON)" > $(PYTHON_STAMP)
 	@touch $@
 
 # ---- data --------------------------------------------------------------------------------
@@ -109,8 +129,12 @@ bench: $(INSTALLED)
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
 
-lock:
-	$(PY) -m pip freeze --exclude-editable | grep -v '^ice287g' | { echo "# Lock file: every package pinned. Regenerate with 'make lock' (then environment.yml follows)."; cat; } > requirements.txt
+# Re-resolve uv.lock for every supported Python after changing dependencies (`UPGRADE=--upgrade` takes the
+# newest releases), then write its pip export requirements.txt and environment.yml from it.
+lock: $(INSTALLED)
+	$(VENV)/bin/uv lock $(UPGRADE)
+	$(VENV)/bin/uv export --frozen --no-hashes --no-emit-project --all-groups --format requirements-txt --quiet \
+	  | sed '1s/^/# Generated from uv.lock by `make lock`: pip installs this where uv is absent. Do not edit.\n/' > requirements.txt
 	$(PY) -m ice287g.environment
 
 # Removes every generated output and the build stamps (not the environment): the next `make all` is cold.

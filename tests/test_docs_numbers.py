@@ -17,7 +17,9 @@ from .conftest import REAL_ROOT
 # Numbers that name things rather than report results, and why each may be typed.
 NAMES = {
     "287": "section 287(g) of the Immigration and Nationality Act",
-    "3.11": "the Python version the lock file is built for",
+    "3.11": "the oldest Python version the project supports",
+    "3.12": "a Python version the project supports",
+    "3.13": "the newest Python version the project supports",
     "2024": "the vintage of the Census files (2024 boundaries, Vintage 2024 estimates)",
     "2010": "the vintage of the Census places file",
     "1:20": "the scale of the Census cartographic boundaries (1:20m)",

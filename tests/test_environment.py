@@ -27,3 +27,43 @@ def test_lock_pins_every_installed_distribution():
     lock = environment.lock_pins(REAL_ROOT)
     for dist in ("pandas", "papermill", "geopandas", "python-calamine", "matplotlib"):
         assert lock[dist] == metadata.version(dist), dist
+
+
+# Python versions the project supports, by the releases seen in the wild: a distribution's early patch
+# release of the oldest minor version, and the newest of each.
+SUPPORTED = ("3.11.2", "3.11.7", "3.12.1", "3.13.0")
+
+
+def test_requirements_txt_is_the_pip_export_of_uv_lock():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    uv = Path(sys.executable).with_name("uv")
+    exported = subprocess.run([str(uv), "export", "--frozen", "--no-hashes", "--no-emit-project", "--all-groups",
+                               "--format", "requirements-txt", "--quiet"], cwd=REAL_ROOT, capture_output=True,
+                              text=True, check=True).stdout
+    committed = (REAL_ROOT / "requirements.txt").read_text().split("\n", 1)[1]
+    assert committed == exported, "requirements.txt is not uv.lock's export: run `make lock`"
+
+
+def test_the_lock_differs_by_python_version_only_where_it_says_why():
+    differences = environment.version_differences(SUPPORTED, REAL_ROOT)
+    assert set(differences) == set(environment.PER_VERSION), differences
+    # the project's own direct dependencies are the same everywhere
+    assert not set(differences) & set(environment.direct_dependencies(REAL_ROOT))
+
+
+def test_version_differences_sees_a_package_one_version_lacks(tmp_path):
+    (tmp_path / "requirements.txt").write_text("# header\npandas==3.1.1\naiohttp==3.14.5 ; python_full_version == '3.12.*'\n"
+                                               "colorama==0.4.6 ; sys_platform == 'win32'\n")
+    assert environment.version_differences(("3.11.7", "3.12.1"), tmp_path) == {
+        "aiohttp": {"3.11.7": None, "3.12.1": "3.14.5"}}
+
+
+def test_the_makefile_refuses_what_requires_python_refuses():
+    import re
+
+    floor = re.fullmatch(r">=(\d+)\.(\d+)", environment.requires_python(REAL_ROOT))
+    makefile = (REAL_ROOT / "Makefile").read_text()
+    assert f"sys.version_info < ({floor.group(1)}, {floor.group(2)})" in makefile
