@@ -66,7 +66,6 @@ def test_a_table_nobody_writes_earlier_is_refused(monkeypatch):
 
 def test_the_detention_notebook_waits_for_the_history_and_the_maps_only():
     assert stages.after("04_detention") == ["01_agreement_history", "03_maps"]
-    assert "ice_287g" not in stages.INPUTS["04_detention"].raw
     assert _detention_table()
 
 
@@ -99,9 +98,9 @@ def test_a_declaration_that_misses_or_invents_an_input_is_reported():
     missing_hand = replace(inputs, hand=tuple(h for h in inputs.hand if h != hand))
     assert stages.problems(name, opened, missing_hand) == [
         f"{name} opened hand table {hand} but stages.INPUTS does not declare it"]
-    invented = replace(inputs, raw=inputs.raw + ("ice_287g",), tables=inputs.tables + ("data/processed/agencies.csv",))
+    invented = replace(inputs, raw=inputs.raw + ("nowhere",), tables=inputs.tables + ("data/processed/agencies.csv",))
     assert stages.problems(name, opened, invented) == [
-        f"{name} declares raw source ice_287g in stages.INPUTS but did not open it",
+        f"{name} declares raw source nowhere in stages.INPUTS but did not open it",
         f"{name} declares table data/processed/agencies.csv in stages.INPUTS but did not open it"]
 
 

@@ -53,7 +53,7 @@ INPUTS: dict[str, Inputs] = {
         tables=_processed("list_rows", "lists", "agreements"),
     ),
     "04_detention": Inputs(
-        raw=("ice_detention", "trac", "census"),
+        raw=("ice_287g", "ice_detention", "trac", "census"),
         hand=("superseded_files.csv",),
         tables=_processed("list_rows", "lists", "list_counts", "agreement_places"),
     ),
