@@ -57,12 +57,10 @@ INPUTS: dict[str, Inputs] = {
         hand=("superseded_files.csv",),
         tables=_processed("list_rows", "lists", "list_counts", "agreement_places"),
     ),
-    "05_news_claims": Inputs(
-        raw=("ice_287g", "ice_detention"),
-        hand=("news_claims.csv", "superseded_files.csv"),
-        tables=_processed("lists", "list_rows"),
-    ),
-    "00_program_history": Inputs(hand=("program_events.csv",), tables=_processed("lists", "list_counts")),
+    "05_news_claims": Inputs(hand=("news_claims.csv",),
+                             tables=_processed("lists", "list_rows", "agreements", "detention_by_state")),
+    "00_program_history": Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",),
+                                 tables=_processed("lists", "list_counts")),
 }
 
 
