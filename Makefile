@@ -59,16 +59,29 @@ endif
 verify: $(INSTALLED)
 	$(PY) -m ice287g verify-raw
 
-# One stamp per notebook; each waits for the one before it (later stages read earlier outputs).
+# One stamp per notebook. Its prerequisites beyond its source are what it reads, declared in
+# ice287g.stages (raw source folders, hand tables, the stamps of the stages whose tables it reads, the
+# package modules it imports) and written to $(STAMP)/deps.mk, which make rewrites and rereads whenever a
+# package module or notebook changes. Editing a detention hand table reruns 04_detention, not 01.
 define notebook_rule
-$(STAMP)/$(1).done: notebooks/$(1).py $(RAW_FILES) $(HAND_FILES) $(SRC_FILES) $(INSTALLED) | verify
+$(STAMP)/$(1).done: notebooks/$(1).py $(INSTALLED) | verify
 	@mkdir -p $(STAMP)
 	$(PY) -m ice287g run $(1)
 	@touch $$@
 endef
 $(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
-chain = $(if $(word 2,$(1)),$(eval $(STAMP)/$(word 2,$(1)).done: $(STAMP)/$(word 1,$(1)).done)$(call chain,$(wordlist 2,$(words $(1)),$(1))))
-$(call chain,$(NOTEBOOKS))
+
+DEPS := $(STAMP)/deps.mk
+$(DEPS): $(SRC_FILES) $(NOTEBOOKS:%=notebooks/%.py) $(INSTALLED)
+	$(PY) -m ice287g make-deps
+# Goals that run no notebook never need it; nor does a dry run (make -n) before the environment exists,
+# which would otherwise install it to write deps.mk, and then lists the notebooks in run order.
+NO_DEPS_GOALS := clean distclean env lock lab update test-unit
+ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
+ifeq ($(if $(wildcard $(INSTALLED)),,$(findstring n,$(firstword -$(MAKEFLAGS)))),)
+include $(DEPS)
+endif
+endif
 
 notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done) $(STAMP)/docs.done
 

@@ -1,8 +1,9 @@
 """The module layout the project promises: no import cycles between its concerns."""
-import ast
 import subprocess
 import sys
 from pathlib import Path
+
+from ice287g.stages import imported_modules
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ice287g"
 
@@ -11,19 +12,6 @@ def _imports_after(statement: str) -> set[str]:
     code = f"import sys; {statement}; print('\\n'.join(sorted(m for m in sys.modules if m.startswith('ice287g'))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return set(out.split())
-
-
-def imported_modules(module: str) -> set[str]:
-    """Sibling modules a module of the package imports anywhere in its source (top level or in a function)."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:
-                found.update(alias.name for alias in node.names)
-    return found
 
 
 def test_agreements_does_not_import_geography():

@@ -156,6 +156,13 @@ def _release(args) -> int:
     return 0
 
 
+def _make_deps(args) -> int:
+    from .stages import write_deps
+
+    print(f"make-deps: wrote {paths.relative(write_deps())}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ice287g", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -177,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("notebooks", nargs="*")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"))
     r.set_defaults(func=_run)
+    md = sub.add_parser("make-deps", help="write .build/deps.mk, the notebooks' Makefile prerequisites (ice287g.stages)")
+    md.set_defaults(func=_make_deps)
     g = sub.add_parser("gallery", help="write figures/README.md from figures/manifest.csv")
     g.set_defaults(func=_gallery)
     cb = sub.add_parser("codebook", help="write docs/codebook.md from ice287g.schema (row counts from committed files)")
