@@ -31,6 +31,9 @@ PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
 
 .PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
+# Serial: every stage updates figures/manifest.csv and data/qa/qa_summary.csv in place, so two notebooks
+# run at once (make -j) would drop each other's rows. Speed comes from running less, not running together.
+.NOTPARALLEL:
 
 all: verify notebooks
 
