@@ -1,27 +1,42 @@
-"""``make bench``: wall time and peak memory of the build, each notebook, and xlsx reading.
+"""``make bench``: wall time and peak memory of the build, each notebook, the reports and raw reading.
 
 Not a test: numbers depend on the machine. Each measurement runs in its own child process so the
 peak resident memory reported is that command's (the largest process it waited for).
+
+What it measures, with the environment installed: a cold ``make all`` (no outputs, no parse cache) and
+one with the parse cache warm, a no-op ``make all``, ``make all`` after one new list lands (in a
+throwaway clone: a copy of the newest list under a later date, landed with ``ice287g add``), every
+notebook alone, ``make reports``, and reading every raw file without the cache; then the ratios
+"add one list / cold build" and "cold build / reading every raw file".
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
+import os
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from . import paths
 from .pipeline import NOTEBOOKS
 
 # What reading every raw file of a source should take on the 2-core machine (seconds).
 TARGET_SECONDS = {"lists": 10, "detention": 15}
+# What adding one list may cost, as a share of a cold build.
+ADD_ONE_LIST_SHARE = 0.4
+CACHE_DIR = ".cache"
 
 
-def measure(cmd: list[str]) -> dict:
+def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict:
     """Run ``cmd`` in a fresh wrapper process; return seconds, peak RSS (MB) and exit code."""
     wrapper = [sys.executable, "-m", "ice287g.bench", "--measure", "--", *cmd]
-    out = subprocess.run(wrapper, cwd=paths.project_root(), capture_output=True, text=True)
+    out = subprocess.run(wrapper, cwd=cwd or paths.project_root(), capture_output=True, text=True,
+                         env={**os.environ, **(env or {})})
     try:
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
@@ -52,18 +67,56 @@ def read_all_xlsx(engine: str) -> tuple[float, int]:
     return time.perf_counter() - start, rows
 
 
+def newest_list_copy(folder: Path, days_later: int = 7) -> Path:
+    """A copy of the newest participating list under ICE's name for a date ``days_later`` days on, in
+    ``folder``: the list a weekly update would bring, for timing what one new list costs."""
+    from .agreements import processed
+
+    lists = processed("lists.csv")
+    newest = lists[lists["list_kind"] == "participating"].sort_values("list_date").iloc[-1]
+    day = dt.date.fromisoformat(newest["list_date"]) + dt.timedelta(days=days_later)
+    target = folder / f"participatingAgencies{day:%m%d%Y}am.xlsx"
+    shutil.copyfile(paths.raw_dir() / "ice_287g" / newest["source_file"], target)
+    return target
+
+
+def add_one_list(report, make: list[str]) -> dict:
+    """Time ``make all`` after one new list, in a throwaway clone of the committed project (its parse
+    cache copied, its first build untimed), so the working copy is never touched."""
+    root = paths.project_root()
+    with tempfile.TemporaryDirectory(prefix="ice287g-bench-") as tmp:
+        clone = Path(tmp) / root.name
+        subprocess.run(["git", "clone", "--quiet", str(root), str(clone)], check=True)
+        (clone / ".venv").symlink_to(root / ".venv")
+        if (root / CACHE_DIR).is_dir():
+            shutil.copytree(root / CACHE_DIR, clone / CACHE_DIR)
+        if (root.parent / "shared").exists() and not (clone.parent / "shared").exists():
+            (clone.parent / "shared").symlink_to(root.parent / "shared")
+        env = {"ICE287G_ROOT": str(clone), "PYTHONPATH": str(clone / "src")}
+        report("clone: first make all (parse cache copied)", measure(make + ["all"], clone, env))
+        new = newest_list_copy(Path(tmp))
+        landed = measure([sys.executable, "-m", "ice287g", "add", str(new)], clone, env)
+        report(f"clone: ice287g add {new.name}", landed)
+        added = measure(make + ["all"], clone, env)
+        report("clone: make all after adding one list", added)
+        return added
+
+
 def main() -> int:
     make = ["make", "--no-print-directory"]
     results = []
 
     def report(label: str, m: dict) -> None:
         flag = "" if m["rc"] == 0 else f"  (FAILED, exit {m['rc']})"
-        print(f"{label:<42} {m['seconds']:>8.2f} s  {m['peak_mb']:>8.1f} MB peak{flag}", flush=True)
+        print(f"{label:<48} {m['seconds']:>8.2f} s  {m['peak_mb']:>8.1f} MB peak{flag}", flush=True)
         results.append((label, m))
 
     print("ice287g bench (environment already installed)\n")
-    report("make clean && make all (cold)", measure(["bash", "-c", "make clean >/dev/null && make all"]))
+    cold = measure(["bash", "-c", f"make clean >/dev/null && rm -rf {CACHE_DIR} && make all"])
+    report("make clean && make all (cold, no parse cache)", cold)
+    report("make clean && make all (parse cache warm)", measure(["bash", "-c", "make clean >/dev/null && make all"]))
     report("make all (no-op)", measure(make + ["all"]))
+    added = add_one_list(report, make)
     for nb in NOTEBOOKS:
         report(f"notebook {nb.name}", measure([sys.executable, "-m", "ice287g", "run", nb.name]))
     from .agreements import processed
@@ -72,16 +125,19 @@ def main() -> int:
     n_states = len(report_states(processed("agreements.csv")))
     report(f"state reports ({n_states}, {default_workers()} kernels at once)",
            measure([sys.executable, "-m", "ice287g", "reports"]))
+    os.environ["ICE287G_NO_CACHE"] = "1"  # reading every raw file, as a cold build must
     start = time.perf_counter()
     from .agreements import read_all
 
     list_rows, lists, _, _ = read_all()
+    raw_seconds = time.perf_counter() - start
     print(f"{'read every ICE 287(g) list (' + str(len(lists)) + ' lists)':<42} "
           f"{time.perf_counter() - start:>8.2f} s  ({len(list_rows)} rows; target under {TARGET_SECONDS['lists']} s)")
     start = time.perf_counter()
     from . import detention
 
     facilities, releases, _ = detention.read_all()
+    raw_seconds += time.perf_counter() - start
     print(f"{'parse every detention workbook (' + str(len(releases)) + ')':<42} "
           f"{time.perf_counter() - start:>8.2f} s  ({len(facilities)} facility rows; target under {TARGET_SECONDS['detention']} s)")
     n = len(list((paths.raw_dir() / "ice_287g").glob("*.xlsx")))
@@ -90,6 +146,9 @@ def main() -> int:
         print(f"{f'read {n} ICE xlsx files, {engine}':<42} {seconds:>8.2f} s  ({rows} rows)")
     ratio = timings["openpyxl"][0] / timings["calamine"][0]
     print(f"\nopenpyxl / calamine time ratio: {ratio:.1f}x")
+    print(f"add one list / cold build: {added['seconds'] / cold['seconds']:.2f} (target at most {ADD_ONE_LIST_SHARE})")
+    print(f"cold build / reading every raw file: {cold['seconds'] / raw_seconds:.1f}x")
+    print(f"peak memory, any step: {max(m['peak_mb'] for _, m in results):.0f} MB")
     return 1 if any(m["rc"] for _, m in results) else 0
 
 
