@@ -124,9 +124,12 @@ def test_a_new_reader_version_misses(cache_dir, parses, monkeypatch):
     rules = lists.Rules.load()
     lists.parse_archived(path, rules, "pending")
     lists.parse_archived(path, rules, "pending")
+    (old,) = (cache_dir / "lists").iterdir()
     monkeypatch.setattr(lists, "READER_VERSION", lists.READER_VERSION + 1)
     lists.parse_archived(path, rules, "pending")
     assert len(parses) == 2
+    (new,) = (cache_dir / "lists").iterdir()  # the old generation is gone: the cache does not grow
+    assert new != old and len(list(new.iterdir())) == 1
 
 
 def test_changed_bytes_miss_and_the_same_bytes_elsewhere_hit(cache_dir, parses, tmp_path):
@@ -173,11 +176,11 @@ def test_an_edited_fix_table_or_another_kind_misses(cache_dir, parses):
 def test_a_damaged_entry_is_parsed_again(damage, cache_dir, parses, monkeypatch):
     path = ICE / "2025-08-26_pendingAgencies08262025am.xlsx"
     want, _ = _read(path, "pending", monkeypatch, use_cache=True)
-    (entry,) = (cache_dir / "lists").iterdir()
+    (entry,) = (cache_dir / "lists").glob("*/*")
     data = entry.read_bytes()
     if damage == "another key":  # a sound entry copied over from elsewhere
-        cache.store("lists", "another-key", "a value")
-        data = cache.entry_path("lists", "another-key").read_bytes()
+        cache.store("lists", entry.parent.name, "another-key", "a value")
+        data = cache.entry_path("lists", entry.parent.name, "another-key").read_bytes()
     else:
         data = {"empty": b"", "garbage": b"not a pickle at all", "truncated": data[: len(data) // 2]}[damage]
     entry.write_bytes(data)

@@ -1,6 +1,6 @@
 """The parse cache: each raw file is parsed once, and later builds load what the parse gave.
 
-An entry lives in ``<project root>/.cache/<reader>/`` (never committed) under a key made of
+An entry lives in ``<project root>/.cache/<reader>/<generation>/`` (never committed) under a key made of
 
 - the sha256 of the file's bytes as read now: hashing the whole raw archive takes a fraction of a
   second, so the key follows the content actually on disk, not what a manifest says it should be;
@@ -14,8 +14,12 @@ An entry lives in ``<project root>/.cache/<reader>/`` (never committed) under a 
   calls also misses), which costs one cold parse, never a wrong row;
 - the versions of Python and of the libraries a parse goes through (pandas, NumPy, pyarrow, calamine,
   openpyxl), since a parsed frame's dtypes are theirs;
-- whatever else the reader's result depends on (``extra``: for the lists, the list kind the manifest
-  gives and the content of the hand fix tables).
+- whatever else the reader's result depends on: ``scope`` for what all its files share (for the lists,
+  the content of the hand fix tables) and ``extra`` for what is one file's own (the list kind its
+  manifest gives).
+
+The parts every file of a reader shares name a generation folder; a new generation (after an edit to
+the code or the fix tables) deletes the old ones, so the cache stays the size of one parse of the archive.
 
 Entries are pickles of exactly what the parse returned, so a cached read returns the same frames
 (dtypes, column order, index) an uncached read does. Pickle runs code when loaded; the cache is written
@@ -33,6 +37,7 @@ import json
 import os
 import pickle
 import re
+import shutil
 import sys
 from collections import Counter
 from collections.abc import Callable, Hashable
@@ -144,28 +149,32 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def entry_key(reader: str, version: Hashable, path: Path | str, *, code: str,
-              extra: tuple = ()) -> str:
-    """The cache key of one raw file for one reader (see the module docstring for its parts)."""
+def generation(reader: str, version: Hashable, *, code: str, scope: tuple = ()) -> str:
+    """The part of the key every file of one reader shares: its version, code, libraries and ``scope``."""
+    parts = [reader, version, code_fingerprint(code), _environment(), scope]
+    return hashlib.sha256(json.dumps(parts, default=repr).encode("utf-8")).hexdigest()[:32]
+
+
+def entry_key(path: Path | str, extra: tuple = ()) -> str:
+    """The part of the key that is the file's own: its name, the sha256 of its bytes, and ``extra``."""
     path = Path(path)
-    parts = [reader, version, code_fingerprint(code), _environment(), path.name, _sha256(path), extra]
-    return hashlib.sha256(json.dumps(parts, default=repr).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps([path.name, _sha256(path), extra], default=repr).encode("utf-8")).hexdigest()
 
 
-def entry_path(reader: str, key: str) -> Path:
-    return cache_dir() / reader / f"{key}{SUFFIX}"
+def entry_path(reader: str, gen: str, key: str) -> Path:
+    return cache_dir() / reader / gen / f"{key}{SUFFIX}"
 
 
 _MISSING = object()
 
 
-def load(reader: str, key: str):
+def load(reader: str, gen: str, key: str):
     """The value stored under ``key``, or ``_MISSING``; an unreadable entry is deleted."""
-    target = entry_path(reader, key)
+    target = entry_path(reader, gen, key)
     try:
         with open(target, "rb") as fh:
             stored_key, value = pickle.load(fh)
-        if stored_key != key:
+        if stored_key != (gen, key):
             raise ValueError("entry holds another key")
         return value
     except FileNotFoundError:
@@ -179,38 +188,45 @@ def load(reader: str, key: str):
         return _MISSING
 
 
-def store(reader: str, key: str, value) -> None:
-    """Write one entry atomically; a folder that cannot be written only means no cache."""
+def store(reader: str, gen: str, key: str, value) -> None:
+    """Write one entry atomically. The first entry of a new generation deletes the reader's other
+    generations, whose keys no build of this code can ask for again, so the cache holds one parse of
+    each file rather than one per edit of the code or of the fix tables. A folder that cannot be
+    written only means no cache."""
     from .writers import atomic_path
 
+    target = entry_path(reader, gen, key)
     try:
-        with atomic_path(entry_path(reader, key)) as tmp:
+        if not target.parent.exists():
+            for old in target.parent.parent.glob("*"):
+                if old.is_dir() and old.name != gen:
+                    shutil.rmtree(old, ignore_errors=True)
+        with atomic_path(target) as tmp:
             with open(tmp, "wb") as fh:
-                pickle.dump((key, value), fh, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(((gen, key), value), fh, protocol=pickle.HIGHEST_PROTOCOL)
     except OSError:
         pass
 
 
 def cached(reader: str, version: Hashable, path: Path | str, parse: Callable[[], T], *, code: str,
-           extra: tuple = ()) -> T:
+           scope: tuple = (), extra: tuple = ()) -> T:
     """``parse()`` of the raw file at ``path``, from the cache when this file was parsed before with the
-    same reader, code, libraries and ``extra``. ``code`` is the reader's module (``__name__``). An error in
-    ``parse`` propagates and stores nothing."""
+    same reader, code, libraries, ``scope`` (what all the reader's files share, such as the fix tables) and
+    ``extra`` (what is this file's own, such as the list kind its manifest gives). ``code`` is the reader's
+    module (``__name__``). An error in ``parse`` propagates and stores nothing."""
     if not enabled():
         return parse()
-    key = entry_key(reader, version, path, code=code, extra=extra)
-    value = load(reader, key)
+    gen, key = generation(reader, version, code=code, scope=scope), entry_key(path, extra)
+    value = load(reader, gen, key)
     if value is not _MISSING:
         stats[f"{reader}.hit"] += 1
         return value
     stats[f"{reader}.miss"] += 1
     value = parse()
-    store(reader, key, value)
+    store(reader, gen, key, value)
     return value
 
 
 def clear(reader: str | None = None) -> None:
     """Delete every entry (of one reader, or all)."""
-    import shutil
-
     shutil.rmtree(cache_dir() / reader if reader else cache_dir(), ignore_errors=True)

@@ -646,7 +646,7 @@ def parse_archived(path: Path, rules: Rules, kind: str | None, fingerprint: str 
     used in ``rules`` as a parse would mark them."""
     fingerprint = fingerprint or rules_fingerprint(rules)
     parsed, used, hashes = cache.cached("lists", READER_VERSION, path, lambda: _parse_recording(path, rules, kind),
-                                        code=__name__, extra=(kind, fingerprint))
+                                        code=__name__, scope=(fingerprint,), extra=(kind,))
     for t, keys in zip(rules.tables(), used):
         t.used.update(keys)
     return parsed, hashes
