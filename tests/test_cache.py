@@ -273,3 +273,21 @@ def test_adding_one_list_parses_only_that_list(archive, parses, monkeypatch):
     _same_frame(rows_c, rows_u)
     _same_frame(lists_c, lists_u)
     assert (skipped_c, notes_c) == (skipped_u, notes_u)
+
+
+def test_the_second_count_of_a_workbook_is_cached(cache_dir, monkeypatch):
+    """listqa's openpyxl count of each workbook's agency cells, the other slow read of the raw lists."""
+    from ice287g import listqa
+
+    calls = []
+    count = listqa._workbook_agency_cells
+    monkeypatch.setattr(listqa, "_workbook_agency_cells", lambda path: calls.append(path) or count(path))
+    meta = pd.DataFrame(lists.parse_file(ICE / "2025-06-06_participatingAgencies06062025am.xlsx").lists)
+    monkeypatch.setenv(cache.NO_CACHE_ENV, "1")
+    plain = listqa.raw_agency_cells(meta, ICE)
+    monkeypatch.setenv(cache.NO_CACHE_ENV, "")
+    cold, warm = listqa.raw_agency_cells(meta, ICE), listqa.raw_agency_cells(meta, ICE)
+    assert len(calls) == 2 and cache.stats["listqa.hit"] == 1
+    _same_frame(plain, cold)
+    _same_frame(plain, warm)
+    assert warm["agency_cells"].tolist() == [649]  # 2025-06-06: 649 agreements, as test_listqa counts them
