@@ -160,5 +160,6 @@ clean:
 	find $(OUTPUT_DIRS) -name '.*.tmp-*' -type f -delete 2>/dev/null || true
 	rm -f $(NOTEBOOKS:%=notebooks/%.ipynb)
 
+# Also the environment and the parse cache (.cache/, which `clean` keeps: each raw file parsed once).
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) .cache

@@ -14,12 +14,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hand, paths, sources, store
+from . import cache, hand, paths, sources, store
 from .fixes import FixError, column_letter, location, squash
 from .qa import check_row
 from .vocab import GAP_DAYS, MODELS
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
+# Bump when reading a workbook changes in a way this package's code does not show (the parse cache's
+# key also hashes the code, so an edit here or in a module it imports re-reads every workbook anyway).
+READER_VERSION = 1
 # A fiscal year's last release stands for the year-end only this close to 30 September (ICE's
 # year-end releases come out within weeks of it); a later or earlier one is flagged, never used as such.
 FY_END_WINDOW_DAYS = 45
@@ -293,20 +296,29 @@ def year_ends(releases: pd.DataFrame) -> pd.DataFrame:
     return out[first + ["fy_latest", "fy_end", "days_from_sep30", "fy_end_flag"]]
 
 
+def read_release(path: Path) -> tuple[pd.DataFrame, dict, dict]:
+    """One workbook's facility rows, sheet facts and currently-detained table, through the parse cache
+    (``ice287g.cache``, keyed by the workbook's sha256 and name and this reader)."""
+    def parse():
+        df, info = read_facilities(path)
+        return df, info, read_detained(path, info["fiscal_year"])
+
+    return cache.cached("detention", READER_VERSION, path, parse, code=__name__)
+
+
 def read_all() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(facilities, releases, detained): every facility row, one row of facts per release, and the
     currently-detained table of every release."""
     frames, facts, detained = [], [], []
     for rec in workbooks().itertuples(index=False):
         path = paths.raw_dir() / "ice_detention" / rec.file
-        df, info = read_facilities(path)
+        df, info, table = read_release(path)
         info["release_date"] = rec.as_of_date
         df.insert(0, "release_date", rec.as_of_date)
         df.insert(1, "fiscal_year", info["fiscal_year"])
         df["source_file"] = rec.file
         frames.append(df)
         facts.append(info)
-        table = read_detained(path, info["fiscal_year"])
         table["release_date"] = rec.as_of_date
         detained.append(table)
     releases = pd.DataFrame(facts)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import cache
 from .fixes import squash
 from .identity import agreement_ids
 from .lists import (
@@ -115,6 +116,9 @@ STACKED_DATE_COLUMNS = ("capture_date", "as_of", "date")
 DATE_TOD_RE = re.compile(r"(\d{4}-\d{2}-\d{2})\s*(am|pm|mid)?")
 AGENCY_HEADERS = ("LAW ENFORCEMENT AGENCY", "agency")
 NO_AGENCY_COLUMN = -1
+# Bump when the second count changes in a way this package's code does not show (the parse cache's
+# key also hashes the code, so an edit here or in a module it imports recounts every workbook anyway).
+READER_VERSION = 1
 
 
 def _workbook_agency_cells(path: Path) -> dict[str, int]:
@@ -195,7 +199,8 @@ def raw_agency_cells(lists: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
     for source_file, part in lists.groupby("source_file", sort=True):
         path = Path(raw_dir) / source_file
         if path.suffix.lower() == ".xlsx":
-            cells = _workbook_agency_cells(path)
+            # openpyxl is slow: the count of each workbook is kept in the parse cache (``ice287g.cache``)
+            cells = cache.cached("listqa", READER_VERSION, path, lambda: _workbook_agency_cells(path), code=__name__)
             for r in part.itertuples(index=False):
                 out.append({"list_id": r.list_id, "source_file": source_file,
                             "agency_cells": cells.get(r.sheet, NO_AGENCY_COLUMN)})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import posixpath
 import re
 import zipfile
@@ -19,7 +20,7 @@ from xml.etree import ElementTree
 
 import pandas as pd
 
-from . import hand, icenames, paths, sources
+from . import cache, hand, icenames, paths, sources
 from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
@@ -48,6 +49,11 @@ REQUIRED_FIELDS = ("state", "agency", "model")
 
 
 TIME_OF_DAY_RANK = {"am": 0, "": 1, "mid": 1, "pm": 2}
+
+
+# Bump when parsing changes in a way this package's code does not show (the parse cache's key also
+# hashes the code, so an edit here or in a module it imports re-parses every list anyway).
+READER_VERSION = 1
 
 
 class ListError(FixError):
@@ -608,19 +614,58 @@ def content_hash(rows: pd.DataFrame) -> str:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()
 
 
+def rules_fingerprint(rules: Rules) -> str:
+    """sha256 of what the fix tables and the state lookup map, which every parsed row goes through."""
+    tables = [(t.name, t.keyed_by_state, sorted(t.fixes.items())) for t in rules.tables()]
+    text = json.dumps([tables, sorted(rules.state_codes.items())], default=repr)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _parse_recording(path: Path, rules: Rules, kind: str | None) -> tuple[ParsedFile, list[list], list[str]]:
+    """``parse_file`` with the fix rows this one file used (per table of ``rules.tables()``, sorted) and
+    each list's content hash: what a cache hit must give back, as the unused-fix QA counts the uses."""
+    tables = rules.tables()
+    before = [t.used for t in tables]
+    for t in tables:
+        t.used = set()
+    try:
+        parsed = parse_file(path, rules, kind)
+        used = [sorted(t.used) for t in tables]
+    finally:
+        for t, earlier in zip(tables, before):
+            t.used = earlier | t.used
+    hashes = [content_hash(parsed.rows[parsed.rows["list_id"] == lst["list_id"]]) for lst in parsed.lists]
+    return parsed, used, hashes
+
+
+def parse_archived(path: Path, rules: Rules, kind: str | None, fingerprint: str | None = None,
+                   ) -> tuple[ParsedFile, list[str]]:
+    """One raw list file through the parse cache (``ice287g.cache``): the parsed file and each list's
+    content hash. The cache key holds the file's sha256 and name, the list kind, the reader and the fix
+    tables (``fingerprint``, from ``rules_fingerprint``); on a hit the fix rows the file used are marked
+    used in ``rules`` as a parse would mark them."""
+    fingerprint = fingerprint or rules_fingerprint(rules)
+    parsed, used, hashes = cache.cached("lists", READER_VERSION, path, lambda: _parse_recording(path, rules, kind),
+                                        code=__name__, scope=(fingerprint,), extra=(kind,))
+    for t, keys in zip(rules.tables(), used):
+        t.used.update(keys)
+    return parsed, hashes
+
+
 def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
     from . import sources
 
     rules = rules or Rules.load()
     inv = sources.manifest("ice_287g")
     rows, lists, skipped, notes = [], [], [], []
+    fingerprint = rules_fingerprint(rules)
     for rec in inv.sort_values("file").itertuples(index=False):
         if rec.kind not in LIST_KINDS_READ:
             continue
-        parsed = parse_file(paths.raw_dir() / "ice_287g" / rec.file, rules, MANIFEST_LIST_KINDS[rec.kind])
-        for lst in parsed.lists:
-            part = parsed.rows[parsed.rows["list_id"] == lst["list_id"]]
-            lst.update(sha256=rec.sha256, manifest_kind=rec.kind, content_hash=content_hash(part))
+        parsed, hashes = parse_archived(paths.raw_dir() / "ice_287g" / rec.file, rules,
+                                        MANIFEST_LIST_KINDS[rec.kind], fingerprint)
+        for lst, digest in zip(parsed.lists, hashes):
+            lst.update(sha256=rec.sha256, manifest_kind=rec.kind, content_hash=digest)
         rows.append(parsed.rows)
         lists.extend(parsed.lists)
         skipped.extend(parsed.skipped)
