@@ -23,13 +23,13 @@ import time
 from pathlib import Path
 
 from . import paths
+from .cache import DIR_NAME as CACHE_DIR, NO_CACHE_ENV
 from .pipeline import NOTEBOOKS
 
 # What reading every raw file of a source should take on the 2-core machine (seconds).
 TARGET_SECONDS = {"lists": 10, "detention": 15}
 # What adding one list may cost, as a share of a cold build.
 ADD_ONE_LIST_SHARE = 0.4
-CACHE_DIR = ".cache"
 
 
 def measure(cmd: list[str], cwd: Path | None = None, env: dict | None = None) -> dict:
@@ -125,7 +125,7 @@ def main() -> int:
     n_states = len(report_states(processed("agreements.csv")))
     report(f"state reports ({n_states}, {default_workers()} kernels at once)",
            measure([sys.executable, "-m", "ice287g", "reports"]))
-    os.environ["ICE287G_NO_CACHE"] = "1"  # reading every raw file, as a cold build must
+    os.environ[NO_CACHE_ENV] = "1"  # reading every raw file, as a cold build must
     start = time.perf_counter()
     from .agreements import read_all
 
