@@ -140,3 +140,21 @@ def test_strip_volatile_removes_timings_and_keeps_outputs():
     assert "papermill" in nb.metadata  # input untouched
 
 
+
+
+def test_a_print_split_into_two_messages_is_stored_as_one_output():
+    import nbformat
+
+    from ice287g import pipeline
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("print(...)", outputs=[
+        nbformat.v4.new_output("stream", name="stdout", text="1,843 agreements"),
+        nbformat.v4.new_output("stream", name="stdout", text=" on the list\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
+        nbformat.v4.new_output("display_data", {"text/plain": "table"}),
+        nbformat.v4.new_output("stream", name="stdout", text="after\n")])]
+    outputs = pipeline.strip_volatile(nb).cells[0].outputs
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
+        ("stream", "stdout", "1,843 agreements on the list\n"), ("stream", "stderr", "a warning\n"),
+        ("display_data", None, None), ("stream", "stdout", "after\n")]

@@ -211,7 +211,22 @@ def strip_volatile(nb):
         if cell.get("cell_type") == "code":
             for output in cell.get("outputs", []):
                 output.get("metadata", {}).pop("execution", None)
+            cell["outputs"] = coalesce_streams(cell.get("outputs", []))
     return nb
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Consecutive outputs of one stream (stdout, stderr) as one: how a kernel splits a cell's printing
+    into messages depends on timing, so the split is not part of the result."""
+    merged = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == output.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
 
 
 def _leaked_path(nb, root: Path) -> str | None:
