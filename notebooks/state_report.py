@@ -23,7 +23,6 @@ from IPython.display import HTML, Markdown, display
 
 import ice287g
 from ice287g import agreements, charts, detention, geography, paths, reports
-from ice287g import changes as list_changes
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
@@ -174,7 +173,7 @@ with pd.option_context("display.max_rows", None):
 # agency is one agreement under a new name, not an addition and a removal.
 
 # %%
-display(HTML(reports.state_changes_html(list_changes.build(after=as_of), state)))
+display(HTML(reports.state_changes_html(reports.change_report(as_of), state)))
 
 # %% [markdown]
 # ## Added and removed recently

@@ -11,10 +11,12 @@ only draws and shows.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import shutil
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -75,32 +77,39 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
     ags = agreements[chosen & (agreements["first_listed"] <= list_date)].copy()
     if ags.empty:
         return pd.DataFrame(columns=columns)
-    ags["in_force"] = ags["agreement_id"].isin(in_force)
     p = places[places["agreement_id"].isin(ags["agreement_id"])]
     names = _county_names(counties)
     where = dict(zip(p["agreement_id"], ["statewide" if m == "statewide" else names.get(f, f or "not placed")
                                          for m, f in zip(p["method"], p["county_fips"])]))
     types = dict(zip(agencies["agency_id"], agencies["agency_type"]))
-    ags["county"] = ags["agreement_id"].map(where).fillna("")
     order = {m: i for i, m in enumerate(MODELS)}
-    ags["_m"] = ags["model"].map(order).fillna(len(MODELS))
+    ags = ags.assign(_m=ags["model"].map(order).fillna(len(MODELS))).sort_values(["_m", "signed"], kind="mergesort")
+    # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the 2,000-odd agreements
+    fields = ["agency_id", "agreement_id", "state", "agency", "model", "signed", "first_listed", "last_listed", *links]
+    groups: dict[str, list[dict]] = {}
+    for rec in zip(*(ags[c].tolist() for c in fields)):
+        r = dict(zip(fields, rec))
+        r["in_force"] = r["agreement_id"] in in_force
+        r["county"] = where.get(r["agreement_id"], "")
+        groups.setdefault(r["agency_id"], []).append(r)
     rows = []
-    for agency_id, g in ags.sort_values(["_m", "signed"], kind="mergesort").groupby("agency_id", sort=True):
-        current = g[g["in_force"]]
-        shown = current if len(current) else g
+    for agency_id in sorted(groups):
+        g = groups[agency_id]
+        current = [r for r in g if r["in_force"]]
+        shown = current or g
         row = {
-            "state": g["state"].iloc[-1],
-            "agency": g["agency"].iloc[-1],
+            "state": g[-1]["state"],
+            "agency": g[-1]["agency"],
             "type": types.get(agency_id, ""),
-            "county": "; ".join(dict.fromkeys(c for c in shown["county"] if c)),
-            "models": ", ".join(dict.fromkeys(m or "unknown" for m in shown["model"])),
-            "signed": "; ".join(f"{m or 'unknown'} {s or 'undated'}" for m, s in zip(shown["model"], shown["signed"])),
-            "status": "in force" if len(current) else "ended",
-            "first_listed": g["first_listed"].min(),
-            "last_listed": g["last_listed"].max(),
+            "county": "; ".join(dict.fromkeys(r["county"] for r in shown if r["county"])),
+            "models": ", ".join(dict.fromkeys(r["model"] or "unknown" for r in shown)),
+            "signed": "; ".join(f"{r['model'] or 'unknown'} {r['signed'] or 'undated'}" for r in shown),
+            "status": "in force" if current else "ended",
+            "first_listed": min(r["first_listed"] for r in g),
+            "last_listed": max(r["last_listed"] for r in g),
         }
         for c in links:  # the agreement in force's link first, then any the agency's agreements had
-            row[c] = _first_link([*shown[c], *g[c]])
+            row[c] = _first_link([*(r[c] for r in shown), *(r[c] for r in g)])
         rows.append(row)
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["state", "status", "agency"], ascending=[True, False, True], ignore_index=True)
@@ -336,6 +345,27 @@ def state_changes(rep, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     return ch.reset_index(drop=True), rep.renames[rep.renames["state"] == state].reset_index(drop=True)
 
 
+def change_report(as_of: str = "newest"):
+    """``changes.build(after=as_of)``, built once per process while the tables it may read stay as they
+    are (keyed by every processed and QA table's path, size and mtime, in the output root and the
+    committed copy): a worker running many state reports compares the lists once, never from stale files."""
+    key = []
+    for base in dict.fromkeys((paths.output_root(), paths.project_root())):
+        for folder in ("processed", "qa"):
+            with contextlib.suppress(FileNotFoundError), os.scandir(base / "data" / folder) as entries:
+                for entry in entries:
+                    st = entry.stat()
+                    key.append((entry.path, st.st_size, st.st_mtime_ns))
+    return _change_report(str(as_of), tuple(sorted(key)))
+
+
+@lru_cache(maxsize=4)
+def _change_report(as_of: str, inputs: tuple):
+    from . import changes
+
+    return changes.build(after=as_of)
+
+
 def state_changes_html(rep, state: str) -> str:
     """A state's part of the change report as HTML, for its report's section."""
     from .changes import CHANGE_KINDS
@@ -510,7 +540,8 @@ def front_page_parts(as_of: str = "newest") -> dict:
 def _run_one(state: str, as_of: str) -> str:
     from .pipeline import run_state_report
 
-    return paths.relative(run_state_report(state, as_of).notebook)
+    # one kernel per worker runs its states in turn: imports and tables are loaded once per worker
+    return paths.relative(run_state_report(state, as_of, reuse_kernel=True).notebook)
 
 
 def default_workers() -> int:
