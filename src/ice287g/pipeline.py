@@ -207,6 +207,8 @@ def strip_volatile(nb):
     nb.metadata.pop("widgets", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill's cell comes with a random id
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         if cell.get("cell_type") == "code":
@@ -525,14 +527,16 @@ def state_reports_folder(as_of: str = "newest") -> str:
 
 
 def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KERNEL_NAME,
-                     reuse_kernel: bool = False) -> RunResult:
+                     reuse_kernel: bool = False, verify: bool = True) -> RunResult:
     """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html`` (for an
     ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
     ``reports/states/XX/``, never over the committed outputs. ``reuse_kernel`` runs it on this process's
-    ``reused_kernel`` instead of a kernel of its own."""
+    ``reused_kernel`` instead of a kernel of its own; ``verify=False`` skips ``sources.ensure_verified``
+    for a caller that has just run it (``reports.build_reports``, once for every state)."""
     from .sources import ensure_verified
 
-    ensure_verified()
+    if verify:
+        ensure_verified()
     name = "state_report"
     params = validated(name, {"state": state, "as_of": as_of})
     state, as_of = params["state"], params["as_of"]

@@ -561,7 +561,8 @@ def _run_one(state: str, as_of: str) -> str:
     from .pipeline import run_state_report
 
     # one kernel per worker runs its states in turn: imports and tables are loaded once per worker
-    return paths.relative(run_state_report(state, as_of, reuse_kernel=True).notebook)
+    # the raw files were verified once, by build_reports
+    return paths.relative(run_state_report(state, as_of, reuse_kernel=True, verify=False).notebook)
 
 
 def default_workers() -> int:
@@ -571,12 +572,14 @@ def default_workers() -> int:
 def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *, workers: int | None = None,
                   progress=print) -> Path:
     """Run the state report for ``states`` (default: every state that ever had an agreement), render the
-    pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each
+    pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each with
+    one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
     from .agreements import processed
     from .charts import read_manifest
     from .parameters import validate
     from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
+    from .sources import ensure_verified
 
     # refused before any work: an unknown code, a date before the first list
     as_of = validate("state_report", {"as_of": as_of})["as_of"]
@@ -586,6 +589,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     unknown = sorted(set(chosen) - set(report_states(ags)))
     if unknown:
         raise ValueError(f"no agreement ever listed for {unknown}; states with reports: {report_states(ags)}")
+    ensure_verified()  # once here, not once a state: an edited raw file stops the run before any kernel starts
     workers = workers or default_workers()
     if workers == 1 or len(chosen) == 1:
         for state in chosen:
