@@ -23,7 +23,6 @@ from IPython.display import HTML, Markdown, display
 
 import ice287g
 from ice287g import agreements, charts, detention, geography, paths, reports
-from ice287g import changes as list_changes
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
@@ -98,15 +97,14 @@ ax.set_ylabel("agreements on the list")
 ax.set_ylim(bottom=0)
 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 ax.legend(loc="upper left")
-_ = charts.save_figure(
+reports.show_figure(fig, charts.save_figure(
     fig, "state_timeline",
     title=f"287(g) agreements in {state_name} by model, every archived ICE list",
     source="ICE 287(g) lists (fact-sheet rosters, ice.gov tables, participating-agency workbooks), as archived",
     alt_text=(f"Line chart of {state_name}'s agreements by model from {timeline['list_date'].min()} to "
               f"{timeline['list_date'].max()}, peaking at {per_list.max()} on {per_list.idxmax()}."),
     data=timeline, sort_by=["list_date", "model"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## Agencies
@@ -138,7 +136,7 @@ else:
     charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
     map_data = shape[["county_fips", "county"]].merge(mix, on="county_fips", how="left").fillna(
         {"models": "", "agreements": 0, "category": "none"})
-    _ = charts.save_figure(
+    reports.show_figure(fig, charts.save_figure(
         fig, "state_county_map",
         title=f"Counties of {state_name} covered by 287(g) agreements, ICE list of {meta['list_date']}",
         source=(f"ICE 287(g) list {meta['source_file']}; placement in data/processed/agreement_places.csv; "
@@ -146,8 +144,7 @@ else:
         alt_text=(f"Map of {state_name}'s {len(shape)} counties: {len(mix)} hold at least one local agreement"
                   + (", and a statewide agreement covers the whole state." if statewide else ".")),
         data=map_data.assign(statewide=bool(statewide)), inputs=[list_file], sort_by=["county_fips"],
-    )
-    plt.show()
+    ))
 
 # %% [markdown]
 # ## ICE detention in the state
@@ -174,7 +171,7 @@ with pd.option_context("display.max_rows", None):
 # agency is one agreement under a new name, not an addition and a removal.
 
 # %%
-display(HTML(reports.state_changes_html(list_changes.build(after=as_of), state)))
+display(HTML(reports.state_changes_html(reports.change_report(as_of), state)))
 
 # %% [markdown]
 # ## Added and removed recently

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import os
 import re
 import shutil
@@ -206,6 +207,8 @@ def strip_volatile(nb):
     nb.metadata.pop("widgets", None)
     nb.metadata.get("language_info", {}).pop("version", None)
     for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill's cell comes with a random id
         for key in VOLATILE_CELL_METADATA:
             cell.metadata.pop(key, None)
         if cell.get("cell_type") == "code":
@@ -254,22 +257,30 @@ def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequen
     """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
     code cells and prompts hidden, the site's header and stylesheet (``root`` is the relative path from
     the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
-    from jinja2 import FileSystemLoader
-    from nbconvert import HTMLExporter
-
-    from .pages import TEMPLATES, page_parts
+    from .pages import page_parts
 
     nb = copy.deepcopy(nb)
     title = title or page_title(nb)
     if title:
         nb.metadata["title"] = title
     head, header, footer = page_parts(root, sources)
-    exporter = HTMLExporter(extra_loaders=[FileSystemLoader(str(TEMPLATES))], template_file="offline.html.j2",
-                            mathjax_url="", require_js_url="", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"ice287g": {"head": head, "header": header,
-                                                                     "footer": footer}})
+    body, _ = _html_exporter().from_notebook_node(nb, resources={"ice287g": {"head": head, "header": header,
+                                                                             "footer": footer}})
     return body
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter():
+    """One exporter per process: its templates are compiled once, not once per page (everything that
+    differs between pages comes in through ``resources``)."""
+    from jinja2 import FileSystemLoader
+    from nbconvert import HTMLExporter
+
+    from .pages import TEMPLATES
+
+    return HTMLExporter(extra_loaders=[FileSystemLoader(str(TEMPLATES))], template_file="offline.html.j2",
+                        mathjax_url="", require_js_url="", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,6 +321,102 @@ def kernel_start_guard(lock_path: Path) -> Iterator:
         yield release
     finally:
         release()
+
+
+class ReusedKernel:
+    """One kernel that runs many notebooks in turn (the state reports: imports and processed tables are
+    loaded once per worker, not once per state). Before each notebook ``prepare`` gives the kernel a
+    fresh session: user namespace and execution counter reset (``InteractiveShell.reset``), figures
+    closed, warnings shown again, the run's environment and working directory set, so a notebook's
+    outputs are those of a fresh kernel. What stays is what a fresh kernel would rebuild the same: the
+    imported modules and their caches keyed by file (``store._processed``)."""
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, lock_path: Path | None = None):
+        from jupyter_client.manager import KernelManager
+
+        self.kernel_name = kernel_name
+        self.km = KernelManager(kernel_name=kernel_name)
+        lock_path = lock_path or paths.project_root() / ".build" / "papermill" / "kernel-start.lock"
+        with kernel_start_guard(lock_path) as started:
+            self.km.start_kernel(cwd=str(paths.project_root()))
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self.kc.wait_for_ready(timeout=START_TIMEOUT)
+            started()
+        self.kc.allow_stdin = False
+
+    def prepare(self, env: Mapping[str, str], cwd: Path) -> None:
+        code = (
+            "get_ipython().reset(new_session=True, aggressive=False)\n"
+            "import os as _os, sys as _sys, warnings as _w\n"
+            f"_os.environ.update({dict(env)!r})\n"
+            f"_os.chdir({str(cwd)!r})\n"
+            "if 'matplotlib.pyplot' in _sys.modules:\n"
+            "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+            # a warning shown by an earlier notebook is shown again (fresh registries)
+            "getattr(_w, '_filters_mutated', getattr(_w, '_filters_mutated_lock_held', lambda: None))()\n"
+            "del _os, _sys, _w\n"
+        )
+        reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT)
+        if reply["content"]["status"] != "ok":
+            raise NotebookError(f"could not reset the reused kernel: {reply['content'].get('evalue')}")
+
+    def shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            self.km.shutdown_kernel(now=True)
+
+
+_REUSED: dict[str, ReusedKernel] = {}
+
+
+def reused_kernel(kernel_name: str = KERNEL_NAME) -> ReusedKernel:
+    """This process's reused kernel (started on first use, shut down when the process exits)."""
+    kernel = _REUSED.get(kernel_name)
+    if kernel is None or not kernel.km.is_alive():
+        if kernel is not None:
+            kernel.shutdown()
+        if not _REUSED:
+            import atexit
+
+            atexit.register(shutdown_reused_kernels)
+        kernel = _REUSED[kernel_name] = ReusedKernel(kernel_name)
+    return kernel
+
+
+def shutdown_reused_kernels() -> None:
+    while _REUSED:
+        _REUSED.popitem()[1].shutdown()
+
+
+def _register_reused_engine() -> str:
+    """Papermill engine ``ice287g_reused``: papermill injects the parameters and records the run as
+    usual, but the cells run on a ``ReusedKernel`` (engine keyword ``kernel``) prepared for the run."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class ReusedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, *,
+                                     kernel: ReusedKernel, env: Mapping[str, str], kernel_cwd: str, **kwargs):
+            import logging
+
+            kernel.prepare(env, Path(kernel_cwd))
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, kernel_name=kernel_name, startup_timeout=start_timeout,
+                timeout=execution_timeout, log=logging.getLogger("papermill"), log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+                **{k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")})
+            client.kc = kernel.kc
+            return client.execute()
+
+    papermill_engines.register(REUSED_ENGINE, ReusedKernelEngine)
+    return REUSED_ENGINE
+
+
+REUSED_ENGINE = "ice287g_reused"
 
 
 def load_source(name: str):
@@ -434,13 +541,17 @@ def state_reports_folder(as_of: str = "newest") -> str:
     return "states" if as_of.lower() == "newest" else f"states_{re.sub(r'[^0-9A-Za-z-]+', '_', as_of)}"
 
 
-def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KERNEL_NAME) -> RunResult:
+def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KERNEL_NAME,
+                     reuse_kernel: bool = False, verify: bool = True) -> RunResult:
     """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html`` (for an
     ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
-    ``reports/states/XX/``, never over the committed outputs."""
+    ``reports/states/XX/``, never over the committed outputs. ``reuse_kernel`` runs it on this process's
+    ``reused_kernel`` instead of a kernel of its own; ``verify=False`` skips ``sources.ensure_verified``
+    for a caller that has just run it (``reports.build_reports``, once for every state)."""
     from .sources import ensure_verified
 
-    ensure_verified()
+    if verify:
+        ensure_verified()
     name = "state_report"
     params = validated(name, {"state": state, "as_of": as_of})
     state, as_of = params["state"], params["as_of"]
@@ -448,7 +559,8 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     non_default(params, notebook_parameters(nb), name)  # unknown parameter names stop here
     states_dir = paths.reports_dir() / state_reports_folder(as_of)
     result = _execute(name, nb, params, states_dir / f"{state}.ipynb", states_dir / state,
-                      kernel_name=kernel_name, html=True, redirect=True)
+                      kernel_name=kernel_name, html=True, redirect=True,
+                      kernel=reused_kernel(kernel_name) if reuse_kernel else None)
     if not result.html or not result.html.exists():
         raise NotebookError(f"state report {state}: no HTML written")
     return result
@@ -469,7 +581,7 @@ def source_links(name: str, executed: Path, page_dir: Path | None = None) -> tup
 
 
 def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,
-             kernel_name: str, html: bool, redirect: bool) -> RunResult:
+             kernel_name: str, html: bool, redirect: bool, kernel: ReusedKernel | None = None) -> RunResult:
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -484,11 +596,18 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
            "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
     if redirect:
         env["ICE287G_OUTPUT_ROOT"] = str(out_root)
-    with _environment(**env), kernel_start_guard(scratch / "kernel-start.lock") as started:
+    if kernel is not None:  # no kernel starts: the reused one takes this run's environment instead
+        engine = {"engine_name": _register_reused_engine(), "kernel": kernel, "env": env, "kernel_cwd": str(root)}
+        guard = contextlib.nullcontext(None)
+    else:
+        engine = {}
+        guard = kernel_start_guard(scratch / "kernel-start.lock")
+    with _environment(**env), guard as started:
         try:
             papermill.execute_notebook(
                 nb, str(raw_out), parameters=dict(parameters) or None, kernel_name=kernel_name,
-                cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT, on_notebook_start=started,
+                cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT,
+                **({"on_notebook_start": started} if started else {}), **engine,
             )
         except PapermillExecutionError as exc:
             cells = _partial_cells(raw_out, nb)

@@ -11,10 +11,12 @@ only draws and shows.
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import shutil
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -75,32 +77,39 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
     ags = agreements[chosen & (agreements["first_listed"] <= list_date)].copy()
     if ags.empty:
         return pd.DataFrame(columns=columns)
-    ags["in_force"] = ags["agreement_id"].isin(in_force)
     p = places[places["agreement_id"].isin(ags["agreement_id"])]
     names = _county_names(counties)
     where = dict(zip(p["agreement_id"], ["statewide" if m == "statewide" else names.get(f, f or "not placed")
                                          for m, f in zip(p["method"], p["county_fips"])]))
     types = dict(zip(agencies["agency_id"], agencies["agency_type"]))
-    ags["county"] = ags["agreement_id"].map(where).fillna("")
     order = {m: i for i, m in enumerate(MODELS)}
-    ags["_m"] = ags["model"].map(order).fillna(len(MODELS))
+    ags = ags.assign(_m=ags["model"].map(order).fillna(len(MODELS))).sort_values(["_m", "signed"], kind="mergesort")
+    # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the 2,000-odd agreements
+    fields = ["agency_id", "agreement_id", "state", "agency", "model", "signed", "first_listed", "last_listed", *links]
+    groups: dict[str, list[dict]] = {}
+    for rec in zip(*(ags[c].tolist() for c in fields)):
+        r = dict(zip(fields, rec))
+        r["in_force"] = r["agreement_id"] in in_force
+        r["county"] = where.get(r["agreement_id"], "")
+        groups.setdefault(r["agency_id"], []).append(r)
     rows = []
-    for agency_id, g in ags.sort_values(["_m", "signed"], kind="mergesort").groupby("agency_id", sort=True):
-        current = g[g["in_force"]]
-        shown = current if len(current) else g
+    for agency_id in sorted(groups):
+        g = groups[agency_id]
+        current = [r for r in g if r["in_force"]]
+        shown = current or g
         row = {
-            "state": g["state"].iloc[-1],
-            "agency": g["agency"].iloc[-1],
+            "state": g[-1]["state"],
+            "agency": g[-1]["agency"],
             "type": types.get(agency_id, ""),
-            "county": "; ".join(dict.fromkeys(c for c in shown["county"] if c)),
-            "models": ", ".join(dict.fromkeys(m or "unknown" for m in shown["model"])),
-            "signed": "; ".join(f"{m or 'unknown'} {s or 'undated'}" for m, s in zip(shown["model"], shown["signed"])),
-            "status": "in force" if len(current) else "ended",
-            "first_listed": g["first_listed"].min(),
-            "last_listed": g["last_listed"].max(),
+            "county": "; ".join(dict.fromkeys(r["county"] for r in shown if r["county"])),
+            "models": ", ".join(dict.fromkeys(r["model"] or "unknown" for r in shown)),
+            "signed": "; ".join(f"{r['model'] or 'unknown'} {r['signed'] or 'undated'}" for r in shown),
+            "status": "in force" if current else "ended",
+            "first_listed": min(r["first_listed"] for r in g),
+            "last_listed": max(r["last_listed"] for r in g),
         }
         for c in links:  # the agreement in force's link first, then any the agency's agreements had
-            row[c] = _first_link([*shown[c], *g[c]])
+            row[c] = _first_link([*(r[c] for r in shown), *(r[c] for r in g)])
         rows.append(row)
     out = pd.DataFrame(rows, columns=columns)
     return out.sort_values(["state", "status", "agency"], ascending=[True, False, True], ignore_index=True)
@@ -170,6 +179,26 @@ def show_title(title: str) -> None:
     from IPython.display import Markdown, display
 
     display(Markdown(f"# {title}"), metadata={"ice287g_title": title})
+
+
+def show_figure(fig, written: dict) -> None:
+    """In a notebook: show the PNG ``charts.save_figure`` just wrote (``written``) at the size the inline
+    backend shows ``fig`` (its ``figure.dpi``), and close the figure. The figure is rasterized once, not
+    again for the notebook: most of a state report's time is drawing its two figures."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from PIL import Image
+
+    png = Path(written["png"]).read_bytes()
+    with Image.open(io.BytesIO(png)) as im:
+        (w, h), dpi = im.size, round(im.info.get("dpi", (fig.dpi,))[0])
+    scale = fig.dpi / dpi
+    display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(fig)}, raw=True,
+            metadata={"image/png": {"width": round(w * scale), "height": round(h * scale)}})
+    plt.close(fig)
 
 
 def state_report_title(state_name: str, list_date: str, release: str | None) -> str:
@@ -334,6 +363,27 @@ def state_changes(rep, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The change report's agreements changed and renamed in ``state``."""
     ch = rep.changes[rep.changes["state"] == state]
     return ch.reset_index(drop=True), rep.renames[rep.renames["state"] == state].reset_index(drop=True)
+
+
+def change_report(as_of: str = "newest"):
+    """``changes.build(after=as_of)``, built once per process while the tables it may read stay as they
+    are (keyed by every processed and QA table's path, size and mtime, in the output root and the
+    committed copy): a worker running many state reports compares the lists once, never from stale files."""
+    key = []
+    for base in dict.fromkeys((paths.output_root(), paths.project_root())):
+        for folder in ("processed", "qa"):
+            with contextlib.suppress(FileNotFoundError), os.scandir(base / "data" / folder) as entries:
+                for entry in entries:
+                    st = entry.stat()
+                    key.append((entry.path, st.st_size, st.st_mtime_ns))
+    return _change_report(str(as_of), tuple(sorted(key)))
+
+
+@lru_cache(maxsize=4)
+def _change_report(as_of: str, inputs: tuple):
+    from . import changes
+
+    return changes.build(after=as_of)
 
 
 def state_changes_html(rep, state: str) -> str:
@@ -510,7 +560,9 @@ def front_page_parts(as_of: str = "newest") -> dict:
 def _run_one(state: str, as_of: str) -> str:
     from .pipeline import run_state_report
 
-    return paths.relative(run_state_report(state, as_of).notebook)
+    # one kernel per worker runs its states in turn: imports and tables are loaded once per worker
+    # the raw files were verified once, by build_reports
+    return paths.relative(run_state_report(state, as_of, reuse_kernel=True, verify=False).notebook)
 
 
 def default_workers() -> int:
@@ -520,12 +572,14 @@ def default_workers() -> int:
 def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *, workers: int | None = None,
                   progress=print) -> Path:
     """Run the state report for ``states`` (default: every state that ever had an agreement), render the
-    pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each
+    pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each with
+    one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
     from .agreements import processed
     from .charts import read_manifest
     from .parameters import validate
     from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
+    from .sources import ensure_verified
 
     # refused before any work: an unknown code, a date before the first list
     as_of = validate("state_report", {"as_of": as_of})["as_of"]
@@ -535,6 +589,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     unknown = sorted(set(chosen) - set(report_states(ags)))
     if unknown:
         raise ValueError(f"no agreement ever listed for {unknown}; states with reports: {report_states(ags)}")
+    ensure_verified()  # once here, not once a state: an edited raw file stops the run before any kernel starts
     workers = workers or default_workers()
     if workers == 1 or len(chosen) == 1:
         for state in chosen:

@@ -44,13 +44,22 @@ def processed_path(name: str) -> Path:
     return _output_path("processed", name)
 
 
-@lru_cache(maxsize=8)
-def _processed(path: str) -> pd.DataFrame:
+@lru_cache(maxsize=16)
+def _read_text_table(path: str, size: int, mtime_ns: int) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
+def _processed(path: str) -> pd.DataFrame:
+    """The table at ``path``, read once per process while the file keeps its size and mtime: a process
+    that runs many notebooks (the state reports reuse one kernel) reads each table once, and a file
+    rewritten meanwhile is read again, never served stale."""
+    st = Path(path).stat()
+    return _read_text_table(path, st.st_size, st.st_mtime_ns)
+
+
 def processed(name: str) -> pd.DataFrame:
-    """A processed table, every column as text (see ``processed_path`` for which copy)."""
+    """A processed table, every column as text (see ``processed_path`` for which copy). The frame is
+    shared by every caller in the process: callers copy before they change it."""
     return _processed(str(processed_path(name)))
 
 

@@ -1,0 +1,54 @@
+"""The state reports reuse one kernel per worker: each report must still be a papermill-executed notebook
+with its injected ``state`` cell, and nothing may leak from one state's run into the next."""
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from ice287g import pipeline
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    k = pipeline.ReusedKernel()
+    yield k
+    k.shutdown()
+
+
+def _run(kernel, code: str) -> dict:
+    return kernel.kc.execute_interactive(code, timeout=60)["content"]
+
+
+def test_prepare_gives_a_fresh_session(kernel, tmp_path):
+    _run(kernel, "leaked = 1")
+    kernel.prepare({"ICE287G_OUTPUT_ROOT": str(tmp_path)}, tmp_path)
+    outputs = []
+    reply = kernel.kc.execute_interactive(
+        "import os\nprint('leaked' in globals(), os.environ['ICE287G_OUTPUT_ROOT'] == os.getcwd())",
+        output_hook=outputs.append, timeout=60)
+    assert reply["content"]["execution_count"] == 1  # the counter starts again, as in a fresh kernel
+    assert [m["content"].get("text") for m in outputs if m["msg_type"] == "stream"] == ["False True\n"]
+
+
+def test_a_failing_reset_is_an_error(kernel, tmp_path):
+    with pytest.raises(pipeline.NotebookError, match="could not reset"):
+        kernel.prepare({"A": "1"}, tmp_path / "missing")  # chdir into a folder that is not there
+
+
+def _report_text(result) -> tuple[str, str]:
+    return result.notebook.read_text(encoding="utf-8"), result.html.read_text(encoding="utf-8")
+
+
+def test_two_states_in_one_kernel_equal_fresh_runs():
+    """A state run after another in the same kernel writes the same notebook and page as in a fresh kernel."""
+    pipeline.shutdown_reused_kernels()
+    fresh = {s: _report_text(pipeline.run_state_report(s)) for s in ("DE", "AK")}
+    reused = {s: _report_text(pipeline.run_state_report(s, reuse_kernel=True)) for s in ("AK", "DE")}
+    pipeline.shutdown_reused_kernels()
+    for s in fresh:
+        assert reused[s] == fresh[s], s
+    nb = nbformat.reads(reused["DE"][0], as_version=4)
+    injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    assert len(injected) == 1 and "state = \"DE\"" in injected[0].source
+    assert [c.execution_count for c in nb.cells if c.cell_type == "code"] == list(
+        range(1, 1 + sum(c.cell_type == "code" for c in nb.cells)))
