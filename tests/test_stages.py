@@ -139,6 +139,10 @@ def test_a_run_with_parameters_records_nothing(monkeypatch, tmp_path):
 # ---- make, in question mode, on a copy of the project's file names -------------------------
 
 
+# Named to make, and recorded in the copy's .venv/.python, so the environment counts as built by it.
+BUILT_WITH = "/opt/python-that-built-the-environment/bin/python3"
+
+
 @pytest.fixture(scope="module")
 def built_copy(tmp_path_factory) -> Path:
     """The tracked files (empty, except the Makefile) as a built project: every stamp and the
@@ -162,7 +166,8 @@ def built_copy(tmp_path_factory) -> Path:
     (root / ".build").mkdir()
     (root / ".build" / "deps.mk").write_text(stages.make_deps())
     (root / ".venv" / "bin").mkdir(parents=True)
-    for made in [root / ".venv" / ".installed", root / ".venv" / "bin" / "python", root / ".build" / "deps.mk",
+    (root / ".venv" / ".python").write_text(f"{BUILT_WITH}\n")  # the Python make is told built .venv
+    for made in [root / ".venv" / ".python", root / ".venv" / ".installed", root / ".venv" / "bin" / "python", root / ".build" / "deps.mk",
                  root / ".build" / "docs.done"] + [root / ".build" / f"{n}.done" for n in NAMES]:
         made.touch()
         os.utime(made, (old + 600, old + 600))
@@ -174,7 +179,7 @@ def _planned(root: Path, touched: str | None = None) -> list[str]:
     if touched:
         os.utime(root / touched)  # now: newer than every stamp
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-    done = subprocess.run(["make", "-n", "all"], cwd=root, capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(["make", "-n", "all", f"PYTHON={BUILT_WITH}"], cwd=root, capture_output=True, text=True, env=env, timeout=60)
     assert done.returncode == 0, done.stderr
     if touched:
         os.utime(root / touched, (was, was))

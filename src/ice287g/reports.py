@@ -84,7 +84,7 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
     types = dict(zip(agencies["agency_id"], agencies["agency_type"]))
     order = {m: i for i, m in enumerate(MODELS)}
     ags = ags.assign(_m=ags["model"].map(order).fillna(len(MODELS))).sort_values(["_m", "signed"], kind="mergesort")
-    # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the 2,000-odd agreements
+    # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the thousands of agreements
     fields = ["agency_id", "agreement_id", "state", "agency", "model", "signed", "first_listed", "last_listed", *links]
     groups: dict[str, list[dict]] = {}
     for rec in zip(*(ags[c].tolist() for c in fields)):
