@@ -2,11 +2,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 
-# The Python the environment is built with: the newest python3.X on the PATH that runs (a pyenv shim of a
-# version not selected does not), python3 if none does, or the one named: `make all PYTHON=/path/to/python3.13`.
-# pyproject.toml's requires-python says which versions are supported.
+# The Python the environment is built with: the one named (`make all PYTHON=/path/to/python3.13`); else the
+# one that built .venv, while it still runs; else the newest python3.X on the PATH that runs (a pyenv shim
+# of a version not selected does not), python3 if none does. pyproject.toml's requires-python says which
+# versions are supported.
 ifndef PYTHON
-PYTHON := $(shell for v in 20 19 18 17 16 15 14 13 12 11; do p=$$(command -v python3.$$v) && $$p -c '' 2>/dev/null && echo $$p && exit; done; command -v python3)
+PYTHON := $(shell p=$$(cat .venv/.python 2>/dev/null) && [ -x "$$p" ] && echo $$p && exit; \
+                  for v in 20 19 18 17 16 15 14 13 12 11; do p=$$(command -v python3.$$v) && $$p -c '' 2>/dev/null && echo $$p && exit; done; \
+                  command -v python3)
 endif
 # uv, when it is on the PATH, installs straight from uv.lock; pip installs requirements.txt, its export.
 UV     ?= $(shell command -v uv)
@@ -59,8 +62,13 @@ endif
 	@touch $@
 
 # ---- data --------------------------------------------------------------------------------
-verify: $(INSTALLED)
+# Every raw file against its manifest, again whenever a raw file or a source folder changes (`ice287g run`
+# checks too, before any kernel starts).
+verify: $(STAMP)/verified
+$(STAMP)/verified: $(RAW_FILES) $(sort $(dir $(RAW_FILES))) $(INSTALLED)
+	@mkdir -p $(STAMP)
 	$(PY) -m ice287g verify-raw
+	@touch $@
 
 # One stamp per notebook. Its prerequisites beyond its source are what it reads, declared in
 # ice287g.stages (raw source folders, hand tables, the stamps of the stages whose tables it reads, the
