@@ -40,14 +40,15 @@ import numpy as np
 from matplotlib.patches import Patch
 
 import ice287g
-from ice287g import agreements, changes, charts, paths, writers
+from ice287g import agreements, charts, paths, writers
+from ice287g import changes as changes_report
 
 ice287g.setup_notebook("02_compare_lists")
 
 # %%
 lists = agreements.processed("lists.csv")
 rows = agreements.processed("list_rows.csv")
-before_id, after_id = changes.list_pair(lists, before, after)
+before_id, after_id = changes_report.list_pair(lists, before, after)
 meta = lists.set_index("list_id")
 changes = agreements.compare_lists(rows, before_id, after_id)
 by_state = agreements.changes_by_state(changes)
@@ -95,15 +96,12 @@ ax.legend(handles=[Patch(color=charts.MODEL_COLORS["JEM"], label="added"),
                    plt.Line2D([], [], marker="|", ls="", color="#333333", label="model or signing date changed")],
           loc="lower right")
 d0, d1 = meta.loc[before_id, "list_date"], meta.loc[after_id, "list_date"]
-counts = changes["change"].value_counts()
 charts.save_figure(
     fig, "list_changes",
     title=f"287(g) agreements added and removed by state, {d0} to {d1}",
     source=(f"ICE 287(g) lists {meta.loc[before_id, 'source_file']} and {meta.loc[after_id, 'source_file']}; "
             "matched by agency identity and model (ice287g); removals inferred from absence"),
-    alt_text=(f"Horizontal bars for {len(shown)} states, sorted by net change: {int(counts.get('added', 0))} "
-              f"agreements added and {int(counts.get('removed', 0))} no longer listed between the lists of "
-              f"{d0} and {d1}; {by_state.iloc[0]['state']} gained the most."),
+    alt_text=changes_report.chart_alt_text(by_state, d0, d1),
     data=shown.assign(before=before_id, after=after_id),
     inputs=[paths.raw_dir() / "ice_287g" / meta.loc[i, "source_file"] for i in (before_id, after_id)],
     sort_by=["state"],

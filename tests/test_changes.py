@@ -149,3 +149,23 @@ def test_only_the_lists_and_workbooks_gate():
     assert ages.loc[~ages["gates"], "source"].str.contains("pending|TRAC|Census").all()
     empty = sources.inventory().iloc[:0]
     assert freshness.check(1, today=today, out=io.StringIO(), inventory=empty) == 1
+
+
+def test_the_chart_alt_text_says_when_nothing_changed_or_nobody_gained():
+    import pandas as pd
+
+    from ice287g import agreements, changes
+
+    kinds = list(changes.CHANGE_KINDS)
+    empty = agreements.changes_by_state(pd.DataFrame({"state": pd.Series(dtype=str), "change": pd.Series(dtype=str)}))
+    assert changes.chart_alt_text(empty, "2026-05-18", "2026-05-25") == (
+        "No agreement was added, removed or changed between the lists of 2026-05-18 and 2026-05-25.")
+    lost = agreements.changes_by_state(pd.DataFrame({"state": ["TX", "FL"], "change": ["removed", "removed"]}))
+    assert set(kinds) <= set(lost.columns)
+    assert changes.chart_alt_text(lost, "a", "b").endswith("0 agreements added and 2 no longer listed between the "
+                                                            "lists of a and b; no state gained.")
+    gained = agreements.changes_by_state(pd.DataFrame({"state": ["TX", "TX", "FL"],
+                                                       "change": ["added", "added", "removed"]}))
+    assert changes.chart_alt_text(gained, "a", "b") == (
+        "Horizontal bars for 2 states, sorted by net change: 2 agreements added and 1 no longer listed between "
+        "the lists of a and b; TX gained the most.")

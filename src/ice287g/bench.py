@@ -70,15 +70,25 @@ def read_all_xlsx(engine: str) -> tuple[float, int]:
 
 
 def newest_list_copy(folder: Path, days_later: int = 7) -> Path:
-    """A copy of the newest participating list under ICE's name for a date ``days_later`` days on, in
-    ``folder``: the list a weekly update would bring, for timing what one new list costs."""
+    """The newest participating list less its last row, under ICE's name for a date ``days_later`` days
+    on, in ``folder``: the list a weekly update would bring, for timing what one new list costs."""
     from .agreements import processed
 
     lists = processed("lists.csv")
     newest = lists[lists["list_kind"] == "participating"].sort_values("list_date").iloc[-1]
     day = dt.date.fromisoformat(newest["list_date"]) + dt.timedelta(days=days_later)
     target = folder / f"participatingAgencies{day:%m%d%Y}am.xlsx"
-    shutil.copyfile(paths.raw_dir() / "ice_287g" / newest["source_file"], target)
+    # one agreement fewer: the archive refuses a file whose bytes it already holds, and a new list changes
+    from openpyxl import load_workbook
+
+    book = load_workbook(paths.raw_dir() / "ice_287g" / newest["source_file"])
+    sheet = book.worksheets[0]
+    while sheet.max_row > 1:  # trailing blank rows go too, up to and including the last printed row
+        printed = any(cell.value not in (None, "") for cell in sheet[sheet.max_row])
+        sheet.delete_rows(sheet.max_row)
+        if printed:
+            break
+    book.save(target)
     return target
 
 
@@ -102,8 +112,12 @@ def add_one_list(report, make: list[str]) -> dict:
         env = {"ICE287G_ROOT": str(clone), "PYTHONPATH": str(clone / "src")}
         report("clone: first make all (parse cache copied)", measure(make + ["all"], clone, env))
         new = newest_list_copy(Path(tmp))
+        archive = clone / "data" / "raw" / "ice_287g"
+        before = set(archive.iterdir())
         landed = measure([sys.executable, "-m", "ice287g", "add", str(new)], clone, env)
         report(f"clone: ice287g add {new.name}", landed)
+        if not set(archive.iterdir()) - before:
+            raise SystemExit(f"bench: {new.name} did not land in the clone's archive; nothing to time")
         added = measure(make + ["all"], clone, env)
         report("clone: make all after adding one list", added)
         return added

@@ -66,6 +66,19 @@ class ChangeReport:
     qa: dict[str, pd.DataFrame | None]  # None: the QA table is not built
 
 
+def chart_alt_text(by_state: pd.DataFrame, before_date: str, after_date: str) -> str:
+    """Alt text of the by-state change chart (``agreements.changes_by_state``, largest net gain first).
+    ICE often posts a list unchanged, so no change at all, or no state gaining, is said as such."""
+    added, removed = int(by_state["added"].sum()), int(by_state["removed"].sum())
+    changed = by_state[by_state[list(CHANGE_KINDS)].sum(axis=1) > 0]
+    if changed.empty:
+        return f"No agreement was added, removed or changed between the lists of {before_date} and {after_date}."
+    text = (f"Horizontal bars for {len(changed)} states, sorted by net change: {added} agreements added and "
+            f"{removed} no longer listed between the lists of {before_date} and {after_date}")
+    top = by_state.iloc[0]
+    return text + (f"; {top['state']} gained the most." if top["net"] > 0 else "; no state gained.")
+
+
 def _int(s: pd.Series) -> pd.Series:
     return pd.to_numeric(s, errors="coerce").fillna(0).astype("int64")
 
