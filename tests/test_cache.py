@@ -10,7 +10,7 @@ import pytest
 from ice287g import cache, detention, lists, paths, sources
 
 from .conftest import REAL_RAW, manifest_rows, write_manifest_rows
-from .test_webtable import CAPTURE, _workbook_rows, capture_page
+from .test_webtable import CAPTURE, capture  # noqa: F401  (a saved ice.gov page holding a real web-table list)
 
 ICE = REAL_RAW / "ice_287g"
 DET = REAL_RAW / "ice_detention"
@@ -78,15 +78,6 @@ def _read(path, kind, monkeypatch, *, use_cache: bool):
     rules = lists.Rules.load()
     parsed = lists.parse_archived(path, rules, kind)
     return parsed, [sorted(t.used) for t in rules.tables()]
-
-
-@pytest.fixture(scope="module")
-def capture(tmp_path_factory):
-    """A saved ice.gov page holding a real web-table list (made as the webtable tests make it)."""
-    title, rows = _workbook_rows()
-    path = tmp_path_factory.mktemp("capture") / CAPTURE
-    path.write_text(capture_page(title, rows), encoding="utf-8")
-    return path
 
 
 @pytest.mark.parametrize("name", [*LIST_FILES, CAPTURE])
