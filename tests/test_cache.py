@@ -208,7 +208,7 @@ def test_the_code_fingerprint_follows_every_module_the_reader_imports():
     assert "ice287g.reports" not in found
     source = ("from . import hand, paths  # a comment\nfrom .fixes import (\n    squash,\n    location,\n)\n"
               "def f():\n    from .webtable import decode\n    import ice287g.vocab\nimport pandas as pd\n")
-    assert cache._imports("ice287g.example", source) == {
+    assert cache.package_imports("ice287g.example", source) == {
         "ice287g.hand", "ice287g.paths", "ice287g.fixes", "ice287g.webtable", "ice287g.vocab"}
 
 

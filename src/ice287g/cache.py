@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from . import paths
+from .sources import sha256_file
 
 T = TypeVar("T")
 
@@ -90,7 +91,7 @@ def _names(text: str) -> list[str]:
     return [part.split()[0] for part in text.strip("() \t\n").replace("\n", " ").split(",") if part.split()]
 
 
-def _imports(name: str, source: str) -> set[str]:
+def package_imports(name: str, source: str) -> set[str]:
     """Package modules that module ``name`` imports anywhere in its source (function-level imports too)."""
     found = set()
     for m in _FROM_IMPORT.finditer(source):
@@ -117,7 +118,7 @@ def code_modules(module: str) -> set[str]:
         if path is None:
             raise ValueError(f"{name}: not a module of the {PACKAGE} package")
         seen.add(name)
-        todo.extend(_imports(name, path.read_text(encoding="utf-8")))
+        todo.extend(package_imports(name, path.read_text(encoding="utf-8")))
     return seen
 
 
@@ -141,14 +142,6 @@ def _environment() -> tuple:
     return ("python", sys.version_info[:2]), tuple(versions)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def generation(reader: str, version: Hashable, *, code: str, scope: tuple = ()) -> str:
     """The part of the key every file of one reader shares: its version, code, libraries and ``scope``."""
     parts = [reader, version, code_fingerprint(code), _environment(), scope]
@@ -158,7 +151,7 @@ def generation(reader: str, version: Hashable, *, code: str, scope: tuple = ()) 
 def entry_key(path: Path | str, extra: tuple = ()) -> str:
     """The part of the key that is the file's own: its name, the sha256 of its bytes, and ``extra``."""
     path = Path(path)
-    return hashlib.sha256(json.dumps([path.name, _sha256(path), extra], default=repr).encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps([path.name, sha256_file(path), extra], default=repr).encode("utf-8")).hexdigest()
 
 
 def entry_path(reader: str, gen: str, key: str) -> Path:

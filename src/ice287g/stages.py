@@ -15,13 +15,14 @@ Every default (staged) run records the files under ``data/`` its kernel opens fo
 """
 from __future__ import annotations
 
-import ast
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
+from .cache import PACKAGE, package_imports
 from .pipeline import NOTEBOOKS, spec, stage_dir
 
 
@@ -67,7 +68,6 @@ INPUTS: dict[str, Inputs] = {
 # ---------------------------------------------------------------------------------------------
 # Package imports
 
-PACKAGE = "ice287g"
 # Files of the package that are not modules, with the module that reads them in a notebook's run (the
 # page templates only shape HTML, which default runs do not write).
 PACKAGE_DATA = {"charts": ("ice287g.mplstyle",)}
@@ -78,42 +78,22 @@ def package_dir() -> Path:
 
 
 def imported_modules(module: str) -> set[str]:
-    """Sibling modules a module of the package imports anywhere in its source (top level or in a function)."""
-    return _imports(ast.parse((package_dir() / f"{module}.py").read_text(encoding="utf-8")), relative=True)
+    """Sibling modules a module of the package imports anywhere in its source (top level or in a function),
+    read as the parse cache reads them (``cache.package_imports``)."""
+    source = (package_dir() / f"{module}.py").read_text(encoding="utf-8")
+    return _bare(package_imports(f"{PACKAGE}.{module}", source))
 
 
-def _imports(tree: ast.AST, *, relative: bool) -> set[str]:
-    """Package modules an AST imports: ``from . import x`` / ``from .x import y`` inside the package
-    (``relative``), ``import ice287g.x`` / ``from ice287g import x`` / ``from ice287g.x import y`` outside."""
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom):
-            if relative and node.level == 1:
-                base = node.module
-            elif not relative and node.level == 0 and node.module and node.module.split(".")[0] == PACKAGE:
-                base = node.module.partition(".")[2] or None
-                found.add("__init__")
-            else:
-                continue
-            if base:
-                found.add(base.split(".")[0])
-            else:
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.Import) and not relative:
-            for alias in node.names:
-                parts = alias.name.split(".")
-                if parts[0] == PACKAGE:
-                    found.update(["__init__"] + parts[1:2])
-    modules = {p.stem for p in package_dir().glob("*.py")}
-    return found & modules
+def _bare(modules: set[str]) -> set[str]:
+    return {m.partition(".")[2] for m in modules}
 
 
 def notebook_modules(name: str) -> set[str]:
     """Every package module notebook ``name`` runs: its imports and theirs, transitively (importing any
     module of the package runs ``__init__``)."""
-    tree = ast.parse(paths.notebooks_dir().joinpath(f"{name}.py").read_text(encoding="utf-8"))
-    todo = _imports(tree, relative=False)
-    if todo:
+    source = paths.notebooks_dir().joinpath(f"{name}.py").read_text(encoding="utf-8")
+    todo = _bare(package_imports("notebook", source))
+    if re.search(rf"^\s*(?:import|from)\s+{PACKAGE}\b", source, re.MULTILINE):
         todo.add("__init__")
     seen: set[str] = set()
     while todo:
