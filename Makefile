@@ -74,13 +74,21 @@ $(STAMP)/verified: $(RAW_FILES) $(sort $(dir $(RAW_FILES))) $(INSTALLED)
 # ice287g.stages (raw source folders, hand tables, the stamps of the stages whose tables it reads, the
 # package modules it imports) and written to $(STAMP)/deps.mk, which make rewrites and rereads whenever a
 # package module or notebook changes. Editing a detention hand table reruns 04_detention, not 01.
+# A stale notebook is not run by its own rule: the rule removes its stamp (so what reads it is stale
+# too) and queues it; `run-queued` then runs the queue in one process on one kernel, in pipeline
+# order, and stamps each notebook as it succeeds. One process pays for Python, the kernel and the
+# imports once instead of once per notebook; a failed or interrupted run leaves its notebook unstamped.
+QUEUE := $(STAMP)/queue
 define notebook_rule
 $(STAMP)/$(1).done: notebooks/$(1).py $(INSTALLED) | verify
 	@mkdir -p $(STAMP)
-	$(PY) -m ice287g run $(1)
-	@touch $$@
+	@rm -f $$@ && echo $(1) >> $(QUEUE) && echo "queued $(1)"
 endef
 $(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
+
+.PHONY: run-queued
+run-queued: $(INSTALLED)
+	@if [ -s $(QUEUE) ]; then echo "$(PY) -m ice287g run --queued"; $(PY) -m ice287g run --queued; fi
 
 DEPS := $(STAMP)/deps.mk
 $(DEPS): $(SRC_FILES) $(NOTEBOOKS:%=notebooks/%.py) $(INSTALLED)
@@ -94,14 +102,13 @@ include $(DEPS)
 endif
 endif
 
-notebooks: $(NOTEBOOKS:%=$(STAMP)/%.done) $(STAMP)/docs.done
+notebooks: $(STAMP)/docs.done
 
 # Generated pages, written once every notebook has run: the figure gallery (figures/README.md), the
 # README's at-a-glance numbers, and docs/codebook.md (from ice287g.schema, row counts from the outputs).
-$(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES)
-	$(PY) -m ice287g gallery
-	$(PY) -m ice287g readme
-	$(PY) -m ice287g codebook
+# The queue runs (order-only: it never makes the pages stale by itself) once every stale notebook is queued.
+$(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES) | run-queued
+	$(PY) -m ice287g docs
 	@touch $@
 
 # ---- keeping current (the only target that uses the network) -----------------------------

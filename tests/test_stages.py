@@ -190,7 +190,7 @@ def _make_n(root: Path, touched: str | None = None) -> str:
 
 
 def _planned(root: Path, touched: str | None = None) -> list[str]:
-    return re.findall(r"-m ice287g run (\S+)", _make_n(root, touched))
+    return re.findall(r"echo (\S+) >> \.build/queue", _make_n(root, touched))
 
 
 def test_the_raw_files_are_verified_again_only_when_one_changes(built_copy):

@@ -223,3 +223,19 @@ def cached(reader: str, version: Hashable, path: Path | str, parse: Callable[[],
 def clear(reader: str | None = None) -> None:
     """Delete every entry (of one reader, or all)."""
     shutil.rmtree(cache_dir() / reader if reader else cache_dir(), ignore_errors=True)
+
+
+def forget_memory() -> int:
+    """Empty every in-memory cache of the package's loaded modules (each ``functools`` cache: tables
+    read, boundaries loaded, names folded); return how many were emptied. A kernel that runs one
+    notebook after another (``pipeline.ReusedKernel``) calls it between them, so each notebook reads
+    its files as a fresh kernel would. The parse cache on disk is not touched."""
+    emptied = 0
+    for name, module in list(sys.modules.items()):
+        if module is None or not (name == PACKAGE or name.startswith(PACKAGE + ".")):
+            continue
+        for value in list(vars(module).values()):
+            if callable(getattr(value, "cache_clear", None)) and getattr(value, "__module__", None) == name:
+                value.cache_clear()
+                emptied += 1
+    return emptied

@@ -63,16 +63,25 @@ def _add(args) -> int:
 
 
 def _run(args) -> int:
-    from .pipeline import NotebookError, parse_value, run
+    from .pipeline import NotebookError, parse_value, run, run_queue
     from .sources import ensure_verified
 
     ensure_verified()  # an edited raw file stops here, before any kernel starts
     params = {name: parse_value(value) for name, value in (args.parameters or [])}
+    if args.queued and (args.notebooks or params):
+        print("run: --queued runs what make queued, with default parameters; name no notebook", file=sys.stderr)
+        return 2
+
+    def report(result) -> None:
+        where = paths.relative(result.notebook)
+        extra = f" (+ {paths.relative(result.html)})" if result.html else ""
+        print(f"run: {result.name} -> {where}{extra}", flush=True)
+
     try:
-        for result in run(args.notebooks, params):
-            where = paths.relative(result.notebook)
-            extra = f" (+ {paths.relative(result.html)})" if result.html else ""
-            print(f"run: {result.name} -> {where}{extra}")
+        if args.queued:
+            run_queue(done=report)
+        else:
+            run(args.notebooks, params, done=report)
     except NotebookError as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 1
@@ -121,6 +130,12 @@ def _readme(args) -> int:
 
     print(f"readme: wrote the at-a-glance numbers of {paths.relative(write_readme())}")
     return 0
+
+
+def _docs(args) -> int:
+    """The pages written from every notebook's outputs, in one process: gallery, README numbers, codebook."""
+    args.check = False
+    return _gallery(args) or _readme(args) or _codebook(args)
 
 
 def _update(args) -> int:
@@ -183,7 +198,11 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", help="run notebooks with papermill (default: all, in order)")
     r.add_argument("notebooks", nargs="*")
     r.add_argument("-p", "--parameter", dest="parameters", nargs=2, action="append", metavar=("NAME", "VALUE"))
+    r.add_argument("--queued", action="store_true",
+                   help="run the notebooks make queued in .build/queue (pipeline order, one kernel), stamping each")
     r.set_defaults(func=_run)
+    dc = sub.add_parser("docs", help="gallery, readme and codebook in one process (what make runs after the notebooks)")
+    dc.set_defaults(func=_docs)
     md = sub.add_parser("make-deps", help="write .build/deps.mk, the notebooks' Makefile prerequisites (ice287g.stages)")
     md.set_defaults(func=_make_deps)
     g = sub.add_parser("gallery", help="write figures/README.md from figures/manifest.csv")

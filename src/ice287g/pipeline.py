@@ -15,7 +15,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -345,7 +345,10 @@ class ReusedKernel:
             started()
         self.kc.allow_stdin = False
 
-    def prepare(self, env: Mapping[str, str], cwd: Path) -> None:
+    def prepare(self, env: Mapping[str, str], cwd: Path, *, forget_caches: bool = False) -> None:
+        """A fresh session for the next notebook. ``forget_caches`` also empties the package's in-memory
+        caches (``cache.forget_memory``), so the notebook opens every file it reads as a fresh kernel
+        would: the pipeline's runs record what they open (``stages.record_opens``)."""
         code = (
             "get_ipython().reset(new_session=True, aggressive=False)\n"
             "import os as _os, sys as _sys, warnings as _w\n"
@@ -356,6 +359,7 @@ class ReusedKernel:
             # a warning shown by an earlier notebook is shown again (fresh registries)
             "getattr(_w, '_filters_mutated', getattr(_w, '_filters_mutated_lock_held', lambda: None))()\n"
             "del _os, _sys, _w\n"
+            + ("import ice287g.cache as _c\n_c.forget_memory()\ndel _c\n" if forget_caches else "")
         )
         reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT)
         if reply["content"]["status"] != "ok":
@@ -400,10 +404,11 @@ def _register_reused_engine() -> str:
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, *,
-                                     kernel: ReusedKernel, env: Mapping[str, str], kernel_cwd: str, **kwargs):
+                                     kernel: ReusedKernel, env: Mapping[str, str], kernel_cwd: str,
+                                     forget_caches: bool = False, **kwargs):
             import logging
 
-            kernel.prepare(env, Path(kernel_cwd))
+            kernel.prepare(env, Path(kernel_cwd), forget_caches=forget_caches)
             client = PapermillNotebookClient(
                 nb_man, km=kernel.km, kernel_name=kernel_name, startup_timeout=start_timeout,
                 timeout=execution_timeout, log=logging.getLogger("papermill"), log_output=log_output,
@@ -442,12 +447,13 @@ class RunResult:
 
 
 def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
-                 kernel_name: str = KERNEL_NAME, check_outputs: bool = True) -> RunResult:
+                 kernel_name: str = KERNEL_NAME, check_outputs: bool = True, reuse_kernel: bool = False) -> RunResult:
     """Execute one pipeline notebook; raise NotebookError naming the notebook and failing cell.
 
     With default parameters the run is staged (``run_staged``): the executed notebook replaces
     ``notebooks/NAME.ipynb`` and its outputs the committed ones only once it has succeeded; otherwise
-    both go under ``reports/NAME__param-value/``."""
+    both go under ``reports/NAME__param-value/``. ``reuse_kernel`` runs it on this process's
+    ``reused_kernel`` (its in-memory caches emptied first) instead of a kernel of its own."""
     from .sources import ensure_verified
 
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
@@ -457,12 +463,13 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     nb = load_source(name)
     changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
     writers.remove_stale_temp()
+    kernel = reused_kernel(kernel_name) if reuse_kernel else None
     if not changed:
-        return run_staged(name, nb, nb_spec, kernel_name=kernel_name)
+        return run_staged(name, nb, nb_spec, kernel_name=kernel_name, kernel=kernel)
     slug = report_slug(name, changed)
     out_root = paths.reports_dir() / slug
     result = _execute(name, nb, changed, paths.reports_dir() / f"{slug}.ipynb", out_root, kernel_name=kernel_name,
-                      html=True, redirect=True)
+                      html=True, redirect=True, kernel=kernel, forget_caches=True)
     _check_outputs(nb_spec, out_root)
     return result
 
@@ -484,7 +491,8 @@ def failed_dir(name: str) -> Path:
     return paths.reports_dir() / "failed" / name
 
 
-def run_staged(name: str, nb, nb_spec: NotebookSpec, *, kernel_name: str = KERNEL_NAME) -> RunResult:
+def run_staged(name: str, nb, nb_spec: NotebookSpec, *, kernel_name: str = KERNEL_NAME,
+               kernel: ReusedKernel | None = None) -> RunResult:
     """A default run, all or nothing: the notebook writes every output (and its executed copy) under
     ``stage_dir(name)``, reading earlier outputs through the output overlay (``store._output_path``,
     ``writers.upsert_base``); only when it succeeded and wrote every declared output are the staged
@@ -496,7 +504,8 @@ def run_staged(name: str, nb, nb_spec: NotebookSpec, *, kernel_name: str = KERNE
     stage.mkdir(parents=True)
     target = stage / executed_path(name).relative_to(root)
     try:
-        _execute(name, nb, {}, target, stage, kernel_name=kernel_name, html=False, redirect=True)
+        _execute(name, nb, {}, target, stage, kernel_name=kernel_name, html=False, redirect=True, kernel=kernel,
+                 forget_caches=True)
         _check_outputs(nb_spec, stage)
     except BaseException as exc:
         kept = _keep_failed_stage(stage, failed_dir(name))
@@ -581,7 +590,8 @@ def source_links(name: str, executed: Path, page_dir: Path | None = None) -> tup
 
 
 def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,
-             kernel_name: str, html: bool, redirect: bool, kernel: ReusedKernel | None = None) -> RunResult:
+             kernel_name: str, html: bool, redirect: bool, kernel: ReusedKernel | None = None,
+             forget_caches: bool = False) -> RunResult:
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -597,7 +607,8 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
     if redirect:
         env["ICE287G_OUTPUT_ROOT"] = str(out_root)
     if kernel is not None:  # no kernel starts: the reused one takes this run's environment instead
-        engine = {"engine_name": _register_reused_engine(), "kernel": kernel, "env": env, "kernel_cwd": str(root)}
+        engine = {"engine_name": _register_reused_engine(), "kernel": kernel, "env": env, "kernel_cwd": str(root),
+                  "forget_caches": forget_caches}
         guard = contextlib.nullcontext(None)
     else:
         engine = {}
@@ -682,7 +693,45 @@ def _keep_failed_copy(raw_out: Path, failed: Path) -> str:
     return f"executed copy kept at {paths.relative(failed)}"
 
 
-def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None) -> list[RunResult]:
-    """Run the named notebooks (default: all, in pipeline order), one after another."""
-    chosen = [spec(n).name for n in names] if names else [nb.name for nb in NOTEBOOKS]
-    return [run_notebook(n, parameters) for n in chosen]
+def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None, *,
+        reuse_kernel: bool = True, done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run the named notebooks (default: all) one after another, in pipeline order, on one kernel
+    (``reuse_kernel``: imports are paid once; each notebook still starts from a fresh session and empty
+    caches). ``done(result)`` is called as each one succeeds; the first failure stops the rest."""
+    order = [nb.name for nb in NOTEBOOKS]
+    chosen = sorted({spec(n).name for n in names}, key=order.index) if names else order
+    results = []
+    for name in chosen:
+        results.append(run_notebook(name, parameters, reuse_kernel=reuse_kernel))
+        if done:
+            done(results[-1])
+    return results
+
+
+def queue_path() -> Path:
+    """Where ``make`` lists the notebooks whose inputs changed (one name a line, any order, repeats
+    allowed), for ``run_queue`` to run in one process."""
+    return paths.project_root() / ".build" / "queue"
+
+
+def done_stamp(name: str) -> Path:
+    """The stamp ``make`` compares with a notebook's inputs: touched when a default run succeeds."""
+    return paths.project_root() / ".build" / f"{name}.done"
+
+
+def run_queue(queue: Path | None = None, done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run what ``make`` queued (``queue_path``): in pipeline order, on one kernel, each notebook's
+    ``done_stamp`` touched as it succeeds. The queue is emptied first: a notebook that fails, or is
+    interrupted, has no stamp, so the next ``make`` queues it (and what reads it) again."""
+    queue = queue or queue_path()
+    if not queue.exists():
+        return []
+    names = queue.read_text(encoding="utf-8").split()
+    queue.unlink()
+
+    def stamp(result: RunResult) -> None:
+        done_stamp(result.name).touch()
+        if done:
+            done(result)
+
+    return run(names, done=stamp) if names else []

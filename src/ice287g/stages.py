@@ -138,42 +138,50 @@ def record_opens(name: str) -> Path | None:
     file under ``data/`` the kernel opens for reading, in this run's output folder or the project's,
     in ``.build/opened/<name>.txt`` (sorted, relative, rewritten at each new file: a kernel may be
     stopped without running exit handlers). Runs with parameters (outputs under ``reports/``) and
-    interactive sessions record nothing: they may read other files than the build does."""
+    interactive sessions record nothing: they may read other files than the build does. A kernel that
+    runs the notebooks one after another (``pipeline.ReusedKernel``) records each in its own file: the
+    audit hook, which cannot be removed, is installed once and pointed at the notebook now running."""
     stage = stage_dir(name).resolve()
-    if _recording or paths.output_root() != stage:
+    if paths.output_root() != stage:
+        _recording.pop("target", None)
         return None
     bases = []
     for base in (stage, paths.project_root()):
         bases += [(str(b) + os.sep, b) for b in {Path(os.path.realpath(base)), Path(os.path.abspath(base))}]
     target = recording_path(name)
     target.parent.mkdir(parents=True, exist_ok=True)
-    opened: set[str] = set()
-    _recording.update(name=name, opened=opened)
-
-    def write():
-        tmp = target.with_name(f".{target.name}.tmp")
-        tmp.write_text("".join(f"{p}\n" for p in sorted(opened)), encoding="utf-8")
-        os.replace(tmp, target)
-
-    def hook(event, args):
-        if event != "open" or _recording.get("busy") or not isinstance(args[0], (str, bytes, os.PathLike)):
-            return
-        path = os.path.abspath(os.fsdecode(args[0]))
-        for prefix, base in bases:
-            if path.startswith(prefix):
-                rel = Path(path).relative_to(base).as_posix()
-                if rel.startswith(RECORDED) and rel not in opened and _reads(args[1], args[2]):
-                    opened.add(rel)
-                    _recording["busy"] = True
-                    try:
-                        write()
-                    finally:
-                        _recording["busy"] = False
-                return
-
-    write()
-    sys.addaudithook(hook)
+    _recording.update(target=target, bases=bases, opened=set())
+    _write_recording()
+    if not _recording.get("hooked"):
+        sys.addaudithook(_record_open)
+        _recording["hooked"] = True
     return target
+
+
+def _write_recording() -> None:
+    target = _recording["target"]
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text("".join(f"{p}\n" for p in sorted(_recording["opened"])), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def _record_open(event, args) -> None:
+    if (event != "open" or "target" not in _recording or _recording.get("busy")
+            or not isinstance(args[0], (str, bytes, os.PathLike))):
+        return
+    path = os.path.abspath(os.fsdecode(args[0]))
+    opened = _recording["opened"]
+    for prefix, base in _recording["bases"]:
+        if path.startswith(prefix):
+            rel = Path(path).relative_to(base).as_posix()
+            if rel.startswith(RECORDED) and rel not in opened and _reads(args[1], args[2]):
+                opened.add(rel)
+                _recording["busy"] = True
+                try:
+                    _write_recording()
+                finally:
+                    _recording["busy"] = False
+            return
 
 
 def read_recording(name: str) -> list[str] | None:
