@@ -68,3 +68,12 @@ def test_the_makefile_refuses_what_requires_python_refuses():
     floor = re.fullmatch(r">=(\d+)\.(\d+)", environment.requires_python(REAL_ROOT))
     makefile = (REAL_ROOT / "Makefile").read_text()
     assert f"sys.version_info < ({floor.group(1)}, {floor.group(2)})" in makefile
+
+
+def test_the_slow_importing_rfc3987_syntax_is_installed_on_no_python():
+    # jsonschema imports it, if present, in every process that imports nbformat (2.3 s of grammar
+    # building each time); pyproject's [tool.uv] override keeps it, and lark, out of every install.
+    for python in SUPPORTED:
+        resolved = environment.resolved_for(python, REAL_ROOT)
+        assert "rfc3987-syntax" not in resolved and "lark" not in resolved, python
+    assert "jsonschema" in environment.resolved_for(SUPPORTED[-1], REAL_ROOT)
