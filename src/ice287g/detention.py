@@ -497,6 +497,15 @@ def state_adp(as_of=None, fiscal_year=None, max_age_days: int | None = GAP_DAYS)
     return pick[["state", "adp_total", "facilities", "rank", "release_date"]].reset_index(drop=True)
 
 
+def _rows_by(keys: list[tuple], rows: list[tuple]) -> dict:
+    """``rows`` grouped by their key, in table order; a key holding a missing value (NaN, None) matches nothing."""
+    out: dict = {}
+    for key, row in zip(keys, rows):
+        if all(isinstance(k, str) for k in key):
+            out.setdefault(key, []).append(row)
+    return out
+
+
 def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.DataFrame:
     """TRAC's facility table of each snapshot date beside ICE's workbook of that release, facility by
     facility: TRAC's count should equal round(Level A + B + C + D)."""
@@ -505,21 +514,25 @@ def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.Data
         ice = placed[placed["release_date"] == day]
         if ice.empty:
             continue
-        ice = ice.assign(zipkey=ice["zip"].str[:5], citykey=ice["city"].str.upper().str.strip())
+        zipkey, citykey = ice["zip"].str[:5].tolist(), ice["city"].str.upper().str.strip().tolist()
+        facts = list(zip(ice["facility"], ice["state"], ice["adp_total"]))
+        # looked up per TRAC row: a filter of the release's rows for each would cost a pandas pass per facility
+        by_name = _rows_by(list(zip(ice["facility"], citykey)), facts)
+        by_zip = _rows_by(list(zip(citykey, zipkey)), facts)
         for r in t.itertuples(index=False):
             city = str(r.detention_facility_city).upper().strip()
             zipc = str(r.detention_facility_zip).strip().zfill(5)[:5]
-            hit = ice[(ice["facility"] == r.name) & (ice["citykey"] == city)]
+            hit = by_name.get((r.name, city), [])
             how = "name and city"
-            if hit.empty:
-                hit = ice[(ice["citykey"] == city) & (ice["zipkey"] == zipc)]
+            if not hit:
+                hit = by_zip.get((city, zipc), [])
                 how = "city and zip (name differs)"
             row = {"release_date": day, "trac_name": r.name, "city": city, "trac_state": r.detention_facility_state,
                    "trac_count": r.count_num}
             if len(hit) == 1:
-                h = hit.iloc[0]
-                ice_count = int(round(h["adp_total"])) if pd.notna(h["adp_total"]) else None
-                row.update(ice_name=h["facility"], ice_state=h["state"], ice_count=ice_count, matched_by=how,
+                name, state, adp = hit[0]
+                ice_count = int(round(adp)) if pd.notna(adp) else None
+                row.update(ice_name=name, ice_state=state, ice_count=ice_count, matched_by=how,
                            equal=ice_count == r.count_num)
             else:
                 row.update(ice_name="", ice_state="", ice_count=None, matched_by=f"{len(hit)} candidates",
