@@ -114,18 +114,21 @@ class Workbook:
 
 def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
     """Facility rows of one workbook (``detention_facilities`` columns) and facts about the sheet."""
-    path = Path(path)
-    wb = Workbook.open(path)
+    return facilities_of(Workbook.open(Path(path)))
+
+
+def facilities_of(wb: Workbook) -> tuple[pd.DataFrame, dict]:
+    """``read_facilities`` of a workbook already open."""
     sheet = wb.facilities_sheet()
     cells = wb.sheets[sheet]
     header_at = next((i for i, r in enumerate(cells) if r and squash(r[0]) == "Name"), None)
     if header_at is None:
-        raise DetentionError(f"{_where(path.name, sheet)}: no header row (a row whose column A is 'Name')")
+        raise DetentionError(f"{_where(wb.file, sheet)}: no header row (a row whose column A is 'Name')")
     header = [squash(c) for c in cells[header_at]]
     columns = {}
     for text, out in FACILITY_COLUMNS.items():
         if header.count(text) != 1:
-            raise DetentionError(f"{_where(path.name, sheet, header_at + 1)}: column {text!r} "
+            raise DetentionError(f"{_where(wb.file, sheet, header_at + 1)}: column {text!r} "
                                  f"{'missing' if not header.count(text) else 'repeated'}; header is "
                                  f"{[h for h in header if h]}")
         columns[out] = header.index(text)
@@ -151,15 +154,15 @@ def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
                          ("guaranteed_minimum", "guaranteed_minimum")):
             label = next(k for k, v in FACILITY_COLUMNS.items() if v == col)
             rec[out] = _number(get(col), lambda i=i, label=label, col=col: _where(
-                path.name, sheet, i, f"{column_letter(columns[col])} ({label})"))
+                wb.file, sheet, i, f"{column_letter(columns[col])} ({label})"))
         blank_state += not rec["state"]
         rows.append(rec)
     if not rows:
-        raise DetentionError(f"{_where(path.name, sheet)}: header found on row {header_at + 1} but no facility rows")
+        raise DetentionError(f"{_where(wb.file, sheet)}: header found on row {header_at + 1} but no facility rows")
     df = pd.DataFrame(rows)
     levels = df[["adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d"]]
     df["adp_total"] = levels.sum(axis=1, min_count=1)
-    facts = {"source_file": path.name, "sheet": sheet, "header_row": header_at + 1, "facilities": len(df),
+    facts = {"source_file": wb.file, "sheet": sheet, "header_row": header_at + 1, "facilities": len(df),
              "iids_date": pulled, "footnote_rows": footnotes, "blank_state": blank_state,
              "blank_levels": int(levels.isna().all(axis=1).sum()), "fiscal_year": fiscal_year_of_sheet(sheet)}
     return df, facts
@@ -168,28 +171,31 @@ def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
 def read_detained(path: Path | str, fiscal_year: int) -> dict:
     """The 'ICE Currently Detained by Criminality and Arresting Agency' table of one workbook,
     as TRAC names its fields (ice_all, cbp_conv, ...), with the snapshot date from the Footnotes."""
-    path = Path(path)
-    wb = Workbook.open(path)
+    return detained_of(Workbook.open(Path(path)), fiscal_year)
+
+
+def detained_of(wb: Workbook, fiscal_year: int) -> dict:
+    """``read_detained`` of a workbook already open."""
     sheet = wb.detention_sheet(fiscal_year)
     cells = wb.sheets[sheet]
     spot = next(((i, j) for i, r in enumerate(cells) for j, c in enumerate(r)
                  if DETAINED_TITLE in squash(c).lower()), None)
     if spot is None:
-        raise DetentionError(f"{_where(path.name, sheet)}: no table titled '…{DETAINED_TITLE}…'")
+        raise DetentionError(f"{_where(wb.file, sheet)}: no table titled '…{DETAINED_TITLE}…'")
     top, left = spot
     header = [squash(c) for c in cells[top + 1][left:left + 6]]
     want = ["Criminality", "ICE", "Percent ICE", "CBP", "Percent CBP", "Total"]
     if header != want:
-        raise DetentionError(f"{_where(path.name, sheet, top + 2)}: currently-detained header is {header}, "
+        raise DetentionError(f"{_where(wb.file, sheet, top + 2)}: currently-detained header is {header}, "
                              f"expected {want}")
-    out = {"source_file": path.name, "sheet": sheet, "row": top + 3}
+    out = {"source_file": wb.file, "sheet": sheet, "row": top + 3}
     for i in range(top + 2, top + 6):
         label = squash(cells[i][left])
         key = DETAINED_ROWS.get(label)
         if key is None:
-            raise DetentionError(f"{_where(path.name, sheet, i + 1, column_letter(left))}: unexpected row label {label!r}")
+            raise DetentionError(f"{_where(wb.file, sheet, i + 1, column_letter(left))}: unexpected row label {label!r}")
         for agency, col in (("ice", 1), ("cbp", 3), ("total", 5)):
-            value = _number(cells[i][left + col], lambda i=i, col=col: _where(path.name, sheet, i + 1,
+            value = _number(cells[i][left + col], lambda i=i, col=col: _where(wb.file, sheet, i + 1,
                                                                              column_letter(left + col)))
             out[f"{agency}_{key}"] = int(round(value)) if value is not None else None
     out["table_date"] = snapshot_date(wb)
@@ -300,8 +306,9 @@ def read_release(path: Path) -> tuple[pd.DataFrame, dict, dict]:
     """One workbook's facility rows, sheet facts and currently-detained table, through the parse cache
     (``ice287g.cache``, keyed by the workbook's sha256 and name and this reader)."""
     def parse():
-        df, info = read_facilities(path)
-        return df, info, read_detained(path, info["fiscal_year"])
+        wb = Workbook.open(path)  # once: reading every sheet is most of a parse
+        df, info = facilities_of(wb)
+        return df, info, detained_of(wb, info["fiscal_year"])
 
     return cache.cached("detention", READER_VERSION, path, parse, code=__name__)
 
