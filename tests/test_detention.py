@@ -244,3 +244,18 @@ def test_renamed_column_stops(tmp_path):
     path = _edited(tmp_path, APR26, lambda wb, ws: setattr(ws["W10"], "value", "Guaranteed Min"))
     with pytest.raises(DetentionError, match=r"row 10: column 'Guaranteed Minimum' missing"):
         detention.read_facilities(path)
+
+
+def test_a_damaged_sheet_stops_naming_the_file(tmp_path):
+    import zipfile
+
+    path = tmp_path / APR26.name
+    with zipfile.ZipFile(APR26) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, b"<worksheet><sheetData><row" if item.filename.startswith("xl/worksheets/sheet")
+                         else data)
+    wb = detention.Workbook.open(path)  # sheets are read when used
+    assert list(wb.sheets)[:3] == ["Header", "ATD FY26 YTD", "Detention FY26"]
+    with pytest.raises(DetentionError, match=r"2026-04-02_FY26_detentionStats_04092026.xlsx: not a readable xlsx"):
+        detention.read_facilities(path)

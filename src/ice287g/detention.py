@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,10 +79,38 @@ def _zip(value) -> str:
     return text.zfill(5) if text.isdigit() else text
 
 
+def _unreadable(file: str, exc: Exception) -> DetentionError:
+    return DetentionError(f"{_where(file)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})")
+
+
+class Sheets(Mapping):
+    """A workbook's sheets by name (in workbook order), each read on first use: a release is read from
+    three of its ten or so sheets, and loading a sheet is most of the cost of a parse."""
+
+    def __init__(self, book, file: str):
+        self._book, self._file, self._names, self._cells = book, file, list(book.sheet_names), {}
+
+    def __getitem__(self, name: str) -> list:
+        if name not in self._cells:
+            if name not in self._names:
+                raise KeyError(name)
+            try:
+                self._cells[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise _unreadable(self._file, exc) from None
+        return self._cells[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @dataclass
 class Workbook:
     file: str
-    sheets: dict
+    sheets: Mapping
 
     @classmethod
     def open(cls, path: Path) -> Workbook:
@@ -89,11 +118,9 @@ class Workbook:
 
         sources.check_workbook(path, DetentionError, _where(path.name))
         try:
-            wb = CalamineWorkbook.from_path(str(path))
-            sheets = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
+            sheets = Sheets(CalamineWorkbook.from_path(str(path)), path.name)
         except Exception as exc:
-            raise DetentionError(f"{_where(path.name)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") \
-                from None
+            raise _unreadable(path.name, exc) from None
         return cls(path.name, sheets)
 
     def facilities_sheet(self) -> str:
@@ -204,9 +231,9 @@ def detained_of(wb: Workbook, fiscal_year: int) -> dict:
 
 def snapshot_date(wb: Workbook) -> str:
     """The date the Footnotes give for the currently-detained snapshot ('' when they give none)."""
-    for name, cells in wb.sheets.items():
+    for name in wb.sheets:
         if name.strip().lower().startswith("footnotes") and name.strip().lower() == "footnotes":
-            for r in cells:
+            for r in wb.sheets[name]:
                 for c in r:
                     m = re.search(r"snapshot as (?:of )?(\d\d/\d\d/\d{4})", squash(c))
                     if m:
