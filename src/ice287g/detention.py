@@ -452,7 +452,8 @@ def _crosswalk(root: str) -> pd.DataFrame:
 def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
     """Add county_fips and the crosswalk used; facilities that match nothing keep an empty county."""
     xw = _crosswalk(str(paths.project_root()))
-    keyed = facilities.assign(key=[facility_key(n) for n in facilities["facility"]])
+    keys = {n: facility_key(n) for n in set(facilities["facility"])}  # each name recurs in every release
+    keyed = facilities.assign(key=[keys[n] for n in facilities["facility"]])
     from . import geography
 
     out = keyed.merge(xw, on=["key", "state"], how="left").drop(columns="key")
