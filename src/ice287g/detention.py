@@ -109,8 +109,13 @@ class Sheets(Mapping):
 
 @dataclass
 class Workbook:
+    """An open workbook. Path-like (its file): what names a workbook by its path names an open one too."""
     file: str
     sheets: Mapping
+    path: Path | None = None
+
+    def __fspath__(self) -> str:
+        return str(self.path if self.path is not None else self.file)
 
     @classmethod
     def open(cls, path: Path) -> Workbook:
@@ -121,7 +126,7 @@ class Workbook:
             sheets = Sheets(CalamineWorkbook.from_path(str(path)), path.name)
         except Exception as exc:
             raise _unreadable(path.name, exc) from None
-        return cls(path.name, sheets)
+        return cls(path.name, sheets, path)
 
     def facilities_sheet(self) -> str:
         hits = [s for s in self.sheets if s.strip().lower().startswith("facilities")]
@@ -139,13 +144,14 @@ class Workbook:
         return hits[0]
 
 
-def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
-    """Facility rows of one workbook (``detention_facilities`` columns) and facts about the sheet."""
-    return facilities_of(Workbook.open(Path(path)))
+def _opened(source: Path | str | Workbook) -> Workbook:
+    return source if isinstance(source, Workbook) else Workbook.open(Path(source))
 
 
-def facilities_of(wb: Workbook) -> tuple[pd.DataFrame, dict]:
-    """``read_facilities`` of a workbook already open."""
+def read_facilities(source: Path | str | Workbook) -> tuple[pd.DataFrame, dict]:
+    """Facility rows of one workbook (``detention_facilities`` columns) and facts about the sheet;
+    ``source`` is the workbook's path, or the workbook already open."""
+    wb = _opened(source)
     sheet = wb.facilities_sheet()
     cells = wb.sheets[sheet]
     header_at = next((i for i, r in enumerate(cells) if r and squash(r[0]) == "Name"), None)
@@ -195,14 +201,11 @@ def facilities_of(wb: Workbook) -> tuple[pd.DataFrame, dict]:
     return df, facts
 
 
-def read_detained(path: Path | str, fiscal_year: int) -> dict:
+def read_detained(source: Path | str | Workbook, fiscal_year: int) -> dict:
     """The 'ICE Currently Detained by Criminality and Arresting Agency' table of one workbook,
-    as TRAC names its fields (ice_all, cbp_conv, ...), with the snapshot date from the Footnotes."""
-    return detained_of(Workbook.open(Path(path)), fiscal_year)
-
-
-def detained_of(wb: Workbook, fiscal_year: int) -> dict:
-    """``read_detained`` of a workbook already open."""
+    as TRAC names its fields (ice_all, cbp_conv, ...), with the snapshot date from the Footnotes;
+    ``source`` is the workbook's path, or the workbook already open."""
+    wb = _opened(source)
     sheet = wb.detention_sheet(fiscal_year)
     cells = wb.sheets[sheet]
     spot = next(((i, j) for i, r in enumerate(cells) for j, c in enumerate(r)
@@ -333,9 +336,9 @@ def read_release(path: Path) -> tuple[pd.DataFrame, dict, dict]:
     """One workbook's facility rows, sheet facts and currently-detained table, through the parse cache
     (``ice287g.cache``, keyed by the workbook's sha256 and name and this reader)."""
     def parse():
-        wb = Workbook.open(path)  # once: reading every sheet is most of a parse
-        df, info = facilities_of(wb)
-        return df, info, detained_of(wb, info["fiscal_year"])
+        wb = Workbook.open(path)  # once for both tables
+        df, info = read_facilities(wb)
+        return df, info, read_detained(wb, info["fiscal_year"])
 
     return cache.cached("detention", READER_VERSION, path, parse, code=__name__)
 
