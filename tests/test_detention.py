@@ -67,6 +67,30 @@ def test_trac_facility_table_equals_the_workbook_facility_by_facility(built):
         ["2026-04-02"], 203, 203)
 
 
+def test_trac_facilities_match_by_name_and_city_then_city_and_zip():
+    placed = pd.DataFrame({
+        "release_date": ["2026-01-01"] * 4 + ["2026-02-01"],
+        "facility": ["A JAIL", "B CENTER", "C ONE", "C TWO", "A JAIL"],
+        "city": [" Town ", "Town", "Ville", "Ville", "Town"],
+        "zip": ["11111", "22222-0001", "33333", "33333", "11111"],
+        "state": ["AA", "BB", "CC", "CC", "AA"],
+        "adp_total": [10.4, 5.5, float("nan"), 1.0, 99.0]})
+    trac = pd.DataFrame({
+        "name": ["Total", "A JAIL", "B RENAMED", "C THREE", "NOWHERE", "A JAIL"],
+        "detention_facility_city": ["", "TOWN", "town", "VILLE", "TOWN", "TOWN"],
+        "detention_facility_state": ["", "AA", "BB", "CC", "AA", "AA"],
+        "detention_facility_zip": ["", "11111", "22222", "33333", "99999", "11111"],
+        "download_date": ["2026-01-01"] * 5 + ["2026-03-01"],  # no release on 2026-03-01: left out
+        "order": [0, 1, 2, 3, 4, 1],
+        "count_num": [0, 10, 6, 1, 3, 10]})
+    check = detention.trac_facility_check(placed, trac)
+    assert check[["trac_name", "ice_name", "ice_count", "matched_by", "equal"]].values.tolist() == [
+        ["A JAIL", "A JAIL", 10, "name and city", True],  # the printed city is stripped and upper-cased
+        ["B RENAMED", "B CENTER", 6, "city and zip (name differs)", True],  # 5.5 rounds to even
+        ["C THREE", "", pd.NA, "2 candidates", False],
+        ["NOWHERE", "", pd.NA, "0 candidates", False]]
+
+
 def test_state_adp_reproduces_published_figures(built):
     fy23 = detention.state_adp(fiscal_year=2023).set_index("state")["adp_total"].round()
     assert fy23[["TX", "LA", "CA"]].tolist() == [10300, 4562, 1955]
@@ -219,4 +243,19 @@ def test_non_numeric_adp_cell_stops_with_its_cell(tmp_path):
 def test_renamed_column_stops(tmp_path):
     path = _edited(tmp_path, APR26, lambda wb, ws: setattr(ws["W10"], "value", "Guaranteed Min"))
     with pytest.raises(DetentionError, match=r"row 10: column 'Guaranteed Minimum' missing"):
+        detention.read_facilities(path)
+
+
+def test_a_damaged_sheet_stops_naming_the_file(tmp_path):
+    import zipfile
+
+    path = tmp_path / APR26.name
+    with zipfile.ZipFile(APR26) as src, zipfile.ZipFile(path, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, b"<worksheet><sheetData><row" if item.filename.startswith("xl/worksheets/sheet")
+                         else data)
+    wb = detention.Workbook.open(path)  # sheets are read when used
+    assert list(wb.sheets)[:3] == ["Header", "ATD FY26 YTD", "Detention FY26"]
+    with pytest.raises(DetentionError, match=r"2026-04-02_FY26_detentionStats_04092026.xlsx: not a readable xlsx"):
         detention.read_facilities(path)

@@ -288,3 +288,21 @@ def test_workbook_sniffing_names_what_the_file_is(tmp_path):
     bad.write_bytes(b"<html>moved</html>")
     with pytest.raises(RawDataError, match="page.xlsx: this is an HTML page, not a workbook"):
         sources.check_workbook(bad)
+
+
+def test_raw_sha256_reads_the_manifest_and_hashes_only_files_it_lacks(project):
+    folder = project / "data/raw/trac"
+    rows = _manifest_rows(folder)
+    first = rows[0]
+    assert sources.raw_sha256(folder / first["file"]) == first["sha256"]
+    # a file listed twice: the first row's hash, as before (verify-raw names the repeat)
+    fields = list(rows[0].keys())
+    with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows + [{**first, "sha256": "0" * 64}])
+    sources._manifest_frame.cache_clear()
+    assert sources.raw_sha256(folder / first["file"]) == first["sha256"]
+    (folder / "notes.txt").write_text("scratch")
+    assert sources.raw_sha256(folder / "notes.txt") == sources.sha256_file(folder / "notes.txt")
+    assert len(sources.manifest("trac")) == len(rows) + 1

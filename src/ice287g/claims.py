@@ -144,17 +144,20 @@ def evaluate(c) -> Result:
         return Result(top["state"], top["release_date"], "detentionStats release of " + top["release_date"],
                       verdict, "" if verdict == "exact" else f"FY{fy} leader is {top['state']}",
                       f"FY{fy} ADP {top['adp_total']:,.0f}")
-    list_date, source_file = store.list_in_force(c.as_of, kind, max_age_days=None)
+    in_force = None  # (list_date, source_file) at as_of: the same list whatever the age bound
     try:
         for day in (c.as_of, c.since) if c.metric == "net_change" else (c.as_of,):
-            store.list_in_force(day, kind)
+            found = store.list_in_force(day, kind)  # every day checked: a stale since is refused too
+            in_force = in_force or found
     except store.StaleError as stale:
         # the store refuses the list as too old to speak for the date: its value is kept for the record
+        list_date, source_file = in_force or store.list_in_force(c.as_of, kind, max_age_days=None)
         computed = _count(c, c.as_of, max_age_days=None) - (
             _count(c, c.since, max_age_days=None) if c.metric == "net_change" else 0)
         return Result(str(computed), list_date, source_file, "not_archived",
                       f"the newest list on or before {stale.as_of} is {stale.label}, {stale.age_days} days old "
                       f"(more than {stale.max_age_days}); " + _neighbours(stale.as_of, kind, lambda d: _count(c, d)))
+    list_date, source_file = in_force
     if c.metric == "top_state":
         lid = store.list_row_for(store.processed("lists.csv"), c.as_of, kind)["list_id"]
         table = agreements.state_model_table(store.processed("list_rows.csv"), lid)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -78,10 +79,43 @@ def _zip(value) -> str:
     return text.zfill(5) if text.isdigit() else text
 
 
+def _unreadable(file: str, exc: Exception) -> DetentionError:
+    return DetentionError(f"{_where(file)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})")
+
+
+class Sheets(Mapping):
+    """A workbook's sheets by name (in workbook order), each read on first use: a release is read from
+    three of its ten or so sheets, and loading a sheet is most of the cost of a parse."""
+
+    def __init__(self, book, file: str):
+        self._book, self._file, self._names, self._cells = book, file, list(book.sheet_names), {}
+
+    def __getitem__(self, name: str) -> list:
+        if name not in self._cells:
+            if name not in self._names:
+                raise KeyError(name)
+            try:
+                self._cells[name] = self._book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            except Exception as exc:
+                raise _unreadable(self._file, exc) from None
+        return self._cells[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 @dataclass
 class Workbook:
+    """An open workbook. Path-like (its file): what names a workbook by its path names an open one too."""
     file: str
-    sheets: dict
+    sheets: Mapping
+    path: Path | None = None
+
+    def __fspath__(self) -> str:
+        return str(self.path if self.path is not None else self.file)
 
     @classmethod
     def open(cls, path: Path) -> Workbook:
@@ -89,12 +123,10 @@ class Workbook:
 
         sources.check_workbook(path, DetentionError, _where(path.name))
         try:
-            wb = CalamineWorkbook.from_path(str(path))
-            sheets = {name: wb.get_sheet_by_name(name).to_python(skip_empty_area=False) for name in wb.sheet_names}
+            sheets = Sheets(CalamineWorkbook.from_path(str(path)), path.name)
         except Exception as exc:
-            raise DetentionError(f"{_where(path.name)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") \
-                from None
-        return cls(path.name, sheets)
+            raise _unreadable(path.name, exc) from None
+        return cls(path.name, sheets, path)
 
     def facilities_sheet(self) -> str:
         hits = [s for s in self.sheets if s.strip().lower().startswith("facilities")]
@@ -112,20 +144,24 @@ class Workbook:
         return hits[0]
 
 
-def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
-    """Facility rows of one workbook (``detention_facilities`` columns) and facts about the sheet."""
-    path = Path(path)
-    wb = Workbook.open(path)
+def _opened(source: Path | str | Workbook) -> Workbook:
+    return source if isinstance(source, Workbook) else Workbook.open(Path(source))
+
+
+def read_facilities(source: Path | str | Workbook) -> tuple[pd.DataFrame, dict]:
+    """Facility rows of one workbook (``detention_facilities`` columns) and facts about the sheet;
+    ``source`` is the workbook's path, or the workbook already open."""
+    wb = _opened(source)
     sheet = wb.facilities_sheet()
     cells = wb.sheets[sheet]
     header_at = next((i for i, r in enumerate(cells) if r and squash(r[0]) == "Name"), None)
     if header_at is None:
-        raise DetentionError(f"{_where(path.name, sheet)}: no header row (a row whose column A is 'Name')")
+        raise DetentionError(f"{_where(wb.file, sheet)}: no header row (a row whose column A is 'Name')")
     header = [squash(c) for c in cells[header_at]]
     columns = {}
     for text, out in FACILITY_COLUMNS.items():
         if header.count(text) != 1:
-            raise DetentionError(f"{_where(path.name, sheet, header_at + 1)}: column {text!r} "
+            raise DetentionError(f"{_where(wb.file, sheet, header_at + 1)}: column {text!r} "
                                  f"{'missing' if not header.count(text) else 'repeated'}; header is "
                                  f"{[h for h in header if h]}")
         columns[out] = header.index(text)
@@ -151,45 +187,45 @@ def read_facilities(path: Path | str) -> tuple[pd.DataFrame, dict]:
                          ("guaranteed_minimum", "guaranteed_minimum")):
             label = next(k for k, v in FACILITY_COLUMNS.items() if v == col)
             rec[out] = _number(get(col), lambda i=i, label=label, col=col: _where(
-                path.name, sheet, i, f"{column_letter(columns[col])} ({label})"))
+                wb.file, sheet, i, f"{column_letter(columns[col])} ({label})"))
         blank_state += not rec["state"]
         rows.append(rec)
     if not rows:
-        raise DetentionError(f"{_where(path.name, sheet)}: header found on row {header_at + 1} but no facility rows")
+        raise DetentionError(f"{_where(wb.file, sheet)}: header found on row {header_at + 1} but no facility rows")
     df = pd.DataFrame(rows)
     levels = df[["adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d"]]
     df["adp_total"] = levels.sum(axis=1, min_count=1)
-    facts = {"source_file": path.name, "sheet": sheet, "header_row": header_at + 1, "facilities": len(df),
+    facts = {"source_file": wb.file, "sheet": sheet, "header_row": header_at + 1, "facilities": len(df),
              "iids_date": pulled, "footnote_rows": footnotes, "blank_state": blank_state,
              "blank_levels": int(levels.isna().all(axis=1).sum()), "fiscal_year": fiscal_year_of_sheet(sheet)}
     return df, facts
 
 
-def read_detained(path: Path | str, fiscal_year: int) -> dict:
+def read_detained(source: Path | str | Workbook, fiscal_year: int) -> dict:
     """The 'ICE Currently Detained by Criminality and Arresting Agency' table of one workbook,
-    as TRAC names its fields (ice_all, cbp_conv, ...), with the snapshot date from the Footnotes."""
-    path = Path(path)
-    wb = Workbook.open(path)
+    as TRAC names its fields (ice_all, cbp_conv, ...), with the snapshot date from the Footnotes;
+    ``source`` is the workbook's path, or the workbook already open."""
+    wb = _opened(source)
     sheet = wb.detention_sheet(fiscal_year)
     cells = wb.sheets[sheet]
     spot = next(((i, j) for i, r in enumerate(cells) for j, c in enumerate(r)
                  if DETAINED_TITLE in squash(c).lower()), None)
     if spot is None:
-        raise DetentionError(f"{_where(path.name, sheet)}: no table titled '…{DETAINED_TITLE}…'")
+        raise DetentionError(f"{_where(wb.file, sheet)}: no table titled '…{DETAINED_TITLE}…'")
     top, left = spot
     header = [squash(c) for c in cells[top + 1][left:left + 6]]
     want = ["Criminality", "ICE", "Percent ICE", "CBP", "Percent CBP", "Total"]
     if header != want:
-        raise DetentionError(f"{_where(path.name, sheet, top + 2)}: currently-detained header is {header}, "
+        raise DetentionError(f"{_where(wb.file, sheet, top + 2)}: currently-detained header is {header}, "
                              f"expected {want}")
-    out = {"source_file": path.name, "sheet": sheet, "row": top + 3}
+    out = {"source_file": wb.file, "sheet": sheet, "row": top + 3}
     for i in range(top + 2, top + 6):
         label = squash(cells[i][left])
         key = DETAINED_ROWS.get(label)
         if key is None:
-            raise DetentionError(f"{_where(path.name, sheet, i + 1, column_letter(left))}: unexpected row label {label!r}")
+            raise DetentionError(f"{_where(wb.file, sheet, i + 1, column_letter(left))}: unexpected row label {label!r}")
         for agency, col in (("ice", 1), ("cbp", 3), ("total", 5)):
-            value = _number(cells[i][left + col], lambda i=i, col=col: _where(path.name, sheet, i + 1,
+            value = _number(cells[i][left + col], lambda i=i, col=col: _where(wb.file, sheet, i + 1,
                                                                              column_letter(left + col)))
             out[f"{agency}_{key}"] = int(round(value)) if value is not None else None
     out["table_date"] = snapshot_date(wb)
@@ -198,9 +234,9 @@ def read_detained(path: Path | str, fiscal_year: int) -> dict:
 
 def snapshot_date(wb: Workbook) -> str:
     """The date the Footnotes give for the currently-detained snapshot ('' when they give none)."""
-    for name, cells in wb.sheets.items():
+    for name in wb.sheets:
         if name.strip().lower().startswith("footnotes") and name.strip().lower() == "footnotes":
-            for r in cells:
+            for r in wb.sheets[name]:
                 for c in r:
                     m = re.search(r"snapshot as (?:of )?(\d\d/\d\d/\d{4})", squash(c))
                     if m:
@@ -300,8 +336,9 @@ def read_release(path: Path) -> tuple[pd.DataFrame, dict, dict]:
     """One workbook's facility rows, sheet facts and currently-detained table, through the parse cache
     (``ice287g.cache``, keyed by the workbook's sha256 and name and this reader)."""
     def parse():
-        df, info = read_facilities(path)
-        return df, info, read_detained(path, info["fiscal_year"])
+        wb = Workbook.open(path)  # once for both tables
+        df, info = read_facilities(wb)
+        return df, info, read_detained(wb, info["fiscal_year"])
 
     return cache.cached("detention", READER_VERSION, path, parse, code=__name__)
 
@@ -418,7 +455,8 @@ def _crosswalk(root: str) -> pd.DataFrame:
 def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
     """Add county_fips and the crosswalk used; facilities that match nothing keep an empty county."""
     xw = _crosswalk(str(paths.project_root()))
-    keyed = facilities.assign(key=[facility_key(n) for n in facilities["facility"]])
+    keys = {n: facility_key(n) for n in set(facilities["facility"])}  # each name recurs in every release
+    keyed = facilities.assign(key=[keys[n] for n in facilities["facility"]])
     from . import geography
 
     out = keyed.merge(xw, on=["key", "state"], how="left").drop(columns="key")
@@ -497,6 +535,15 @@ def state_adp(as_of=None, fiscal_year=None, max_age_days: int | None = GAP_DAYS)
     return pick[["state", "adp_total", "facilities", "rank", "release_date"]].reset_index(drop=True)
 
 
+def _rows_by(keys: list[tuple], rows: list[tuple]) -> dict:
+    """``rows`` grouped by their key, in table order; a key holding a missing value (NaN, None) matches nothing."""
+    out: dict = {}
+    for key, row in zip(keys, rows):
+        if all(isinstance(k, str) for k in key):
+            out.setdefault(key, []).append(row)
+    return out
+
+
 def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.DataFrame:
     """TRAC's facility table of each snapshot date beside ICE's workbook of that release, facility by
     facility: TRAC's count should equal round(Level A + B + C + D)."""
@@ -505,21 +552,25 @@ def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.Data
         ice = placed[placed["release_date"] == day]
         if ice.empty:
             continue
-        ice = ice.assign(zipkey=ice["zip"].str[:5], citykey=ice["city"].str.upper().str.strip())
+        zipkey, citykey = ice["zip"].str[:5].tolist(), ice["city"].str.upper().str.strip().tolist()
+        facts = list(zip(ice["facility"], ice["state"], ice["adp_total"]))
+        # looked up per TRAC row: a filter of the release's rows for each would cost a pandas pass per facility
+        by_name = _rows_by(list(zip(ice["facility"], citykey)), facts)
+        by_zip = _rows_by(list(zip(citykey, zipkey)), facts)
         for r in t.itertuples(index=False):
             city = str(r.detention_facility_city).upper().strip()
             zipc = str(r.detention_facility_zip).strip().zfill(5)[:5]
-            hit = ice[(ice["facility"] == r.name) & (ice["citykey"] == city)]
+            hit = by_name.get((r.name, city), [])
             how = "name and city"
-            if hit.empty:
-                hit = ice[(ice["citykey"] == city) & (ice["zipkey"] == zipc)]
+            if not hit:
+                hit = by_zip.get((city, zipc), [])
                 how = "city and zip (name differs)"
             row = {"release_date": day, "trac_name": r.name, "city": city, "trac_state": r.detention_facility_state,
                    "trac_count": r.count_num}
             if len(hit) == 1:
-                h = hit.iloc[0]
-                ice_count = int(round(h["adp_total"])) if pd.notna(h["adp_total"]) else None
-                row.update(ice_name=h["facility"], ice_state=h["state"], ice_count=ice_count, matched_by=how,
+                name, state, adp = hit[0]
+                ice_count = int(round(adp)) if pd.notna(adp) else None
+                row.update(ice_name=name, ice_state=state, ice_count=ice_count, matched_by=how,
                            equal=ice_count == r.count_num)
             else:
                 row.update(ice_name="", ice_state="", ice_count=None, matched_by=f"{len(hit)} candidates",

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -76,13 +77,23 @@ def _label(path: Path) -> str:
 # Names and files
 
 
-def raw_name_problem(name: str, folder: Path) -> str:
+def folder_check(folder: Path | str) -> tuple[Path, str]:
+    """(``folder`` resolved, why no name in it may be a raw file: '' unless the folder is a symlink out of
+    its parent). A caller checking many names of one folder works it out once and passes it on."""
+    folder = Path(folder)
+    base = folder.resolve()
+    if base.parent != folder.absolute().parent.resolve():
+        return base, f"its folder {folder.name} is a symlink to {base}, outside {folder.parent}"
+    return base, ""
+
+
+def raw_name_problem(name: str, folder: Path, checked: tuple[Path, str] | None = None) -> str:
     """Why ``name`` may not be a raw file of ``folder`` ('' when it may).
 
     A raw file is a plain name directly inside its source folder: no separator, no ``..``, not hidden
     (``.*`` names are hidden, and ``.*.tmp-*`` ones are gitignored), not the folder's MANIFEST.csv or
     README.md, and it resolves (symlinks followed) to a path directly inside the folder, itself resolved
-    inside its parent."""
+    inside its parent. ``checked`` is ``folder_check(folder)`` when the caller already has it."""
     if not name:
         return "empty file name"
     if "\x00" in name:
@@ -98,22 +109,23 @@ def raw_name_problem(name: str, folder: Path) -> str:
     if name in DOC_FILES:
         return f"{name} is the folder's own documentation, not a raw file"
     folder = Path(folder)
-    base = folder.resolve()
-    if base.parent != folder.absolute().parent.resolve():
-        return f"its folder {folder.name} is a symlink to {base}, outside {folder.parent}"
+    base, outside = checked or folder_check(folder)
+    if outside:
+        return outside
     target = (folder / name).resolve()
     if target.parent != base:
         return f"resolves to {target}, outside {_label(folder)}"
     return ""
 
 
-def safe_raw_name(name: str, folder: Path | str, where: str = "") -> Path:
+def safe_raw_name(name: str, folder: Path | str, where: str = "", checked: tuple[Path, str] | None = None) -> Path:
     """``folder / name`` once ``name`` is known to be a plain raw-file name that stays inside ``folder``.
 
     Used for every name that becomes a path under a raw folder: manifest rows, mirror rows and folders,
-    downloads. ``where`` names the origin (e.g. ``data/raw/trac/MANIFEST.csv row 3``)."""
+    downloads. ``where`` names the origin (e.g. ``data/raw/trac/MANIFEST.csv row 3``); ``checked`` is
+    ``folder_check(folder)`` when the caller already has it."""
     folder = Path(folder)
-    problem = raw_name_problem(name, folder)
+    problem = raw_name_problem(name, folder, checked)
     if problem:
         raise RawDataError(f"{where or _label(folder)}: file {name!r} refused: {problem}")
     return folder / name
@@ -207,16 +219,19 @@ def read_manifest(folder: Path) -> list[dict[str, str]]:
     """Rows of ``folder/MANIFEST.csv``; a malformed manifest or an unsafe file name stops with the row named."""
     path = Path(folder) / MANIFEST
     _, rows = _parse_manifest(path)
+    label, checked = _label(path), folder_check(folder)
     for lineno, row in rows:
-        safe_raw_name(row["file"], folder, f"{_label(path)} row {lineno}")
+        safe_raw_name(row["file"], folder, f"{label} row {lineno}", checked)
     return [row for _, row in rows]
 
 
 def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set[str] | None = None, *,
-                       base: str = "data/raw", sha256_of: Callable[[Path], str] = sha256_file) -> list[Problem]:
+                       base: str = "data/raw", sha256_of: Callable[[Path], str] = sha256_file,
+                       checked: tuple[Path, str] | None = None) -> list[Problem]:
     """Every rule a manifest row breaks, for ``verify-raw`` and ``import-raw`` alike: a safe file name
     listed once, a kind, an as-of date (YYYY-MM-DD), a well-formed sha256, a byte count; the file
-    present with that size and sha256, and a workbook when its name says so."""
+    present with that size and sha256, and a workbook when its name says so. ``checked`` is
+    ``folder_check(folder)`` when the caller already has it."""
     folder = Path(folder)
     name = row.get("file") or ""
     at = f"{MANIFEST} row {lineno}"
@@ -224,7 +239,7 @@ def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set
     def problem(issue: str, expected: str = "", actual: str = "") -> Problem:
         return Problem(folder.name, name, f"{issue} ({at})" if at not in issue else issue, expected, actual, base)
 
-    unsafe = raw_name_problem(name, folder)
+    unsafe = raw_name_problem(name, folder, checked)
     if unsafe:  # named by its manifest row: the name itself is no place to point at
         return [Problem(folder.name, MANIFEST, f"row {lineno}: file {name!r} refused: {unsafe}", base=base)]
     out = []
@@ -290,8 +305,9 @@ def verify_raw(raw: Path | None = None, *, sha256_of: Callable[[Path], str] = sh
             problems.append(Problem(source, MANIFEST, message.removeprefix(label).lstrip(" :")))
             continue
         listed: set[str] = set()
+        checked = folder_check(folder)
         for lineno, row in rows:
-            problems += check_manifest_row(row, lineno, folder, listed, sha256_of=sha256_of)
+            problems += check_manifest_row(row, lineno, folder, listed, sha256_of=sha256_of, checked=checked)
         for path in sorted(folder.rglob("*")):
             rel = path.relative_to(folder).as_posix()
             if (path.is_file() or path.is_symlink()) and rel not in listed and rel not in DOC_FILES:
@@ -481,15 +497,25 @@ def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
 # Inventory
 
 
+class _Manifest(NamedTuple):
+    frame: pd.DataFrame  # every row, as strings
+    sha256: dict[str, str]  # file -> sha256 as recorded (the first row of a file listed twice)
+
+
 @lru_cache(maxsize=None)
-def _manifest_frame(folder: str) -> pd.DataFrame:
+def _manifest_frame(folder: str) -> _Manifest:
+    """A manifest read once per process (``cache_clear`` after writing one), with the sha256 of each file at
+    hand: a figure's inputs look up many files, and a frame filter per file costs a pandas pass each."""
     rows = read_manifest(Path(folder))
-    return pd.DataFrame(rows, dtype=str)
+    sha256: dict[str, str] = {}
+    for row in rows:
+        sha256.setdefault(row["file"], row["sha256"])
+    return _Manifest(pd.DataFrame(rows, dtype=str), sha256)
 
 
 def manifest(source: str) -> pd.DataFrame:
     """One source's manifest as a DataFrame of strings."""
-    return _manifest_frame(str(paths.raw_dir() / source)).copy()
+    return _manifest_frame(str(paths.raw_dir() / source)).frame.copy()
 
 
 def inventory() -> pd.DataFrame:
@@ -514,10 +540,9 @@ def raw_sha256(path: Path | str) -> str:
     path = Path(path).resolve()
     folder = path.parent
     if (folder / MANIFEST).exists() and path.name != MANIFEST:
-        df = _manifest_frame(str(folder))
-        hit = df.loc[df["file"] == path.name, "sha256"]
-        if len(hit):
-            return str(hit.iloc[0])
+        recorded = _manifest_frame(str(folder)).sha256.get(path.name)
+        if recorded is not None:
+            return recorded
     return sha256_file(path)
 
 
@@ -555,7 +580,7 @@ def _stacked_csv_dates(path: Path) -> tuple[str, list[str]]:
     for column, label in STACKED_LAYOUTS:
         if column in head.columns:
             values = pd.read_csv(path, usecols=[column], dtype=str)[column].dropna()
-            dates = sorted({v.strip()[:10] for v in values})
+            dates = sorted({v.strip()[:10] for v in values.tolist()})  # plain str: iterating the column is slower
             return label, dates
     raise RawDataError(f"{paths.relative(path)}: stacked CSV with no known date column "
                        f"(looked for {[c for c, _ in STACKED_LAYOUTS]}; has {list(head.columns)})")
@@ -589,8 +614,10 @@ def coverage() -> pd.DataFrame:
     """
     rows = []
     inv = inventory()
+    folders = {source: safe_raw_name(source, paths.raw_dir()) for source in sorted(set(inv["source"]))}
+    checked = {source: folder_check(folder) for source, folder in folders.items()}
     for rec in inv.itertuples(index=False):
-        path = raw_path(rec.source, rec.file)
+        path = safe_raw_name(rec.file, folders[rec.source], checked=checked[rec.source])  # raw_path, folders once
         if rec.source == "census":
             series, group, ice_list = GEOGRAPHY_SERIES
             spans = [(rec.as_of_date, rec.as_of_date)]
