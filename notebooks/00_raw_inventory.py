@@ -27,7 +27,11 @@
 # - **Secondary**: the Washington Post's curated list of sheriffs with a flag per year — not an ICE
 #   list, only a labelled secondary source.
 # - **Detention**: ICE's detentionStats workbooks (FY2019 →), facility crosswalks, TRAC Quick Facts.
-# - **Geography**: 2024 Census boundaries, gazetteers and population estimates.
+# - **Geography**: 2024 Census boundaries, gazetteers, population estimates, and 2020 place ↔ county
+#   crosswalks.
+# - **Agency rosters**: the FBI Crime Data Explorer's agency lists of 2017 and 2018, which give each police
+#   or sheriff's agency its ORI code, type, county and coordinates: evidence of which agency a name on an
+#   ICE list is.
 
 # %% tags=["parameters"]
 start_year = 2007  # left edge of the coverage timeline
@@ -95,11 +99,12 @@ for g in gaps.itertuples():
     print(f"no ICE list between {g.last_list_before} and {g.first_list_after} ({g.days} days)")
 
 # %%
-group_order = ["ICE 287(g) lists", "Secondary sources", "Detention", "Geography"]
+group_order = ["ICE 287(g) lists", "Secondary sources", "Detention", "Geography", "Agency rosters"]
 rank = spans["group"].map({g: i for i, g in enumerate(group_order)}).fillna(len(group_order))
 order = spans.assign(rank=rank).sort_values(["rank", "first"], kind="mergesort")["series"].tolist()[::-1]
 group_colors = {"ICE 287(g) lists": charts.MODEL_COLORS["JEM"], "Secondary sources": charts.NEUTRAL,
-                "Detention": charts.MODEL_COLORS["WSO"], "Geography": charts.MODEL_COLORS["TFM"]}
+                "Detention": charts.MODEL_COLORS["WSO"], "Geography": charts.MODEL_COLORS["TFM"],
+                "Agency rosters": charts.NEUTRAL}
 plotted = coverage.assign(start=pd.to_datetime(coverage["start"]), end=pd.to_datetime(coverage["end"]))
 left = pd.Timestamp(f"{start_year}-01-01")
 right = plotted["end"].max() + pd.Timedelta(days=120)
@@ -130,9 +135,9 @@ figure_data = plotted.assign(start=plotted["start"].dt.strftime("%Y-%m-%d"),
 gap_text = "; ".join(f"{g.last_list_before} to {g.first_list_after}" for g in gaps.itertuples())
 charts.save_figure(
     fig, "archive_coverage",
-    title="What the archive covers: ICE 287(g) lists, detention data and geography",
+    title="What the archive covers: ICE 287(g) lists, detention data, geography and agency rosters",
     source=("ice287g raw archive manifests (ICE 287(g) lists via Wayback, RelevantResearch, deportationdata, "
-            "appelson; Washington Post; ICE detentionStats; TRAC, Syracuse University; U.S. Census Bureau)"),
+            "appelson; Washington Post; ICE detentionStats; TRAC, Syracuse University; U.S. Census Bureau; FBI Crime Data Explorer)"),
     alt_text=(f"Timeline from {start_year} to {right:%Y}, one row per kind of source, a tick for each date "
               f"with a file or list. Shaded stretches with no ICE 287(g) list: {gap_text}."),
     data=figure_data,

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import agreements, claims, detention, fixes, geography, hand, identity, lists, update
+from ice287g import agreements, claims, detention, fixes, geography, hand, identity, lists, sources, update
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
 FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key}
@@ -21,6 +21,7 @@ READERS = {
     "program_events.csv": lambda: agreements.program_events(),
     "superseded_files.csv": lambda: detention.superseded(),
     "wanted_files.csv": lambda: update.wanted_files(),
+    "raw_as_of_dates.csv": lambda: sources.as_of_fixes(),
 }
 
 

@@ -142,3 +142,42 @@ def test_valid_claims_replace_the_old_ones_and_say_what_changed(project, mirror,
     assert claims.read_bytes() == fewer.read_bytes()
     assert cli.main(["import-raw", str(mirror), "--claims", str(fewer)]) == 0
     assert "data/hand/news_claims.csv unchanged" in capsys.readouterr().out
+
+
+def _fbi_mirror(tmp_path) -> Path:
+    """The real FBI mirror folder (../shared's rows, one as_of_date in words), as a mirror of its own."""
+    folder = tmp_path / "mirror" / "raw" / "fbi"
+    shutil.copytree(REAL_RAW / "fbi", folder)
+    fieldnames, rows = manifest_rows(folder)
+    words = '2017-08-21 (commit: "Update agencies search dropdown with 2015 data")'
+    for r in rows:
+        if r["file"].startswith("2017-08-21_"):
+            r["as_of_date"] = words  # as ../shared's manifest says it
+    write_manifest_rows(folder, fieldnames, rows)
+    return folder
+
+
+def test_an_as_of_date_in_words_stops_the_import_until_a_hand_row_dates_it(project, tmp_path):
+    mirror = _fbi_mirror(tmp_path)
+    with pytest.raises(RawDataError, match="2017-08-21_fbi_cde_agencies_by_state.json.gz: as_of_date is not a date"):
+        sources.import_raw(mirror)
+    assert not (project / "data/raw/fbi").exists()
+    shutil.copyfile(REAL_ROOT / "data/hand" / sources.AS_OF_FIXES, project / "data/hand" / sources.AS_OF_FIXES)
+    result = sources.import_raw(mirror)
+    assert "fbi/2017-08-21_fbi_cde_agencies_by_state.json.gz" in result.copied
+    # the two census decisions match no row of this mirror, and are named
+    assert result.unused_fixes == ("census/geocorr2022_cousub20_county20_NY.csv",
+                                   "census/geocorr2022_place20_county20_national.csv")
+    _, rows = manifest_rows(project / "data/raw/fbi")
+    dated = next(r for r in rows if r["file"].startswith("2017-08-21_"))
+    assert dated["as_of_date"] == "2017-08-21"
+    assert "raw_as_of_dates.csv" in dated["notes"] and "Update agencies search dropdown" in dated["notes"]
+    assert [p for p in sources.verify_raw(project / "data/raw") if p.source == "fbi"] == []  # it passes verify-raw
+
+
+def test_every_as_of_decision_dates_a_vendored_file():
+    fixes = sources.as_of_fixes(REAL_ROOT / "data/hand" / sources.AS_OF_FIXES)
+    assert len(fixes) == 3
+    for (source, file), (date, _) in fixes.items():
+        _, rows = manifest_rows(REAL_RAW / source)
+        assert next(r["as_of_date"] for r in rows if r["file"] == file) == date, file

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 
 import nbformat
 import pytest
@@ -158,3 +159,17 @@ def test_a_print_split_into_two_messages_is_stored_as_one_output():
     assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
         ("stream", "stdout", "1,843 agreements on the list\n"), ("stream", "stderr", "a warning\n"),
         ("display_data", None, None), ("stream", "stdout", "after\n")]
+
+
+def test_a_path_in_text_output_is_a_leak_but_the_same_bytes_in_image_data_are_not(tmp_path):
+    import nbformat
+
+    from ice287g.pipeline import _leaked_path
+
+    tmp = tempfile.gettempdir() + "/"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
+        nbformat.v4.new_output("display_data", data={"image/png": f"iVBOR{tmp}AAAA", "text/plain": "<Figure>"})])])
+    assert _leaked_path(nb, tmp_path) is None  # base64 happens to spell /tmp/: not a path
+    assert nb.cells[0].outputs[0].data["image/png"].endswith("AAAA")  # the notebook itself is not changed
+    nb.cells[0].outputs.append(nbformat.v4.new_output("stream", name="stdout", text=f"wrote {tmp}out.csv\n"))
+    assert _leaked_path(nb, tmp_path) == tmp

@@ -31,6 +31,8 @@ def _import(args) -> int:
         print(f"import-raw: copied data/raw/{f}")
     for f in result.readmes_updated:
         print(f"import-raw: updated data/raw/{f}")
+    for f in result.unused_fixes:
+        print(f"import-raw: data/hand/raw_as_of_dates.csv: no mirror row for {f} (a decision that matches nothing)")
     print(f"import-raw: {len(result.copied)} new file(s), {len(result.unchanged)} already present and identical")
     if args.claims:
         note = sync_claims(args.claims)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-RAW_SOURCES = ("ice_287g", "ice_detention", "trac", "census")
+RAW_SOURCES = ("ice_287g", "ice_detention", "trac", "census", "fbi")
 
 
 def project_root() -> Path:

@@ -59,6 +59,8 @@ PUBLISHERS = {
              "https://tracreports.org/immigration/detentionstats/"),
     "census": ("U.S. Census Bureau: cartographic boundary files, gazetteers, population estimates",
                "https://www.census.gov/"),
+    "fbi": ("Federal Bureau of Investigation, Crime Data Explorer: law-enforcement agency lists (ORI codes)",
+            "https://cde.ucr.cjis.gov/"),
 }
 LICENSES = (
     {"name": "MIT", "title": "Code (src/, notebooks/, tests/): MIT licence", "path": "https://opensource.org/license/mit"},

@@ -320,8 +320,8 @@ _DATASETS: tuple[Dataset, ...] = (
         ("00_raw_inventory",), (MANIFESTS,),
         (
             _col("source", "category", "Source folder in data/raw/: ICE 287(g) lists, ICE detention statistics, "
-                 "TRAC tables or Census geography.", "folder name under data/raw/",
-                 allowed=("census", "ice_287g", "ice_detention", "trac")),
+                 "TRAC tables, Census geography or FBI agency rosters.", "folder name under data/raw/",
+                 allowed=("census", "fbi", "ice_287g", "ice_detention", "trac")),
             _col("file", "string", "File name inside the source folder.", "MANIFEST.csv column file"),
             _col("kind", "category", "What kind of file it is (e.g. `ice_287g_participating_xlsx`, "
                  "`census_popest_county_totals_csv`), as the archive's curators label it.", "MANIFEST.csv column kind"),

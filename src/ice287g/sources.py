@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -378,6 +379,7 @@ class ImportResult:
     copied: list[str]
     unchanged: list[str]
     readmes_updated: list[str]
+    unused_fixes: tuple[str, ...] = ()
 
 
 def _mirror_folders(mirror: Path) -> list[Path]:
@@ -399,14 +401,46 @@ def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().parent == folder.resolve()
 
 
-def import_raw(mirror: Path | str, raw: Path | None = None) -> ImportResult:
+AS_OF_FIXES = "raw_as_of_dates.csv"
+
+
+def as_of_fixes(path: Path | None = None) -> dict[tuple[str, str], tuple[str, str]]:
+    """data/hand/raw_as_of_dates.csv: ``(source, file) -> (date, reason)`` for mirror rows whose
+    as_of_date is not a date (a vintage described in words, a commit message); decided by hand, with
+    the evidence in ``reason``."""
+    from . import hand
+
+    table = hand.read_table(AS_OF_FIXES, path, missing_ok=True, error=RawDataError)
+    if table is None:
+        return {}
+    return {(r.source.strip(), r.value.strip()): (r.fix.strip(), r.reason.strip()) for r in table.itertuples()}
+
+
+def _dated(row: dict[str, str], source: str, fixes: dict, used: set) -> dict[str, str]:
+    """``row`` with the hand-decided as_of_date when one is listed for it; the mirror's words are kept
+    in the notes."""
+    fix = fixes.get((source, row.get("file", "")))
+    if fix is None:
+        return row
+    used.add((source, row["file"]))
+    date, reason = fix
+    said = (row.get("as_of_date") or "").strip()
+    note = f"as_of_date {date} from data/hand/{AS_OF_FIXES} ({reason}); the mirror's as_of_date: {said!r}"
+    return {**row, "as_of_date": date, "notes": f"{row['notes']} {note}".strip() if row.get("notes") else note}
+
+
+def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | None = None) -> ImportResult:
     """Copy files listed in a mirror's manifests that ``raw`` lacks, and append their manifest rows.
 
     Every mirror row is first checked with ``check_manifest_row`` (the rules of ``verify-raw``) and its
     name against both folders; if any row fails, or a file of the same name differs locally (raw files
-    are never overwritten), nothing is copied and every failing row is named."""
+    are never overwritten), nothing is copied and every failing row is named. A row whose as_of_date
+    data/hand/raw_as_of_dates.csv decides is checked and written with that date; a decision that
+    matches no mirror row is named in ``ImportResult.unused_fixes``."""
     mirror = Path(mirror).resolve()
     raw = raw or paths.raw_dir()
+    fixes = as_of_fixes(fixes_path)
+    used: set[tuple[str, str]] = set()
     unchanged: list[str] = []
     problems: list[str] = []
     plans: list[tuple[Path, Path, list[dict[str, str]], bool]] = []
@@ -421,6 +455,7 @@ def import_raw(mirror: Path | str, raw: Path | None = None) -> ImportResult:
         dst_rows = {r["file"]: r for r in read_manifest(dst_folder)} if (dst_folder / MANIFEST).exists() else {}
         new_rows, seen = [], set()
         for lineno, row in src_rows:
+            row = _dated(row, src_folder.name, fixes, used)
             row_problems = check_manifest_row(row, lineno, src_folder, seen, base=src_folder.parent.as_posix())
             name = row["file"]
             dst_unsafe = "" if row_problems else raw_name_problem(name, dst_folder)
@@ -448,7 +483,8 @@ def import_raw(mirror: Path | str, raw: Path | None = None) -> ImportResult:
         plans.append((src_folder, dst_folder, new_rows, readme))
     if problems:
         raise RawDataError(_problems_message("the mirror does not match its own manifests (the rules of verify-raw); nothing imported", problems))
-    return _copy_planned(plans, unchanged)
+    result = _copy_planned(plans, unchanged)
+    return dataclasses.replace(result, unused_fixes=tuple(sorted(f"{src}/{file}" for src, file in set(fixes) - used)))
 
 
 def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
@@ -482,10 +518,10 @@ def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
                 raise RawDataError(f"{src_folder / row['file']}: changed while importing; import again")
             write_bytes(safe_raw_name(row["file"], dst_folder), data)
             copied.append(f"{dst_folder.name}/{row['file']}")
-        if new_rows and manifest.exists():
+        if new_rows and not manifest.exists():  # a new source: the mirror's header and line ending
+            write_bytes(manifest, (src_folder / MANIFEST).read_bytes().splitlines(keepends=True)[0])
+        if new_rows:
             append_manifest_rows(manifest, new_rows)
-        elif new_rows:
-            write_bytes(manifest, (src_folder / MANIFEST).read_bytes())
         src_readme, dst_readme = src_folder / README, dst_folder / README
         if readme and (not dst_readme.exists() or dst_readme.read_bytes() != src_readme.read_bytes()):
             write_bytes(dst_readme, src_readme.read_bytes())
@@ -565,7 +601,10 @@ SERIES_BY_KIND = {
     "trac_bookins_json": ("TRAC Quick Facts", "Detention", False),
     "trac_facilities_adp_json": ("TRAC Quick Facts", "Detention", False),
     "trac_atd_json": ("TRAC Quick Facts", "Detention", False),
+    "agency_roster": ("FBI agency rosters (ORI codes)", "Agency rosters", False),
 }
+# Kinds that speak for no date: a licence travels with the files it covers.
+UNDATED_KINDS = ("licence",)
 # Stacked ICE-list CSVs are told apart by their columns, not their names.
 STACKED_LAYOUTS = (
     ("capture_date", "ICE fact-sheet roster (stacked)"),
@@ -617,6 +656,8 @@ def coverage() -> pd.DataFrame:
     folders = {source: safe_raw_name(source, paths.raw_dir()) for source in sorted(set(inv["source"]))}
     checked = {source: folder_check(folder) for source, folder in folders.items()}
     for rec in inv.itertuples(index=False):
+        if rec.kind in UNDATED_KINDS:
+            continue
         path = safe_raw_name(rec.file, folders[rec.source], checked=checked[rec.source])  # raw_path, folders once
         if rec.source == "census":
             series, group, ice_list = GEOGRAPHY_SERIES
