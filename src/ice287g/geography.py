@@ -23,6 +23,7 @@ County or Municipality that ends up statewide without a hand row. A county from
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -50,6 +51,19 @@ PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", 
                "COMUNIDAD", "ZONA URBANA")
 
 
+def _root() -> str:
+    """The project root as a string, resolved once per value of what decides it (ICE287G_ROOT, and the
+    working directory when that is relative): placing ~2,000 agencies looks it up per county match."""
+    env = os.environ.get("ICE287G_ROOT")
+    return _resolved_root(env, os.getcwd() if env and not os.path.isabs(env) else "")
+
+
+@lru_cache(maxsize=None)
+def _resolved_root(env: str | None, cwd: str) -> str:
+    return str(paths.project_root())
+
+
+@lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
 def _text_key(text: str) -> str:
     t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
     t = re.sub(r"[^A-Z0-9 ]+", " ", t)
@@ -86,7 +100,7 @@ def _county_frame(root: str) -> pd.DataFrame:
 
 def counties() -> pd.DataFrame:
     """Every 2024 county or equivalent (incl. territories): county_fips, state_fips, state, county, county_full, lsad."""
-    return _county_frame(str(paths.project_root())).copy()
+    return _county_frame(_root()).copy()
 
 
 @lru_cache(maxsize=None)
@@ -102,7 +116,7 @@ def _county_index(root: str) -> dict:
 def match_county(state: str, printed: str) -> str | None:
     """County FIPS for a printed county name in a state, or None. A name that is both a county and an
     independent city (Fairfax, St. Louis, Baltimore) is the county unless the text says city."""
-    index = _county_index(str(paths.project_root()))
+    index = _county_index(_root())
     key, says_city = county_key(printed)
     if not key:
         return None
@@ -157,19 +171,29 @@ def place_key(name: str) -> tuple[str, str]:
 
 def match_place(state: str, name: str) -> tuple[str, str] | None:
     """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
-    places = _place_frame(str(paths.project_root()))
+    index = _place_index(_root())
     key = _text_key(name)
     candidates = [key]
     for word in PLACE_WORDS:
         if key.endswith(" " + word):
             candidates.append(key[: -len(word) - 1])
-    part = places[places["state"] == state]
     for k in candidates:
-        hit = part[part["key"] == k]
-        if len(hit):
-            first = hit.iloc[0]
-            return first["county_fips"], first["place"]
+        hit = index.get((state, k))
+        if hit:
+            return hit
     return None
+
+
+@lru_cache(maxsize=None)
+def _place_index(root: str) -> dict:
+    """(state, key) -> (county_fips, place) of the first place with that key in ``_place_frame``'s order
+    (incorporated places before CDPs)."""
+    index: dict = {}
+    places = _place_frame(root)
+    for k in zip(places["state"].tolist(), places["key"].tolist(), places["county_fips"].tolist(),
+                 places["place"].tolist()):
+        index.setdefault(k[:2], k[2:])
+    return index
 
 
 def county_population() -> pd.DataFrame:
@@ -349,17 +373,20 @@ def _series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
 
 def agency_names(list_rows: pd.DataFrame, lists: pd.DataFrame) -> dict:
     """agency_id -> every name (as corrected, and as printed) the agency carries on the series lists."""
-    rows = _series_rows(list_rows, lists)
-    cols = [c for c in ("agency", "agency_printed") if c in rows.columns]
-    long = rows.melt(id_vars=["agency_id"], value_vars=cols, value_name="name")
-    long = long[long["name"].astype(str).str.strip() != ""]
-    return {k: sorted(set(v)) for k, v in long.groupby("agency_id")["name"]}
+    cols = [c for c in ("agency", "agency_printed") if c in list_rows.columns]
+    rows = _series_rows(list_rows[["list_id", "agency_id", *cols]], lists)
+    names: dict = {}
+    for col in cols:
+        part = rows.loc[rows[col].astype(str).str.strip() != "", ["agency_id", col]].drop_duplicates()
+        for agency_id, name in zip(part["agency_id"].tolist(), part[col].tolist()):
+            names.setdefault(agency_id, set()).add(name)
+    return {k: sorted(names[k]) for k in sorted(names)}
 
 
 def newest_types(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """Per agency_id, the newest TYPE any series list prints for it (after data/hand/agency_type_fixes.csv)
     and that list: columns agency_type, type_list. Agencies no list types are absent."""
-    rows = _series_rows(list_rows, lists)
+    rows = _series_rows(list_rows[["list_id", "list_date", "row", "agency_id", "agency_type"]], lists)
     rows = rows[rows["agency_type"].isin(TYPE_LEVELS)]
     rows = rows.sort_values(["agency_id", "list_date", "list_id", "row"], kind="mergesort")
     newest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
@@ -370,11 +397,14 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
     method (printed_county|name_rule|place_file|hand|statewide|unplaced), note, what was printed, and how
     the level was decided (level_rule, the name rule's own reading, ICE's newest TYPE)."""
-    rows = _series_rows(list_rows, lists).copy()
-    rows["has_county"] = ~rows["county_printed"].str.upper().isin(NOT_PRINTED)
+    cols = ["list_id", "list_date", "row", "agency_id", "state", "agency", "county_printed"]
+    rows = _series_rows(list_rows[cols], lists)
+    rows = rows.assign(has_county=~rows["county_printed"].str.upper().isin(NOT_PRINTED))
     rows = rows.sort_values(["agency_id", "has_county", "list_date", "row"], kind="mergesort")
-    latest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
+    latest = rows.drop_duplicates("agency_id", keep="last")
     types = newest_types(list_rows, lists)
+    type_of = dict(zip(types.index, types["agency_type"]))
+    type_list_of = dict(zip(types.index, types["type_list"]))
     names_of = agency_names(list_rows, lists)
     names = dict(zip(states()["state"], states()["state_name"]))
     fips = dict(zip(states()["state"], states()["state_fips"]))
@@ -382,14 +412,14 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     hand_counties = _hand_keyed("agency_counties.csv")
     county_fixes = _hand_keyed("county_fixes.csv")
     placed = {}
-    for agency_id, r in latest.iterrows():
-        agency_type = types["agency_type"].get(agency_id, "")
-        placed[agency_id] = place_agency(r["state"], r["agency"], agency_type, r["county_printed"],
-                                         names.get(r["state"], r["state"]), levels, hand_counties, county_fixes,
-                                         other_names=names_of.get(agency_id, ()))
-        placed[agency_id].update(county_printed=r["county_printed"], agency_type=agency_type,
-                                 type_list=types["type_list"].get(agency_id, ""), agency=r["agency"],
-                                 evidence_list=r["list_id"])
+    for r in latest[["agency_id", "state", "agency", "county_printed", "list_id"]].itertuples(index=False):
+        agency_type = type_of.get(r.agency_id, "")
+        placed[r.agency_id] = place_agency(r.state, r.agency, agency_type, r.county_printed,
+                                           names.get(r.state, r.state), levels, hand_counties, county_fixes,
+                                           other_names=names_of.get(r.agency_id, ()))
+        placed[r.agency_id].update(county_printed=r.county_printed, agency_type=agency_type,
+                                   type_list=type_list_of.get(r.agency_id, ""), agency=r.agency,
+                                   evidence_list=r.list_id)
     out = agreements[["agreement_id", "agency_id", "state"]].copy()
     detail = pd.DataFrame.from_dict(placed, orient="index")
     out = out.merge(detail, left_on="agency_id", right_index=True, how="left")
@@ -476,7 +506,7 @@ def agreement_counties(list_rows: pd.DataFrame, places: pd.DataFrame, list_ids) 
 def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Per month-end list and county: agreements by model, agencies, 2024 population, agreements per 100k."""
     picks = month_end_lists(lists)
-    rows = agreement_counties(list_rows, places, picks["list_id"])
+    rows = agreement_counties(list_rows[["list_id", "agency_id", "model", "signed"]], places, picks["list_id"])
     rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
     wide = pd.crosstab([rows["as_of"], rows["county_fips"]], rows["model"]).reindex(
         columns=list(MODELS), fill_value=0)
@@ -543,12 +573,12 @@ def _map_layers(root: str):
 def county_boundaries():
     """Counties as the Census draws them (NAD83, EPSG:4269, Alaska and Hawaii where they are): for GIS
     files. Maps use ``map_layers``, which moves Alaska, Hawaii and Puerto Rico into insets."""
-    return _boundaries(str(paths.project_root()))[0].copy()
+    return _boundaries(_root())[0].copy()
 
 
 def map_layers():
     """(counties, states) as GeoDataFrames ready to draw; read from disk once per process."""
-    cty, st = _map_layers(str(paths.project_root()))
+    cty, st = _map_layers(_root())
     return cty.copy(), st.copy()
 
 
@@ -558,24 +588,55 @@ def map_layers():
 MIX = "two or more models"
 
 
+def _mix(fips, models) -> pd.DataFrame:
+    """Per county (sorted by FIPS): the models present, in MODELS order and ';'-joined (other values left
+    out), the number of rows, and the map category (the one model, or MIX)."""
+    size: dict = {}
+    present: dict = {}
+    for f, m in zip(fips, models):
+        size[f] = size.get(f, 0) + 1
+        present.setdefault(f, set()).add(m)
+    keys = sorted(size)
+    joined = [";".join(m for m in MODELS if m in present[k]) for k in keys]
+    return pd.DataFrame({"county_fips": keys, "models": joined,
+                         "agreements": pd.array([size[k] for k in keys], dtype="int64"),
+                         "category": [m if ";" not in m else MIX for m in joined]})
+
+
 def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, model: str):
     if model != "ALL":
         rows = rows[rows["model"] == model]
         on_list = on_list[on_list["model"] == model]
-    mix = rows.groupby("county_fips").agg(models=("model", lambda s: ";".join(m for m in MODELS
-                                                                          if m in set(s))),
-                                          agreements=("model", "size")).reset_index()
-    mix["category"] = [m if ";" not in m else MIX for m in mix["models"]]
-    ids = _agreement_ids(on_list)
-    statewide = places[places["agreement_id"].isin(set(ids)) & (places["method"] == "statewide")]
-    return mix, sorted(set(statewide["state"]))
+    if len(rows):
+        mix = _mix(rows["county_fips"].tolist(), rows["model"].tolist())
+    else:  # keeps the dtypes an empty groupby gives
+        mix = rows.groupby("county_fips").agg(models=("model", lambda s: ""),
+                                              agreements=("model", "size")).reset_index()
+        mix["category"] = []
+    return mix, _statewide_by_list(on_list, places).get("all", [])
+
+
+def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | None = None) -> dict:
+    """States with a statewide agreement among ``on_list``'s rows, sorted: {"all": states}, or per value
+    of column ``by`` ({list_id: states})."""
+    sw = places["method"] == "statewide"
+    states_of: dict = {}
+    for a, s in zip(places.loc[sw, "agreement_id"].tolist(), places.loc[sw, "state"].tolist()):
+        states_of.setdefault(a, set()).add(s)
+    keys = on_list[by].tolist() if by else ["all"] * len(on_list)
+    found: dict = {}
+    for k, a in zip(keys, _agreement_ids(on_list).tolist()):
+        if a in states_of:
+            found.setdefault(k, set()).update(states_of[a])
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
     """(counties, statewide): counties covered on one list with their model mix, and the states with a
     statewide agreement. ``model`` filters to JEM, WSO or TFM."""
-    rows = agreement_counties(list_rows, places, [list_id])
-    return _coverage(rows, list_rows[list_rows["list_id"] == list_id], places, model)
+    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", "agency_id", "model", "signed"]]
+    rows = agreement_counties(on_list, places, [list_id])
+    return _coverage(rows, on_list, places, model)
 
 
 def state_population() -> pd.DataFrame:
@@ -593,16 +654,19 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     total = int(state_population()["population_2024"].sum())
     fips_of = states().set_index("state")["state_fips"]
     picks = month_end_lists(lists)
-    county_rows = agreement_counties(list_rows, places, picks["list_id"])
-    by_list_counties = dict(tuple(county_rows.groupby("list_id")))
-    by_list_rows = dict(tuple(list_rows[list_rows["list_id"].isin(set(picks["list_id"]))].groupby("list_id")))
-    empty = county_rows.iloc[0:0]
+    on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])), ["list_id", "agency_id", "model",
+                                                                                 "signed"]]
+    county_rows = agreement_counties(on_lists, places, picks["list_id"])
+    local_of: dict = {}
+    for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
+        local_of.setdefault(lid, set()).add(f)
+    statewide_of = _statewide_by_list(on_lists, places, by="list_id")
+    county_state = cpop["county_fips"].str[:2]
     out = []
     for r in picks.itertuples(index=False):
-        mix, statewide = _coverage(by_list_counties.get(r.list_id, empty), by_list_rows.get(r.list_id, empty),
-                                   places, "ALL")
-        local_mask = cpop["county_fips"].isin(mix["county_fips"])
-        covered = local_mask | cpop["county_fips"].str[:2].isin(set(fips_of.reindex(statewide).dropna()))
+        statewide = statewide_of.get(r.list_id, [])
+        local_mask = cpop["county_fips"].isin(local_of.get(r.list_id, set()))
+        covered = local_mask | county_state.isin(set(fips_of.reindex(statewide).dropna()))
         out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
                     "population_local": int(cpop.loc[local_mask, "population_2024"].sum()),
                     "population_covered": int(cpop.loc[covered, "population_2024"].sum()),
