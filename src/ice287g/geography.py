@@ -66,10 +66,16 @@ def _resolved_root(env: str | None, cwd: str) -> str:
 @lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
 def _text_key(text: str) -> str:
     t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
-    t = re.sub(r"[^A-Z0-9 ]+", " ", t)
-    t = re.sub(r"\bSAINT\b", "ST", t)
-    t = re.sub(r"\bSAINTE\b", "STE", t)
-    return re.sub(r"\s+", " ", t).strip()
+    t = _NOT_KEY_CHARS.sub(" ", t)
+    if "SAINT" in t:
+        t = _SAINT.sub("ST", t)
+        t = _SAINTE.sub("STE", t)
+    return " ".join(t.split())  # only spaces are left: runs of them collapsed, ends stripped
+
+
+_NOT_KEY_CHARS = re.compile(r"[^A-Z0-9 ]+")
+_SAINT = re.compile(r"\bSAINT\b")
+_SAINTE = re.compile(r"\bSAINTE\b")
 
 
 def county_key(text: str) -> tuple[str, bool]:
@@ -158,10 +164,14 @@ def _place_frame(root: str) -> pd.DataFrame:
     return out.sort_values(["state", "key", "cdp", "place_geoid"], ignore_index=True)
 
 
+_BALANCE = re.compile(r"\s*\(balance\)$")
+_GOVERNMENT = re.compile(r"\s+(metropolitan|consolidated|unified) government$", flags=re.I)
+
+
 def place_key(name: str) -> tuple[str, str]:
     """(key, type word) of a Census place name ("Tampa city" -> ("TAMPA", "CITY"))."""
-    name = re.sub(r"\s*\(balance\)$", "", str(name))
-    name = re.sub(r"\s+(metropolitan|consolidated|unified) government$", "", name, flags=re.I)
+    name = _BALANCE.sub("", str(name))
+    name = _GOVERNMENT.sub("", name)
     key = _text_key(name)
     for word in PLACE_WORDS:
         if key.endswith(" " + word):
@@ -454,7 +464,8 @@ def type_disagreements(places: pd.DataFrame) -> pd.DataFrame:
 def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Share of each participating series list's agreements placed (a county, or statewide)."""
     series = lists[(lists["in_series"].astype(str) == "True") & (lists["list_kind"] == "participating")]
-    rows = list_rows[list_rows["list_id"].isin(series["list_id"])].copy()
+    rows = list_rows[["list_id", "list_date", "era", "agency_id", "model", "signed"]]
+    rows = rows[rows["list_id"].isin(series["list_id"])].copy()
     rows["agreement_id"] = _agreement_ids(rows)
     ok = places.set_index("agreement_id")["method"] != "unplaced"
     rows["placed"] = rows["agreement_id"].map(ok).fillna(False).astype(bool)
@@ -467,7 +478,8 @@ def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.Dat
 def county_column_since(list_rows: pd.DataFrame, lists: pd.DataFrame) -> str | None:
     """Date of the first participating series list that prints a county for any agreement, or None."""
     series = series_lists(lists)
-    rows = list_rows[list_rows["list_id"].isin(series["list_id"])]
+    rows = list_rows[["list_id", "list_date", "county_printed"]]
+    rows = rows[rows["list_id"].isin(series["list_id"])]
     printed = rows.loc[~rows["county_printed"].str.upper().isin(NOT_PRINTED), "list_date"]
     return str(printed.min()) if len(printed) else None
 
@@ -508,7 +520,7 @@ def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataF
     picks = month_end_lists(lists)
     rows = agreement_counties(list_rows[["list_id", "agency_id", "model", "signed"]], places, picks["list_id"])
     rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
-    wide = pd.crosstab([rows["as_of"], rows["county_fips"]], rows["model"]).reindex(
+    wide = rows.groupby(["as_of", "county_fips", "model"]).size().unstack("model", fill_value=0).reindex(
         columns=list(MODELS), fill_value=0)
     wide["agreements"] = rows.groupby(["as_of", "county_fips"]).size()
     wide["agencies"] = rows.groupby(["as_of", "county_fips"])["agency_id"].nunique()
@@ -652,7 +664,7 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     or other local agreement, or in a state with a statewide agreement, on every month-end list."""
     cpop = county_population()
     total = int(state_population()["population_2024"].sum())
-    fips_of = states().set_index("state")["state_fips"]
+    fips_of = dict(zip(states()["state"], states()["state_fips"]))
     picks = month_end_lists(lists)
     on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])), ["list_id", "agency_id", "model",
                                                                                  "signed"]]
@@ -661,15 +673,16 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
         local_of.setdefault(lid, set()).add(f)
     statewide_of = _statewide_by_list(on_lists, places, by="list_id")
-    county_state = cpop["county_fips"].str[:2]
+    counties_pop = list(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
     out = []
     for r in picks.itertuples(index=False):
         statewide = statewide_of.get(r.list_id, [])
-        local_mask = cpop["county_fips"].isin(local_of.get(r.list_id, set()))
-        covered = local_mask | county_state.isin(set(fips_of.reindex(statewide).dropna()))
+        local = local_of.get(r.list_id, set())
+        statewide_fips = {fips_of[s] for s in statewide if s in fips_of and pd.notna(fips_of[s])}
         out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
-                    "population_local": int(cpop.loc[local_mask, "population_2024"].sum()),
-                    "population_covered": int(cpop.loc[covered, "population_2024"].sum()),
+                    "population_local": int(sum(p for f, p in counties_pop if f in local)),
+                    "population_covered": int(sum(p for f, p in counties_pop
+                                                  if f in local or f[:2] in statewide_fips)),
                     "population_total": total, "statewide_states": ";".join(statewide)})
     df = pd.DataFrame(out)
     df["share_local"] = (df["population_local"] / df["population_total"]).round(6)
