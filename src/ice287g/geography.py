@@ -150,16 +150,27 @@ def _place_frame(root: str) -> pd.DataFrame:
     joined = joined[~joined.index.duplicated(keep="first")]
     wrong = joined["county_fips"].isna() | (joined["county_state"] != joined["STUSPS"])
     if wrong.any():  # points in water or across a state line: nearest county of the same state
+        import numpy as np
+        import shapely
+
         proj_pts = pts.loc[wrong].to_crs(5070)
         proj_polys = polys.to_crs(5070)
-        for i, row in proj_pts.iterrows():
-            same = proj_polys[proj_polys["county_state"] == row["STUSPS"]]
+        nearest = {}
+        for st, part in proj_pts.groupby("STUSPS", sort=False):
+            same = proj_polys[proj_polys["county_state"] == st]
             if len(same):
-                joined.loc[i, "county_fips"] = same.iloc[same.distance(row.geometry).argmin()]["county_fips"]
-                joined.loc[i, "county_state"] = row["STUSPS"]
+                fips = same["county_fips"].tolist()
+                shapes = same.geometry.to_numpy()
+                for i, point in zip(part.index, part.geometry):
+                    nearest[i] = (fips[int(np.argmin(shapely.distance(shapes, point)))], st)
+        if nearest:
+            fixed = pd.DataFrame.from_dict(nearest, orient="index", columns=["county_fips", "county_state"])
+            joined.loc[fixed.index, "county_fips"] = fixed["county_fips"]
+            joined.loc[fixed.index, "county_state"] = fixed["county_state"]
     out = pd.DataFrame({"state": joined["STUSPS"], "place_geoid": joined["GEOID"], "place": joined["NAME"],
                         "county_fips": joined["county_fips"], "nearest": wrong})
-    out["key"] = [place_key(n)[0] for n in out["place"]]
+    key_of = {n: place_key(n)[0] for n in set(out["place"].tolist())}  # many towns share a name
+    out["key"] = [key_of[n] for n in out["place"].tolist()]
     out["cdp"] = out["place"].str.endswith(" CDP")
     return out.sort_values(["state", "key", "cdp", "place_geoid"], ignore_index=True)
 
@@ -673,16 +684,19 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
         local_of.setdefault(lid, set()).add(f)
     statewide_of = _statewide_by_list(on_lists, places, by="list_id")
-    counties_pop = list(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
+    pop_of = dict(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
+    in_state: dict = {}
+    for f in pop_of:
+        in_state.setdefault(f[:2], []).append(f)
     out = []
     for r in picks.itertuples(index=False):
         statewide = statewide_of.get(r.list_id, [])
-        local = local_of.get(r.list_id, set())
+        local = {f for f in local_of.get(r.list_id, ()) if f in pop_of}
         statewide_fips = {fips_of[s] for s in statewide if s in fips_of and pd.notna(fips_of[s])}
+        covered = local.union(*(in_state.get(sf, ()) for sf in statewide_fips))
         out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
-                    "population_local": int(sum(p for f, p in counties_pop if f in local)),
-                    "population_covered": int(sum(p for f, p in counties_pop
-                                                  if f in local or f[:2] in statewide_fips)),
+                    "population_local": sum(pop_of[f] for f in local),
+                    "population_covered": sum(pop_of[f] for f in covered),
                     "population_total": total, "statewide_states": ";".join(statewide)})
     df = pd.DataFrame(out)
     df["share_local"] = (df["population_local"] / df["population_total"]).round(6)
