@@ -66,13 +66,33 @@ def _polygon_path(geom):
     return MplPath.make_compound_path(*rings) if rings else None
 
 
+_PATHS: dict = {}  # id(geometry) -> (geometry, its path); the geometry is kept so its id stays its own
+_PATHS_MAX = 50_000
+
+
+def _cached_path(geom):
+    """``_polygon_path`` once per geometry object: a map notebook draws the same county and state shapes
+    in every panel (map_layers hands out the same shapely objects each call)."""
+    hit = _PATHS.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    if len(_PATHS) >= _PATHS_MAX:  # bounded: a long-lived kernel drawing fresh geometries forever
+        _PATHS.clear()
+    path = _polygon_path(geom)
+    _PATHS[id(geom)] = (geom, path)
+    return path
+
+
+_cached_path.cache_clear = _PATHS.clear  # emptied with the package's other caches (cache.forget_memory)
+
+
 def draw_polygons(ax, geometries, *, facecolor="#f2f2f2", edgecolor="white", linewidth=0.2, hatch=None,
                   rasterized=True, zorder=1):
     """Add (multi)polygons to ``ax`` as one collection. Unlike GeoDataFrame.plot, it does not redraw the
     whole figure after each layer, which made map notebooks slow; ``rasterized`` keeps SVGs small."""
     from matplotlib.collections import PathCollection
 
-    shapes = [p for p in (_polygon_path(g) for g in geometries) if p is not None]
+    shapes = [p for p in (_cached_path(g) for g in geometries) if p is not None]
     if not shapes:
         return None
     coll = PathCollection(shapes, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth,
