@@ -182,7 +182,9 @@ def _require(**texts: str | None) -> None:
 
 def _sign(fig, title: str, source: str) -> None:
     """Draw the title above and the source line below the figure, flush with its left edge."""
-    fig.canvas.draw()
+    # Lay the figure out (aspect, ticks, legends) as a draw would, without rasterizing it: the extent is
+    # the same and the real rendering happens once per file in savefig.
+    fig.draw_without_rendering()
     content = fig.get_tightbbox(fig.canvas.get_renderer())
     left = content.x0 / fig.get_figwidth()
     top = content.y1 / fig.get_figheight()
