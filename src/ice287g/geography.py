@@ -53,7 +53,7 @@ PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", 
 
 def _root() -> str:
     """The project root as a string, resolved once per value of what decides it (ICE287G_ROOT, and the
-    working directory when that is relative): placing ~2,000 agencies looks it up per county match."""
+    working directory when that is relative): placing the agencies looks it up at every county match."""
     env = os.environ.get("ICE287G_ROOT")
     return _resolved_root(env, os.getcwd() if env and not os.path.isabs(env) else "")
 
