@@ -71,3 +71,19 @@ def test_gallery_lists_every_figure_with_its_texts_and_links():
     for r in manifest.itertuples(index=False):
         assert f'<img src="{r.slug}.png"' in text and f"({r.slug}.csv)" in text and r.source in text
     assert (REAL_ROOT / "figures" / "README.md").read_text() == text  # committed gallery is current
+
+
+def test_polygon_paths_keep_every_vertex_and_are_built_once_per_geometry():
+    import numpy as np
+    from shapely.geometry import MultiPolygon, Polygon
+
+    square = Polygon([(0, 0), (2, 0), (2, 2), (0, 2)], holes=[[(0.5, 0.5), (1, 0.5), (1, 1)]])
+    geom = MultiPolygon([square, Polygon([(5, 5), (6, 5), (6, 6)])])
+    path = charts._polygon_path(geom)
+    assert path.vertices.tolist() == np.array(list(square.exterior.coords) + list(square.interiors[0].coords)
+                                              + [(5, 5), (6, 5), (6, 6), (5, 5)], dtype=float).tolist()
+    assert charts._cached_path(geom) is charts._cached_path(geom)
+    other = MultiPolygon([square, Polygon([(5, 5), (6, 5), (6, 6)])])  # equal shape, another object
+    assert charts._cached_path(other) is not charts._cached_path(geom)
+    charts._cached_path.cache_clear()
+    assert charts._PATHS == {}

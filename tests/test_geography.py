@@ -388,3 +388,48 @@ def test_the_county_cutoff_is_derived_from_a_synthetic_series():
                          "county_printed": ["", "#N/A", "Polk County", "Polk County"]})
     assert geography.county_column_since(rows, lists) == "2025-03-01"
     assert geography.county_column_since(rows.assign(county_printed=""), lists) is None
+
+
+def test_the_coverage_mix_counts_rows_and_orders_models_per_county():
+    rows = pd.DataFrame({"list_id": ["L"] * 5, "county_fips": ["12099", "01001", "12099", "12099", "01003"],
+                         "model": ["TFM", "WSO", "JEM", "TFM", ""],
+                         "agency_id": ["a", "b", "c", "d", "e"], "signed": [""] * 5})
+    mix, statewide = geography._coverage(rows, rows, pd.DataFrame(columns=["agreement_id", "method", "state"]),
+                                         "ALL")
+    assert mix.to_dict("list") == {"county_fips": ["01001", "01003", "12099"], "models": ["WSO", "", "JEM;TFM"],
+                                   "agreements": [1, 1, 3], "category": ["WSO", "", geography.MIX]}
+    assert statewide == []
+    only_tfm, _ = geography._coverage(rows, rows, pd.DataFrame(columns=["agreement_id", "method", "state"]), "TFM")
+    assert only_tfm[["county_fips", "agreements", "category"]].values.tolist() == [["12099", 2, "TFM"]]
+
+
+def test_statewide_states_are_found_per_list_from_the_agreements_on_it():
+    on_lists = pd.DataFrame({"list_id": ["L1", "L1", "L2", "L2"], "agency_id": ["FL-fhp", "FL-x", "TX-dps", "FL-fhp"],
+                             "model": ["TFM", "JEM", "TFM", "WSO"], "signed": ["2025-01-01", "", "", ""]})
+    places = pd.DataFrame({"agreement_id": ["FL-fhp:TFM:2025-01-01", "TX-dps:TFM:undated", "FL-x:JEM:undated"],
+                           "method": ["statewide", "statewide", "printed_county"], "state": ["FL", "TX", "FL"]})
+    assert geography._statewide_by_list(on_lists, places, by="list_id") == {"L1": ["FL"], "L2": ["TX"]}
+    assert geography._statewide_by_list(on_lists, places) == {"all": ["FL", "TX"]}
+
+
+def test_text_keys_match_the_plain_regex_rules():
+    import re
+
+    def reference(text):
+        t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
+        t = re.sub(r"[^A-Z0-9 ]+", " ", t)
+        t = re.sub(r"\bSAINT\b", "ST", t)
+        t = re.sub(r"\bSAINTE\b", "STE", t)
+        return re.sub(r"\s+", " ", t).strip()
+
+    for text in ("Saint Sainte St. SAINTE-Marie  x", "  ’O'Brien\tCo. ", "SAINTES Saintly", "x\u00a0y", "straße",
+                 "São Tomé", "", 1, 1.0, None):
+        assert geography._text_key(text) == reference(text), text
+
+
+def test_a_place_name_finds_the_incorporated_place_before_the_cdp():
+    frame = geography._place_frame(geography._root())
+    index = geography._place_index(geography._root())
+    for (state, key), (fips, place) in list(index.items())[::500]:
+        first = frame[(frame["state"] == state) & (frame["key"] == key)].iloc[0]
+        assert (first["county_fips"], first["place"]) == (fips, place)

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from . import paths, sources, writers
@@ -59,9 +60,30 @@ def _polygon_path(geom):
     for poly in parts:
         if poly.is_empty:
             continue
-        rings.append(MplPath(list(poly.exterior.coords), closed=True))
-        rings.extend(MplPath(list(r.coords), closed=True) for r in poly.interiors)
+        # the coordinates as one float array each, not a tuple per vertex: the same vertices, far faster
+        rings.append(MplPath(np.asarray(poly.exterior.coords), closed=True))
+        rings.extend(MplPath(np.asarray(r.coords), closed=True) for r in poly.interiors)
     return MplPath.make_compound_path(*rings) if rings else None
+
+
+_PATHS: dict = {}  # id(geometry) -> (geometry, its path); the geometry is kept so its id stays its own
+_PATHS_MAX = 50_000
+
+
+def _cached_path(geom):
+    """``_polygon_path`` once per geometry object: a map notebook draws the same county and state shapes
+    in every panel (map_layers hands out the same shapely objects each call)."""
+    hit = _PATHS.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    if len(_PATHS) >= _PATHS_MAX:  # bounded: a long-lived kernel drawing fresh geometries forever
+        _PATHS.clear()
+    path = _polygon_path(geom)
+    _PATHS[id(geom)] = (geom, path)
+    return path
+
+
+_cached_path.cache_clear = _PATHS.clear  # emptied with the package's other caches (cache.forget_memory)
 
 
 def draw_polygons(ax, geometries, *, facecolor="#f2f2f2", edgecolor="white", linewidth=0.2, hatch=None,
@@ -70,7 +92,7 @@ def draw_polygons(ax, geometries, *, facecolor="#f2f2f2", edgecolor="white", lin
     whole figure after each layer, which made map notebooks slow; ``rasterized`` keeps SVGs small."""
     from matplotlib.collections import PathCollection
 
-    shapes = [p for p in (_polygon_path(g) for g in geometries) if p is not None]
+    shapes = [p for p in (_cached_path(g) for g in geometries) if p is not None]
     if not shapes:
         return None
     coll = PathCollection(shapes, facecolors=facecolor, edgecolors=edgecolor, linewidths=linewidth,
@@ -160,7 +182,9 @@ def _require(**texts: str | None) -> None:
 
 def _sign(fig, title: str, source: str) -> None:
     """Draw the title above and the source line below the figure, flush with its left edge."""
-    fig.canvas.draw()
+    # Lay the figure out (aspect, ticks, legends) as a draw would, without rasterizing it: the extent is
+    # the same and the real rendering happens once per file in savefig.
+    fig.draw_without_rendering()
     content = fig.get_tightbbox(fig.canvas.get_renderer())
     left = content.x0 / fig.get_figwidth()
     top = content.y1 / fig.get_figheight()

@@ -23,6 +23,7 @@ County or Municipality that ends up statewide without a hand row. A county from
 """
 from __future__ import annotations
 
+import os
 import re
 from functools import lru_cache
 
@@ -50,12 +51,31 @@ PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", 
                "COMUNIDAD", "ZONA URBANA")
 
 
+def _root() -> str:
+    """The project root as a string, resolved once per value of what decides it (ICE287G_ROOT, and the
+    working directory when that is relative): placing the agencies looks it up at every county match."""
+    env = os.environ.get("ICE287G_ROOT")
+    return _resolved_root(env, os.getcwd() if env and not os.path.isabs(env) else "")
+
+
+@lru_cache(maxsize=None)
+def _resolved_root(env: str | None, cwd: str) -> str:
+    return str(paths.project_root())
+
+
+@lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
 def _text_key(text: str) -> str:
     t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
-    t = re.sub(r"[^A-Z0-9 ]+", " ", t)
-    t = re.sub(r"\bSAINT\b", "ST", t)
-    t = re.sub(r"\bSAINTE\b", "STE", t)
-    return re.sub(r"\s+", " ", t).strip()
+    t = _NOT_KEY_CHARS.sub(" ", t)
+    if "SAINT" in t:
+        t = _SAINT.sub("ST", t)
+        t = _SAINTE.sub("STE", t)
+    return " ".join(t.split())  # only spaces are left: runs of them collapsed, ends stripped
+
+
+_NOT_KEY_CHARS = re.compile(r"[^A-Z0-9 ]+")
+_SAINT = re.compile(r"\bSAINT\b")
+_SAINTE = re.compile(r"\bSAINTE\b")
 
 
 def county_key(text: str) -> tuple[str, bool]:
@@ -86,7 +106,7 @@ def _county_frame(root: str) -> pd.DataFrame:
 
 def counties() -> pd.DataFrame:
     """Every 2024 county or equivalent (incl. territories): county_fips, state_fips, state, county, county_full, lsad."""
-    return _county_frame(str(paths.project_root())).copy()
+    return _county_frame(_root()).copy()
 
 
 @lru_cache(maxsize=None)
@@ -102,7 +122,7 @@ def _county_index(root: str) -> dict:
 def match_county(state: str, printed: str) -> str | None:
     """County FIPS for a printed county name in a state, or None. A name that is both a county and an
     independent city (Fairfax, St. Louis, Baltimore) is the county unless the text says city."""
-    index = _county_index(str(paths.project_root()))
+    index = _county_index(_root())
     key, says_city = county_key(printed)
     if not key:
         return None
@@ -130,24 +150,39 @@ def _place_frame(root: str) -> pd.DataFrame:
     joined = joined[~joined.index.duplicated(keep="first")]
     wrong = joined["county_fips"].isna() | (joined["county_state"] != joined["STUSPS"])
     if wrong.any():  # points in water or across a state line: nearest county of the same state
+        import numpy as np
+        import shapely
+
         proj_pts = pts.loc[wrong].to_crs(5070)
         proj_polys = polys.to_crs(5070)
-        for i, row in proj_pts.iterrows():
-            same = proj_polys[proj_polys["county_state"] == row["STUSPS"]]
+        nearest = {}
+        for st, part in proj_pts.groupby("STUSPS", sort=False):
+            same = proj_polys[proj_polys["county_state"] == st]
             if len(same):
-                joined.loc[i, "county_fips"] = same.iloc[same.distance(row.geometry).argmin()]["county_fips"]
-                joined.loc[i, "county_state"] = row["STUSPS"]
+                fips = same["county_fips"].tolist()
+                shapes = same.geometry.to_numpy()
+                for i, point in zip(part.index, part.geometry):
+                    nearest[i] = (fips[int(np.argmin(shapely.distance(shapes, point)))], st)
+        if nearest:
+            fixed = pd.DataFrame.from_dict(nearest, orient="index", columns=["county_fips", "county_state"])
+            joined.loc[fixed.index, "county_fips"] = fixed["county_fips"]
+            joined.loc[fixed.index, "county_state"] = fixed["county_state"]
     out = pd.DataFrame({"state": joined["STUSPS"], "place_geoid": joined["GEOID"], "place": joined["NAME"],
                         "county_fips": joined["county_fips"], "nearest": wrong})
-    out["key"] = [place_key(n)[0] for n in out["place"]]
+    key_of = {n: place_key(n)[0] for n in set(out["place"].tolist())}  # many towns share a name
+    out["key"] = [key_of[n] for n in out["place"].tolist()]
     out["cdp"] = out["place"].str.endswith(" CDP")
     return out.sort_values(["state", "key", "cdp", "place_geoid"], ignore_index=True)
 
 
+_BALANCE = re.compile(r"\s*\(balance\)$")
+_GOVERNMENT = re.compile(r"\s+(metropolitan|consolidated|unified) government$", flags=re.I)
+
+
 def place_key(name: str) -> tuple[str, str]:
     """(key, type word) of a Census place name ("Tampa city" -> ("TAMPA", "CITY"))."""
-    name = re.sub(r"\s*\(balance\)$", "", str(name))
-    name = re.sub(r"\s+(metropolitan|consolidated|unified) government$", "", name, flags=re.I)
+    name = _BALANCE.sub("", str(name))
+    name = _GOVERNMENT.sub("", name)
     key = _text_key(name)
     for word in PLACE_WORDS:
         if key.endswith(" " + word):
@@ -157,19 +192,29 @@ def place_key(name: str) -> tuple[str, str]:
 
 def match_place(state: str, name: str) -> tuple[str, str] | None:
     """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
-    places = _place_frame(str(paths.project_root()))
+    index = _place_index(_root())
     key = _text_key(name)
     candidates = [key]
     for word in PLACE_WORDS:
         if key.endswith(" " + word):
             candidates.append(key[: -len(word) - 1])
-    part = places[places["state"] == state]
     for k in candidates:
-        hit = part[part["key"] == k]
-        if len(hit):
-            first = hit.iloc[0]
-            return first["county_fips"], first["place"]
+        hit = index.get((state, k))
+        if hit:
+            return hit
     return None
+
+
+@lru_cache(maxsize=None)
+def _place_index(root: str) -> dict:
+    """(state, key) -> (county_fips, place) of the first place with that key in ``_place_frame``'s order
+    (incorporated places before CDPs)."""
+    index: dict = {}
+    places = _place_frame(root)
+    for k in zip(places["state"].tolist(), places["key"].tolist(), places["county_fips"].tolist(),
+                 places["place"].tolist()):
+        index.setdefault(k[:2], k[2:])
+    return index
 
 
 def county_population() -> pd.DataFrame:
@@ -349,17 +394,20 @@ def _series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
 
 def agency_names(list_rows: pd.DataFrame, lists: pd.DataFrame) -> dict:
     """agency_id -> every name (as corrected, and as printed) the agency carries on the series lists."""
-    rows = _series_rows(list_rows, lists)
-    cols = [c for c in ("agency", "agency_printed") if c in rows.columns]
-    long = rows.melt(id_vars=["agency_id"], value_vars=cols, value_name="name")
-    long = long[long["name"].astype(str).str.strip() != ""]
-    return {k: sorted(set(v)) for k, v in long.groupby("agency_id")["name"]}
+    cols = [c for c in ("agency", "agency_printed") if c in list_rows.columns]
+    rows = _series_rows(list_rows[["list_id", "agency_id", *cols]], lists)
+    names: dict = {}
+    for col in cols:
+        part = rows.loc[rows[col].astype(str).str.strip() != "", ["agency_id", col]].drop_duplicates()
+        for agency_id, name in zip(part["agency_id"].tolist(), part[col].tolist()):
+            names.setdefault(agency_id, set()).add(name)
+    return {k: sorted(names[k]) for k in sorted(names)}
 
 
 def newest_types(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """Per agency_id, the newest TYPE any series list prints for it (after data/hand/agency_type_fixes.csv)
     and that list: columns agency_type, type_list. Agencies no list types are absent."""
-    rows = _series_rows(list_rows, lists)
+    rows = _series_rows(list_rows[["list_id", "list_date", "row", "agency_id", "agency_type"]], lists)
     rows = rows[rows["agency_type"].isin(TYPE_LEVELS)]
     rows = rows.sort_values(["agency_id", "list_date", "list_id", "row"], kind="mergesort")
     newest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
@@ -370,11 +418,14 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
     method (printed_county|name_rule|place_file|hand|statewide|unplaced), note, what was printed, and how
     the level was decided (level_rule, the name rule's own reading, ICE's newest TYPE)."""
-    rows = _series_rows(list_rows, lists).copy()
-    rows["has_county"] = ~rows["county_printed"].str.upper().isin(NOT_PRINTED)
+    cols = ["list_id", "list_date", "row", "agency_id", "state", "agency", "county_printed"]
+    rows = _series_rows(list_rows[cols], lists)
+    rows = rows.assign(has_county=~rows["county_printed"].str.upper().isin(NOT_PRINTED))
     rows = rows.sort_values(["agency_id", "has_county", "list_date", "row"], kind="mergesort")
-    latest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
+    latest = rows.drop_duplicates("agency_id", keep="last")
     types = newest_types(list_rows, lists)
+    type_of = dict(zip(types.index, types["agency_type"]))
+    type_list_of = dict(zip(types.index, types["type_list"]))
     names_of = agency_names(list_rows, lists)
     names = dict(zip(states()["state"], states()["state_name"]))
     fips = dict(zip(states()["state"], states()["state_fips"]))
@@ -382,14 +433,14 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     hand_counties = _hand_keyed("agency_counties.csv")
     county_fixes = _hand_keyed("county_fixes.csv")
     placed = {}
-    for agency_id, r in latest.iterrows():
-        agency_type = types["agency_type"].get(agency_id, "")
-        placed[agency_id] = place_agency(r["state"], r["agency"], agency_type, r["county_printed"],
-                                         names.get(r["state"], r["state"]), levels, hand_counties, county_fixes,
-                                         other_names=names_of.get(agency_id, ()))
-        placed[agency_id].update(county_printed=r["county_printed"], agency_type=agency_type,
-                                 type_list=types["type_list"].get(agency_id, ""), agency=r["agency"],
-                                 evidence_list=r["list_id"])
+    for r in latest[["agency_id", "state", "agency", "county_printed", "list_id"]].itertuples(index=False):
+        agency_type = type_of.get(r.agency_id, "")
+        placed[r.agency_id] = place_agency(r.state, r.agency, agency_type, r.county_printed,
+                                           names.get(r.state, r.state), levels, hand_counties, county_fixes,
+                                           other_names=names_of.get(r.agency_id, ()))
+        placed[r.agency_id].update(county_printed=r.county_printed, agency_type=agency_type,
+                                   type_list=type_list_of.get(r.agency_id, ""), agency=r.agency,
+                                   evidence_list=r.list_id)
     out = agreements[["agreement_id", "agency_id", "state"]].copy()
     detail = pd.DataFrame.from_dict(placed, orient="index")
     out = out.merge(detail, left_on="agency_id", right_index=True, how="left")
@@ -424,7 +475,8 @@ def type_disagreements(places: pd.DataFrame) -> pd.DataFrame:
 def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Share of each participating series list's agreements placed (a county, or statewide)."""
     series = lists[(lists["in_series"].astype(str) == "True") & (lists["list_kind"] == "participating")]
-    rows = list_rows[list_rows["list_id"].isin(series["list_id"])].copy()
+    rows = list_rows[["list_id", "list_date", "era", "agency_id", "model", "signed"]]
+    rows = rows[rows["list_id"].isin(series["list_id"])].copy()
     rows["agreement_id"] = _agreement_ids(rows)
     ok = places.set_index("agreement_id")["method"] != "unplaced"
     rows["placed"] = rows["agreement_id"].map(ok).fillna(False).astype(bool)
@@ -437,7 +489,8 @@ def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.Dat
 def county_column_since(list_rows: pd.DataFrame, lists: pd.DataFrame) -> str | None:
     """Date of the first participating series list that prints a county for any agreement, or None."""
     series = series_lists(lists)
-    rows = list_rows[list_rows["list_id"].isin(series["list_id"])]
+    rows = list_rows[["list_id", "list_date", "county_printed"]]
+    rows = rows[rows["list_id"].isin(series["list_id"])]
     printed = rows.loc[~rows["county_printed"].str.upper().isin(NOT_PRINTED), "list_date"]
     return str(printed.min()) if len(printed) else None
 
@@ -476,9 +529,9 @@ def agreement_counties(list_rows: pd.DataFrame, places: pd.DataFrame, list_ids) 
 def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Per month-end list and county: agreements by model, agencies, 2024 population, agreements per 100k."""
     picks = month_end_lists(lists)
-    rows = agreement_counties(list_rows, places, picks["list_id"])
+    rows = agreement_counties(list_rows[["list_id", "agency_id", "model", "signed"]], places, picks["list_id"])
     rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
-    wide = pd.crosstab([rows["as_of"], rows["county_fips"]], rows["model"]).reindex(
+    wide = rows.groupby(["as_of", "county_fips", "model"]).size().unstack("model", fill_value=0).reindex(
         columns=list(MODELS), fill_value=0)
     wide["agreements"] = rows.groupby(["as_of", "county_fips"]).size()
     wide["agencies"] = rows.groupby(["as_of", "county_fips"])["agency_id"].nunique()
@@ -543,12 +596,12 @@ def _map_layers(root: str):
 def county_boundaries():
     """Counties as the Census draws them (NAD83, EPSG:4269, Alaska and Hawaii where they are): for GIS
     files. Maps use ``map_layers``, which moves Alaska, Hawaii and Puerto Rico into insets."""
-    return _boundaries(str(paths.project_root()))[0].copy()
+    return _boundaries(_root())[0].copy()
 
 
 def map_layers():
     """(counties, states) as GeoDataFrames ready to draw; read from disk once per process."""
-    cty, st = _map_layers(str(paths.project_root()))
+    cty, st = _map_layers(_root())
     return cty.copy(), st.copy()
 
 
@@ -558,24 +611,55 @@ def map_layers():
 MIX = "two or more models"
 
 
+def _mix(fips, models) -> pd.DataFrame:
+    """Per county (sorted by FIPS): the models present, in MODELS order and ';'-joined (other values left
+    out), the number of rows, and the map category (the one model, or MIX)."""
+    size: dict = {}
+    present: dict = {}
+    for f, m in zip(fips, models):
+        size[f] = size.get(f, 0) + 1
+        present.setdefault(f, set()).add(m)
+    keys = sorted(size)
+    joined = [";".join(m for m in MODELS if m in present[k]) for k in keys]
+    return pd.DataFrame({"county_fips": keys, "models": joined,
+                         "agreements": pd.array([size[k] for k in keys], dtype="int64"),
+                         "category": [m if ";" not in m else MIX for m in joined]})
+
+
 def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, model: str):
     if model != "ALL":
         rows = rows[rows["model"] == model]
         on_list = on_list[on_list["model"] == model]
-    mix = rows.groupby("county_fips").agg(models=("model", lambda s: ";".join(m for m in MODELS
-                                                                          if m in set(s))),
-                                          agreements=("model", "size")).reset_index()
-    mix["category"] = [m if ";" not in m else MIX for m in mix["models"]]
-    ids = _agreement_ids(on_list)
-    statewide = places[places["agreement_id"].isin(set(ids)) & (places["method"] == "statewide")]
-    return mix, sorted(set(statewide["state"]))
+    if len(rows):
+        mix = _mix(rows["county_fips"].tolist(), rows["model"].tolist())
+    else:  # keeps the dtypes an empty groupby gives
+        mix = rows.groupby("county_fips").agg(models=("model", lambda s: ""),
+                                              agreements=("model", "size")).reset_index()
+        mix["category"] = []
+    return mix, _statewide_by_list(on_list, places).get("all", [])
+
+
+def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | None = None) -> dict:
+    """States with a statewide agreement among ``on_list``'s rows, sorted: {"all": states}, or per value
+    of column ``by`` ({list_id: states})."""
+    sw = places["method"] == "statewide"
+    states_of: dict = {}
+    for a, s in zip(places.loc[sw, "agreement_id"].tolist(), places.loc[sw, "state"].tolist()):
+        states_of.setdefault(a, set()).add(s)
+    keys = on_list[by].tolist() if by else ["all"] * len(on_list)
+    found: dict = {}
+    for k, a in zip(keys, _agreement_ids(on_list).tolist()):
+        if a in states_of:
+            found.setdefault(k, set()).update(states_of[a])
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
     """(counties, statewide): counties covered on one list with their model mix, and the states with a
     statewide agreement. ``model`` filters to JEM, WSO or TFM."""
-    rows = agreement_counties(list_rows, places, [list_id])
-    return _coverage(rows, list_rows[list_rows["list_id"] == list_id], places, model)
+    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", "agency_id", "model", "signed"]]
+    rows = agreement_counties(on_list, places, [list_id])
+    return _coverage(rows, on_list, places, model)
 
 
 def state_population() -> pd.DataFrame:
@@ -591,21 +675,28 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     or other local agreement, or in a state with a statewide agreement, on every month-end list."""
     cpop = county_population()
     total = int(state_population()["population_2024"].sum())
-    fips_of = states().set_index("state")["state_fips"]
+    fips_of = dict(zip(states()["state"], states()["state_fips"]))
     picks = month_end_lists(lists)
-    county_rows = agreement_counties(list_rows, places, picks["list_id"])
-    by_list_counties = dict(tuple(county_rows.groupby("list_id")))
-    by_list_rows = dict(tuple(list_rows[list_rows["list_id"].isin(set(picks["list_id"]))].groupby("list_id")))
-    empty = county_rows.iloc[0:0]
+    on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])), ["list_id", "agency_id", "model",
+                                                                                 "signed"]]
+    county_rows = agreement_counties(on_lists, places, picks["list_id"])
+    local_of: dict = {}
+    for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
+        local_of.setdefault(lid, set()).add(f)
+    statewide_of = _statewide_by_list(on_lists, places, by="list_id")
+    pop_of = dict(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
+    in_state: dict = {}
+    for f in pop_of:
+        in_state.setdefault(f[:2], []).append(f)
     out = []
     for r in picks.itertuples(index=False):
-        mix, statewide = _coverage(by_list_counties.get(r.list_id, empty), by_list_rows.get(r.list_id, empty),
-                                   places, "ALL")
-        local_mask = cpop["county_fips"].isin(mix["county_fips"])
-        covered = local_mask | cpop["county_fips"].str[:2].isin(set(fips_of.reindex(statewide).dropna()))
+        statewide = statewide_of.get(r.list_id, [])
+        local = {f for f in local_of.get(r.list_id, ()) if f in pop_of}
+        statewide_fips = {fips_of[s] for s in statewide if s in fips_of and pd.notna(fips_of[s])}
+        covered = local.union(*(in_state.get(sf, ()) for sf in statewide_fips))
         out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
-                    "population_local": int(cpop.loc[local_mask, "population_2024"].sum()),
-                    "population_covered": int(cpop.loc[covered, "population_2024"].sum()),
+                    "population_local": sum(pop_of[f] for f in local),
+                    "population_covered": sum(pop_of[f] for f in covered),
                     "population_total": total, "statewide_states": ";".join(statewide)})
     df = pd.DataFrame(out)
     df["share_local"] = (df["population_local"] / df["population_total"]).round(6)
