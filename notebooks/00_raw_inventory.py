@@ -133,7 +133,7 @@ ax.set_xlabel("Date each file (or each list inside a stacked file) speaks for")
 figure_data = plotted.assign(start=plotted["start"].dt.strftime("%Y-%m-%d"),
                              end=plotted["end"].dt.strftime("%Y-%m-%d"))
 gap_text = "; ".join(f"{g.last_list_before} to {g.first_list_after}" for g in gaps.itertuples())
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "archive_coverage",
     title="What the archive covers: ICE 287(g) lists, detention data, geography and agency rosters",
     source=("ice287g raw archive manifests (ICE 287(g) lists via Wayback, RelevantResearch, deportationdata, "
@@ -144,5 +144,4 @@ charts.save_figure(
     inputs=[paths.raw_dir() / s / "MANIFEST.csv" for s in paths.RAW_SOURCES]
     + [paths.raw_dir() / "ice_287g" / f for f in inventory.loc[inventory["kind"] == "ice_287g_derived_csv", "file"]],
     sort_by=["group", "series", "start", "file"],
-)
-plt.show()
+))

@@ -201,7 +201,7 @@ axes[1].xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
 axes[1].xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
 newest = line["list_date"].max()
 total_now = int(line.loc[(line["list_date"] == newest) & (line["model"] == "ALL"), "agreements"].iloc[0])
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "agreements_timeline",
     title="287(g) agreements on ICE's lists, by model",
     source=(f"ICE 287(g) lists: {agreements.era_sources(lists, line['list_id'])}; program events: "
@@ -213,8 +213,7 @@ charts.save_figure(
               "Shaded stretches have no archived list."),
     data=line, inputs=raw_inputs + [paths.hand_dir() / "program_events.csv"],
     sort_by=["list_date", "list_id", "model"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## States at a glance
@@ -244,7 +243,7 @@ charts.grid_on_x(ax)
 ax.set_xlabel("agreements")
 ax.legend(loc="lower right")
 top = ranked.iloc[0]
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "state_ranking",
     title=f"287(g) agreements by state, ICE list of {list_date}",
     source=f"ICE 287(g) list {list_id} ({lists.loc[lists['list_id'] == list_id, 'source_file'].iloc[0]}); "
@@ -254,8 +253,7 @@ charts.save_figure(
     data=ranked.assign(list_id=list_id, list_date=list_date),
     inputs=[paths.raw_dir() / "ice_287g" / lists.loc[lists["list_id"] == list_id, "source_file"].iloc[0]],
     sort_by=["rank", "state"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## Additions and removals by month
@@ -291,7 +289,7 @@ ax.legend(handles=[Patch(color=charts.MODEL_COLORS["JEM"], label="first listed")
                    Patch(facecolor="white", edgecolor="#333333", hatch="//", label="month after an archive gap")],
           loc="upper left")
 busiest = wide["added"].idxmax()
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "additions_removals",
     title="Agreements first listed and no longer listed, by month",
     source=(f"ICE 287(g) lists ({agreements.era_sources(lists, shown_ids)}); "
@@ -300,8 +298,7 @@ charts.save_figure(
               f"Additions peak in {busiest} with {int(wide.loc[busiest, 'added'])} agreements first listed."),
     data=wide.reset_index().rename(columns={"index": "month"}).assign(after_gap=lambda d: d["month"].isin(gap_months)),
     inputs=raw_inputs, sort_by=["month"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## A secondary source for the gap years: the Washington Post's flags

@@ -96,7 +96,7 @@ ax.legend(handles=[Patch(color=charts.MODEL_COLORS["JEM"], label="added"),
                    plt.Line2D([], [], marker="|", ls="", color="#333333", label="model or signing date changed")],
           loc="lower right")
 d0, d1 = meta.loc[before_id, "list_date"], meta.loc[after_id, "list_date"]
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "list_changes",
     title=f"287(g) agreements added and removed by state, {d0} to {d1}",
     source=(f"ICE 287(g) lists {meta.loc[before_id, 'source_file']} and {meta.loc[after_id, 'source_file']}; "
@@ -105,5 +105,4 @@ charts.save_figure(
     data=shown.assign(before=before_id, after=after_id),
     inputs=[paths.raw_dir() / "ice_287g" / meta.loc[i, "source_file"] for i in (before_id, after_id)],
     sort_by=["state"],
-)
-plt.show()
+))

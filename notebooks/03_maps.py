@@ -145,7 +145,7 @@ where = "" if not zoom else f", {state}"
 what = "agreements" if model == "ALL" else f"{charts.MODEL_NAMES[model]} agreements"
 map_data = mix.merge(counties[["county_fips", "county", "state"]], on="county_fips", how="left").assign(
     list_id=list_id, statewide_states=";".join(statewide))
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "county_map",
     title=f"Counties covered by 287(g) {what}{where}, ICE list of {list_date}",
     source=(f"ICE 287(g) list {source_file}; counties from ICE's COUNTY column, agency names, Census 2010 places "
@@ -156,8 +156,7 @@ charts.save_figure(
               "statewide agreement, hatched."),
     data=map_data, inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
     sort_by=["county_fips"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## One panel per model
@@ -171,7 +170,7 @@ for ax, m in zip(axes, charts.MODEL_ORDER):
     draw_counties(ax, m_mix, m_statewide, state if zoom else None)
     ax.set_title(f"{charts.MODEL_NAMES[m]}: {len(m_mix)} counties, {len(m_statewide)} statewide")
     panels.append(m_mix.assign(model=m, statewide_states=";".join(m_statewide)))
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "county_map_by_model",
     title=f"Counties covered by each 287(g) model, ICE list of {list_date}",
     source=f"ICE 287(g) list {source_file}; placement as in county_map; U.S. Census Bureau 2024 boundaries, EPSG:5070",
@@ -179,8 +178,7 @@ charts.save_figure(
              "counties with that model's agreements and hatching states with a statewide one.",
     data=pd.concat(panels, ignore_index=True)[["model", "county_fips", "agreements", "statewide_states"]],
     inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs, sort_by=["model", "county_fips"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## How the program spread
@@ -206,7 +204,7 @@ for ax, d in zip(axes.flat, dates):
 for ax in list(axes.flat)[len(dates):]:
     ax.set_axis_off()
 spread_df = pd.concat(spread, ignore_index=True)
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "spread_small_multiples",
     title="How 287(g) agreements spread across U.S. counties",
     source=("ICE 287(g) lists in force on each date (fact-sheet roster, ice.gov table, ICE workbooks); "
@@ -219,8 +217,7 @@ charts.save_figure(
     inputs=[paths.raw_dir() / "ice_287g" / f for f in sorted(lists.set_index("list_id").loc[
         spread_df["list_id"].unique(), "source_file"].unique())] + census_inputs,
     sort_by=["list_date", "county_fips"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## States: agreements, in all and per resident
@@ -243,7 +240,7 @@ for ax, col, label in ((axes[0], "agreements", "agreements"),
     ax.set_axis_off()
 top_abs = per_state.sort_values("agreements", ascending=False).iloc[0]
 top_rel = per_state.dropna(subset=["per_100k"]).sort_values("per_100k", ascending=False).iloc[0]
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "state_choropleth",
     title=f"287(g) agreements by state and per {per_residents:,} residents, ICE list of {list_date}",
     source=(f"ICE 287(g) list {source_file}; U.S. Census Bureau Vintage 2024 state population estimates and 2024 "
@@ -253,8 +250,7 @@ charts.save_figure(
               f"{per_residents:,}."),
     data=per_state.assign(list_id=list_id), inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
     sort_by=["state"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## Share of U.S. residents covered
@@ -279,7 +275,7 @@ ax.set_ylabel("% of U.S. residents (2024 estimates)")
 ax.set_ylim(0, 100)
 ax.legend(loc="upper left")
 last = line.iloc[-1]
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "population_covered",
     title="Share of U.S. residents living under a 287(g) agreement",
     source=("ICE 287(g) lists (last list of each month); U.S. Census Bureau Vintage 2024 county population. "
@@ -290,5 +286,4 @@ charts.save_figure(
               f"{last.share_covered:.0%} counting statewide agreements and {last.share_local:.0%} counting "
               "local agreements only."),
     data=line.drop(columns=["segment"]), inputs=census_inputs, sort_by=["as_of", "list_id"],
-)
-plt.show()
+))

@@ -121,7 +121,7 @@ for y, v in enumerate(top["adp_total"]):
 ax.invert_yaxis()
 charts.grid_on_x(ax)
 ax.set_xlabel(f"average daily population, FY{year} (sum over the state's facilities)")
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "detention_by_state",
     title=f"People held in ICE detention by state, fiscal year {year}",
     source=(f"ICE detentionStats workbook released {ranking['release_date'].iloc[0]} (facility ADP, levels A-D "
@@ -129,8 +129,7 @@ charts.save_figure(
     alt_text=(f"Horizontal bars for the {len(top)} states with the most people in ICE detention in FY{year}; "
               f"{top.iloc[0].state} leads with an average of {top.iloc[0].adp_total:,.0f} a day."),
     data=ranking, inputs=workbook_inputs, sort_by=["rank", "state"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## People held, and agreements in force, over time
@@ -162,7 +161,7 @@ for seg, part in ag_line.groupby("segment"):
     low_ax.plot(pd.to_datetime(part["list_date"]), part["agreements"], color=charts.MODEL_COLORS["JEM"], lw=2)
 low_ax.set_ylabel("287(g) agreements\non ICE's list")
 low_ax.set_ylim(bottom=0)
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "detention_timeline",
     title=f"People held in ICE detention, and 287(g) agreements in force, {start[:4]}-{end[:4]}",
     source=("ICE detentionStats workbooks (currently detained); TRAC, Syracuse University (pop_agen); ICE 287(g) "
@@ -178,8 +177,7 @@ charts.save_figure(
                     ag_line.rename(columns={"list_date": "date", "agreements": "total_all"})[["date", "total_all"]]
                     .assign(series="287(g) agreements")], ignore_index=True),
     inputs=workbook_inputs + trac_inputs, sort_by=["series", "date"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## States: agreements against detention
@@ -203,7 +201,7 @@ ax.set_yscale("symlog", linthresh=100)
 ax.set_xlabel(f"287(g) agreements on the ICE list of {pair['list_date'].iloc[0]}")
 ax.set_ylabel(f"ICE detention ADP, release of {day}")
 ax.grid(True, color="#e5e5e5")
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "detention_vs_agreements_states",
     title=f"287(g) agreements and people in ICE detention, by state ({day})",
     source=(f"ICE detentionStats workbook released {day}; ICE 287(g) list {pair['list_id'].iloc[0]}; both axes "
@@ -211,8 +209,7 @@ charts.save_figure(
     alt_text=(f"Scatter plot of {len(pair)} states: agreements on the horizontal axis, detention ADP on the "
               "vertical axis, each point labelled with the state's code."),
     data=pair, inputs=workbook_inputs, sort_by=["state"],
-)
-plt.show()
+))
 
 # %% [markdown]
 # ## Facilities on the map of 287(g) coverage
@@ -239,7 +236,7 @@ for size in (100, 1000, 3000):
     ax.scatter([], [], s=np.sqrt(size) * 4, color=charts.MODEL_COLORS["WSO"], alpha=0.75, label=f"ADP {size:,}")
 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 0.9), title="detention (per county)", labelspacing=1.4)
 ax.set_axis_off()
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "facilities_map",
     title=f"ICE detention facilities and 287(g) coverage ({day})",
     source=(f"ICE detentionStats workbook released {day} (ADP summed by county; counties from the facility "
@@ -250,5 +247,4 @@ charts.save_figure(
     data=per_county.merge(counties[["county_fips", "county", "state"]], on="county_fips", how="left").assign(
         release_date=day, covered=lambda d: d["county_fips"].isin(mix["county_fips"])),
     inputs=workbook_inputs + [paths.raw_dir() / geography.COUNTY_20M], sort_by=["county_fips"],
-)
-plt.show()
+))

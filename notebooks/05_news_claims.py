@@ -88,7 +88,7 @@ ax.set_xlabel("figure published")
 ax.set_ylabel("figure recomputed from the archived ICE list")
 ax.legend(loc="upper left")
 ax.grid(True, color="#e5e5e5")
-charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "news_claims",
     title="Figures cited in the news against the archived ICE lists",
     source=("data/hand/news_claims.csv (Border Report, ProPublica/Arizona Luminaria, CQ Roll Call); ICE 287(g) lists "
@@ -98,5 +98,4 @@ charts.save_figure(
               f"axes; {int((numeric['verdict'] == 'exact').sum())} lie exactly on the diagonal."),
     data=numeric[["claim_id", "published", "recomputed", "list_date", "verdict"]],
     inputs=[paths.project_root() / claims_file], sort_by=["claim_id"],
-)
-plt.show()
+))

@@ -97,7 +97,7 @@ ax.set_ylabel("agreements on the list")
 ax.set_ylim(bottom=0)
 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
 ax.legend(loc="upper left")
-reports.show_figure(fig, charts.save_figure(
+charts.show_figure(fig, charts.save_figure(
     fig, "state_timeline",
     title=f"287(g) agreements in {state_name} by model, every archived ICE list",
     source="ICE 287(g) lists (fact-sheet rosters, ice.gov tables, participating-agency workbooks), as archived",
@@ -136,7 +136,7 @@ else:
     charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
     map_data = shape[["county_fips", "county"]].merge(mix, on="county_fips", how="left").fillna(
         {"models": "", "agreements": 0, "category": "none"})
-    reports.show_figure(fig, charts.save_figure(
+    charts.show_figure(fig, charts.save_figure(
         fig, "state_county_map",
         title=f"Counties of {state_name} covered by 287(g) agreements, ICE list of {meta['list_date']}",
         source=(f"ICE 287(g) list {meta['source_file']}; placement in data/processed/agreement_places.csv; "

@@ -197,6 +197,26 @@ def _sign(fig, title: str, source: str) -> None:
              ha="left", va="top", fontsize=8.5, color="#444444")
 
 
+def show_figure(fig, written: dict) -> None:
+    """In a notebook: show the PNG ``save_figure`` just wrote (``written``) at the size the inline
+    backend shows ``fig`` (its ``figure.dpi``), and close the figure. The figure is rasterized once, not
+    again for the notebook (``plt.show()`` would draw it a third time, after the SVG and the PNG)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+    from PIL import Image
+
+    png = Path(written["png"]).read_bytes()
+    with Image.open(io.BytesIO(png)) as im:
+        (w, h), dpi = im.size, round(im.info.get("dpi", (fig.dpi,))[0])
+    scale = fig.dpi / dpi
+    display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(fig)}, raw=True,
+            metadata={"image/png": {"width": round(w * scale), "height": round(h * scale)}})
+    plt.close(fig)
+
+
 def save_figure(
     fig,
     slug: str,

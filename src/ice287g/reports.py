@@ -181,26 +181,6 @@ def show_title(title: str) -> None:
     display(Markdown(f"# {title}"), metadata={"ice287g_title": title})
 
 
-def show_figure(fig, written: dict) -> None:
-    """In a notebook: show the PNG ``charts.save_figure`` just wrote (``written``) at the size the inline
-    backend shows ``fig`` (its ``figure.dpi``), and close the figure. The figure is rasterized once, not
-    again for the notebook: most of a state report's time is drawing its two figures."""
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-    from IPython.display import display
-    from PIL import Image
-
-    png = Path(written["png"]).read_bytes()
-    with Image.open(io.BytesIO(png)) as im:
-        (w, h), dpi = im.size, round(im.info.get("dpi", (fig.dpi,))[0])
-    scale = fig.dpi / dpi
-    display({"image/png": base64.b64encode(png).decode("ascii"), "text/plain": repr(fig)}, raw=True,
-            metadata={"image/png": {"width": round(w * scale), "height": round(h * scale)}})
-    plt.close(fig)
-
-
 def state_report_title(state_name: str, list_date: str, release: str | None) -> str:
     detention = f"ICE detention release of {release}" if release else "no ICE detention release in range"
     return f"287(g) in {state_name}: ICE list of {list_date}, {detention}"
