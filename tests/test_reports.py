@@ -261,3 +261,9 @@ def test_unknown_state_stops_before_any_kernel_starts():
 def test_reports_for_another_date_go_to_their_own_folder():
     assert pipeline.state_reports_folder("newest") == "states"
     assert pipeline.state_reports_folder("2023-06-30") == "states_2023-06-30"
+
+
+def test_every_raw_source_has_a_name_for_the_readme():
+    from ice287g import paths, reports
+
+    assert set(reports.SOURCE_NAMES) == set(paths.RAW_SOURCES)
