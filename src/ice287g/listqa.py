@@ -49,9 +49,12 @@ def lost_agreements(previous: pd.DataFrame, current: pd.DataFrame) -> int:
     or the same agency alone when either list prints no model (the partners page)."""
     keys = ["agency_id", "model"] if (previous["model"] != "").all() and (current["model"] != "").all() \
         else ["agency_id"]
-    before = previous[keys].drop_duplicates()
-    after = current[keys].drop_duplicates()
-    return int(len(before.merge(after, on=keys, how="left", indicator=True).query("_merge == 'left_only'")))
+    # a set difference of key tuples: what an anti-join counts, without a merge per pair of lists
+    return len(_key_set(previous, keys) - _key_set(current, keys))
+
+
+def _key_set(rows: pd.DataFrame, keys: list[str]) -> set[tuple]:
+    return set(zip(*(rows[k].tolist() for k in keys)))
 
 
 def suspicious_drops(list_rows: pd.DataFrame, lists: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
