@@ -91,25 +91,32 @@ def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, transit
     df["key"] = df["agency_id"].map(keys)
     df[["role", "core"]] = [name_role_and_core(k) for k in df["key"]]
     out = []
+    sm = difflib.SequenceMatcher(None)
     for (state, role), part in df.groupby(["state", "role"], sort=True):
         recs = part.sort_values("agency_id").to_dict("records")
-        for i, a in enumerate(recs):
-            for b in recs[i + 1:]:
+        found = []
+        # b outer, a inner: the matcher indexes its second sequence once for every first one it meets
+        for j, b in enumerate(recs):
+            sm.set_seq2(b["core"])
+            for i, a in enumerate(recs[:j]):
                 why = ""
                 if a["core"] and a["core"] == b["core"]:
                     why = f"same {role} name apart from generic words"
                 elif min(len(a["core"]), len(b["core"])) >= 5:
-                    sm = difflib.SequenceMatcher(None, a["core"], b["core"])
-                    if sm.real_quick_ratio() >= threshold and sm.ratio() >= threshold:
+                    sm.set_seq1(a["core"])
+                    # the cheap upper bounds first: ratio() <= quick_ratio() <= real_quick_ratio()
+                    if sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold \
+                            and sm.ratio() >= threshold:
                         why = f"similar {role} name (ratio {sm.ratio():.2f})"
                 if why and not _is_distinct(distinct, state, a["agency"], b["agency"]):
-                    out.append({"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
-                                "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why})
+                    found.append((i, j, {"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
+                                         "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why}))
+        out.extend(row for _, _, row in sorted(found, key=lambda f: f[:2]))
     out = pd.DataFrame(out, columns=CANDIDATE_COLUMNS)
     if transitions is not None and len(transitions):
         # a transition pair may already be a same-role pair: one row per pair, the transition's reason first
         out = pd.concat([transitions, out], ignore_index=True)
-        pair = out[["agency_id_a", "agency_id_b"]].apply(lambda r: tuple(sorted(r)), axis=1)
+        pair = pd.Series([tuple(sorted(p)) for p in zip(out["agency_id_a"], out["agency_id_b"])], index=out.index)
         out = out[~pair.duplicated()]
     return out.sort_values(["state", "agency_id_a", "agency_id_b"], ignore_index=True)
 

@@ -266,16 +266,21 @@ def link_coverage(list_rows: pd.DataFrame, list_ids) -> pd.DataFrame:
     document, and how many print an MOA label but no address (``link pending``, ``link`` without a
     hyperlink, a bare PDF file name: never taken for links), with those labels and their counts."""
     list_rows = with_link_columns(list_rows)
+    list_ids = list(list_ids)
+    by_list = dict(tuple(list_rows[list_rows["list_id"].isin(list_ids)].groupby("list_id", sort=False)))
     out = []
     for lid in list_ids:
-        part = list_rows[list_rows["list_id"] == lid]
-        if part.empty:  # a header-only list
+        part = by_list.get(lid)
+        if part is None:  # a header-only list
             out.append({"list_id": lid, "agreements": 0, "moa_link": 0, "addendum_link": 0,
                         "moa_label_without_link": 0, "moa_labels": ""})
             continue
-        per = part.assign(agreement_id=agreement_ids(part)).groupby("agreement_id").agg(
-            moa=("moa_url", lambda s: (s != "").any()), addendum=("addendum_url", lambda s: (s != "").any()),
-            label=("moa", lambda s: next((v for v in s if v), "")))
+        part = part.assign(agreement_id=agreement_ids(part), _moa=part["moa_url"] != "",
+                           _addendum=part["addendum_url"] != "")
+        per = part.groupby("agreement_id").agg(moa=("_moa", "any"), addendum=("_addendum", "any"))
+        # each agreement's first printed MOA label
+        printed = part[part["moa"] != ""]
+        per["label"] = printed.groupby("agreement_id")["moa"].first().reindex(per.index).fillna("")
         unlinked = per[~per["moa"] & (per["label"] != "")]
         # the fact-sheet roster prints each PDF's bare file name, one label per agreement: counted as one kind
         labels = unlinked["label"].str.lower().map(lambda v: "PDF file name" if v.endswith(".pdf") else v)
@@ -321,7 +326,8 @@ def moa_link_checks(list_rows: pd.DataFrame, lists: pd.DataFrame) -> list[dict]:
     rows.append(check_row("moa_links_are_addresses", "all lists",
                           f"{len(bad)}" + (f" (first: {min(bad)!r})" if bad else ""),
                           "0 links that are not normalized http(s) addresses", "fail" if bad else "pass"))
-    wayback = list_rows[list_rows["moa_url"].map(is_wayback).astype(bool)]
+    urls = list_rows["moa_url"]
+    wayback = list_rows[urls.isin([u for u in urls.unique() if is_wayback(u)])]  # each address checked once
     rows.append(check_row("moa_links_wayback", "all lists",
                           f"{len(wayback):,} rows on {wayback['list_id'].nunique():,} lists",
                           "reported: links kept as printed, to a Wayback capture of ICE's document", "info"))
