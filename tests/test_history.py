@@ -92,3 +92,43 @@ def test_real_partners_page_rows_are_apart(real):
     pp = real[real["era"] == "partners_page"]
     assert len(pp) and (pp["model"] == "").all() and set(pp["status"]) == {"Removed"}
     assert not real.loc[real["era"] != "partners_page", "model"].eq("").any()
+
+
+def test_the_successor_is_the_earliest_later_agreement_of_the_agency_and_model():
+    dates = ["2025-01-01", "2025-02-01", "2025-03-01", "2025-04-01"]
+    rows = rows_frame([(dates[0], "TX", "Polk County Sheriff's Office", "JEM", "2020-01-01"),
+                       (dates[2], "TX", "Polk County Sheriff's Office", "JEM", "2025-02-15"),
+                       (dates[1], "TX", "Polk County Sheriff's Office", "JEM", "2025-01-20"),
+                       (dates[1], "TX", "Polk County Sheriff's Office", "WSO", "2025-01-10"),
+                       (dates[3], "TX", "Polk County Sheriff's Office", "JEM", "2025-02-15")])
+    h = agreement_history(rows, lists_frame(dates))
+    _, reason = _status(h, "TX-polk-county-sheriffs-office:JEM:2020-01-01")
+    assert "signing date 2025-01-20 from 2025-02-01" in reason  # not the WSO, not the later JEM
+    # two re-signings first listed on one list: the first by agreement_id
+    rows = rows_frame([(dates[0], "TX", "Polk County Sheriff's Office", "JEM", "2020-01-01"),
+                       (dates[1], "TX", "Polk County Sheriff's Office", "JEM", "2025-01-25"),
+                       (dates[1], "TX", "Polk County Sheriff's Office", "JEM", "2025-01-20")])
+    _, reason = _status(agreement_history(rows, lists_frame(dates[:2])), "TX-polk-county-sheriffs-office:JEM:2020-01-01")
+    assert "signing date 2025-01-20" in reason
+
+
+def test_agency_table_by_hand():
+    dates = ["2025-01-01", "2025-02-01"]
+    rows = rows_frame([(dates[0], "TX", "Polk County SO", "JEM", "2020-01-01"),
+                       (dates[1], "TX", "Polk County Sheriff's Office", "WSO", "2025-01-20"),
+                       (dates[0], "TX", "Polk County Sheriff's Office", "TFM", "2020-01-01"),
+                       (dates[1], "FL", "Gulf County Sheriff's Office", "WSO", "2025-01-20")])
+    rows["agency_type"] = ["Sheriff", "", "", "County"]
+    pending = rows_frame([("2024-12-01", "FL", "Gulf County Sheriff's Office", "", "")]).assign(
+        list_kind="pending", list_id="pending-2024-12-01")
+    lists = pd.concat([lists_frame(dates), pd.DataFrame({"list_id": ["pending-2024-12-01"], "list_date": ["2024-12-01"],
+                                                         "list_kind": ["pending"], "in_series": [True],
+                                                         "time_of_day": [""]})], ignore_index=True)
+    table = agreements.agency_table(pd.concat([rows, pending], ignore_index=True), lists)
+    assert table.to_dict("records") == [
+        {"agency_id": "FL-gulf-county-sheriffs-office", "state": "FL", "agency": "Gulf County Sheriff's Office",
+         "spellings": "Gulf County Sheriff's Office", "agency_type": "County", "first_listed": "2025-02-01",
+         "last_listed": "2025-02-01", "models": "WSO", "first_pending": "2024-12-01"},
+        {"agency_id": "TX-polk-county-sheriffs-office", "state": "TX", "agency": "Polk County Sheriff's Office",
+         "spellings": "Polk County SO; Polk County Sheriff's Office", "agency_type": "Sheriff",
+         "first_listed": "2025-01-01", "last_listed": "2025-02-01", "models": "JEM;WSO;TFM", "first_pending": ""}]

@@ -249,3 +249,14 @@ def test_an_empty_participating_workbook_stops_the_build(project_with_rules):
     with pytest.raises(QAFailure, match=r"suspicious_list +participating-2025-06-06am +empty \(header only\)"):
         agreements.write_history(agreements.build_history())
     assert (project / "data/processed/list_rows.csv").read_text() == "previous\n"
+
+
+def test_lost_agreements_counts_what_an_anti_join_leaves():
+    before = pd.DataFrame({"agency_id": ["a", "a", "b", "c", "c"], "model": ["JEM", "WSO", "JEM", "TFM", "TFM"]})
+    after = pd.DataFrame({"agency_id": ["a", "c", "d"], "model": ["JEM", "TFM", "JEM"]})
+    assert listqa.lost_agreements(before, after) == 2  # (a, WSO) and (b, JEM); the repeated (c, TFM) stays
+    # a list without models compares agencies alone: only b is gone
+    assert listqa.lost_agreements(before, after.assign(model="")) == 1
+    assert listqa.lost_agreements(before, after.iloc[:0]) == 4
+    anti = before.drop_duplicates().merge(after, how="left", indicator=True)
+    assert (anti["_merge"] == "left_only").sum() == 2

@@ -8,6 +8,8 @@ headline numbers can keep them apart.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from .identity import agreement_ids, load_distinct, merge_renames
@@ -46,6 +48,12 @@ def newest_links(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@lru_cache(maxsize=4096)
+def _days(start: str, end: str) -> int:
+    """Days from one ISO date to another (many agreements share each pair of list dates)."""
+    return (pd.Timestamp(end) - pd.Timestamp(start)).days
+
+
 def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     """One row per agreement across the participating lists of the series."""
     rows, ids, dates = series_rows(list_rows, lists)
@@ -59,33 +67,37 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
     newest = len(ids) - 1
     gaps = [(dates[a], dates[b]) for a, b in zip(ids, ids[1:])
             if (pd.Timestamp(dates[b]) - pd.Timestamp(dates[a])).days > gap_days]
-    by_agency = ag.groupby("agency_id")
+    records = list(ag.itertuples(index=False))
+    by_agency: dict[str, list] = {}
+    for r in records:
+        by_agency.setdefault(r.agency_id, []).append(r)
     status, reason = [], []
-    for r in ag.itertuples(index=False):
+    for r in records:
         if r.last_pos == newest:
             status.append("Active")
             reason.append(f"on the newest list ({dates[ids[newest]]})")
             continue
         next_date = dates[ids[r.last_pos + 1]]
-        gap = (pd.Timestamp(next_date) - pd.Timestamp(r.last_listed)).days
+        gap = _days(r.last_listed, next_date)
         gap_note = f" (archive gap of {gap} days before that list)" if gap > gap_days else ""
-        # a successor: the same agency and model, first listed after this one ends. A model-less
-        # partners-page row neither has nor is a successor: nothing says which agreement it was.
-        later = by_agency.get_group(r.agency_id)
-        later = later[(later["first_pos"] > r.last_pos) & (later["model"] == r.model) & (later["model"] != "")]
-        succ = later.sort_values("first_pos").iloc[0] if len(later) else None
-        off = (pd.Timestamp(succ["first_listed"]) - pd.Timestamp(r.last_listed)).days if succ is not None else 0
+        # a successor: the same agency and model, first listed after this one ends (the earliest; on a
+        # tie, the first by agreement_id). A model-less partners-page row neither has nor is a successor:
+        # nothing says which agreement it was.
+        succ = min((x for x in by_agency[r.agency_id]
+                    if x.first_pos > r.last_pos and x.model == r.model and x.model != ""),
+                   key=lambda x: x.first_pos, default=None)
+        off = _days(r.last_listed, succ.first_listed) if succ is not None else 0
         if succ is not None and off <= gap_days:
             status.append("Superseded")
-            reason.append(f"same agency listed with signing date {succ['signed']} from {succ['first_listed']} "
-                          f"({succ['agreement_id']}){gap_note}")
+            reason.append(f"same agency listed with signing date {succ.signed} from {succ.first_listed} "
+                          f"({succ.agreement_id}){gap_note}")
             continue
         status.append("Removed")
         why = f"absent from the list of {next_date} after {r.last_listed}{gap_note}"
         if succ is not None:
-            why += (f"; re-signed as {succ['agreement_id']} first listed {succ['first_listed']}, {off} days "
+            why += (f"; re-signed as {succ.agreement_id} first listed {succ.first_listed}, {off} days "
                     f"later (more than the {gap_days}-day gap threshold: a new agreement)")
-            between = [f"{a} and {b}" for a, b in gaps if r.last_listed <= a and b <= succ["first_listed"]]
+            between = [f"{a} and {b}" for a, b in gaps if r.last_listed <= a and b <= succ.first_listed]
             if between:
                 why += "; the archive has no list between " + "; nor between ".join(between)
         elif r.model == "":
@@ -102,21 +114,32 @@ def agency_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     series_ids = set(lists.loc[lists["in_series"], "list_id"])
     rows = list_rows[list_rows["list_id"].isin(series_ids)].sort_values(["list_date", "list_id", "row"],
                                                                        kind="mergesort")
-    part = rows[rows["list_kind"] == "participating"]
-    pend = rows[rows["list_kind"] == "pending"]
-    g = rows.groupby("agency_id")
-    out = pd.DataFrame({
-        "state": g["state"].first(),
-        "agency": g["agency"].last(),
-        "spellings": g["agency_printed"].agg(lambda s: "; ".join(sorted(set(s)))),
-        "agency_type": g["agency_type"].agg(lambda s: next((v for v in reversed(s.tolist()) if v), "")),
-    })
-    pg = part.groupby("agency_id")
-    out["first_listed"] = pg["list_date"].min()
-    out["last_listed"] = pg["list_date"].max()
-    out["models"] = pg["model"].agg(lambda s: ";".join(m for m in MODELS if m in set(s)))
-    out["first_pending"] = pend.groupby("agency_id")["list_date"].min()
-    out = out.fillna("").reset_index()
+    # one pass over the rows in list order, with dicts: a groupby with Python functions (or the min of
+    # text) calls back into Python once per agency and column
+    columns = ["agency_id", "state", "agency", "agency_printed", "agency_type", "list_kind", "list_date", "model"]
+    out: dict[str, dict] = {}
+    for aid, state, agency, printed, atype, kind, date, model in zip(*(rows[c].tolist() for c in columns)):
+        rec = out.get(aid)
+        if rec is None:
+            rec = out[aid] = {"agency_id": aid, "state": state, "agency": agency, "spellings": set(),
+                              "agency_type": "", "first_listed": "", "last_listed": "", "models": set(),
+                              "first_pending": ""}
+        rec["agency"] = agency
+        rec["spellings"].add(printed)
+        if atype:
+            rec["agency_type"] = atype  # the newest type printed
+        if kind == "participating":
+            rec["first_listed"] = min(rec["first_listed"] or date, date)
+            rec["last_listed"] = max(rec["last_listed"], date)
+            rec["models"].add(model)
+        elif kind == "pending":
+            rec["first_pending"] = min(rec["first_pending"] or date, date)
+    for rec in out.values():
+        rec["spellings"] = "; ".join(sorted(rec["spellings"]))
+        rec["models"] = ";".join(m for m in MODELS if m in rec["models"])
     cols = ["agency_id", "state", "agency", "spellings", "agency_type", "first_listed", "last_listed", "models",
             "first_pending"]
-    return out[cols].sort_values("agency_id", ignore_index=True)
+    table = pd.DataFrame(list(out.values()), columns=cols)
+    # the names keep the list rows' dtype, as a groupby's first and last would
+    table = table.astype({"state": rows["state"].dtype, "agency": rows["agency"].dtype})
+    return table.sort_values("agency_id", ignore_index=True)

@@ -91,25 +91,32 @@ def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, transit
     df["key"] = df["agency_id"].map(keys)
     df[["role", "core"]] = [name_role_and_core(k) for k in df["key"]]
     out = []
+    sm = difflib.SequenceMatcher(None)
     for (state, role), part in df.groupby(["state", "role"], sort=True):
         recs = part.sort_values("agency_id").to_dict("records")
-        for i, a in enumerate(recs):
-            for b in recs[i + 1:]:
+        found = []
+        # b outer, a inner: the matcher indexes its second sequence once for every first one it meets
+        for j, b in enumerate(recs):
+            sm.set_seq2(b["core"])
+            for i, a in enumerate(recs[:j]):
                 why = ""
                 if a["core"] and a["core"] == b["core"]:
                     why = f"same {role} name apart from generic words"
                 elif min(len(a["core"]), len(b["core"])) >= 5:
-                    sm = difflib.SequenceMatcher(None, a["core"], b["core"])
-                    if sm.real_quick_ratio() >= threshold and sm.ratio() >= threshold:
+                    sm.set_seq1(a["core"])
+                    # the cheap upper bounds first: ratio() <= quick_ratio() <= real_quick_ratio()
+                    if sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold \
+                            and sm.ratio() >= threshold:
                         why = f"similar {role} name (ratio {sm.ratio():.2f})"
                 if why and not _is_distinct(distinct, state, a["agency"], b["agency"]):
-                    out.append({"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
-                                "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why})
+                    found.append((i, j, {"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
+                                         "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why}))
+        out.extend(row for _, _, row in sorted(found, key=lambda f: f[:2]))
     out = pd.DataFrame(out, columns=CANDIDATE_COLUMNS)
     if transitions is not None and len(transitions):
         # a transition pair may already be a same-role pair: one row per pair, the transition's reason first
         out = pd.concat([transitions, out], ignore_index=True)
-        pair = out[["agency_id_a", "agency_id_b"]].apply(lambda r: tuple(sorted(r)), axis=1)
+        pair = pd.Series([tuple(sorted(p)) for p in zip(out["agency_id_a"], out["agency_id_b"])], index=out.index)
         out = out[~pair.duplicated()]
     return out.sort_values(["state", "agency_id_a", "agency_id_b"], ignore_index=True)
 
@@ -226,14 +233,23 @@ def _is_distinct(distinct, state, name_a, name_b) -> bool:
     return (state, frozenset({agency_key(name_a), agency_key(name_b)})) in distinct
 
 
+def _date_codes(dates: pd.Series) -> tuple[list, pd.Index]:
+    """Each ISO date's rank among the sorted distinct dates, and those dates: a groupby takes the min or
+    max of the ranks in compiled code, where one of text falls back to Python for every group."""
+    codes, uniques = pd.factorize(dates, sort=True)
+    return codes, uniques
+
+
 def _agreement_spans(rows: pd.DataFrame) -> pd.DataFrame:
     """Per agreement of series rows (with ``_pos``): where it starts and ends and its latest name."""
-    rows = rows.assign(agreement_id=agreement_ids(rows)).sort_values("_pos", kind="mergesort")
-    return rows.groupby("agreement_id").agg(
+    codes, dates = _date_codes(rows["list_date"])
+    rows = rows.assign(agreement_id=agreement_ids(rows), _date=codes).sort_values("_pos", kind="mergesort")
+    out = rows.groupby("agreement_id").agg(
         agency_id=("agency_id", "first"), state=("state", "first"), agency=("agency", "last"),
         first_name=("agency", "first"), model=("model", "first"), signed=("signed", "first"),
-        first_pos=("_pos", "min"), last_pos=("_pos", "max"), first_listed=("list_date", "min"),
-        last_listed=("list_date", "max")).reset_index()
+        first_pos=("_pos", "min"), last_pos=("_pos", "max"), first_listed=("_date", "min"),
+        last_listed=("_date", "max")).reset_index()
+    return out.assign(first_listed=dates.take(out["first_listed"]), last_listed=dates.take(out["last_listed"]))
 
 
 def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_days: int = RENAME_WINDOW_DAYS):
@@ -247,14 +263,24 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
     ag = _agreement_spans(rows)
     newest = int(rows["_pos"].max())
     dated = ag[(ag["model"] != "") & (ag["signed"] != "")]
-    groups = {k: g for k, g in dated.groupby(["state", "model", "signed"])}
+    # plain tuples and dicts: a frame filtered per old agreement costs more than every rule check
+    records = list(dated.itertuples(index=False))
+    groups: dict[tuple, list] = {}
+    for r in records:
+        groups.setdefault((r.state, r.model, r.signed), []).append(r)
+    limits: dict[str, str] = {}
     pairs, near = [], []
-    for old in dated[dated["last_pos"] < newest].itertuples(index=False):
-        part = groups[(old.state, old.model, old.signed)]
-        limit = (pd.Timestamp(old.last_listed) + pd.Timedelta(days=window_days)).date().isoformat()
-        part = part[(part["agency_id"] != old.agency_id) & (part["first_pos"] > old.last_pos)
-                    & ((part["first_pos"] == old.last_pos + 1) | (part["first_listed"] <= limit))]
-        for new in part.itertuples(index=False):
+    for old in records:
+        if old.last_pos >= newest:
+            continue
+        limit = limits.get(old.last_listed)
+        if limit is None:
+            limit = limits[old.last_listed] = (pd.Timestamp(old.last_listed)
+                                               + pd.Timedelta(days=window_days)).date().isoformat()
+        for new in groups[(old.state, old.model, old.signed)]:
+            if (new.agency_id == old.agency_id or new.first_pos <= old.last_pos
+                    or (new.first_pos != old.last_pos + 1 and new.first_listed > limit)):
+                continue
             if _is_distinct(distinct, old.state, old.agency, new.first_name):
                 continue
             rule = rename_rule(old.state, old.agency, new.first_name)
@@ -284,7 +310,9 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
         else:
             one.append((o, n, rule))
     # the merge is at the agency level: one new name per old name, and the two names never on one list
-    lists_of = rows.groupby("agency_id")["_pos"].agg(set)
+    lists_of: dict[str, set] = {}
+    for aid, pos in zip(rows["agency_id"].tolist(), rows["_pos"].tolist()):
+        lists_of.setdefault(aid, set()).add(pos)
     targets = {}
     for o, n, _ in one:
         targets.setdefault(o.agency_id, set()).add(n.agency_id)
@@ -330,23 +358,30 @@ def joined_transitions(rows: pd.DataFrame) -> pd.DataFrame:
     rows = rows.assign(agreement_id=agreement_ids(rows), _form=rows["agency"].map(fold),
                        _key_id=rows["_key_id"] if "_key_id" in rows else rows["agency_id"],
                        _hand=rows["agency"].map(agency_key) != rows["agency_key"])
-    out = []
     # within one agency as the key (and aliases) made it: transitions merged by rename_transitions are
     # logged there under their own rule
-    for (aid, _), g in rows.groupby(["agreement_id", "_key_id"], sort=True):
-        if g["_form"].nunique() < 2:
+    codes, dates = _date_codes(rows["list_date"])
+    spans = rows.assign(_date=codes).groupby(["agreement_id", "_key_id", "_form"], sort=True).agg(
+        first_pos=("_pos", "min"), last_pos=("_pos", "max"), first=("_date", "min"), last=("_date", "max"),
+        agency=("agency", "first"), hand=("_hand", "any")).reset_index().rename(columns={"_key_id": "key_id"})
+    group = ["agreement_id", "key_id"]
+    spans = spans[spans.groupby(group)["_form"].transform("size") > 1]
+    # forms first listed on one list keep their sorted order
+    spans = spans.sort_values([*group, "first_pos"], kind="mergesort")
+    first = rows.drop_duplicates(["agreement_id", "_key_id"])
+    first_row = dict(zip(zip(first["agreement_id"], first["_key_id"]), zip(first["state"], first["model"],
+                                                                         first["signed"])))
+    out = []
+    prev = None
+    for b in spans.itertuples(index=False):
+        a, prev = prev, b
+        if a is None or (a.agreement_id, a.key_id) != (b.agreement_id, b.key_id) or a.last_pos >= b.first_pos:
             continue
-        spans = g.groupby("_form").agg(first_pos=("_pos", "min"), last_pos=("_pos", "max"),
-                                       first=("list_date", "min"), last=("list_date", "max"),
-                                       agency=("agency", "first"), hand=("_hand", "any")).sort_values("first_pos")
-        spans = spans.to_dict("records")
-        for a, b in zip(spans, spans[1:]):
-            if a["last_pos"] < b["first_pos"]:
-                r = g.iloc[0]
-                out.append({"agreement_id": aid, "old_agency": a["agency"], "new_agency": b["agency"],
-                            "state": r["state"], "model": r["model"], "signed": r["signed"],
-                            "old_last_listed": a["last"], "new_first_listed": b["first"],
-                            "rule": "hand" if a["hand"] or b["hand"] else "abbreviation"})
+        state, model, signed = first_row[(b.agreement_id, b.key_id)]
+        out.append({"agreement_id": b.agreement_id, "old_agency": a.agency, "new_agency": b.agency,
+                    "state": state, "model": model, "signed": signed,
+                    "old_last_listed": dates[a.last], "new_first_listed": dates[b.first],
+                    "rule": "hand" if a.hand or b.hand else "abbreviation"})
     return pd.DataFrame(out, columns=RENAME_COLUMNS)
 
 

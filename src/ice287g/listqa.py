@@ -47,11 +47,21 @@ SUSPICIOUS_COLUMNS = ["list_id", "list_date", "list_kind", "case", "agreements",
 def lost_agreements(previous: pd.DataFrame, current: pd.DataFrame) -> int:
     """Agreements of the previous list that the current one no longer shows: the same agency and model,
     or the same agency alone when either list prints no model (the partners page)."""
-    keys = ["agency_id", "model"] if (previous["model"] != "").all() and (current["model"] != "").all() \
-        else ["agency_id"]
-    before = previous[keys].drop_duplicates()
-    after = current[keys].drop_duplicates()
-    return int(len(before.merge(after, on=keys, how="left", indicator=True).query("_merge == 'left_only'")))
+    return _lost(_list_keys(previous), _list_keys(current))
+
+
+def _list_keys(rows: pd.DataFrame) -> tuple[bool, set, set]:
+    """What ``_lost`` compares of one list: whether every row prints a model, its agencies and its
+    (agency, model) pairs."""
+    ids, models = rows["agency_id"].tolist(), rows["model"].tolist()
+    return all(m != "" for m in models), set(ids), set(zip(ids, models))
+
+
+def _lost(previous: tuple[bool, set, set], current: tuple[bool, set, set]) -> int:
+    # a set difference of key tuples: what an anti-join counts, without a merge per pair of lists
+    if previous[0] and current[0]:
+        return len(previous[2] - current[2])
+    return len(previous[1] - current[1])
 
 
 def suspicious_drops(list_rows: pd.DataFrame, lists: pd.DataFrame, decisions: pd.DataFrame) -> pd.DataFrame:
@@ -63,29 +73,30 @@ def suspicious_drops(list_rows: pd.DataFrame, lists: pd.DataFrame, decisions: pd
     excluded list is never the previous list of another: it is out of the series.
     """
     decided = decisions.set_index("list_id")
-    by_list = dict(tuple(list_rows.groupby("list_id")))
-    empty_rows = list_rows.iloc[:0]
+    # each list's size and keys once (a list is compared as current, then as previous)
+    sizes = list_rows["list_id"].value_counts().to_dict()
+    keys = {lid: _list_keys(rows) for lid, rows in list_rows.groupby("list_id", sort=False)}
+    no_keys = (True, set(), set())
     out = []
     for kind, part in _order(lists[lists["era"].isin(SERIES_ERAS)]).groupby("list_kind", sort=True):
         prev = None
         for r in part.itertuples(index=False):
-            rows = by_list.get(r.list_id, empty_rows)
+            n = sizes.get(r.list_id, 0)
             decision = decided["decision"].get(r.list_id, "")
             case, lost, prev_n = "", 0, 0
-            if len(rows) == 0:
+            if n == 0:
                 case = "empty"
             if prev is not None:
-                prev_rows = by_list.get(prev.list_id, empty_rows)
-                prev_n = len(prev_rows)
-                lost = lost_agreements(prev_rows, rows) if prev_n else 0
+                prev_n = sizes.get(prev.list_id, 0)
+                lost = _lost(keys.get(prev.list_id, no_keys), keys.get(r.list_id, no_keys)) if prev_n else 0
                 if not case and prev_n and lost > DROP_SHARE * prev_n:
                     case = "drop"
             if case:
                 out.append({
                     "list_id": r.list_id, "list_date": r.list_date, "list_kind": kind, "case": case,
-                    "agreements": len(rows), "previous_list_id": prev.list_id if prev is not None else "",
+                    "agreements": n, "previous_list_id": prev.list_id if prev is not None else "",
                     "previous_agreements": prev_n, "lost": lost,
-                    "change_pct": round(100 * (len(rows) - prev_n) / prev_n, 1) if prev_n else 0.0,
+                    "change_pct": round(100 * (n - prev_n) / prev_n, 1) if prev_n else 0.0,
                     "decision": decision, "decision_reason": decided["reason"].get(r.list_id, ""),
                     "status": "fail" if kind == "participating" and not decision else "info"})
             if decision != "exclude":
@@ -198,21 +209,18 @@ def raw_agency_cells(lists: pd.DataFrame, raw_dir: Path) -> pd.DataFrame:
     out = []
     for source_file, part in lists.groupby("source_file", sort=True):
         path = Path(raw_dir) / source_file
+        ids = part["list_id"].tolist()
         if path.suffix.lower() == ".xlsx":
             # openpyxl is slow: the count of each workbook is kept in the parse cache (``ice287g.cache``)
             cells = cache.cached("listqa", READER_VERSION, path, lambda: _workbook_agency_cells(path), code=__name__)
-            for r in part.itertuples(index=False):
-                out.append({"list_id": r.list_id, "source_file": source_file,
-                            "agency_cells": cells.get(r.sheet, NO_AGENCY_COLUMN)})
+            counts = [cells.get(sheet, NO_AGENCY_COLUMN) for sheet in part["sheet"].tolist()]
         elif path.suffix.lower() in HTML_SUFFIXES:
-            n = _html_agency_cells(path)
-            for r in part.itertuples(index=False):
-                out.append({"list_id": r.list_id, "source_file": source_file, "agency_cells": n})
+            counts = [_html_agency_cells(path)] * len(ids)
         else:
             cells = _csv_agency_cells(path)
-            for r in part.itertuples(index=False):
-                out.append({"list_id": r.list_id, "source_file": source_file,
-                            "agency_cells": cells.get((r.list_date, r.time_of_day), NO_AGENCY_COLUMN)})
+            counts = [cells.get(key, NO_AGENCY_COLUMN)
+                      for key in zip(part["list_date"].tolist(), part["time_of_day"].tolist())]
+        out.extend({"list_id": lid, "source_file": source_file, "agency_cells": n} for lid, n in zip(ids, counts))
     return pd.DataFrame(out, columns=["list_id", "source_file", "agency_cells"])
 
 
@@ -263,16 +271,21 @@ def link_coverage(list_rows: pd.DataFrame, list_ids) -> pd.DataFrame:
     document, and how many print an MOA label but no address (``link pending``, ``link`` without a
     hyperlink, a bare PDF file name: never taken for links), with those labels and their counts."""
     list_rows = with_link_columns(list_rows)
+    list_ids = list(list_ids)
+    by_list = dict(tuple(list_rows[list_rows["list_id"].isin(list_ids)].groupby("list_id", sort=False)))
     out = []
     for lid in list_ids:
-        part = list_rows[list_rows["list_id"] == lid]
-        if part.empty:  # a header-only list
+        part = by_list.get(lid)
+        if part is None:  # a header-only list
             out.append({"list_id": lid, "agreements": 0, "moa_link": 0, "addendum_link": 0,
                         "moa_label_without_link": 0, "moa_labels": ""})
             continue
-        per = part.assign(agreement_id=agreement_ids(part)).groupby("agreement_id").agg(
-            moa=("moa_url", lambda s: (s != "").any()), addendum=("addendum_url", lambda s: (s != "").any()),
-            label=("moa", lambda s: next((v for v in s if v), "")))
+        part = part.assign(agreement_id=agreement_ids(part), _moa=part["moa_url"] != "",
+                           _addendum=part["addendum_url"] != "")
+        per = part.groupby("agreement_id").agg(moa=("_moa", "any"), addendum=("_addendum", "any"))
+        # each agreement's first printed MOA label
+        printed = part[part["moa"] != ""]
+        per["label"] = printed.groupby("agreement_id")["moa"].first().reindex(per.index).fillna("")
         unlinked = per[~per["moa"] & (per["label"] != "")]
         # the fact-sheet roster prints each PDF's bare file name, one label per agreement: counted as one kind
         labels = unlinked["label"].str.lower().map(lambda v: "PDF file name" if v.endswith(".pdf") else v)
@@ -318,7 +331,8 @@ def moa_link_checks(list_rows: pd.DataFrame, lists: pd.DataFrame) -> list[dict]:
     rows.append(check_row("moa_links_are_addresses", "all lists",
                           f"{len(bad)}" + (f" (first: {min(bad)!r})" if bad else ""),
                           "0 links that are not normalized http(s) addresses", "fail" if bad else "pass"))
-    wayback = list_rows[list_rows["moa_url"].map(is_wayback).astype(bool)]
+    urls = list_rows["moa_url"]
+    wayback = list_rows[urls.isin([u for u in urls.unique() if is_wayback(u)])]  # each address checked once
     rows.append(check_row("moa_links_wayback", "all lists",
                           f"{len(wayback):,} rows on {wayback['list_id'].nunique():,} lists",
                           "reported: links kept as printed, to a Wayback capture of ICE's document", "info"))
@@ -344,16 +358,15 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
         if got == 0 and r.list_kind == "pending":
             add("empty_list", r.list_id, 0, "header only: a valid empty pending list", "info")
     expected = qa["manifest_expectations"]
-    by_file = list_rows.groupby("source_file")
+    # every file's counts in one groupby, not a group and six comparisons per file
+    files = list_rows["source_file"]
+    tally = pd.DataFrame({"rows": 1, "FL": list_rows["state"] == "FL", "TX": list_rows["state"] == "TX",
+                          **{m: list_rows["model"] == m for m in MODELS}}).groupby(files).sum()
+    tally["states"] = list_rows.groupby("source_file")["state"].nunique()
+    tally = tally.to_dict("index")
     for e in expected.itertuples(index=False):
-        if e.source_file not in by_file.groups:
-            got = {k: 0 for k in ("rows", *MODELS, "FL", "TX", "states")}
-        else:
-            df = by_file.get_group(e.source_file)
-            got = {"rows": len(df), "FL": int((df["state"] == "FL").sum()), "TX": int((df["state"] == "TX").sum()),
-                   "states": int(df["state"].nunique())}
-            for m in MODELS:
-                got[m] = int((df["model"] == m).sum())
+        got = {k: int(v) for k, v in tally[e.source_file].items()} if e.source_file in tally else \
+            {k: 0 for k in ("rows", *MODELS, "FL", "TX", "states")}
         for k in ("rows", *MODELS, "FL", "TX", "states"):
             want = getattr(e, k)
             add(f"manifest_{k}", e.source_file, got[k], want, "pass" if got[k] == want else "fail")
