@@ -14,7 +14,10 @@ endif
 VENV   := .venv
 # uv installs straight from uv.lock: the uv on the PATH, else the one in .venv. Where there is none, pip
 # installs the lock's uv into .venv first (a few seconds), and uv the rest (a fraction of pip's time).
-# INSTALLER=pip installs everything with pip from requirements.txt, the lock's export, instead.
+# INSTALLER=pip installs everything with pip from requirements.txt, the lock's export, instead. Either way
+# the installed modules are compiled to bytecode once: where PYTHONDONTWRITEBYTECODE is set, Python would
+# otherwise compile pandas, matplotlib and the rest again in every process (about 4 s each: the build,
+# every kernel, every test that starts one).
 UV     ?= $(or $(shell command -v uv),$(wildcard $(VENV)/bin/uv))
 INSTALLER ?= uv
 PY     := $(VENV)/bin/python
@@ -56,12 +59,14 @@ ifeq ($(INSTALLER),uv)
 	@if [ -z "$(UV)" ] || [ ! -x "$(UV)" ]; then test -x $(PY) || $(PYTHON) -m venv $(VENV); \
 	  echo "$(PY) -m pip install uv (the lock's version)"; \
 	  $(PY) -m pip install --quiet "$$(grep -m1 '^uv==' requirements.txt)"; fi
-	UV_PROJECT_ENVIRONMENT=$(VENV) $(or $(UV),$(VENV)/bin/uv) sync --frozen --all-groups --python $(PYTHON) --quiet
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(or $(UV),$(VENV)/bin/uv) sync --frozen --all-groups --python $(PYTHON) --quiet \
+	  --compile-bytecode
 else
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	$(PY) -m compileall -q -j 0 "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" >/dev/null
 endif
 	$(PY) -m ipykernel install --sys-prefix --name ice287g --display-name "Python (ice287g)" >/dev/null
 	@echo "$(PYTHON)" > $(PYTHON_STAMP)
