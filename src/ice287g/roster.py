@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import hand, paths
-from .identity import agency_key, fold
+from .identity import agency_key, fold, name_role_and_core, strip_state
 from .qa import check_row
 from .vocab import STATE_AGENCY_TYPE
 
@@ -228,24 +228,33 @@ def read_rosters(root: Path | str | None = None) -> pd.DataFrame:
 _SHERIFF = re.compile(r"\bSHERIFFS?( (OFFICE|DEPARTMENT))?$")
 _PLACE_PREFIX = re.compile(r"^(CITY|TOWN|VILLAGE|BOROUGH) OF ")
 _PLACE_WORD = re.compile(r"\b(CITY|TOWN|VILLAGE|BOROUGH) (POLICE DEPARTMENT)$")
+_TOWN_SAFETY = re.compile(r"^(.+?) (DEPARTMENT OF PUBLIC SAFETY|PUBLIC SAFETY DEPARTMENT|PUBLIC SAFETY)$")
 
 
-def roster_key(name: str) -> str:
+def roster_key(name: str, state: str = "") -> str:
     """The identity key in the FBI's forms: a sheriff ("Sheriff", "Sheriff's Department") is "Sheriff's
-    Office", a parish is a county, and a town's police department drops "City", "Town", "Village" or
-    "Borough" ("West York Borough Police Department" is the FBI's "West York Police Department"). Townships
-    keep the word: a township and a borough of one name are two agencies in Pennsylvania and New Jersey."""
+    Office", a parish is a county, Saint is St, a state's police department is its state police, and a
+    town's police department drops "City", "Town", "Village" or "Borough" ("West York Borough Police
+    Department" is the FBI's "West York Police Department"); a town's department of public safety is its
+    police department (the FBI's "Jupiter Island Police Department"), a state's (its name or code first)
+    stays what it is. Townships keep the word: a township and a borough of one name are two agencies in
+    Pennsylvania and New Jersey."""
     key = agency_key(name)
     key = re.sub(r"\bPARISH\b", "COUNTY", key)
+    key = re.sub(r"\bSAINT\b", "ST", key)
     key = _SHERIFF.sub("SHERIFFS OFFICE", key)
+    key = re.sub(r"\bSTATE POLICE DEPARTMENT$", "STATE POLICE", key)
+    town = _TOWN_SAFETY.match(key)
+    if town and state and strip_state(key, state) == key:
+        key = f"{town.group(1)} POLICE DEPARTMENT"
     if key.endswith("POLICE DEPARTMENT"):
         key = _PLACE_WORD.sub(r"\2", _PLACE_PREFIX.sub("", key))
     return key
 
 
 # (rule, function giving the name's form): the same order for the agency's own name and its other spellings.
-NAME_FORMS = (("exact_name", fold), ("normalized", agency_key), ("normalized", roster_key))
-FORM_NOTES = {fold: "", agency_key: "identity key", roster_key: "FBI name form"}
+NAME_FORMS = (("exact_name", lambda n, s: fold(n)), ("normalized", lambda n, s: agency_key(n)), ("normalized", roster_key))
+FORM_NOTES = dict(zip([f for _, f in NAME_FORMS], ("", "identity key", "FBI name form")))
 
 
 def _index(rosters: pd.DataFrame) -> dict:
@@ -253,14 +262,14 @@ def _index(rosters: pd.DataFrame) -> dict:
     index: dict = {}
     for _, form in NAME_FORMS:
         for r in rosters[["roster", "state", "roster_name", "ori"]].itertuples(index=False):
-            index.setdefault((r.roster, form, r.state, form(r.roster_name)), []).append(r.ori)
+            index.setdefault((r.roster, form, r.state, form(r.roster_name, r.state)), []).append(r.ori)
     return index
 
 
 def _lookup(index: dict, form, state: str, names) -> list[str]:
     """ORIs a form of any of ``names`` finds, from the 2018 roster if it has any, else the 2017 one."""
     for roster in ROSTER_FILES:
-        found = sorted({o for n in names for o in index.get((roster, form, state, form(n)), [])})
+        found = sorted({o for n in names for o in index.get((roster, form, state, form(n, state)), [])})
         if found:
             return found
     return []
@@ -356,10 +365,13 @@ def match_agencies(agencies: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.D
 def roster_candidates(matches: pd.DataFrame, rosters: pd.DataFrame, agencies: pd.DataFrame,
                       ratio: float = CANDIDATE_RATIO, per_agency: int = CANDIDATES_PER_AGENCY) -> pd.DataFrame:
     """ORIs for a person to look at, never taken: every ORI of an ambiguous name, and for an agency without
-    an ORI the roster names of its state, of a compatible type, whose key is near its key."""
+    an ORI the roster names of its state, of the same role and a compatible type, whose core is near its core."""
     types = agencies.set_index("agency_id")["agency_type"]
     by_ori = rosters.set_index("ori")
-    keyed = rosters.assign(name_key=rosters["roster_name"].map(agency_key),
+    # compared on the name's core (identity.name_role_and_core) within its role: on whole keys every
+    # "X Police Department" is near every other one
+    role_core = [name_role_and_core(agency_key(n)) for n in rosters["roster_name"]]
+    keyed = rosters.assign(role=[rc[0] for rc in role_core], core=[rc[1] for rc in role_core],
                            ice_type=rosters["roster_type"].map(FBI_TYPES).fillna(""))
     by_state = dict(tuple(keyed.groupby("state")))
     out = []
@@ -374,17 +386,20 @@ def roster_candidates(matches: pd.DataFrame, rosters: pd.DataFrame, agencies: pd
         part = by_state.get(r.state)
         if part is None:
             continue
-        key, own = agency_key(r.agency), base["agency_type"]
+        role, core = name_role_and_core(agency_key(r.agency))
+        own = base["agency_type"]
+        part = part[(part["role"] == role) & (part["core"] != "")]
         if own:
             part = part[part["ice_type"].isin(["", own])]
         scored = []
         for ro in part.itertuples(index=False):
-            sm = difflib.SequenceMatcher(None, key, ro.name_key)
+            sm = difflib.SequenceMatcher(None, core, ro.core)
             if sm.real_quick_ratio() >= ratio and sm.quick_ratio() >= ratio and sm.ratio() >= ratio:
                 scored.append((-round(sm.ratio(), 6), ro.ori, ro))
         for neg, _, ro in sorted(scored)[:per_agency]:
             out.append({**base, "ori": ro.ori, "roster": ro.roster, "roster_name": ro.roster_name,
-                        "roster_type": ro.roster_type, "ratio": -neg, "why": f"similar name (ratio {-neg:.2f})"})
+                        "roster_type": ro.roster_type, "ratio": -neg,
+                        "why": f"similar {role} name (ratio {-neg:.2f} apart from generic words)"})
     return pd.DataFrame(out, columns=CANDIDATE_COLUMNS)
 
 
