@@ -505,7 +505,7 @@ def _type_explanation(ice_type: str, fbi_type: str, agency: str) -> dict:
     city's sheriff is both."""
     key = agency_key(agency)
     if {ice_type, FBI_TYPES[fbi_type]} == {"County", "Municipality"} and (
-            "SHERIFF" in key or re.search(r"\b(METRO|METROPOLITAN|CONSOLIDATED|CITY AND COUNTY|UNIFIED)\b", key)):
+            ("SHERIFF" in key and not re.search(r"\b(COUNTY|PARISH)\b", key)) or re.search(r"\b(METRO|METROPOLITAN|CONSOLIDATED|CITY AND COUNTY|UNIFIED)\b", key)):
         return {"status": "explained", "explanation": "a city's sheriff or a consolidated city-county: county "
                 "and municipal at once"}
     return {"status": "open", "explanation": ""}
