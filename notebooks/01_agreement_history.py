@@ -318,3 +318,48 @@ print(f"The Post flags the years {flagged[0]}–{flagged[-1]}; no archived ICE l
 
 # %%
 agreements.wapo_vs_lists(history.wapo, rows, lists)
+
+# %% [markdown]
+# ## Agencies as roster entities: FBI ORI codes
+# Every police or sheriff's agency that reports crime to the FBI has an **ORI**, a nine-character code that
+# survives renames and spelling changes. `ice287g.roster` matches each agency of the history to the FBI's
+# agency rosters of 2018 and 2017 (`data/raw/fbi/`), within its state, by the first rule that finds a name:
+# a row of `data/hand/agency_ori.csv`, the name as printed (case and punctuation folded), its identity key or
+# the FBI's way of writing it ("Sheriff's Office" for every sheriff, a parish as a county, a town's police
+# department without "City" or "Borough"), then another spelling the agency carries. A name that two ORIs
+# share is taken by none, and a near name is only proposed (`data/qa/roster_candidates.csv`). Below, the share
+# of the agencies on the newest participating list that carry an ORI, by ICE's TYPE.
+
+# %%
+from ice287g import qa as qa_gate, roster, writers
+
+rosters = roster.read_rosters()
+hand_ori = roster.load_hand_ori()
+ori_matches = roster.match_agencies(history.agencies, rosters, hand_ori)
+ori_shared = roster.shared_ori_table(roster.shared_ori_pairs(ori_matches), history.agencies)
+ori_candidates = roster.roster_candidates(ori_matches, rosters, history.agencies)
+ori_disagreements = roster.roster_disagreements(ori_matches, rosters, history.agencies, rows)
+newest_rows = roster.newest_rows(rows, lists)
+ori_coverage = roster.coverage_by_type(ori_matches, history.agencies, newest_rows)
+roster_checks = roster.roster_qa(ori_matches, ori_coverage, ori_shared, ori_disagreements,
+                                 roster.unused_hand_rows(hand_ori, history.agencies), newest_rows["list_id"].iloc[0])
+qa_gate.gate(roster_checks, "01_agreement_history")
+writers.write_csv(ori_matches, paths.processed_dir() / "agency_roster_matches.csv", sort_by=["agency_id"])
+writers.write_csv(ori_candidates, paths.qa_dir() / "roster_candidates.csv", sort_by=["state", "agency_id", "ori"])
+writers.write_csv(ori_shared, paths.qa_dir() / "roster_shared_ori.csv", sort_by=["ori", "agency_id_a", "agency_id_b"])
+writers.write_csv(ori_disagreements, paths.qa_dir() / "roster_disagreements.csv",
+                  sort_by=["state", "agency_id", "kind"])
+# the history's checks and the roster's share the stage: upsert them together
+qa_gate.upsert_summary(pd.concat([history.qa["qa_summary"], roster_checks], ignore_index=True),
+                       "01_agreement_history")
+ori_coverage
+
+# %% [markdown]
+# Agencies without an ORI, by reason (constables, district attorneys, corrections and state departments rarely
+# report to the FBI under their own name), and where ICE's TYPE or printed county differs from the roster's:
+# ICE's value still wins; each difference is explained by a rule or left open for a person.
+
+# %%
+display(ori_matches.loc[ori_matches["match_rule"] == "none", "note"]
+        .str.replace(r"^ambiguous.*", "ambiguous", regex=True).value_counts().rename("agencies").to_frame())
+ori_disagreements.groupby(["kind", "status"]).size().rename("agencies").to_frame()

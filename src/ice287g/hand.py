@@ -52,6 +52,7 @@ _STATE_PLACE = Key(("state", "value"), ("upper", "place"))
 HAND_KEYS: dict[str, Key] = {
     "agency_counties.csv": _STATE_PLACE,
     "agency_name_fixes.csv": _STATE_FIX,
+    "agency_ori.csv": Key(("state", "agency"), ("upper", "agency")),  # roster matching looks names up by agency_key
     "agency_type_fixes.csv": _FIX,
     "aliases.csv": _STATE_FIX,
     "blank_state_fixes.csv": _FIX,

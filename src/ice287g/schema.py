@@ -309,6 +309,18 @@ CROSSWALKS = ("`data/raw/ice_detention/` facility crosswalks: `…_facility_loca
 TRAC_POP = "`data/raw/trac/` TRAC daily detained population table (manifest kind `trac_detained_population_json`)"
 TRAC_FAC = "`data/raw/trac/` TRAC facilities table (manifest kind `trac_facilities_adp_json`)"
 MANIFESTS = "every `data/raw/<source>/MANIFEST.csv`"
+FBI_ROSTERS = ("`data/raw/fbi/` — the FBI Crime Data Explorer agency lists of 2018 (API) and 2017 (front end): ORI, "
+               "name, agency type, county name, coordinates")
+ORI = _col("ori", "string", "The FBI's ORI code of the agency: nine letters and digits, stable across renames.",
+           "FBI roster column ori (the 2017 list's keys)")
+ROSTER = _col("roster", "category", "Which FBI list the ORI's entry was read from: `fbi_2018` (API list) or "
+              "`fbi_2017` (front-end list, for ORIs the 2018 list lacks); empty without an ORI.",
+              "roster.read_rosters", nullable=True, allowed=("fbi_2018", "fbi_2017"))
+ROSTER_NAME = _col("roster_name", "string", "The agency's name on the FBI roster; empty without an ORI.",
+                   "FBI roster agency_name", nullable=True)
+ROSTER_TYPE = _col("roster_type", "string", "The FBI's agency type (City, County, State Police, Other State "
+                   "Agency, University or College, Tribal, Other ...); empty without an ORI.",
+                   "FBI roster agency_type_name", nullable=True)
 
 _DATASETS: tuple[Dataset, ...] = (
     # ----------------------------------------------------------------------------- 00_raw_inventory
@@ -704,6 +716,90 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("value", "string", "The value the fix is keyed on (upper case, spaces tidied).",
                  "hand table column value"),
             _col("fix", "string", "What the value would become.", "hand table column fix", nullable=True),
+        ),
+    ),
+    Dataset(
+        "data/processed/agency_roster_matches.csv",
+        "One row per agency of the history (agencies.csv) with its FBI ORI code, the roster entry that gave it "
+        "and the rule that matched, or no ORI and why. Matching is conservative: hand row, then the name folded, "
+        "then its identity key or FBI name form, then another spelling, all within the state; a name two ORIs "
+        "share is taken by none (see `data/qa/roster_candidates.csv`).",
+        ("01_agreement_history",), (FBI_ROSTERS, CENSUS_COUNTIES, "`data/processed/agencies.csv`",
+                                    "`data/hand/agency_ori.csv`"),
+        (
+            AGENCY_ID, STATE, _as(AGENCY, meaning="The agency's newest name on ICE's lists (agencies.csv)."),
+            _as(ORI, nullable=True, meaning=ORI.meaning + " Empty when no rule found exactly one."),
+            ROSTER, ROSTER_NAME, ROSTER_TYPE,
+            _col("roster_county_fips", "string", "2024 county FIPS of the roster's (first) county name; empty when "
+                 "there is no ORI or the name matches no county.", "roster county name through "
+                 "geography.match_county", nullable=True),
+            _col("match_rule", "category", "`exact_name` (names equal once case and punctuation are folded), "
+                 "`normalized` (identity keys or FBI name forms equal: roster.roster_key), `alias` (another "
+                 "spelling of the agency matched), `hand` (data/hand/agency_ori.csv), `none`.",
+                 "computed (roster.match_agencies)", allowed=("exact_name", "normalized", "alias", "hand", "none")),
+            _col("note", "string", "How it matched (identity key, FBI name form, another spelling, the hand row's "
+                 "reason), or why there is no ORI: ambiguous (with the ORIs), constable, district attorney, "
+                 "corrections, state agency, no roster name matched.", "computed (roster.match_agencies)",
+                 nullable=True),
+        ),
+    ),
+    Dataset(
+        "data/qa/roster_candidates.csv",
+        "ORIs a person should look at for agencies without one: every ORI of a name several roster entries "
+        "share, and roster names of the state near the agency's (same role, compatible type). Never taken; a "
+        "row of `data/hand/agency_ori.csv` takes one.",
+        ("01_agreement_history",), (FBI_ROSTERS, "`data/processed/agency_roster_matches.csv`"),
+        (
+            AGENCY_ID, STATE, AGENCY,
+            _as(AGENCY_TYPE, meaning="ICE's newest TYPE for the agency (agencies.csv); empty when never printed."),
+            ORI, ROSTER, ROSTER_NAME, ROSTER_TYPE,
+            _col("ratio", "number", "difflib similarity of the two names' cores (1 for an ambiguous name).",
+                 "computed (roster.roster_candidates)"),
+            _col("why", "string", "`ambiguous: same name`, or the similarity and role.",
+                 "computed (roster.roster_candidates)"),
+        ),
+    ),
+    Dataset(
+        "data/qa/roster_shared_ori.csv",
+        "One row per pair of agencies of the history that claim one ORI, with when each name was listed. "
+        "`same_agency` pairs (never listed together) are one agency under two names; `conflict` pairs stop "
+        "the build until `data/hand/agency_ori.csv` settles them. Empty when no ORI is claimed twice.",
+        ("01_agreement_history",), ("`data/processed/agency_roster_matches.csv`", "`data/processed/agencies.csv`"),
+        (
+            ORI, STATE, ROSTER_NAME,
+            *[c for side in ("a", "b") for c in (
+                _as(AGENCY_ID, f"agency_id_{side}", meaning=f"Agency {side} of the pair."),
+                _as(AGENCY, f"agency_{side}", meaning=f"Newest name of agency {side}."),
+                _col(f"rule_{side}", "category", f"match_rule that gave agency {side} the ORI.",
+                     "agency_roster_matches.csv match_rule", allowed=("exact_name", "normalized", "alias", "hand")),
+                _col(f"first_listed_{side}", "date", f"First list showing agency {side}.", "agencies.csv first_listed"),
+                _col(f"last_listed_{side}", "date", f"Last list showing agency {side}.", "agencies.csv last_listed"))],
+            _col("status", "category", "`same_agency` (never listed together), `hand` (a hand row gave the ORI), "
+                 "`conflict` (listed together, no hand row: a QA fail).", "computed (roster.shared_ori_table)",
+                 allowed=("same_agency", "hand", "conflict")),
+            _col("note", "string", "What the status means for the pair.", "computed (roster.shared_ori_table)"),
+        ),
+    ),
+    Dataset(
+        "data/qa/roster_disagreements.csv",
+        "One row per difference between ICE and the FBI roster for an agency with an ORI: ICE's TYPE against the "
+        "roster's agency type (`type`), ICE's printed county against the roster's county (`county`) or the county "
+        "holding the roster's coordinates (`point_county`). ICE's values still win; each row is explained by a "
+        "rule or open for a person.",
+        ("01_agreement_history",), (FBI_ROSTERS, CENSUS_COUNTIES, "`data/processed/agency_roster_matches.csv`",
+                                    "`data/processed/list_rows.csv`"),
+        (
+            AGENCY_ID, STATE, AGENCY, ORI, ROSTER_NAME,
+            _col("kind", "category", "`type`, `county` or `point_county`.", "computed (roster.roster_disagreements)",
+                 allowed=("type", "county", "point_county")),
+            _col("ice_value", "string", "ICE's TYPE, or the 2024 county FIPS of the county ICE printed last.",
+                 "agencies.csv agency_type; list_rows.csv county_printed through geography.match_county"),
+            _col("roster_value", "string", "The roster's agency type, or its county FIPS (first county name, or "
+                 "the county containing its coordinates).", "FBI roster; 2024 county polygons"),
+            _col("status", "category", "`explained` (a rule accounts for it) or `open`.",
+                 "computed (roster.roster_disagreements)", allowed=("explained", "open")),
+            _col("explanation", "string", "The rule that explains it; empty when open.",
+                 "computed (roster.roster_disagreements)", nullable=True),
         ),
     ),
     # ------------------------------------------------------------------------------ 02_compare_lists

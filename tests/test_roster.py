@@ -1,0 +1,199 @@
+"""ORIs for the agencies of the history: real values from the real FBI rosters and the committed history,
+and every QA check failing on doctored input."""
+from __future__ import annotations
+
+import gzip
+
+import pandas as pd
+import pytest
+
+from ice287g import roster
+
+from .conftest import REAL_ROOT
+
+PROCESSED = REAL_ROOT / "data" / "processed"
+FBI_2018 = REAL_ROOT / "data" / "raw" / roster.ROSTER_FILES["fbi_2018"]
+
+
+def _read(name: str) -> pd.DataFrame:
+    return pd.read_csv(PROCESSED / name, dtype=str, keep_default_na=False)
+
+
+@pytest.fixture(scope="module")
+def rosters() -> pd.DataFrame:
+    return roster.read_rosters()
+
+
+@pytest.fixture(scope="module")
+def agencies() -> pd.DataFrame:
+    return _read("agencies.csv")
+
+
+@pytest.fixture(scope="module")
+def matches(agencies, rosters) -> pd.DataFrame:
+    return roster.match_agencies(agencies, rosters, roster.load_hand_ori())
+
+
+def _one(frame: pd.DataFrame, column: str, value: str) -> dict:
+    hit = frame[frame[column] == value]
+    assert len(hit) == 1, (value, len(hit))
+    return hit.iloc[0].to_dict()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading the rosters
+
+def test_the_2018_list_comes_first_and_the_2017_list_adds_only_the_oris_it_lacks(rosters):
+    assert rosters["ori"].is_unique and list(rosters.columns) == roster.ROSTER_COLUMNS
+    assert (rosters["roster"] == "fbi_2018").sum() == 18702  # the README's count of the 2018 list
+    harris = _one(rosters, "ori", "TX1010000")  # line 260 of the 2018 CSV
+    assert (harris["roster"], harris["roster_name"], harris["roster_type"], harris["state"]) == \
+        ("fbi_2018", "Harris County Sheriff's Office", "County", "TX")
+    assert harris["roster_county_fips"] == harris["roster_point_county_fips"] == "48201"
+    # the 2018 list codes Nebraska NB; the state is read from its name
+    assert "NB" not in set(rosters["state"]) and (rosters["state"] == "NE").sum() > 200
+    assert set(rosters.loc[rosters["roster"] == "fbi_2017", "ori"]).isdisjoint(
+        set(rosters.loc[rosters["roster"] == "fbi_2018", "ori"]))
+
+
+def test_several_counties_give_the_first_one():
+    assert roster.first_county("KENT; SUSSEX") == "KENT"  # Milford Police Department, Delaware
+
+
+def test_an_unreadable_roster_names_the_file_and_where(tmp_path):
+    lines = FBI_2018.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "agencies.csv"
+    bad.write_text("\n".join([lines[0], lines[1].replace("19.716698", "north")]) + "\n", encoding="utf-8")
+    with pytest.raises(roster.RosterError, match=r"agencies.csv line 2, column latitude: 'north' is not a number"):
+        roster.read_fbi_2018(bad)
+    bad.write_text(lines[0].replace(",ori,", ",code,") + "\n", encoding="utf-8")
+    with pytest.raises(roster.RosterError, match=r"agencies.csv: needs column\(s\) \['ori'\]"):
+        roster.read_fbi_2018(bad)
+    broken = tmp_path / "agencies.json.gz"
+    broken.write_bytes(gzip.compress(b'{"TX": {"TX1010000": {"agency_name": "Harris"\n  oops}}'))
+    with pytest.raises(roster.RosterError, match=r"agencies.json.gz: not JSON at line 2, column 3"):
+        roster.read_fbi_2017(broken)
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+def test_a_sheriff_matches_its_real_ori_by_exact_name(matches):
+    row = _one(matches, "agency_id", "AL-autauga-county-sheriffs-office")  # line 6487 of the 2018 CSV
+    assert (row["ori"], row["match_rule"], row["roster"], row["roster_county_fips"]) == \
+        ("AL0040000", "exact_name", "fbi_2018", "01001")
+    assert list(matches.columns) == roster.MATCH_COLUMNS
+    assert matches["agency_id"].is_unique and set(matches["match_rule"]) <= set(roster.MATCH_RULES)
+
+
+@pytest.mark.parametrize("agency_id, ori, roster_name", [
+    ("AZ-city-of-phoenix-police-department", "AZ0072300", "Phoenix Police Department"),  # not IL's or OR's
+    ("FL-jupiter-island-department-of-public-safety", "FL0430200", "Jupiter Island Police Department"),
+    ("AR-arkansas-state-police", "ARASP0000", "Arkansas State Police"),
+])
+def test_the_fbi_name_forms_match_as_normalized(matches, agency_id, ori, roster_name):
+    row = _one(matches, "agency_id", agency_id)
+    assert (row["ori"], row["match_rule"], row["roster_name"]) == (ori, "normalized", roster_name)
+
+
+def test_roster_key_keeps_townships_and_state_departments():
+    assert roster.roster_key("Pointe Coupee Parish Sheriff's Department") == roster.roster_key(
+        "Pointe Coupee County Sheriff's Office")
+    assert roster.roster_key("West York Borough Police Department") == roster.roster_key("West York Police Department")
+    assert roster.roster_key("Manor Township Police Department") != roster.roster_key("Manor Police Department")
+    assert roster.roster_key("Minnesota Department of Public Safety", "MN") == "MINNESOTA DEPARTMENT OF PUBLIC SAFETY"
+
+
+def test_an_ambiguous_name_is_not_taken_and_its_oris_are_candidates(matches, rosters, agencies):
+    row = _one(matches, "agency_id", "PA-union-township-police-department")
+    assert row["match_rule"] == "none" and row["ori"] == ""
+    assert row["note"].startswith("ambiguous: 3 ORIs share the name")
+    candidates = roster.roster_candidates(matches, rosters, agencies)
+    mine = candidates[candidates["agency_id"] == row["agency_id"]]
+    assert sorted(mine["ori"]) == ["PA0440900", "PA060070X", "PA0633500"]
+    # a near name is proposed, never taken
+    near = candidates[candidates["why"].str.startswith("similar")]
+    assert len(near) and not near["agency_id"].isin(set(matches.loc[matches["ori"] != "", "agency_id"])).any()
+
+
+def test_a_hand_row_wins_over_every_rule(tmp_path, agencies, rosters):
+    path = tmp_path / "agency_ori.csv"
+    path.write_text("state,agency,ori,reason\n"
+                    "PA,Union Township Police Department,PA0633500,doctored: the row's evidence\n"
+                    "AL,Autauga County Sheriffs Office,,doctored: no ORI\n", encoding="utf-8")
+    hand_ori = roster.load_hand_ori(path)
+    matches = roster.match_agencies(agencies, rosters, hand_ori)
+    union = _one(matches, "agency_id", "PA-union-township-police-department")
+    assert (union["ori"], union["match_rule"]) == ("PA0633500", "hand")
+    autauga = _one(matches, "agency_id", "AL-autauga-county-sheriffs-office")
+    assert (autauga["ori"], autauga["match_rule"]) == ("", "hand") and "no ORI" in autauga["note"]
+    assert roster.unused_hand_rows(hand_ori, agencies).empty
+
+
+def test_a_hand_row_without_a_reason_stops(tmp_path):
+    path = tmp_path / "agency_ori.csv"
+    path.write_text("state,agency,ori,reason\nPA,Union Township Police Department,PA0633500, \n", encoding="utf-8")
+    with pytest.raises(roster.RosterError, match=r"agency_ori.csv line 2: every row needs a reason"):
+        roster.load_hand_ori(path)
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared ORIs, coverage and the QA rows
+
+def _qa(matches, agencies, rosters, shared=None, hand_unused=None):
+    rows = roster.newest_rows(_read("list_rows.csv"), _read("lists.csv"))
+    coverage = roster.coverage_by_type(matches, agencies, rows)
+    shared = roster.shared_ori_table(roster.shared_ori_pairs(matches), agencies) if shared is None else shared
+    hand_unused = roster.load_hand_ori().iloc[0:0] if hand_unused is None else hand_unused
+    empty = pd.DataFrame(columns=roster.DISAGREEMENT_COLUMNS)
+    qa = roster.roster_qa(matches, coverage, shared, empty, hand_unused, rows["list_id"].iloc[0])
+    return coverage, qa.set_index(["check", "scope"])["status"]
+
+
+def test_coverage_on_the_real_newest_list_meets_the_floor(matches, agencies, rosters):
+    coverage, status = _qa(matches, agencies, rosters)
+    local = coverage[coverage["agency_type"].isin(roster.LOCAL_TYPES)]
+    assert local["with_ori"].sum() / local["agencies"].sum() >= roster.MIN_LOCAL_COVERAGE
+    assert coverage.set_index("agency_type").loc["County", "share"] > 0.9
+    assert (status == "fail").sum() == 0
+
+
+def test_coverage_under_the_floor_fails(matches, agencies, rosters):
+    doctored = matches.copy()
+    doctored.loc[doctored["roster_type"] == "City", "ori"] = ""
+    _, status = _qa(doctored, agencies, rosters)
+    assert status.xs("roster_coverage_local", level="check").iloc[0] == "fail"
+
+
+def test_one_ori_claimed_by_two_agencies_listed_together_fails(matches, agencies, rosters):
+    doctored = matches.copy()
+    baldwin = doctored["agency_id"] == "AL-baldwin-county-sheriffs-office"
+    doctored.loc[baldwin, "ori"] = "AL0040000"  # Autauga's
+    pairs = roster.shared_ori_pairs(doctored)
+    assert len(pairs) == 1 and pairs.iloc[0]["ori"] == "AL0040000"
+    shared = roster.shared_ori_table(pairs, agencies)
+    assert shared.iloc[0]["status"] == "conflict"
+    _, status = _qa(doctored, agencies, rosters, shared=shared)
+    assert status[("roster_shared_ori", "data/qa/roster_shared_ori.csv")] == "fail"
+    # the same pair never listed together is one agency under two names: evidence for a merge, no fail
+    apart = agencies.copy()
+    apart.loc[apart["agency_id"] == "AL-baldwin-county-sheriffs-office", ["first_listed", "last_listed"]] = \
+        ["2001-01-01", "2001-06-30"]
+    assert roster.shared_ori_table(pairs, apart).iloc[0]["status"] == "same_agency"
+
+
+def test_a_hand_row_naming_no_agency_fails(matches, agencies, rosters):
+    stray = pd.DataFrame([{"state": "TX", "agency": "Nowhere Police Department", "ori": "", "reason": "doctored"}])
+    assert len(roster.unused_hand_rows(stray, agencies)) == 1
+    _, status = _qa(matches, agencies, rosters, hand_unused=stray)
+    assert status[("roster_hand_rows", "data/hand/agency_ori.csv")] == "fail"
+
+
+def test_disagreements_are_typed_and_each_explained_or_open(matches, rosters, agencies):
+    d = roster.roster_disagreements(matches, rosters, agencies, _read("list_rows.csv"))
+    assert list(d.columns) == roster.DISAGREEMENT_COLUMNS
+    assert set(d["kind"]) <= set(roster.DISAGREEMENT_KINDS) and set(d["status"]) <= {"explained", "open"}
+    assert (d.loc[d["status"] == "explained", "explanation"] != "").all()
+    # Cherokee, Alabama is a town of Colbert County (01033) on the roster; ICE prints Cherokee County (01019)
+    cherokee = d[d["agency_id"] == "AL-cherokee-police-department"].set_index("kind")
+    assert cherokee.loc["county", ["ice_value", "roster_value", "status"]].tolist() == ["01019", "01033", "open"]
