@@ -327,7 +327,9 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # a row of `data/hand/agency_ori.csv`, the name as printed (case and punctuation folded), its identity key or
 # the FBI's way of writing it ("Sheriff's Office" for every sheriff, a parish as a county, a town's police
 # department without "City" or "Borough"), then another spelling the agency carries. A name that two ORIs
-# share is taken by none, and a near name is only proposed (`data/qa/roster_candidates.csv`). Below, the share
+# share is taken by none, and a near name is only proposed (`data/qa/roster_candidates.csv`). Nor is a roster
+# agency that lies in none of the counties ICE prints for the agency: it is another agency of the same name
+# (a state can have many Franklin Townships), and it too goes to the candidates for a person. Below, the share
 # of the agencies on the newest participating list that carry an ORI, by ICE's TYPE.
 
 # %%
@@ -335,7 +337,7 @@ from ice287g import qa as qa_gate, roster, writers
 
 rosters = roster.read_rosters()
 hand_ori = roster.load_hand_ori()
-ori_matches = roster.match_agencies(history.agencies, rosters, hand_ori)
+ori_matches = roster.match_agencies(history.agencies, rosters, hand_ori, roster.printed_counties(rows))
 ori_shared = roster.shared_ori_table(roster.shared_ori_pairs(ori_matches), history.agencies)
 ori_candidates = roster.roster_candidates(ori_matches, rosters, history.agencies)
 ori_disagreements = roster.roster_disagreements(ori_matches, rosters, history.agencies, rows)

@@ -30,8 +30,13 @@ def agencies() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def matches(agencies, rosters) -> pd.DataFrame:
-    return roster.match_agencies(agencies, rosters, roster.load_hand_ori())
+def printed() -> pd.Series:
+    return roster.printed_counties(_read("list_rows.csv"))
+
+
+@pytest.fixture(scope="module")
+def matches(agencies, rosters, printed) -> pd.DataFrame:
+    return roster.match_agencies(agencies, rosters, roster.load_hand_ori(), printed)
 
 
 def _one(frame: pd.DataFrame, column: str, value: str) -> dict:
@@ -194,6 +199,35 @@ def test_disagreements_are_typed_and_each_explained_or_open(matches, rosters, ag
     assert list(d.columns) == roster.DISAGREEMENT_COLUMNS
     assert set(d["kind"]) <= set(roster.DISAGREEMENT_KINDS) and set(d["status"]) <= {"explained", "open"}
     assert (d.loc[d["status"] == "explained", "explanation"] != "").all()
-    # Cherokee, Alabama is a town of Colbert County (01033) on the roster; ICE prints Cherokee County (01019)
+    # Cherokee, Alabama is a town of Colbert County (01033) on the roster; ICE prints Cherokee County (01019):
+    # the difference stays listed, explained by the hand row that took the ORI with that evidence
     cherokee = d[d["agency_id"] == "AL-cherokee-police-department"].set_index("kind")
-    assert cherokee.loc["county", ["ice_value", "roster_value", "status"]].tolist() == ["01019", "01033", "open"]
+    assert cherokee.loc["county", ["ice_value", "roster_value", "status"]].tolist() == ["01019", "01033", "explained"]
+    assert "Colbert County" in cherokee.loc["county", "explanation"]
+    # without the hand row's evidence the same difference would be open
+    plain = matches.assign(match_rule=matches["match_rule"].replace("hand", "exact_name"))
+    again = roster.roster_disagreements(plain, rosters, agencies, _read("list_rows.csv"))
+    assert again.set_index(["agency_id", "kind"]).loc[("AL-cherokee-police-department", "county"), "status"] == "open"
+
+
+def test_a_township_of_the_same_name_in_another_county_is_not_taken(matches):
+    # ICE prints Beaver County for its Franklin Township Police Department; the roster's is in Columbia County
+    row = matches.set_index("agency_id").loc["PA-franklin-township-police-department"]
+    assert row["ori"] == "" and row["match_rule"] == "none"
+    assert row["note"] == ("county conflict: PA0192500 Franklin Township Police Department lies in 42037, "
+                           "ICE prints 42007")
+
+
+def test_the_county_guard_takes_the_match_when_ice_prints_the_roster_county(agencies, rosters, printed):
+    one = agencies[agencies["agency_id"] == "PA-franklin-township-police-department"]
+    assert printed["PA-franklin-township-police-department"] == "42007"  # Beaver County, as ICE prints it
+    no_hand = roster.load_hand_ori().iloc[:0]
+    taken = roster.match_agencies(one, rosters, no_hand, pd.Series({"PA-franklin-township-police-department": "42037"}))
+    assert taken.loc[0, "ori"] == "PA0192500" and taken.loc[0, "match_rule"] == "exact_name"
+    assert roster.match_agencies(one, rosters, no_hand).loc[0, "ori"] == "PA0192500"  # no county, no guard
+
+
+def test_a_hand_row_settles_a_county_conflict_with_its_evidence(matches):
+    row = matches.set_index("agency_id").loc["TX-tye-police-department"]
+    assert (row["ori"], row["match_rule"]) == ("TX2210800", "hand")
+    assert "Taylor County" in row["note"]

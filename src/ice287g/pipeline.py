@@ -50,10 +50,11 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec(
         "01_agreement_history",
         outputs=tuple(f"data/processed/{n}.csv" for n in ("list_rows", "lists", "agreements", "agencies", "list_counts",
-                                                   "wapo_agency_years"))
+                                                   "wapo_agency_years", "agency_roster_matches"))
         + tuple(f"data/qa/{n}.csv" for n in ("qa_summary", "unknown_values", "suspicious_drops",
                                                "identity_candidates", "unused_fixes", "skipped_rows",
-                                               "renames"))
+                                               "renames", "roster_candidates", "roster_shared_ori",
+                                               "roster_disagreements"))
         + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
                 for e in ("svg", "png", "csv")),
     ),

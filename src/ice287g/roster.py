@@ -17,7 +17,9 @@ already uses, first rule that finds a roster name wins:
 A name that finds two or more ORIs under a rule is taken by none (``note`` says ambiguous; the ORIs go to
 ``roster_candidates``). The 2018 roster is asked first and the 2017 one only when the 2018 one has no such
 name: the 2017 list adds the ORIs the 2018 one dropped, so a name on both is the 2018 agency. A near name
-(difflib ratio on the keys) is only ever proposed, never taken.
+(difflib ratio on the keys) is only ever proposed, never taken. Nor is a local roster agency that lies in
+none of the counties ICE prints for the agency (``note`` says county conflict): the same name in another
+county is another agency.
 """
 from __future__ import annotations
 
@@ -71,6 +73,7 @@ UNMATCHED_CLASSES = (
     ("corrections", re.compile(r"\b(CORRECTIONS?|CORRECTIONAL|JAIL|DETENTION|REHABILITATION)\b")),
 )
 NO_NAME = "no roster name matched"
+COUNTY_CONFLICT = "county conflict: "
 
 
 class RosterError(ValueError):
@@ -315,10 +318,33 @@ def unmatched_reason(agency: str, agency_type: str) -> str:
     return NO_NAME
 
 
-def match_agencies(agencies: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.DataFrame) -> pd.DataFrame:
+def listed_counties(state: str, roster_row) -> list[str]:
+    """The counties a roster row's county text names (several, joined with "; ", for an agency that spans
+    counties), as 2024 county FIPS."""
+    from .geography import match_county
+
+    return [f for f in (match_county(state, c.strip()) for c in str(roster_row["roster_county"]).split(";")) if f]
+
+
+def roster_counties(state: str, roster_row) -> set[str]:
+    """Every county a roster row places its agency in: those its county text names and the one holding
+    its coordinates."""
+    return {f for f in (*listed_counties(state, roster_row), roster_row["roster_county_fips"],
+                        roster_row["roster_point_county_fips"]) if f}
+
+
+def match_agencies(agencies: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.DataFrame,
+                   printed: pd.Series | None = None) -> pd.DataFrame:
     """One row per agency of the history (``MATCH_COLUMNS``): its ORI and the rule that found it (the rules
-    are in the module docstring). ``ambiguous`` candidates are named in the note and in ``roster_candidates``."""
+    are in the module docstring). ``ambiguous`` candidates are named in the note and in ``roster_candidates``.
+
+    ``printed`` (agency_id -> the county FIPS ICE prints, ``printed_counties``) guards a match by name: a
+    roster agency that lies in none of the counties ICE prints for the agency is another agency of the
+    same name (Pennsylvania has many Franklin Townships, one in the roster), so it is not taken; the note
+    says ``county conflict`` and ``roster_candidates`` lists it for a person. A hand row is not guarded, nor a
+    state agency (its roster county is its headquarters, not its reach)."""
     index = _index(rosters)
+    printed = printed if printed is not None else pd.Series(dtype=str)
     by_ori = rosters.set_index("ori")
     hand_rows = {(r.state, agency_key(r.agency)): r for r in hand_ori.itertuples(index=False)}
     names_of = agency_names(agencies)
@@ -344,7 +370,14 @@ def match_agencies(agencies: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.D
                         break
                 if found:
                     break
-        if len(found) > 1:
+        ice_county = printed.get(r.agency_id, "")
+        if (len(found) == 1 and rule != "hand" and ice_county and found[0] in by_ori.index
+                and FBI_TYPES.get(by_ori.loc[found[0], "roster_type"]) != STATE_AGENCY_TYPE
+                and ice_county not in roster_counties(r.state, by_ori.loc[found[0]])):
+            ro = by_ori.loc[found[0]]
+            row["note"] = (f"{COUNTY_CONFLICT}{found[0]} {ro['roster_name']} lies in "
+                           f"{'; '.join(sorted(roster_counties(r.state, ro)))}, ICE prints {ice_county}")
+        elif len(found) > 1:
             row["note"] = f"ambiguous: {len(found)} ORIs share the name ({'; '.join(found)})"
         elif found:
             row.update(ori=found[0], match_rule=rule)
@@ -382,6 +415,13 @@ def roster_candidates(matches: pd.DataFrame, rosters: pd.DataFrame, agencies: pd
                 ro = by_ori.loc[ori]
                 out.append({**base, "ori": ori, "roster": ro["roster"], "roster_name": ro["roster_name"],
                             "roster_type": ro["roster_type"], "ratio": 1.0, "why": "ambiguous: same name"})
+            continue
+        if r.note.startswith(COUNTY_CONFLICT):
+            ori = r.note.removeprefix(COUNTY_CONFLICT).split()[0]
+            ro = by_ori.loc[ori]
+            out.append({**base, "ori": ori, "roster": ro["roster"], "roster_name": ro["roster_name"],
+                        "roster_type": ro["roster_type"], "ratio": 1.0,
+                        "why": "same name, another county: " + r.note.split(" lies in ", 1)[1]})
             continue
         part = by_state.get(r.state)
         if part is None:
@@ -464,9 +504,7 @@ def roster_disagreements(matches: pd.DataFrame, rosters: pd.DataFrame, agencies:
     type through ``FBI_TYPES`` (kind ``type``), or ICE's printed county is not the roster's first county
     (``county``) or the county holding the roster's coordinates (``point_county``). ICE's values still win;
     ``status`` is ``explained`` when a rule accounts for the difference (``explanation`` names it), else
-    ``open``."""
-    from .geography import match_county
-
+    ``open``. A difference on an agency whose ORI a hand row gave is explained by that row's reason."""
     by_ori = rosters.set_index("ori")
     types = agencies.set_index("agency_id")["agency_type"]
     printed = printed_counties(list_rows)
@@ -482,18 +520,22 @@ def roster_disagreements(matches: pd.DataFrame, rosters: pd.DataFrame, agencies:
         ice_fips = printed.get(m.agency_id, "")
         if not ice_fips:
             continue
-        listed = [f for f in (match_county(m.state, c.strip()) for c in str(ro["roster_county"]).split(";")) if f]
+        listed = listed_counties(m.state, ro)
         first, point = ro["roster_county_fips"], ro["roster_point_county_fips"]
+        # a hand row's reason explains a difference; so does a state agency's level (its roster county is
+        # where its headquarters are, not its jurisdiction)
+        by_hand = (m.note if m.match_rule == "hand" else
+                   "a state agency: the roster's county is its headquarters" if fbi_type == STATE_AGENCY_TYPE else "")
         if first and first != ice_fips:
-            explained = ice_fips in listed or ice_fips == point
+            explained = ice_fips in listed or ice_fips == point or bool(by_hand)
             why = ("the roster lists several counties, ICE's among them" if ice_fips in listed
-                   else "the roster's coordinates lie in ICE's county" if explained else "")
+                   else "the roster's coordinates lie in ICE's county" if ice_fips == point else by_hand)
             out.append({**base, "kind": "county", "ice_value": ice_fips, "roster_value": first,
                         "status": "explained" if explained else "open", "explanation": why})
         if point and point != ice_fips:
-            explained = ice_fips in listed
+            explained = ice_fips in listed or bool(by_hand)
             why = ("the roster's county names ICE's county; its coordinates (one station) lie in another of the "
-                   "agency's or a neighbouring county" if explained else "")
+                   "agency's or a neighbouring county" if ice_fips in listed else by_hand)
             out.append({**base, "kind": "point_county", "ice_value": ice_fips, "roster_value": point,
                         "status": "explained" if explained else "open", "explanation": why})
     return pd.DataFrame(out, columns=DISAGREEMENT_COLUMNS)
@@ -582,7 +624,7 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
                           else f"{len(unused_hand)}: " + _listing(unused_hand, ["state", "agency"]),
                           "0 (every row names an agency of the history)", "pass" if unused_hand.empty else "fail"))
     none = matches[matches["match_rule"] == "none"]
-    reasons = none["note"].str.replace(r"^ambiguous.*", "ambiguous", regex=True).value_counts()
+    reasons = none["note"].str.replace(r"^(ambiguous|county conflict):.*", r"\1", regex=True).value_counts()
     for reason, count in sorted(reasons.items()):
         rows.append(check_row("roster_unmatched", f"all agencies, {reason}", int(count),
                               "reported: agencies without an ORI, by reason (agency_roster_matches.csv note)", "info"))

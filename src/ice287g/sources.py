@@ -47,6 +47,11 @@ class RawDataError(Exception):
     """The raw archive does not match its manifests, or a name or file would break it."""
 
 
+class RawHandTableError(RawDataError, ValueError):
+    """A hand table the raw archive depends on (raw_as_of_dates.csv) that cannot be read as it stands:
+    a raw-data error for the command line, a ValueError as every hand table's error is."""
+
+
 @dataclass(frozen=True)
 class Problem:
     source: str
@@ -410,7 +415,7 @@ def as_of_fixes(path: Path | None = None) -> dict[tuple[str, str], tuple[str, st
     the evidence in ``reason``."""
     from . import hand
 
-    table = hand.read_table(AS_OF_FIXES, path, missing_ok=True, error=RawDataError)
+    table = hand.read_table(AS_OF_FIXES, path, missing_ok=True, error=RawHandTableError)
     if table is None:
         return {}
     return {(r.source.strip(), r.value.strip()): (r.fix.strip(), r.reason.strip()) for r in table.itertuples()}
