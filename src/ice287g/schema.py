@@ -1301,6 +1301,7 @@ TITLES = MappingProxyType({
     "data/processed/lists.csv": "ICE 287(g) lists",
     "data/processed/agreements.csv": "287(g) agreements",
     "data/processed/agencies.csv": "Agencies on ICE's 287(g) lists",
+    "data/processed/agency_roster_matches.csv": "Agencies matched to the FBI's agency rosters (ORI codes)",
     "data/processed/list_counts.csv": "Counts by list, state and model",
     "data/processed/wapo_agency_years.csv": "Washington Post sheriffs list (secondary source)",
     "data/processed/list_changes.csv": "Changes between two lists",
@@ -1323,6 +1324,7 @@ PRIMARY_KEYS = MappingProxyType({
     "data/processed/lists.csv": ("list_id",),
     "data/processed/agreements.csv": ("agreement_id",),
     "data/processed/agencies.csv": ("agency_id",),
+    "data/processed/agency_roster_matches.csv": ("agency_id",),
     "data/processed/list_counts.csv": ("list_id", "state", "model"),
     "data/processed/wapo_agency_years.csv": ("source_file", "row", "year"),
     "data/processed/agreement_places.csv": ("agreement_id",),
@@ -1336,6 +1338,7 @@ PRIMARY_KEYS = MappingProxyType({
 FOREIGN_KEYS = MappingProxyType({
     "data/processed/list_rows.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
     "data/processed/agreements.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),),
+    "data/processed/agency_roster_matches.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),),
     "data/processed/list_counts.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
     "data/processed/agreement_places.csv": ((("agreement_id",), "data/processed/agreements.csv", ("agreement_id",)),
                                             (("agency_id",), "data/processed/agencies.csv", ("agency_id",))),
