@@ -141,7 +141,7 @@ charts.show_figure(fig, charts.save_figure(
     alt_text=(f"Timeline from {start_year} to {right:%Y}, one row per kind of source, a tick for each date "
               f"with a file or list. Shaded stretches with no ICE 287(g) list: {gap_text}."),
     data=figure_data,
-    inputs=[paths.raw_dir() / s / "MANIFEST.csv" for s in paths.RAW_SOURCES]
+    inputs=[folder / "MANIFEST.csv" for folder in sources.source_folders()]
     + [paths.raw_dir() / "ice_287g" / f for f in inventory.loc[inventory["kind"] == "ice_287g_derived_csv", "file"]],
     sort_by=["group", "series", "start", "file"],
 ))

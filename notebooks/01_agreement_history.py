@@ -323,7 +323,7 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # ## Agencies as roster entities: FBI ORI codes
 # Every police or sheriff's agency that reports crime to the FBI has an **ORI**, a nine-character code that
 # survives renames and spelling changes. `ice287g.roster` matches each agency of the history to the FBI's
-# agency rosters of 2018 and 2017 (`data/raw/fbi/`), within its state, by the first rule that finds a name:
+# agency rosters (the 2018 API list, then the 2017 front-end list, in `data/raw/fbi/`), within its state, by the first rule that finds a name:
 # a row of `data/hand/agency_ori.csv`, the name as printed (case and punctuation folded), its identity key or
 # the FBI's way of writing it ("Sheriff's Office" for every sheriff, a parish as a county, a town's police
 # department without "City" or "Borough"), then another spelling the agency carries. A name that two ORIs

@@ -67,9 +67,11 @@ ALLOWED = {
     r"\b1:(?:5|20)m\b": "the scale of the Census cartographic boundary files",
     r"(?i:SHA-256|\b64 hex(?:adecimal)? (?:digits|characters))": "the checksum's name and length",
     r"per 100,000": "the unit of a rate",
-    r"(?i:(?:Census|Vintage|cb_) ?20(?:10|24)\b|\b20(?:10|24)(?:'s)? (?:Census|county|counties|boundaries|geography|"
-    r"estimates?|cartographic|population|regions)|July 1, 2024|population_2024|\(2024 boundaries\))":
+    r"(?i:(?:Census|Vintage|cb_) ?20(?:10|20|24)\b|\b20(?:10|20|24)(?:'s)? (?:Census|county|counties|boundaries|geography|"
+    r"estimates?|cartographic|population|regions|places?|crosswalks?)|July 1, 2024|population_2024|\(2024 boundaries\))":
         "the vintages of the Census inputs the project reads (a choice of input, not a result)",
+    r"\b20(?:17|18) (?:API |front-end )?(?:list|roster)s?\b|\bfbi_20(?:17|18)\b|\b(?:lists?|rosters?) of 2017 and 2018\b":
+        "the vintages of the FBI agency rosters the project reads (a choice of input, not a result)",
     r"\(header = row 1\)|\brow 1\b|\b0-based\b|\(0[–-]1\)|0 -> A, 26 -> AA": "spreadsheet and share conventions",
     r"^#{1,2} 0\d ·|\b0\d_[a-z]\w*|`0\d`|\(`0\d`\)": "notebook numbers",
     r"(?i:utf-8)": "an encoding's name",

@@ -15,8 +15,8 @@ already uses, first rule that finds a roster name wins:
 4. ``alias``: another spelling the agency carries on ICE's lists matches by rule 2 or 3.
 
 A name that finds two or more ORIs under a rule is taken by none (``note`` says ambiguous; the ORIs go to
-``roster_candidates``). The 2018 roster is asked first and the 2017 one only when the 2018 one has no such
-name: the 2017 list adds the ORIs the 2018 one dropped, so a name on both is the 2018 agency. A near name
+``roster_candidates``). The 2018 roster is asked first and the 2017 roster only when the 2018 roster has no such
+name: the 2017 list adds the ORIs the 2018 list dropped, so a name on both is the 2018 list's agency. A near name
 (difflib ratio on the keys) is only ever proposed, never taken. Nor is a local roster agency that lies in
 none of the counties ICE prints for the agency (``note`` says county conflict): the same name in another
 county is another agency.
@@ -174,7 +174,7 @@ def read_fbi_2017(path: Path | str) -> pd.DataFrame:
 
 
 def combine_rosters(newer: pd.DataFrame, older: pd.DataFrame) -> pd.DataFrame:
-    """The 2018 list, then the 2017 rows whose ORI the 2018 list lacks (``roster`` says which)."""
+    """The 2018 list, then the rows of the 2017 list whose ORI the 2018 list lacks (``roster`` says which)."""
     return pd.concat([newer, older[~older["ori"].isin(set(newer["ori"]))]], ignore_index=True)
 
 
@@ -270,7 +270,7 @@ def _index(rosters: pd.DataFrame) -> dict:
 
 
 def _lookup(index: dict, form, state: str, names) -> list[str]:
-    """ORIs a form of any of ``names`` finds, from the 2018 roster if it has any, else the 2017 one."""
+    """ORIs a form of any of ``names`` finds, from the 2018 roster if it has any, else the 2017 roster."""
     for roster in ROSTER_FILES:
         found = sorted({o for n in names for o in index.get((roster, form, state, form(n, state)), [])})
         if found:

@@ -309,7 +309,7 @@ CROSSWALKS = ("`data/raw/ice_detention/` facility crosswalks: `…_facility_loca
 TRAC_POP = "`data/raw/trac/` TRAC daily detained population table (manifest kind `trac_detained_population_json`)"
 TRAC_FAC = "`data/raw/trac/` TRAC facilities table (manifest kind `trac_facilities_adp_json`)"
 MANIFESTS = "every `data/raw/<source>/MANIFEST.csv`"
-FBI_ROSTERS = ("`data/raw/fbi/` — the FBI Crime Data Explorer agency lists of 2018 (API) and 2017 (front end): ORI, "
+FBI_ROSTERS = ("`data/raw/fbi/` — the FBI Crime Data Explorer's 2018 API list and 2017 front-end list: ORI, "
                "name, agency type, county name, coordinates")
 ORI = _col("ori", "string", "The FBI's ORI code of the agency: nine letters and digits, stable across renames.",
            "FBI roster column ori (the 2017 list's keys)")

@@ -559,10 +559,13 @@ def manifest(source: str) -> pd.DataFrame:
     return _manifest_frame(str(paths.raw_dir() / source)).frame.copy()
 
 
-def inventory() -> pd.DataFrame:
-    """Every raw file: source folder, file, kind, as-of date, size, sha256 and where it came from."""
+def inventory(only: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every raw file (of the source folders named in ``only``, if any): source folder, file, kind, as-of
+    date, size, sha256 and where it came from."""
     frames = []
     for folder in source_folders():
+        if only and folder.name not in only:
+            continue
         df = manifest(folder.name)
         df.insert(0, "source", folder.name)
         frames.append(df)
@@ -651,13 +654,15 @@ def _json_snapshot_dates(path: Path) -> list[str]:
     return sorted(dates)
 
 
-def coverage() -> pd.DataFrame:
-    """One row per (series, date span, file): what period each raw file can speak for.
+def coverage(only: tuple[str, ...] = ()) -> pd.DataFrame:
+    """One row per (series, date span, file): what period each raw file (of the sources in ``only``, if
+    any) can speak for. A notebook that needs only the ICE lists' dates asks for ``("ice_287g",)`` and
+    reads no other source's manifest.
 
     Columns: group, series, ice_list (counts toward the agreement history), start, end, file.
     """
     rows = []
-    inv = inventory()
+    inv = inventory(only)
     folders = {source: safe_raw_name(source, paths.raw_dir()) for source in sorted(set(inv["source"]))}
     checked = {source: folder_check(folder) for source, folder in folders.items()}
     for rec in inv.itertuples(index=False):

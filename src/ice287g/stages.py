@@ -58,7 +58,7 @@ INPUTS: dict[str, Inputs] = {
         hand=("superseded_files.csv",),
         tables=_processed("list_rows", "lists", "list_counts", "agreement_places"),
     ),
-    "05_news_claims": Inputs(hand=("news_claims.csv",),
+    "05_news_claims": Inputs(raw=("census",), hand=("news_claims.csv",),
                              tables=_processed("lists", "list_rows", "agreements", "detention_by_state")),
     "00_program_history": Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",),
                                  tables=_processed("lists", "list_counts")),

@@ -5,6 +5,7 @@ Its own module so that reading the lists needs no map geometry: ``agreements`` i
 """
 from __future__ import annotations
 
+import sys
 from functools import lru_cache
 
 import pandas as pd
@@ -27,6 +28,10 @@ def census_file(relative: str):
     if missing:
         raise GeographyError(f"Census file(s) missing: {missing} (vendored from ../shared/data/raw/census; "
                              "`python -m ice287g import-raw ../shared/data/raw`)")
+    # GDAL (pyogrio) opens shapefiles in C, where Python's audit hooks never see it: the read is announced
+    # here, so that what a notebook reads is recorded (stages.record_opens) whichever library reads it
+    for p in needed:
+        sys.audit("open", str(p), "rb", 0)
     return path
 
 
