@@ -429,20 +429,16 @@ def facility_key(name: str) -> str:
 def _crosswalk(root: str) -> pd.DataFrame:
     """name key + state -> county_fips, from the geocoded ICE-spelling list (point in 2024 county) and
     then the Deportation Data Project list (county_fips_code)."""
-    import geopandas as gpd
-
     from . import geography
 
     locs = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-07-18_facility_locations.csv", dtype=str,
                        keep_default_na=False)
     locs = locs[(locs["Geocodio Latitude"] != "") & (locs["Geocodio Longitude"] != "")]
-    pts = gpd.GeoDataFrame(locs[["Name", "State"]], crs=4269, geometry=gpd.points_from_xy(
-        locs["Geocodio Longitude"].astype(float), locs["Geocodio Latitude"].astype(float)))
-    polys = gpd.read_file(geography.census_file(geography.COUNTY_5M), columns=["GEOID"], engine="pyogrio")
-    joined = gpd.sjoin(pts, polys, predicate="within", how="left")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    a = pd.DataFrame({"key": [facility_key(n) for n in joined["Name"]], "state": joined["State"].str.strip(),
-                      "county_fips": joined["GEOID"], "crosswalk": "facility_locations (geocoded point)"})
+    held = geography.counties_holding(locs["Geocodio Longitude"].astype(float),
+                                      locs["Geocodio Latitude"].astype(float), locs.index)
+    held = held[~held.index.duplicated(keep="first")].reindex(locs.index)
+    a = pd.DataFrame({"key": [facility_key(n) for n in locs["Name"]], "state": locs["State"].str.strip(),
+                      "county_fips": held["county_fips"], "crosswalk": "facility_locations (geocoded point)"})
     ddp = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-05-27_ddp_facilities.csv", dtype=str,
                       keep_default_na=False)
     ddp = ddp[ddp["county_fips_code"] != ""]

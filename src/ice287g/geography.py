@@ -136,6 +136,28 @@ def match_county(state: str, printed: str) -> str | None:
 
 
 @lru_cache(maxsize=None)
+def _county_polygons(root: str):
+    """The 2024 county polygons (1:5m), NAD83: county_fips, county_state, geometry. Read once per process;
+    callers never change it."""
+    import geopandas as gpd
+
+    polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
+    return polys.rename(columns={"GEOID": "county_fips", "STUSPS": "county_state"})
+
+
+def counties_holding(longitude, latitude, index) -> pd.DataFrame:
+    """Every 2024 county whose polygon holds each point (NAD83 longitude and latitude, labelled by
+    ``index``): ``county_fips`` and ``county_state``, one row per county, none for a point in no county
+    (water, abroad), several for a point on a border, in the polygons' file order. The one point-in-county
+    join of the project: each caller decides which of several counties counts, and what no county means."""
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(index=index, geometry=gpd.points_from_xy(longitude, latitude), crs=4269)
+    joined = gpd.sjoin(pts, _county_polygons(str(paths.project_root())), predicate="within", how="inner")
+    return pd.DataFrame(joined[["county_fips", "county_state"]])
+
+
+@lru_cache(maxsize=None)
 def _place_frame(root: str) -> pd.DataFrame:
     """Census 2010 places with the 2024 county holding each place's internal point."""
     import geopandas as gpd
@@ -144,10 +166,9 @@ def _place_frame(root: str) -> pd.DataFrame:
     gaz = gaz.rename(columns=str.strip)
     pts = gpd.GeoDataFrame(gaz[["STUSPS", "GEOID", "NAME"]],
                            geometry=gpd.points_from_xy(gaz["INTPTLONG"], gaz["INTPTLAT"]), crs=4269)
-    polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
-    polys = polys.rename(columns={"GEOID": "county_fips", "STUSPS": "county_state"})
-    joined = gpd.sjoin(pts, polys, predicate="within", how="left").drop(columns="index_right")
-    joined = joined[~joined.index.duplicated(keep="first")]
+    polys = _county_polygons(root)
+    held = counties_holding(gaz["INTPTLONG"], gaz["INTPTLAT"], gaz.index)
+    joined = pts.join(held[~held.index.duplicated(keep="first")])
     wrong = joined["county_fips"].isna() | (joined["county_state"] != joined["STUSPS"])
     if wrong.any():  # points in water or across a state line: nearest county of the same state
         import numpy as np

@@ -34,6 +34,7 @@ import pandas as pd
 from . import hand, paths
 from .identity import agency_key, fold, name_role_and_core, strip_state
 from .qa import check_row
+from .states import state_lookup
 from .vocab import STATE_AGENCY_TYPE
 
 ROSTER_FILES = {"fbi_2018": "fbi/2018-09-17_fbi_cde_api_agencies.csv",
@@ -83,12 +84,6 @@ class RosterError(ValueError):
 # ---------------------------------------------------------------------------------------------
 # Reading the rosters
 
-def _state_codes() -> dict[str, str]:
-    from .states import state_lookup
-
-    return state_lookup()
-
-
 def _coordinates(values: pd.Series, label: str, column: str, first_line: int) -> pd.Series:
     """Coordinates as floats; a value that is not a number stops with the file, line and column."""
     text = values.astype(str).str.strip()
@@ -125,7 +120,7 @@ def read_fbi_2018(path: Path | str) -> pd.DataFrame:
     missing = [c for c in need if c not in df.columns]
     if missing:
         raise RosterError(f"{label}: needs column(s) {missing}, has {list(df.columns)}")
-    codes = _state_codes()
+    codes = state_lookup()
     df["ori"] = df["ori"].str.strip().str.upper()
     _check_ori(df, label, lambda i: f"line {i + 2}")  # line 1 is the header
     state = df["state_name"].str.strip().str.upper().map(codes)
@@ -152,7 +147,7 @@ def read_fbi_2017(path: Path | str) -> pd.DataFrame:
         raise RosterError(f"{label}: cannot be read as gzip JSON ({exc})") from None
     if not isinstance(data, dict):
         raise RosterError(f"{label}: expected an object of states, found {type(data).__name__}")
-    codes = _state_codes()
+    codes = state_lookup()
     records = []
     for st, agencies in data.items():
         if not isinstance(agencies, dict):
@@ -194,22 +189,16 @@ def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
 def point_county_fips(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county containing each row's coordinates ('' when there are none, or the point lies in no
     county of the roster's own state: a point in the water or another state is no evidence)."""
-    import geopandas as gpd
-
-    from .geography import COUNTY_5M, census_file
+    from .geography import counties_holding
 
     out = pd.Series("", index=rosters.index, dtype=str)
-    has = rosters["latitude"].notna() & rosters["longitude"].notna()
-    if not has.any():
+    part = rosters.loc[rosters["latitude"].notna() & rosters["longitude"].notna()]
+    if part.empty:
         return out
-    part = rosters.loc[has]
-    pts = gpd.GeoDataFrame({"state": part["state"]}, index=part.index,
-                           geometry=gpd.points_from_xy(part["longitude"], part["latitude"]), crs=4269)
-    polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
-    joined = gpd.sjoin(pts, polys, predicate="within", how="inner")
-    joined = joined[joined["STUSPS"] == joined["state"]]
-    joined = joined[~joined.index.duplicated(keep="first")]
-    out.loc[joined.index] = joined["GEOID"].astype(str)
+    held = counties_holding(part["longitude"], part["latitude"], part.index)
+    held = held[held["county_state"] == part["state"].reindex(held.index)]
+    held = held[~held.index.duplicated(keep="first")]
+    out.loc[held.index] = held["county_fips"].astype(str)
     return out
 
 
