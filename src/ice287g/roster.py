@@ -322,6 +322,19 @@ def roster_counties(state: str, roster_row) -> set[str]:
                         roster_row["roster_point_county_fips"]) if f}
 
 
+def county_conflict(state: str, ice_county: str, ori: str, roster_row) -> str:
+    """The note refusing a name match whose local roster agency lies in none of the counties the roster
+    gives it, where ICE prints ``ice_county``; '' when nothing refuses it (no printed county, a state
+    agency, or ICE's county among the roster's)."""
+    if not ice_county or FBI_TYPES.get(roster_row["roster_type"]) == STATE_AGENCY_TYPE:
+        return ""
+    where = roster_counties(state, roster_row)
+    if ice_county in where:
+        return ""
+    return (f"{COUNTY_CONFLICT}{ori} {roster_row['roster_name']} lies in {'; '.join(sorted(where))}, "
+            f"ICE prints {ice_county}")
+
+
 def match_agencies(agencies: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.DataFrame,
                    printed: pd.Series | None = None) -> pd.DataFrame:
     """One row per agency of the history (``MATCH_COLUMNS``): its ORI and the rule that found it (the rules
@@ -359,13 +372,10 @@ def match_agencies(agencies: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.D
                         break
                 if found:
                     break
-        ice_county = printed.get(r.agency_id, "")
-        if (len(found) == 1 and rule != "hand" and ice_county and found[0] in by_ori.index
-                and FBI_TYPES.get(by_ori.loc[found[0], "roster_type"]) != STATE_AGENCY_TYPE
-                and ice_county not in roster_counties(r.state, by_ori.loc[found[0]])):
-            ro = by_ori.loc[found[0]]
-            row["note"] = (f"{COUNTY_CONFLICT}{found[0]} {ro['roster_name']} lies in "
-                           f"{'; '.join(sorted(roster_counties(r.state, ro)))}, ICE prints {ice_county}")
+        conflict = (county_conflict(r.state, printed.get(r.agency_id, ""), found[0], by_ori.loc[found[0]])
+                    if len(found) == 1 and rule != "hand" and found[0] in by_ori.index else "")
+        if conflict:
+            row["note"] = conflict
         elif len(found) > 1:
             row["note"] = f"ambiguous: {len(found)} ORIs share the name ({'; '.join(found)})"
         elif found:
