@@ -323,10 +323,11 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # ## Agencies as roster entities: FBI ORI codes
 # Every police or sheriff's agency that reports crime to the FBI has an **ORI**, a nine-character code that
 # survives renames and spelling changes. `ice287g.roster` matches each agency of the history to the FBI's
-# agency rosters (the 2018 API list, then the 2017 front-end list, in `data/raw/fbi/`), within its state, by the first rule that finds a name:
-# a row of `data/hand/agency_ori.csv`, the name as printed (case and punctuation folded), its identity key or
-# the FBI's way of writing it ("Sheriff's Office" for every sheriff, a parish as a county, a town's police
-# department without "City" or "Borough"), then another spelling the agency carries. A name that two ORIs
+# agency rosters (the 2018 API list, then the 2017 front-end list, in `data/raw/fbi/`), within its state,
+# by the first rule that finds a name: a row of `data/hand/agency_ori.csv`, the name as printed (case and
+# punctuation folded), its identity key or the FBI's way of writing it ("Sheriff's Office" for every sheriff,
+# a parish as a county, a town's police department without "City" or "Borough"), then another spelling the
+# agency carries. A name that two ORIs
 # share is taken by none, and a near name is only proposed (`data/qa/roster_candidates.csv`). Nor is a roster
 # agency that lies in none of the counties ICE prints for the agency: it is another agency of the same name
 # (a state can have many Franklin Townships), and it too goes to the candidates for a person. Below, the share
@@ -362,6 +363,5 @@ ori_coverage
 # ICE's value still wins; each difference is explained by a rule or left open for a person.
 
 # %%
-display(ori_matches.loc[ori_matches["match_rule"] == "none", "note"]
-        .str.replace(r"^ambiguous.*", "ambiguous", regex=True).value_counts().rename("agencies").to_frame())
+display(roster.unmatched_reasons(ori_matches).to_frame())
 ori_disagreements.groupby(["kind", "status"]).size().rename("agencies").to_frame()

@@ -593,6 +593,13 @@ def _listing(df: pd.DataFrame, cols, limit: int = 5) -> str:
     return "; ".join(items[:limit]) + (f"; … ({len(items)} in all)" if len(items) > limit else "")
 
 
+def unmatched_reasons(matches: pd.DataFrame) -> pd.Series:
+    """How many agencies have no ORI, by reason: the note's class (an ambiguous name and a county conflict
+    count as one reason each, whatever ORIs their notes name)."""
+    none = matches.loc[matches["match_rule"] == "none", "note"]
+    return none.str.replace(r"^(ambiguous|county conflict):.*", r"\1", regex=True).value_counts().rename("agencies")
+
+
 def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFrame, disagreements: pd.DataFrame,
               unused_hand: pd.DataFrame, list_id: str) -> pd.DataFrame:
     """Rows for data/qa/qa_summary.csv (checks ``roster_*``). Fails: county and municipal agencies on the
@@ -622,9 +629,7 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
     rows.append(check_row("roster_hand_rows", "data/hand/agency_ori.csv", len(unused_hand) if unused_hand.empty
                           else f"{len(unused_hand)}: " + _listing(unused_hand, ["state", "agency"]),
                           "0 (every row names an agency of the history)", "pass" if unused_hand.empty else "fail"))
-    none = matches[matches["match_rule"] == "none"]
-    reasons = none["note"].str.replace(r"^(ambiguous|county conflict):.*", r"\1", regex=True).value_counts()
-    for reason, count in sorted(reasons.items()):
+    for reason, count in sorted(unmatched_reasons(matches).items()):
         rows.append(check_row("roster_unmatched", f"all agencies, {reason}", int(count),
                               "reported: agencies without an ORI, by reason (agency_roster_matches.csv note)", "info"))
     for rule in MATCH_RULES:
