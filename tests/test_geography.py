@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements, geography
+from ice287g import agreements, geography, paths
 
 
 @pytest.fixture(scope="module")
@@ -428,8 +428,8 @@ def test_text_keys_match_the_plain_regex_rules():
 
 
 def test_a_place_name_finds_the_incorporated_place_before_the_cdp():
-    frame = geography._place_frame(geography._root())
-    index = geography._place_index(geography._root())
+    frame = geography._place_frame(str(paths.project_root()))
+    index = geography._place_index(str(paths.project_root()))
     for (state, key), (fips, place) in list(index.items())[::500]:
         first = frame[(frame["state"] == state) & (frame["key"] == key)].iloc[0]
         assert (first["county_fips"], first["place"]) == (fips, place)

@@ -101,3 +101,19 @@ def test_a_report_run_reads_committed_tables_it_did_not_write(tmp_path, monkeypa
     assert store.processed_path("detention_by_state.csv") == own.resolve()
     with pytest.raises(FileNotFoundError, match="data/processed/nothing.csv is missing"):
         store.processed_path("nothing.csv")
+
+
+def test_the_project_root_follows_its_setting_and_a_relative_one_the_working_directory(tmp_path, monkeypatch):
+    from ice287g import paths
+
+    (tmp_path / "a" / "p").mkdir(parents=True)
+    (tmp_path / "b" / "p").mkdir(parents=True)
+    monkeypatch.setenv("ICE287G_ROOT", str(tmp_path / "a" / "p"))
+    assert paths.project_root() == (tmp_path / "a" / "p").resolve()
+    monkeypatch.setenv("ICE287G_ROOT", "p")  # relative: resolved against the working directory of the call
+    monkeypatch.chdir(tmp_path / "a")
+    assert paths.project_root() == (tmp_path / "a" / "p").resolve()
+    monkeypatch.chdir(tmp_path / "b")
+    assert paths.project_root() == (tmp_path / "b" / "p").resolve()
+    monkeypatch.delenv("ICE287G_ROOT")
+    assert (paths.project_root() / "pyproject.toml").is_file()

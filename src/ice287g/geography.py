@@ -23,7 +23,6 @@ County or Municipality that ends up statewide without a hand row. A county from
 """
 from __future__ import annotations
 
-import os
 import re
 from functools import lru_cache
 
@@ -49,18 +48,6 @@ COUNTY_WORDS = ("CITY AND BOROUGH", "CENSUS AREA", "COUNTY", "PARISH", "BOROUGH"
                 "PLANNING REGION")
 PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", "MUNICIPALITY", "TOWNSHIP",
                "COMUNIDAD", "ZONA URBANA")
-
-
-def _root() -> str:
-    """The project root as a string, resolved once per value of what decides it (ICE287G_ROOT, and the
-    working directory when that is relative): placing the agencies looks it up at every county match."""
-    env = os.environ.get("ICE287G_ROOT")
-    return _resolved_root(env, os.getcwd() if env and not os.path.isabs(env) else "")
-
-
-@lru_cache(maxsize=None)
-def _resolved_root(env: str | None, cwd: str) -> str:
-    return str(paths.project_root())
 
 
 @lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
@@ -106,7 +93,7 @@ def _county_frame(root: str) -> pd.DataFrame:
 
 def counties() -> pd.DataFrame:
     """Every 2024 county or equivalent (incl. territories): county_fips, state_fips, state, county, county_full, lsad."""
-    return _county_frame(_root()).copy()
+    return _county_frame(str(paths.project_root())).copy()
 
 
 @lru_cache(maxsize=None)
@@ -122,7 +109,7 @@ def _county_index(root: str) -> dict:
 def match_county(state: str, printed: str) -> str | None:
     """County FIPS for a printed county name in a state, or None. A name that is both a county and an
     independent city (Fairfax, St. Louis, Baltimore) is the county unless the text says city."""
-    index = _county_index(_root())
+    index = _county_index(str(paths.project_root()))
     key, says_city = county_key(printed)
     if not key:
         return None
@@ -213,7 +200,7 @@ def place_key(name: str) -> tuple[str, str]:
 
 def match_place(state: str, name: str) -> tuple[str, str] | None:
     """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
-    index = _place_index(_root())
+    index = _place_index(str(paths.project_root()))
     key = _text_key(name)
     candidates = [key]
     for word in PLACE_WORDS:
@@ -617,12 +604,12 @@ def _map_layers(root: str):
 def county_boundaries():
     """Counties as the Census draws them (NAD83, EPSG:4269, Alaska and Hawaii where they are): for GIS
     files. Maps use ``map_layers``, which moves Alaska, Hawaii and Puerto Rico into insets."""
-    return _boundaries(_root())[0].copy()
+    return _boundaries(str(paths.project_root()))[0].copy()
 
 
 def map_layers():
     """(counties, states) as GeoDataFrames ready to draw; read from disk once per process."""
-    cty, st = _map_layers(_root())
+    cty, st = _map_layers(str(paths.project_root()))
     return cty.copy(), st.copy()
 
 

@@ -10,6 +10,7 @@ parameters, so an exploratory run never overwrites the committed outputs.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 RAW_SOURCES = ("ice_287g", "ice_detention", "trac", "census", "fbi")
@@ -17,9 +18,14 @@ RAW_SOURCES = ("ice_287g", "ice_detention", "trac", "census", "fbi")
 
 def project_root() -> Path:
     env = os.environ.get("ICE287G_ROOT")
-    if env:
-        return Path(env).resolve()
-    return Path(__file__).resolve().parents[2]
+    # resolved once per value of what decides it (a relative ICE287G_ROOT also depends on the working
+    # directory): lookups such as every county match ask for the root, and resolving touches the disk
+    return _resolved_root(env or "", os.getcwd() if env and not os.path.isabs(env) else "")
+
+
+@lru_cache(maxsize=None)
+def _resolved_root(env: str, cwd: str) -> Path:
+    return Path(env).resolve() if env else Path(__file__).resolve().parents[2]
 
 
 def raw_dir() -> Path:
