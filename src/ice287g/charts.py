@@ -202,9 +202,7 @@ def show_figure(fig, written: dict) -> None:
     backend shows ``fig`` (its ``figure.dpi``), and close the figure. The figure is rasterized once, not
     again for the notebook (``plt.show()`` would draw it a third time, after the SVG and the PNG)."""
     import base64
-    import io
 
-    import matplotlib.pyplot as plt
     from IPython.display import display
     from PIL import Image
 
