@@ -336,16 +336,17 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # %%
 from ice287g import qa as qa_gate, roster, writers
 
-rosters = roster.read_rosters()
-hand_ori = roster.load_hand_ori()
-ori_matches = roster.match_agencies(history.agencies, rosters, hand_ori, roster.printed_counties(rows))
-ori_shared = roster.shared_ori_table(roster.shared_ori_pairs(ori_matches), history.agencies)
+# the build matched the rosters already: ORIs are evidence of identity, so it merged by them
+rosters, hand_ori = history.roster.rosters, history.roster.hand_ori
+ori_matches, ori_shared = history.roster.matches, history.roster.shared
 ori_candidates = roster.roster_candidates(ori_matches, rosters, history.agencies)
 ori_disagreements = roster.roster_disagreements(ori_matches, rosters, history.agencies, rows)
 newest_rows = roster.newest_rows(rows, lists)
 ori_coverage = roster.coverage_by_type(ori_matches, history.agencies, newest_rows)
+rename_evidence = roster.rename_evidence(renames, rosters, hand_ori)
 roster_checks = roster.roster_qa(ori_matches, ori_coverage, ori_shared, ori_disagreements,
-                                 roster.unused_hand_rows(hand_ori, history.agencies), newest_rows["list_id"].iloc[0])
+                                 roster.unused_hand_rows(hand_ori, history.agencies), newest_rows["list_id"].iloc[0],
+                                 rename_evidence)
 qa_gate.gate(roster_checks, "01_agreement_history")
 writers.write_csv(ori_matches, paths.processed_dir() / "agency_roster_matches.csv", sort_by=["agency_id"])
 writers.write_csv(ori_candidates, paths.qa_dir() / "roster_candidates.csv", sort_by=["state", "agency_id", "ori"])
@@ -356,6 +357,28 @@ writers.write_csv(ori_disagreements, paths.qa_dir() / "roster_disagreements.csv"
 qa_gate.upsert_summary(pd.concat([history.qa["qa_summary"], roster_checks], ignore_index=True),
                        "01_agreement_history")
 ori_coverage
+
+# %% [markdown]
+# **An ORI is evidence of identity.** Two names of the history that match one ORI and never appear on one list
+# are one agency under two names (a rename, or a spelling fixed on a later list): the build merges them and logs
+# each agreement it moves in `data/qa/renames.csv` under rule `ori`, beside the name rules. Two names on one list
+# that claim one ORI are a QA failure until a row of `data/hand/agency_ori.csv` settles it, and a pair that
+# `data/hand/distinct_agencies.csv` declares two agencies stays apart. Every pair is in
+# `data/qa/roster_shared_ori.csv`, by status:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print("pairs of names sharing an ORI, by status:",
+      ori_shared["status"].value_counts().reindex(roster.SHARED_STATUSES, fill_value=0).to_dict())
+print("agreements moved by an ORI merge:", int((renames["rule"] == "ori").sum()))
+
+# %% [markdown]
+# The rosters are also a second opinion on the renames the name rules made: each name of a rename is matched on its
+# own. The same ORI confirms the rename; two ORIs would be evidence against it, a QA failure until a hand row
+# settles it. Agreements renamed by a name rule, by rule and by what the rosters say:
+
+# %%
+rename_evidence.groupby(["rule", "evidence"]).size().unstack(fill_value=0)
 
 # %% [markdown]
 # Agencies without an ORI, by reason (constables, district attorneys, corrections and state departments rarely

@@ -145,13 +145,25 @@ def test_a_hand_row_without_a_reason_stops(tmp_path):
 # ---------------------------------------------------------------------------------------------
 # Shared ORIs, coverage and the QA rows
 
-def _qa(matches, agencies, rosters, shared=None, hand_unused=None):
-    rows = roster.newest_rows(_read("list_rows.csv"), _read("lists.csv"))
+@pytest.fixture(scope="module")
+def list_rows() -> pd.DataFrame:
+    return _read("list_rows.csv")
+
+
+@pytest.fixture(scope="module")
+def lists() -> pd.DataFrame:
+    return _read("lists.csv").assign(in_series=lambda d: d["in_series"] == "True")
+
+
+def _qa(matches, agencies, rosters, shared=None, hand_unused=None, renames=None):
+    list_rows = _read("list_rows.csv")
+    rows = roster.newest_rows(list_rows, _read("lists.csv"))
     coverage = roster.coverage_by_type(matches, agencies, rows)
-    shared = roster.shared_ori_table(roster.shared_ori_pairs(matches), agencies) if shared is None else shared
+    shared = (roster.shared_ori_table(roster.shared_ori_pairs(matches), agencies, list_rows) if shared is None
+              else shared)
     hand_unused = roster.load_hand_ori().iloc[0:0] if hand_unused is None else hand_unused
     empty = pd.DataFrame(columns=roster.DISAGREEMENT_COLUMNS)
-    qa = roster.roster_qa(matches, coverage, shared, empty, hand_unused, rows["list_id"].iloc[0])
+    qa = roster.roster_qa(matches, coverage, shared, empty, hand_unused, rows["list_id"].iloc[0], renames)
     return coverage, qa.set_index(["check", "scope"])["status"]
 
 
@@ -170,21 +182,93 @@ def test_coverage_under_the_floor_fails(matches, agencies, rosters):
     assert status.xs("roster_coverage_local", level="check").iloc[0] == "fail"
 
 
-def test_one_ori_claimed_by_two_agencies_listed_together_fails(matches, agencies, rosters):
+def test_one_ori_claimed_by_two_agencies_listed_together_fails(matches, agencies, rosters, list_rows):
     doctored = matches.copy()
     baldwin = doctored["agency_id"] == "AL-baldwin-county-sheriffs-office"
     doctored.loc[baldwin, "ori"] = "AL0040000"  # Autauga's
     pairs = roster.shared_ori_pairs(doctored)
     assert len(pairs) == 1 and pairs.iloc[0]["ori"] == "AL0040000"
-    shared = roster.shared_ori_table(pairs, agencies)
+    shared = roster.shared_ori_table(pairs, agencies, list_rows)
     assert shared.iloc[0]["status"] == "conflict"
+    assert roster.ori_mapping(shared, list_rows) == {}
     _, status = _qa(doctored, agencies, rosters, shared=shared)
     assert status[("roster_shared_ori", "data/qa/roster_shared_ori.csv")] == "fail"
-    # the same pair never listed together is one agency under two names: evidence for a merge, no fail
-    apart = agencies.copy()
-    apart.loc[apart["agency_id"] == "AL-baldwin-county-sheriffs-office", ["first_listed", "last_listed"]] = \
-        ["2001-01-01", "2001-06-30"]
-    assert roster.shared_ori_table(pairs, apart).iloc[0]["status"] == "same_agency"
+    # the same pair never on one list is one agency under two names: evidence for a merge, no fail
+    autauga = set(list_rows.loc[list_rows["agency_id"] == "AL-autauga-county-sheriffs-office", "list_id"])
+    apart = list_rows[~((list_rows["agency_id"] == "AL-baldwin-county-sheriffs-office")
+                        & list_rows["list_id"].isin(autauga))]
+    assert (apart["agency_id"] == "AL-baldwin-county-sheriffs-office").any()
+    assert roster.shared_ori_table(pairs, agencies, apart).iloc[0]["status"] == "same_agency"
+
+
+# Two real names of one state agency, listed years apart: the Alabama State Police on the partners page, the
+# Alabama Department of Public Safety on the fact-sheet lists. Neither finds an ORI by name (state agencies
+# rarely do), so giving both one ORI is a doctored rename that no name rule makes.
+OLD_NAME, NEW_NAME = "AL-alabama-state-police", "AL-alabama-department-of-public-safety"
+
+
+def _doctored_same_ori(matches):
+    doctored = matches.copy()
+    doctored.loc[doctored["agency_id"].isin([OLD_NAME, NEW_NAME]), ["ori", "match_rule"]] = ["AL0010000", "hand"]
+    doctored.loc[doctored["agency_id"] == OLD_NAME, "match_rule"] = "exact_name"
+    doctored.loc[doctored["agency_id"] == NEW_NAME, "match_rule"] = "normalized"
+    return doctored
+
+
+def test_two_names_of_one_ori_never_listed_together_merge_under_rule_ori(matches, agencies, list_rows, lists):
+    from ice287g.history import agreement_history, series_rows
+    from ice287g.identity import merge_agencies
+
+    assert set(matches.loc[matches["agency_id"].isin([OLD_NAME, NEW_NAME]), "ori"]) == {""}  # no name rule
+    shared = roster.shared_ori_table(roster.shared_ori_pairs(_doctored_same_ori(matches)), agencies, list_rows)
+    assert shared["status"].tolist() == ["same_agency"]
+    mapping = roster.ori_mapping(shared, list_rows)
+    assert mapping == {OLD_NAME: NEW_NAME}  # the name listed last carries the agency on
+    rows, _, _ = series_rows(list_rows, lists)
+    merged, renames = merge_agencies(rows, list_rows, mapping, "ori")
+    old_rows = list_rows["agency_id"] == OLD_NAME
+    assert old_rows.sum() > 0 and (merged.loc[old_rows, "agency_id"] == NEW_NAME).all()
+    assert (merged.loc[~old_rows, "agency_id"] == list_rows.loc[~old_rows, "agency_id"]).all()
+    # one logged row per agreement of the old name: its partners-page row, moved to the new name
+    old_agreements = rows.loc[rows["agency_id"] == OLD_NAME, ["model", "signed"]].drop_duplicates()
+    assert len(renames) == len(old_agreements) and set(renames["rule"]) == {"ori"}
+    first = renames.iloc[0]
+    assert (first["old_agency"], first["new_agency"]) == ("Alabama State Police", "Alabama Department of Public Safety")
+    assert first["agreement_id"] == f"{NEW_NAME}:unknown:undated"
+    assert first["new_first_listed"] == agencies.set_index("agency_id").loc[NEW_NAME, "first_listed"]
+    history = agreement_history(merged, lists)
+    assert not history["agency_id"].eq(OLD_NAME).any()
+    assert history["agency_id"].eq(NEW_NAME).sum() == (
+        agreement_history(list_rows, lists)["agency_id"].isin([OLD_NAME, NEW_NAME]).sum())
+
+
+def test_a_distinct_pair_of_one_ori_is_not_merged(matches, agencies, list_rows):
+    distinct = {("AL", frozenset({roster.agency_key("Alabama State Police"),
+                                  roster.agency_key("Alabama Department of Public Safety")}))}
+    shared = roster.shared_ori_table(roster.shared_ori_pairs(_doctored_same_ori(matches)), agencies, list_rows,
+                                     distinct)
+    assert shared["status"].tolist() == ["distinct"]
+    assert roster.ori_mapping(shared, list_rows) == {}
+
+
+def test_the_rosters_confirm_real_renames_and_a_contradiction_fails(matches, agencies, rosters):
+    renames = pd.read_csv(REAL_ROOT / "data/qa/renames.csv", dtype=str, keep_default_na=False)
+    evidence = roster.rename_evidence(renames, rosters, roster.load_hand_ori())
+    assert set(evidence["evidence"]) <= set(roster.RENAME_EVIDENCE)
+    same = evidence[evidence["evidence"] == "same"]
+    assert len(same) >= 10 and (same["ori_old"] == same["ori_new"]).all()
+    _, status = _qa(matches, agencies, rosters, renames=evidence)
+    assert status[("roster_rename_evidence", "data/qa/renames.csv, name rules")] == "pass"
+    # a hand row giving the old name of a confirmed rename another ORI makes the rosters speak against it (a
+    # rename whose names have two keys: a hand row is keyed by the name's key)
+    row = same[[roster.agency_key(a) != roster.agency_key(b)
+                for a, b in zip(same["old_agency"], same["new_agency"])]].iloc[0]
+    hand_ori = pd.concat([roster.load_hand_ori(), pd.DataFrame([{
+        "state": row["state"], "agency": row["old_agency"], "ori": "XX0000000", "reason": "doctored"}])])
+    against = roster.rename_evidence(renames, rosters, hand_ori)
+    assert (against["evidence"] == "different").sum() >= 1
+    _, status = _qa(matches, agencies, rosters, renames=against)
+    assert status[("roster_rename_evidence", "data/qa/renames.csv, name rules")] == "fail"
 
 
 def test_a_hand_row_naming_no_agency_fails(matches, agencies, rosters):
@@ -194,17 +278,36 @@ def test_a_hand_row_naming_no_agency_fails(matches, agencies, rosters):
     assert status[("roster_hand_rows", "data/hand/agency_ori.csv")] == "fail"
 
 
-def test_disagreements_are_typed_and_each_explained_or_open(matches, rosters, agencies):
+def test_disagreements_are_typed_and_each_explained_settled_or_open(matches, rosters, agencies):
     d = roster.roster_disagreements(matches, rosters, agencies, _read("list_rows.csv"))
     assert list(d.columns) == roster.DISAGREEMENT_COLUMNS
-    assert set(d["kind"]) <= set(roster.DISAGREEMENT_KINDS) and set(d["status"]) <= {"explained", "open"}
-    assert (d.loc[d["status"] == "explained", "explanation"] != "").all()
+    assert set(d["kind"]) <= set(roster.DISAGREEMENT_KINDS)
+    assert set(d["status"]) <= {"explained", "settled", "open"}
+    assert (d.loc[d["status"] != "open", "explanation"] != "").all()
+    by = d.set_index(["agency_id", "kind"])
     # Cherokee, Alabama is a town of Colbert County (01033) on the roster; ICE prints Cherokee County (01019):
-    # the difference stays listed, explained by the hand row that took the ORI with that evidence
-    cherokee = d[d["agency_id"] == "AL-cherokee-police-department"].set_index("kind")
-    assert cherokee.loc["county", ["ice_value", "roster_value", "status"]].tolist() == ["01019", "01033", "explained"]
-    assert "Colbert County" in cherokee.loc["county", "explanation"]
-    # without the hand row's evidence the same difference would be open
+    # the difference stays listed, settled by the placement hand row that carries the evidence
+    cherokee = by.loc[("AL-cherokee-police-department", "county")]
+    assert cherokee[["ice_value", "roster_value", "status"]].tolist() == ["01019", "01033", "settled"]
+    assert cherokee["explanation"].startswith("data/hand/agency_counties.csv places it at 01033: ")
+    # ICE types Stamford's police County; the roster files it City, and a level hand row says Municipal
+    stamford = by.loc[("TX-stamford-police-department", "type")]
+    assert stamford[["ice_value", "roster_value", "status"]].tolist() == ["County", "City", "settled"]
+    assert stamford["explanation"].startswith("data/hand/jurisdiction_levels.csv places it at Municipal: ")
+
+
+def test_without_the_hand_rows_the_same_differences_are_explained_or_open(archive, matches, rosters, agencies):
+    hand_dir = archive.parent / "hand"
+    for table, name in (("jurisdiction_levels.csv", "Stamford Police Department"),
+                        ("agency_counties.csv", "Cherokee Police Department")):
+        lines = (hand_dir / table).read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if f",{name}," not in line]
+        assert len(kept) == len(lines) - 1
+        (hand_dir / table).write_text("".join(kept), encoding="utf-8")
+    d = roster.roster_disagreements(matches, rosters, agencies, _read("list_rows.csv")).set_index(["agency_id", "kind"])
+    assert d.loc[("TX-stamford-police-department", "type"), "status"] == "open"
+    # the ORI's hand row still explains Cherokee's county; without it too, the difference is open
+    assert d.loc[("AL-cherokee-police-department", "county"), "status"] == "explained"
     plain = matches.assign(match_rule=matches["match_rule"].replace("hand", "exact_name"))
     again = roster.roster_disagreements(plain, rosters, agencies, _read("list_rows.csv"))
     assert again.set_index(["agency_id", "kind"]).loc[("AL-cherokee-police-department", "county"), "status"] == "open"

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hand, paths
-from .history import agency_table, agreement_history, merge_list_renames
-from .identity import ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates  # noqa: F401
+from . import hand, paths, roster
+from .history import agency_table, agreement_history, merge_list_by_ori, merge_list_renames
+from .identity import (  # noqa: F401
+    ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates, remap_candidates,
+)
 from .lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
     is_wayback, link_url, list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all,
@@ -45,6 +47,8 @@ class History:
     list_counts: pd.DataFrame
     wapo: pd.DataFrame
     qa: dict[str, pd.DataFrame]
+    # the FBI rosters' evidence (None in a project that does not vendor them)
+    roster: roster.OriEvidence | None = None
 
 
 def build_history() -> History:
@@ -52,8 +56,19 @@ def build_history() -> History:
     list_rows, lists, skipped, notes = read_all(rules)
     lists = summarize_lists(list_rows, lists, skipped)
     list_rows, renames, rename_candidates = merge_list_renames(list_rows, lists)
+    evidence = None
+    if roster.vendored():
+        list_rows, by_ori, evidence = merge_list_by_ori(list_rows, lists)
+        renames = pd.concat([renames, by_ori], ignore_index=True)
+        rename_candidates = remap_candidates(rename_candidates, evidence.mapping)
+    else:
+        notes = [*notes, "data/raw/fbi is not vendored: no ORI evidence of identity, and agencies.csv ori is empty"]
     agreements = agreement_history(list_rows, lists)
     agencies = agency_table(list_rows, lists)
+    if evidence is not None:
+        evidence = roster.rematch(evidence, agencies, list_rows)
+    agencies["ori"] = agencies["agency_id"].map(
+        {} if evidence is None else dict(zip(evidence.matches["agency_id"], evidence.matches["ori"]))).fillna("")
     counts = list_counts_table(list_rows, lists)
     wapo = wapo_flags(rules)
     decisions = list_decisions()
@@ -71,7 +86,7 @@ def build_history() -> History:
     }
     qa["qa_summary"] = qa_summary(list_rows, lists, skipped, qa)
     qa["notes"] = pd.DataFrame({"note": notes})
-    return History(list_rows, lists, agreements, agencies, counts, wapo, qa)
+    return History(list_rows, lists, agreements, agencies, counts, wapo, qa, evidence)
 
 
 LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "content_hash", "rows", "agreements",

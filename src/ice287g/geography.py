@@ -841,3 +841,9 @@ def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     if stray:
         raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")
     qa.upsert_summary(rows, "03_maps")
+
+
+def hand_decision(table: str, state: str, names) -> tuple[str, str] | None:
+    """``(fix, reason)`` of the row of a placement hand table (``PLACE_FIX_TABLES``) keyed by ``state`` and any
+    of ``names``, as placement finds it; None when there is none."""
+    return _hand_lookup(_hand_keyed(table, lambda r: (r.fix, r.reason)), state, names)

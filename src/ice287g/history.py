@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from .identity import agreement_ids, load_distinct, merge_renames
+from .identity import agreement_ids, load_distinct, merge_agencies, merge_renames
 from .lists import _order, with_link_columns
 from .vocab import GAP_DAYS, MODELS
 
@@ -31,6 +31,19 @@ def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: s
     """``identity.merge_renames`` over the participating series: ``(list_rows, renames, candidates)``."""
     rows, _, _ = series_rows(list_rows, lists)
     return merge_renames(rows, list_rows, load_distinct() if distinct is None else distinct)
+
+
+def merge_list_by_ori(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: set | None = None):
+    """Merge the agencies whose names the FBI rosters give one ORI (``roster.ori_mapping``), after the name
+    rules: ``(list_rows, renames, evidence)``, the renames under rule ``ori``."""
+    from .roster import ori_evidence
+
+    rows, _, _ = series_rows(list_rows, lists)
+    in_series = list_rows[list_rows["list_id"].isin(set(lists.loc[lists["in_series"], "list_id"]))]
+    evidence = ori_evidence(agency_table(list_rows, lists), in_series, list_rows,
+                            load_distinct() if distinct is None else distinct)
+    list_rows, renames = merge_agencies(rows, list_rows, evidence.mapping, "ori")
+    return list_rows, renames, evidence
 
 
 LINK_URL_COLUMNS = ("moa_url", "addendum_url")

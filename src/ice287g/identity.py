@@ -394,6 +394,40 @@ def merge_renames(rows: pd.DataFrame, list_rows: pd.DataFrame, distinct: set | N
     moved = rows.assign(agency_id=rows["agency_id"].replace(mapping), _key_id=rows["agency_id"])
     renames = pd.concat([renames, joined_transitions(moved)], ignore_index=True)
     renames = renames.drop_duplicates(["agreement_id", "old_agency", "new_agency"])
+    return out, _sorted_renames(renames), remap_candidates(cand, mapping)
+
+
+def remap_candidates(cand: pd.DataFrame, mapping: dict[str, str]) -> pd.DataFrame:
+    """Identity candidates after a merge: ids re-pointed, and a pair the merge made one agency dropped."""
     cand = cand.assign(agency_id_a=cand["agency_id_a"].replace(mapping), agency_id_b=cand["agency_id_b"].replace(mapping))
     cand = cand[cand["agency_id_a"] != cand["agency_id_b"]].drop_duplicates(["agency_id_a", "agency_id_b"])
-    return out, _sorted_renames(renames), cand.reset_index(drop=True)
+    return cand.reset_index(drop=True)
+
+
+
+def merge_agencies(rows: pd.DataFrame, list_rows: pd.DataFrame, mapping: dict[str, str], rule: str):
+    """Merge agencies on evidence beyond their names (``mapping``: old agency_id -> new agency_id; for rule
+    ``ori``, the FBI code both names match). Every list row of an old agency is re-pointed (agency_printed and
+    agency_key stay as printed). Returns ``(list_rows, renames)``: one RENAME_COLUMNS row per agreement of an
+    old agency in the series (``rows``, with ``_pos``), so every merge is logged. ``new_agency`` is the new
+    name as first printed; ``new_first_listed`` is when the same agreement (model and signing date) is first
+    listed under it, else when the new name first appears on a participating list ('' if never)."""
+    if not mapping:
+        return list_rows, pd.DataFrame(columns=RENAME_COLUMNS)
+    spans = _agreement_spans(rows[rows["agency_id"].isin(set(mapping) | set(mapping.values()))])
+    continued = {(r.agency_id, r.model, r.signed): r.first_listed for r in spans.itertuples(index=False)}
+    first_listed = spans.groupby("agency_id")["first_listed"].min().to_dict()
+    by_date = list_rows.sort_values(["list_date", "list_id", "row"], kind="mergesort")
+    first_name = by_date.drop_duplicates("agency_id").set_index("agency_id")["agency"].to_dict()
+    old = spans[spans["agency_id"].isin(mapping)]
+    new_ids = old["agency_id"].map(mapping)
+    renames = pd.DataFrame({
+        "agreement_id": agreement_ids(old.assign(agency_id=new_ids)).to_numpy(),
+        "old_agency": old["agency"].to_numpy(), "new_agency": new_ids.map(first_name).to_numpy(),
+        "state": old["state"].to_numpy(), "model": old["model"].to_numpy(), "signed": old["signed"].to_numpy(),
+        "old_last_listed": old["last_listed"].to_numpy(),
+        "new_first_listed": [continued.get((n, m, s), first_listed.get(n, ""))
+                             for n, m, s in zip(new_ids, old["model"], old["signed"])],
+        "rule": rule}, columns=RENAME_COLUMNS)
+    merged = list_rows.assign(agency_id=list_rows["agency_id"].replace(mapping))
+    return merged, _sorted_renames(renames)

@@ -27,6 +27,7 @@ import difflib
 import gzip
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -50,7 +51,7 @@ CANDIDATE_COLUMNS = ["agency_id", "state", "agency", "agency_type", "ori", "rost
 SHARED_COLUMNS = ["ori", "state", "roster_name", "agency_id_a", "agency_a", "rule_a", "first_listed_a",
                   "last_listed_a", "agency_id_b", "agency_b", "rule_b", "first_listed_b", "last_listed_b",
                   "status", "note"]
-SHARED_STATUSES = ("same_agency", "hand", "conflict")
+SHARED_STATUSES = ("same_agency", "distinct", "hand", "conflict")
 DISAGREEMENT_COLUMNS = ["agency_id", "state", "agency", "ori", "roster_name", "kind", "ice_value", "roster_value",
                         "status", "explanation"]
 DISAGREEMENT_KINDS = ("type", "county", "point_county")
@@ -462,24 +463,125 @@ def shared_ori_pairs(matches: pd.DataFrame) -> pd.DataFrame:
                                       "agency_id_b", "agency_b", "rule_b"])
 
 
-def shared_ori_table(pairs: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
-    """``data/qa/roster_shared_ori.csv``: each pair with when each name was listed, and its status:
-    ``hand`` when a hand row gave either one its ORI; ``same_agency`` when the history never lists both names
-    at once (one leaves before the other comes: one agency under a new name, to be merged by ORI);
-    ``conflict`` otherwise, a QA fail."""
+def lists_by_agency(list_rows: pd.DataFrame) -> dict[str, set]:
+    """agency_id -> the lists (``list_id``) that print it."""
+    out: dict[str, set] = {}
+    for aid, lid in zip(list_rows["agency_id"].tolist(), list_rows["list_id"].tolist()):
+        out.setdefault(aid, set()).add(lid)
+    return out
+
+
+def shared_ori_table(pairs: pd.DataFrame, agencies: pd.DataFrame, list_rows: pd.DataFrame,
+                     distinct: set | None = None) -> pd.DataFrame:
+    """``data/qa/roster_shared_ori.csv``: each pair with when each name was listed, and its status.
+
+    Two names that never appear on one list (``list_rows``: the rows of the lists of the series, participating
+    and pending) are ``same_agency``: one agency under two names, merged by rule ``ori`` (``ori_mapping``) unless
+    ``data/hand/distinct_agencies.csv`` declares them ``distinct``. Two names on one list are a ``conflict``
+    (a QA fail): one agency does not appear twice on a list under two names, so one of the matches is wrong;
+    ``hand`` when a hand row gave either one its ORI, a person's decision."""
+    from .identity import _is_distinct
+
     spans = agencies.set_index("agency_id")[["first_listed", "last_listed"]]
+    on_lists = lists_by_agency(list_rows)
     out = pairs.copy()
     for side in ("a", "b"):
         ids = out[f"agency_id_{side}"]
         out[f"first_listed_{side}"] = ids.map(spans["first_listed"]).fillna("")
         out[f"last_listed_{side}"] = ids.map(spans["last_listed"]).fillna("")
-    apart = (out["last_listed_a"] < out["first_listed_b"]) | (out["last_listed_b"] < out["first_listed_a"])
+    together = [bool(on_lists.get(a, set()) & on_lists.get(b, set()))
+                for a, b in zip(out["agency_id_a"], out["agency_id_b"])]
     by_hand = (out["rule_a"] == "hand") | (out["rule_b"] == "hand")
-    out["status"] = ["hand" if h else "same_agency" if s else "conflict" for h, s in zip(by_hand, apart)]
-    out["note"] = ["a hand row of data/hand/agency_ori.csv gave the ORI" if st == "hand"
-                   else "never listed together: one agency under two names" if st == "same_agency"
-                   else "listed together: a hand row must settle which one holds the ORI" for st in out["status"]]
+    apart_by_hand = [_is_distinct(distinct or set(), s, a, b)
+                     for s, a, b in zip(out["state"], out["agency_a"], out["agency_b"])]
+    out["status"] = ["conflict" if t and not h else "hand" if t else "distinct" if d else "same_agency"
+                     for t, h, d in zip(together, by_hand, apart_by_hand)]
+    out["note"] = [SHARED_NOTES[st] for st in out["status"]]
     return out[SHARED_COLUMNS]
+
+
+SHARED_NOTES = {
+    "same_agency": "never listed together: one agency under two names, merged (rule ori in data/qa/renames.csv)",
+    "distinct": "never listed together, but data/hand/distinct_agencies.csv declares them two agencies: not merged",
+    "hand": "listed together; a hand row of data/hand/agency_ori.csv gave the ORI",
+    "conflict": "listed together: a hand row must settle which one holds the ORI",
+}
+
+
+def ori_mapping(shared: pd.DataFrame, list_rows: pd.DataFrame) -> dict[str, str]:
+    """old agency_id -> new agency_id for the names of one ORI that are one agency: every pair of the ORI's
+    names ``same_agency`` (one pair listed together or declared distinct keeps them all apart). The name
+    listed last carries the agency on (on a tie, the first by agency_id), as a rename at a list transition."""
+    last = list_rows.groupby("agency_id")["list_date"].max().to_dict()
+    mapping = {}
+    for _, group in shared.groupby("ori", sort=True):
+        if set(group["status"]) != {"same_agency"}:
+            continue
+        ids = sorted(set(group["agency_id_a"]) | set(group["agency_id_b"]))
+        target = max(ids, key=lambda i: last.get(i, ""))  # max keeps the first of equals: ids are sorted
+        mapping.update({i: target for i in ids if i != target})
+    return mapping
+
+
+def vendored(root: Path | str | None = None) -> bool:
+    """Whether the project holds the FBI rosters (a sample project of the tests may not: its history then
+    has no ORI evidence, and says so)."""
+    raw = Path(root) if root is not None else paths.raw_dir()
+    return (raw / "fbi" / "MANIFEST.csv").exists()
+
+
+@dataclass
+class OriEvidence:
+    """What the rosters say about the agencies of a history: read once by the build, used for identity
+    (``mapping``, from ``shared``: pairs of names claiming one ORI, before any merge by ORI) and for the
+    agency table (``matches``, after it)."""
+    rosters: pd.DataFrame
+    hand_ori: pd.DataFrame
+    shared: pd.DataFrame
+    mapping: dict[str, str]
+    matches: pd.DataFrame
+
+
+def ori_evidence(agencies: pd.DataFrame, series_rows: pd.DataFrame, list_rows: pd.DataFrame,
+                 distinct: set | None = None) -> OriEvidence:
+    """Match ``agencies`` (the name rules' agencies) to the rosters and find the names one ORI makes one
+    agency. ``series_rows``: the rows of the lists of the series (two names on one of them are two agencies);
+    ``list_rows``: every row, for the county ICE prints."""
+    rosters, hand_ori = read_rosters(), load_hand_ori()
+    matches = match_agencies(agencies, rosters, hand_ori, printed_counties(list_rows))
+    shared = shared_ori_table(shared_ori_pairs(matches), agencies, series_rows, distinct)
+    return OriEvidence(rosters, hand_ori, shared, ori_mapping(shared, series_rows), matches)
+
+
+def rematch(evidence: OriEvidence, agencies: pd.DataFrame, list_rows: pd.DataFrame) -> OriEvidence:
+    """``evidence`` with ``matches`` for the agencies after the merge by ORI (the same frame when nothing
+    merged: the agencies did not change)."""
+    if not evidence.mapping:
+        return evidence
+    matches = match_agencies(agencies, evidence.rosters, evidence.hand_ori, printed_counties(list_rows))
+    return OriEvidence(evidence.rosters, evidence.hand_ori, evidence.shared, evidence.mapping, matches)
+
+
+RENAME_EVIDENCE = ("same", "different", "one side", "neither")
+
+
+def rename_evidence(renames: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.DataFrame) -> pd.DataFrame:
+    """What the rosters say of each rename the name rules made (``renames``: data/qa/renames.csv rows not of
+    rule ``ori``): the ORI each name matches on its own, and ``evidence``: ``same`` (the ORI confirms it),
+    ``different`` (two ORIs: evidence against the merge, for a person), ``one side`` or ``neither``."""
+    renames = renames[renames["rule"] != "ori"]
+    names = sorted({(s, n) for s, a, b in zip(renames["state"], renames["old_agency"], renames["new_agency"])
+                    for n in (a, b)})
+    frame = pd.DataFrame({"agency_id": [f"{s}|{n}" for s, n in names], "state": [s for s, _ in names],
+                          "agency": [n for _, n in names], "spellings": [n for _, n in names], "agency_type": ""})
+    matched = match_agencies(frame, rosters, hand_ori) if names else pd.DataFrame(columns=MATCH_COLUMNS)
+    ori_of = dict(zip(matched["agency_id"], matched["ori"]))
+    out = renames[["agreement_id", "state", "old_agency", "new_agency", "rule"]].copy()
+    out["ori_old"] = [ori_of.get(f"{s}|{n}", "") for s, n in zip(out["state"], out["old_agency"])]
+    out["ori_new"] = [ori_of.get(f"{s}|{n}", "") for s, n in zip(out["state"], out["new_agency"])]
+    out["evidence"] = ["neither" if not a and not b else "one side" if not a or not b else
+                       "same" if a == b else "different" for a, b in zip(out["ori_old"], out["ori_new"])]
+    return out.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -537,7 +639,28 @@ def roster_disagreements(matches: pd.DataFrame, rosters: pd.DataFrame, agencies:
                    "agency's or a neighbouring county" if ice_fips in listed else by_hand)
             out.append({**base, "kind": "point_county", "ice_value": ice_fips, "roster_value": point,
                         "status": "explained" if explained else "open", "explanation": why})
-    return pd.DataFrame(out, columns=DISAGREEMENT_COLUMNS)
+    return settle_by_hand(pd.DataFrame(out, columns=DISAGREEMENT_COLUMNS), agencies)
+
+
+# Where a person decided a placement against ICE's printed value: the hand table that settles each kind.
+SETTLING_TABLES = {"type": "jurisdiction_levels.csv", "county": "agency_counties.csv",
+                   "point_county": "agency_counties.csv"}
+
+
+def settle_by_hand(disagreements: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
+    """Status ``settled`` for a disagreement a placement hand row decides (``SETTLING_TABLES``, keyed by any
+    name the agency carries), the row's reason quoted: the map then follows the hand row, not ICE."""
+    from .geography import hand_decision
+
+    names = agency_names(agencies)
+    out = disagreements.copy()
+    for i, r in out.iterrows():
+        name, others = names.get(r["agency_id"], (r["agency"], []))
+        hit = hand_decision(SETTLING_TABLES[r["kind"]], r["state"], (name, *others))
+        if hit is not None:
+            out.loc[i, ["status", "explanation"]] = [
+                "settled", f"data/hand/{SETTLING_TABLES[r['kind']]} places it at {hit[0]}: {hit[1]}"]
+    return out
 
 
 def _type_explanation(ice_type: str, fbi_type: str, agency: str) -> dict:
@@ -601,7 +724,7 @@ def unmatched_reasons(matches: pd.DataFrame) -> pd.Series:
 
 
 def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFrame, disagreements: pd.DataFrame,
-              unused_hand: pd.DataFrame, list_id: str) -> pd.DataFrame:
+              unused_hand: pd.DataFrame, list_id: str, renames: pd.DataFrame | None = None) -> pd.DataFrame:
     """Rows for data/qa/qa_summary.csv (checks ``roster_*``). Fails: county and municipal agencies on the
     newest list carrying an ORI under MIN_LOCAL_COVERAGE; an ORI two agencies claim while listed together
     with no hand row; a hand row naming no agency. Reported: coverage by type, why agencies found none,
@@ -626,6 +749,20 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
     same = shared[shared["status"] == "same_agency"]
     rows.append(check_row("roster_same_agency_by_ori", "data/qa/roster_shared_ori.csv", len(same),
                           "reported: names never listed together that share an ORI (one agency)", "info"))
+    if renames is not None:
+        against = renames[renames["evidence"] == "different"].drop_duplicates(["state", "old_agency", "new_agency"])
+        rows.append(check_row("roster_rename_evidence", "data/qa/renames.csv, name rules",
+                              len(against) if against.empty
+                              else f"{len(against)}: " + _listing(against, ["state", "old_agency", "ori_old",
+                                                                             "new_agency", "ori_new"]),
+                              "0 (no rename of the name rules joins two names the rosters give two ORIs; a row of "
+                              "data/hand/agency_ori.csv or data/hand/distinct_agencies.csv settles one)",
+                              "pass" if against.empty else "fail"))
+        for evidence in RENAME_EVIDENCE:
+            rows.append(check_row("roster_rename_evidence", f"data/qa/renames.csv, name rules, ORI {evidence}",
+                                  int((renames["evidence"] == evidence).sum()),
+                                  "reported: agreements renamed by a name rule, by what the rosters say of the "
+                                  "two names", "info"))
     rows.append(check_row("roster_hand_rows", "data/hand/agency_ori.csv", len(unused_hand) if unused_hand.empty
                           else f"{len(unused_hand)}: " + _listing(unused_hand, ["state", "agency"]),
                           "0 (every row names an agency of the history)", "pass" if unused_hand.empty else "fail"))
@@ -637,5 +774,6 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
                               "reported: agencies by the rule that gave (or refused) the ORI", "info"))
     for (kind, status), count in disagreements.groupby(["kind", "status"]).size().items():
         rows.append(check_row("roster_disagreements", f"{kind}, {status}", int(count),
-                              "reported: listed in data/qa/roster_disagreements.csv; ICE's values still win", "info"))
+                              "reported: listed in data/qa/roster_disagreements.csv; ICE's values win unless a "
+                              "placement hand row settles one", "info"))
     return pd.DataFrame(rows)

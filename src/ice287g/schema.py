@@ -501,7 +501,7 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/processed/agencies.csv",
         "One row per agency (agency_id) on any list of the series, participating or pending: every spelling "
         "ICE used, its type, the models it held and when it was first and last listed.",
-        ("01_agreement_history",), (ICE_LISTS, ICE_FIXES, EXCLUDED),
+        ("01_agreement_history",), (ICE_LISTS, ICE_FIXES, EXCLUDED, FBI_ROSTERS, "`data/hand/agency_ori.csv`"),
         (
             AGENCY_ID, STATE,
             _as(AGENCY, meaning="Agency name on the latest series list showing the agency."),
@@ -517,6 +517,8 @@ _DATASETS: tuple[Dataset, ...] = (
                  "list_rows.csv model", nullable=True),
             _col("first_pending", "date", "Date of the first pending list showing the agency; empty if never pending.",
                  "list_rows.csv, pending lists of the series", nullable=True),
+            _as(ORI, nullable=True, meaning=ORI.meaning + " Empty when no rule found exactly one "
+                "(`data/processed/agency_roster_matches.csv` says why)."),
         ),
     ),
     Dataset(
@@ -683,8 +685,11 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/qa/renames.csv",
         "One row per agreement whose agency name changed at a transition of the participating series: the old "
         "name's last list and the new name's first list (within identity.RENAME_WINDOW_DAYS, or the next list), "
-        "with the same state, model and signing date, joined by a logged rule. Both names are one agency.",
-        ("01_agreement_history",), (ICE_LISTS, "`data/hand/aliases.csv`", "`data/hand/distinct_agencies.csv`"),
+        "with the same state, model and signing date, joined by a logged rule. Both names are one agency. Rule "
+        "`ori` rows are agreements of a name merged because the FBI rosters give it the ORI of a name never "
+        "listed with it (`data/qa/roster_shared_ori.csv`): one row per agreement of the old name.",
+        ("01_agreement_history",), (ICE_LISTS, "`data/hand/aliases.csv`", "`data/hand/distinct_agencies.csv`",
+                                    FBI_ROSTERS, "`data/hand/agency_ori.csv`"),
         (
             AGREEMENT_ID,
             _as(AGENCY, "old_agency", meaning="Agency name before the transition.", source="list_rows.csv agency"),
@@ -694,14 +699,17 @@ _DATASETS: tuple[Dataset, ...] = (
             _as(SIGNED),
             _col("old_last_listed", "date", "Last participating series list printing the old name.",
                  SERIES_LIST_DATE),
-            _col("new_first_listed", "date", "First participating series list printing the new name.",
-                 SERIES_LIST_DATE),
+            _col("new_first_listed", "date", "First participating series list printing the new name (for rule "
+                 "`ori`: printing the same agreement under it, else the new name at all; empty when the new name "
+                 "was only ever pending).", SERIES_LIST_DATE, nullable=True),
             _col("rule", "category", "The rule joining the names: `abbreviation` (equal keys once the "
                  "abbreviation table expands DPS, BOCC, Dept ...), `hand` (data/hand/aliases.csv), `state_prefix` "
                  "(a leading state name or code added or dropped), `word_order` (the same words reordered), "
                  "`name_extended` (a '/'- or '-'-separated suffix added or dropped), `edit_distance` (a typo: "
-                 "at most identity.EDIT_MAX edits, same numbers).", "computed (identity.rename_rule)",
-                 allowed=("abbreviation", "hand", "state_prefix", "word_order", "name_extended", "edit_distance")),
+                 "at most identity.EDIT_MAX edits, same numbers), `ori` (both names match one FBI ORI and never "
+                 "appear on one list).", "computed (identity.rename_rule; roster.ori_mapping)",
+                 allowed=("abbreviation", "hand", "state_prefix", "word_order", "name_extended", "edit_distance",
+                          "ori")),
         ),
     ),
     Dataset(
@@ -761,10 +769,12 @@ _DATASETS: tuple[Dataset, ...] = (
     ),
     Dataset(
         "data/qa/roster_shared_ori.csv",
-        "One row per pair of agencies of the history that claim one ORI, with when each name was listed. "
-        "`same_agency` pairs (never listed together) are one agency under two names; `conflict` pairs stop "
-        "the build until `data/hand/agency_ori.csv` settles them. Empty when no ORI is claimed twice.",
-        ("01_agreement_history",), ("`data/processed/agency_roster_matches.csv`", "`data/processed/agencies.csv`"),
+        "One row per pair of agencies of the name rules that claim one ORI, before the build merges by ORI, with "
+        "when each name was listed. `same_agency` pairs (never on one list of the series) are one agency under "
+        "two names and are merged (rule `ori` in `data/qa/renames.csv`); `conflict` pairs stop the build until "
+        "`data/hand/agency_ori.csv` settles them. Empty when no ORI is claimed twice.",
+        ("01_agreement_history",), (FBI_ROSTERS, "`data/hand/agency_ori.csv`", "`data/hand/distinct_agencies.csv`",
+                                    "`data/processed/list_rows.csv`"),
         (
             ORI, STATE, ROSTER_NAME,
             *[c for side in ("a", "b") for c in (
@@ -772,11 +782,14 @@ _DATASETS: tuple[Dataset, ...] = (
                 _as(AGENCY, f"agency_{side}", meaning=f"Newest name of agency {side}."),
                 _col(f"rule_{side}", "category", f"match_rule that gave agency {side} the ORI.",
                      "agency_roster_matches.csv match_rule", allowed=("exact_name", "normalized", "alias", "hand")),
-                _col(f"first_listed_{side}", "date", f"First list showing agency {side}.", "agencies.csv first_listed"),
-                _col(f"last_listed_{side}", "date", f"Last list showing agency {side}.", "agencies.csv last_listed"))],
-            _col("status", "category", "`same_agency` (never listed together), `hand` (a hand row gave the ORI), "
-                 "`conflict` (listed together, no hand row: a QA fail).", "computed (roster.shared_ori_table)",
-                 allowed=("same_agency", "hand", "conflict")),
+                _col(f"first_listed_{side}", "date", f"First participating list showing agency {side}; empty if "
+                     "only ever pending.", "agencies.csv first_listed", nullable=True),
+                _col(f"last_listed_{side}", "date", f"Last participating list showing agency {side}; empty if only "
+                     "ever pending.", "agencies.csv last_listed", nullable=True))],
+            _col("status", "category", "`same_agency` (never on one list: merged), `distinct` (never on one list, "
+                 "but data/hand/distinct_agencies.csv keeps them apart), `hand` (on one list; a hand row gave the "
+                 "ORI), `conflict` (on one list, no hand row: a QA fail).", "computed (roster.shared_ori_table)",
+                 allowed=("same_agency", "distinct", "hand", "conflict")),
             _col("note", "string", "What the status means for the pair.", "computed (roster.shared_ori_table)"),
         ),
     ),
@@ -784,10 +797,12 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/qa/roster_disagreements.csv",
         "One row per difference between ICE and the FBI roster for an agency with an ORI: ICE's TYPE against the "
         "roster's agency type (`type`), ICE's printed county against the roster's county (`county`) or the county "
-        "holding the roster's coordinates (`point_county`). ICE's values still win; each row is explained by a "
-        "rule or open for a person.",
+        "holding the roster's coordinates (`point_county`). ICE's values win unless a placement hand row settles "
+        "the difference with its evidence; each row is explained by a rule, settled by a hand row, or open for a "
+        "person.",
         ("01_agreement_history",), (FBI_ROSTERS, CENSUS_COUNTIES, "`data/processed/agency_roster_matches.csv`",
-                                    "`data/processed/list_rows.csv`"),
+                                    "`data/processed/list_rows.csv`", "`data/hand/jurisdiction_levels.csv`",
+                                    "`data/hand/agency_counties.csv`"),
         (
             AGENCY_ID, STATE, AGENCY, ORI, ROSTER_NAME,
             _col("kind", "category", "`type`, `county` or `point_county`.", "computed (roster.roster_disagreements)",
@@ -796,9 +811,12 @@ _DATASETS: tuple[Dataset, ...] = (
                  "agencies.csv agency_type; list_rows.csv county_printed through geography.match_county"),
             _col("roster_value", "string", "The roster's agency type, or its county FIPS (first county name, or "
                  "the county containing its coordinates).", "FBI roster; 2024 county polygons"),
-            _col("status", "category", "`explained` (a rule accounts for it) or `open`.",
-                 "computed (roster.roster_disagreements)", allowed=("explained", "open")),
-            _col("explanation", "string", "The rule that explains it; empty when open.",
+            _col("status", "category", "`explained` (a rule accounts for it), `settled` (a row of "
+                 "data/hand/jurisdiction_levels.csv or data/hand/agency_counties.csv decides the placement against "
+                 "ICE's value, with its evidence) or `open`.",
+                 "computed (roster.roster_disagreements)", allowed=("explained", "settled", "open")),
+            _col("explanation", "string", "The rule that explains it, or the hand row that settles it (its table, "
+                 "its decision and its reason); empty when open.",
                  "computed (roster.roster_disagreements)", nullable=True),
         ),
     ),
