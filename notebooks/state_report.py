@@ -110,7 +110,9 @@ charts.show_figure(fig, charts.save_figure(
 # ## Agencies
 # Every agency of the state with an agreement listed on or before the list of `as_of`. `status` is
 # *in force* when one of its agreements is on that list; `models` and `signed` describe the
-# agreements in force (for an ended agency, the ones it had).
+# agreements in force (for an ended agency, the ones it had). `ORI` is the agency's code on the FBI's agency
+# rosters, where a logged rule found exactly one (`data/processed/agency_roster_matches.csv` says how, or why
+# not): the key to join these agencies to crime, arrest and staffing data the FBI publishes.
 
 # %%
 table = reports.state_agencies(ags, agency_types, places, counties, rows, list_id, state)

@@ -62,8 +62,8 @@ def test_agencies_in_force_match_the_count_api(tables):
     for state in ("FL", "AK"):
         table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                        counties, tables["list_rows"], newest, state)
-        assert list(table.columns) == ["agency", "type", "county", "models", "signed", "status", "first_listed",
-                                       "last_listed", "moa_url", "addendum_url"]
+        assert list(table.columns) == ["agency", "type", "county", "ori", "models", "signed", "status",
+                                       "first_listed", "last_listed", "moa_url", "addendum_url"]
         assert (table["status"] == "in force").sum() == agreements.count(day, state=state, unit="agencies")
         assert set(table["status"]) <= {"in force", "ended"}
         assert (table["first_listed"] <= day).all()
@@ -165,7 +165,7 @@ def test_the_agency_search_lists_every_agency_ever_listed(tables):
                                 tables["list_rows"], newest)
     assert len(table) == ags["agency_id"].nunique() == table[["state", "agency"]].drop_duplicates().shape[0]
     assert (table["status"] == "in force").sum() == agreements.count(day, unit="agencies")
-    assert list(table.columns[:9]) == ["state", *reports.AGENCY_COLUMNS]
+    assert list(table.columns[:10]) == ["state", *reports.AGENCY_COLUMNS]
     fl = reports.state_agencies(ags, tables["agencies"], tables["agreement_places"], counties, tables["list_rows"],
                                 newest, "FL")
     assert fl.equals(table[table["state"] == "FL"].drop(columns="state").reset_index(drop=True))

@@ -52,7 +52,7 @@ def _county_names(counties: pd.DataFrame) -> dict[str, str]:
     return dict(zip(counties["county_fips"], counties["county"] + " County"))
 
 
-AGENCY_COLUMNS = ["agency", "type", "county", "models", "signed", "status", "first_listed", "last_listed"]
+AGENCY_COLUMNS = ["agency", "type", "county", "ori", "models", "signed", "status", "first_listed", "last_listed"]
 # Links to the signed agreements, in agreements.csv once the history carries them (shown when present).
 LINK_COLUMNS = ("moa_url", "addendum_url")
 
@@ -82,6 +82,8 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
     where = dict(zip(p["agreement_id"], ["statewide" if m == "statewide" else names.get(f, f or "not placed")
                                          for m, f in zip(p["method"], p["county_fips"])]))
     types = dict(zip(agencies["agency_id"], agencies["agency_type"]))
+    # the FBI's ORI (agencies.csv ori): '' in a project without the rosters
+    oris = dict(zip(agencies["agency_id"], agencies["ori"])) if "ori" in agencies.columns else {}
     order = {m: i for i, m in enumerate(MODELS)}
     ags = ags.assign(_m=ags["model"].map(order).fillna(len(MODELS))).sort_values(["_m", "signed"], kind="mergesort")
     # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the thousands of agreements
@@ -102,6 +104,7 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
             "agency": g[-1]["agency"],
             "type": types.get(agency_id, ""),
             "county": "; ".join(dict.fromkeys(r["county"] for r in shown if r["county"])),
+            "ori": oris.get(agency_id, ""),
             "models": ", ".join(dict.fromkeys(r["model"] or "unknown" for r in shown)),
             "signed": "; ".join(f"{r['model'] or 'unknown'} {r['signed'] or 'undated'}" for r in shown),
             "status": "in force" if current else "ended",
@@ -213,7 +216,8 @@ def markdown_html(text: str, shift: int = 1) -> str:
 # ---------------------------------------------------------------------------------------------
 # The agency search
 
-AGENCY_HEADERS = {"state": "State", "agency": "Agency", "county": "County", "type": "Type", "models": "Models",
+AGENCY_HEADERS = {"state": "State", "agency": "Agency", "county": "County", "type": "Type", "ori": "ORI",
+                  "models": "Models",
                   "signed": "Signed", "first_listed": "First listed", "last_listed": "Last listed",
                   "status": "Status", "moa_url": "MOA", "addendum_url": "Addendum"}
 
@@ -244,8 +248,8 @@ def agencies_table_html(table: pd.DataFrame, state_names: dict[str, str] | None 
             + "\n".join(body) + "\n</tbody></table></div>")
 
 
-# Filters the rows as one types: every word must appear in the row's state (code or name), agency or
-# county. `#state=TX` / `?state=TX` picks a state and `#q=...` / `?q=...` fills the box. Reads text with
+# Filters the rows as one types: every word must appear in the row's state (code or name), agency,
+# county or ORI. `#state=TX` / `?state=TX` picks a state and `#q=...` / `?q=...` fills the box. Reads text with
 # textContent and writes only textContent and `hidden`: no markup is ever built from the data.
 SEARCH_SCRIPT = """
 (function () {
@@ -256,7 +260,7 @@ SEARCH_SCRIPT = """
   function text(row, name) { var i = cols[name]; return i === undefined ? '' : row.cells[i].textContent; }
   var keys = rows.map(function (r) {
     var s = cols.State === undefined ? '' : r.cells[cols.State].title;
-    return [r.dataset.state || '', s, text(r, 'Agency'), text(r, 'County')].join(' ').toLowerCase();
+    return [r.dataset.state || '', s, text(r, 'Agency'), text(r, 'County'), text(r, 'ORI')].join(' ').toLowerCase();
   });
   var box = document.getElementById('q'), pick = document.getElementById('state');
   var count = document.getElementById('count');
@@ -309,7 +313,7 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
         "describe the agreements in force (for an ended agency, the ones it had).</p>",
         '<form class="search" role="search" onsubmit="return false">',
         '<label for="q">Search</label><input id="q" type="search" autocomplete="off" '
-        'placeholder="agency, county or state">',
+        'placeholder="agency, county, state or ORI">',
         f'<select id="state" aria-label="state"><option value="">all states</option>{options}</select>',
         '<output id="count" aria-live="polite"></output></form>',
         agencies_table_html(table, state_names),
@@ -660,6 +664,7 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         "listed in `data/qa/type_disagreements.csv` ("
         + ", ".join(f"{_n(n)} settled by {k}" for k, n in sorted(disagreements["settled_by"].value_counts().items()))
         + ").",
+        *roster_lines(processed, on_newest),
         f"- **{_n(len(releases))}** ICE detention workbooks, fiscal years {releases['fiscal_year'].min()} to "
         f"{releases['fiscal_year'].max()}, released {releases['release_date'].min()} to {releases['release_date'].max()}.",
         f"- **{_n(exact)}** of **{_n(len(claims))}** figures cited in news coverage reproduced exactly "
@@ -669,15 +674,39 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
     return "\n".join(lines)
 
 
+def roster_lines(processed: dict[str, pd.DataFrame], on_newest: pd.DataFrame) -> list[str]:
+    """The README's lines on the FBI rosters: the share of the newest list's agencies with an ORI, by ICE's TYPE,
+    the renames an ORI made, and the roster's disagreements with ICE by status."""
+    from .roster import LOCAL_TYPES, coverage_by_type
+
+    coverage = coverage_by_type(processed["agency_roster_matches"], processed["agencies"], on_newest)
+    by_type = coverage.set_index("agency_type")
+    local = by_type.loc[[t for t in LOCAL_TYPES if t in by_type.index]]
+    share = local["with_ori"].sum() / local["agencies"].sum()
+    typed = [t for t in by_type.index if t != "all"]
+    renames, disagreements = processed["renames"], processed["roster_disagreements"]
+    return [
+        f"- **{share:.1%}** of the county and municipal agencies on the newest list carry an FBI ORI, the code that "
+        "survives renames (" + ", ".join(f"{t} {_n(by_type.loc[t, 'with_ori'])} of {_n(by_type.loc[t, 'agencies'])}"
+                                         for t in typed)
+        + "; each match and its rule in `data/processed/agency_roster_matches.csv`). An ORI shared by two names "
+        f"merged {_n((renames['rule'] == 'ori').sum())} agreements; the rosters' "
+        f"{_n(len(disagreements))} disagreements with ICE's TYPE or county are "
+        + ", ".join(f"{_n(n)} {k}" for k, n in sorted(disagreements["status"].value_counts().items()))
+        + " (`data/qa/roster_disagreements.csv`).",
+    ]
+
+
 def readme_tables() -> dict[str, pd.DataFrame]:
     from .agreements import processed
 
     from .store import qa_table
 
     names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
-             "news_claims_check", "list_rows")
+             "news_claims_check", "list_rows", "agency_roster_matches")
     tables = {n: processed(f"{n}.csv") for n in names}
-    tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "identity_candidates", "type_disagreements")})
+    tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "identity_candidates", "type_disagreements",
+                                                      "roster_disagreements")})
     return tables
 
 
