@@ -141,9 +141,10 @@ def test_a_town_public_safety_department_ice_types_local_is_never_statewide(plac
     local = placed[placed["agency_type"].isin(["County", "Municipality"])]
     statewide = local[local["method"] == "statewide"]
     assert (statewide["level_rule"] == "hand").all(), statewide[["state", "agency", "agency_type"]]
+    # ICE types the town's police County; the FBI roster files it City, and a hand row with that evidence decides
     r = _agency(placed, "VA", "Gordonsville Department of Public Safety")
-    assert (r["agency_type"], r["jurisdiction_level"], r["method"], r["county_fips"]) == (
-        "County", "County", "printed_county", "51137")
+    assert (r["agency_type"], r["jurisdiction_level"], r["level_rule"], r["method"], r["county_fips"]) == (
+        "County", "Municipal", "hand", "printed_county", "51137")
     r = _agency(placed, "FL", "Indian Creek Village Department of Public Safety")
     assert (r["jurisdiction_level"], r["method"], r["county_fips"]) == ("Municipal", "place_file", "12086")
 
