@@ -4,13 +4,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements, geography, paths
+from ice287g import agreements, geography, paths, roster
 
 
 @pytest.fixture(scope="module")
-def placed():
+def roster_counties():
+    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), roster.read_rosters())
+
+
+@pytest.fixture(scope="module")
+def placed(roster_counties):
     return geography.place_agreements(agreements.processed("list_rows.csv"), agreements.processed("lists.csv"),
-                                      agreements.processed("agreements.csv"))
+                                      agreements.processed("agreements.csv"), roster_counties)
 
 
 def _agency(placed, state, name):
@@ -90,7 +95,8 @@ def test_connecticut_places_are_left_to_the_2024_planning_regions():
     assert (r["county_fips"], r["method"]) == ("09110", "place_file")
 
 
-def test_the_roster_check_passes_on_the_real_placement_and_fails_on_a_moved_roster_point(placed, baseline):
+def test_the_roster_check_passes_on_the_real_placement_and_fails_on_a_moved_roster_point(placed, baseline,
+                                                                                          roster_counties):
     from ice287g import qa
 
     rows, lists, ags = (agreements.processed(n) for n in ("list_rows.csv", "lists.csv", "agreements.csv"))
@@ -100,9 +106,11 @@ def test_the_roster_check_passes_on_the_real_placement_and_fails_on_a_moved_rost
     assert set(checks["status"]) == {"info", "pass"}
     counts = checks[checks["check"] == "placement_by_method"].set_index("scope")["value"]
     assert (counts["agreements"], counts["agencies"]) == (str(len(placed)), str(placed["agency_id"].nunique()))
-    points = geography.read_roster_point_counties()
-    assert points["TX-carrollton-police-department"] == "48113"
-    doctored = geography.place_agreements(rows, lists, ags, {**points, "TX-carrollton-police-department": "48001"})
+    assert roster_counties["TX-carrollton-police-department"] == "48113"
+    with pytest.raises(ValueError, match="roster_counties"):
+        geography.place_agreements(rows, lists, ags)
+    doctored = geography.place_agreements(rows, lists, ags,
+                                          {**roster_counties, "TX-carrollton-police-department": "48001"})
     check = geography.roster_place_check(doctored)
     bad = check[check["conflict"]]
     assert bad[["agency", "roster_county_fips", "place_counties"]].values.tolist() == [

@@ -519,22 +519,18 @@ def roster_point_counties(matches: pd.DataFrame, rosters: pd.DataFrame) -> dict:
     return out
 
 
-def read_roster_point_counties() -> dict:
-    """``roster_point_counties`` of this build's agency_roster_matches.csv and the vendored FBI rosters."""
-    from . import roster, store
-
-    return roster_point_counties(store.processed("agency_roster_matches.csv"), roster.read_rosters())
-
-
 def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: pd.DataFrame,
                      roster_counties: dict | None = None, second_opinion: bool = True) -> pd.DataFrame:
     """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
     method (one of ``METHODS``), note, what was printed, how the level was decided (level_rule, the name
     rule's own reading, ICE's newest TYPE), and for ``place_county_share`` the share and its flag.
-    ``roster_counties`` (agency_id -> county of its roster coordinates) is read when not given;
-    ``second_opinion=False`` places by today's rules alone (no roster, no 2020 place file)."""
+    ``roster_counties`` is ``roster_point_counties``'s (the caller reads the rosters: roster imports this
+    module); ``second_opinion=False`` places by today's rules alone (no roster, no 2020 place file)."""
     if roster_counties is None:
-        roster_counties = read_roster_point_counties() if second_opinion else {}
+        if second_opinion:
+            raise ValueError("place_agreements needs roster_counties (geography.roster_point_counties) unless "
+                             "second_opinion=False")
+        roster_counties = {}
     cols = ["list_id", "list_date", "row", "agency_id", "state", "agency", "county_printed"]
     rows = _series_rows(list_rows[cols], lists)
     rows = rows.assign(has_county=~rows["county_printed"].str.upper().isin(NOT_PRINTED))
