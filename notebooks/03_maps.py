@@ -20,11 +20,15 @@
 # `data/hand/jurisdiction_levels.csv` overrules it with evidence; rules on the agency's name decide
 # only for agencies no list types. Every agency whose name rules read another level than its TYPE is
 # listed in `data/qa/type_disagreements.csv`. Its **county** comes from ICE's COUNTY column where
-# printed, else the agency's own name ("Polk County Sheriff's Office"), else the Census places file
-# (a city or town police department: the county holding the place's internal point, which also puts
-# Connecticut towns in their planning regions of the Census boundaries), else a hand row with its evidence
-# (`data/hand/agency_counties.csv`). State agencies are statewide and get no county. A failed
-# placement check stops this notebook before it writes the processed tables.
+# printed. Where no list prints one, a municipal or other local agency is placed by the coordinates of
+# its FBI ORI (`agency_roster_matches.csv`) in the 2024 county polygons, else by the 2020 Census place
+# of the town in its name, in the county holding the largest share of the place's people (the share is
+# kept, and flagged when under nine tenths). Then, as for every other agency, the agency's own name
+# ("Polk County Sheriff's Office"), else the 2010 Census places file (the county holding the place's
+# internal point, which also puts Connecticut towns in their planning regions of the Census
+# boundaries), else a hand row with its evidence (`data/hand/agency_counties.csv`, which overrules every
+# rule). State agencies are statewide and get no county. A failed placement check stops this notebook
+# before it writes the processed tables.
 #
 # Parameters: `as_of` (a date or `newest`), `model` (`ALL`, `JEM`, `WSO`, `TFM`) and `state`
 # (`ALL` or a two-letter code, which zooms the county maps to that state and labels its counties).
@@ -40,7 +44,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, geography, paths, qa, writers
+from ice287g import agreements, charts, geography, paths, qa, roster, writers
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("03_maps")
@@ -49,19 +53,29 @@ ice287g.setup_notebook("03_maps")
 rows = agreements.processed("list_rows.csv")
 lists = agreements.processed("lists.csv")
 ags = agreements.processed("agreements.csv")
-places = geography.place_agreements(rows, lists, ags)
+roster_counties = geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"),
+                                                 roster.read_rosters())
+places = geography.place_agreements(rows, lists, ags, roster_counties)
 unplaced = geography.unplaced_table(places)
 rates = geography.placement_rates(rows, lists, places)
 disagreements = geography.type_disagreements(places)
 unused_fixes = geography.unused_place_fixes(places, geography.agency_names(rows, lists))
 county_since = geography.county_column_since(rows, lists)
-placement_checks = geography.placement_qa(places, ags, rates, unplaced, disagreements, unused_fixes,
-                                          geography.hand_place_problems(), county_since)
+# The same agreements by today's rules alone (no roster, no 2020 place file): what the second opinion changed.
+baseline = geography.place_agreements(rows, lists, ags, second_opinion=False)
+changes = geography.placement_changes(places, baseline)
+roster_check = geography.roster_place_check(places)
+placement_checks = pd.concat([
+    geography.placement_qa(places, ags, rates, unplaced, disagreements, unused_fixes,
+                           geography.hand_place_problems(), county_since),
+    geography.second_opinion_qa(places, changes, roster_check)], ignore_index=True)
 # QA tables first, to inspect a failure; the gate then stops before any processed table is written.
 writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
 writers.write_csv(rates, paths.qa_dir() / "placement_rates.csv", sort_by=["list_date", "list_id"])
 writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_by=["table", "state", "value"])
 writers.write_csv(disagreements, paths.qa_dir() / "type_disagreements.csv", sort_by=["state", "agency", "agency_id"])
+writers.write_csv(geography.changed_counties(changes), paths.qa_dir() / "placement_changes.csv",
+                  sort_by=["state", "agency", "agency_id"])
 geography.upsert_qa(placement_checks, prefix="placement_")
 qa.gate(placement_checks, "03_maps")
 counts = geography.county_counts(rows, lists, places)
@@ -69,7 +83,9 @@ writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_b
 writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
 counties, states = geography.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (geography.COUNTY_20M, geography.STATE_20M, geography.COUNTY_5M,
-                                               geography.PLACES, geography.POPULATION)]
+                                               geography.PLACES, geography.PLACE_SHARES, geography.POPULATION)]
+# the county maps also rest on the FBI rosters' coordinates
+placement_inputs = census_inputs + [paths.raw_dir() / f for f in roster.ROSTER_FILES.values()]
 
 # %% [markdown]
 # ## How each agreement was placed
@@ -86,6 +102,37 @@ print(placement_checks[["check", "scope", "status"]].to_string(index=False))
 
 # %%
 unplaced.drop_duplicates(["state", "agency"])[["state", "agency", "county_printed", "reason"]]
+
+# %% [markdown]
+# ## Where no list prints a county: the FBI roster and the 2020 places
+# Municipal and other local agencies that no list gives a county are placed first by the coordinates of
+# their FBI ORI, then by the 2020 place of their town (largest county share), and only then by today's
+# rules. The table compares both placements, by agency and by agreement; below it, every agency whose
+# county is not the one today's rules give (`data/qa/placement_changes.csv`), with the reason. A roster
+# point in a county where the agency's own 2020 place has no resident stops the build until a hand row
+# settles it.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+by_method = pd.DataFrame({
+    (label, unit): frame.drop_duplicates("agency_id")["method"].value_counts() if unit == "agencies"
+    else frame["method"].value_counts()
+    for label, frame in (("today's rules", baseline), ("with roster and 2020 places", places))
+    for unit in ("agencies", "agreements")}).reindex(list(geography.METHODS)).fillna(0).astype(int)
+print(by_method.to_string())
+moved = geography.changed_counties(changes)
+print(f"\nagencies whose county changed: {len(moved)} ({int(moved['agreements'].sum())} agreements); "
+      f"same county, another method: {int((~changes['county_changed']).sum())}; "
+      f"placed now, unplaced by today's rules: {int((changes['old_method'] == 'unplaced').sum())}")
+print(moved.groupby("reason").agg(agencies=("agency_id", "size"), agreements=("agreements", "sum")).to_string())
+flagged = places[places["share_flag"]].drop_duplicates("agency_id")
+print(f"placed by a 2020 place share under {geography.SHARE_FLAG_BELOW}: {len(flagged)} agencies; roster points "
+      f"checked against the agency's own 2020 place: {len(roster_check)}, outside it: "
+      f"{int(roster_check['conflict'].sum())}")
+
+# %%
+moved[["state", "agency", "old_method", "old_county_fips", "new_method", "new_county_fips", "county_share",
+       "reason"]]
 
 # %% [markdown]
 # ## ICE's TYPE against the name rules
@@ -148,13 +195,14 @@ map_data = mix.merge(counties[["county_fips", "county", "state"]], on="county_fi
 charts.show_figure(fig, charts.save_figure(
     fig, "county_map",
     title=f"Counties covered by 287(g) {what}{where}, ICE list of {list_date}",
-    source=(f"ICE 287(g) list {source_file}; counties from ICE's COUNTY column, agency names, Census 2010 places "
+    source=(f"ICE 287(g) list {source_file}; counties from ICE's COUNTY column, else FBI roster coordinates or "
+            "Census 2020 places (largest county share) for local agencies, agency names, Census 2010 places "
             "(point in 2024 county) or data/hand/agency_counties.csv; U.S. Census Bureau 2024 cartographic "
             "boundaries (1:20m), EPSG:5070, Alaska, Hawaii and Puerto Rico as insets"),
     alt_text=(f"Map of U.S. counties: {len(mix)} counties have at least one county, municipal or other local "
               f"287(g) agreement on the list of {list_date}, colored by model; {len(statewide)} states have a "
               "statewide agreement, hatched."),
-    data=map_data, inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
+    data=map_data, inputs=[paths.raw_dir() / "ice_287g" / source_file] + placement_inputs,
     sort_by=["county_fips"],
 ))
 
@@ -177,7 +225,7 @@ charts.show_figure(fig, charts.save_figure(
     alt_text="Three maps side by side, one per model (jail, warrant service, task force), each shading the "
              "counties with that model's agreements and hatching states with a statewide one.",
     data=pd.concat(panels, ignore_index=True)[["model", "county_fips", "agreements", "statewide_states"]],
-    inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs, sort_by=["model", "county_fips"],
+    inputs=[paths.raw_dir() / "ice_287g" / source_file] + placement_inputs, sort_by=["model", "county_fips"],
 ))
 
 # %% [markdown]
@@ -215,7 +263,7 @@ charts.show_figure(fig, charts.save_figure(
     data=spread_df[["requested", "list_id", "list_date", "county_fips", "category", "agreements",
                     "statewide_states"]],
     inputs=[paths.raw_dir() / "ice_287g" / f for f in sorted(lists.set_index("list_id").loc[
-        spread_df["list_id"].unique(), "source_file"].unique())] + census_inputs,
+        spread_df["list_id"].unique(), "source_file"].unique())] + placement_inputs,
     sort_by=["list_date", "county_fips"],
 ))
 
@@ -285,5 +333,5 @@ charts.show_figure(fig, charts.save_figure(
     alt_text=(f"Line chart from {line['as_of'].iloc[0]} to {last.as_of}: the covered share ends at "
               f"{last.share_covered:.0%} counting statewide agreements and {last.share_local:.0%} counting "
               "local agreements only."),
-    data=line.drop(columns=["segment"]), inputs=census_inputs, sort_by=["as_of", "list_id"],
+    data=line.drop(columns=["segment"]), inputs=placement_inputs, sort_by=["as_of", "list_id"],
 ))

@@ -4,13 +4,18 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements, geography, paths
+from ice287g import agreements, geography, paths, roster
 
 
 @pytest.fixture(scope="module")
-def placed():
+def roster_counties():
+    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), roster.read_rosters())
+
+
+@pytest.fixture(scope="module")
+def placed(roster_counties):
     return geography.place_agreements(agreements.processed("list_rows.csv"), agreements.processed("lists.csv"),
-                                      agreements.processed("agreements.csv"))
+                                      agreements.processed("agreements.csv"), roster_counties)
 
 
 def _agency(placed, state, name):
@@ -30,9 +35,110 @@ def test_city_department_lands_in_the_county_ice_printed(placed):
         "Palm Beach County", "12099", "printed_county", "Municipal")
 
 
-def test_city_department_without_a_printed_county_is_placed_through_its_town(placed):
+@pytest.fixture(scope="module")
+def baseline():
+    return geography.place_agreements(agreements.processed("list_rows.csv"), agreements.processed("lists.csv"),
+                                      agreements.processed("agreements.csv"), second_opinion=False)
+
+
+def test_city_department_without_a_printed_county_is_placed_by_its_roster_coordinates(placed, baseline):
     r = _agency(placed, "FL", "Tampa Police Department")
-    assert (r["county_fips"], r["method"]) == ("12057", "place_file")
+    assert (r["county_printed"], r["county_fips"], r["method"], r["county_share"] == r["county_share"],
+            r["share_flag"]) == ("", "12057", "roster_coordinates", False, False)
+    matches = agreements.processed("agency_roster_matches.csv").set_index("agency_id")
+    assert matches.loc[r["agency_id"], "ori"] == "FL0290200"  # Tampa's ORI, its coordinates in Hillsborough
+    old = _agency(baseline, "FL", "Tampa Police Department")  # today's rules: the town's 2010 place point
+    assert (old["county_fips"], old["method"]) == ("12057", "place_file")
+
+
+def test_roster_coordinates_move_carrollton_tx_to_dallas_county_and_the_change_is_listed(placed, baseline):
+    r = _agency(placed, "TX", "Carrollton Police Department")
+    assert (r["county_fips"], r["method"]) == ("48113", "roster_coordinates")
+    assert _agency(baseline, "TX", "Carrollton Police Department")["county_fips"] == "48121"  # Denton
+    moved = geography.changed_counties(geography.placement_changes(placed, baseline))
+    row = moved[moved["agency"] == "Carrollton Police Department"].iloc[0]
+    assert (row["old_method"], row["old_county_fips"], row["new_method"], row["new_county_fips"], row["reason"]) == (
+        "place_file", "48121", "roster_coordinates", "48113",
+        "roster coordinates in another county than the Gazetteer point of the 2010 place")
+    assert set(moved["new_method"]) <= set(geography.ROSTER_METHODS)
+
+
+def test_a_town_without_roster_coordinates_is_placed_by_its_2020_place_share(placed):
+    r = _agency(placed, "FL", "Indian Shores Police Department")
+    assert (r["county_fips"], r["method"], r["county_share"], bool(r["share_flag"]), r["note"]) == (
+        "12103", "place_county_share", 1.0, False, "2020 place Indian Shores town")
+    assert not (placed["method"] == "place_county_share").eq(placed["county_share"].isna()).any()
+
+
+def test_a_place_spanning_counties_goes_to_its_largest_share_and_is_flagged_under_nine_tenths():
+    args = ("Municipality", "", "Texas", {}, {}, {})
+    # Carrollton city, TX: 0.6102 of its people in Denton, 0.3848 in Dallas, 0.005 in Collin (Geocorr afact2)
+    r = geography.place_agency("TX", "Carrollton Police Department", *args)
+    assert (r["county_fips"], r["method"], r["county_share"], r["share_flag"]) == (
+        "48121", "place_county_share", 0.6102, True)
+    assert geography.place_counties("TX", "Carrollton")[1][:2] == [("48121", 0.6102, 81423), ("48113", 0.3848, 51339)]
+    r = geography.place_agency("TX", "Dallas Police Department", *args)
+    assert (r["county_fips"], r["county_share"], r["share_flag"]) == ("48113", 0.9384, False)
+    assert geography.place_agency("TX", "Dallas Police Department", *args, roster_county="48085")["method"] == (
+        "roster_coordinates")
+    assert geography.place_agency("TX", "Dallas Police Department", *args, second_opinion=False)["method"] == (
+        "place_file")
+    # a county agency is placed as today: the roster and the place shares are for towns
+    r = geography.place_agency("TX", "Dallas County Sheriff's Office", "County", "", "Texas", {}, {}, {},
+                               roster_county="48085")
+    assert (r["county_fips"], r["method"]) == ("48113", "name_rule")
+
+
+def test_connecticut_places_are_left_to_the_2024_planning_regions():
+    assert geography.match_place_share("CT", "Hartford") is None  # Geocorr's 2020 counties are not 2024's
+    r = geography.place_agency("CT", "Hartford Police Department", "Municipality", "", "Connecticut", {}, {}, {})
+    assert (r["county_fips"], r["method"]) == ("09110", "place_file")
+
+
+def test_the_roster_check_passes_on_the_real_placement_and_fails_on_a_moved_roster_point(placed, baseline,
+                                                                                          roster_counties):
+    from ice287g import qa
+
+    rows, lists, ags = (agreements.processed(n) for n in ("list_rows.csv", "lists.csv", "agreements.csv"))
+    check = geography.roster_place_check(placed)
+    assert len(check) and not check["conflict"].any()
+    checks = geography.second_opinion_qa(placed, geography.placement_changes(placed, baseline), check)
+    assert set(checks["status"]) == {"info", "pass"}
+    counts = checks[checks["check"] == "placement_by_method"].set_index("scope")["value"]
+    assert (counts["agreements"], counts["agencies"]) == (str(len(placed)), str(placed["agency_id"].nunique()))
+    assert roster_counties["TX-carrollton-police-department"] == "48113"
+    with pytest.raises(ValueError, match="roster_counties"):
+        geography.place_agreements(rows, lists, ags)
+    doctored = geography.place_agreements(rows, lists, ags,
+                                          {**roster_counties, "TX-carrollton-police-department": "48001"})
+    check = geography.roster_place_check(doctored)
+    bad = check[check["conflict"]]
+    assert bad[["agency", "roster_county_fips", "place_counties"]].values.tolist() == [
+        ["Carrollton Police Department", "48001", "48085;48113;48121"]]
+    checks = geography.second_opinion_qa(doctored, geography.placement_changes(doctored, baseline), check)
+    assert set(checks.loc[checks["status"] == "fail", "check"]) == {"placement_roster_in_own_place"}
+    with pytest.raises(qa.QAFailure, match="placement_roster_in_own_place"):
+        qa.gate(checks, "03_maps")
+
+
+def test_a_change_says_why_and_an_agency_left_unplaced_today_is_counted():
+    assert geography.change_reason("unplaced", "place_county_share", True) == geography.LEFT_UNPLACED
+    assert geography.change_reason("name_rule", "roster_coordinates", True) == (
+        "roster coordinates in another county than the county in the agency's name")
+    base = {"agency": "X Police Department", "state": "TX", "jurisdiction_level": "Municipal", "county_share": None,
+            "share_flag": False}
+    new = pd.DataFrame([{**base, "agreement_id": f"a{i}", "agency_id": a, "method": m, "county_fips": f}
+                        for i, (a, m, f) in enumerate([("x", "roster_coordinates", "48113"),
+                                                       ("x", "roster_coordinates", "48113"),
+                                                       ("y", "place_county_share", "48121"),
+                                                       ("z", "printed_county", "48001")])])
+    old = new.assign(method=["unplaced", "unplaced", "place_file", "printed_county"],
+                     county_fips=["", "", "48121", "48001"])
+    changes = geography.placement_changes(new, old)
+    assert changes[["agency_id", "agreements", "county_changed", "reason"]].values.tolist() == [
+        ["x", 2, True, geography.LEFT_UNPLACED],
+        ["y", 1, False, "the 2020 place's largest county share: same county as the Gazetteer point of the 2010 place"]]
+    assert geography.changed_counties(changes)["agency_id"].tolist() == ["x"]
 
 
 def test_virginia_independent_city_lands_on_its_own_fips():
@@ -146,7 +252,7 @@ def test_a_town_public_safety_department_ice_types_local_is_never_statewide(plac
     assert (r["agency_type"], r["jurisdiction_level"], r["level_rule"], r["method"], r["county_fips"]) == (
         "County", "Municipal", "hand", "printed_county", "51137")
     r = _agency(placed, "FL", "Indian Creek Village Department of Public Safety")
-    assert (r["jurisdiction_level"], r["method"], r["county_fips"]) == ("Municipal", "place_file", "12086")
+    assert (r["jurisdiction_level"], r["method"], r["county_fips"]) == ("Municipal", "roster_coordinates", "12086")
 
 
 def test_the_newest_list_covers_no_state_through_a_town_department(placed):

@@ -32,7 +32,7 @@ from . import hand, paths
 from .identity import agreement_ids as _agreement_ids
 from .lists import series_lists
 from .qa import check_row
-from .schema import LEVEL_RULES, LEVELS, NAME_RULES
+from .schema import LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, SHARE_FLAG_BELOW
 from .vocab import AGENCY_TYPES, MODELS, STATE_AGENCY_TYPE
 from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
@@ -40,6 +40,8 @@ from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states
 # Counties and places (2024 geography; FIPS always 5-character strings)
 
 PLACES = "census/Gaz_places_national.txt"
+PLACE_SHARES = "census/geocorr2022_place20_county20_national.csv"
+OUTSIDE_PLACES = "99999"  # Geocorr's place code for the part of a county outside every place
 POPULATION = "census/co-est2024-alldata.csv"
 COUNTY_20M = "census/cb_2024_us_county_20m.shp"
 STATE_20M = "census/cb_2024_us_state_20m.shp"
@@ -198,15 +200,16 @@ def place_key(name: str) -> tuple[str, str]:
     return key, ""
 
 
+def _place_candidates(name: str) -> list[str]:
+    """Keys a town's name may carry in a places file: as written, then without a trailing type word."""
+    key = _text_key(name)
+    return [key] + [key[: -len(word) - 1] for word in PLACE_WORDS if key.endswith(" " + word)]
+
+
 def match_place(state: str, name: str) -> tuple[str, str] | None:
     """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
     index = _place_index(str(paths.project_root()))
-    key = _text_key(name)
-    candidates = [key]
-    for word in PLACE_WORDS:
-        if key.endswith(" " + word):
-            candidates.append(key[: -len(word) - 1])
-    for k in candidates:
+    for k in _place_candidates(name):
         hit = index.get((state, k))
         if hit:
             return hit
@@ -223,6 +226,66 @@ def _place_index(root: str) -> dict:
                  places["place"].tolist()):
         index.setdefault(k[:2], k[2:])
     return index
+
+
+@lru_cache(maxsize=None)
+def _place_share_frame(root: str) -> pd.DataFrame:
+    """Geocorr's 2020 places by county, one row per (place, county) with its share of the place's people
+    (``afact2``): state, place_code, place, key, cdp, county_fips, population, share. Rows of the remainder
+    outside places are dropped, and so are counties that are not 2024 counties of the place's state:
+    Connecticut's 2020 counties gave way to planning regions, so its places are left to the other rules."""
+    raw = pd.read_csv(census_file(PLACE_SHARES), encoding="latin-1", skiprows=[1],  # row 2 holds labels
+                      dtype={"county": str, "place": str, "stab": str, "PlaceName": str},
+                      usecols=["county", "place", "stab", "PlaceName", "pop20", "afact2"])
+    raw = raw[raw["place"] != OUTSIDE_PLACES]
+    fips_state = dict(zip(_county_frame(root)["county_fips"], _county_frame(root)["state"]))
+    raw = raw[raw["county"].map(fips_state) == raw["stab"]]
+    place = raw["PlaceName"].str.replace(r",\s*[A-Z]{2}$", "", regex=True)  # "Dallas city, TX"
+    key_of = {n: place_key(n)[0] for n in set(place.tolist())}
+    out = pd.DataFrame({"state": raw["stab"], "place_code": raw["place"], "place": place,
+                        "key": [key_of[n] for n in place.tolist()], "cdp": place.str.endswith(" CDP"),
+                        "county_fips": raw["county"], "population": raw["pop20"].astype("int64"),
+                        "share": raw["afact2"].astype(float)})
+    return out.sort_values(["state", "key", "cdp", "place_code", "county_fips"], ignore_index=True)
+
+
+@lru_cache(maxsize=None)
+def _place_share_index(root: str) -> dict:
+    """(state, key) -> (place, [(county_fips, share, population), ...] largest share first) of the first
+    place with that key (incorporated places before CDPs, then by place code, as ``_place_index``). Ties
+    in the rounded share go to the larger population of the place in the county, then the lower FIPS."""
+    frame = _place_share_frame(root).sort_values(
+        ["state", "key", "cdp", "place_code", "share", "population", "county_fips"],
+        ascending=[True, True, True, True, False, False, True], kind="mergesort")
+    index: dict = {}
+    first_code: dict = {}
+    for st, key, code, place, fips, share, pop in zip(*(frame[c].tolist() for c in (
+            "state", "key", "place_code", "place", "county_fips", "share", "population"))):
+        if first_code.setdefault((st, key), code) != code:
+            continue
+        index.setdefault((st, key), (place, []))[1].append((fips, share, pop))
+    return index
+
+
+def place_counties(state: str, name: str) -> tuple[str, list] | None:
+    """(2020 place name, [(county_fips, share, population), ...] largest share first) of the place whose
+    name matches a town's, by the keys ``match_place`` tries; None when no 2020 place matches."""
+    index = _place_share_index(str(paths.project_root()))
+    for k in _place_candidates(name):
+        hit = index.get((state, k))
+        if hit:
+            return hit
+    return None
+
+
+def match_place_share(state: str, name: str) -> tuple[str, float, str] | None:
+    """(county_fips, share, 2020 place name): the county holding the largest share of the matching
+    2020 place's people (ties as in ``_place_share_index``), or None."""
+    hit = place_counties(state, name)
+    if not hit:
+        return None
+    fips, share, _ = hit[1][0]
+    return fips, share, hit[0]
 
 
 def county_population() -> pd.DataFrame:
@@ -343,15 +406,27 @@ def municipality_in_name(agency: str) -> str:
 NOT_PRINTED = {"", "NA", "#NA", "N/A", "#N/A", "NONE", "STATEWIDE", "STATE WIDE"}
 
 
+# Levels placed through their town: where ICE prints no county, the roster's coordinates and then the
+# Geocorr place shares are asked first (ROSTER_METHODS), before the county in the name and the Gazetteer point.
+TOWN_LEVELS = ("Municipal", "Other")
+ROSTER_METHODS = ("roster_coordinates", "place_county_share")
+METHODS = ("printed_county", *ROSTER_METHODS, "name_rule", "place_file", "hand", "statewide", "unplaced")
+assert set(METHODS) == set(PLACEMENT_METHODS), "every placement method needs its entry in the codebook"
+
+
 def place_agency(state: str, agency: str, agency_type: str, county_printed: str, state_name: str,
-                 hand_levels: dict, hand_counties: dict, county_fixes: dict, other_names=()) -> dict:
+                 hand_levels: dict, hand_counties: dict, county_fixes: dict, other_names=(),
+                 roster_county: str = "", second_opinion: bool = True) -> dict:
     """Level and county of one agency, with the method used and a note. ``agency_type`` is the newest
     TYPE printed for the agency ('' when none); hand tables are keyed by (state, name key) and match
-    the agency under ``agency`` or any of ``other_names``."""
+    the agency under ``agency`` or any of ``other_names``. ``roster_county`` is the county holding the
+    coordinates of the agency's ORI in the FBI roster ('' when none). With ``second_opinion`` off, today's
+    rules alone decide (the placement ``placement_changes`` compares against)."""
     level, rule, evidence = jurisdiction_level(state, agency, agency_type, state_name, hand_levels, other_names)
     rule_level, name_rule = name_level(state, agency, state_name)
     out = {"jurisdiction_level": level, "level_rule": rule, "level_evidence": evidence, "name_level": rule_level,
-           "name_rule": name_rule, "county_fips": "", "method": "", "note": ""}
+           "name_rule": name_rule, "county_fips": "", "method": "", "note": "", "county_share": float("nan"),
+           "share_flag": False}
     hand = _hand_lookup(hand_counties, state, (agency, *other_names))
     if hand:
         out.update(county_fips=hand, method="hand")
@@ -367,6 +442,17 @@ def place_agency(state: str, agency: str, agency_type: str, county_printed: str,
             out.update(county_fips=";".join(sorted(set(hits))), method="printed_county")
             return out
         out["note"] = f"printed county {printed!r} matches no 2024 county of {state}"
+    if second_opinion and level in TOWN_LEVELS:
+        if roster_county:
+            out.update(county_fips=roster_county, method="roster_coordinates")
+            return out
+        town = municipality_in_name(agency)
+        hit = match_place_share(state, town) if town else None
+        if hit:
+            out.update(county_fips=hit[0], method="place_county_share", county_share=hit[1],
+                       share_flag=hit[1] < SHARE_FLAG_BELOW,
+                       note=(out["note"] + f"; 2020 place {hit[2]}").strip("; "))
+            return out
     named = counties_in_name(state, agency)
     if named:
         out.update(county_fips=";".join(sorted(set(named))), method="name_rule")
@@ -422,10 +508,29 @@ def newest_types(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     return newest[["agency_type", "list_id"]].rename(columns={"list_id": "type_list"})
 
 
-def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
+def roster_point_counties(matches: pd.DataFrame, rosters: pd.DataFrame) -> dict:
+    """agency_id -> the 2024 county holding the coordinates of the agency's ORI (``matches``: the
+    agency_roster_matches table; ``rosters``: ``roster.read_rosters()``), for agencies that have one."""
+    point = dict(zip(rosters["ori"], rosters["roster_point_county_fips"]))
+    out = {}
+    for agency_id, ori in zip(matches["agency_id"].tolist(), matches["ori"].fillna("").tolist()):
+        if ori and point.get(ori):
+            out[agency_id] = point[ori]
+    return out
+
+
+def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: pd.DataFrame,
+                     roster_counties: dict | None = None, second_opinion: bool = True) -> pd.DataFrame:
     """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
-    method (printed_county|name_rule|place_file|hand|statewide|unplaced), note, what was printed, and how
-    the level was decided (level_rule, the name rule's own reading, ICE's newest TYPE)."""
+    method (one of ``METHODS``), note, what was printed, how the level was decided (level_rule, the name
+    rule's own reading, ICE's newest TYPE), and for ``place_county_share`` the share and its flag.
+    ``roster_counties`` is ``roster_point_counties``'s (the caller reads the rosters: roster imports this
+    module); ``second_opinion=False`` places by today's rules alone (no roster, no 2020 place file)."""
+    if roster_counties is None:
+        if second_opinion:
+            raise ValueError("place_agreements needs roster_counties (geography.roster_point_counties) unless "
+                             "second_opinion=False")
+        roster_counties = {}
     cols = ["list_id", "list_date", "row", "agency_id", "state", "agency", "county_printed"]
     rows = _series_rows(list_rows[cols], lists)
     rows = rows.assign(has_county=~rows["county_printed"].str.upper().isin(NOT_PRINTED))
@@ -445,7 +550,9 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
         agency_type = type_of.get(r.agency_id, "")
         placed[r.agency_id] = place_agency(r.state, r.agency, agency_type, r.county_printed,
                                            names.get(r.state, r.state), levels, hand_counties, county_fixes,
-                                           other_names=names_of.get(r.agency_id, ()))
+                                           other_names=names_of.get(r.agency_id, ()),
+                                           roster_county=roster_counties.get(r.agency_id, ""),
+                                           second_opinion=second_opinion)
         placed[r.agency_id].update(county_printed=r.county_printed, agency_type=agency_type,
                                    type_list=type_list_of.get(r.agency_id, ""), agency=r.agency,
                                    evidence_list=r.list_id)
@@ -455,7 +562,8 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     out["state_fips"] = out["state"].map(fips)
     cols = ["agreement_id", "jurisdiction_level", "county_fips", "state_fips", "method", "note", "agency_id",
             "state", "agency", "agency_type", "county_printed", "level_rule", "level_evidence", "name_level",
-            "name_rule", "type_list", "evidence_list"]
+            "name_rule", "type_list", "evidence_list", "county_share", "share_flag"]
+    out["share_flag"] = out["share_flag"].astype(bool)
     return out[cols].sort_values("agreement_id", ignore_index=True)
 
 
@@ -478,6 +586,103 @@ def type_disagreements(places: pd.DataFrame) -> pd.DataFrame:
     cols = ["state", "agency", "agency_id", "agency_type", "type_list", "type_level", "rule_level", "rule",
             "level", "settled_by", "reason"]
     return out[cols].sort_values(["state", "agency", "agency_id"], ignore_index=True)
+
+
+# What each method's county rests on, to say why a placement changed.
+EVIDENCE = {"roster_coordinates": "roster coordinates", "place_county_share": "the 2020 place's largest county share",
+            "name_rule": "the county in the agency's name", "place_file": "the Gazetteer point of the 2010 place"}
+LEFT_UNPLACED = "today's rules left it unplaced"
+CHANGE_COLUMNS = ["agency_id", "state", "agency", "jurisdiction_level", "agreements", "old_method", "old_county_fips",
+                  "new_method", "new_county_fips", "county_share", "share_flag", "county_changed", "reason"]
+
+
+def change_reason(old_method: str, new_method: str, county_changed: bool) -> str:
+    """Why an agency's placement differs from today's rules alone."""
+    if old_method == "unplaced":
+        return LEFT_UNPLACED
+    new, old = EVIDENCE.get(new_method, new_method), EVIDENCE.get(old_method, old_method)
+    return f"{new} in another county than {old}" if county_changed else f"{new}: same county as {old}"
+
+
+def placement_changes(places: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """One row per agency whose method or county differs between ``places`` and ``baseline`` (the same
+    agreements placed by today's rules alone, ``place_agreements(..., second_opinion=False)``): both
+    placements, the share, ``county_changed`` and the reason. Per agency, as placement is decided per
+    agency; ``agreements`` counts its agreements."""
+    new = places.drop_duplicates("agency_id").set_index("agency_id")
+    old = baseline.drop_duplicates("agency_id").set_index("agency_id").reindex(new.index)
+    differs = (new["method"] != old["method"]) | (new["county_fips"] != old["county_fips"])
+    new, old = new[differs], old[differs]
+    changed = (new["county_fips"] != old["county_fips"]).tolist()
+    out = pd.DataFrame({
+        "agency_id": new.index, "state": new["state"].tolist(), "agency": new["agency"].tolist(),
+        "jurisdiction_level": new["jurisdiction_level"].tolist(),
+        "agreements": new.index.map(places["agency_id"].value_counts()).astype("int64"),
+        "old_method": old["method"].tolist(), "old_county_fips": old["county_fips"].tolist(),
+        "new_method": new["method"].tolist(), "new_county_fips": new["county_fips"].tolist(),
+        "county_share": new["county_share"].tolist(), "share_flag": new["share_flag"].astype(bool).tolist(),
+        "county_changed": changed,
+        "reason": [change_reason(o, n, c) for o, n, c in zip(old["method"], new["method"], changed)]})
+    return out[CHANGE_COLUMNS].sort_values(["state", "agency", "agency_id"], ignore_index=True)
+
+
+def roster_place_check(places: pd.DataFrame) -> pd.DataFrame:
+    """Agencies placed by roster coordinates whose town's name matches a 2020 place, with ``conflict``
+    True where the roster's county holds none of that place's residents: two independent sources
+    disagree, so the ORI match, the FBI's coordinates or the town match is wrong. Settled by a row of
+    data/hand/agency_counties.csv (method ``hand``)."""
+    ag = places[places["method"] == "roster_coordinates"].drop_duplicates("agency_id")
+    out = []
+    for r in ag.itertuples(index=False):
+        town = municipality_in_name(r.agency)
+        hit = place_counties(r.state, town) if town else None
+        if hit is None:
+            continue
+        peopled = sorted(f for f, _, pop in hit[1] if pop > 0)
+        out.append({"agency_id": r.agency_id, "state": r.state, "agency": r.agency,
+                    "roster_county_fips": r.county_fips, "place": hit[0], "place_counties": ";".join(peopled),
+                    "conflict": r.county_fips not in peopled})
+    return pd.DataFrame(out, columns=["agency_id", "state", "agency", "roster_county_fips", "place", "place_counties",
+                                      "conflict"])
+
+
+def changed_counties(changes: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``placement_changes`` whose county changed: data/qa/placement_changes.csv."""
+    return changes[changes["county_changed"].astype(bool)].drop(columns="county_changed").reset_index(drop=True)
+
+
+def second_opinion_qa(places: pd.DataFrame, changes: pd.DataFrame, roster_check: pd.DataFrame) -> pd.DataFrame:
+    """QA rows on the roster coordinates and the 2020 place file (checks ``placement_*``): agencies and
+    agreements by method, changed placements by reason, shares under SHARE_FLAG_BELOW (info), and a
+    roster point in a county the agency's own 2020 place does not reach (fails until a hand row settles it)."""
+    rows = []
+    agencies = places.drop_duplicates("agency_id")
+    for scope, frame in (("agencies", agencies), ("agreements", places)):
+        counts = frame["method"].value_counts()
+        rows.append(check_row("placement_by_method", scope, len(frame),
+                              "; ".join(f"{m} {int(counts.get(m, 0))}" for m in METHODS), "info"))
+    moved = changes[changes["county_changed"].astype(bool)]
+    by_reason = moved["reason"].value_counts()
+    rows.append(check_row("placement_changes", "agencies whose county differs from today's rules alone", len(moved),
+                          "listed in data/qa/placement_changes.csv"
+                          + "".join(f"; {r}: {int(n)}" for r, n in sorted(by_reason.items()))
+                          + f"; same county by another method: {int(len(changes) - len(moved))} (not listed)",
+                          "info"))
+    flagged = agencies[agencies["share_flag"].astype(bool)]
+    rows.append(check_row("placement_share_flagged", "agencies placed by place_county_share",
+                          len(flagged) if flagged.empty else f"{len(flagged)}: "
+                          + _listing(flagged, ["state", "agency", "county_share"]),
+                          f"reported: the place's largest county holds under {SHARE_FLAG_BELOW} of its people "
+                          "(share_flag True)", "info"))
+    conflicts = roster_check[roster_check["conflict"].astype(bool)]
+    rows.append(check_row("placement_roster_in_own_place",
+                          f"agencies placed by roster_coordinates whose town is a 2020 place ({len(roster_check)})",
+                          len(conflicts) if conflicts.empty else f"{len(conflicts)}: "
+                          + _listing(conflicts, ["state", "agency", "roster_county_fips", "place_counties"]),
+                          "0 (the roster point lies in a county where the agency's 2020 place has residents, "
+                          "or a hand row in data/hand/agency_counties.csv settles it)",
+                          "pass" if conflicts.empty else "fail"))
+    return pd.DataFrame(rows)
 
 
 def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:

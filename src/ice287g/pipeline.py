@@ -68,7 +68,7 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         outputs=("data/processed/agreement_places.csv", "data/processed/county_counts.csv",
                  "data/processed/agreements_by_county.gpkg", "data/qa/unplaced_agreements.csv",
                  "data/qa/placement_rates.csv", "data/qa/unused_place_fixes.csv",
-                 "data/qa/type_disagreements.csv")
+                 "data/qa/type_disagreements.csv", "data/qa/placement_changes.csv")
         + tuple(f"figures/{s}.{e}" for s in ("county_map", "county_map_by_model", "spread_small_multiples",
                                               "state_choropleth", "population_covered") for e in ("svg", "png", "csv")),
     ),

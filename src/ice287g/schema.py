@@ -301,6 +301,20 @@ EXCLUDED = ("`data/hand/list_decisions.csv` (a person's decision, accept or excl
 CENSUS_COUNTIES = "`data/raw/census/cb_2024_us_county_5m.shp` (2024 counties, county and state codes)"
 CENSUS_PLACES = "`data/raw/census/Gaz_places_national.txt` (Census 2010 places, located in 2024 counties)"
 CENSUS_POP = "`data/raw/census/co-est2024-alldata.csv` (Census Vintage 2024 county population estimates)"
+CENSUS_PLACE_SHARES = ("`data/raw/census/geocorr2022_place20_county20_national.csv` (Geocorr: 2020 places by "
+                       "county, share of each place's people, afact2)")
+ROSTER_POINTS = ("`data/processed/agency_roster_matches.csv` (each agency's ORI) and `data/raw/fbi/` (the ORI's "
+                 "coordinates, located in 2024 counties)")
+PLACEMENT_METHODS = ("hand", "name_rule", "place_county_share", "place_file", "printed_county", "roster_coordinates",
+                     "statewide", "unplaced")
+COUNTY_SHARE = _col("county_share", "number", "For method `place_county_share`: the share of the 2020 place's "
+                    "residents living in the county chosen (the largest; ties go to the larger population of the "
+                    "place in the county, then the lower FIPS); empty for every other method.",
+                    "geocorr2022_place20_county20_national.csv afact2", nullable=True, unit="share (0–1)")
+SHARE_FLAG_BELOW = 0.9  # a place whose largest county holds less of its people than this is flagged
+SHARE_FLAG = _col("share_flag", "boolean", f"True when method is `place_county_share` and county_share is under "
+                  f"{SHARE_FLAG_BELOW} (the place spans counties and the one chosen holds less of its people: check "
+                  "it before relying on it); False otherwise.", "computed (schema.SHARE_FLAG_BELOW)")
 PLACE_HAND = "`data/hand/jurisdiction_levels.csv`, `agency_counties.csv`, `county_fixes.csv`, `unplaced_reasons.csv`"
 DETENTION_BOOKS = ("`data/raw/ice_detention/` — every ICE detentionStats workbook (manifest kind "
                    "`ice_detentionStats_workbook_xlsx`) but those superseded in `data/hand/superseded_files.csv`")
@@ -870,7 +884,8 @@ _DATASETS: tuple[Dataset, ...] = (
         "or counties it is placed in, with the method used and the printed evidence. Placement is per agency, "
         "from the agency's latest list row (preferring one with a printed county).",
         ("03_maps",),
-        ("`data/processed/list_rows.csv`, `lists.csv`, `agreements.csv`", CENSUS_COUNTIES, CENSUS_PLACES, PLACE_HAND),
+        ("`data/processed/list_rows.csv`, `lists.csv`, `agreements.csv`", CENSUS_COUNTIES, CENSUS_PLACES,
+         CENSUS_PLACE_SHARES, ROSTER_POINTS, PLACE_HAND),
         (
             AGREEMENT_ID,
             _col("jurisdiction_level", "category", "Level of government of the agency: `State` (a state agency, "
@@ -884,11 +899,14 @@ _DATASETS: tuple[Dataset, ...] = (
                  "Census 2024 counties via the method below", nullable=True),
             _col("state_fips", "string", "Two-digit state FIPS code.", "Census 2024 county file (state codes)"),
             _col("method", "category", "How the county was found: `printed_county` (ICE's COUNTY column), "
+                 "`roster_coordinates` (a Municipal or Other agency without a printed county: the county holding "
+                 "the coordinates of its FBI ORI), `place_county_share` (else the 2020 Census place of the town in "
+                 "its name, in the county holding the largest share of the place's people; see county_share), "
                  "`name_rule` (a county named in the agency's name), `place_file` (a city or town in the name, "
-                 "located in its county via Census places), `hand` (data/hand/agency_counties.csv), `statewide` "
-                 "(a state agency), `unplaced` (nothing reliable; see data/qa/unplaced_agreements.csv).",
-                 "computed (geography.place_agency)",
-                 allowed=("hand", "name_rule", "place_file", "printed_county", "statewide", "unplaced")),
+                 "located in its county via the internal point of the 2010 Census place), `hand` "
+                 "(data/hand/agency_counties.csv), `statewide` (a state agency), `unplaced` (nothing reliable; "
+                 "see data/qa/unplaced_agreements.csv).",
+                 "computed (geography.place_agency)", allowed=PLACEMENT_METHODS),
             _col("note", "string", "Detail of the placement: a printed county that matched nothing, or the Census "
                  "place used; empty otherwise.", "computed (geography.place_agency)", nullable=True),
             AGENCY_ID, STATE,
@@ -908,6 +926,34 @@ _DATASETS: tuple[Dataset, ...] = (
             _as(LIST_ID, "type_list", meaning="list_id of the newest list printing the agency's TYPE; empty when "
                 "no list prints one.", nullable=True),
             _as(LIST_ID, "evidence_list", meaning="list_id of the list row used as evidence."),
+            COUNTY_SHARE, SHARE_FLAG,
+        ),
+    ),
+    Dataset(
+        "data/qa/placement_changes.csv",
+        "One row per agency whose county differs from what today's rules alone (printed county, county in the "
+        "name, 2010 place point, hand rows) would give, now that the FBI roster's coordinates and the 2020 place "
+        "file are asked first for Municipal and Other agencies without a printed county. Per agency, as "
+        "placement is decided per agency. Placements that keep their county under another method are counted "
+        "in qa_summary.csv (placement_changes), not listed.",
+        ("03_maps",), ("`data/processed/agreement_places.csv`", CENSUS_PLACE_SHARES, ROSTER_POINTS),
+        (
+            AGENCY_ID, STATE, AGENCY,
+            _col("jurisdiction_level", "category", "Level of government of the agency.",
+                 "agreement_places.csv jurisdiction_level", allowed=LEVELS),
+            _col("agreements", "integer", "The agency's agreements (rows of agreement_places.csv).",
+                 "agreement_places.csv", unit="agreements"),
+            _col("old_method", "category", "Method by today's rules alone.", "geography.place_agency, "
+                 "second_opinion off", allowed=PLACEMENT_METHODS),
+            _col("old_county_fips", "string", "County FIPS (';'-separated) by today's rules alone; empty when "
+                 "unplaced.", "geography.place_agency, second_opinion off", nullable=True),
+            _col("new_method", "category", "Method of agreement_places.csv.", "agreement_places.csv method",
+                 allowed=PLACEMENT_METHODS),
+            _col("new_county_fips", "string", "County FIPS of agreement_places.csv; empty when unplaced.",
+                 "agreement_places.csv county_fips", nullable=True),
+            COUNTY_SHARE, SHARE_FLAG,
+            _col("reason", "string", "Why the county changed: which evidence lies in another county than which, "
+                 "or that today's rules left the agency unplaced.", "computed (geography.change_reason)"),
         ),
     ),
     Dataset(
