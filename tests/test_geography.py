@@ -281,9 +281,12 @@ def test_every_type_disagreement_is_listed_and_settled(placed):
     by_type = d[d["settled_by"] == "type"]
     kept_other = (by_type["level"] == "Other") & (by_type["type_level"] == "Municipal")
     assert ((by_type["level"] == by_type["type_level"]) | kept_other).all()
+    # ICE types the Haskell County (OK) sheriff Municipality; the name and the FBI roster say County, and a hand
+    # row with that evidence settles it
     haskell = d.set_index("agency").loc["Haskell County Sheriff's Office"]
     assert (haskell["rule_level"], haskell["type_level"], haskell["level"], haskell["settled_by"]) == (
-        "County", "Municipal", "Municipal", "type")
+        "County", "Municipal", "County", "hand")
+    assert "OK0310000" in haskell["reason"]
     assert d.equals(d.sort_values(["state", "agency", "agency_id"], ignore_index=True))
 
 
