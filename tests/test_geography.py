@@ -160,6 +160,19 @@ def test_connecticut_towns_land_in_2024_planning_regions():
     assert county == "09110" and place == "Hartford city"
 
 
+def test_a_township_is_never_the_borough_of_its_name(placed, roster_counties):
+    # Sewickley borough is a Census place of Allegheny County; Sewickley Township is another municipality
+    assert geography.match_place("PA", "Sewickley")[0] == "42003"
+    assert geography.match_place("PA", "Sewickley Township") is None
+    assert geography.match_place_share("PA", "Derry Township") is None
+    sewickley = _agency(placed, "PA", "Sewickley Township Constable's Office")
+    assert (sewickley["method"], sewickley["county_fips"]) == ("hand", "42129")
+    derry = _agency(placed, "PA", "Derry Township Constable's Office")
+    assert (derry["method"], derry["county_fips"]) == ("unplaced", "")
+    unplaced = geography.unplaced_table(placed).set_index("agency")
+    assert unplaced.loc["Derry Township Constable's Office", "explained"]
+
+
 def test_places_in_water_stay_in_their_state():
     places = geography._place_frame(str(geography.paths.project_root()))
     assert (places["county_fips"].str[:2] == places["place_geoid"].str[:2]).all()

@@ -200,10 +200,17 @@ def place_key(name: str) -> tuple[str, str]:
     return key, ""
 
 
+# A township is a municipality of its own, not a Census place: "Sewickley Township" is not Sewickley borough
+# (Pennsylvania has both, in two counties), so the word is never dropped to find a place.
+KEPT_PLACE_WORDS = ("TOWNSHIP",)
+
+
 def _place_candidates(name: str) -> list[str]:
-    """Keys a town's name may carry in a places file: as written, then without a trailing type word."""
+    """Keys a town's name may carry in a places file: as written, then without a trailing type word (except
+    ``KEPT_PLACE_WORDS``)."""
     key = _text_key(name)
-    return [key] + [key[: -len(word) - 1] for word in PLACE_WORDS if key.endswith(" " + word)]
+    return [key] + [key[: -len(word) - 1] for word in PLACE_WORDS
+                    if word not in KEPT_PLACE_WORDS and key.endswith(" " + word)]
 
 
 def match_place(state: str, name: str) -> tuple[str, str] | None:
