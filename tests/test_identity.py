@@ -177,6 +177,18 @@ def history():
     return agreements.build_history()
 
 
+def test_the_real_history_carries_each_agency_ori_from_the_rosters(history):
+    agencies = history.agencies.set_index("agency_id")
+    assert agencies.loc["TX-harris-county-sheriffs-office", "ori"] == "TX1010000"
+    # created in 2025, after both rosters: no ORI, and the matches say why
+    assert agencies.loc["FL-miami-dade-sheriffs-office", "ori"] == ""
+    matches = history.roster.matches.set_index("agency_id")
+    assert agencies["ori"].equals(matches["ori"].reindex(agencies.index))
+    # no two names of the name rules claim one ORI on the real lists, so no merge by ORI
+    assert history.roster.shared.empty and history.roster.mapping == {}
+    assert not (history.qa["renames"]["rule"] == "ori").any()
+
+
 def test_real_typo_rows_carry_the_corrected_agency_id(history):
     rows = history.list_rows
     dimmit = rows[rows["agency_printed"].str.startswith("Dimmit Couny")]

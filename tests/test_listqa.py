@@ -223,6 +223,12 @@ def project_with_rules(project):
     return project
 
 
+def test_a_project_without_the_fbi_rosters_says_it_has_no_ori_evidence(project_with_rules):
+    history = agreements.build_history()
+    assert history.roster is None and (history.agencies["ori"] == "").all()
+    assert history.qa["notes"]["note"].str.contains("data/raw/fbi is not vendored").any()
+
+
 def test_a_failed_qa_check_writes_nothing(project_with_rules):
     project = project_with_rules
     (project / "data/processed/list_rows.csv").write_text("previous\n")

@@ -67,8 +67,8 @@ def build_history() -> History:
     agencies = agency_table(list_rows, lists)
     if evidence is not None:
         evidence = roster.rematch(evidence, agencies, list_rows)
-    agencies["ori"] = agencies["agency_id"].map(
-        {} if evidence is None else dict(zip(evidence.matches["agency_id"], evidence.matches["ori"]))).fillna("")
+    ori_of = {} if evidence is None else dict(zip(evidence.matches["agency_id"], evidence.matches["ori"]))
+    agencies["ori"] = [ori_of.get(a, "") for a in agencies["agency_id"]]
     counts = list_counts_table(list_rows, lists)
     wapo = wapo_flags(rules)
     decisions = list_decisions()
