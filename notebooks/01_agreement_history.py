@@ -383,8 +383,18 @@ rename_evidence.groupby(["rule", "evidence"]).size().unstack(fill_value=0)
 # %% [markdown]
 # Agencies without an ORI, by reason (constables, district attorneys, corrections and state departments rarely
 # report to the FBI under their own name), and where ICE's TYPE or printed county differs from the roster's:
-# ICE's value still wins; each difference is explained by a rule or left open for a person.
+# each difference is explained by a rule (the roster lists several counties, its coordinates lie in ICE's county,
+# a state agency's roster county is its headquarters), settled, or left open for a person. ICE's value wins unless a
+# placement hand row (`data/hand/jurisdiction_levels.csv`, `data/hand/agency_counties.csv`) settles the difference
+# with its evidence; the map then follows the hand row.
 
 # %%
 display(roster.unmatched_reasons(ori_matches).to_frame())
 ori_disagreements.groupby(["kind", "status"]).size().rename("agencies").to_frame()
+
+# %% [markdown]
+# The differences a hand row settled, and any still open:
+
+# %%
+ori_disagreements.loc[ori_disagreements["status"] != "explained",
+                      ["state", "agency", "kind", "ice_value", "roster_value", "status"]].reset_index(drop=True)
