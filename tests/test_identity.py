@@ -233,3 +233,22 @@ def test_missed_rename_check_can_fail():
                       "model": "JEM", "signed": "2025-12-10", "first_listed": ["2025-01-01", "2025-02-01"],
                       "last_listed": ["2025-01-15", "2025-03-01"], "status": ["Removed", "Active"]})
     assert removed_with_near_identical_successor(a) == [("x", "y")]
+
+
+def test_a_merge_by_ori_runs_through_the_whole_build(monkeypatch):
+    # doctored evidence: the rosters give the partners page's Alabama State Police and the fact sheets' Alabama
+    # Department of Public Safety one ORI (no name rule joins them); the build merges them as one agency
+    from ice287g import roster
+
+    old, new = "AL-alabama-state-police", "AL-alabama-department-of-public-safety"
+    monkeypatch.setattr(roster, "ori_mapping", lambda shared, rows: {old: new})
+    history = agreements.build_history()
+    assert not (history.list_rows["agency_id"] == old).any()
+    assert old not in set(history.agencies["agency_id"]) and old not in set(history.roster.matches["agency_id"])
+    merged = history.agencies.set_index("agency_id").loc[new]
+    assert {"Alabama State Police", "Alabama Department of Public Safety"} <= set(merged["spellings"].split("; "))
+    by_ori = history.qa["renames"][history.qa["renames"]["rule"] == "ori"]
+    assert by_ori[["old_agency", "new_agency"]].drop_duplicates().values.tolist() == [
+        ["Alabama State Police", "Alabama Department of Public Safety"]]
+    assert set(by_ori["agreement_id"]) <= set(history.agreements["agreement_id"])
+    assert not history.qa["identity_candidates"][["agency_id_a", "agency_id_b"]].isin([old]).any().any()
