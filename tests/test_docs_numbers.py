@@ -22,6 +22,7 @@ NAMES = {
     "3.13": "the newest Python version the project supports",
     "2024": "the vintage of the Census files (2024 boundaries, Vintage 2024 estimates)",
     "2010": "the vintage of the Census places file",
+    "2020": "the vintage of the Census places in the Geocorr place-to-county crosswalk (2020 Census places)",
     "1:20": "the scale of the Census cartographic boundaries (1:20m)",
     "105": "17 U.S.C. §105, the public-domain clause for U.S. government works",
     "17": "17 U.S.C. §105",
