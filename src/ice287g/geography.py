@@ -213,14 +213,14 @@ def _place_candidates(name: str) -> list[str]:
                     if word not in KEPT_PLACE_WORDS and key.endswith(" " + word)]
 
 
+def _lookup_town(index: dict, state: str, name: str):
+    """The first entry of a places index keyed (state, key) under the keys a town's name may carry."""
+    return next((index[(state, k)] for k in _place_candidates(name) if index.get((state, k))), None)
+
+
 def match_place(state: str, name: str) -> tuple[str, str] | None:
     """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
-    index = _place_index(str(paths.project_root()))
-    for k in _place_candidates(name):
-        hit = index.get((state, k))
-        if hit:
-            return hit
-    return None
+    return _lookup_town(_place_index(str(paths.project_root())), state, name)
 
 
 @lru_cache(maxsize=None)
@@ -277,12 +277,7 @@ def _place_share_index(root: str) -> dict:
 def place_counties(state: str, name: str) -> tuple[str, list] | None:
     """(2020 place name, [(county_fips, share, population), ...] largest share first) of the place whose
     name matches a town's, by the keys ``match_place`` tries; None when no 2020 place matches."""
-    index = _place_share_index(str(paths.project_root()))
-    for k in _place_candidates(name):
-        hit = index.get((state, k))
-        if hit:
-            return hit
-    return None
+    return _lookup_town(_place_share_index(str(paths.project_root())), state, name)
 
 
 def match_place_share(state: str, name: str) -> tuple[str, float, str] | None:
