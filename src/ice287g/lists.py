@@ -719,7 +719,8 @@ def summarize_lists(list_rows: pd.DataFrame, lists: pd.DataFrame, skipped: list[
     out["duplicate_of"] = first_with_hash.where(first_with_hash != out["list_id"], "")
     decisions = list_decisions()
     excluded = decisions[decisions["decision"] == "exclude"]
-    out["excluded_reason"] = out["list_id"].map(dict(zip(excluded["list_id"], excluded["reason"]))).fillna("")
+    reasons = dict(zip(excluded["list_id"], excluded["reason"]))
+    out["excluded_reason"] = [reasons.get(list_id, "") for list_id in out["list_id"]]
     out["in_series"] = out["era"].isin(SERIES_ERAS) & (out["excluded_reason"] == "")
     out["series_note"] = ""
     out.loc[out["era"] == "stacked_2025", "series_note"] = (
