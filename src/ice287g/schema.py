@@ -1485,6 +1485,8 @@ TITLES = MappingProxyType({
     "data/processed/detention_vs_agreements.csv": "Detention and 287(g) agreements by state",
     "data/processed/news_claims_check.csv": "News figures recomputed",
     "data/processed/program_milestones.csv": "Milestones of the program's history",
+    "data/processed/agency_facility_matches.csv": "Detention facilities run by 287(g) agencies",
+    "data/processed/county_detention_287g.csv": "ICE detention by county beside local 287(g) agreements",
 })
 # Keys that hold by construction (one row per ...); the release's frictionless check enforces them.
 PRIMARY_KEYS = MappingProxyType({
@@ -1501,6 +1503,8 @@ PRIMARY_KEYS = MappingProxyType({
     "data/processed/detention_by_state.csv": ("release_date", "state"),
     "data/processed/detention_population.csv": ("release_date",),
     "data/processed/detention_releases.csv": ("release_date",),
+    "data/processed/agency_facility_matches.csv": ("facility", "county_fips"),
+    "data/processed/county_detention_287g.csv": ("release_date", "county_fips"),
 })
 # (fields, referenced table, referenced fields). list_rows.agency_id is not one: rows of lists outside the
 # series name agencies that agencies.csv (series lists only) does not hold.
@@ -1521,6 +1525,12 @@ FOREIGN_KEYS = MappingProxyType({
                                                     ("release_date",)),
                                                    (("list_id",), "data/processed/lists.csv", ("list_id",))),
     "data/processed/program_milestones.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+    "data/processed/agency_facility_matches.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),
+                                                   (("release_date",), "data/processed/detention_releases.csv",
+                                                    ("release_date",))),
+    "data/processed/county_detention_287g.csv": ((("release_date",), "data/processed/detention_releases.csv",
+                                                  ("release_date",)),
+                                                 (("list_id",), "data/processed/lists.csv", ("list_id",))),
 })
 # Table Schema's name for each of our types (a category is a string, constrained to its labels when they are fixed).
 TABLE_SCHEMA_TYPES = MappingProxyType({"string": "string", "integer": "integer", "number": "number",
