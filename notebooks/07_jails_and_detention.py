@@ -91,7 +91,8 @@ print(f"ICE detention release of {release}, 287(g) list of {the_list['list_date'
       f"{now['adp']:,.0f} people a day ({now['adp'] / all_adp:.1%} of the {all_adp:,.0f} in ICE detention).")
 print(f"At the start of {SINCE[:4]} (release of {base_release}, list of {base_list['list_date']}): "
       f"{base['agencies']} agencies, {base['facilities']} facilities, {base['adp']:,.0f} people a day; "
-      f"since then {now['agencies'] - base['agencies']:+d} agencies and {now['adp'] - base['adp']:+,.0f} people a day.")
+      f"from then to {release}, {now['agencies'] - base['agencies']:+d} agencies and {now['adp'] - base['adp']:+,.0f} "
+      "people a day.")
 print("matches by rule:", matches["match_rule"].value_counts().sort_index().to_dict())
 print(f"left unmatched in counties with a local agreement (data/qa/unmatched_jails.csv): {len(unmatched)};",
       unmatched["reason"].value_counts().sort_index().to_dict())
