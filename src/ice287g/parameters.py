@@ -236,6 +236,11 @@ PARAMETERS: dict[str, dict[str, Param]] = {
     "05_news_claims": {
         "claims_file": Param(str, "an existing claims CSV, relative to the project root", _project_file),
     },
+    "07_jails_and_detention": {
+        "as_of": RELEASE_DATE,
+        "fiscal_year": Param(int, "0 (the release in force at as_of) or a fiscal year some detention release "
+                                  "covers (its last release)", _fiscal_year),
+    },
     "00_program_history": {"gap_days": GAP},
     "state_report": {
         "state": Param(str, "a two-letter state, DC or territory code (any case)", _state_code),

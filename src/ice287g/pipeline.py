@@ -87,6 +87,13 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         outputs=("data/processed/news_claims_check.csv", "figures/news_claims.svg", "figures/news_claims.png",
                  "figures/news_claims.csv"),
     ),
+    NotebookSpec(
+        "07_jails_and_detention",
+        outputs=("data/processed/agency_facility_matches.csv", "data/processed/county_detention_287g.csv",
+                 "data/qa/unmatched_jails.csv")
+        + tuple(f"figures/{s}.{e}" for s in ("jails_with_agreements_map", "detention_in_287g_counties")
+                for e in ("svg", "png", "csv")),
+    ),
     # First in reading order, last to run: its narrative is computed from everything above.
     NotebookSpec("00_program_history", outputs=("data/processed/program_milestones.csv",)),
 )

@@ -115,6 +115,14 @@ LEVELS = ("State", "County", "Municipal", "Other")
 NAME_RULES = ("name: state agency", "name: campus, port, court, constable or regional body", "name: sheriff or county",
               "name: police department of a city or town", "no rule matched")
 LEVEL_RULES = ("hand", "ICE TYPE column", "ICE TYPE column (Municipality), finer Other from name", *NAME_RULES)
+# How ice287g.jails ties a detention facility to the 287(g) agency running it, and why it leaves one unmatched.
+JAIL_RULES = ("facility bears the agency's name", "county jail <-> county sheriff",
+              "county's name alone <-> county sheriff", "county jail <-> county jail or corrections agency",
+              "city jail <-> city police")
+JAIL_REASONS = ("the name names another county", "the name names no county or city jail (operator unknown)",
+                "the county's correctional center or prison: its operator may not be the sheriff",
+                "no sheriff, jail or corrections agency of the county holds an agreement",
+                "no police department of the city holds an agreement", "two or more agencies fit")
 TRAC_MATCHES = ("exact", "same values, other date", "ice_cbp_swapped", "differs", "no_trac_row")
 
 MODEL_MEANING = ("287(g) model: JEM = Jail Enforcement Model (deputized jail officers screen people booked "
@@ -590,19 +598,21 @@ _DATASETS: tuple[Dataset, ...] = (
         "suspicious lists and their decisions, counts of skipped rows, unknown values and name near-misses, "
         "(from 03_maps) how many agreements were placed on the map, and (from 04_detention) the detention "
         "checks: superseded workbooks skipped, year-end releases near 30 September, blank-state facilities "
-        "reported, TRAC's facility table equal to ICE's. A `fail` stops the build. Rows are tagged with their "
+        "reported, TRAC's facility table equal to ICE's, and (from 07_jails_and_detention) the jail matches: "
+        "local types only, the same county, one agency per facility, every local facility matched or listed. "
+        "A `fail` stops the build. Rows are tagged with their "
         "stage.",
-        ("01_agreement_history", "03_maps", "04_detention"),
+        ("01_agreement_history", "03_maps", "04_detention", "07_jails_and_detention"),
         (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, EXCLUDED, PLACE_HAND,
          DETENTION_BOOKS, TRAC_FAC),
         (
             _col("stage", "category", "Notebook whose checks the row holds. Each stage replaces only its own rows "
                  "(qa.upsert_summary), so running one stage alone keeps the others' checks.", "pipeline stage",
-                 allowed=("01_agreement_history", "03_maps", "04_detention")),
+                 allowed=("01_agreement_history", "03_maps", "04_detention", "07_jails_and_detention")),
             _col("check", "category", "Name of the check, e.g. `agreements_equal_agency_cells`, `suspicious_list`, "
                  "`manifest_rows`, `manifest_JEM`, `unused_fixes`, `placement_min_share` (placement checks start "
                  "with `placement_`, detention checks with `detention_`).",
-                 "agreements.qa_summary, geography.placement_qa and detention.qa_rows"),
+                 "agreements.qa_summary, geography.placement_qa, detention.qa_rows and jails.qa_rows"),
             _col("scope", "string", "What was checked: a list_id, a raw file name, `all lists`, `agencies`, "
                  "`data/hand`, or a group of lists.", "computed"),
             _col("value", "string", "Value found (a count or a share, as text).", "computed"),
@@ -1307,6 +1317,100 @@ _DATASETS: tuple[Dataset, ...] = (
                  "listed since the since date; empty when none.", "computed (claims.evaluate)", nullable=True),
         ),
     ),
+    # ------------------------------------------------------------------------- 07_jails_and_detention
+    Dataset(
+        "data/processed/agency_facility_matches.csv",
+        "One row per ICE detention facility of a local operator type (IGSA, USMS IGA, county juvenile hall) in "
+        "the chosen detentionStats release that is run by an agency holding a 287(g) agreement on the list in "
+        "force: the facility, the agency, the rule that matched them and the facility's ADP. Contract, private "
+        "and federal facilities are never matched (ice287g.jails).",
+        ("07_jails_and_detention",),
+        (DETENTION_BOOKS, CROSSWALKS, ("`data/processed/detention_facilities.csv`, `list_rows.csv`, `lists.csv`, "
+                                       "`agreement_places.csv`"), ICE_LISTS),
+        (
+            _col("facility", "string", "Facility name as ICE prints it.", "detention_facilities.csv facility"),
+            _as(STATE, source="detention_facilities.csv state"),
+            _col("county_fips", "string", "Five-digit 2024 county FIPS code of the facility, where the agency is "
+                 "placed too.", "detention_facilities.csv county_fips"),
+            _col("facility_type", "category", "ICE's detailed facility type (only local operator types: "
+                 "jails.LOCAL_TYPES).", "detention_facilities.csv facility_type"),
+            AGENCY_ID,
+            _as(AGENCY, meaning="Name of the 287(g) agency running the facility, as on the list in force."),
+            _col("models", "string", "The agency's 287(g) models on the list in force, `;`-joined in the order "
+                 "JEM, WSO, TFM.", "list_rows.csv model"),
+            _col("match_rule", "category", "Rule that matched facility and agency (jails.RULES): the facility bears "
+                 "the agency's name; a county jail (or a facility named by its county alone) and the county's "
+                 "sheriff; a county jail and the county's jail or corrections agency; a city jail and the city's "
+                 "police.", "computed (jails.match_one)", allowed=JAIL_RULES),
+            _col("adp_total", "number", "Average daily population held for ICE in the facility in the chosen "
+                 "release (levels A-D), fiscal year to date; empty when ICE leaves every level blank.",
+                 "detention_facilities.csv adp_total", nullable=True, unit="average daily population (people)"),
+            _col("first_release", "date", "First detentionStats release listing the facility (same name key and "
+                 "state, any type).", "detention_facilities.csv release_date"),
+            _col("last_release", "date", "Last detentionStats release listing the facility.",
+                 "detention_facilities.csv release_date"),
+            _as(RELEASE_DATE, meaning="The detentionStats release matched (the notebook's `as_of` or "
+                "`fiscal_year`)."),
+            _as(LIST_DATE, meaning="Date of the participating list whose agreements count.",
+                source="lists.csv list_date"),
+        ),
+    ),
+    Dataset(
+        "data/processed/county_detention_287g.csv",
+        "One row per county holding an ICE detention facility at each fiscal-year-end detentionStats release and "
+        "the newest: the average daily population held in the county's facilities, the local 287(g) agreements "
+        "placed in the county by model, and whether a statewide agreement covers its state, on the participating "
+        f"list in force at the release. A release whose newest list is older than the gap threshold ({GAP_DAYS} "
+        "days) has no rows: a gap, not a zero (`jails_no_list` in qa_summary.csv).",
+        ("07_jails_and_detention",),
+        (DETENTION_BOOKS, CROSSWALKS, ("`data/processed/detention_facilities.csv`, `detention_releases.csv`, "
+                                       "`list_rows.csv`, `lists.csv`, `agreement_places.csv`"), ICE_LISTS,
+         CENSUS_COUNTIES),
+        (
+            RELEASE_DATE, FISCAL_YEAR, FY_END,
+            _col("county_fips", "string", "Five-digit 2024 county FIPS code.", "detention_facilities.csv county_fips"),
+            _col("county", "string", "County name with its type word (2024 Census).", "Census 2024 counties"),
+            _as(STATE, source="Census 2024 counties (state of the county)"),
+            _col("facilities", "integer", "Facility rows in the county in this release.",
+                 "detention_facilities.csv", unit="facilities"),
+            _as(ADP_TOTAL_STATE, meaning="Average daily population held in the county's facilities: the sum of "
+                "their ADP (levels A-D), fiscal year to date as of the release, rounded to three decimals."),
+            *[_col(f"local_{m}", "integer", f"{m} agreements of county, municipal or other local agencies placed in "
+                   "the county, on the list in force.", "list_rows.csv, agreement_places.csv county_fips",
+                   unit="agreements") for m in MODELS],
+            _col("local_agreement", "boolean", "True when the county holds at least one local agreement.",
+                 "computed"),
+            _col("statewide", "boolean", "True when a statewide agreement (a state agency's) on the list covers the "
+                 "county's state.", "agreement_places.csv method statewide"),
+            _as(LIST_ID, meaning="The participating series list in force on the release date."),
+            _as(LIST_DATE, meaning="Date of that list.", source="lists.csv list_date"),
+        ),
+    ),
+    Dataset(
+        "data/qa/unmatched_jails.csv",
+        "One row per detention facility of a local operator type, in the chosen release, placed in a county where "
+        "a local agency holds a 287(g) agreement, that no matching rule ties to an agency: with the reason and "
+        "the local agencies of the county.",
+        ("07_jails_and_detention",),
+        (DETENTION_BOOKS, "`data/processed/detention_facilities.csv`, `list_rows.csv`, `agreement_places.csv`"),
+        (
+            _col("facility", "string", "Facility name as ICE prints it.", "detention_facilities.csv facility"),
+            _col("city", "string", "City as printed.", "detention_facilities.csv city", nullable=True),
+            _as(STATE, source="detention_facilities.csv state"),
+            _col("county_fips", "string", "Five-digit 2024 county FIPS code of the facility.",
+                 "detention_facilities.csv county_fips"),
+            _col("facility_type", "category", "ICE's detailed facility type.", "detention_facilities.csv"),
+            _col("adp_total", "number", "Average daily population in the release; empty when not printed.",
+                 "detention_facilities.csv adp_total", nullable=True, unit="average daily population (people)"),
+            _col("reason", "category", "Why no rule matched (jails.REASONS).", "computed (jails.match_one)",
+                 allowed=JAIL_REASONS),
+            _col("local_agencies", "string", "The local 287(g) agencies placed in the county, `; `-joined.",
+                 "list_rows.csv, agreement_places.csv"),
+            _as(RELEASE_DATE, meaning="The detentionStats release matched."),
+            _as(LIST_DATE, meaning="Date of the participating list whose agreements count.",
+                source="lists.csv list_date"),
+        ),
+    ),
     # ---------------------------------------------------------------------------- 00_program_history
     Dataset(
         "data/processed/program_milestones.csv",
@@ -1334,7 +1438,8 @@ _DATASETS: tuple[Dataset, ...] = (
         "One row per figure in `figures/`: its title, alt text and source line, the notebook that made it, and "
         "the raw files it depends on with their SHA-256. Each notebook that saves a figure updates its row "
         "(`charts.save_figure`); `figures/README.md` is generated from it.",
-        ("00_raw_inventory", "01_agreement_history", "02_compare_lists", "03_maps", "04_detention", "05_news_claims"),
+        ("00_raw_inventory", "01_agreement_history", "02_compare_lists", "03_maps", "04_detention", "05_news_claims",
+         "07_jails_and_detention"),
         ("the figures' raw inputs, named in the inputs column",),
         (
             _col("slug", "string", "Figure name: its files are figures/<slug>.svg, .png and .csv.",
@@ -1380,6 +1485,8 @@ TITLES = MappingProxyType({
     "data/processed/detention_vs_agreements.csv": "Detention and 287(g) agreements by state",
     "data/processed/news_claims_check.csv": "News figures recomputed",
     "data/processed/program_milestones.csv": "Milestones of the program's history",
+    "data/processed/agency_facility_matches.csv": "Detention facilities run by 287(g) agencies",
+    "data/processed/county_detention_287g.csv": "ICE detention by county beside local 287(g) agreements",
 })
 # Keys that hold by construction (one row per ...); the release's frictionless check enforces them.
 PRIMARY_KEYS = MappingProxyType({
@@ -1396,6 +1503,8 @@ PRIMARY_KEYS = MappingProxyType({
     "data/processed/detention_by_state.csv": ("release_date", "state"),
     "data/processed/detention_population.csv": ("release_date",),
     "data/processed/detention_releases.csv": ("release_date",),
+    "data/processed/agency_facility_matches.csv": ("facility", "county_fips"),
+    "data/processed/county_detention_287g.csv": ("release_date", "county_fips"),
 })
 # (fields, referenced table, referenced fields). list_rows.agency_id is not one: rows of lists outside the
 # series name agencies that agencies.csv (series lists only) does not hold.
@@ -1416,6 +1525,12 @@ FOREIGN_KEYS = MappingProxyType({
                                                     ("release_date",)),
                                                    (("list_id",), "data/processed/lists.csv", ("list_id",))),
     "data/processed/program_milestones.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+    "data/processed/agency_facility_matches.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),
+                                                   (("release_date",), "data/processed/detention_releases.csv",
+                                                    ("release_date",))),
+    "data/processed/county_detention_287g.csv": ((("release_date",), "data/processed/detention_releases.csv",
+                                                  ("release_date",)),
+                                                 (("list_id",), "data/processed/lists.csv", ("list_id",))),
 })
 # Table Schema's name for each of our types (a category is a string, constrained to its labels when they are fixed).
 TABLE_SCHEMA_TYPES = MappingProxyType({"string": "string", "integer": "integer", "number": "number",

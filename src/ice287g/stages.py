@@ -60,6 +60,10 @@ INPUTS: dict[str, Inputs] = {
     ),
     "05_news_claims": Inputs(raw=("census",), hand=("news_claims.csv",),
                              tables=_processed("lists", "list_rows", "agreements", "detention_by_state")),
+    "07_jails_and_detention": Inputs(
+        raw=("ice_detention", "census"),
+        tables=_processed("detention_facilities", "detention_releases", "list_rows", "lists", "agreement_places"),
+    ),
     "00_program_history": Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",),
                                  tables=_processed("lists", "list_counts")),
 }
