@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from IPython.display import HTML, Markdown, display
 
 import ice287g
-from ice287g import agreements, charts, detention, geography, paths, reports
+from ice287g import agreements, charts, detention, geography, jails, paths, reports
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
@@ -165,6 +165,14 @@ else:
     display(Markdown(f"Release of {release}: no ICE detention facility in {state_name}."))
 with pd.option_context("display.max_rows", None):
     display(fac)
+
+# %% [markdown]
+# Which of these facilities are jails run by the state's own 287(g) agencies (`07_jails_and_detention`: matched by
+# county and name, each match logged with its rule in `data/processed/agency_facility_matches.csv`; that table is
+# for the newest release and list, whatever `as_of` is):
+
+# %%
+display(Markdown(jails.state_summary(agreements.processed("agency_facility_matches.csv"), state)))
 
 # %% [markdown]
 # ## Changes since the previous list
