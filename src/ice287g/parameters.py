@@ -236,6 +236,7 @@ PARAMETERS: dict[str, dict[str, Param]] = {
     "05_news_claims": {
         "claims_file": Param(str, "an existing claims CSV, relative to the project root", _project_file),
     },
+    "06_pending_pipeline": {"as_of": LIST_DATE},
     "07_jails_and_detention": {
         "as_of": RELEASE_DATE,
         "fiscal_year": Param(int, "0 (the release in force at as_of) or a fiscal year some detention release "

@@ -88,6 +88,12 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
                  "figures/news_claims.csv"),
     ),
     NotebookSpec(
+        "06_pending_pipeline",
+        outputs=("data/processed/pending_outcomes.csv", "data/qa/pending_unmatched.csv")
+        + tuple(f"figures/{s}.{e}" for s in ("pending_flow", "pending_time_to_sign", "pending_by_state")
+                for e in ("svg", "png", "csv")),
+    ),
+    NotebookSpec(
         "07_jails_and_detention",
         outputs=("data/processed/agency_facility_matches.csv", "data/processed/county_detention_287g.csv",
                  "data/qa/unmatched_jails.csv")

@@ -598,21 +598,25 @@ _DATASETS: tuple[Dataset, ...] = (
         "suspicious lists and their decisions, counts of skipped rows, unknown values and name near-misses, "
         "(from 03_maps) how many agreements were placed on the map, and (from 04_detention) the detention "
         "checks: superseded workbooks skipped, year-end releases near 30 September, blank-state facilities "
-        "reported, TRAC's facility table equal to ICE's, and (from 07_jails_and_detention) the jail matches: "
+        "reported, TRAC's facility table equal to ICE's, (from 06_pending_pipeline) the pending requests: one "
+        "outcome each, every pending sighting in a request, no negative day count without its reason, and (from "
+        "07_jails_and_detention) the jail matches: "
         "local types only, the same county, one agency per facility, every local facility matched or listed. "
         "A `fail` stops the build. Rows are tagged with their "
         "stage.",
-        ("01_agreement_history", "03_maps", "04_detention", "07_jails_and_detention"),
+        ("01_agreement_history", "03_maps", "04_detention", "06_pending_pipeline", "07_jails_and_detention"),
         (ICE_LISTS, "`data/raw/ice_287g/MANIFEST.csv` notes (curated counts)", ICE_FIXES, EXCLUDED, PLACE_HAND,
          DETENTION_BOOKS, TRAC_FAC),
         (
             _col("stage", "category", "Notebook whose checks the row holds. Each stage replaces only its own rows "
                  "(qa.upsert_summary), so running one stage alone keeps the others' checks.", "pipeline stage",
-                 allowed=("01_agreement_history", "03_maps", "04_detention", "07_jails_and_detention")),
+                 allowed=("01_agreement_history", "03_maps", "04_detention", "06_pending_pipeline",
+                          "07_jails_and_detention")),
             _col("check", "category", "Name of the check, e.g. `agreements_equal_agency_cells`, `suspicious_list`, "
                  "`manifest_rows`, `manifest_JEM`, `unused_fixes`, `placement_min_share` (placement checks start "
-                 "with `placement_`, detention checks with `detention_`).",
-                 "agreements.qa_summary, geography.placement_qa, detention.qa_rows and jails.qa_rows"),
+                 "with `placement_`, detention checks with `detention_`, pending-pipeline checks with `pending_`).",
+                 "agreements.qa_summary, geography.placement_qa, detention.qa_rows, pending.qa_rows and "
+                 "jails.qa_rows"),
             _col("scope", "string", "What was checked: a list_id, a raw file name, `all lists`, `agencies`, "
                  "`data/hand`, or a group of lists.", "computed"),
             _col("value", "string", "Value found (a count or a share, as text).", "computed"),
@@ -1317,6 +1321,83 @@ _DATASETS: tuple[Dataset, ...] = (
                  "listed since the since date; empty when none.", "computed (claims.evaluate)", nullable=True),
         ),
     ),
+    # --------------------------------------------------------------------------- 06_pending_pipeline
+    Dataset(
+        "data/processed/pending_outcomes.csv",
+        "One row per request on ICE's pending lists: an agency × model per spell (sightings of the pair more than "
+        "the gap threshold vocab.GAP_DAYS apart start a new spell; an absence from some lists in between does "
+        "not, as the pending list swings from day to day), with what became of it, judged with the lists dated on "
+        "or before the notebook's as_of (the newest list of either kind by default). Agencies are the history's "
+        "agency_id; near names are proposed in data/qa/pending_unmatched.csv, never merged.",
+        ("06_pending_pipeline",), ("`data/processed/list_rows.csv`, `lists.csv`", ICE_LISTS),
+        (
+            AGENCY_ID,
+            _as(STATE, source="list_rows.csv state of the request's newest pending sighting"),
+            _as(AGENCY, meaning="Agency name as printed on the request's newest pending sighting.",
+                source="list_rows.csv agency"),
+            _as(MODEL, meaning="Model requested. " + MODEL_MEANING + ".", source="list_rows.csv model (pending list)"),
+            _col("first_pending", "date", "Date of the first pending list of the spell showing the request.",
+                 "lists.csv list_date"),
+            _col("last_pending", "date", "Date of the last pending list of the spell showing the request.",
+                 "lists.csv list_date"),
+            _col("lists_seen", "integer", "Pending lists of the series showing the request in this spell.",
+                 "computed (pending.spells)", unit="lists"),
+            _col("outcome", "category",
+                 "`signed`: the same agency and model is on a participating list on or after the first pending "
+                 "sighting (and before the pair's next spell); `still_pending`: not signed and on the newest pending "
+                 "list, as of that list's date; `unknown_gap`: not signed, and it leaves the pending list when the "
+                 "next pending list is more than GAP_DAYS later, or it is on the newest pending list but that list "
+                 "is more than GAP_DAYS older than as_of; `dropped`: not signed and absent from the next pending "
+                 "list (within GAP_DAYS) and every later one.", "computed (pending.outcomes)",
+                 allowed=("dropped", "signed", "still_pending", "unknown_gap")),
+            _col("first_participating", "date", "First participating list (series) showing the agreement the "
+                 "request became: the first listed agreement of the same agency and model still listed on or "
+                 "after the first pending sighting; empty unless signed.", "list_rows.csv (participating lists)",
+                 nullable=True),
+            _col("signed_date", "date", "That agreement's signing date as ICE prints it; empty unless signed, or "
+                 "when the list prints none.", "list_rows.csv signed", nullable=True),
+            _col("days_pending_to_listed", "integer", "first_participating − first_pending. Negative when ICE "
+                 "listed the agreement before the pending list showed the request (the reason is in note); empty "
+                 "unless signed.", "computed", nullable=True, unit="days"),
+            _col("days_pending_to_signed", "integer", "signed_date − first_pending. Negative when the printed "
+                 "signing date precedes the first pending sighting (the reason is in note); empty unless signed "
+                 "with a date.", "computed", nullable=True, unit="days"),
+            _col("note", "string", "Why the outcome, and the reason for every negative day count; also whether "
+                 "the request was already on the archive's first pending list (its days are then lower bounds) or "
+                 "is a later spell of its agency and model.", "computed (pending.outcomes)", nullable=True),
+        ),
+    ),
+    Dataset(
+        "data/qa/pending_unmatched.csv",
+        "One row per pending request never signed (dropped, still pending or unknown) and agency on the "
+        "participating lists of its state whose name is near the requester's: a rename rule of the history holds "
+        "(identity.rename_rule, which the history applies only between participating lists), the same role and "
+        "name apart from generic words, or a similar name. For a person to decide (data/hand/aliases.csv or "
+        "distinct_agencies.csv); never merged by code.",
+        ("06_pending_pipeline",), ("`data/processed/pending_outcomes.csv`, `list_rows.csv`", ICE_LISTS,
+                                   "`data/hand/distinct_agencies.csv`"),
+        (
+            AGENCY_ID, STATE,
+            _as(AGENCY, meaning="The requester's name on its newest pending sighting."),
+            _as(MODEL, meaning="Model requested. " + MODEL_MEANING + "."),
+            _col("first_pending", "date", "First pending sighting of the request.", "pending_outcomes.csv"),
+            _col("last_pending", "date", "Last pending sighting of the request.", "pending_outcomes.csv"),
+            _col("outcome", "category", "The request's outcome (never signed).", "pending_outcomes.csv",
+                 allowed=("dropped", "still_pending", "unknown_gap")),
+            _as(AGENCY_ID, "candidate_agency_id", meaning="agency_id of the participating agency with a near name."),
+            _as(AGENCY, "candidate_agency", meaning="Its newest name on the participating lists."),
+            _col("candidate_models", "string", "Models it holds on the participating lists (`;`-separated).",
+                 "list_rows.csv model"),
+            _col("candidate_first_listed", "date", "Its first participating list.", "list_rows.csv list_date"),
+            _col("candidate_last_listed", "date", "Its last participating list.", "list_rows.csv list_date"),
+            _col("same_model", "boolean", "Whether it holds the requested model.", "computed"),
+            _col("rule", "category", "The history's rename rule that accepts the pair; empty when none.",
+                 "identity.rename_rule", nullable=True,
+                 allowed=("abbreviation", "edit_distance", "name_extended", "state_prefix", "word_order")),
+            _col("why", "string", "Why the pair is listed (rule, or the similarity ratio between zero and one).",
+                 "computed (pending.near_name, difflib)"),
+        ),
+    ),
     # ------------------------------------------------------------------------- 07_jails_and_detention
     Dataset(
         "data/processed/agency_facility_matches.csv",
@@ -1439,7 +1520,7 @@ _DATASETS: tuple[Dataset, ...] = (
         "the raw files it depends on with their SHA-256. Each notebook that saves a figure updates its row "
         "(`charts.save_figure`); `figures/README.md` is generated from it.",
         ("00_raw_inventory", "01_agreement_history", "02_compare_lists", "03_maps", "04_detention", "05_news_claims",
-         "07_jails_and_detention"),
+         "06_pending_pipeline", "07_jails_and_detention"),
         ("the figures' raw inputs, named in the inputs column",),
         (
             _col("slug", "string", "Figure name: its files are figures/<slug>.svg, .png and .csv.",

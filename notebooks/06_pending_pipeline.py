@@ -1,0 +1,259 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (ice287g)
+#     language: python
+#     name: ice287g
+# ---
+
+# %% [markdown]
+# # 06 · The pending pipeline: from request to signed agreement
+#
+# Besides the participating agencies, ICE publishes a list of agencies whose 287(g) agreements are
+# *pending*. The archive holds its snapshots from early 2025. This notebook follows every request on
+# them and asks what became of it, using the participating lists of the same archive.
+#
+# **What a request is.** One agency × model on the pending lists, per *spell*. The pending list swings
+# from one day to the next: a request can miss a list and come back, and some lists are empty. So an
+# absence from one list does not end a spell. Two sightings of the same agency and model are one
+# spell unless they are more than the project's gap threshold apart (printed below), the rule the
+# history uses to tell a re-signing from a new agreement. Agencies are the history's `agency_id`:
+# its name rules, aliases, renames and ORI merges. No looser matching is done here; near names are
+# only proposed in QA (below).
+#
+# **Outcomes**, judged with the lists dated on or before `as_of`:
+# - `signed`: the same agency and model is on a participating list on or after the request's first
+#   pending sighting (and before the pair's next spell, if any). The agreement matched is the first
+#   listed of those: `first_participating` is its first listing and `signed_date` its printed signing
+#   date.
+# - `still_pending`: not signed, and on the newest pending list. "Still pending" is *as of that list's
+#   date*, however old it is (see the section on the list's freshness).
+# - `unknown_gap`: not signed, and it leaves the pending list when the next pending list is more than
+#   the gap threshold later. Or the newest pending list is itself more than the gap threshold older than
+#   `as_of`. Either way, the archive cannot say what became of it.
+# - `dropped`: not signed, and absent from the next pending list and every later one.
+#
+# **Negative days.** ICE often lists an agreement as participating, or dates its signing, before the
+# pending list shows the request. It also keeps some agencies on the pending list after they sign. Such
+# rows are kept as they are, never clipped to zero. `note` gives the reason, and a QA check fails when a
+# negative day count has none. A request already on the archive's first pending list may be older than
+# that list: its day counts are lower bounds, and `note` says so.
+#
+# Output: `data/processed/pending_outcomes.csv`; QA: `data/qa/pending_unmatched.csv` and the stage's rows of
+# `data/qa/qa_summary.csv`.
+
+# %% tags=["parameters"]
+as_of = "newest"  # judge the outcomes with the lists dated on or before this date (YYYY-MM-DD), or "newest"
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+import ice287g
+from ice287g import charts, paths, pending, qa, store, writers
+from ice287g.lists import series_lists
+from ice287g.vocab import GAP_DAYS, MODELS
+
+ice287g.setup_notebook("06_pending_pipeline")
+
+# %%
+rows = store.processed("list_rows.csv")
+lists = store.processed("lists.csv")
+day = pending.analysis_date(lists, as_of)
+outcomes = pending.outcomes(rows, lists, as_of)
+unmatched = pending.unmatched(outcomes, rows, lists, as_of)
+checks = pending.qa_rows(outcomes, rows, lists, unmatched, as_of)
+# QA tables first, to inspect a failure; the gate then stops before the processed table is written.
+writers.write_csv(unmatched, paths.qa_dir() / "pending_unmatched.csv",
+                  sort_by=["agency_id", "model", "first_pending", "candidate_agency_id"])
+qa.gate(checks, "06_pending_pipeline")
+qa.upsert_summary(checks, "06_pending_pipeline")
+_ = writers.write_csv(outcomes, paths.processed_dir() / "pending_outcomes.csv",
+                      sort_by=["agency_id", "model", "first_pending"])
+used = pd.concat([series_lists(lists, k) for k in ("pending", "participating")])
+raw_inputs = [paths.raw_dir() / "ice_287g" / f for f in sorted(set(used.loc[used["list_date"] <= day, "source_file"]))]
+
+# %%
+# NBVAL_CHECK_OUTPUT
+fresh = pending.list_freshness(lists, as_of)
+counts = outcomes["outcome"].value_counts()
+print(f"judged at {day}; gap threshold {GAP_DAYS} days; {fresh['pending_lists']} pending lists "
+      f"({fresh['first_pending']} → {fresh['newest_pending']})")
+print(f"{len(outcomes)} requests (agency × model × spell) of {outcomes['agency_id'].nunique()} agencies:",
+      {k: int(counts.get(k, 0)) for k in pending.OUTCOMES})
+print(f"agencies with more than one spell of the same model: "
+      f"{int((outcomes.groupby(['agency_id', 'model']).size() > 1).sum())}")
+print("QA checks:", checks["status"].value_counts().sort_index().to_dict())
+
+# %% [markdown]
+# ## Has ICE stopped updating the pending list?
+# The pending lists came about weekly. The participating lists kept coming after the newest pending one.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"pending lists: a median {fresh['median_spacing']:.0f} days apart (at most {fresh['max_spacing']}); the "
+      f"newest is dated {fresh['newest_pending']} and prints {fresh['newest_pending_rows']} row(s)")
+print(f"the newest participating list is dated {fresh['newest_participating']}, {fresh['days_behind']} days later; "
+      f"{fresh['participating_after']} participating lists were archived after the newest pending list")
+tail = series_lists(lists, "pending")
+tail = tail[tail["list_date"] <= day].tail(6)
+print("the last pending lists' rows:", ", ".join(f"{d} {n}" for d, n in zip(tail["list_date"], tail["rows"])))
+
+# %% [markdown]
+# The archive collected participating lists after that date, but no pending list. ICE appears to have
+# stopped updating (or publishing) the pending list, and its last lists were nearly empty. The
+# archive's notes (`data/raw/ice_287g/README.md`) name a third party that may hold later workbooks,
+# which could not be copied. So `still_pending` means *on the newest pending list*, as of its date, and
+# `dropped` means absent from every list up to that date.
+
+# %% [markdown]
+# ## How long does signing take?
+# Days from a request's first pending sighting to its first participating listing, and to the
+# signing date ICE prints, for the signed requests. Quartiles are of all signed requests, negative ones
+# included.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+by_model = pending.days_by_model(outcomes)
+for r in by_model.itertuples(index=False):
+    print(f"{r.model}: {r.signed} of {r.requests} requests signed; to first listing median {r.listed_median:.1f} "
+          f"days (IQR {r.listed_q1:.1f}–{r.listed_q3:.1f}); to the printed signing date median "
+          f"{r.signed_median:.1f} (IQR {r.signed_q1:.1f}–{r.signed_q3:.1f}); negative to listing: "
+          f"{r.negative_listed}")
+signed = outcomes[outcomes["outcome"] == "signed"]
+lower = signed["note"].str.contains("lower bound", regex=False)
+print(f"signed requests already on the first pending list (days are lower bounds): {int(lower.sum())}; "
+      f"signed before the first pending sighting (printed date): "
+      f"{int((signed['days_pending_to_signed'].fillna(0) < 0).sum())}")
+
+# %% [markdown]
+# The requests listed as participating *before* their first pending sighting, with the reasons:
+
+# %%
+outcomes.loc[outcomes["days_pending_to_listed"].fillna(0) < 0,
+             ["agency_id", "model", "first_pending", "first_participating", "signed_date", "days_pending_to_listed",
+              "note"]]
+
+# %%
+plot = signed[["agency_id", "state", "model", "first_pending", "first_participating", "days_pending_to_listed"]].copy()
+plot["days"] = plot["days_pending_to_listed"].astype(int)
+fig, ax = plt.subplots(figsize=(9, 4.8))
+rng = np.random.default_rng(287)  # fixed: the jitter is the same on every run
+present = [m for m in MODELS if (plot["model"] == m).any()]
+for i, model in enumerate(present):
+    days = plot.loc[plot["model"] == model, "days"].to_numpy()
+    ax.scatter(days, i + rng.uniform(-0.25, 0.25, len(days)), s=9, alpha=0.45, color=charts.MODEL_COLORS[model],
+               zorder=2)
+    ax.boxplot(days, positions=[i], orientation="horizontal", widths=0.6, showfliers=False, zorder=3,
+               medianprops={"color": "black"}, boxprops={"linewidth": 1.2})
+ax.axvline(0, color=charts.NEUTRAL, lw=0.8, ls="--")
+ax.set_yticks(range(len(present)), [f"{charts.MODEL_NAMES[m]} ({(plot['model'] == m).sum()})" for m in present])
+ax.set_xlabel("days from first pending sighting to first participating listing")
+charts.grid_on_x(ax)
+med = by_model.set_index("model")
+charts.show_figure(fig, charts.save_figure(
+    fig, "pending_time_to_sign",
+    title="How long ICE's pending requests took to reach the participating list",
+    source=f"ICE 287(g) pending and participating agencies lists, {fresh['first_pending']} to {day}. "
+           "Signed requests; the box spans the quartiles",
+    alt_text=(f"Box and dot plot by model of days from first pending sighting to first participating listing for "
+              f"{len(plot)} signed requests; medians "
+              + ", ".join(f"{m} {med.loc[m, 'listed_median']:.1f} days" for m in present) + "."),
+    data=plot.drop(columns="days"), inputs=raw_inputs, sort_by=["model", "agency_id", "first_pending"],
+))
+
+# %% [markdown]
+# ## Requests by month, and what became of them
+# Each request is counted in the month of its first pending sighting. The first month includes every
+# request already pending when the archive's first pending list was taken.
+
+# %%
+flow = pending.monthly_flow(outcomes)
+colors = {"signed": charts.MODEL_COLORS["TFM"], "dropped": "#D55E00", "still_pending": charts.MODEL_COLORS["WSO"],
+          "unknown_gap": charts.NEUTRAL}
+fig, ax = plt.subplots(figsize=(10, 4.8))
+bottom = np.zeros(len(flow))
+for kind in pending.OUTCOMES:
+    if flow[kind].sum():
+        ax.bar(flow["month"], flow[kind], bottom=bottom, color=colors[kind], label=kind.replace("_", " "))
+        bottom += flow[kind].to_numpy()
+ax.set_ylabel("requests first seen pending")
+ax.tick_params(axis="x", rotation=45)
+ax.legend(loc="upper right")
+charts.show_figure(fig, charts.save_figure(
+    fig, "pending_flow",
+    title="Requests on ICE's pending list by month first seen, by outcome",
+    source=f"ICE 287(g) pending and participating agencies lists, {fresh['first_pending']} to {day}; outcomes "
+           "as of the newest lists",
+    alt_text=(f"Stacked bars of {len(outcomes)} requests by month of first pending sighting, {flow['month'].iloc[0]} "
+              f"to {flow['month'].iloc[-1]}; {int(counts.get('signed', 0))} signed and "
+              f"{int(counts.get('dropped', 0))} dropped."),
+    data=flow, inputs=raw_inputs, sort_by=["month"],
+))
+
+# %% [markdown]
+# ## Requests never signed
+# The share of requests still pending or dropped. Some dropped requests are probably signed agreements
+# printed under another spelling: `data/qa/pending_unmatched.csv` lists each unsigned request whose
+# agency has a near name among the participating agencies of its state, with the rename rule of the
+# history that would accept the pair, if one does. The history applies those rules only between
+# participating lists. They are proposals for a person (`data/hand/aliases.csv`), never merged here.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+unsigned = outcomes["outcome"].isin(pending.UNSIGNED)
+for kind in pending.UNSIGNED:
+    print(f"{kind}: {int(counts.get(kind, 0))} of {len(outcomes)} requests ({counts.get(kind, 0) / len(outcomes):.1%})")
+likely = unmatched[unmatched["same_model"] & (unmatched["rule"] != "")].drop_duplicates(
+    ["agency_id", "model", "first_pending"])
+print(f"unsigned requests with a near name on the participating lists: "
+      f"{unmatched[['agency_id', 'model', 'first_pending']].drop_duplicates().shape[0]}; with a same-model "
+      f"candidate a history rename rule accepts: {len(likely)}")
+
+# %%
+unmatched[["agency", "model", "outcome", "candidate_agency", "candidate_models", "rule", "why"]]
+
+# %% [markdown]
+# ## Where requests stall
+# Requests by state and outcome. The ranking of states where requests stall takes the states with at
+# least the minimum number of requests printed below, by the share never signed.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+states = pending.by_state(outcomes)
+stalled = pending.stalled_states(states)
+print(f"states with at least {pending.MIN_STATE_REQUESTS} requests, by share never signed:")
+for r in stalled.itertuples(index=False):
+    print(f"  {r.state}: {r.requests - r.signed} of {r.requests} never signed ({r.unsigned_share:.0%}); median "
+          f"{r.median_days_to_listed:.1f} days to listing for the signed")
+slow = states[(states["requests"] >= pending.MIN_STATE_REQUESTS)].sort_values(
+    ["median_days_to_listed", "state"], ascending=[False, True]).head(5)
+print("slowest to reach the participating list (median days, signed requests): "
+      + ", ".join(f"{r.state} {r.median_days_to_listed:.1f}" for r in slow.itertuples(index=False)))
+
+# %%
+shown = states.sort_values(["requests", "state"], ascending=[True, False])
+fig, ax = plt.subplots(figsize=(8, max(4, 0.24 * len(shown))))
+left = np.zeros(len(shown))
+for kind in pending.OUTCOMES:
+    if shown[kind].sum():
+        ax.barh(shown["state"], shown[kind], left=left, color=colors[kind], label=kind.replace("_", " "))
+        left += shown[kind].to_numpy()
+ax.set_xlabel("requests on ICE's pending lists")
+ax.legend(loc="lower right")
+charts.grid_on_x(ax)
+charts.show_figure(fig, charts.save_figure(
+    fig, "pending_by_state",
+    title="Pending requests by state and outcome",
+    source=f"ICE 287(g) pending and participating agencies lists, {fresh['first_pending']} to {day}",
+    alt_text=(f"Horizontal stacked bars of requests by state and outcome for {len(states)} states; the most "
+              f"requests: {states['state'].iloc[0]} ({int(states['requests'].iloc[0])}), then "
+              f"{states['state'].iloc[1]} ({int(states['requests'].iloc[1])})."),
+    data=states, inputs=raw_inputs, sort_by=["state"],
+))
