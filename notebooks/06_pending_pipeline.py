@@ -153,6 +153,14 @@ for i, model in enumerate(present):
     ax.boxplot(days, positions=[i], orientation="horizontal", widths=0.6, showfliers=False, zorder=3,
                medianprops={"color": "black"}, boxprops={"linewidth": 1.2})
 ax.axvline(0, color=charts.NEUTRAL, lw=0.8, ls="--")
+# an agreement in force long before its pending sighting (a renewal) would squash the scale: the axis stops at
+# the gap threshold and says how many lie beyond it (they stay in the figure's data and in the boxes)
+beyond = plot[plot["days"] < -GAP_DAYS]
+if len(beyond):
+    ax.set_xlim(-GAP_DAYS - 10, plot["days"].max() + 10)
+    ax.annotate(f"{len(beyond)} request(s) further left, listed more than {GAP_DAYS} days before the pending "
+                f"sighting: " + ", ".join(f"{r.model} {r.days}" for r in beyond.itertuples()),
+                (0.01, 0.01), xycoords="axes fraction", fontsize=8, color="#444444")
 ax.set_yticks(range(len(present)), [f"{charts.MODEL_NAMES[m]} ({(plot['model'] == m).sum()})" for m in present])
 ax.set_xlabel("days from first pending sighting to first participating listing")
 charts.grid_on_x(ax)
