@@ -15,7 +15,7 @@
 # # 06 · The pending pipeline: from request to signed agreement
 #
 # Besides the participating agencies, ICE publishes a list of agencies whose 287(g) agreements are
-# *pending*. The archive holds its snapshots from early 2025. This notebook follows every request on
+# *pending*. The archive holds its snapshots (their dates are printed below). This notebook follows every request on
 # them and asks what became of it, using the participating lists of the same archive.
 #
 # **What a request is.** One agency × model on the pending lists, per *spell*. The pending list swings

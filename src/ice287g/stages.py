@@ -60,7 +60,7 @@ INPUTS: dict[str, Inputs] = {
     ),
     "05_news_claims": Inputs(raw=("census",), hand=("news_claims.csv",),
                              tables=_processed("lists", "list_rows", "agreements", "detention_by_state")),
-    "06_pending_pipeline": Inputs(raw=("ice_287g",), hand=("distinct_agencies.csv",),
+    "06_pending_pipeline": Inputs(raw=("ice_287g", "census"), hand=("distinct_agencies.csv",),
                                   tables=_processed("lists", "list_rows")),
     "07_jails_and_detention": Inputs(
         raw=("ice_detention", "census"),
