@@ -49,7 +49,7 @@ def test_a_request_that_was_dropped(real):
 
 
 def test_outcomes_cover_every_request_and_every_sighting(real):
-    rows, lists, out = real
+    rows, _, out = real
     assert set(out["outcome"]) <= set(pending.OUTCOMES)
     assert not out.duplicated(["agency_id", "model", "first_pending"]).any()
     seen = rows[rows["list_kind"] == "pending"].drop_duplicates(["agency_id", "model", "list_id"])

@@ -27,14 +27,20 @@ row is kept as it is, with its reason in ``note``; a check fails when a negative
 """
 from __future__ import annotations
 
-
 import difflib
 
 import pandas as pd
 
 from . import qa
-from .identity import (NEAR_MISS_CORE_RATIO, NEAR_MISS_RATIO, _is_distinct as is_distinct, agency_key, load_distinct,
-                       name_role_and_core, rename_rule)
+from .identity import (
+    NEAR_MISS_CORE_RATIO,
+    NEAR_MISS_RATIO,
+    agency_key,
+    load_distinct,
+    name_role_and_core,
+    rename_rule,
+)
+from .identity import _is_distinct as is_distinct
 from .lists import series_lists
 from .vocab import GAP_DAYS, MODELS
 

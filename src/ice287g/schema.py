@@ -1566,6 +1566,7 @@ TITLES = MappingProxyType({
     "data/processed/detention_vs_agreements.csv": "Detention and 287(g) agreements by state",
     "data/processed/news_claims_check.csv": "News figures recomputed",
     "data/processed/program_milestones.csv": "Milestones of the program's history",
+    "data/processed/pending_outcomes.csv": "Requests on ICE's pending lists and their outcomes",
     "data/processed/agency_facility_matches.csv": "Detention facilities run by 287(g) agencies",
     "data/processed/county_detention_287g.csv": "ICE detention by county beside local 287(g) agreements",
 })
@@ -1584,6 +1585,7 @@ PRIMARY_KEYS = MappingProxyType({
     "data/processed/detention_by_state.csv": ("release_date", "state"),
     "data/processed/detention_population.csv": ("release_date",),
     "data/processed/detention_releases.csv": ("release_date",),
+    "data/processed/pending_outcomes.csv": ("agency_id", "model", "first_pending"),
     "data/processed/agency_facility_matches.csv": ("facility", "county_fips"),
     "data/processed/county_detention_287g.csv": ("release_date", "county_fips"),
 })
@@ -1606,6 +1608,7 @@ FOREIGN_KEYS = MappingProxyType({
                                                     ("release_date",)),
                                                    (("list_id",), "data/processed/lists.csv", ("list_id",))),
     "data/processed/program_milestones.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+    "data/processed/pending_outcomes.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),),
     "data/processed/agency_facility_matches.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),
                                                    (("release_date",), "data/processed/detention_releases.csv",
                                                     ("release_date",))),
