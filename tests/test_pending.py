@@ -183,3 +183,9 @@ def test_state_summary(real):
     assert f"{int((tx['outcome'] == 'signed').sum())} signed" in line
     assert "median" in line
     assert pending.state_summary(out, "VT").startswith("**Pending requests:** no VT agency")
+
+
+def test_a_date_before_the_first_pending_list_is_refused(real):
+    rows, lists, _ = real
+    with pytest.raises(ValueError, match="no pending list is dated on or before 2024-01-01"):
+        pending.outcomes(rows, lists, as_of="2024-01-01")

@@ -167,6 +167,9 @@ def outcomes(list_rows: pd.DataFrame, lists: pd.DataFrame, as_of="newest", gap_d
     """One row per pending request (``COLUMNS``), sorted by agency, model and first sighting."""
     day = analysis_date(lists, as_of)
     plists = pending_series(lists, as_of)
+    if plists.empty:
+        first = series_lists(lists, "pending")["list_date"].min()
+        raise ValueError(f"no pending list is dated on or before {day} (the first is {first})")
     req = spells(sightings(list_rows, plists), gap_days)
     req = match_signed(req, participating_agreements(list_rows, lists, as_of))
     first_list = plists["list_date"].iloc[0] if len(plists) else ""
