@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from IPython.display import HTML, Markdown, display
 
 import ice287g
-from ice287g import agreements, charts, detention, geography, jails, paths, reports
+from ice287g import agreements, charts, detention, geography, jails, paths, pending, reports
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
@@ -78,6 +78,8 @@ display(Markdown(
     f"**{state_name}** has **{len(on_list)}** agreements held by **{on_list['agency_id'].nunique()}** agencies on "
     f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
     f"the list of {first_date}; {peak_text}."))
+# how the state's requests on ICE's pending lists ended (06_pending_pipeline), whatever `as_of` is
+display(Markdown(pending.state_summary(agreements.processed("pending_outcomes.csv"), state)))
 
 # %% [markdown]
 # ## Agreements over time, by model

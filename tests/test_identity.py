@@ -43,6 +43,18 @@ def test_co_is_county_only_after_a_name_and_so_sheriffs_office_only_at_the_end()
     assert "SHERIFFS" not in agency_key("Pennsylvania State Constable's Office So Middleton Twp")
 
 
+def test_a_typo_rule_never_joins_two_real_counties():
+    from ice287g.geography import names_two_counties
+
+    old, new = "Madison County Sheriff's Office", "Marion County Sheriff's Office"
+    assert rename_rule("AL", old, new) == "edit_distance"  # two edits apart, as a typo would be
+    assert names_two_counties("AL", old, new)
+    assert rename_rule("AL", old, new, names_two_counties) == ""
+    # a real typo of one county is still a typo: Dogulas names no county
+    assert rename_rule("MO", "Dogulas County Sheriff's Office", "Douglas County Sheriff's Office",
+                       names_two_counties) == "edit_distance"
+
+
 def test_edit_distance_and_state_prefix():
     assert edit_distance("DOGULAS", "DOUGLAS") == 2
     assert edit_distance("COUNY", "COUNTY") == 1

@@ -399,6 +399,13 @@ def counties_in_name(state: str, agency: str) -> list[str]:
     return []
 
 
+def names_two_counties(state: str, a: str, b: str) -> bool:
+    """Whether two agency names each name a real county of ``state`` and not the same ones: a typo rule must
+    not join them ("Madison County" and "Marion County" are two edits apart)."""
+    ca, cb = set(counties_in_name(state, a)), set(counties_in_name(state, b))
+    return bool(ca) and bool(cb) and ca != cb
+
+
 def municipality_in_name(agency: str) -> str:
     key = _text_key(agency)
     key = re.sub(r"^(CITY|TOWN|VILLAGE|BOROUGH|TOWNSHIP) OF ", "", key)

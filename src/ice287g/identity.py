@@ -184,14 +184,15 @@ def _extends(longer: str, shorter: str) -> bool:
     return len(b.split()) >= 3 and a.startswith(b) and bool(_SUFFIX.match(a[len(b):]))
 
 
-def rename_rule(state: str, old: str, new: str) -> str:
+def rename_rule(state: str, old: str, new: str, places_apart=None) -> str:
     """The logged rule under which two printed names of one state are one agency, or '' if none holds.
 
     ``abbreviation``: keys equal (the abbreviation table folds them); ``state_prefix``: equal once a
     leading name or code of the state is dropped; ``word_order``: the same words in another order;
     ``name_extended``: one printed name is the other plus a "/"- or "-"-separated suffix;
     ``edit_distance``: a typo of at most EDIT_MAX edits on a key of EDIT_MIN_LEN characters or more,
-    with the same numbers.
+    with the same numbers, unless ``places_apart(state, old, new)`` says the names name two different real
+    places (Madison and Marion County are two edits apart).
     """
     a, b = agency_key(old), agency_key(new)
     if a == b:
@@ -203,7 +204,8 @@ def rename_rule(state: str, old: str, new: str) -> str:
     if _extends(new, old) or _extends(old, new):
         return "name_extended"
     if (min(len(a), len(b)) >= EDIT_MIN_LEN and _numbers(a) == _numbers(b)
-            and abs(len(a) - len(b)) <= EDIT_MAX and edit_distance(a, b) <= EDIT_MAX):
+            and abs(len(a) - len(b)) <= EDIT_MAX and edit_distance(a, b) <= EDIT_MAX
+            and not (places_apart and places_apart(state, old, new))):
         return "edit_distance"
     return ""
 
@@ -252,7 +254,8 @@ def _agreement_spans(rows: pd.DataFrame) -> pd.DataFrame:
     return out.assign(first_listed=dates.take(out["first_listed"]), last_listed=dates.take(out["last_listed"]))
 
 
-def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_days: int = RENAME_WINDOW_DAYS):
+def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_days: int = RENAME_WINDOW_DAYS,
+                       places_apart=None):
     """Renames at list transitions of the participating series.
 
     ``rows``: the series' list rows with ``_pos`` (the list's place in the series) and ``list_date``.
@@ -283,7 +286,7 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
                 continue
             if _is_distinct(distinct, old.state, old.agency, new.first_name):
                 continue
-            rule = rename_rule(old.state, old.agency, new.first_name)
+            rule = rename_rule(old.state, old.agency, new.first_name, places_apart)
             if rule:
                 pairs.append((old, new, rule))
             else:
@@ -385,11 +388,11 @@ def joined_transitions(rows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=RENAME_COLUMNS)
 
 
-def merge_renames(rows: pd.DataFrame, list_rows: pd.DataFrame, distinct: set | None = None):
+def merge_renames(rows: pd.DataFrame, list_rows: pd.DataFrame, distinct: set | None = None, places_apart=None):
     """Re-point every list row of an old name to its new name's agency_id (agency_printed and agency_key
     stay as printed). Returns ``(list_rows, renames, candidates)``; ``renames`` also lists the
     transitions the key or a hand alias already joined."""
-    mapping, renames, cand = rename_transitions(rows, distinct)
+    mapping, renames, cand = rename_transitions(rows, distinct, places_apart=places_apart)
     out = list_rows.assign(agency_id=list_rows["agency_id"].replace(mapping))
     moved = rows.assign(agency_id=rows["agency_id"].replace(mapping), _key_id=rows["agency_id"])
     renames = pd.concat([renames, joined_transitions(moved)], ignore_index=True)
