@@ -110,17 +110,27 @@ def test_an_unsigned_request_with_a_near_name_is_proposed_never_merged(real):
     rows, lists, out = real
     found = pending.unmatched(out, rows, lists)
     assert list(found.columns) == pending.UNMATCHED_COLUMNS
-    hit = found[(found["agency_id"] == "FL-new-port-richey-polce-department")
-                & (found["candidate_agency_id"] == "FL-new-port-richey-police-department")]
+    # Dunnellon and Bunnell are two Florida towns: a near name, no rename rule, only proposed
+    hit = found[(found["agency_id"] == "FL-dunnellon-police-department")
+                & (found["candidate_agency_id"] == "FL-bunnell-police-department")]
     assert len(hit) == 1
-    assert (hit.iloc[0]["rule"], bool(hit.iloc[0]["same_model"])) == ("edit_distance", True)
-    # proposed only: the request stays dropped under its own id
-    assert _request(out, "FL-new-port-richey-polce-department", "TFM")["outcome"] == "dropped"
+    assert (hit.iloc[0]["rule"], bool(hit.iloc[0]["same_model"])) == ("", True)
+    assert _request(out, "FL-dunnellon-police-department", "TFM")["outcome"] == "dropped"
     # a pair a person declared distinct is not proposed again
-    distinct = {("FL", frozenset({"NEW PORT RICHEY POLCE DEPARTMENT", "NEW PORT RICHEY POLICE DEPARTMENT"}))}
+    distinct = {("FL", frozenset({"DUNNELLON POLICE DEPARTMENT", "BUNNELL POLICE DEPARTMENT"}))}
     again = pending.unmatched(out, rows, lists, distinct=distinct)
-    assert not ((again["agency_id"] == "FL-new-port-richey-polce-department")
-                & (again["candidate_agency_id"] == "FL-new-port-richey-police-department")).any()
+    assert not ((again["agency_id"] == "FL-dunnellon-police-department")
+                & (again["candidate_agency_id"] == "FL-bunnell-police-department")).any()
+
+
+def test_a_pending_typo_a_hand_alias_joins_is_its_agency_signed_request(real):
+    # "New Port Richey Polce Department" on the pending lists of 2025-04-08 to 2025-05-12: data/hand/aliases.csv
+    # joins it to the police department listed as participating from 2025-05-16
+    rows, lists, out = real
+    assert not (out["agency_id"] == "FL-new-port-richey-polce-department").any()
+    r = _request(out, "FL-new-port-richey-police-department", "TFM")
+    assert (r["outcome"], r["first_pending"], r["first_participating"]) == ("signed", "2025-04-08", "2025-05-16")
+    assert r["agency"] == "New Port Richey Police Department"
 
 
 def test_the_pending_list_stopped_before_the_participating_list(real):

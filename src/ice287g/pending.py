@@ -204,7 +204,14 @@ def outcomes(list_rows: pd.DataFrame, lists: pd.DataFrame, as_of="newest", gap_d
         listed_days.append(d_listed)
         signed_days.append(d_signed)
         notes.append("; ".join(note))
-    req = req.assign(outcome=outcome, days_pending_to_listed=pd.array(listed_days, dtype="Int64"),
+    # the agency's newest name on any list of the series up to the date, as agreements.csv names it: a typo
+    # printed on a pending list (joined to its agency by data/hand/aliases.csv) is not repeated
+    in_series = set(lists.loc[lists["in_series"].astype(str) == "True", "list_id"])
+    named = list_rows[list_rows["list_id"].isin(in_series) & (list_rows["list_date"] <= day)]
+    newest = named.sort_values(["list_date", "list_id", "row"], kind="mergesort").drop_duplicates(
+        "agency_id", keep="last").set_index("agency_id")["agency"]
+    req = req.assign(agency=[newest.get(a, n) for a, n in zip(req["agency_id"], req["agency"])],
+                     outcome=outcome, days_pending_to_listed=pd.array(listed_days, dtype="Int64"),
                      days_pending_to_signed=pd.array(signed_days, dtype="Int64"), note=notes)
     return req[COLUMNS].sort_values(["agency_id", "model", "first_pending"], ignore_index=True)
 

@@ -665,6 +665,7 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         + ", ".join(f"{_n(n)} settled by {k}" for k, n in sorted(disagreements["settled_by"].value_counts().items()))
         + ").",
         *roster_lines(processed, on_newest),
+        *analysis_lines(processed),
         f"- **{_n(len(releases))}** ICE detention workbooks, fiscal years {releases['fiscal_year'].min()} to "
         f"{releases['fiscal_year'].max()}, released {releases['release_date'].min()} to {releases['release_date'].max()}.",
         f"- **{_n(exact)}** of **{_n(len(claims))}** figures cited in news coverage reproduced exactly "
@@ -697,13 +698,40 @@ def roster_lines(processed: dict[str, pd.DataFrame], on_newest: pd.DataFrame) ->
     ]
 
 
+def analysis_lines(processed: dict[str, pd.DataFrame]) -> list[str]:
+    """The README's lines on the two analyses: how pending requests ended (``06_pending_pipeline``) and the jails
+    run by 287(g) agencies that hold ICE detainees (``07_jails_and_detention``)."""
+    from .jails import totals
+    from .pending import days_by_model
+
+    outcomes, matches = processed["pending_outcomes"], processed["agency_facility_matches"]
+    counts = outcomes["outcome"].value_counts()
+    days = days_by_model(outcomes.assign(days_pending_to_listed=pd.to_numeric(outcomes["days_pending_to_listed"]),
+                                         days_pending_to_signed=pd.to_numeric(outcomes["days_pending_to_signed"])))
+    held = totals(matches)
+    when = (f"ICE detention release of {matches['release_date'].iloc[0]}, 287(g) list of "
+            f"{matches['list_date'].iloc[0]}" if len(matches) else "no match")
+    return [
+        f"- **{_n(len(outcomes))}** requests on ICE's pending lists ({outcomes['first_pending'].min()} to "
+        f"{outcomes['last_pending'].max()}): " + ", ".join(f"{_n(counts[k])} {k.replace('_', ' ')}"
+                                                         for k in counts.index)
+        + "; median days from first pending sighting to first participating listing: "
+        + ", ".join(f"{r.model} {r.listed_median:.0f}" for r in days.itertuples(index=False) if r.model != "ALL")
+        + " (`data/processed/pending_outcomes.csv`).",
+        f"- **{_n(held['agencies'])}** agencies with 287(g) agreements run **{_n(held['facilities'])}** jails holding "
+        f"ICE detainees, **{held['adp']:,.0f}** people on an average day ({when}; each match and its rule in "
+        "`data/processed/agency_facility_matches.csv`).",
+    ]
+
+
 def readme_tables() -> dict[str, pd.DataFrame]:
     from .agreements import processed
 
     from .store import qa_table
 
     names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
-             "news_claims_check", "list_rows", "agency_roster_matches")
+             "news_claims_check", "list_rows", "agency_roster_matches", "pending_outcomes",
+             "agency_facility_matches")
     tables = {n: processed(f"{n}.csv") for n in names}
     tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "identity_candidates", "type_disagreements",
                                                       "roster_disagreements")})

@@ -1333,8 +1333,8 @@ _DATASETS: tuple[Dataset, ...] = (
         (
             AGENCY_ID,
             _as(STATE, source="list_rows.csv state of the request's newest pending sighting"),
-            _as(AGENCY, meaning="Agency name as printed on the request's newest pending sighting.",
-                source="list_rows.csv agency"),
+            _as(AGENCY, meaning="The agency's newest name on any list of the series up to the analysis date "
+                "(participating or pending), as agreements.csv names it.", source="list_rows.csv agency"),
             _as(MODEL, meaning="Model requested. " + MODEL_MEANING + ".", source="list_rows.csv model (pending list)"),
             _col("first_pending", "date", "Date of the first pending list of the spell showing the request.",
                  "lists.csv list_date"),
