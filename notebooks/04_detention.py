@@ -232,8 +232,7 @@ charts.draw_polygons(ax, states[states["state"].isin(statewide)].geometry, facec
 charts.draw_lines(ax, states.geometry)
 ax.scatter(points["x"], points["y"], s=np.sqrt(points["adp"].clip(lower=0)) * 4, color=charts.MODEL_COLORS["WSO"],
            alpha=0.75, edgecolor="#7a4f00", linewidth=0.5, zorder=4)
-for size in (100, 1000, 3000):
-    ax.scatter([], [], s=np.sqrt(size) * 4, color=charts.MODEL_COLORS["WSO"], alpha=0.75, label=f"ADP {size:,}")
+charts.adp_legend(ax, (100, 1000, 3000), lambda adp: np.sqrt(adp) * 4, color=charts.MODEL_COLORS["WSO"], alpha=0.75)
 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 0.9), title="detention (per county)", labelspacing=1.4)
 ax.set_axis_off()
 charts.show_figure(fig, charts.save_figure(

@@ -143,8 +143,7 @@ ax.scatter(others["x"], others["y"], s=6, color=charts.NEUTRAL, alpha=0.6, zorde
 adp = pd.to_numeric(shown["adp_total"]).fillna(0).clip(lower=0)
 ax.scatter(shown["x"], shown["y"], s=np.sqrt(adp) * 6 + 4, color=charts.MODEL_COLORS["JEM"], alpha=0.8,
            edgecolor="#222222", linewidth=0.5, zorder=4, label="run by a 287(g) agency")
-for size in (10, 100, 500):
-    ax.scatter([], [], s=np.sqrt(size) * 6 + 4, color=charts.MODEL_COLORS["JEM"], alpha=0.8, label=f"ADP {size:,}")
+charts.adp_legend(ax, (10, 100, 500), lambda adp: np.sqrt(adp) * 6 + 4, color=charts.MODEL_COLORS["JEM"], alpha=0.8)
 ax.legend(loc="upper left", bbox_to_anchor=(1.0, 0.9), labelspacing=1.3)
 ax.set_axis_off()
 charts.show_figure(fig, charts.save_figure(

@@ -52,6 +52,13 @@ def grid_on_x(ax) -> None:
     ax.grid(axis="x", color="#e5e5e5")
 
 
+def adp_legend(ax, sizes, area, **style) -> None:
+    """Legend entries for a map's circles sized by average daily population: an empty scatter per value of
+    ``sizes``, its marker area ``area(value)`` as the map draws it, labelled ``ADP <value>``."""
+    for size in sizes:
+        ax.scatter([], [], s=area(size), label=f"ADP {size:,}", **style)
+
+
 def _polygon_path(geom):
     from matplotlib.path import Path as MplPath
 
