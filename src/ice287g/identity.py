@@ -313,9 +313,7 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
         else:
             one.append((o, n, rule))
     # the merge is at the agency level: one new name per old name, and the two names never on one list
-    lists_of: dict[str, set] = {}
-    for aid, pos in zip(rows["agency_id"].tolist(), rows["_pos"].tolist()):
-        lists_of.setdefault(aid, set()).add(pos)
+    lists_of = lists_by_agency(rows, "_pos")
     targets = {}
     for o, n, _ in one:
         targets.setdefault(o.agency_id, set()).add(n.agency_id)
@@ -348,6 +346,15 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
                f"{n.first_listed})",
     } for o, n, why in candidates], columns=CANDIDATE_COLUMNS)
     return mapping, _sorted_renames(renames), cand.drop_duplicates(["agency_id_a", "agency_id_b"])
+
+
+def lists_by_agency(rows: pd.DataFrame, column: str = "list_id") -> dict[str, set]:
+    """agency_id -> the lists that print it (their ``column``: list_id, or a series position): two names on
+    one list are two agencies."""
+    out: dict[str, set] = {}
+    for aid, list_key in zip(rows["agency_id"].tolist(), rows[column].tolist()):
+        out.setdefault(aid, set()).add(list_key)
+    return out
 
 
 def _sorted_renames(df: pd.DataFrame) -> pd.DataFrame:

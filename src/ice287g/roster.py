@@ -33,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import hand, paths
-from .identity import agency_key, fold, name_role_and_core, strip_state
+from .identity import agency_key, fold, lists_by_agency, name_role_and_core, strip_state
 from .qa import check_row
 from .states import state_lookup
 from .vocab import STATE_AGENCY_TYPE
@@ -461,14 +461,6 @@ def shared_ori_pairs(matches: pd.DataFrame) -> pd.DataFrame:
                             "agency_id_b": b["agency_id"], "agency_b": b["agency"], "rule_b": b["match_rule"]})
     return pd.DataFrame(out, columns=["ori", "state", "roster_name", "agency_id_a", "agency_a", "rule_a",
                                       "agency_id_b", "agency_b", "rule_b"])
-
-
-def lists_by_agency(list_rows: pd.DataFrame) -> dict[str, set]:
-    """agency_id -> the lists (``list_id``) that print it."""
-    out: dict[str, set] = {}
-    for aid, lid in zip(list_rows["agency_id"].tolist(), list_rows["list_id"].tolist()):
-        out.setdefault(aid, set()).add(lid)
-    return out
 
 
 def shared_ori_table(pairs: pd.DataFrame, agencies: pd.DataFrame, list_rows: pd.DataFrame,
