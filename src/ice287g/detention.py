@@ -582,6 +582,19 @@ def vs_agreements_picks(releases: pd.DataFrame) -> pd.DataFrame:
     return releases[releases["fy_end"] | (releases["release_date"] == releases["release_date"].max())]
 
 
+def lists_in_force(picks: pd.DataFrame, lists: pd.DataFrame, max_age_days: int | None = GAP_DAYS):
+    """``(paired, gaps)``: each release of ``picks`` with the participating list in force at it, as
+    ``(release, list row)``; a release with none (none that early, or the newest more than ``max_age_days``
+    old: an archive gap) goes to ``gaps`` as ``(release_date, the store's message)``."""
+    paired, gaps = [], []
+    for rel in picks.itertuples(index=False):
+        try:
+            paired.append((rel, store.list_row_for(lists, rel.release_date, max_age_days=max_age_days)))
+        except (LookupError, ValueError) as exc:
+            gaps.append((rel.release_date, str(exc)))
+    return paired, gaps
+
+
 def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: pd.DataFrame,
                   lists: pd.DataFrame, max_age_days: int | None = GAP_DAYS, release_dates=None) -> pd.DataFrame:
     """Per state at each fiscal-year-end release and the newest (or at ``release_dates``): ADP and
@@ -591,11 +604,7 @@ def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: 
     picks = (vs_agreements_picks(releases) if release_dates is None
              else releases[releases["release_date"].isin(list(release_dates))])
     out = []
-    for rel in picks.itertuples(index=False):
-        try:
-            lst = store.list_row_for(lists, rel.release_date, max_age_days=max_age_days)
-        except (LookupError, ValueError):
-            continue
+    for rel, lst in lists_in_force(picks, lists, max_age_days)[0]:
         rows = list_rows[list_rows["list_id"] == lst["list_id"]]
         ags = pd.crosstab(rows["state"], rows["model"]).reindex(columns=list(MODELS), fill_value=0)
         ags["agreements"] = rows.groupby("state").size()
@@ -620,13 +629,7 @@ def vs_agreements(by_state_df: pd.DataFrame, releases: pd.DataFrame, list_rows: 
 def stale_pairings(releases: pd.DataFrame, lists: pd.DataFrame,
                    max_age_days: int | None = GAP_DAYS) -> list[tuple[str, str]]:
     """Why each release ``vs_agreements`` leaves out has no list in force (the store's message)."""
-    out = []
-    for rel in vs_agreements_picks(releases).itertuples(index=False):
-        try:
-            store.list_row_for(lists, rel.release_date, max_age_days=max_age_days)
-        except (LookupError, ValueError) as exc:
-            out.append((rel.release_date, str(exc)))
-    return out
+    return lists_in_force(vs_agreements_picks(releases), lists, max_age_days)[1]
 
 
 def qa_rows(releases: pd.DataFrame, facilities: pd.DataFrame, unplaced: pd.DataFrame, trac_check: pd.DataFrame,

@@ -25,7 +25,7 @@ import re
 import pandas as pd
 
 from . import geography
-from .detention import release_for, vs_agreements_picks
+from .detention import lists_in_force, release_for, vs_agreements_picks
 from .identity import agency_key, agreement_ids
 from .lists import series_lists
 from .qa import check_row
@@ -248,13 +248,9 @@ def county_detention(facilities: pd.DataFrame, releases: pd.DataFrame, list_rows
     the list in force at the release. Returns the table and ``(release_date, why)`` for each release with no
     list in force, which has no rows: a gap, not a zero."""
     names = geography.counties().set_index("county_fips")
-    out, gaps = [], []
-    for rel in vs_agreements_picks(releases).itertuples(index=False):
-        try:
-            lst = list_row_for(lists, rel.release_date, max_age_days=max_age_days)
-        except (LookupError, ValueError) as exc:
-            gaps.append((rel.release_date, str(exc)))
-            continue
+    out = []
+    paired, gaps = lists_in_force(vs_agreements_picks(releases), lists, max_age_days)
+    for rel, lst in paired:
         fac = facilities[(facilities["release_date"] == rel.release_date) & (facilities["county_fips"] != "")]
         per = fac.groupby("county_fips").agg(facilities=("facility", "size"),
                                              adp_total=("adp_total", lambda s: pd.to_numeric(s, errors="coerce").sum()))
