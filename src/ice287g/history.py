@@ -64,7 +64,7 @@ def newest_links(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=4096)
-def _days(start: str, end: str) -> int:
+def days_between(start: str, end: str) -> int:
     """Days from one ISO date to another (many agreements share each pair of list dates)."""
     return (pd.Timestamp(end) - pd.Timestamp(start)).days
 
@@ -93,7 +93,7 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
             reason.append(f"on the newest list ({dates[ids[newest]]})")
             continue
         next_date = dates[ids[r.last_pos + 1]]
-        gap = _days(r.last_listed, next_date)
+        gap = days_between(r.last_listed, next_date)
         gap_note = f" (archive gap of {gap} days before that list)" if gap > gap_days else ""
         # a successor: the same agency and model, first listed after this one ends (the earliest; on a
         # tie, the first by agreement_id). A model-less partners-page row neither has nor is a successor:
@@ -101,7 +101,7 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
         succ = min((x for x in by_agency[r.agency_id]
                     if x.first_pos > r.last_pos and x.model == r.model and x.model != ""),
                    key=lambda x: x.first_pos, default=None)
-        off = _days(r.last_listed, succ.first_listed) if succ is not None else 0
+        off = days_between(r.last_listed, succ.first_listed) if succ is not None else 0
         if succ is not None and off <= gap_days:
             status.append("Superseded")
             reason.append(f"same agency listed with signing date {succ.signed} from {succ.first_listed} "

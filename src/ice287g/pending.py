@@ -31,7 +31,7 @@ import difflib
 
 import pandas as pd
 
-from . import qa
+from . import qa, store
 from .identity import (
     NEAR_MISS_CORE_RATIO,
     NEAR_MISS_RATIO,
@@ -41,6 +41,7 @@ from .identity import (
     rename_rule,
 )
 from .identity import _is_distinct as is_distinct
+from .history import days_between
 from .lists import series_lists
 from .vocab import GAP_DAYS, MODELS
 
@@ -62,15 +63,11 @@ BEFORE_FIRST = "before its first pending sighting"
 MIN_STATE_REQUESTS = 5
 
 
-def _days(start: str, end: str) -> int:
-    return (pd.Timestamp(end) - pd.Timestamp(start)).days
-
-
 def analysis_date(lists: pd.DataFrame, as_of="newest") -> str:
     """The date the outcomes are judged at: ``as_of``, or the newest series list of either kind."""
-    if str(as_of).lower() in ("newest", "latest", "none", ""):
+    if store.is_newest(as_of):
         return max(series_lists(lists, kind)["list_date"].max() for kind in ("participating", "pending"))
-    return pd.Timestamp(as_of).date().isoformat()
+    return store.day(as_of)
 
 
 def pending_series(lists: pd.DataFrame, as_of="newest") -> pd.DataFrame:
@@ -101,7 +98,7 @@ def spells(seen: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     for (aid, model), part in seen.sort_values("pos", kind="mergesort").groupby(["agency_id", "model"], sort=True):
         spell, number = None, 0
         for r in part.itertuples(index=False):
-            if spell is None or _days(spell["last_pending"], r.list_date) > gap_days:
+            if spell is None or days_between(spell["last_pending"], r.list_date) > gap_days:
                 number += 1
                 spell = {"agency_id": aid, "model": model, "spell": number, "first_pending": r.list_date,
                          "first_pos": r.pos, "lists_seen": 0}
@@ -148,14 +145,14 @@ def _outcome(r, plists: pd.DataFrame, day: str, gap_days: int) -> tuple[str, str
     """Outcome of an unsigned request and why."""
     newest = plists.iloc[-1]
     if r.last_pos == newest["pos"]:
-        age = _days(newest["list_date"], day)
+        age = days_between(newest["list_date"], day)
         if age > gap_days:
             return "unknown_gap", (f"on the newest pending list ({newest['list_date']}), which is {age} days older "
                                    f"than {day} (more than {gap_days}): the archive cannot say what became of it")
         return "still_pending", (f"on the newest pending list ({newest['list_date']}): still pending as of that "
                                  "list's date; the archive holds no later pending list")
     nxt = plists.iloc[r.last_pos + 1]
-    gap = _days(r.last_pending, nxt["list_date"])
+    gap = days_between(r.last_pending, nxt["list_date"])
     if gap > gap_days:
         return "unknown_gap", (f"last seen {r.last_pending}; the next pending list ({nxt['list_date']}) is {gap} "
                                f"days later (more than {gap_days}): it left during an archive gap")
@@ -185,14 +182,14 @@ def outcomes(list_rows: pd.DataFrame, lists: pd.DataFrame, as_of="newest", gap_d
         d_listed = d_signed = None
         if r.first_participating:
             outcome.append("signed")
-            d_listed = _days(r.first_pending, r.first_participating)
+            d_listed = days_between(r.first_pending, r.first_participating)
             if d_listed < 0:
                 note.append(f"{LISTED_EARLY} from {r.first_participating}, {-d_listed} days {BEFORE_FIRST}"
                             + (f" (more than {gap_days}: an agreement already in force, so the request is a renewal "
                                "or a re-listing, not a new agreement)" if -d_listed > gap_days else
                                " (ICE's pending list lags its signings)"))
             if r.signed_date:
-                d_signed = _days(r.first_pending, r.signed_date)
+                d_signed = days_between(r.first_pending, r.signed_date)
                 if d_signed < 0:
                     note.append(f"{SIGNED_EARLY} {r.signed_date} is {-d_signed} days {BEFORE_FIRST}")
             else:
@@ -337,7 +334,7 @@ def list_freshness(lists: pd.DataFrame, as_of="newest") -> dict:
         "newest_pending": newest_pending,
         "newest_pending_rows": int(plists["rows"].iloc[-1]),
         "newest_participating": part["list_date"].iloc[-1],
-        "days_behind": _days(newest_pending, part["list_date"].iloc[-1]),
+        "days_behind": days_between(newest_pending, part["list_date"].iloc[-1]),
         "participating_after": int((part["list_date"] > newest_pending).sum()),
         "median_spacing": float(spacing.median()),
         "max_spacing": int(spacing.max()),
