@@ -1057,7 +1057,9 @@ def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     qa.upsert_summary(rows, "03_maps")
 
 
-def hand_decision(table: str, state: str, names) -> tuple[str, str] | None:
-    """``(fix, reason)`` of the row of a placement hand table (``PLACE_FIX_TABLES``) keyed by ``state`` and any
-    of ``names``, as placement finds it; None when there is none."""
-    return _hand_lookup(_hand_keyed(table, lambda r: (r.fix, r.reason)), state, names)
+def hand_decisions(table: str):
+    """A lookup ``(state, names) -> (fix, reason)`` of the rows of a placement hand table (``PLACE_FIX_TABLES``),
+    matched by state and any of the names as placement matches them (None when no row does); the table is
+    read once."""
+    keyed = _hand_keyed(table, lambda r: (r.fix, r.reason))
+    return lambda state, names: _hand_lookup(keyed, state, names)

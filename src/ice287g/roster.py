@@ -642,13 +642,14 @@ SETTLING_TABLES = {"type": "jurisdiction_levels.csv", "county": "agency_counties
 def settle_by_hand(disagreements: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
     """Status ``settled`` for a disagreement a placement hand row decides (``SETTLING_TABLES``, keyed by any
     name the agency carries), the row's reason quoted: the map then follows the hand row, not ICE."""
-    from .geography import hand_decision
+    from .geography import hand_decisions
 
+    decide = {table: hand_decisions(table) for table in set(SETTLING_TABLES.values())}
     names = agency_names(agencies)
     out = disagreements.copy()
     for i, r in out.iterrows():
         name, others = names.get(r["agency_id"], (r["agency"], []))
-        hit = hand_decision(SETTLING_TABLES[r["kind"]], r["state"], (name, *others))
+        hit = decide[SETTLING_TABLES[r["kind"]]](r["state"], (name, *others))
         if hit is not None:
             out.loc[i, ["status", "explanation"]] = [
                 "settled", f"data/hand/{SETTLING_TABLES[r['kind']]} places it at {hit[0]}: {hit[1]}"]
