@@ -47,7 +47,7 @@ from matplotlib.patches import Patch
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, paths
+from ice287g import agreements, charts, corrections, paths
 
 ice287g.setup_notebook("01_agreement_history")
 
@@ -157,6 +157,28 @@ history.qa["identity_candidates"].head(20)
 renames = history.qa["renames"]
 display(renames.groupby("rule").size().rename("agreements").to_frame())
 renames[renames["rule"] != "hand"].head(20)
+
+# %% [markdown]
+# ### ICE's corrections are not events
+#
+# ICE fixes its own lists in place: a signing date moved by a day (often a whole batch at once), a year
+# typo, a model relabelled, an agreement moved to another agency's name. At each list transition, a form
+# of an agreement that leaves and one that enters on the very next list are one agreement when a rule of
+# `ice287g.corrections` shows a correction (each rule in the README, each with a test); never when both
+# forms are printed on one list, and only with one partner each way. The agreement keeps ICE's newest
+# printed form and every listing under any form. Each correction is a row of `data/qa/corrections.csv`;
+# `data/hand/agreement_corrections.csv` lets a person join or separate any pair.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+fixes = history.qa["corrections"]
+print("corrections by kind:", corrections.counts(fixes))
+print("agreements corrected at least once:", int((ags["corrections"] > 0).sum()))
+print("successors dated earlier than the agreement they follow:", len(history.qa["earlier_successors"]))
+
+# %%
+fixes[fixes["kind"] != "signed_date"][["state", "agency_before", "agency_after", "model_before", "model_after",
+                                       "signed_before", "signed_after", "first_list_after", "kind"]]
 
 # %% [markdown]
 # ## Agreements over time

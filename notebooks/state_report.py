@@ -193,8 +193,7 @@ display(HTML(reports.state_changes_html(reports.change_report(as_of), state)))
 # %%
 changes, before_id, after_id = reports.recent_changes(rows, lists, state, as_of)
 dates = lists.set_index("list_id")["list_date"]
-summary = changes["change"].value_counts().reindex(["added", "removed", "model_changed", "signed_changed"],
-                                                    fill_value=0)
+summary = changes["change"].value_counts().reindex(list(agreements.CHANGE_KINDS), fill_value=0)
 display(Markdown(f"From the list of {dates[before_id]} to the list of {dates[after_id]}: "
                  + ", ".join(f"**{n}** {k.replace('_', ' ')}" for k, n in summary.items()) + "."))
 with pd.option_context("display.max_rows", None, "display.max_colwidth", 60):

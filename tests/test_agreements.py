@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from ice287g import agreements
+from ice287g.history import STATUSES
 from ice287g.agreements import ListError
 
 from .conftest import REAL_RAW
@@ -110,7 +111,7 @@ def test_api_rejects_bad_arguments(processed):
 def test_agreement_ids_are_stable_and_statuses_explained(processed):
     ags = processed["agreements"]
     assert ags["agreement_id"].is_unique
-    assert set(ags["status"]) == {"Active", "Removed", "Superseded"}
+    assert set(ags["status"]) == set(STATUSES)
     assert (ags["status_reason"] != "").all()
     newest = processed["lists"].query("list_kind == 'participating' and in_series == 'True'")["list_date"].max()
     assert int((ags["status"] == "Active").sum()) == agreements.count(newest)

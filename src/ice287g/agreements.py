@@ -18,8 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hand, paths, roster
-from .history import agency_table, agreement_history, merge_list_by_ori, merge_list_renames
+from . import corrections, hand, paths, roster
+from .history import (
+    agency_table, agreement_history, earlier_successors, merge_list_by_ori, merge_list_renames, series_rows,
+)
 from .identity import (  # noqa: F401
     ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates, remap_candidates,
 )
@@ -63,7 +65,8 @@ def build_history() -> History:
         rename_candidates = remap_candidates(rename_candidates, evidence.mapping)
     else:
         notes = [*notes, "data/raw/fbi is not vendored: no ORI evidence of identity, and agencies.csv ori is empty"]
-    agreements = agreement_history(list_rows, lists)
+    list_rows, fixes = apply_corrections(list_rows, lists)
+    agreements = agreement_history(list_rows, lists, corrections_log=fixes.log)
     agencies = agency_table(list_rows, lists)
     if evidence is not None:
         evidence = roster.rematch(evidence, agencies, list_rows)
@@ -79,14 +82,34 @@ def build_history() -> History:
         "list_decisions": decisions,
         "raw_agency_cells": raw_agency_cells(lists, paths.raw_dir() / "ice_287g"),
         "manifest_expectations": manifest_expectations(),
-        "identity_candidates": identity_candidates(agencies, list_rows, rename_candidates),
+        "identity_candidates": identity_candidates(agencies, list_rows,
+                                                   pd.concat([rename_candidates, fixes.candidates], ignore_index=True)),
         "renames": renames,
-        "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()],
-                                     columns=["table", "state", "value", "fix"]),
+        "corrections": fixes.log,
+        "earlier_successors": earlier_successors(agreements),
+        "unused_fixes": pd.concat([pd.DataFrame([u for t in rules.tables() for u in t.unused()],
+                                                columns=["table", "state", "value", "fix"]), fixes.unused],
+                                  ignore_index=True),
     }
     qa["qa_summary"] = qa_summary(list_rows, lists, skipped, qa)
     qa["notes"] = pd.DataFrame({"note": notes})
     return History(list_rows, lists, agreements, agencies, counts, wapo, qa, evidence)
+
+
+# The program-events row whose date no signing date can precede (corrections: a year typo).
+PROGRAM_ENACTED = "287(g) enacted"
+
+
+def apply_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame) -> tuple[pd.DataFrame, corrections.Corrections]:
+    """ICE's corrections over the participating series (``corrections.find``), and the list rows with each
+    participating row's ``agreement_id`` (the newest form of its agreement; '' on a pending list)."""
+    rows, ids, dates = series_rows(list_rows, lists)
+    start = program_events().set_index("short_label").loc[PROGRAM_ENACTED, "date"]
+    found = corrections.find(rows, [dates[i] for i in ids], start)
+    participating = list_rows["list_kind"] == "participating"
+    ids_of = pd.Series("", index=list_rows.index)
+    ids_of[participating] = corrections.agreement_of(list_rows[participating], found.mapping)
+    return list_rows.assign(agreement_id=ids_of), found
 
 
 LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "content_hash", "rows", "agreements",
@@ -106,7 +129,9 @@ def write_history(history: History) -> None:
                  "suspicious_drops": ["list_kind", "list_date", "list_id"],
                  "identity_candidates": ["state", "agency_id_a", "agency_id_b"],
                  "unused_fixes": ["table", "state", "value"],
-                 "renames": ["agreement_id", "old_last_listed", "old_agency"]}
+                 "renames": ["agreement_id", "old_last_listed", "old_agency"],
+                 "corrections": ["agreement_id", "last_list_before", "kind", "agency_before", "signed_before"],
+                 "earlier_successors": ["agreement_id", "successor_id"]}
     for name, keys in sort_keys.items():
         writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
     upsert_summary(history.qa["qa_summary"], "01_agreement_history")
@@ -198,14 +223,32 @@ def monthly_changes(agreements: pd.DataFrame, lists: pd.DataFrame, gap_days: int
 
 
 def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.DataFrame:
-    """Agreement-level differences between two lists: added, removed, model_changed, signed_changed.
+    """Agreement-level differences between two lists: added, removed, model_changed, signed_changed, corrected.
 
-    Rows are matched on agency and model (then agency alone for a model change); an agency-and-model
-    pair whose signing date differs is ``signed_changed``.
+    ``corrected``: one agreement (``agreement_id``, where the rows carry it) printed in another form on the
+    later list: ICE fixed its date, model or agency name (``corrections``); a correction is not an addition
+    plus a removal. The other rows are matched on agency and model (then agency alone for a model change);
+    an agency-and-model pair whose signing date differs is ``signed_changed``.
     """
     cols = ["agency_id", "state", "agency", "model", "signed"]
     a = list_rows.loc[list_rows["list_id"] == before_id, cols].drop_duplicates()
     b = list_rows.loc[list_rows["list_id"] == after_id, cols].drop_duplicates()
+    out = []
+    if "agreement_id" in list_rows:
+        ka = list_rows.loc[list_rows["list_id"] == before_id, ["agreement_id", *cols]].drop_duplicates("agreement_id")
+        kb = list_rows.loc[list_rows["list_id"] == after_id, ["agreement_id", *cols]].drop_duplicates("agreement_id")
+        both = ka.merge(kb, on="agreement_id", suffixes=("_before", "_after"))
+        fixed = both[(both["agency_id_before"] != both["agency_id_after"]) | (both["model_before"] != both["model_after"])
+                     | (both["signed_before"] != both["signed_after"])]
+        for r in fixed.itertuples(index=False):
+            name = r.agency_after if r.agency_id_before == r.agency_id_after else f"{r.agency_before} → {r.agency_after}"
+            out.append({"change": "corrected", "agency_id": r.agency_id_after, "state": r.state_after,
+                        "agency": name, "model_before": r.model_before, "model_after": r.model_after,
+                        "signed_before": r.signed_before, "signed_after": r.signed_after})
+        gone = set(zip(fixed["agency_id_before"], fixed["model_before"], fixed["signed_before"]))
+        came = set(zip(fixed["agency_id_after"], fixed["model_after"], fixed["signed_after"]))
+        a = a[[k not in gone for k in zip(a["agency_id"], a["model"], a["signed"])]]
+        b = b[[k not in came for k in zip(b["agency_id"], b["model"], b["signed"])]]
     m = a.merge(b, on=["agency_id", "model"], how="outer", suffixes=("_before", "_after"), indicator=True)
     out = []
     both = m[m["_merge"] == "both"]
@@ -266,8 +309,11 @@ def resolve_list(lists: pd.DataFrame, spec: str, kind: str = "participating") ->
     return list_id_for(lists, spec, kind)
 
 
+CHANGE_KINDS = ("added", "removed", "model_changed", "signed_changed", "corrected")
+
+
 def changes_by_state(changes: pd.DataFrame) -> pd.DataFrame:
-    kinds = ["added", "removed", "model_changed", "signed_changed"]
+    kinds = list(CHANGE_KINDS)
     table = pd.crosstab(changes["state"], changes["change"]).reindex(columns=kinds, fill_value=0)
     table["net"] = table["added"] - table["removed"]
     return table.reset_index().sort_values(["net", "state"], ascending=[False, True], ignore_index=True)

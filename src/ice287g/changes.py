@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from . import paths, store
-from .agreements import changes_by_state, compare_lists, resolve_list
-from .identity import agreement_ids
+from .agreements import CHANGE_KINDS, changes_by_state, compare_lists, resolve_list
+from .identity import row_agreement_ids
 from .lists import series_lists
 from .vocab import MODELS
 
@@ -28,7 +28,6 @@ PREVIOUS = "previous"
 # data/processed/list_changes.csv (02_compare_lists compares the same pair by default).
 MAX_DETAIL_ROWS = 150
 REPORT_DIR = ("reports", "changes")
-CHANGE_KINDS = ("added", "removed", "model_changed", "signed_changed")
 
 
 def previous_list(lists: pd.DataFrame, list_id: str, kind: str = "participating") -> str:
@@ -124,7 +123,7 @@ def state_table(changes: pd.DataFrame, renames: pd.DataFrame) -> pd.DataFrame:
         columns=["state", *CHANGE_KINDS, "net"])
     renamed = renames.groupby("state").size().rename("renamed")
     out = base.set_index("state").join(renamed, how="outer").fillna(0).astype("int64").reset_index()
-    out = out[["state", "added", "removed", "renamed", "model_changed", "signed_changed", "net"]]
+    out = out[["state", "added", "removed", "renamed", "model_changed", "signed_changed", "corrected", "net"]]
     return out.sort_values(["net", "state"], ascending=[False, True], kind="mergesort", ignore_index=True)
 
 
@@ -156,8 +155,8 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
     out["skipped"] = None if skipped is None else skipped[skipped["source_file"] == after["source_file"]]
     unplaced = _qa("unplaced_agreements.csv")
     if unplaced is not None:
-        on_after = set(agreement_ids(after_rows))
-        new = set(agreement_ids(before_rows))
+        on_after = set(row_agreement_ids(after_rows))
+        new = set(row_agreement_ids(before_rows))
         part = unplaced[unplaced["agreement_id"].isin(on_after)]
         out["unplaced"] = part.assign(new=~part["agreement_id"].isin(new))
     else:
@@ -259,6 +258,9 @@ def markdown(rep: ChangeReport) -> str:
         words.append(f"{_plural(n['model_changed'], 'agency', 'agencies')} switched model")
     if n["signed_changed"]:
         words.append(f"{_plural(n['signed_changed'], 'agreement')} with a new signing date")
+    if n["corrected"]:
+        words.append(f"{_plural(n['corrected'], 'agreement')} corrected by ICE (a date, model or agency name "
+                     "fixed: the same agreement, not an addition and a removal)")
     parts += ["", "In short: " + "; ".join(words) + ". Removals are inferred from absence: ICE publishes no "
               "terminations.", ""]
 
@@ -290,6 +292,8 @@ def markdown(rep: ChangeReport) -> str:
             headers["model_changed"] = "Model switched"
         if n["signed_changed"]:
             headers["signed_changed"] = "New signing date"
+        if n["corrected"]:
+            headers["corrected"] = "Corrected"
         headers["net"] = "Net"
         parts += [table(bs, headers, right=tuple(c for c in headers if c != "state")), ""]
 
@@ -301,6 +305,9 @@ def markdown(rep: ChangeReport) -> str:
                                              "signed_after": "Signed"}),
         ("signed_changed", "New signing date", {**detail, "model_after": "Model", "signed_before": "Was",
                                                 "signed_after": "Now"}),
+        ("corrected", "Corrected by ICE (data/qa/corrections.csv)",
+         {**detail, "model_before": "Model was", "model_after": "Model", "signed_before": "Signed was",
+          "signed_after": "Signed"}),
     ]
     for kind, title, headers in sections:
         part = ch[ch["change"] == kind]

@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import agreements, detention, hand, paths, store
 from .fixes import FixError
+from .identity import row_agreement_ids
 from .vocab import GAP_DAYS
 
 CLAIMS_FILE = "news_claims.csv"
@@ -175,8 +176,8 @@ def evaluate(c) -> Result:
     if c.metric == "net_change":
         ags = store.processed("agreements.csv")
         lid = store.list_row_for(store.processed("lists.csv"), c.as_of, kind)["list_id"]
-        on_list = set(store.processed("list_rows.csv").pipe(lambda r: r[r["list_id"] == lid])
-                      .pipe(lambda r: r["agency_id"] + ":" + r["model"] + ":" + r["signed"]))
+        rows = store.processed("list_rows.csv")
+        on_list = set(row_agreement_ids(rows[rows["list_id"] == lid]))
         new = ags[(ags["first_listed"] > c.since) & (ags["first_listed"] <= c.as_of) & ags["agreement_id"].isin(on_list)]
         extra = f"{len(new)} agreements on the {list_date} list were first listed after {c.since}"
     if computed == claimed:

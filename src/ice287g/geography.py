@@ -29,7 +29,7 @@ from functools import lru_cache
 import pandas as pd
 
 from . import hand, paths
-from .identity import agreement_ids as _agreement_ids
+from .identity import row_agreement_ids as _agreement_ids
 from .lists import series_lists
 from .qa import check_row
 from .schema import LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, SHARE_FLAG_BELOW
@@ -694,10 +694,16 @@ def second_opinion_qa(places: pd.DataFrame, changes: pd.DataFrame, roster_check:
     return pd.DataFrame(rows)
 
 
+def _agreement_columns(list_rows: pd.DataFrame) -> list[str]:
+    """The columns naming each row's agreement (``identity.row_agreement_ids``): the printed form, and the
+    history's ``agreement_id`` where the rows carry it."""
+    return ["agency_id", "model", "signed", *(["agreement_id"] if "agreement_id" in list_rows else [])]
+
+
 def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Share of each participating series list's agreements placed (a county, or statewide)."""
     series = lists[(lists["in_series"].astype(str) == "True") & (lists["list_kind"] == "participating")]
-    rows = list_rows[["list_id", "list_date", "era", "agency_id", "model", "signed"]]
+    rows = list_rows[["list_id", "list_date", "era", *_agreement_columns(list_rows)]]
     rows = rows[rows["list_id"].isin(series["list_id"])].copy()
     rows["agreement_id"] = _agreement_ids(rows)
     ok = places.set_index("agreement_id")["method"] != "unplaced"
@@ -751,7 +757,7 @@ def agreement_counties(list_rows: pd.DataFrame, places: pd.DataFrame, list_ids) 
 def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Per month-end list and county: agreements by model, agencies, 2024 population, agreements per 100k."""
     picks = month_end_lists(lists)
-    rows = agreement_counties(list_rows[["list_id", "agency_id", "model", "signed"]], places, picks["list_id"])
+    rows = agreement_counties(list_rows[["list_id", *_agreement_columns(list_rows)]], places, picks["list_id"])
     rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
     wide = rows.groupby(["as_of", "county_fips", "model"]).size().unstack("model", fill_value=0).reindex(
         columns=list(MODELS), fill_value=0)
@@ -879,7 +885,7 @@ def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | No
 def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
     """(counties, statewide): counties covered on one list with their model mix, and the states with a
     statewide agreement. ``model`` filters to JEM, WSO or TFM."""
-    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", "agency_id", "model", "signed"]]
+    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", *_agreement_columns(list_rows)]]
     rows = agreement_counties(on_list, places, [list_id])
     return _coverage(rows, on_list, places, model)
 
@@ -899,8 +905,8 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     total = int(state_population()["population_2024"].sum())
     fips_of = dict(zip(states()["state"], states()["state_fips"]))
     picks = month_end_lists(lists)
-    on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])), ["list_id", "agency_id", "model",
-                                                                                 "signed"]]
+    on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])),
+                             ["list_id", *_agreement_columns(list_rows)]]
     county_rows = agreement_counties(on_lists, places, picks["list_id"])
     local_of: dict = {}
     for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):

@@ -51,6 +51,8 @@ _STATE_PLACE = Key(("state", "value"), ("upper", "place"))
 
 HAND_KEYS: dict[str, Key] = {
     "agency_counties.csv": _STATE_PLACE,
+    # one decision per pair of printed agreement forms (corrections.find looks pairs up as printed)
+    "agreement_corrections.csv": Key(("agreement_before", "agreement_after"), ("strip", "strip")),
     "agency_name_fixes.csv": _STATE_FIX,
     "agency_ori.csv": Key(("state", "agency"), ("upper", "agency")),  # roster matching looks names up by agency_key
     "agency_type_fixes.csv": _FIX,

@@ -1,10 +1,17 @@
 """The agreement history: one row per agreement across the lists, with its status.
 
-``Active`` on the newest list; ``Superseded`` when the same agency and model come back with a new
-signing date within the gap threshold (``vocab.GAP_DAYS``) of its last listing; ``Removed`` when it
-leaves the lists for good, or for longer than the gap threshold before a re-signing. The model-less
-partners-page rows (the earliest lists) are never linked to a later agreement: they carry their ``era``, so
-headline numbers can keep them apart.
+An agreement is every printed form ICE corrected into one (``corrections``): it keeps the newest printed
+agency, model and signing date, and its listings under every form. Its status:
+
+- ``Active``: on the newest list;
+- ``Superseded``: the same agency and model come back with a *later* signing date, listed within the gap
+  threshold (``vocab.GAP_DAYS``) of this one's last listing: a re-signing;
+- ``Removed``: seen absent from a list within the gap threshold of its last listing, and not re-signed;
+- ``Lapsed``: last listed just before an archive gap longer than the gap threshold and absent when the
+  archive resumes: it ended at an unknown time inside the gap, which the archive cannot tell.
+
+The model-less partners-page rows (the earliest lists) are never linked to a later agreement: they carry
+their ``era``, so headline numbers can keep them apart.
 """
 from __future__ import annotations
 
@@ -69,13 +76,21 @@ def days_between(start: str, end: str) -> int:
     return (pd.Timestamp(end) - pd.Timestamp(start)).days
 
 
-def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
-    """One row per agreement across the participating lists of the series."""
+STATUSES = ("Active", "Superseded", "Removed", "Lapsed")
+
+
+def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: int = GAP_DAYS,
+                      corrections_log: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per agreement across the participating lists of the series. ``list_rows`` carry each row's
+    ``agreement_id`` (``corrections.agreement_of``; without the column, each printed form is an agreement);
+    ``corrections_log`` gives each agreement's ``corrections`` count."""
     rows, ids, dates = series_rows(list_rows, lists)
-    rows["agreement_id"] = agreement_ids(rows)
-    g = rows.sort_values("_pos", kind="mergesort").groupby("agreement_id")
-    ag = g.agg(agency_id=("agency_id", "first"), state=("state", "first"), agency=("agency", "last"),
-               model=("model", "first"), signed=("signed", "first"), era=("era", "first"),
+    if "agreement_id" not in rows:
+        rows["agreement_id"] = agreement_ids(rows)
+    g = rows.sort_values(["_pos", "row"], kind="mergesort").groupby("agreement_id")
+    # ICE's newest printed form names the agreement; its first listing under any form dates it
+    ag = g.agg(agency_id=("agency_id", "last"), state=("state", "last"), agency=("agency", "last"),
+               model=("model", "last"), signed=("signed", "last"), era=("era", "first"),
                first_pos=("_pos", "min"), last_pos=("_pos", "max"), lists_seen=("list_id", "nunique")).reset_index()
     ag["first_listed"] = ag["first_pos"].map(lambda p: dates[ids[p]])
     ag["last_listed"] = ag["last_pos"].map(lambda p: dates[ids[p]])
@@ -95,24 +110,32 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
         next_date = dates[ids[r.last_pos + 1]]
         gap = days_between(r.last_listed, next_date)
         gap_note = f" (archive gap of {gap} days before that list)" if gap > gap_days else ""
-        # a successor: the same agency and model, first listed after this one ends (the earliest; on a
-        # tie, the first by agreement_id). A model-less partners-page row neither has nor is a successor:
-        # nothing says which agreement it was.
+        # a successor: the same agency and model with a later signing date, still listed after this one ends
+        # (the earliest first listed; on a tie, the first by agreement_id). An earlier date is never a
+        # re-signing (ICE fixing a date is a correction, joined before this). A model-less partners-page row
+        # neither has nor is a successor: nothing says which agreement it was.
         succ = min((x for x in by_agency[r.agency_id]
-                    if x.first_pos > r.last_pos and x.model == r.model and x.model != ""),
-                   key=lambda x: x.first_pos, default=None)
-        off = days_between(r.last_listed, succ.first_listed) if succ is not None else 0
+                    if x.last_pos > r.last_pos and x.first_pos > r.first_pos and x.model == r.model
+                    and x.model != "" and x.signed > r.signed),
+                   key=lambda x: (x.first_pos, x.agreement_id), default=None)
+        off = max(0, days_between(r.last_listed, succ.first_listed)) if succ is not None else 0
         if succ is not None and off <= gap_days:
             status.append("Superseded")
-            reason.append(f"same agency listed with signing date {succ.signed} from {succ.first_listed} "
-                          f"({succ.agreement_id}){gap_note}")
+            reason.append(f"same agency listed with the later signing date {succ.signed} from "
+                          f"{succ.first_listed} ({succ.agreement_id}){gap_note}")
             continue
-        status.append("Removed")
-        why = f"absent from the list of {next_date} after {r.last_listed}{gap_note}"
+        lapsed = gap > gap_days
+        status.append("Lapsed" if lapsed else "Removed")
+        if lapsed:
+            why = (f"last listed {r.last_listed}, just before an archive gap of {gap} days (no list until "
+                   f"{next_date}); absent when the archive resumes: it ended at an unknown time inside the gap")
+        else:
+            why = f"absent from the list of {next_date} after {r.last_listed}"
         if succ is not None:
             why += (f"; re-signed as {succ.agreement_id} first listed {succ.first_listed}, {off} days "
                     f"later (more than the {gap_days}-day gap threshold: a new agreement)")
-            between = [f"{a} and {b}" for a, b in gaps if r.last_listed <= a and b <= succ.first_listed]
+            between = [f"{a} and {b}" for a, b in gaps
+                       if r.last_listed <= a and b <= succ.first_listed and not (lapsed and a == r.last_listed)]
             if between:
                 why += "; the archive has no list between " + "; nor between ".join(between)
         elif r.model == "":
@@ -120,8 +143,10 @@ def agreement_history(list_rows: pd.DataFrame, lists: pd.DataFrame, gap_days: in
         reason.append(why)
     ag["status"], ag["status_reason"] = status, reason
     ag = ag.merge(newest_links(rows), left_on="agreement_id", right_index=True, how="left")
+    fixes = pd.Series(dtype="int64") if corrections_log is None else corrections_log["agreement_id"].value_counts()
+    ag["corrections"] = ag["agreement_id"].map(fixes).fillna(0).astype("int64")
     cols = ["agreement_id", "agency_id", "state", "agency", "model", "signed", "first_listed", "last_listed",
-            "status", "status_reason", "lists_seen", "era", *LINK_URL_COLUMNS]
+            "status", "status_reason", "lists_seen", "corrections", "era", *LINK_URL_COLUMNS]
     return ag[cols].sort_values("agreement_id", ignore_index=True)
 
 
@@ -158,3 +183,20 @@ def agency_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     # the names keep the list rows' dtype, as a groupby's first and last would
     table = table.astype({"state": rows["state"].dtype, "agency": rows["agency"].dtype})
     return table.sort_values("agency_id", ignore_index=True)
+
+
+def earlier_successors(agreements: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
+    """Agreements followed by one of the same agency and model with an *earlier* signing date, first listed
+    after this one's last listing and within ``gap_days`` of it. A re-signing cannot carry an earlier date:
+    each pair is a correction no rule joined, for a person to decide in
+    ``data/hand/agreement_corrections.csv``."""
+    cols = ["agreement_id", "successor_id", "state", "agency", "model", "signed", "successor_signed",
+            "last_listed", "successor_first_listed"]
+    dated = agreements[(agreements["model"] != "") & (agreements["signed"] != "")]
+    pairs = dated.merge(dated, on=["agency_id", "model"], suffixes=("", "_next"))
+    pairs = pairs[(pairs["first_listed_next"] > pairs["last_listed"]) & (pairs["signed_next"] < pairs["signed"])]
+    pairs = pairs[[days_between(a, b) <= gap_days
+                   for a, b in zip(pairs["last_listed"], pairs["first_listed_next"])]]
+    out = pairs.rename(columns={"agreement_id_next": "successor_id", "signed_next": "successor_signed",
+                                "first_listed_next": "successor_first_listed"})
+    return out[cols].sort_values(["agreement_id", "successor_id"], ignore_index=True)

@@ -55,6 +55,15 @@ def agreement_ids(rows: pd.DataFrame) -> pd.Series:
     return rows["agency_id"] + ":" + rows["model"].replace("", "unknown") + ":" + rows["signed"].replace("", "undated")
 
 
+def row_agreement_ids(rows: pd.DataFrame) -> pd.Series:
+    """The agreement each list row prints: its ``agreement_id`` column where the history set one (ICE's
+    corrections joined, ``corrections.agreement_of``), else the printed form (``agreement_ids``)."""
+    forms = agreement_ids(rows)
+    if "agreement_id" not in rows:
+        return forms
+    return rows["agreement_id"].where(rows["agreement_id"].fillna("") != "", forms)
+
+
 # Words that say what kind of agency a name is, not which one. Two names with the same role and the
 # same remaining words (or nearly the same) are worth a human look; they are never merged by code.
 ROLE_WORDS = {
@@ -175,11 +184,12 @@ def strip_state(key: str, state: str) -> str:
     return key
 
 
-_SUFFIX = re.compile(r"\s*[/-]\s*\S")
+_SUFFIX = re.compile(r"\s*[/,-]\s*\S")
 
 
 def _extends(longer: str, shorter: str) -> bool:
-    """``longer`` is ``shorter`` followed by a "/"- or "-"-separated suffix (printed names)."""
+    """``longer`` is ``shorter`` followed by a "/"-, "-"- or ","-separated suffix (printed names: "Florida
+    Department of Environmental Protection, Division of Law Enforcement")."""
     a, b = squash(longer).upper(), squash(shorter).upper().rstrip()
     return len(b.split()) >= 3 and a.startswith(b) and bool(_SUFFIX.match(a[len(b):]))
 
@@ -188,8 +198,9 @@ def rename_rule(state: str, old: str, new: str, places_apart=None) -> str:
     """The logged rule under which two printed names of one state are one agency, or '' if none holds.
 
     ``abbreviation``: keys equal (the abbreviation table folds them); ``state_prefix``: equal once a
-    leading name or code of the state is dropped; ``word_order``: the same words in another order;
-    ``name_extended``: one printed name is the other plus a "/"- or "-"-separated suffix;
+    leading name or code of the state is dropped; ``word_order``: the same words in another order (a leading
+    state name aside); ``name_extended``: one printed name is the other plus a "/"-, "-"- or ","-separated
+    suffix;
     ``edit_distance``: a typo of at most EDIT_MAX edits on a key of EDIT_MIN_LEN characters or more,
     with the same numbers, unless ``places_apart(state, old, new)`` says the names name two different real
     places (Madison and Marion County are two edits apart).
@@ -199,7 +210,9 @@ def rename_rule(state: str, old: str, new: str, places_apart=None) -> str:
         return "abbreviation"
     if strip_state(a, state) == strip_state(b, state):
         return "state_prefix"
-    if sorted(a.split()) == sorted(b.split()):
+    # the same words in another order, a leading state name aside ("Criminal Investigation Division, Department
+    # of Financial Services" and "Florida Department of Financial Services, Criminal Investigation Division")
+    if sorted(strip_state(a, state).split()) == sorted(strip_state(b, state).split()):
         return "word_order"
     if _extends(new, old) or _extends(old, new):
         return "name_extended"

@@ -26,7 +26,7 @@ import pandas as pd
 
 from . import geography
 from .detention import lists_in_force, release_for, vs_agreements_picks
-from .identity import agency_key, agreement_ids
+from .identity import agency_key, row_agreement_ids
 from .lists import series_lists
 from .qa import check_row
 from .schema import JAIL_REASONS, JAIL_RULES
@@ -91,7 +91,7 @@ def local_agencies(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str) 
     """One row per local agency (county, municipal or other level) on one list: ``agency_id, state, agency,
     level, counties`` (tuple of FIPS), ``models`` (';'-joined in MODELS order), ``role``, ``town``."""
     on = list_rows[list_rows["list_id"] == list_id]
-    on = on.assign(agreement_id=agreement_ids(on))
+    on = on.assign(agreement_id=row_agreement_ids(on))
     placed = on.merge(places[["agreement_id", "jurisdiction_level", "county_fips"]], on="agreement_id", how="left")
     placed = placed[placed["jurisdiction_level"].isin(LOCAL_LEVELS) & placed["county_fips"].fillna("").ne("")]
     out = []

@@ -386,6 +386,15 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
         "reported in data/qa/suspicious_drops.csv (pending lists turn over fast)", "info")
     checks.extend(decision_checks(lists, suspicious, qa["list_decisions"]))
     add("unused_fixes", "data/hand", len(qa["unused_fixes"]), 0, "pass" if qa["unused_fixes"].empty else "fail")
+    if "corrections" in qa:
+        by_kind = qa["corrections"]["kind"].value_counts().sort_index()
+        add("corrections", "participating series", len(qa["corrections"]),
+            "ICE's own corrections, joined into one agreement each (data/qa/corrections.csv): "
+            + (", ".join(f"{k} {n}" for k, n in by_kind.items()) or "none"), "info")
+        earlier = qa["earlier_successors"]
+        add("successor_dated_earlier", "agreements", len(earlier),
+            "0: a re-signing never carries an earlier date (data/qa/earlier_successors.csv; decide in "
+            "data/hand/agreement_corrections.csv)", "fail" if len(earlier) else "pass")
     add("skipped_rows", "all lists", len(skipped), "reported in data/qa/skipped_rows.csv", "info")
     add("unknown_values", "all lists", len(qa["unknown_values"]), "each normalized by a rule or fix", "info")
     add("identity_candidates", "agencies", len(qa["identity_candidates"]), "reviewed by hand; never auto-merged",

@@ -53,8 +53,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
                                                    "wapo_agency_years", "agency_roster_matches"))
         + tuple(f"data/qa/{n}.csv" for n in ("qa_summary", "unknown_values", "suspicious_drops",
                                                "identity_candidates", "unused_fixes", "skipped_rows",
-                                               "renames", "roster_candidates", "roster_shared_ori",
-                                               "roster_disagreements"))
+                                               "renames", "corrections", "earlier_successors",
+                                               "roster_candidates", "roster_shared_ori", "roster_disagreements"))
         + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
                 for e in ("svg", "png", "csv")),
     ),

@@ -21,8 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths, writers
-from .agreements import MODELS, agreement_ids, list_id_for, series_lists, series_segments
+from . import corrections, paths, writers
+from .agreements import MODELS, list_id_for, series_lists, series_segments
+from .history import STATUSES
+from .identity import row_agreement_ids
 from .pages import link, page
 from .release import zip_name
 
@@ -70,7 +72,7 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
     agreements in force (for an ended agency, the ones it had)."""
     on_list = list_rows[list_rows["list_id"] == list_id]
     list_date = on_list["list_date"].iloc[0] if len(on_list) else ""
-    in_force = set(agreement_ids(on_list))
+    in_force = set(row_agreement_ids(on_list))
     links = [c for c in LINK_COLUMNS if c in agreements.columns]
     columns = ["state", *AGENCY_COLUMNS, *links]
     chosen = agreements["state"].isin(states) if states is not None else agreements["state"] != ""
@@ -632,6 +634,7 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
     modelless = ags["era"] == "partners_page"
     status = ags.loc[~modelless, "status"].value_counts()
     renames, disagreements = processed["renames"], processed["type_disagreements"]
+    fixes = processed["corrections"]
     placed = (places["method"] != "unplaced").mean()
     models = on_newest["model"].value_counts()
     exact = int((claims["verdict"] == "exact").sum())
@@ -647,10 +650,15 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         f"{_n(len(series))} participating lists from {series['list_date'].iloc[0]} to {newest['list_date']} and "
         f"{_n(len(pending))} pending lists make the history; {_n((lists['in_series'] != 'True').sum())} more "
         "are read and counted but kept out of it (`series_note` in `data/processed/lists.csv` says why).",
-        f"- **{_n((~modelless).sum())}** agreements (" + ", ".join(f"{_n(status[k])} {k.lower()}"
-                                                            for k in sorted(status.index))
+        f"- **{_n((~modelless).sum())}** agreements (" + ", ".join(f"{_n(status.get(k, 0))} {k.lower()}"
+                                                            for k in STATUSES)
         + f") held by **{_n(len(agencies))}** agencies, and {_n(modelless.sum())} rows of the earliest lists, which "
-        "print no model, kept apart.",
+        "print no model, kept apart. *Lapsed* agreements were last listed just before an archive gap and are gone "
+        "when it ends: when they ended is unknown.",
+        f"- **{_n(len(fixes))}** corrections ICE made to its own lists ("
+        + ", ".join(f"{_n(n)} {k.replace('_', ' ')}" for k, n in corrections.counts(fixes).items() if n)
+        + f") are joined into the {_n(fixes['agreement_id'].nunique())} agreements they touch, never counted as "
+        "re-signings or removals (each with its rule in `data/qa/corrections.csv`).",
         f"- **{_n(renames['agreement_id'].nunique())}** agreements renamed on ICE's lists are counted once, not as a "
         "removal and an addition (each merge and its rule in `data/qa/renames.csv`; "
         f"{_n(len(processed['identity_candidates']))} name pairs left for a person in "
@@ -733,8 +741,8 @@ def readme_tables() -> dict[str, pd.DataFrame]:
              "news_claims_check", "list_rows", "agency_roster_matches", "pending_outcomes",
              "agency_facility_matches")
     tables = {n: processed(f"{n}.csv") for n in names}
-    tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "identity_candidates", "type_disagreements",
-                                                      "roster_disagreements")})
+    tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "corrections", "identity_candidates",
+                                                      "type_disagreements", "roster_disagreements")})
     return tables
 
 

@@ -191,10 +191,11 @@ SIGNED = _col(
     "ICE list column SIGNED (date_signed in the fact-sheet roster)", nullable=True)
 AGREEMENT_ID = _col(
     "agreement_id", "string",
-    "Agreement identity: agency_id, model and signing date joined by `:` (`unknown` when no model is printed, "
-    "`undated` when no signing date). One agency can hold several agreements (one per model, and a new one "
-    "when it re-signs).",
-    "computed from agency_id, model and signed (agreements.agreement_history)")
+    "Agreement identity: agency_id, model and signing date of ICE's newest printed form of the agreement, "
+    "joined by `:` (`unknown` when no model is printed, `undated` when no signing date). One agency can hold "
+    "several agreements (one per model, and a new one when it re-signs); forms ICE corrected into one another "
+    "(data/qa/corrections.csv) are one agreement.",
+    "computed from agency_id, model and signed (corrections.find, agreements.agreement_history)")
 COUNTY_PRINTED = _col(
     "county_printed", "string",
     "County as ICE prints it in its COUNTY column (only the newer ICE workbooks and the stacked file have one); "
@@ -433,6 +434,9 @@ _DATASETS: tuple[Dataset, ...] = (
             AGENCY_ID,
             MOA_URL,
             ADDENDUM_URL,
+            _as(AGREEMENT_ID, nullable=True, meaning="The agreement this participating row prints: the newest form "
+                "of its agreement once ICE's corrections are joined (data/qa/corrections.csv); empty on a pending "
+                "list."),
         ),
     ),
     Dataset(
@@ -499,15 +503,21 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("last_listed", "date", "Date of the last participating series list showing the agreement.",
                  SERIES_LIST_DATE),
             _col("status", "category", "`Active` = on the newest list; `Superseded` = the same agency and model "
-                 "are listed again under a new signing date, first listed within the gap threshold "
-                 "(vocab.GAP_DAYS) of this agreement's last listing; `Removed` = absent from the next list and "
-                 "not re-signed within the gap threshold (a model-less partners-page row is never superseded).",
-                 "computed (agreements.agreement_history)", allowed=("Active", "Removed", "Superseded")),
+                 "are listed again under a later signing date, first listed within the gap threshold "
+                 "(vocab.GAP_DAYS) of this agreement's last listing (a re-signing; ICE correcting a date is not "
+                 "one); `Removed` = seen absent from a list within the gap threshold of its last listing, and not "
+                 "re-signed within it; `Lapsed` = last listed just before an archive gap longer than the gap "
+                 "threshold and absent when the archive resumes: it ended at an unknown time inside the gap (a "
+                 "model-less partners-page row is never superseded).",
+                 "computed (history.agreement_history)", allowed=("Active", "Superseded", "Removed", "Lapsed")),
             _col("status_reason", "string", "The evidence for the status: the newest list, the successor agreement, "
                  "or the list it is missing from (with any archive gap before that list).",
                  "computed (agreements.agreement_history)"),
-            _col("lists_seen", "integer", "Participating series lists showing the agreement.", "list_rows.csv",
-                 unit="lists"),
+            _col("lists_seen", "integer", "Participating series lists showing the agreement, under any of its "
+                 "printed forms.", "list_rows.csv", unit="lists"),
+            _col("corrections", "integer", "How many corrections ICE made to the agreement's printed form between "
+                 "two lists (its rows in data/qa/corrections.csv).", "data/qa/corrections.csv",
+                 unit="corrections"),
             _as(ERA, meaning="Era of the first list showing the agreement. `partners_page` agreements (the earliest "
                 "lists) print no model or signing date: they are never linked to a later agreement, and headline "
                 "numbers keep them apart.", allowed=SERIES_ERAS),
@@ -733,11 +743,56 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("rule", "category", "The rule joining the names: `abbreviation` (equal keys once the "
                  "abbreviation table expands DPS, BOCC, Dept ...), `hand` (data/hand/aliases.csv), `state_prefix` "
                  "(a leading state name or code added or dropped), `word_order` (the same words reordered), "
-                 "`name_extended` (a '/'- or '-'-separated suffix added or dropped), `edit_distance` (a typo: "
+                 "`name_extended` (a '/'-, '-'- or ','-separated suffix added or dropped), `edit_distance` (a typo: "
                  "at most identity.EDIT_MAX edits, same numbers), `ori` (both names match one FBI ORI and never "
                  "appear on one list).", "computed (identity.rename_rule; roster.ori_mapping)",
                  allowed=("abbreviation", "hand", "state_prefix", "word_order", "name_extended", "edit_distance",
                           "ori")),
+        ),
+    ),
+    Dataset(
+        "data/qa/corrections.csv",
+        "One row per correction ICE made to an agreement between two lists of the participating series: a form "
+        "(agency × model × signing date) leaves after one list and another enters on the next, never both on one "
+        "list, and a logged rule (or a person) says they are one agreement. A correction is not an event: the "
+        "agreement keeps ICE's newest printed form, and its listings under every form.",
+        ("01_agreement_history",), (ICE_LISTS, ICE_FIXES, "`data/hand/agreement_corrections.csv`"),
+        (
+            _as(AGREEMENT_ID, meaning="The agreement corrected (its newest form)."),
+            STATE,
+            _as(AGENCY, "agency_before", meaning="Agency name before the correction.", source="list_rows.csv agency"),
+            _as(AGENCY, "agency_after", meaning="Agency name after the correction.", source="list_rows.csv agency"),
+            _as(MODEL, "model_before", meaning="Model before the correction."),
+            _as(MODEL, "model_after", meaning="Model after the correction."),
+            _col("signed_before", "string", "Signing date before the correction, as printed after the date fixes "
+                 "(a year typo such as 5025 is kept).", "list_rows.csv signed"),
+            _col("signed_after", "date", "Signing date after the correction.", "list_rows.csv signed"),
+            _col("last_list_before", "date", "Last list printing the form before the correction.", SERIES_LIST_DATE),
+            _col("first_list_after", "date", "First list printing the corrected form (the next list of the "
+                 "series).", SERIES_LIST_DATE),
+            _col("kind", "category", "`signed_date` (the same agency and model, dates at most "
+                 "corrections.DATE_FIX_DAYS apart), `year_typo` (dates equal but for an impossible year, or a "
+                 "year early), `agency` (the same state, model and date under another agency sharing a county or "
+                 "place), `model` (the same agency and date, model relabelled), `state` (a pending row printed "
+                 "under the wrong state).", "computed (corrections.find)",
+                 allowed=("signed_date", "year_typo", "agency", "model", "state")),
+            _col("rule", "string", "The evidence: the rule and what it saw, or `hand:` and the reason from "
+                 "data/hand/agreement_corrections.csv.", "computed (corrections.find)"),
+        ),
+    ),
+    Dataset(
+        "data/qa/earlier_successors.csv",
+        "One row per agreement followed, within the gap threshold, by one of the same agency and model with an "
+        "earlier signing date that no correction rule joined. A re-signing cannot carry an earlier date, so any "
+        "row here fails the QA until a person decides in `data/hand/agreement_corrections.csv`.",
+        ("01_agreement_history",), (ICE_LISTS, "`data/hand/agreement_corrections.csv`"),
+        (
+            AGREEMENT_ID,
+            _as(AGREEMENT_ID, "successor_id", meaning="The later-listed agreement with the earlier date."),
+            STATE, AGENCY, MODEL, SIGNED,
+            _as(SIGNED, "successor_signed", meaning="The successor's (earlier) signing date."),
+            _col("last_listed", "date", "Last list showing the agreement.", SERIES_LIST_DATE),
+            _col("successor_first_listed", "date", "First list showing the successor.", SERIES_LIST_DATE),
         ),
     ),
     Dataset(
@@ -859,8 +914,10 @@ _DATASETS: tuple[Dataset, ...] = (
         (
             _col("change", "category", "`added` (only on the later list), `removed` (only on the earlier), "
                  "`model_changed` (the agency lost one model and gained another), `signed_changed` (same agency "
-                 "and model, another signing date).", "computed (agreements.compare_lists)",
-                 allowed=("added", "model_changed", "removed", "signed_changed")),
+                 "and model, another signing date: a re-signing), `corrected` (one agreement printed in another "
+                 "form: ICE fixed its date, model or agency name, data/qa/corrections.csv; the agency reads "
+                 "'old → new' when the name moved).", "computed (agreements.compare_lists)",
+                 allowed=("added", "corrected", "model_changed", "removed", "signed_changed")),
             STATE, AGENCY, AGENCY_ID,
             _as(MODEL, "model_before", meaning="Model on the earlier list; empty for an added agreement.",
                 nullable=True),
@@ -886,6 +943,8 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("model_changed", "integer", "Agencies that switched model.", "list_changes.csv", unit="agreements"),
             _col("signed_changed", "integer", "Agreements whose signing date changed.", "list_changes.csv",
                  unit="agreements"),
+            _col("corrected", "integer", "Agreements ICE printed in a corrected form (not events).",
+                 "list_changes.csv", unit="agreements"),
             _col("net", "integer", "added − removed.", "computed", unit="agreements"),
             _as(LIST_ID, "before", meaning="list_id of the earlier list compared.", source="notebook parameter before"),
             _as(LIST_ID, "after", meaning="list_id of the later list compared.", source="notebook parameter after"),
