@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from ice287g import agreements
-from ice287g.history import STATUSES
 from ice287g.agreements import ListError
+from ice287g.history import STATUSES
 
 from .conftest import REAL_RAW
 

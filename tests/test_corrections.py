@@ -221,6 +221,14 @@ def test_real_corrections(real):
     assert kinds["year_typo"] == 2 and kinds["model"] == 3 and kinds["signed_date"] >= 60
     grundy = log[log["agreement_id"] == "TN-grundy-county-sheriffs-office:WSO:2025-07-07"]
     assert grundy[["kind", "signed_before"]].values.tolist() == [["year_typo", "5025-07-07"]]
+    tenaha = log[log["agreement_id"] == "TX-tenaha-police-department:TFM:2026-01-07"]
+    assert tenaha[["kind", "signed_before", "last_list_before"]].values.tolist() == \
+        [["year_typo", "2025-01-07", "2026-04-30"]]
+    # Arizona DPS's task force, relabelled JEM on the list of 2011-08-18: one agreement, not a removal
+    azdps = log[log["agreement_id"] == "AZ-arizona-department-of-public-safety:JEM:2007-04-15"]
+    assert azdps[["kind", "model_before", "model_after", "first_list_after"]].values.tolist() == \
+        [["model", "TFM", "JEM", "2011-08-18"]]
+    assert "AZ-arizona-department-of-public-safety:TFM:2007-04-15" not in ags.index
     okaloosa = log[log["agency_before"] == "Okaloosa County Sheriff's Office"]
     assert okaloosa["agency_after"].tolist() == ["Okaloosa County Department of Corrections"]
     assert ags["corrections"].astype(int).sum() == len(log[log["kind"] != "state"])

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import agreements, claims, detention, fixes, geography, hand, identity, lists, roster, sources, update
+from ice287g import agreements, claims, corrections, detention, fixes, geography, hand, identity, lists, roster, sources, update
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
 FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key}
@@ -16,6 +16,7 @@ READERS = {
         "date_fixes.csv", "model_fixes.csv", "state_fixes.csv")},
     **{name: (lambda n=name: geography._hand_table(n)) for name in geography.PLACE_FIX_TABLES},
     "distinct_agencies.csv": lambda: identity.load_distinct(),
+    "agreement_corrections.csv": lambda: corrections.load_hand(),
     "agency_ori.csv": lambda: roster.load_hand_ori(),
     "list_decisions.csv": lambda: lists.list_decisions(),
     "news_claims.csv": lambda: claims.load(),

@@ -215,7 +215,7 @@ def test_agency_names_are_escaped_in_the_search_and_the_state_report():
     rep = types.SimpleNamespace(changes=changes, renames=renames, after={"list_date": "2025-04-01"},
                                 before={"list_date": "2025-03-01"})
     section = reports.state_changes_html(rep, "TX")
-    assert "1 added, 0 removed, 0 model changed, 0 signed changed, 1 renamed" in section
+    assert "1 added, 0 removed, 0 model changed, 0 signed changed, 0 corrected, 1 renamed" in section
     for page in (search, state, section, reports.html_table(changes, {"agency": "Agency"})):
         assert EVIL_ESCAPED in page
         assert "<script>alert" not in page and EVIL not in page

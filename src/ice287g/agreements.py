@@ -109,7 +109,10 @@ def apply_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame) -> tuple[pd.
     participating = list_rows["list_kind"] == "participating"
     ids_of = pd.Series("", index=list_rows.index)
     ids_of[participating] = corrections.agreement_of(list_rows[participating], found.mapping)
-    return list_rows.assign(agreement_id=ids_of), found
+    # before the link columns, which close every list row (lists.EXTRA_ROW_COLUMNS)
+    out = list_rows.drop(columns="agreement_id", errors="ignore")
+    out.insert(out.columns.get_loc("moa_url"), "agreement_id", ids_of)
+    return out, found
 
 
 LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "content_hash", "rows", "agreements",
@@ -247,8 +250,10 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
                         "signed_before": r.signed_before, "signed_after": r.signed_after})
         gone = set(zip(fixed["agency_id_before"], fixed["model_before"], fixed["signed_before"]))
         came = set(zip(fixed["agency_id_after"], fixed["model_after"], fixed["signed_after"]))
-        a = a[[k not in gone for k in zip(a["agency_id"], a["model"], a["signed"])]]
-        b = b[[k not in came for k in zip(b["agency_id"], b["model"], b["signed"])]]
+        a = a[pd.Series([k not in gone for k in zip(a["agency_id"], a["model"], a["signed"])], index=a.index,
+                        dtype=bool)]
+        b = b[pd.Series([k not in came for k in zip(b["agency_id"], b["model"], b["signed"])], index=b.index,
+                        dtype=bool)]
     m = a.merge(b, on=["agency_id", "model"], how="outer", suffixes=("_before", "_after"), indicator=True)
     out = []
     both = m[m["_merge"] == "both"]

@@ -30,8 +30,8 @@ import pandas as pd
 
 from . import hand
 from .fixes import FixError
-from .geography import NOT_PRINTED
 from .identity import CANDIDATE_COLUMNS, agreement_ids, fold, name_role_and_core, strip_state
+from .vocab import NOT_PRINTED
 
 # A signing date moved by more than this is a new date, not a fix (a month covers ICE's batch fixes).
 DATE_FIX_DAYS = 31
@@ -86,7 +86,7 @@ def _year_only(a: str, b: str) -> bool:
 
 
 def _days(a: str, b: str) -> int | None:
-    """Days from date ``a`` to ``b``; None when either is not a real date (a year such as 5025)."""
+    """Days from date ``a`` to ``b``; None when either is not a real date (a mistyped year far in the future)."""
     try:
         return (pd.Timestamp(b) - pd.Timestamp(a)).days
     except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime):

@@ -33,7 +33,7 @@ from .identity import row_agreement_ids as _agreement_ids
 from .lists import series_lists
 from .qa import check_row
 from .schema import LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, SHARE_FLAG_BELOW
-from .vocab import AGENCY_TYPES, MODELS, STATE_AGENCY_TYPE
+from .vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
 # ---------------------------------------------------------------------------------------------
@@ -412,7 +412,6 @@ def municipality_in_name(agency: str) -> str:
     return MUNICIPAL_TAIL.sub("", key).strip()
 
 
-NOT_PRINTED = {"", "NA", "#NA", "N/A", "#N/A", "NONE", "STATEWIDE", "STATE WIDE"}
 
 
 # Levels placed through their town: where ICE prints no county, the roster's coordinates and then the

@@ -432,11 +432,11 @@ _DATASETS: tuple[Dataset, ...] = (
                  "removed, abbreviations expanded (CO -> COUNTY, SO -> SHERIFFS OFFICE, ...), after aliases.",
                  "computed from agency and data/hand/aliases.csv (agreements.agency_key)"),
             AGENCY_ID,
-            MOA_URL,
-            ADDENDUM_URL,
             _as(AGREEMENT_ID, nullable=True, meaning="The agreement this participating row prints: the newest form "
                 "of its agreement once ICE's corrections are joined (data/qa/corrections.csv); empty on a pending "
                 "list."),
+            MOA_URL,
+            ADDENDUM_URL,
         ),
     ),
     Dataset(
@@ -765,7 +765,7 @@ _DATASETS: tuple[Dataset, ...] = (
             _as(MODEL, "model_before", meaning="Model before the correction."),
             _as(MODEL, "model_after", meaning="Model after the correction."),
             _col("signed_before", "string", "Signing date before the correction, as printed after the date fixes "
-                 "(a year typo such as 5025 is kept).", "list_rows.csv signed"),
+                 "(a year typo is kept as printed).", "list_rows.csv signed"),
             _col("signed_after", "date", "Signing date after the correction.", "list_rows.csv signed"),
             _col("last_list_before", "date", "Last list printing the form before the correction.", SERIES_LIST_DATE),
             _col("first_list_after", "date", "First list printing the corrected form (the next list of the "

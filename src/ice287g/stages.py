@@ -43,8 +43,8 @@ INPUTS: dict[str, Inputs] = {
     "00_raw_inventory": Inputs(raw=paths.RAW_SOURCES),
     "01_agreement_history": Inputs(
         raw=("ice_287g", "fbi", "census"),
-        hand=("agency_counties.csv", "agency_name_fixes.csv", "agency_ori.csv", "agency_type_fixes.csv", "aliases.csv",
-              "blank_state_fixes.csv", "date_fixes.csv", "distinct_agencies.csv", "jurisdiction_levels.csv",
+        hand=("agency_counties.csv", "agency_name_fixes.csv", "agency_ori.csv", "agency_type_fixes.csv",
+              "agreement_corrections.csv", "aliases.csv", "blank_state_fixes.csv", "date_fixes.csv", "distinct_agencies.csv", "jurisdiction_levels.csv",
               "list_decisions.csv", "model_fixes.csv", "program_events.csv", "state_fixes.csv"),
     ),
     "02_compare_lists": Inputs(raw=("ice_287g",), tables=_processed("lists", "list_rows")),

@@ -22,3 +22,6 @@ LIST_KINDS = ("participating", "pending")
 # an agreement off every list for longer is not succeeded by a later one, and a list older than this
 # is too stale to answer for a date.
 GAP_DAYS = 180
+
+# What ICE prints in its COUNTY column when it names no county.
+NOT_PRINTED = {"", "NA", "#NA", "N/A", "#N/A", "NONE", "STATEWIDE", "STATE WIDE"}
