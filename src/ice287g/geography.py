@@ -919,10 +919,15 @@ def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | No
     return {k: sorted(v) for k, v in found.items()}
 
 
+def _rows_on(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
+    """The agreement columns of one list's rows."""
+    return list_rows.loc[list_rows["list_id"] == list_id, ["list_id", "agency_id", "model", "signed"]]
+
+
 def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
     """(counties, statewide): counties covered on one list with their model mix, and the states with a
     statewide agreement. ``model`` filters to JEM, WSO or TFM."""
-    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", "agency_id", "model", "signed"]]
+    on_list = _rows_on(list_rows, list_id)
     rows = agreement_counties(on_list, places, [list_id])
     return _coverage(rows, on_list, places, model)
 
@@ -944,7 +949,7 @@ def corrections_only_states(list_rows: pd.DataFrame, places: pd.DataFrame, list_
                             model: str = "ALL") -> list[str]:
     """States whose only statewide agreements on one list are corrections departments' (sorted); ``model``
     filters to JEM, WSO or TFM as ``coverage_on_list`` does."""
-    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", "agency_id", "model", "signed"]]
+    on_list = _rows_on(list_rows, list_id)
     if model != "ALL":
         on_list = on_list[on_list["model"] == model]
     enforcing = set(_statewide_by_list(on_list, law_enforcement(places)).get("all", []))
