@@ -27,8 +27,11 @@
 # ("Polk County Sheriff's Office"), else the 2010 Census places file (the county holding the place's
 # internal point, which also puts Connecticut towns in their planning regions of the Census
 # boundaries), else a hand row with its evidence (`data/hand/agency_counties.csv`, which overrules every
-# rule). State agencies are statewide and get no county. A failed placement check stops this notebook
-# before it writes the processed tables.
+# rule). State agencies are statewide and get no county; each is a **corrections department** (prisons,
+# jails: its agreement reaches the people it holds, not the state's residents) or a **law-enforcement
+# agency**, by the role its name reads unless a hand row in `data/hand/statewide_agency_roles.csv` says
+# otherwise (every decision in `data/qa/statewide_agency_roles.csv`). A failed placement check stops this
+# notebook before it writes the processed tables.
 #
 # Parameters: `as_of` (a date or `newest`), `model` (`ALL`, `JEM`, `WSO`, `TFM`) and `state`
 # (`ALL` or a two-letter code, which zooms the county maps to that state and labels its counties).
@@ -76,6 +79,8 @@ writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_
 writers.write_csv(disagreements, paths.qa_dir() / "type_disagreements.csv", sort_by=["state", "agency", "agency_id"])
 writers.write_csv(geography.changed_counties(changes), paths.qa_dir() / "placement_changes.csv",
                   sort_by=["state", "agency", "agency_id"])
+roles = geography.statewide_agency_roles(places, ags, lists)
+writers.write_csv(roles, paths.qa_dir() / "statewide_agency_roles.csv", sort_by=["state", "agency", "agency_id"])
 geography.upsert_qa(placement_checks, prefix="placement_")
 qa.gate(placement_checks, "03_maps")
 counts = geography.county_counts(rows, lists, places)
@@ -154,6 +159,24 @@ print(f"statewide agencies: {len(statewide_agencies)}, by what decided the level
 disagreements.sort_values(["settled_by", "state", "agency"])[
     ["state", "agency", "agency_type", "rule_level", "level", "settled_by", "reason"]].head(20)
 
+# %% [markdown]
+# ## Statewide agencies: corrections department or law enforcement
+# A statewide agreement covers a whole state only when a law-enforcement agency holds it. A state
+# corrections department's agreement (a JEM or WSO in its prisons, or its own investigators' TFM)
+# reaches the people the department holds, not the state's residents, so a state whose only statewide
+# agreements are a corrections department's is marked apart on the maps and counted as covered only in
+# the widest figure below. The role is the one the agency's name reads (`identity.name_role_and_core` on
+# its identity key, where DOC is spelled out), unless a hand row says otherwise; the agencies on the
+# newest list, corrections departments first:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+newest_roles = roles[roles["on_newest"]].sort_values(["statewide_role", "state", "agency"])
+print(f"statewide agencies: {len(roles)} in the history, {len(newest_roles)} on the newest list; by role: "
+      f"{roles['statewide_role'].value_counts().sort_index().to_dict()}, by what decided it: "
+      f"{roles['role_rule'].value_counts().sort_index().to_dict()}")
+print(newest_roles[["state", "agency", "models", "name_role", "statewide_role", "role_rule"]].to_string(index=False))
+
 # %%
 newest_gpkg = counts[counts["as_of"] == counts["as_of"].max()]
 # real positions for GIS (the map layers move Alaska, Hawaii and Puerto Rico into insets)
@@ -174,16 +197,18 @@ list_id = agreements.list_id_for(lists, as_of)
 list_date = lists.set_index("list_id").loc[list_id, "list_date"]
 source_file = lists.set_index("list_id").loc[list_id, "source_file"]
 mix, statewide = geography.coverage_on_list(rows, places, list_id, model)
+corrections_only = geography.corrections_only_states(rows, places, list_id, model)
 off_map = sorted(set(rows.loc[rows["list_id"] == list_id, "state"]) - set(states["state"]))
 zoom = state != "ALL"
 
 
-def draw_counties(ax, mix, statewide, zoom_state=None, label=False):
-    charts.draw_coverage(ax, counties, states, mix, statewide, zoom_state=zoom_state, label=label)
+def draw_counties(ax, mix, statewide, corrections_only, zoom_state=None, label=False):
+    charts.draw_coverage(ax, counties, states, mix, statewide, corrections_only=corrections_only,
+                         zoom_state=zoom_state, label=label)
 
 
 fig, ax = plt.subplots(figsize=(12, 7.5) if not zoom else (9, 8))
-draw_counties(ax, mix, statewide, state if zoom else None, label=zoom)
+draw_counties(ax, mix, statewide, corrections_only, state if zoom else None, label=zoom)
 charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
 if off_map and not zoom:
     ax.text(0.01, 0.01, "Not drawn: " + ", ".join(off_map) + " (territories outside the Census 1:20m file)",
@@ -191,7 +216,7 @@ if off_map and not zoom:
 where = "" if not zoom else f", {state}"
 what = "agreements" if model == "ALL" else f"{charts.MODEL_NAMES[model]} agreements"
 map_data = mix.merge(counties[["county_fips", "county", "state"]], on="county_fips", how="left").assign(
-    list_id=list_id, statewide_states=";".join(statewide))
+    list_id=list_id, statewide_states=";".join(statewide), corrections_only_states=";".join(corrections_only))
 charts.show_figure(fig, charts.save_figure(
     fig, "county_map",
     title=f"Counties covered by 287(g) {what}{where}, ICE list of {list_date}",
@@ -201,7 +226,8 @@ charts.show_figure(fig, charts.save_figure(
             "boundaries (1:20m), EPSG:5070, Alaska, Hawaii and Puerto Rico as insets"),
     alt_text=(f"Map of U.S. counties: {len(mix)} counties have at least one county, municipal or other local "
               f"287(g) agreement on the list of {list_date}, colored by model; {len(statewide)} states have a "
-              "statewide agreement, hatched."),
+              f"statewide agreement, hatched: in {len(corrections_only)} of them ({', '.join(corrections_only)}) "
+              "the only statewide agreements are a corrections department's, hatched apart."),
     data=map_data, inputs=[paths.raw_dir() / "ice_287g" / source_file] + placement_inputs,
     sort_by=["county_fips"],
 ))
@@ -214,17 +240,21 @@ fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
 panels = []
 for ax, m in zip(axes, charts.MODEL_ORDER):
     m_mix, m_statewide = geography.coverage_on_list(rows, places, list_id, m)
+    m_corrections = geography.corrections_only_states(rows, places, list_id, m)
     m_mix = m_mix.assign(category=m)
-    draw_counties(ax, m_mix, m_statewide, state if zoom else None)
+    draw_counties(ax, m_mix, m_statewide, m_corrections, state if zoom else None)
     ax.set_title(f"{charts.MODEL_NAMES[m]}: {len(m_mix)} counties, {len(m_statewide)} statewide")
-    panels.append(m_mix.assign(model=m, statewide_states=";".join(m_statewide)))
+    panels.append(m_mix.assign(model=m, statewide_states=";".join(m_statewide),
+                               corrections_only_states=";".join(m_corrections)))
 charts.show_figure(fig, charts.save_figure(
     fig, "county_map_by_model",
     title=f"Counties covered by each 287(g) model, ICE list of {list_date}",
     source=f"ICE 287(g) list {source_file}; placement as in county_map; U.S. Census Bureau 2024 boundaries, EPSG:5070",
     alt_text="Three maps side by side, one per model (jail, warrant service, task force), each shading the "
-             "counties with that model's agreements and hatching states with a statewide one.",
-    data=pd.concat(panels, ignore_index=True)[["model", "county_fips", "agreements", "statewide_states"]],
+             "counties with that model's agreements and hatching states with a statewide one (a corrections "
+             "department's apart).",
+    data=pd.concat(panels, ignore_index=True)[["model", "county_fips", "agreements", "statewide_states",
+                                               "corrections_only_states"]],
     inputs=[paths.raw_dir() / "ice_287g" / source_file] + placement_inputs, sort_by=["model", "county_fips"],
 ))
 
@@ -243,12 +273,14 @@ for ax, d in zip(axes.flat, dates):
     lid = agreements.list_id_for(lists, d)
     meta = lists.set_index("list_id").loc[lid]
     d_mix, d_statewide = geography.coverage_on_list(rows, places, lid)
-    draw_counties(ax, d_mix, d_statewide)
+    d_corrections = geography.corrections_only_states(rows, places, lid)
+    draw_counties(ax, d_mix, d_statewide, d_corrections)
     n = int((rows["list_id"] == lid).sum())
     note = "" if county_since and meta["list_date"] >= county_since else "\n(no COUNTY column: placed by name)"
     ax.set_title(f"{meta['list_date']}: {n} agreements{note}", fontsize=10)
     spread.append(d_mix.assign(requested=d, list_id=lid, list_date=meta["list_date"],
-                               statewide_states=";".join(d_statewide)))
+                               statewide_states=";".join(d_statewide),
+                               corrections_only_states=";".join(d_corrections)))
 for ax in list(axes.flat)[len(dates):]:
     ax.set_axis_off()
 spread_df = pd.concat(spread, ignore_index=True)
@@ -261,7 +293,7 @@ charts.show_figure(fig, charts.save_figure(
               "covered counties per panel: " + ", ".join(
                   f"{d} {n}" for d, n in spread_df.groupby("list_date")["county_fips"].nunique().items()) + "."),
     data=spread_df[["requested", "list_id", "list_date", "county_fips", "category", "agreements",
-                    "statewide_states"]],
+                    "statewide_states", "corrections_only_states"]],
     inputs=[paths.raw_dir() / "ice_287g" / f for f in sorted(lists.set_index("list_id").loc[
         spread_df["list_id"].unique(), "source_file"].unique())] + placement_inputs,
     sort_by=["list_date", "county_fips"],
@@ -269,8 +301,12 @@ charts.show_figure(fig, charts.save_figure(
 
 # %% [markdown]
 # ## States: agreements, in all and per resident
+# Hatched as on the county map: states where a law-enforcement agency holds a statewide agreement, and
+# apart, states whose only statewide agreements are a corrections department's.
 
 # %%
+list_statewide = geography.coverage_on_list(rows, places, list_id)[1]
+list_corrections = geography.corrections_only_states(rows, places, list_id)
 per_state = rows[rows["list_id"] == list_id].groupby("state").size().rename("agreements").reset_index()
 per_state = per_state.merge(geography.state_population(), on="state", how="left")
 per_residents = 100_000  # the rate's unit, as in county_counts.csv's agreements_per_100k
@@ -285,7 +321,12 @@ for ax, col, label in ((axes[0], "agreements", "agreements"),
     cmap = plt.get_cmap("cividis_r")
     charts.draw_polygons(ax, valued.geometry, facecolor=cmap(norm(valued[col].to_numpy())), linewidth=0.4, zorder=2)
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.6, label=label)
+    charts.draw_statewide(ax, states, list_statewide, list_corrections)
     ax.set_axis_off()
+axes[0].legend(handles=charts.statewide_handles(), loc="upper left", bbox_to_anchor=(0.0, 0.02), ncol=2, fontsize=9,
+               frameon=False)
+per_state["statewide"] = [geography.CORRECTIONS if s in list_corrections else geography.LAW_ENFORCEMENT
+                          if s in list_statewide else "" for s in per_state["state"]]
 top_abs = per_state.sort_values("agreements", ascending=False).iloc[0]
 top_rel = per_state.dropna(subset=["per_100k"]).sort_values("per_100k", ascending=False).iloc[0]
 charts.show_figure(fig, charts.save_figure(
@@ -295,30 +336,50 @@ charts.show_figure(fig, charts.save_figure(
             "boundaries; territories counted by ICE are not drawn (no population in the estimates file)"),
     alt_text=(f"Two state maps. Left: {top_abs.state} has the most agreements ({int(top_abs.agreements)}). "
               f"Right: per resident, {top_rel.state} leads with {top_rel.per_100k:.1f} agreements per "
-              f"{per_residents:,}."),
+              f"{per_residents:,}. Hatched: {len(list_statewide) - len(list_corrections)} states with a "
+              f"law-enforcement agency's statewide agreement; dotted apart, {', '.join(list_corrections)}, whose "
+              "only statewide agreements are a corrections department's."),
     data=per_state.assign(list_id=list_id), inputs=[paths.raw_dir() / "ice_287g" / source_file] + census_inputs,
     sort_by=["state"],
 ))
 
 # %% [markdown]
 # ## Share of U.S. residents covered
-# A resident counts as covered when their county holds a county, municipal or other local agreement,
-# or their state holds a statewide one (a state police, patrol or corrections agreement). Population
-# is the 2024 estimate throughout, so the line shows the reach of the agreements, not population change.
+# Three figures, on the last list of every month. **Local**: residents of counties holding a county,
+# municipal or other local agreement. **Law enforcement**, the headline: those, plus the residents of
+# states where a law-enforcement agency (state police, patrol, investigators) holds a statewide agreement.
+# **Any agreement**: those, plus the residents of states whose only statewide agreements are a corrections
+# department's, which reach the people the department holds rather than the state's residents: an upper
+# bound, not a reach. Population is the 2024 estimate throughout, so the lines show the reach of the
+# agreements, not population change.
 
 # %%
+# NBVAL_CHECK_OUTPUT
 covered = geography.population_covered(rows, lists, places)
+writers.write_csv(covered, paths.processed_dir() / "population_covered.csv", sort_by=["as_of", "list_id"])
 n_states = int(geography.state_population()["state"].ne("DC").sum())  # the denominator's states, DC apart
+newest_cover = covered.iloc[-1]
+print(f"list of {newest_cover.as_of}: law enforcement {newest_cover.share_law_enforcement:.2%}, any agreement "
+      f"{newest_cover.share_covered:.2%}, local agreements only {newest_cover.share_local:.2%}; states whose only "
+      f"statewide agreements are a corrections department's: {newest_cover.corrections_only_states or 'none'}")
+
+# %%
 # The partners-page lists name agencies without models, years before the next list: not on the line.
 line = covered[covered["era"] != "partners_page"].copy()
 line["segment"] = agreements.gap_segments(line["as_of"], GAP_DAYS)
+figures = {  # column: (label, style), widest first
+    "share_covered": ("any agreement (a corrections department's statewide one included)",
+                      {"color": charts.NEUTRAL, "lw": 1.2, "ls": ":"}),
+    "share_law_enforcement": ("local agreement, or a law-enforcement agency's statewide one",
+                              {"color": charts.MODEL_COLORS["TFM"], "lw": 2.2}),
+    "share_local": ("county, municipal or other local agreement only",
+                    {"color": charts.MODEL_COLORS["JEM"], "lw": 1.5, "ls": "--"}),
+}
 fig, ax = plt.subplots(figsize=(11, 5))
 for i, (seg, part) in enumerate(line.groupby("segment")):
     x = pd.to_datetime(part["as_of"])
-    ax.plot(x, part["share_covered"] * 100, color=charts.MODEL_COLORS["TFM"], lw=2,
-            label="county or statewide agreement" if i == 0 else None)
-    ax.plot(x, part["share_local"] * 100, color=charts.MODEL_COLORS["JEM"], lw=1.5, ls="--",
-            label="county, municipal or local agreement only" if i == 0 else None)
+    for col, (label, style) in figures.items():
+        ax.plot(x, part[col] * 100, **style, label=label if i == 0 else None)
 ax.set_ylabel("% of U.S. residents (2024 estimates)")
 ax.set_ylim(0, 100)
 ax.legend(loc="upper left")
@@ -327,11 +388,14 @@ charts.show_figure(fig, charts.save_figure(
     fig, "population_covered",
     title="Share of U.S. residents living under a 287(g) agreement",
     source=("ICE 287(g) lists (last list of each month); U.S. Census Bureau Vintage 2024 county population. "
-            "Method: residents of counties with a local agreement plus residents of states with a statewide "
-            f"agreement, over the {n_states} states and DC; gaps longer than {GAP_DAYS} days between lists are "
+            "Method: residents of counties with a local agreement, plus residents of states with a statewide "
+            "agreement of a law-enforcement agency (solid) or of any agency, a corrections department included "
+            f"(dotted), over the {n_states} states and DC; gaps longer than {GAP_DAYS} days between lists are "
             "not bridged"),
-    alt_text=(f"Line chart from {line['as_of'].iloc[0]} to {last.as_of}: the covered share ends at "
-              f"{last.share_covered:.0%} counting statewide agreements and {last.share_local:.0%} counting "
-              "local agreements only."),
+    alt_text=(f"Line chart from {line['as_of'].iloc[0]} to {last.as_of}: on the last list "
+              f"{last.share_law_enforcement:.0%} of residents live in a county with a local agreement or in a state "
+              f"where a law-enforcement agency holds a statewide one; {last.share_covered:.0%} counting any "
+              f"statewide agreement, a corrections department's included; {last.share_local:.0%} counting local "
+              "agreements only."),
     data=line.drop(columns=["segment"]), inputs=placement_inputs, sort_by=["as_of", "list_id"],
 ))

@@ -125,9 +125,12 @@ display(HTML(reports.agencies_table_html(table)))
 # %% [markdown]
 # ## Counties covered
 # Counties shaded by the models their local agreements use on the list of `as_of`; a statewide
-# agreement (state police, patrol, corrections) hatches the whole state.
+# agreement of a law-enforcement agency (state police, patrol, investigators) hatches the whole state. A
+# corrections department's covers the people it holds, not the state's residents: a state whose only
+# statewide agreements are a corrections department's is hatched apart and not counted as covered.
 
 # %%
+display(Markdown(reports.statewide_summary(rows, places, list_id, state)))
 shape = counties[counties["state"] == state]
 if shape.empty:
     display(Markdown(f"{state_name} has no county boundaries in the 2024 Census 1:20m file, so no map is drawn."))
@@ -135,9 +138,12 @@ else:
     mix, statewide = geography.coverage_on_list(rows, places, list_id)
     mix = mix[mix["county_fips"].isin(shape["county_fips"])]
     statewide = [s for s in statewide if s == state]
+    corrections_only = [s for s in geography.corrections_only_states(rows, places, list_id) if s == state]
     fig, ax = plt.subplots(figsize=(9, 8))
-    charts.draw_coverage(ax, counties, state_shapes, mix, statewide, zoom_state=state, label=len(shape) <= 120)
-    charts.coverage_legend(ax, loc="upper left", bbox_to_anchor=(1.0, 0.9), fontsize=9)
+    charts.draw_coverage(ax, counties, state_shapes, mix, statewide, corrections_only=corrections_only,
+                         zoom_state=state, label=len(shape) <= 120)
+    charts.coverage_legend(ax, corrections=bool(corrections_only), loc="upper left", bbox_to_anchor=(1.0, 0.9),
+                           fontsize=9)
     map_data = shape[["county_fips", "county"]].merge(mix, on="county_fips", how="left").fillna(
         {"models": "", "agreements": 0, "category": "none"})
     charts.show_figure(fig, charts.save_figure(
@@ -146,8 +152,12 @@ else:
         source=(f"ICE 287(g) list {meta['source_file']}; placement in data/processed/agreement_places.csv; "
                 "U.S. Census Bureau 2024 cartographic boundaries (1:20m), EPSG:5070"),
         alt_text=(f"Map of {state_name}'s {len(shape)} counties: {len(mix)} hold at least one local agreement"
-                  + (", and a statewide agreement covers the whole state." if statewide else ".")),
-        data=map_data.assign(statewide=bool(statewide)), inputs=[list_file], sort_by=["county_fips"],
+                  + ("; the state's only statewide agreements are a corrections department's, which cover the people "
+                     "it holds, not the state's residents." if corrections_only else
+                     ", and a statewide agreement covers the whole state." if statewide else ".")),
+        data=map_data.assign(statewide=bool(statewide) and not corrections_only,
+                             corrections_only=bool(corrections_only)),
+        inputs=[list_file], sort_by=["county_fips"],
     ))
 
 # %% [markdown]

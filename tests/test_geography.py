@@ -356,8 +356,9 @@ def test_the_newest_printed_type_wins_and_untyped_agencies_are_absent():
 def _places_frame(rows):
     cols = {"agreement_id": "", "agency_id": "", "state": "TX", "state_fips": "48", "county_fips": "48001",
             "method": "printed_county", "agency": "", "agency_type": "County", "jurisdiction_level": "County",
-            "level_rule": "ICE TYPE column", "level_evidence": "", "name_level": "County",
-            "name_rule": "name: sheriff or county", "county_printed": "", "type_list": "l"}
+            "level_rule": "ICE TYPE column", "level_evidence": "", "statewide_role": "", "role_rule": "",
+            "role_evidence": "", "name_level": "County", "name_rule": "name: sheriff or county", "county_printed": "",
+            "type_list": "l"}
     return pd.DataFrame([{**cols, **r} for r in rows])
 
 
@@ -387,7 +388,8 @@ def _qa_inputs():
                              "agency_type": "Municipality", "jurisdiction_level": "Municipal"},
                             {"agreement_id": "2", "agency_id": "B", "agency": "Texas Department of Public Safety",
                              "agency_type": "State Agency", "jurisdiction_level": "State", "method": "statewide",
-                             "county_fips": ""},
+                             "county_fips": "", "statewide_role": "law enforcement",
+                             "role_rule": "name: not corrections"},
                             {"agreement_id": "3", "agency_id": "C", "agency": "Nowhere County Sheriff",
                              "method": "unplaced", "county_fips": ""}])
     return {
@@ -436,7 +438,21 @@ def _doctor_unexplained(i):
 
 
 def _doctor_statewide(i):
-    i["places"].loc[0, ["method", "county_fips", "jurisdiction_level"]] = ["statewide", "", "State"]
+    i["places"].loc[0, ["method", "county_fips", "jurisdiction_level", "statewide_role"]] = [
+        "statewide", "", "State", "law enforcement"]
+
+
+def _doctor_no_role(i):
+    i["places"].loc[1, "statewide_role"] = ""
+
+
+def _doctor_role_off_statewide(i):
+    i["places"].loc[0, "statewide_role"] = "corrections"
+
+
+def _doctor_unused_role(i):
+    i["unused"] = pd.DataFrame([{"table": "data/hand/statewide_agency_roles.csv", "state": "TX",
+                                 "value": "Pine Police Department"}])
 
 
 def _doctor_against_type(i):
@@ -458,6 +474,9 @@ def _doctor_unused_level(i):
     (_doctor_outside, "placement_county_in_state"),
     (_doctor_unexplained, "placement_unexplained"),
     (_doctor_statewide, "placement_statewide_needs_state_type"),
+    (_doctor_no_role, "placement_statewide_role"),
+    (_doctor_role_off_statewide, "placement_statewide_role"),
+    (_doctor_unused_role, "placement_unused_fixes"),
     (_doctor_against_type, "placement_level_against_type"),
     (_doctor_hand_row, "placement_hand_rows"),
     (_doctor_unused_level, "placement_unused_fixes"),

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from . import paths, sources, writers
+from .geography import CORRECTIONS, LAW_ENFORCEMENT
 from .geography import MIX as MIX_LABEL
 from .vocab import MODELS
 
@@ -120,9 +121,35 @@ def draw_lines(ax, geometries, *, color="#777777", linewidth=0.4, rasterized=Tru
 COVERAGE_COLORS = {**MODEL_COLORS, MIX_LABEL: "#6a3d9a"}
 
 
-def draw_coverage(ax, counties, states, mix, statewide, *, zoom_state=None, label=False):
+# States with a statewide agreement: hatched one way where a law-enforcement agency holds one, another way where
+# the only ones are a corrections department's (they reach the people it holds, not the state's residents).
+STATEWIDE_HATCH = {LAW_ENFORCEMENT: ("////", "#333333", "statewide agreement (law enforcement)"),
+                   CORRECTIONS: ("....", "#b2182b", "only statewide agreement: corrections department's")}
+
+
+def draw_statewide(ax, states, statewide, corrections_only=(), zorder=3):
+    """Hatch the ``states`` (a GeoDataFrame with column state) in ``statewide`` by ``STATEWIDE_HATCH``: those in
+    ``corrections_only`` as corrections, the others as law enforcement."""
+    corrections = set(corrections_only)
+    for role, picked in ((LAW_ENFORCEMENT, [s for s in statewide if s not in corrections]),
+                         (CORRECTIONS, [s for s in statewide if s in corrections])):
+        hatch, color, _ = STATEWIDE_HATCH[role]
+        draw_polygons(ax, states[states["state"].isin(picked)].geometry, facecolor="none", edgecolor=color,
+                      hatch=hatch, linewidth=0.6, zorder=zorder)
+
+
+def statewide_handles(corrections: bool = True) -> list:
+    """Legend entries for ``draw_statewide``'s hatches (the corrections one only when ``corrections``)."""
+    from matplotlib.patches import Patch
+
+    return [Patch(facecolor="white", edgecolor=color, hatch=hatch, label=label)
+            for role, (hatch, color, label) in STATEWIDE_HATCH.items() if corrections or role != CORRECTIONS]
+
+
+def draw_coverage(ax, counties, states, mix, statewide, *, corrections_only=(), zoom_state=None, label=False):
     """County map of 287(g) coverage: counties coloured by ``mix["category"]`` (as made by
-    ``geography.coverage_on_list``), states with a statewide agreement hatched. ``zoom_state`` draws
+    ``geography.coverage_on_list``), states with a statewide agreement hatched (``draw_statewide``; those in
+    ``corrections_only``, from ``geography.corrections_only_states``, apart). ``zoom_state`` draws
     one state's counties only; ``label`` writes county names (readable when zoomed)."""
     shown = counties if not zoom_state else counties[counties["state"] == zoom_state]
     frame = states if not zoom_state else states[states["state"] == zoom_state]
@@ -132,8 +159,7 @@ def draw_coverage(ax, counties, states, mix, statewide, *, zoom_state=None, labe
     for cat, color in COVERAGE_COLORS.items():
         part = covered[covered["category"] == cat]
         draw_polygons(ax, part.geometry, facecolor=color, zorder=2)
-    sw = frame[frame["state"].isin(statewide)]
-    draw_polygons(ax, sw.geometry, facecolor="none", edgecolor="#333333", hatch="////", linewidth=0.6, zorder=3)
+    draw_statewide(ax, frame, statewide, corrections_only)
     draw_lines(ax, frame.geometry)
     if label:
         for r in shown.itertuples():
@@ -142,14 +168,13 @@ def draw_coverage(ax, counties, states, mix, statewide, *, zoom_state=None, labe
     ax.set_axis_off()
 
 
-def coverage_legend(ax, **kwargs):
-    """The legend that goes with ``draw_coverage``."""
+def coverage_legend(ax, corrections: bool = True, **kwargs):
+    """The legend that goes with ``draw_coverage`` (the corrections hatch only when ``corrections``)."""
     from matplotlib.patches import Patch
 
     handles = [Patch(color=COVERAGE_COLORS[c], label=MODEL_NAMES.get(c, c) + (" only" if c in MODEL_NAMES else ""))
                for c in [*MODEL_ORDER, MIX_LABEL]]
-    handles.append(Patch(facecolor="white", edgecolor="#333333", hatch="////", label="statewide agreement"))
-    return ax.legend(handles=handles, **kwargs)
+    return ax.legend(handles=handles + statewide_handles(corrections), **kwargs)
 
 
 def notebook_name() -> str:

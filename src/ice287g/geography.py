@@ -20,6 +20,12 @@ Only level State is placed statewide, so a statewide placement rests on ICE's TY
 row, or (without any TYPE) the state-agency name rule; ``placement_qa`` fails on an agency ICE types
 County or Municipality that ends up statewide without a hand row. A county from
 ``data/hand/agency_counties.csv`` takes precedence over a statewide placement.
+
+What a statewide agreement covers depends on its agency (``statewide_role``): a state corrections department's
+(prisons, jails) reaches the people it holds, not the state's residents, so ``population_covered`` counts such a
+state as covered only in its widest figure. A row of ``data/hand/statewide_agency_roles.csv`` decides, else the
+identity role of the agency's name: corrections when ``identity.name_role_and_core`` reads the corrections role of
+its key (``identity.agency_key``, which spells DOC out), law enforcement for every other state agency.
 """
 from __future__ import annotations
 
@@ -29,10 +35,12 @@ from functools import lru_cache
 import pandas as pd
 
 from . import hand, paths
+from .identity import ROLE_WORDS, agency_key, name_role_and_core
 from .identity import row_agreement_ids as _agreement_ids
 from .lists import series_lists
 from .qa import check_row
-from .schema import LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, SHARE_FLAG_BELOW
+from .schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
+                     STATEWIDE_ROLES)
 from .vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from .states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
@@ -379,6 +387,31 @@ def jurisdiction_level(state: str, agency: str, agency_type: str, state_name: st
     return (*settle_level(agency_type, *name_level(state, agency, state_name)), "")
 
 
+CORRECTIONS, LAW_ENFORCEMENT = STATEWIDE_ROLES
+ROLE_HAND, ROLE_NAME_CORRECTIONS, ROLE_NAME_OTHER = ROLE_RULES
+NAME_CORRECTIONS = "corrections"  # identity.ROLE_WORDS' role of corrections, correctional, jail, detention
+assert NAME_CORRECTIONS in ROLE_WORDS, "the corrections role must stay one of identity.ROLE_WORDS"
+
+
+def name_role(agency: str) -> str:
+    """The identity role an agency's name reads (sheriff, police, corrections, marshal, constable, other): the
+    first role of ``identity.ROLE_WORDS`` with a word in the name's identity key, where DOC is spelled out."""
+    return name_role_and_core(agency_key(agency))[0]
+
+
+def statewide_role(state: str, agency: str, hand_roles: dict, other_names=()) -> tuple[str, str, str]:
+    """(role, rule, evidence) of an agency placed statewide: a row of data/hand/statewide_agency_roles.csv keyed
+    by state and any of the agency's names (value: (role, reason)), else ``CORRECTIONS`` when its name reads the
+    corrections role, else ``LAW_ENFORCEMENT`` (state police, patrol, investigators, and every other state body:
+    only a corrections department's reach is narrower than the state's residents)."""
+    row = _hand_lookup(hand_roles, state, (agency, *other_names))
+    if row is not None:
+        return row[0], ROLE_HAND, row[1]
+    if name_role(agency) == NAME_CORRECTIONS:
+        return CORRECTIONS, ROLE_NAME_CORRECTIONS, ""
+    return LAW_ENFORCEMENT, ROLE_NAME_OTHER, ""
+
+
 def counties_in_name(state: str, agency: str) -> list[str]:
     """County FIPS named in an agency's own name ("Polk County Sheriff's Office", "Rappahannock,
     Shenandoah, Warren Regional Jail" when each part is a county)."""
@@ -475,7 +508,9 @@ def place_agency(state: str, agency: str, agency_type: str, county_printed: str,
     return out
 
 
-PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv")
+ROLES_TABLE = "statewide_agency_roles.csv"
+PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv",
+                    ROLES_TABLE)
 
 
 def _hand_table(name: str) -> pd.DataFrame:
@@ -527,11 +562,15 @@ def roster_point_counties(matches: pd.DataFrame, rosters: pd.DataFrame) -> dict:
     return out
 
 
+ROLE_COLUMNS = ("statewide_role", "role_rule", "role_evidence")  # statewide_role's output, in agreement_places
+
+
 def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: pd.DataFrame,
                      roster_counties: dict | None = None, second_opinion: bool = True) -> pd.DataFrame:
     """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
     method (one of ``METHODS``), note, what was printed, how the level was decided (level_rule, the name
-    rule's own reading, ICE's newest TYPE), and for ``place_county_share`` the share and its flag.
+    rule's own reading, ICE's newest TYPE), for a statewide agreement its agency's role (``statewide_role``), and
+    for ``place_county_share`` the share and its flag.
     ``roster_counties`` is ``roster_point_counties``'s (the caller reads the rosters: roster imports this
     module); ``second_opinion=False`` places by today's rules alone (no roster, no 2020 place file)."""
     if roster_counties is None:
@@ -553,24 +592,28 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     levels = _hand_keyed("jurisdiction_levels.csv", lambda r: (r.fix, r.reason))
     hand_counties = _hand_keyed("agency_counties.csv")
     county_fixes = _hand_keyed("county_fixes.csv")
+    hand_roles = _hand_keyed(ROLES_TABLE, lambda r: (r.fix, r.reason))
     placed = {}
     for r in latest[["agency_id", "state", "agency", "county_printed", "list_id"]].itertuples(index=False):
         agency_type = type_of.get(r.agency_id, "")
+        other_names = names_of.get(r.agency_id, ())
         placed[r.agency_id] = place_agency(r.state, r.agency, agency_type, r.county_printed,
                                            names.get(r.state, r.state), levels, hand_counties, county_fixes,
-                                           other_names=names_of.get(r.agency_id, ()),
+                                           other_names=other_names,
                                            roster_county=roster_counties.get(r.agency_id, ""),
                                            second_opinion=second_opinion)
+        role = (statewide_role(r.state, r.agency, hand_roles, other_names)
+                if placed[r.agency_id]["method"] == "statewide" else ("", "", ""))
         placed[r.agency_id].update(county_printed=r.county_printed, agency_type=agency_type,
                                    type_list=type_list_of.get(r.agency_id, ""), agency=r.agency,
-                                   evidence_list=r.list_id)
+                                   evidence_list=r.list_id, **dict(zip(ROLE_COLUMNS, role)))
     out = agreements[["agreement_id", "agency_id", "state"]].copy()
     detail = pd.DataFrame.from_dict(placed, orient="index")
     out = out.merge(detail, left_on="agency_id", right_index=True, how="left")
     out["state_fips"] = out["state"].map(fips)
     cols = ["agreement_id", "jurisdiction_level", "county_fips", "state_fips", "method", "note", "agency_id",
-            "state", "agency", "agency_type", "county_printed", "level_rule", "level_evidence", "name_level",
-            "name_rule", "type_list", "evidence_list", "county_share", "share_flag"]
+            "state", "agency", "agency_type", "county_printed", "level_rule", "level_evidence", *ROLE_COLUMNS,
+            "name_level", "name_rule", "type_list", "evidence_list", "county_share", "share_flag"]
     out["share_flag"] = out["share_flag"].astype(bool)
     return out[cols].sort_values("agreement_id", ignore_index=True)
 
@@ -881,10 +924,15 @@ def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | No
     return {k: sorted(v) for k, v in found.items()}
 
 
+def _rows_on(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
+    """The agreement columns of one list's rows."""
+    return list_rows.loc[list_rows["list_id"] == list_id, ["list_id", *_agreement_columns(list_rows)]]
+
+
 def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
     """(counties, statewide): counties covered on one list with their model mix, and the states with a
     statewide agreement. ``model`` filters to JEM, WSO or TFM."""
-    on_list = list_rows.loc[list_rows["list_id"] == list_id, ["list_id", *_agreement_columns(list_rows)]]
+    on_list = _rows_on(list_rows, list_id)
     rows = agreement_counties(on_list, places, [list_id])
     return _coverage(rows, on_list, places, model)
 
@@ -897,9 +945,28 @@ def state_population() -> pd.DataFrame:
     return pd.DataFrame({"state": pop["STATE"].map(codes), "population_2024": pop["POPESTIMATE2024"].astype("int64")})
 
 
+def law_enforcement(places: pd.DataFrame) -> pd.DataFrame:
+    """The placements whose statewide agreement is a law-enforcement agency's (not a corrections department's)."""
+    return places[places["statewide_role"] == LAW_ENFORCEMENT]
+
+
+def corrections_only_states(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str,
+                            model: str = "ALL") -> list[str]:
+    """States whose only statewide agreements on one list are corrections departments' (sorted); ``model``
+    filters to JEM, WSO or TFM as ``coverage_on_list`` does."""
+    on_list = _rows_on(list_rows, list_id)
+    if model != "ALL":
+        on_list = on_list[on_list["model"] == model]
+    enforcing = set(_statewide_by_list(on_list, law_enforcement(places)).get("all", []))
+    return [s for s in _statewide_by_list(on_list, places).get("all", []) if s not in enforcing]
+
+
 def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Share of U.S. residents (50 states + DC, 2024 estimates) in a county holding a county, municipal
-    or other local agreement, or in a state with a statewide agreement, on every month-end list."""
+    """Residents of the 50 states and DC (2024 estimates) under an agreement on every month-end list, three
+    ways: in a county holding a county, municipal or other local agreement (``local``); those and the residents
+    of states where a law-enforcement agency holds a statewide agreement (``law_enforcement``); those and the
+    residents of every state with a statewide agreement, a corrections department's included (``covered``).
+    ``places`` is agreement_places.csv (``statewide_role`` says which statewide agencies enforce the law)."""
     cpop = county_population()
     total = int(state_population()["population_2024"].sum())
     fips_of = dict(zip(states()["state"], states()["state_fips"]))
@@ -911,24 +978,52 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
     for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
         local_of.setdefault(lid, set()).add(f)
     statewide_of = _statewide_by_list(on_lists, places, by="list_id")
+    enforcing_of = _statewide_by_list(on_lists, law_enforcement(places), by="list_id")
     pop_of = dict(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
     in_state: dict = {}
     for f in pop_of:
         in_state.setdefault(f[:2], []).append(f)
+
+    def counties_of(state_codes) -> set:
+        fips = {fips_of[s] for s in state_codes if s in fips_of and pd.notna(fips_of[s])}
+        return set().union(*(in_state.get(sf, ()) for sf in fips))
+
     out = []
     for r in picks.itertuples(index=False):
         statewide = statewide_of.get(r.list_id, [])
+        enforcing = enforcing_of.get(r.list_id, [])
         local = {f for f in local_of.get(r.list_id, ()) if f in pop_of}
-        statewide_fips = {fips_of[s] for s in statewide if s in fips_of and pd.notna(fips_of[s])}
-        covered = local.union(*(in_state.get(sf, ()) for sf in statewide_fips))
         out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
                     "population_local": sum(pop_of[f] for f in local),
-                    "population_covered": sum(pop_of[f] for f in covered),
-                    "population_total": total, "statewide_states": ";".join(statewide)})
+                    "population_law_enforcement": sum(pop_of[f] for f in local | counties_of(enforcing)),
+                    "population_covered": sum(pop_of[f] for f in local | counties_of(statewide)),
+                    "population_total": total, "statewide_states": ";".join(statewide),
+                    "corrections_only_states": ";".join(s for s in statewide if s not in enforcing)})
     df = pd.DataFrame(out)
-    df["share_local"] = (df["population_local"] / df["population_total"]).round(6)
-    df["share_covered"] = (df["population_covered"] / df["population_total"]).round(6)
+    for figure in ("local", "law_enforcement", "covered"):
+        df[f"share_{figure}"] = (df[f"population_{figure}"] / df["population_total"]).round(6)
     return df
+
+
+def statewide_agency_roles(places: pd.DataFrame, agreements: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """data/qa/statewide_agency_roles.csv: one row per agency placed statewide, with the role its name reads
+    (``name_role``), the role it gets and what decided it, the models of its agreements and where they were
+    listed (``agreements``: agreements.csv; on_newest against the newest participating series list)."""
+    sw = places[places["method"] == "statewide"].merge(
+        agreements[["agreement_id", "model", "first_listed", "last_listed"]], on="agreement_id", how="left")
+    newest = series_lists(lists)["list_date"].max()
+    out = []
+    for agency_id, part in sw.groupby("agency_id", sort=True):
+        r = part.iloc[0]
+        present = set(part["model"].fillna(""))
+        out.append({"state": r.state, "agency": r.agency, "agency_id": agency_id, "agency_type": r.agency_type,
+                    "name_role": name_role(r.agency), "statewide_role": r.statewide_role, "role_rule": r.role_rule,
+                    "role_evidence": r.role_evidence, "models": ";".join(m for m in MODELS if m in present),
+                    "agreements": len(part), "first_listed": part["first_listed"].min(),
+                    "last_listed": part["last_listed"].max(), "on_newest": bool((part["last_listed"] == newest).any())})
+    cols = ["state", "agency", "agency_id", "agency_type", "name_role", *ROLE_COLUMNS, "models", "agreements",
+            "first_listed", "last_listed", "on_newest"]
+    return pd.DataFrame(out, columns=cols).sort_values(["state", "agency", "agency_id"], ignore_index=True)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -936,20 +1031,30 @@ def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.
 
 # Hand rows whose loss silently changes a placement: a level override or a county by hand that matches
 # nothing means the agency is placed by the rules the row was written to overrule.
-FAIL_IF_UNUSED = ("jurisdiction_levels.csv", "agency_counties.csv")
+# A role row matching nothing lets the name rule decide again, unseen.
+FAIL_IF_UNUSED = ("jurisdiction_levels.csv", "agency_counties.csv", ROLES_TABLE)
+
+
+def _agency_keys(places: pd.DataFrame, names: dict | None) -> set:
+    """(state, name key) of every agency of ``places`` under its newest name and its names in ``names``."""
+    keys = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
+    if names:
+        state_of = dict(zip(places["agency_id"], places["state"]))
+        keys |= {(state_of[i], _text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
+    return keys
 
 
 def unused_place_fixes(places: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
     """Rows of the placement hand tables that match no agency (under any of its names in ``names``,
-    agency_id -> names, else its newest name) or printed county that was placed."""
-    agencies = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
-    if names:
-        state_of = dict(zip(places["agency_id"], places["state"]))
-        agencies |= {(state_of[i], _text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
-    printed = {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"]) if c}
+    agency_id -> names, else its newest name) or printed county that was placed; a row of the roles table
+    must match an agency placed statewide."""
+    universes = {"county_fixes.csv": {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"])
+                                      if c},
+                 ROLES_TABLE: _agency_keys(places[places["method"] == "statewide"], names)}
+    agencies = _agency_keys(places, names)
     out = []
     for name in PLACE_FIX_TABLES:
-        universe = printed if name == "county_fixes.csv" else agencies
+        universe = universes.get(name, agencies)
         for r in _hand_table(name).itertuples(index=False):
             if (r.state, _text_key(r.value)) not in universe:
                 out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
@@ -958,7 +1063,8 @@ def unused_place_fixes(places: pd.DataFrame, names: dict | None = None) -> pd.Da
 
 def hand_place_problems() -> pd.DataFrame:
     """Placement hand rows that cannot be trusted: no reason (a hand row is evidence or nothing), a level
-    that is not one of LEVELS, a county that is not a 2024 county of the row's state."""
+    that is not one of LEVELS, a role that is not one of STATEWIDE_ROLES, a county that is not a 2024 county of
+    the row's state."""
     fips_state = dict(zip(counties()["county_fips"], counties()["state"]))
     out = []
     for name in PLACE_FIX_TABLES:
@@ -968,6 +1074,8 @@ def hand_place_problems() -> pd.DataFrame:
                 problems.append("no reason")
             if name == "jurisdiction_levels.csv" and r.fix not in LEVELS:
                 problems.append(f"level {r.fix!r} is not one of {', '.join(LEVELS)}")
+            if name == ROLES_TABLE and r.fix not in STATEWIDE_ROLES:
+                problems.append(f"role {r.fix!r} is not one of {', '.join(STATEWIDE_ROLES)}")
             if name == "agency_counties.csv":
                 wrong = [f for f in str(r.fix).split(";") if fips_state.get(f) != r.state]
                 if wrong:
@@ -987,9 +1095,10 @@ def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataF
                  county_since: str | None) -> pd.DataFrame:
     """Rows for data/qa/qa_summary.csv (checks ``placement_*``). Fails: an agreement placed twice or not
     at all, a county outside the agreement's state, an unplaced agreement no hand row explains, a statewide
-    agency ICE types County or Municipality without a hand row, a level against ICE's TYPE without a hand
-    row, a hand row without a reason or with an impossible value, a level or county hand row matching
-    nothing. The shares placed before and since the first list printing a county are reported (info)."""
+    agency ICE types County or Municipality without a hand row, an agency placed statewide without a role (or
+    another with one), a level against ICE's TYPE without a hand row, a hand row without a reason or with an
+    impossible value, a level, county or role hand row matching nothing. The shares placed before and since
+    the first list printing a county, and the statewide agencies by role, are reported (info)."""
     rows = []
     ids = places["agreement_id"]
     missing = set(agreements["agreement_id"]) - set(ids)
@@ -1020,6 +1129,21 @@ def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataF
                           else f"{len(wrong_state)}: " + _listing(wrong_state, ["state", "agency", "agency_type"]),
                           "0 (statewide only under ICE's TYPE State Agency, or a hand row with evidence)",
                           "pass" if wrong_state.empty else "fail"))
+    statewide = places["method"] == "statewide"
+    role = places["statewide_role"].fillna("")
+    no_role = places[(statewide & ~role.isin(STATEWIDE_ROLES)) | (~statewide & (role != ""))]
+    no_role = no_role.drop_duplicates("agency_id")
+    rows.append(check_row("placement_statewide_role", "agencies placed statewide",
+                          len(no_role) if no_role.empty
+                          else f"{len(no_role)}: " + _listing(no_role, ["state", "agency", "method", "statewide_role"]),
+                          "0 (every agency placed statewide is a corrections department or a law-enforcement "
+                          "agency; no other agency has a role)", "pass" if no_role.empty else "fail"))
+    agencies = places[statewide].drop_duplicates("agency_id")
+    rows.append(check_row("placement_statewide_roles", "agencies placed statewide", len(agencies),
+                          "listed in data/qa/statewide_agency_roles.csv; " + ", ".join(
+                              f"{r} {int((agencies['statewide_role'] == r).sum())} (by hand "
+                              f"{int(((agencies['statewide_role'] == r) & (agencies['role_rule'] == ROLE_HAND)).sum())})"
+                              for r in STATEWIDE_ROLES), "info"))
     against = disagreements[(disagreements["level"] != disagreements["type_level"])
                             & (disagreements["settled_by"] != "hand")
                             & ~((disagreements["level"] == "Other") & (disagreements["type_level"] == "Municipal"))]

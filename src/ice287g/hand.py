@@ -69,6 +69,7 @@ HAND_KEYS: dict[str, Key] = {
     "raw_as_of_dates.csv": Key(("source", "value"), ("strip", "strip")),  # one date per vendored file
     "program_events.csv": Key(("short_label",), ("strip",)),  # charts and milestones look events up by label
     "state_fixes.csv": _FIX,
+    "statewide_agency_roles.csv": _STATE_PLACE,
     "superseded_files.csv": Key(("source", "file"), ("strip", "strip")),
     "unplaced_reasons.csv": _STATE_PLACE,
     "wanted_files.csv": Key(("ice_file_name",), ("strip",)),  # `update --wanted` fetches each name once

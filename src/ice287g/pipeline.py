@@ -66,9 +66,11 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec(
         "03_maps",
         outputs=("data/processed/agreement_places.csv", "data/processed/county_counts.csv",
+                 "data/processed/population_covered.csv",
                  "data/processed/agreements_by_county.gpkg", "data/qa/unplaced_agreements.csv",
                  "data/qa/placement_rates.csv", "data/qa/unused_place_fixes.csv",
-                 "data/qa/type_disagreements.csv", "data/qa/placement_changes.csv")
+                 "data/qa/type_disagreements.csv", "data/qa/placement_changes.csv",
+                 "data/qa/statewide_agency_roles.csv")
         + tuple(f"figures/{s}.{e}" for s in ("county_map", "county_map_by_model", "spread_small_multiples",
                                               "state_choropleth", "population_covered") for e in ("svg", "png", "csv")),
     ),

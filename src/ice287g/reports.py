@@ -25,6 +25,7 @@ from . import corrections, paths, writers
 from .agreements import MODELS, list_id_for, series_lists, series_segments
 from .history import STATUSES
 from .identity import row_agreement_ids
+from .geography import CORRECTIONS, LAW_ENFORCEMENT
 from .pages import link, page
 from .release import zip_name
 
@@ -125,6 +126,41 @@ def state_agencies(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.
     """``agency_rows`` of one state, without the state column: ``AGENCY_COLUMNS`` (and the links when
     present), agencies in force first."""
     return agency_rows(agreements, agencies, places, counties, list_rows, list_id, [state]).drop(columns="state")
+
+
+def _holders(agreements_on: pd.DataFrame) -> str:
+    """'Agency (JEM, WSO)' for each agency of ``agreements_on`` (columns agency, model), joined with '; '."""
+    models: dict[str, set] = {}
+    for agency, model in zip(agreements_on["agency"], agreements_on["model"]):
+        models.setdefault(agency, set()).add(model or "unknown")
+    return "; ".join(f"{a} ({', '.join(m for m in (*MODELS, 'unknown') if m in ms)})" for a, ms in sorted(models.items()))
+
+
+def statewide_summary(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, state: str) -> str:
+    """Markdown for the state report: the statewide agreements of ``state`` on list ``list_id`` and what they
+    cover (``places``: agreement_places.csv with statewide_role). A corrections department's covers the people
+    held in the state's prisons, not the state's residents: where it is the only kind, the report says so."""
+    on = list_rows[(list_rows["list_id"] == list_id) & (list_rows["state"] == state)]
+    on = on.assign(agreement_id=row_agreement_ids(on))
+    sw = places.loc[places["method"] == "statewide", ["agreement_id", "statewide_role"]]
+    held = on.merge(sw, on="agreement_id")
+    if held.empty:
+        return ("No statewide agreement is on this list: only the counties with a local agreement (shaded on the "
+                "map) are covered.")
+    enforcing = held[held["statewide_role"] == LAW_ENFORCEMENT]
+    corrections = held[held["statewide_role"] == CORRECTIONS]
+    prisons = ("a corrections department's agreement covers people held in the state's prisons, not the "
+               "state's residents in general")
+    if enforcing.empty:
+        only = (f"The only statewide agreement on this list is the corrections department's {corrections['model'].iloc[0]}"
+                f" ({corrections['agency'].iloc[0]})" if len(corrections) == 1 else
+                f"The only statewide agreements on this list are the corrections department's: {_holders(corrections)}")
+        return (f"{only}. As {prisons}, the state is not counted as covered statewide (it is hatched apart on the "
+                "map): only its counties with a local agreement are.")
+    text = f"Statewide agreements of law-enforcement agencies cover the whole state: {_holders(enforcing)}."
+    if len(corrections):
+        text += (f" The corrections department's are counted apart, as {prisons}: {_holders(corrections)}.")
+    return text
 
 
 def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_of: str = "newest",
@@ -666,6 +702,7 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         f"- The newest list ({newest['list_date']}) shows **{_n(len(on_newest))}** agreements ("
         + ", ".join(f"{_n(models.get(m, 0))} {m}" for m in MODELS)
         + f") in **{_n(on_newest['state'].nunique())}** states and territories.",
+        *coverage_lines(processed["population_covered"], newest["list_id"]),
         f"- **{placed:.1%}** of agreements are placed on the 2024 Census county map "
         f"({_n((places['method'] == 'unplaced').sum())} are not, each with its reason in `data/qa/unplaced_agreements.csv`). "
         f"ICE's TYPE decides an agency's level: {_n(len(disagreements))} agencies whose names read otherwise are "
@@ -681,6 +718,23 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         README_END,
     ]
     return "\n".join(lines)
+
+
+def coverage_lines(covered: pd.DataFrame, list_id: str) -> list[str]:
+    """The README's line on the residents under an agreement on list ``list_id`` (``covered``:
+    population_covered.csv): the law-enforcement share as the headline, then any agreement and local only."""
+    row = covered.set_index("list_id").loc[list_id]
+    share = {k: float(row[f"share_{k}"]) for k in ("law_enforcement", "covered", "local")}
+    only = [s for s in row["corrections_only_states"].split(";") if s]
+    apart = (f", including the corrections departments' statewide agreements in the {len(only)} states where they "
+             f"are the only ones ({', '.join(only)}), which reach the people held in state prisons rather than the "
+             "state's residents" if only else "")
+    return [
+        f"- **{share['law_enforcement']:.1%}** of U.S. residents (Census Vintage 2024 estimates, 50 states and DC) "
+        "live in a county with a local 287(g) agreement or in a state where a law-enforcement agency holds a "
+        f"statewide one, on the newest list; **{share['covered']:.1%}** counting any agreement{apart}; "
+        f"**{share['local']:.1%}** counting local agreements only (`data/processed/population_covered.csv`).",
+    ]
 
 
 def roster_lines(processed: dict[str, pd.DataFrame], on_newest: pd.DataFrame) -> list[str]:
@@ -739,7 +793,7 @@ def readme_tables() -> dict[str, pd.DataFrame]:
 
     names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
              "news_claims_check", "list_rows", "agency_roster_matches", "pending_outcomes",
-             "agency_facility_matches")
+             "agency_facility_matches", "population_covered")
     tables = {n: processed(f"{n}.csv") for n in names}
     tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "corrections", "identity_candidates",
                                                       "type_disagreements", "roster_disagreements")})

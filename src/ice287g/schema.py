@@ -324,7 +324,28 @@ SHARE_FLAG_BELOW = 0.9  # a place whose largest county holds less of its people 
 SHARE_FLAG = _col("share_flag", "boolean", f"True when method is `place_county_share` and county_share is under "
                   f"{SHARE_FLAG_BELOW} (the place spans counties and the one chosen holds less of its people: check "
                   "it before relying on it); False otherwise.", "computed (schema.SHARE_FLAG_BELOW)")
-PLACE_HAND = "`data/hand/jurisdiction_levels.csv`, `agency_counties.csv`, `county_fixes.csv`, `unplaced_reasons.csv`"
+PLACE_HAND = ("`data/hand/jurisdiction_levels.csv`, `agency_counties.csv`, `county_fixes.csv`, `unplaced_reasons.csv`, "
+              "`statewide_agency_roles.csv`")
+# What a statewide agreement covers depends on the agency holding it: a corrections department's (prisons, jails)
+# reaches the people it holds, a law-enforcement agency's (state police, patrol, investigators) the state's residents.
+STATEWIDE_ROLES = ("corrections", "law enforcement")
+ROLE_RULES = ("hand", "name: corrections", "name: not corrections")
+STATEWIDE_ROLE = _col(
+    "statewide_role", "category", "For an agreement placed statewide: `corrections` when its agency is a state "
+    "corrections department (prisons, jails: its agreement reaches the people it holds, not the state's residents "
+    "in general), `law enforcement` otherwise (state police, patrol, investigators and every other state agency); "
+    "empty for agreements not placed statewide.",
+    "data/hand/statewide_agency_roles.csv, else the identity role of the agency's name (geography.statewide_role)",
+    nullable=True, allowed=STATEWIDE_ROLES)
+ROLE_RULE = _col(
+    "role_rule", "category", "Which rule decided statewide_role: `hand` (a row of "
+    "data/hand/statewide_agency_roles.csv), `name: corrections` (the agency's name key reads the corrections role of "
+    "identity.ROLE_WORDS: corrections, correctional, jail, detention; DOC spelled out), `name: not corrections` (it "
+    "reads another role); empty for agreements not placed statewide.",
+    "computed (geography.statewide_role)", nullable=True, allowed=ROLE_RULES)
+ROLE_EVIDENCE = _col(
+    "role_evidence", "string", "The reason of the data/hand/statewide_agency_roles.csv row when role_rule is "
+    "`hand`; empty otherwise.", "data/hand/statewide_agency_roles.csv reason", nullable=True)
 DETENTION_BOOKS = ("`data/raw/ice_detention/` — every ICE detentionStats workbook (manifest kind "
                    "`ice_detentionStats_workbook_xlsx`) but those superseded in `data/hand/superseded_files.csv`")
 CROSSWALKS = ("`data/raw/ice_detention/` facility crosswalks: `…_facility_locations.csv` (geocoded points) and "
@@ -992,6 +1013,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  "TYPE for the agency).", "computed (geography.jurisdiction_level)", allowed=LEVEL_RULES),
             _col("level_evidence", "string", "The reason of the data/hand/jurisdiction_levels.csv row when "
                  "level_rule is `hand`; empty otherwise.", "data/hand/jurisdiction_levels.csv reason", nullable=True),
+            STATEWIDE_ROLE, ROLE_RULE, ROLE_EVIDENCE,
             _col("name_level", "category", "The level the name rules alone read (compared with ICE's TYPE in "
                  "data/qa/type_disagreements.csv).", "computed (geography.name_level)", allowed=LEVELS),
             _col("name_rule", "category", "The name rule that read name_level.", "computed (geography.name_level)",
@@ -1105,6 +1127,45 @@ _DATASETS: tuple[Dataset, ...] = (
         ),
     ),
     Dataset(
+        "data/processed/population_covered.csv",
+        "One row per month-end list (the last participating series list of each month, plus the newest list): "
+        "how many U.S. residents live under a 287(g) agreement, three ways. `local`: in a county holding a county, "
+        "municipal or other local agreement. `law_enforcement`: those, plus the residents of states where a "
+        "law-enforcement agency (state police, patrol, investigators) holds a statewide agreement. `covered`: "
+        "those, plus the residents of states whose only statewide agreements are a corrections department's, which "
+        "reach the people the department holds, not the state's residents in general. Population is the 2024 "
+        "estimate throughout, so the shares move with the agreements, not with population change.",
+        ("03_maps",),
+        ("`data/processed/list_rows.csv`, `lists.csv`, `agreement_places.csv`", CENSUS_POP, PLACE_HAND),
+        (
+            _col("as_of", "date", "Date of the month-end list.", SERIES_LIST_DATE),
+            LIST_ID,
+            _as(ERA, allowed=SERIES_ERAS),
+            _col("population_local", "integer", "Residents of the counties holding a county, municipal or other "
+                 "local agreement on the list.", "co-est2024-alldata.csv POPESTIMATE2024; agreement_places.csv "
+                 "county_fips", unit="people"),
+            _col("population_law_enforcement", "integer", "population_local plus the residents of the other "
+                 "counties of states where a law-enforcement agency holds a statewide agreement on the list.",
+                 "co-est2024-alldata.csv POPESTIMATE2024; agreement_places.csv statewide_role", unit="people"),
+            _col("population_covered", "integer", "population_local plus the residents of the other counties of "
+                 "every state with a statewide agreement on the list, a corrections department's included.",
+                 "co-est2024-alldata.csv POPESTIMATE2024; agreement_places.csv method", unit="people"),
+            _col("population_total", "integer", "Residents of the 50 states and DC (territories have no "
+                 "estimate).", "co-est2024-alldata.csv POPESTIMATE2024, state rows", unit="people"),
+            _col("statewide_states", "string", "States and territories with a statewide agreement on the list, "
+                 "`;`-separated; empty when none.", "agreement_places.csv method statewide", nullable=True),
+            _col("corrections_only_states", "string", "Those whose only statewide agreements are a corrections "
+                 "department's (counted in population_covered, not in population_law_enforcement), `;`-separated; "
+                 "empty when none.", "agreement_places.csv statewide_role", nullable=True),
+            _col("share_local", "number", "population_local / population_total, rounded to six decimals.",
+                 "computed", unit="share (0–1)"),
+            _col("share_law_enforcement", "number", "population_law_enforcement / population_total, rounded to six "
+                 "decimals: the project's headline share.", "computed", unit="share (0–1)"),
+            _col("share_covered", "number", "population_covered / population_total, rounded to six decimals.",
+                 "computed", unit="share (0–1)"),
+        ),
+    ),
+    Dataset(
         "data/qa/placement_rates.csv",
         "One row per participating list of the series: how many of its agreements are placed on the map (in a "
         "county, or statewide).",
@@ -1126,7 +1187,8 @@ _DATASETS: tuple[Dataset, ...] = (
         (
             _col("table", "category", "Hand table holding the row.", "data/hand/",
                  allowed=("data/hand/agency_counties.csv", "data/hand/county_fixes.csv",
-                          "data/hand/jurisdiction_levels.csv", "data/hand/unplaced_reasons.csv")),
+                          "data/hand/jurisdiction_levels.csv", "data/hand/unplaced_reasons.csv",
+                          "data/hand/statewide_agency_roles.csv")),
             _col("state", "string", "State the row is keyed on.", "hand table column state", nullable=True),
             _col("value", "string", "Agency name (or printed county) the row is keyed on.", "hand table column value"),
         ),
@@ -1153,6 +1215,35 @@ _DATASETS: tuple[Dataset, ...] = (
                  allowed=("hand", "type")),
             _col("reason", "string", "Why: the hand row's reason, or the rule applied.",
                  "data/hand/jurisdiction_levels.csv reason; geography.type_disagreements"),
+        ),
+    ),
+    Dataset(
+        "data/qa/statewide_agency_roles.csv",
+        "One row per agency placed statewide (every agreement of it in agreement_places.csv has method "
+        "`statewide`): whether it is a corrections department or a law-enforcement agency, what decided it, and "
+        "where its statewide agreements were listed. A state whose only statewide agreements are a corrections "
+        "department's counts as covered only in population_covered.csv's `covered` figure. A person who finds the "
+        "name rule wrong for an agency overrules it with a row of `data/hand/statewide_agency_roles.csv`.",
+        ("03_maps",), ("`data/processed/agreement_places.csv`, `agreements.csv`",
+                       "`data/hand/statewide_agency_roles.csv`"),
+        (
+            STATE, AGENCY, AGENCY_ID,
+            _as(AGENCY_TYPE, meaning="ICE's newest non-blank TYPE for the agency; empty when no list prints one."),
+            _col("name_role", "string", "The role the agency's name key reads (identity.name_role_and_core: "
+                 "sheriff, police, corrections, marshal, constable, other): the name rule's input.",
+                 "identity.name_role_and_core of identity.agency_key(agency)"),
+            _as(STATEWIDE_ROLE, nullable=False),
+            _as(ROLE_RULE, nullable=False),
+            ROLE_EVIDENCE,
+            _col("models", "string", "Models of the agency's statewide agreements, in JEM, WSO, TFM order, "
+                 "`;`-separated; empty when the lists print none.", "agreements.csv model", nullable=True),
+            _col("agreements", "integer", "The agency's agreements.", "agreement_places.csv", unit="agreements"),
+            _as(LIST_DATE, "first_listed", meaning="Date of the first series list showing any of them.",
+                source="agreements.csv first_listed"),
+            _as(LIST_DATE, "last_listed", meaning="Date of the last series list showing any of them.",
+                source="agreements.csv last_listed"),
+            _col("on_newest", "boolean", "True when one of them is on the newest participating list.",
+                 "agreements.csv last_listed"),
         ),
     ),
     # ---------------------------------------------------------------------------------- 04_detention
@@ -1617,6 +1708,7 @@ TITLES = MappingProxyType({
     "data/processed/list_changes_by_state.csv": "Changes between two lists by state",
     "data/processed/agreement_places.csv": "Agreements placed on the county map",
     "data/processed/county_counts.csv": "Agreements by county on month-end lists",
+    "data/processed/population_covered.csv": "U.S. residents under a 287(g) agreement on month-end lists",
     "data/processed/agreements_by_county.gpkg": "Agreements by county on the newest month-end list (GeoPackage)",
     "data/processed/detention_facilities.csv": "ICE detention facilities by release",
     "data/processed/detention_by_state.csv": "ICE detention by state and release",
@@ -1641,6 +1733,7 @@ PRIMARY_KEYS = MappingProxyType({
     "data/processed/wapo_agency_years.csv": ("source_file", "row", "year"),
     "data/processed/agreement_places.csv": ("agreement_id",),
     "data/processed/county_counts.csv": ("as_of", "county_fips"),
+    "data/processed/population_covered.csv": ("list_id",),
     "data/processed/detention_by_state.csv": ("release_date", "state"),
     "data/processed/detention_population.csv": ("release_date",),
     "data/processed/detention_releases.csv": ("release_date",),
@@ -1667,6 +1760,7 @@ FOREIGN_KEYS = MappingProxyType({
                                                     ("release_date",)),
                                                    (("list_id",), "data/processed/lists.csv", ("list_id",))),
     "data/processed/program_milestones.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
+    "data/processed/population_covered.csv": ((("list_id",), "data/processed/lists.csv", ("list_id",)),),
     "data/processed/pending_outcomes.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),),
     "data/processed/agency_facility_matches.csv": ((("agency_id",), "data/processed/agencies.csv", ("agency_id",)),
                                                    (("release_date",), "data/processed/detention_releases.csv",

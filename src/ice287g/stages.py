@@ -50,7 +50,8 @@ INPUTS: dict[str, Inputs] = {
     "02_compare_lists": Inputs(raw=("ice_287g",), tables=_processed("lists", "list_rows")),
     "03_maps": Inputs(
         raw=("ice_287g", "fbi", "census"),
-        hand=("agency_counties.csv", "county_fixes.csv", "jurisdiction_levels.csv", "unplaced_reasons.csv"),
+        hand=("agency_counties.csv", "county_fixes.csv", "jurisdiction_levels.csv", "statewide_agency_roles.csv",
+              "unplaced_reasons.csv"),
         tables=_processed("list_rows", "lists", "agreements", "agency_roster_matches"),
     ),
     "04_detention": Inputs(
