@@ -26,7 +26,8 @@
 #   list per capture). The chart below shows the years each one covers.
 # - **Secondary**: the Washington Post's curated list of sheriffs with a flag per year — not an ICE
 #   list, only a labelled secondary source.
-# - **Detention**: ICE's detentionStats workbooks (FY2019 →), facility crosswalks, TRAC Quick Facts.
+# - **Detention**: ICE's detentionStats workbooks (FY2019 →), facility crosswalks, ICE's facility lists of
+#   2015 and 2017 (who operates each facility), TRAC Quick Facts.
 # - **Geography**: 2024 Census boundaries, gazetteers, population estimates, and 2020 place ↔ county
 #   crosswalks.
 # - **Agency rosters**: the FBI Crime Data Explorer's agency lists of 2017 and 2018, which give each police
@@ -137,7 +138,8 @@ charts.show_figure(fig, charts.save_figure(
     fig, "archive_coverage",
     title="What the archive covers: ICE 287(g) lists, detention data, geography and agency rosters",
     source=("ice287g raw archive manifests (ICE 287(g) lists via Wayback, RelevantResearch, deportationdata, "
-            "appelson; Washington Post; ICE detentionStats; TRAC, Syracuse University; U.S. Census Bureau; FBI Crime Data Explorer)"),
+            "appelson; Washington Post; ICE detentionStats; ICE facility lists (FOIA); TRAC, Syracuse University; "
+            "U.S. Census Bureau; FBI Crime Data Explorer)"),
     alt_text=(f"Timeline from {start_year} to {right:%Y}, one row per kind of source, a tick for each date "
               f"with a file or list. Shaded stretches with no ICE 287(g) list: {gap_text}."),
     data=figure_data,

@@ -25,14 +25,27 @@
 #   federal prisons and the rest are never matched;
 # - facility and agency are placed in the same county (the facility by the detention crosswalks of
 #   `04_detention`, the agency by the placement of `03_maps`);
+# - who runs the facility decides first. ICE's detention workbooks give a facility's contract type, not its
+#   operator: an IGSA is an agreement with a county, and many IGSA jails are run by a company on the county's
+#   behalf. ICE's own facility lists of 2015 and 2017 (`data/raw/ice_facilities/`) name the operator (GEO,
+#   CCA, LaSalle, COUNTY (SHERIFF), COUNTY (JAILER) ...); they are joined to the workbooks' facilities by
+#   name, city and state (every facility's outcome in `data/qa/facility_operator_join.csv`), and
+#   `data/hand/facility_operators.csv` names the operator, with its source, where the lists are stale,
+#   silent or too vague. A facility a company runs is never "run by" a 287(g) agency, whatever its name;
 # - the names give evidence: the facility bears the agency's own name, or it is "<County> County Jail /
-#   Detention Center / Justice Center / Sheriff" (or the county's name alone) and the agency is that
-#   county's sheriff (or its jail or corrections department where the sheriff holds no agreement), or it
-#   is a city's jail and the agency that city's police.
+#   Detention Center / Justice Center / Sheriff" (or the county's name alone) and the agency is the
+#   county's own jail or corrections department where ICE lists one as a 287(g) agency, else the county's
+#   sheriff; or the hand table names the agency as its operator; or it is a county correctional center
+#   that ICE's list says the sheriff runs; or it is a city's jail and the agency that city's police;
+# - the sheriff is never matched to a facility whose operator is someone else (a county department, a
+#   jailer, a city), nor to a county jail in a state whose county jails are run by another officer than
+#   the sheriff (`jails.JAILER_STATES`, listed below with the reason).
 #
 # A facility of a local type in a county where a local agency holds an agreement, and which no rule
-# matches, is listed in `data/qa/unmatched_jails.csv` with the reason: a "correctional center" may be run
-# by a company or a county department rather than the sheriff, so it is left for a person to settle.
+# matches, is listed in `data/qa/unmatched_jails.csv` with the reason and its operator: a "correctional
+# center" whose operator nobody names may be run by a company or a county department rather than the
+# sheriff, so it is left for a person to settle. Every match and every unmatched facility carries its
+# operator and the evidence (`operator`, `operator_kind`, `operator_source`); an empty operator is unknown.
 #
 # The agreements that count are those on the participating list in force at `as_of` (the newest list by
 # default). The detention side is the release in force at `as_of`, or the last release of `fiscal_year`.
@@ -47,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g import charts, geography, jails, paths, qa, store, writers
+from ice287g import charts, geography, jails, operators, paths, qa, store, writers
 from ice287g.vocab import MODELS
 
 ice287g.setup_notebook("07_jails_and_detention")
@@ -61,18 +74,27 @@ rows = store.processed("list_rows.csv")
 lists = store.processed("lists.csv")
 places = store.processed("agreement_places.csv")
 workbook_inputs = [paths.raw_dir() / "ice_detention" / f for f in sorted(set(releases["source_file"]))]
+operator_inputs = operators.list_files()
+
+facility_lists = operators.read_lists()
+joined = operators.join(facilities, facility_lists)
+hand_operators = operators.read_hand()
+operated, unused_hand = operators.resolve(joined, hand_operators)
 
 release, list_as_of = jails.choose(releases, as_of, int(fiscal_year))
 the_list = jails.list_for(lists, list_as_of)
 agencies = jails.local_agencies(rows, places, the_list["list_id"])
-matches, unmatched = jails.match(facilities, agencies, release, the_list["list_date"])
+matches, unmatched = jails.match(facilities, agencies, release, the_list["list_date"], operated)
 county, gaps = jails.county_detention(facilities, releases, rows, lists, places)
-checks = jails.qa_rows(matches, unmatched, agencies, facilities, release, gaps)
+checks = pd.concat([jails.qa_rows(matches, unmatched, agencies, facilities, release, gaps),
+                    operators.qa_rows(joined, facilities, unused_hand)], ignore_index=True)
 
 proc = paths.processed_dir()
 _ = writers.write_csv(matches, proc / "agency_facility_matches.csv", sort_by=["state", "facility", "agency_id"])
 _ = writers.write_csv(county, proc / "county_detention_287g.csv", sort_by=["release_date", "county_fips"])
 _ = writers.write_csv(unmatched, paths.qa_dir() / "unmatched_jails.csv", sort_by=["state", "facility"])
+_ = writers.write_csv(joined, paths.qa_dir() / "facility_operator_join.csv",
+                      sort_by=["state", "facility", "city", "list_date"])
 _ = qa.upsert_summary(checks, "07_jails_and_detention")
 qa.gate(checks, "07_jails_and_detention")
 
@@ -83,7 +105,8 @@ qa.gate(checks, "07_jails_and_detention")
 # NBVAL_CHECK_OUTPUT
 now = jails.totals(matches)
 base_release, base_list_as_of = jails.choose(releases, SINCE)
-base = jails.totals(jails.matches_at(facilities, rows, lists, places, base_release, base_list_as_of)[0])
+base = jails.totals(jails.matches_at(facilities, rows, lists, places, base_release, base_list_as_of,
+                                     operators=operated)[0])
 base_list = jails.list_for(lists, base_list_as_of)
 all_adp = pd.to_numeric(facilities.loc[facilities["release_date"] == release, "adp_total"]).sum()
 print(f"ICE detention release of {release}, 287(g) list of {the_list['list_date']}: {now['agencies']} agencies with "
@@ -96,6 +119,10 @@ print(f"At the start of {SINCE[:4]} (release of {base_release}, list of {base_li
 print("matches by rule:", matches["match_rule"].value_counts().sort_index().to_dict())
 print(f"left unmatched in counties with a local agreement (data/qa/unmatched_jails.csv): {len(unmatched)};",
       unmatched["reason"].value_counts().sort_index().to_dict())
+companies = unmatched[unmatched["reason"] == jails.WHY_PRIVATE]
+print(f"of them run by a company, so never a 287(g) agency's: {len(companies)} facilities holding "
+      f"{pd.to_numeric(companies['adp_total']).sum():,.0f} people a day "
+      f"({', '.join(sorted(set(companies['operator'])))})")
 
 # %% [markdown]
 # Every match, largest first. `models` are the agency's 287(g) models on the list in force; `first_release`
@@ -115,10 +142,45 @@ print(f"{len(new)} of the {len(matches)} matched facilities first appear in a de
       f"{base_release}; agencies by model (an agency may hold several): {by_model}")
 
 # %% [markdown]
-# Local facilities left unmatched, with the reason and the county's local 287(g) agencies.
+# Local facilities left unmatched, with the reason, the county's local 287(g) agencies and the operator.
 
 # %%
-unmatched[["facility", "state", "facility_type", "adp_total", "reason", "local_agencies"]]
+unmatched[["facility", "state", "facility_type", "adp_total", "reason", "local_agencies", "operator"]]
+
+# %% [markdown]
+# ## Who runs the jails
+#
+# States where county jails are run by someone other than the sheriff: there the county-jail rule never
+# gives a jail to the sheriff; the county's own jail or detention agency, where ICE lists one, is matched instead.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+for state, why in jails.JAILER_STATES.items():
+    print(f"{state}: {why}")
+
+# %% [markdown]
+# ICE's facility lists, joined to every facility the workbooks print (name, city, state), by rule; a facility
+# first used after the 2017 list, or printed under another name and ZIP code, joins neither.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(joined.groupby(["list_date", "join_rule"]).size().to_string())
+print("matched facilities by the kind of their operator:",
+      matches["operator_kind"].replace("", "unknown").value_counts().sort_index().to_dict())
+
+# %% [markdown]
+# Matched facilities whose operator neither list nor a hand row gives (first used after the 2017 list, or printed too
+# differently to join): the name rule alone ties them to the agency, so these are the matches to check first.
+
+# %%
+matches.loc[matches["operator"] == "", ["facility", "state", "agency", "match_rule", "adp_total", "first_release"]]
+
+# %% [markdown]
+# Operators settled by hand (`data/hand/facility_operators.csv`), each with its source: a hand row wins over
+# ICE's 2015 and 2017 lists.
+
+# %%
+hand_operators[operators.HAND_COLUMNS]
 
 # %% [markdown]
 # ## Facilities run by 287(g) agencies, on the map
@@ -151,12 +213,14 @@ charts.show_figure(fig, charts.save_figure(
     title=f"Jails holding ICE detainees that are run by 287(g) agencies ({release})",
     source=(f"ICE detentionStats workbook released {release} (facility ADP, levels A-D; counties from the facility "
             f"crosswalks); ICE 287(g) list {the_list['list_id']}: shaded counties hold a local agreement; "
+            "operators from ICE's 2015 and 2017 facility lists and data/hand/facility_operators.csv; "
             "matching rules of ice287g.jails; U.S. Census Bureau 2024 boundaries, EPSG:5070"),
     alt_text=(f"Map of the U.S. with {len(matches)} detention facilities run by {now['agencies']} agencies holding "
               f"287(g) agreements, drawn as circles sized by average daily population (together {now['adp']:,.0f} "
               "a day), over grey dots for the other facilities holding ICE detainees."),
     data=matches[["facility", "state", "county_fips", "agency", "models", "match_rule", "adp_total"]],
-    inputs=workbook_inputs + [paths.raw_dir() / geography.COUNTY_20M], sort_by=["state", "facility"],
+    inputs=workbook_inputs + operator_inputs + [paths.raw_dir() / geography.COUNTY_20M],
+    sort_by=["state", "facility"],
 ))
 
 # %% [markdown]

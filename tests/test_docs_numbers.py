@@ -27,6 +27,8 @@ NAMES = {
     "105": "17 U.S.C. §105, the public-domain clause for U.S. government works",
     "17": "17 U.S.C. §105",
     "5070": "EPSG:5070, the map projection",
+    "2015": "the vintage of ICE's older facility list (data/raw/ice_facilities)",
+    "2017": "the vintage of ICE's newer facility list (data/raw/ice_facilities)",
 }
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.:,]\d+)*")
 
@@ -73,6 +75,9 @@ ALLOWED = {
         "the vintages of the Census inputs the project reads (a choice of input, not a result)",
     r"\b20(?:17|18) (?:API |front-end )?(?:list|roster)s?\b|\bfbi_20(?:17|18)\b|\b(?:lists?|rosters?) of 2017 and 2018\b":
         "the vintages of the FBI agency rosters the project reads (a choice of input, not a result)",
+    r"\blists?\s+of\s+2015\s+and\s+2017\b|\b20(?:15|17)(?:\s+and\s+2017)?\s+(?:facility\s+)?lists?\b":
+        "the vintages of ICE's facility lists the project reads (a choice of input, not a result)",
+    r"\bKentucky Constitution section \d+|\bKRS \d+\.\d+": "citations of a constitution and statutes are names",
     r"\(header = row 1\)|\brow 1\b|\b0-based\b|\(0[–-]1\)|0 -> A, 26 -> AA": "spreadsheet and share conventions",
     r"^#{1,2} 0\d ·|\b0\d_[a-z]\w*|`0\d`|\(`0\d`\)": "notebook numbers",
     r"(?i:utf-8)": "an encoding's name",

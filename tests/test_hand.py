@@ -4,10 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import agreements, claims, corrections, detention, fixes, geography, hand, identity, lists, roster, sources, update
+from ice287g import (agreements, claims, corrections, detention, fixes, geography, hand, identity, lists, operators,
+                     roster, sources, update)
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
-FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key}
+FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key,
+         "facility": operators.join_key}
 
 # The reader each table's users call: a table read anywhere else would skip the checks.
 READERS = {
@@ -24,6 +26,7 @@ READERS = {
     "superseded_files.csv": lambda: detention.superseded(),
     "wanted_files.csv": lambda: update.wanted_files(),
     "raw_as_of_dates.csv": lambda: sources.as_of_fixes(),
+    "facility_operators.csv": lambda: operators.read_hand(),
 }
 
 
@@ -78,6 +81,9 @@ def test_a_duplicate_key_stops_every_reader_naming_file_lines_and_key(hand_dir, 
     # a distinct pair is a pair either way round, its names folded as agency_key folds them
     ("distinct_agencies.csv", ["FL,Gulf County BOCC,Pasco County BOCC,two boards",
                                "FL,Pasco County Board of County Commissioners,Gulf County BOCC,again"], (2, 3)),
+    # a facility is compared as the operator join compares names (case, CO, DET, CTR folded)
+    ("facility_operators.csv", ["Limestone Co Det Ctr,TX,LaSalle,private,s,r",
+                                "LIMESTONE COUNTY DETENTION CENTER,tx,LaSalle,private,s,r"], (2, 3)),
 ])
 def test_a_duplicate_after_normalization_is_a_duplicate(hand_dir, name, rows, lines):
     text = _header(name) + "\n" + "\n".join(rows) + "\n"

@@ -1,12 +1,19 @@
 """Jails run by 287(g) agencies: real matches from the committed tables, private facilities never matched,
-and QA checks that fail on doctored input."""
+who runs a jail deciding before its name (a company, a county's own jail agency, Kentucky's jailers), and QA
+checks that fail on doctored input."""
 from __future__ import annotations
+
+import json
 
 import pandas as pd
 import pytest
 
-from ice287g import jails, store
+from ice287g import jails, operators, store
+from ice287g.operators import Operator
 from ice287g.qa import QAFailure, gate
+from ice287g.states import state_names
+
+from .conftest import REAL_ROOT
 
 NEWEST_RELEASE = "2026-04-02"
 
@@ -21,12 +28,25 @@ def tables():
 
 
 @pytest.fixture(scope="module")
-def newest(tables):
+def operated(tables):
+    joined = operators.join(tables["facilities"], operators.read_lists())
+    ops, unused = operators.resolve(joined, operators.read_hand())
+    assert unused.empty
+    return ops
+
+
+@pytest.fixture(scope="module")
+def newest(tables, operated):
     t = tables
     lst = jails.list_for(t["lists"], "newest")
     agencies = jails.local_agencies(t["rows"], t["places"], lst["list_id"])
-    matches, unmatched = jails.match(t["facilities"], agencies, NEWEST_RELEASE, lst["list_date"])
+    matches, unmatched = jails.match(t["facilities"], agencies, NEWEST_RELEASE, lst["list_date"], operated)
     return agencies, matches, unmatched
+
+
+def _facility(tables, name, release=NEWEST_RELEASE):
+    fac = tables["facilities"]
+    return fac[(fac["release_date"] == release) & (fac["facility"] == name)]
 
 
 def test_a_sheriffs_county_jail_in_the_workbooks_is_matched(newest):
@@ -37,6 +57,9 @@ def test_a_sheriffs_county_jail_in_the_workbooks_is_matched(newest):
     assert butler["match_rule"] == jails.RULE_COUNTY_JAIL
     assert butler["models"] == "JEM;TFM"
     assert butler["adp_total"] == pytest.approx(358.874317, abs=1e-6)
+    assert (butler["operator"], butler["operator_kind"]) == ("COUNTY (SHERIFF)", "sheriff")
+    assert butler["operator_source"] == ("ICE facility list of 2017-11-06 (BUTLEOH: BUTLER COUNTY JAIL, HAMILTON; "
+                                         "joined by name, city and state)")
     assert (butler["first_release"], butler["last_release"]) == ("2019-10-07", NEWEST_RELEASE)
     # "KAY CO JUSTICE FACILITY" and "CAMPBELL CO DET CTR": ICE's abbreviations spelled out before the county is read
     assert jails.named_county("OK", "KAY CO JUSTICE FACILITY") == "40071"
@@ -70,23 +93,108 @@ def test_a_private_facility_is_never_matched(tables, newest):
     assert m["agency"].tolist() == ["Nye County Sheriff's Office"]
 
 
-def test_every_release_with_a_list_matches_only_local_types(tables):
+def test_every_release_with_a_list_matches_only_local_types(tables, operated):
     t = tables
     for release in t["releases"].loc[t["releases"]["fy_end"], "release_date"]:
         try:
-            matches, _ = jails.matches_at(t["facilities"], t["rows"], t["lists"], t["places"], release)
+            matches, _ = jails.matches_at(t["facilities"], t["rows"], t["lists"], t["places"], release,
+                                          operators=operated)
         except LookupError:
             continue  # an archive gap: no list in force
         assert set(matches["facility_type"]) <= set(jails.LOCAL_TYPES)
         assert set(matches["match_rule"]) <= set(jails.RULES)
         assert not matches.duplicated(["facility", "county_fips"]).any()
+        assert "private" not in set(matches["operator_kind"])
+        jailers = matches["state"].isin(list(jails.JAILER_STATES))
+        assert not (jailers & matches["match_rule"].isin(jails.SHERIFF_RULES)).any()
+
+
+def test_a_facility_a_company_runs_is_never_matched(tables, operated, newest):
+    agencies, matches, unmatched = newest
+    # Limestone (a hand row: LaSalle since 2016; ICE's 2017 list still says COUNTY) and Torrance (ICE's 2017 list:
+    # CCA) carry their county's name and sit beside the county's sheriff, who holds an agreement
+    for name, sheriff, operator, evidence in (
+            ("LIMESTONE COUNTY DETENTION CENTER", "TX-limestone-county-sheriffs-office", "LaSalle Corrections",
+             "data/hand/facility_operators.csv: KWTX"),
+            ("TORRANCE COUNTY DETENTION FACILITY", "NM-torrance-county-sheriffs-office", "CoreCivic",
+             "data/hand/facility_operators.csv: ICE facility list of 2017-11-06 (CCA)")):
+        assert sheriff in set(agencies["agency_id"]) and name not in set(matches["facility"])
+        row = unmatched[unmatched["facility"] == name].iloc[0]
+        assert (row["reason"], row["operator"], row["operator_kind"]) == (jails.WHY_PRIVATE, operator, "private")
+        assert row["operator_source"].startswith(evidence)
+        # without the operator (the old rules), the county-jail rule gave each to the sheriff
+        alone = _facility(tables, name)
+        m, _ = jails.match(alone, agencies, NEWEST_RELEASE, "2026-05-18")
+        assert m[["agency_id", "match_rule"]].values.tolist() == [[sheriff, jails.RULE_COUNTY_JAIL]]
+    limestone = unmatched[unmatched["facility"] == "LIMESTONE COUNTY DETENTION CENTER"].iloc[0]
+    assert limestone["adp_total"] == pytest.approx(257.371585, abs=1e-6)
+    # ICE's list alone says GEO (joined by city and ZIP code): the IGSA processing center in Conroe
+    corley = unmatched[unmatched["facility"] == "JOE CORLEY PROCESSING CTR"].iloc[0]
+    assert (corley["reason"], corley["operator"]) == (jails.WHY_PRIVATE, "GEO")
+    assert "joined by city and ZIP code" in corley["operator_source"]
+
+
+def test_the_countys_own_jail_agency_comes_before_the_sheriff(tables, newest):
+    agencies, matches, _ = newest
+    # Grayson County, KY: ICE lists the Grayson County Detention Center as a 287(g) agency of its own
+    grayson = matches[matches["facility"] == "GRAYSON COUNTY JAIL"].iloc[0]
+    assert (grayson["agency_id"], grayson["match_rule"]) == ("KY-grayson-county-detention-center",
+                                                             jails.RULE_COUNTY_CORRECTIONS)
+    assert (grayson["operator"], grayson["operator_kind"]) == ("Grayson County Jailer", "jailer")
+    assert "KY-grayson-county-sheriffs-office" in set(agencies["agency_id"])
+    # Orange County, FL: the hand row names the county's corrections department, which holds an agreement
+    orange = matches[matches["facility"] == "ORANGE COUNTY JAIL (FL)"].iloc[0]
+    assert (orange["agency"], orange["match_rule"]) == ("Orange County Corrections Department",
+                                                        jails.RULE_HAND_OPERATOR)
+    tgk = matches[matches["facility"] == "TURNER GUILFORD KNIGHT (TGK) JAIL"].iloc[0]
+    assert (tgk["agency"], tgk["match_rule"]) == ("Miami-Dade Corrections and Rehabilitation", jails.RULE_HAND_OPERATOR)
+    # the rule must not fire without such an agency: a county jail in a state of sheriffs' jails stays the sheriff's
+    sheriff = agencies[agencies["agency_id"] == "FL-orange-county-sheriffs-office"]
+    assert jails.match_one("ORANGE COUNTY JAIL (FL)", "FL", "ORLANDO", "12095", sheriff)[1] == jails.RULE_COUNTY_JAIL
+    assert jails.match_one("ORANGE COUNTY JAIL (FL)", "FL", "ORLANDO", "12095", sheriff,
+                           Operator("COUNTY", "county", "ICE", False, True))[1] == jails.RULE_COUNTY_JAIL
+    # ... but not when a hand row names another operator
+    hand = Operator("Orange County Corrections Department", "county", "hand", True, False)
+    assert jails.match_one("ORANGE COUNTY JAIL (FL)", "FL", "ORLANDO", "12095", sheriff, hand) == (
+        None, jails.WHY_NOT_SHERIFF)
+    butler = matches[matches["facility"] == "BUTLER COUNTY JAIL"].iloc[0]
+    assert butler["agency"] == "Butler County Sheriff's Office"  # Butler County, OH: no corrections agency
+
+
+def test_kentuckys_county_jails_are_never_the_sheriffs(tables, newest, monkeypatch):
+    agencies, matches, unmatched = newest
+    kenton = unmatched[unmatched["facility"] == "KENTON COUNTY JAIL"].iloc[0]
+    assert (kenton["reason"], kenton["operator"]) == (jails.WHY_JAILER_STATE, "Kenton County Jailer")
+    assert kenton["local_agencies"] == "Kenton County Sheriff's Office"
+    assert unmatched.loc[unmatched["facility"] == "DAVIESS COUNTY DETENTION", "reason"].tolist() == [
+        jails.WHY_JAILER_STATE]
+    assert not matches[matches["state"] == "KY"]["match_rule"].isin(jails.SHERIFF_RULES).any()
+    # the state's declaration alone keeps Kenton's jail from its sheriff (ICE's list says only COUNTY)
+    sheriff = agencies[agencies["agency_id"] == "KY-kenton-county-sheriffs-office"]
+    county = Operator("COUNTY", "county", "ICE", False, True)
+    assert jails.match_one("KENTON COUNTY JAIL", "KY", "COVINGTON", "21117", sheriff, county) == (
+        None, jails.WHY_JAILER_STATE)
+    monkeypatch.setattr(jails, "JAILER_STATES", {})
+    agency, rule = jails.match_one("KENTON COUNTY JAIL", "KY", "COVINGTON", "21117", sheriff, county)
+    assert (agency["agency_id"], rule) == ("KY-kenton-county-sheriffs-office", jails.RULE_COUNTY_JAIL)
+
+
+def test_a_correctional_center_ice_says_the_sheriff_runs_is_the_sheriffs(newest):
+    agencies, matches, _ = newest
+    calhoun = matches[matches["facility"] == "CALHOUN COUNTY CORRECTIONAL CENTER"].iloc[0]
+    assert (calhoun["agency"], calhoun["match_rule"], calhoun["operator"]) == (
+        "Calhoun County Sheriff's Office", jails.RULE_SHERIFF_OPERATOR, "COUNTY (SHERIFF)")
+    # without that evidence the name alone leaves it open
+    sheriff = agencies[agencies["agency_id"] == "MI-calhoun-county-sheriffs-office"]
+    assert jails.match_one("CALHOUN COUNTY CORRECTIONAL CENTER", "MI", "BATTLE CREEK", "26025", sheriff) == (
+        None, jails.WHY_CORRECTIONAL)
 
 
 def test_unmatched_local_facilities_carry_their_reason(newest):
     _, _, unmatched = newest
-    calhoun = unmatched[unmatched["facility"] == "CALHOUN COUNTY CORRECTIONAL CENTER"].iloc[0]
-    assert calhoun["reason"] == jails.WHY_CORRECTIONAL
-    assert calhoun["local_agencies"] == "Calhoun County Sheriff's Office"
+    lafayette = unmatched[unmatched["facility"] == "LAFAYETTE PARISH CORRECTIONAL CENTER"].iloc[0]
+    assert lafayette["reason"] == jails.WHY_CORRECTIONAL  # ICE's list says only COUNTY: the sheriff or a department
+    assert (lafayette["local_agencies"], lafayette["operator"]) == ("Lafayette Parish Sheriff's Office", "COUNTY")
     greene = unmatched[unmatched["facility"] == "GREENE COUNTY JAIL"].iloc[0]
     assert greene["reason"] == jails.WHY_NO_OPERATOR  # only town police of Greene County, MO hold agreements
     assert set(unmatched["reason"]) <= set(jails.REASONS)
@@ -126,6 +234,12 @@ def test_qa_checks_fail_on_doctored_input(tables, newest):
     private = matches.copy()
     private.loc[private["facility"] == "BUTLER COUNTY JAIL", "facility_type"] = "CDF"
     assert failed(m=private) == {"jails_match_local_type"}
+    company = matches.copy()
+    company.loc[company["facility"] == "BUTLER COUNTY JAIL", ["operator", "operator_kind"]] = ["GEO", "private"]
+    assert failed(m=company) == {"jails_no_private_operator_matched"}
+    jailer = matches.copy()
+    jailer.loc[jailer["facility"] == "GRAYSON COUNTY JAIL", "match_rule"] = jails.RULE_COUNTY_JAIL
+    assert failed(m=jailer) == {"jails_no_sheriff_rule_in_jailer_states"}
     elsewhere = matches.copy()
     elsewhere.loc[elsewhere["facility"] == "BUTLER COUNTY JAIL", "county_fips"] = "39061"  # Hamilton County
     assert "jails_match_same_county" in failed(m=elsewhere)
@@ -165,3 +279,16 @@ def test_state_summary(newest):
     assert "Butler County Sheriff's Office (BUTLER COUNTY JAIL)" in line and "release of 2026-04-02" in line
     none = jails.state_summary(matches, "VT")
     assert "no facility holding ICE detainees" in none
+
+
+def test_every_jailer_state_is_listed_with_its_reason_in_the_readme_and_notebook():
+    readme = (REAL_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Jails run by 287(g) agencies", 1)[1].split("\n## ", 1)[0]
+    shown = json.loads((REAL_ROOT / "notebooks" / "07_jails_and_detention.ipynb").read_text(encoding="utf-8"))
+    printed = "".join("".join(o.get("text", "")) for c in shown["cells"] for o in c.get("outputs", []))
+    names = state_names()
+    assert jails.JAILER_STATES, "the declaration is tested on a real state"
+    for state, why in jails.JAILER_STATES.items():
+        assert f"**{names[state]}**" in section, f"README.md's jails section does not list {names[state]}"
+        assert f"{state}: {why}" in printed, f"notebook 07 does not print {state} with its reason"
+    assert "**Texas**" not in section  # the check reads the section, not any mention

@@ -21,7 +21,7 @@ def test_real_archive_matches_every_manifest():
     problems = sources.verify_raw(REAL_RAW)
     assert problems == []
     counts = {f.name: len(_manifest_rows(f)) for f in sources.source_folders(REAL_RAW)}
-    assert counts == {"census": 26, "fbi": 3, "ice_287g": 150, "ice_detention": 49, "trac": 4}
+    assert counts == {"census": 26, "fbi": 3, "ice_287g": 150, "ice_detention": 49, "ice_facilities": 2, "trac": 4}
 
 
 def test_vendored_files_are_byte_identical_to_shared_mirror():

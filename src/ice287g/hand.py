@@ -62,6 +62,7 @@ HAND_KEYS: dict[str, Key] = {
     "date_fixes.csv": _FIX,
     "distinct_agencies.csv": Key(("state", "agency_a", "agency_b"), ("upper", "agency", "agency"),
                                  unordered=("agency_a", "agency_b")),
+    "facility_operators.csv": Key(("facility", "state"), ("facility", "upper")),  # operators.join_key folds names
     "jurisdiction_levels.csv": _STATE_PLACE,
     "list_decisions.csv": Key(("list_id",), ("strip",)),
     "model_fixes.csv": _FIX,

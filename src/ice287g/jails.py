@@ -11,11 +11,18 @@ Matching is conservative, and every match carries the rule that made it (``match
   the agency by ``agreement_places.csv``);
 - the names give evidence (``RULES``): the facility bears the agency's own name; or it names its own
   county and a jail ("<County> County Jail", "… Detention Center", "… Justice Center", "… Sheriff"), or
-  only the county, and the agency is that county's sheriff (or, where the county has no sheriff's
-  agreement, its jail or corrections department); or it is a city's jail and the agency that city's police.
+  only the county, and the agency is the county's own jail or corrections department where ICE lists one as a
+  287(g) agency, else the county's sheriff; or it is a city's jail and the agency that city's police;
+- who runs the facility (``ice287g.operators``: a row of ``data/hand/facility_operators.csv``, else ICE's
+  facility lists, the 2017 list before the 2015 list) decides before the names: a facility a company runs is
+  never matched; one whose operator is named by hand is matched to that agency when it holds an agreement; the
+  sheriff is never matched to a facility whose operator is someone else (a county department, a jailer, a
+  city), nor to a county jail of a state where county jails are run by another officer (``JAILER_STATES``); a
+  county correctional center whose operator ICE names as the sheriff is the sheriff's.
 
 A local facility in a county with a local agreement that no rule matches is listed with the reason
-(``unmatched``). Which agreements count: those on the participating list in force at the date asked
+(``unmatched``), and every table carries the facility's operator and its evidence. Which agreements count:
+those on the participating list in force at the date asked
 (``store.list_row_for``); a release with no list in force is a gap, never a zero.
 """
 from __future__ import annotations
@@ -28,6 +35,8 @@ from . import geography
 from .detention import lists_in_force, release_for, vs_agreements_picks
 from .identity import agency_key, row_agreement_ids
 from .lists import series_lists
+from .operators import OPERATOR_COLUMNS, PRIVATE, SHERIFF, UNKNOWN, Operator, spell_out
+from .operators import columns as operator_columns
 from .qa import check_row
 from .schema import JAIL_REASONS, JAIL_RULES
 from .store import day, is_newest, list_row_for
@@ -38,15 +47,23 @@ LOCAL_TYPES = ("IGSA", "USMS IGA", "JUVENILE")
 LOCAL_LEVELS = ("County", "Municipal", "Other")
 
 # The labels are declared once, in the schema (the codebook lists them and writers validate against them).
-RULE_SAME_NAME, RULE_COUNTY_JAIL, RULE_COUNTY_ONLY, RULE_COUNTY_CORRECTIONS, RULE_CITY_JAIL = RULES = JAIL_RULES
-(WHY_OTHER_COUNTY, WHY_NO_JAIL_NAME, WHY_CORRECTIONAL, WHY_NO_OPERATOR, WHY_NO_POLICE,
- WHY_AMBIGUOUS) = REASONS = JAIL_REASONS
+(RULE_SAME_NAME, RULE_COUNTY_JAIL, RULE_COUNTY_ONLY, RULE_COUNTY_CORRECTIONS, RULE_CITY_JAIL, RULE_HAND_OPERATOR,
+ RULE_SHERIFF_OPERATOR) = RULES = JAIL_RULES
+(WHY_OTHER_COUNTY, WHY_NO_JAIL_NAME, WHY_CORRECTIONAL, WHY_NO_OPERATOR, WHY_NO_POLICE, WHY_AMBIGUOUS, WHY_PRIVATE,
+ WHY_JAILER_STATE, WHY_NOT_SHERIFF) = REASONS = JAIL_REASONS
+SHERIFF_RULES = (RULE_COUNTY_JAIL, RULE_COUNTY_ONLY, RULE_SHERIFF_OPERATOR)
+
+# States whose county jails someone other than the sheriff runs: there, a county jail is never the sheriff's by
+# its name (the README and 07_jails_and_detention list these with the reason).
+JAILER_STATES = {
+    "KY": ("Kentucky's county jails are run by the county's elected jailer, not the sheriff (Kentucky Constitution "
+           "section 99; KRS 71.020 gives the jailer the custody, rule and charge of the jail; the sheriff acts as "
+           "jailer only while the office is vacant, KRS 71.090)"),
+}
 
 NEWEST = "newest"
 ROLE_SHERIFF, ROLE_CORRECTIONS, ROLE_POLICE = "sheriff", "corrections", "police"
 
-# Abbreviations of ICE's facility names, beyond those every agency name folds (identity.ABBREVIATIONS).
-FACILITY_ABBREVIATIONS = {"DET": "DETENTION", "CTR": "CENTER", "CORR": "CORRECTIONAL", "FAC": "FACILITY"}
 _TAIL = re.compile(r"\s*(\([^)]*\)|,\s*[A-Z]{2})\s*$")  # "(NY)", ", MT": the state ICE appends to a name
 JAIL_WORDS = re.compile(r"\b(JAIL|DETENTION|JUSTICE|SHERIFF|SHERIFFS|PUBLIC SAFETY|LAW ENFORCEMENT CENTER|ADC)\b")
 CORRECTIONAL_WORDS = re.compile(r"\b(CORRECTIONAL|CORRECTIONS|CORRECTION|PRISON|PENAL)\b")
@@ -54,17 +71,16 @@ CORRECTIONS_AGENCY = re.compile(r"\b(JAIL|DETENTION|CORRECTIONAL|CORRECTIONS|COR
 CITY_JAIL = re.compile(r"^(?:CITY OF )?(.+?) (?:CITY )?(?:JAIL|DETENTION|POLICE)\b")
 
 MATCH_COLUMNS = ["facility", "state", "county_fips", "facility_type", "agency_id", "agency", "models", "match_rule",
-                 "adp_total", "first_release", "last_release", "release_date", "list_date"]
+                 "adp_total", "first_release", "last_release", *OPERATOR_COLUMNS, "release_date", "list_date"]
 UNMATCHED_COLUMNS = ["facility", "city", "state", "county_fips", "facility_type", "adp_total", "reason",
-                     "local_agencies", "release_date", "list_date"]
+                     "local_agencies", *OPERATOR_COLUMNS, "release_date", "list_date"]
 
 
 def facility_name(name: str) -> str:
     """A facility (or agency) name as a key: the agencies' identity key (``identity.agency_key``: case,
     punctuation and abbreviations such as CO folded), a trailing state tag dropped, ICE's facility
     abbreviations (DET, CTR ...) spelled out."""
-    key = agency_key(_TAIL.sub("", str(name).upper().strip()))
-    return " ".join(FACILITY_ABBREVIATIONS.get(t, t) for t in key.split())
+    return spell_out(agency_key(_TAIL.sub("", str(name).upper().strip())))
 
 
 def named_county(state: str, name: str) -> str:
@@ -111,14 +127,20 @@ def _city_of_jail(key: str) -> str:
     return geography.municipality_in_name(m.group(1)) if m and not re.search(r"\b(COUNTY|PARISH)\b", key) else ""
 
 
-def match_one(facility: str, state: str, city: str, county_fips: str,
-              candidates: pd.DataFrame) -> tuple[pd.Series | None, str]:
+def match_one(facility: str, state: str, city: str, county_fips: str, candidates: pd.DataFrame,
+              operator: Operator = UNKNOWN) -> tuple[pd.Series | None, str]:
     """The agency running one local facility among the local agencies placed in its county, and the rule
-    (or, when none fits, ``(None, reason)``)."""
+    (or, when none fits, ``(None, reason)``). ``operator`` is who runs it (``operators.resolve``)."""
+    if operator.private:
+        return None, WHY_PRIVATE
     key = facility_name(facility)
     same = candidates[[facility_name(a) == key for a in candidates["agency"]]]
     if len(same) == 1:
         return same.iloc[0], RULE_SAME_NAME
+    if operator.from_hand:
+        named = candidates[[facility_name(a) == facility_name(operator.name) for a in candidates["agency"]]]
+        if len(named) == 1:
+            return named.iloc[0], RULE_HAND_OPERATOR
     county = named_county(state, facility)
     if county and county != county_fips:
         return None, WHY_OTHER_COUNTY
@@ -126,19 +148,28 @@ def match_one(facility: str, state: str, city: str, county_fips: str,
         sheriffs = candidates[candidates["role"] == ROLE_SHERIFF]
         corrections = candidates[candidates["role"] == ROLE_CORRECTIONS]
         bare = key == facility_name(geography.counties().set_index("county_fips").loc[county, "county_full"])
+        sheriff_may = operator.sheriff_possible and state not in JAILER_STATES
+        not_sheriff = WHY_JAILER_STATE if state in JAILER_STATES else WHY_NOT_SHERIFF
         if CORRECTIONAL_WORDS.search(key) and not JAIL_WORDS.search(key):
             if len(corrections) == 1:
                 return corrections.iloc[0], RULE_COUNTY_CORRECTIONS
-            return None, WHY_CORRECTIONAL if len(corrections) == 0 else WHY_AMBIGUOUS
+            if len(corrections) > 1:
+                return None, WHY_AMBIGUOUS
+            # ICE's list (or a hand row) says the sheriff runs it: the sheriff's, not a company's or a department's
+            if operator.kind == SHERIFF and sheriff_may and len(sheriffs) == 1:
+                return sheriffs.iloc[0], RULE_SHERIFF_OPERATOR
+            return None, WHY_CORRECTIONAL
         if not (JAIL_WORDS.search(key) or bare):
             return None, WHY_NO_JAIL_NAME
+        if not bare and len(corrections):  # the county's own jail or corrections agency runs the jail, not the sheriff
+            return (corrections.iloc[0], RULE_COUNTY_CORRECTIONS) if len(corrections) == 1 else (None, WHY_AMBIGUOUS)
+        if not len(sheriffs):
+            return None, WHY_NO_OPERATOR
+        if not sheriff_may:
+            return None, not_sheriff
         if len(sheriffs) == 1:
             return sheriffs.iloc[0], RULE_COUNTY_JAIL if not bare else RULE_COUNTY_ONLY
-        if len(sheriffs) > 1:
-            return None, WHY_AMBIGUOUS
-        if len(corrections) == 1 and not bare:
-            return corrections.iloc[0], RULE_COUNTY_CORRECTIONS
-        return None, WHY_AMBIGUOUS if len(corrections) > 1 else WHY_NO_OPERATOR
+        return None, WHY_AMBIGUOUS
     town = _city_of_jail(key)
     if town and town == geography.municipality_in_name(city):
         police = candidates[(candidates["role"] == ROLE_POLICE) & (candidates["town"] == town)]
@@ -155,11 +186,14 @@ def seen(facilities: pd.DataFrame) -> pd.DataFrame:
                                                last_release=("release_date", "max")).reset_index()
 
 
-def match(facilities: pd.DataFrame, agencies: pd.DataFrame, release_date: str,
-          list_date: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def match(facilities: pd.DataFrame, agencies: pd.DataFrame, release_date: str, list_date: str,
+          operators: dict | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(matches, unmatched)`` for one release: every local facility placed in a county where a local agency
-    holds an agreement, matched by a rule or listed with the reason. ``facilities`` holds every release (for
-    first and last seen); ``agencies`` is ``local_agencies`` of the list in force."""
+    holds an agreement, matched by a rule or listed with the reason, each with its operator. ``facilities`` holds
+    every release (for first and last seen); ``agencies`` is ``local_agencies`` of the list in force;
+    ``operators`` maps ``(facility, city, state)`` to its ``operators.Operator`` (``operators.resolve``; a
+    facility missing from it has an unknown operator)."""
+    operators = operators or {}
     rel = facilities[facilities["release_date"] == release_date]
     local = rel[rel["facility_type"].isin(LOCAL_TYPES) & (rel["county_fips"] != "")]
     by_county: dict = {}
@@ -172,10 +206,11 @@ def match(facilities: pd.DataFrame, agencies: pd.DataFrame, release_date: str,
         if not rows:
             continue
         candidates = agencies.iloc[rows]
-        agency, rule = match_one(r.facility, r.state, r.city, r.county_fips, candidates)
+        operator = operators.get((r.facility, r.city, r.state), UNKNOWN)
+        agency, rule = match_one(r.facility, r.state, r.city, r.county_fips, candidates, operator)
         base = {"facility": r.facility, "state": r.state, "county_fips": r.county_fips,
                 "facility_type": r.facility_type, "adp_total": pd.to_numeric(r.adp_total, errors="coerce"),
-                "release_date": release_date, "list_date": list_date}
+                **operator_columns(operator), "release_date": release_date, "list_date": list_date}
         if agency is None:
             missed.append({**base, "city": r.city, "reason": rule,
                            "local_agencies": "; ".join(sorted(candidates["agency"]))})
@@ -199,11 +234,12 @@ def list_for(lists: pd.DataFrame, as_of, max_age_days: int | None = GAP_DAYS) ->
 
 
 def matches_at(facilities: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame,
-               release_date: str, list_as_of=None, max_age_days: int | None = GAP_DAYS):
+               release_date: str, list_as_of=None, max_age_days: int | None = GAP_DAYS, operators: dict | None = None):
     """``match`` for one release against the list in force at ``list_as_of`` (default: the release date;
     ``newest``: the newest list)."""
     lst = list_for(lists, list_as_of or release_date, max_age_days)
-    return match(facilities, local_agencies(list_rows, places, lst["list_id"]), release_date, lst["list_date"])
+    return match(facilities, local_agencies(list_rows, places, lst["list_id"]), release_date, lst["list_date"],
+                 operators)
 
 
 def choose(releases: pd.DataFrame, as_of, fiscal_year: int = 0,
@@ -298,8 +334,9 @@ def share_in_local_counties(county: pd.DataFrame, releases: pd.DataFrame, gaps) 
 def qa_rows(matches: pd.DataFrame, unmatched: pd.DataFrame, agencies: pd.DataFrame, facilities: pd.DataFrame,
             release_date: str, gaps=()) -> pd.DataFrame:
     """Rows for data/qa/qa_summary.csv (checks start with ``jails_``): every match is of a local operator type,
-    in a county where its agency is placed, by a known rule, one agency per facility; every local facility
-    in a county with a local agreement is matched or listed unmatched; releases with no list in force."""
+    in a county where its agency is placed, by a known rule, one agency per facility, none of a private operator,
+    none by a sheriff rule in ``JAILER_STATES``; every local facility in a county with a local agreement is
+    matched or listed unmatched; releases with no list in force."""
     rows = []
     not_local = matches[~matches["facility_type"].isin(LOCAL_TYPES)]
     rows.append(check_row("jails_match_local_type", release_date,
@@ -316,6 +353,18 @@ def qa_rows(matches: pd.DataFrame, unmatched: pd.DataFrame, agencies: pd.DataFra
     unknown = sorted(set(matches["match_rule"]) - set(RULES))
     rows.append(check_row("jails_match_rule_known", release_date, f"{len(unknown)} unknown rules {unknown}",
                           "every match by a rule of jails.RULES", "fail" if unknown else "pass"))
+    private = matches[matches["operator_kind"] == PRIVATE]
+    rows.append(check_row("jails_no_private_operator_matched", release_date, f"{len(private)} matched facilities "
+                          "run by a company" + (f" ({'; '.join(private['facility'] + ': ' + private['operator'])})"
+                                                if len(private) else ""),
+                          "0 (a facility a company runs is never a 287(g) agency's)",
+                          "fail" if len(private) else "pass"))
+    jailer = matches[matches["state"].isin(list(JAILER_STATES)) & matches["match_rule"].isin(SHERIFF_RULES)]
+    rows.append(check_row("jails_no_sheriff_rule_in_jailer_states", release_date,
+                          f"{len(jailer)} county jails of {', '.join(sorted(JAILER_STATES))} matched to a sheriff"
+                          + (f" ({'; '.join(jailer['facility'] + ' <-> ' + jailer['agency'])})" if len(jailer) else ""),
+                          "0 (jails.JAILER_STATES: there another officer runs the county jail)",
+                          "fail" if len(jailer) else "pass"))
     twice = matches[matches.duplicated(["facility", "state", "county_fips"], keep=False)]
     rows.append(check_row("jails_one_agency_per_facility", release_date, f"{len(twice)} rows of facilities "
                           "matched twice", "0", "fail" if len(twice) else "pass"))

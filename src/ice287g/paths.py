@@ -13,7 +13,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-RAW_SOURCES = ("ice_287g", "ice_detention", "trac", "census", "fbi")
+RAW_SOURCES = ("ice_287g", "ice_detention", "ice_facilities", "trac", "census", "fbi")
 
 
 def project_root() -> Path:

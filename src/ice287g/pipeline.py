@@ -98,7 +98,7 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec(
         "07_jails_and_detention",
         outputs=("data/processed/agency_facility_matches.csv", "data/processed/county_detention_287g.csv",
-                 "data/qa/unmatched_jails.csv")
+                 "data/qa/unmatched_jails.csv", "data/qa/facility_operator_join.csv")
         + tuple(f"figures/{s}.{e}" for s in ("jails_with_agreements_map", "detention_in_287g_counties")
                 for e in ("svg", "png", "csv")),
     ),

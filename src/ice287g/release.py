@@ -55,6 +55,8 @@ PUBLISHERS = {
     "ice_287g": ("U.S. Immigration and Customs Enforcement (ICE), 287(g) lists", "https://www.ice.gov/identify-and-arrest/287g"),
     "ice_detention": ("U.S. Immigration and Customs Enforcement (ICE), detention statistics",
                       "https://www.ice.gov/detain/detention-management"),
+    "ice_facilities": ("U.S. Immigration and Customs Enforcement (ICE), ERO Custody Management facility lists of "
+                       "2015 and 2017 (FOIA releases)", "https://www.ice.gov/foia/library"),
     "trac": ("TRAC, Syracuse University: Immigration Detention Quick Facts",
              "https://tracreports.org/immigration/detentionstats/"),
     "census": ("U.S. Census Bureau: cartographic boundary files, gazetteers, population estimates",

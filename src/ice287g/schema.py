@@ -118,11 +118,21 @@ LEVEL_RULES = ("hand", "ICE TYPE column", "ICE TYPE column (Municipality), finer
 # How ice287g.jails ties a detention facility to the 287(g) agency running it, and why it leaves one unmatched.
 JAIL_RULES = ("facility bears the agency's name", "county jail <-> county sheriff",
               "county's name alone <-> county sheriff", "county jail <-> county jail or corrections agency",
-              "city jail <-> city police")
+              "city jail <-> city police", "the agency named its operator (data/hand/facility_operators.csv)",
+              "county facility <-> county sheriff, named its operator (ICE's facility list or a hand row)")
 JAIL_REASONS = ("the name names another county", "the name names no county or city jail (operator unknown)",
                 "the county's correctional center or prison: its operator may not be the sheriff",
                 "no sheriff, jail or corrections agency of the county holds an agreement",
-                "no police department of the city holds an agreement", "two or more agencies fit")
+                "no police department of the city holds an agreement", "two or more agencies fit",
+                "run by a private contractor",
+                "the state's county jails are not run by the sheriff (jails.JAILER_STATES)",
+                "its operator is not the sheriff and holds no agreement")
+# Who runs a detention facility (ice287g.operators): the kinds a hand row may give, then those only ICE's lists give.
+OPERATOR_KINDS = ("private", "county", "city", "state", "jailer", "sheriff", "federal", "other")
+# How ice287g.operators joins a workbook facility to a row of ICE's facility lists, or why it joins none.
+OPERATOR_JOIN_RULES = ("name, city and state", "name and state (city differs)",
+                       "city and ZIP code, a distinctive word shared (name differs)", "not on the list",
+                       "two or more rows of the list fit")
 TRAC_MATCHES = ("exact", "same values, other date", "ice_cbp_swapped", "differs", "no_trac_row")
 
 MODEL_MEANING = ("287(g) model: JEM = Jail Enforcement Model (deputized jail officers screen people booked "
@@ -352,6 +362,9 @@ CROSSWALKS = ("`data/raw/ice_detention/` facility crosswalks: `…_facility_loca
               "`…_ddp_facilities.csv` (Deportation Data Project county codes)")
 TRAC_POP = "`data/raw/trac/` TRAC daily detained population table (manifest kind `trac_detained_population_json`)"
 TRAC_FAC = "`data/raw/trac/` TRAC facilities table (manifest kind `trac_facilities_adp_json`)"
+FACILITY_LISTS = ("`data/raw/ice_facilities/` — ICE's facility lists (manifest kind `facility_list`; "
+                  "`Facility Operator`, `Facility Owner`)")
+OPERATOR_HAND = "`data/hand/facility_operators.csv` (who runs a facility where ICE's lists lack or misstate it)"
 MANIFESTS = "every `data/raw/<source>/MANIFEST.csv`"
 FBI_ROSTERS = ("`data/raw/fbi/` — the FBI Crime Data Explorer's 2018 API list and 2017 front-end list: ORI, "
                "name, agency type, county name, coordinates")
@@ -366,6 +379,18 @@ ROSTER_TYPE = _col("roster_type", "string", "The FBI's agency type (City, County
                    "Agency, University or College, Tribal, Other ...); empty without an ORI.",
                    "FBI roster agency_type_name", nullable=True)
 
+OPERATOR_FIELDS = (
+    _col("operator", "string", "Who runs the facility: the body a hand row names, else the `Facility Operator` of "
+         "ICE's newest facility list joined to it (GEO, CCA, COUNTY (SHERIFF), COUNTY (JAILER) ...); empty when "
+         "neither says (unknown).", "data/hand/facility_operators.csv operator; ICE facility list Facility Operator",
+         nullable=True),
+    _col("operator_kind", "category", "Kind of operator (operators.ICE_OPERATORS for ICE's values); empty when "
+         "unknown. A private operator's facility is never matched.", "computed (operators.resolve)", nullable=True,
+         allowed=OPERATOR_KINDS),
+    _col("operator_source", "string", "The evidence: the hand row's source, or the ICE list, its DETLOC, name and "
+         "city and the join rule; empty when unknown.", "computed (operators.resolve)", nullable=True),
+)
+
 _DATASETS: tuple[Dataset, ...] = (
     # ----------------------------------------------------------------------------- 00_raw_inventory
     Dataset(
@@ -376,8 +401,9 @@ _DATASETS: tuple[Dataset, ...] = (
         ("00_raw_inventory",), (MANIFESTS,),
         (
             _col("source", "category", "Source folder in data/raw/: ICE 287(g) lists, ICE detention statistics, "
-                 "TRAC tables, Census geography or FBI agency rosters.", "folder name under data/raw/",
-                 allowed=("census", "fbi", "ice_287g", "ice_detention", "trac")),
+                 "ICE facility lists, TRAC tables, Census geography or FBI agency rosters.",
+                 "folder name under data/raw/",
+                 allowed=("census", "fbi", "ice_287g", "ice_detention", "ice_facilities", "trac")),
             _col("file", "string", "File name inside the source folder.", "MANIFEST.csv column file"),
             _col("kind", "category", "What kind of file it is (e.g. `ice_287g_participating_xlsx`, "
                  "`census_popest_county_totals_csv`), as the archive's curators label it.", "MANIFEST.csv column kind"),
@@ -632,7 +658,9 @@ _DATASETS: tuple[Dataset, ...] = (
         "reported, TRAC's facility table equal to ICE's, (from 06_pending_pipeline) the pending requests: one "
         "outcome each, every pending sighting in a request, no negative day count without its reason, and (from "
         "07_jails_and_detention) the jail matches: "
-        "local types only, the same county, one agency per facility, every local facility matched or listed. "
+        "local types only, the same county, one agency per facility, every local facility matched or listed, no "
+        "facility of a private operator matched, no sheriff rule in a state whose county jails another officer "
+        "runs, every facility beside every ICE facility list, every hand operator row used. "
         "A `fail` stops the build. Rows are tagged with their "
         "stage.",
         ("01_agreement_history", "03_maps", "04_detention", "06_pending_pipeline", "07_jails_and_detention"),
@@ -1553,11 +1581,12 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/processed/agency_facility_matches.csv",
         "One row per ICE detention facility of a local operator type (IGSA, USMS IGA, county juvenile hall) in "
         "the chosen detentionStats release that is run by an agency holding a 287(g) agreement on the list in "
-        "force: the facility, the agency, the rule that matched them and the facility's ADP. Contract, private "
-        "and federal facilities are never matched (ice287g.jails).",
+        "force: the facility, the agency, the rule that matched them, the facility's ADP and its operator with the "
+        "evidence. Contract, private and federal facilities are never matched, nor a local facility a company "
+        "runs (ice287g.jails).",
         ("07_jails_and_detention",),
         (DETENTION_BOOKS, CROSSWALKS, ("`data/processed/detention_facilities.csv`, `list_rows.csv`, `lists.csv`, "
-                                       "`agreement_places.csv`"), ICE_LISTS),
+                                       "`agreement_places.csv`"), ICE_LISTS, FACILITY_LISTS, OPERATOR_HAND),
         (
             _col("facility", "string", "Facility name as ICE prints it.", "detention_facilities.csv facility"),
             _as(STATE, source="detention_facilities.csv state"),
@@ -1571,8 +1600,10 @@ _DATASETS: tuple[Dataset, ...] = (
                  "JEM, WSO, TFM.", "list_rows.csv model"),
             _col("match_rule", "category", "Rule that matched facility and agency (jails.RULES): the facility bears "
                  "the agency's name; a county jail (or a facility named by its county alone) and the county's "
-                 "sheriff; a county jail and the county's jail or corrections agency; a city jail and the city's "
-                 "police.", "computed (jails.match_one)", allowed=JAIL_RULES),
+                 "sheriff; a county jail and the county's jail or corrections agency (which wins over the sheriff); "
+                 "a city jail and the city's police; the agency a hand row names as the operator; a county facility "
+                 "(a correctional center) and the sheriff ICE's facility list or a hand row names as its operator.", "computed (jails.match_one)",
+                 allowed=JAIL_RULES),
             _col("adp_total", "number", "Average daily population held for ICE in the facility in the chosen "
                  "release (levels A-D), fiscal year to date; empty when ICE leaves every level blank.",
                  "detention_facilities.csv adp_total", nullable=True, unit="average daily population (people)"),
@@ -1580,6 +1611,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  "state, any type).", "detention_facilities.csv release_date"),
             _col("last_release", "date", "Last detentionStats release listing the facility.",
                  "detention_facilities.csv release_date"),
+            *OPERATOR_FIELDS,
             _as(RELEASE_DATE, meaning="The detentionStats release matched (the notebook's `as_of` or "
                 "`fiscal_year`)."),
             _as(LIST_DATE, meaning="Date of the participating list whose agreements count.",
@@ -1618,12 +1650,46 @@ _DATASETS: tuple[Dataset, ...] = (
         ),
     ),
     Dataset(
+        "data/qa/facility_operator_join.csv",
+        "One row per detention facility as the workbooks print it (name, city, state) and per ICE facility list: "
+        "the list row it joins and the rule, or why it joins none (ice287g.operators). The operator of a jail "
+        "comes from here unless data/hand/facility_operators.csv names it.",
+        ("07_jails_and_detention",),
+        (FACILITY_LISTS, DETENTION_BOOKS, "`data/processed/detention_facilities.csv`"),
+        (
+            _col("facility", "string", "Facility name as ICE's workbooks print it.",
+                 "detention_facilities.csv facility"),
+            _col("city", "string", "City as printed.", "detention_facilities.csv city", nullable=True),
+            _col("state", "string", "State as printed (empty where the workbook prints none).",
+                 "detention_facilities.csv state", nullable=True),
+            _col("zip", "string", "ZIP code in the facility's last release.", "detention_facilities.csv zip",
+                 nullable=True),
+            _col("facility_type", "category", "ICE's detailed facility type in its last release.",
+                 "detention_facilities.csv facility_type"),
+            _col("first_release", "date", "First release printing the facility so.", "detention_facilities.csv"),
+            _col("last_release", "date", "Last release printing the facility so.", "detention_facilities.csv"),
+            _col("list_date", "date", "Date of the ICE facility list.", "data/raw/ice_facilities/MANIFEST.csv "
+                 "as_of_date"),
+            _col("join_rule", "category", "How the facility joined a row of the list, or why it joined none "
+                 "(operators.JOIN_RULES).", "computed (operators.join_one)", allowed=OPERATOR_JOIN_RULES),
+            _col("detloc", "string", "ICE's facility code (DETLOC) of the list row; empty when none joined.",
+                 "ICE facility list DETLOC", nullable=True),
+            _col("list_name", "string", "Facility name on the list.", "ICE facility list Name", nullable=True),
+            _col("list_city", "string", "City on the list.", "ICE facility list City", nullable=True),
+            _col("list_operator", "string", "`Facility Operator` on the list (empty where ICE leaves it blank).",
+                 "ICE facility list Facility Operator", nullable=True),
+            _col("list_owner", "string", "`Facility Owner` on the list.", "ICE facility list Facility Owner",
+                 nullable=True),
+        ),
+    ),
+    Dataset(
         "data/qa/unmatched_jails.csv",
         "One row per detention facility of a local operator type, in the chosen release, placed in a county where "
-        "a local agency holds a 287(g) agreement, that no matching rule ties to an agency: with the reason and "
-        "the local agencies of the county.",
+        "a local agency holds a 287(g) agreement, that no matching rule ties to an agency (or whose operator is a "
+        "company): with the reason, the local agencies of the county and the facility's operator.",
         ("07_jails_and_detention",),
-        (DETENTION_BOOKS, "`data/processed/detention_facilities.csv`, `list_rows.csv`, `agreement_places.csv`"),
+        (DETENTION_BOOKS, "`data/processed/detention_facilities.csv`, `list_rows.csv`, `agreement_places.csv`",
+         FACILITY_LISTS, OPERATOR_HAND),
         (
             _col("facility", "string", "Facility name as ICE prints it.", "detention_facilities.csv facility"),
             _col("city", "string", "City as printed.", "detention_facilities.csv city", nullable=True),
@@ -1637,6 +1703,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  allowed=JAIL_REASONS),
             _col("local_agencies", "string", "The local 287(g) agencies placed in the county, `; `-joined.",
                  "list_rows.csv, agreement_places.csv"),
+            *OPERATOR_FIELDS,
             _as(RELEASE_DATE, meaning="The detentionStats release matched."),
             _as(LIST_DATE, meaning="Date of the participating list whose agreements count.",
                 source="lists.csv list_date"),

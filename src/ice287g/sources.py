@@ -610,6 +610,7 @@ SERIES_BY_KIND = {
     "trac_facilities_adp_json": ("TRAC Quick Facts", "Detention", False),
     "trac_atd_json": ("TRAC Quick Facts", "Detention", False),
     "agency_roster": ("FBI agency rosters (ORI codes)", "Agency rosters", False),
+    "facility_list": ("ICE facility lists (operators)", "Detention", False),
 }
 # Kinds that speak for no date: a licence travels with the files it covers.
 UNDATED_KINDS = ("licence",)

@@ -64,7 +64,7 @@ INPUTS: dict[str, Inputs] = {
     "06_pending_pipeline": Inputs(raw=("ice_287g", "census"), hand=("distinct_agencies.csv",),
                                   tables=_processed("lists", "list_rows")),
     "07_jails_and_detention": Inputs(
-        raw=("ice_detention", "census"),
+        raw=("ice_detention", "ice_facilities", "census"), hand=("facility_operators.csv",),
         tables=_processed("detention_facilities", "detention_releases", "list_rows", "lists", "agreement_places"),
     ),
     "00_program_history": Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",),
