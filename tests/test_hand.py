@@ -4,7 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import agreements, claims, detention, fixes, geography, hand, identity, lists, roster, sources, update
+from ice287g import (
+    agreements, claims, detention, fixes, geography, hand, identity, lists, pending, roster, sources, update,
+)
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
 FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key}
@@ -17,6 +19,7 @@ READERS = {
     **{name: (lambda n=name: geography._hand_table(n)) for name in geography.PLACE_FIX_TABLES},
     "distinct_agencies.csv": lambda: identity.load_distinct(),
     "agency_ori.csv": lambda: roster.load_hand_ori(),
+    "pending_state_fixes.csv": lambda: pending.load_state_fixes(),
     "list_decisions.csv": lambda: lists.list_decisions(),
     "news_claims.csv": lambda: claims.load(),
     "program_events.csv": lambda: agreements.program_events(),

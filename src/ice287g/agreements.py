@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import hand, paths, roster
+from . import hand, paths, pending, roster
 from .history import agency_table, agreement_history, merge_list_by_ori, merge_list_renames
 from .identity import (  # noqa: F401
     ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates, remap_candidates,
@@ -63,6 +63,8 @@ def build_history() -> History:
         rename_candidates = remap_candidates(rename_candidates, evidence.mapping)
     else:
         notes = [*notes, "data/raw/fbi is not vendored: no ORI evidence of identity, and agencies.csv ori is empty"]
+    read_rows = list_rows  # the states as printed: the curators' counts (qa_summary's manifest checks) are of these
+    list_rows, evidence, state_log, unused_state = pending.correct_states(list_rows, lists, evidence)
     agreements = agreement_history(list_rows, lists)
     agencies = agency_table(list_rows, lists)
     if evidence is not None:
@@ -81,10 +83,11 @@ def build_history() -> History:
         "manifest_expectations": manifest_expectations(),
         "identity_candidates": identity_candidates(agencies, list_rows, rename_candidates),
         "renames": renames,
-        "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()],
+        "pending_state_corrections": state_log,
+        "unused_fixes": pd.DataFrame([u for t in rules.tables() for u in t.unused()] + unused_state,
                                      columns=["table", "state", "value", "fix"]),
     }
-    qa["qa_summary"] = qa_summary(list_rows, lists, skipped, qa)
+    qa["qa_summary"] = qa_summary(read_rows, lists, skipped, qa)
     qa["notes"] = pd.DataFrame({"note": notes})
     return History(list_rows, lists, agreements, agencies, counts, wapo, qa, evidence)
 
@@ -106,7 +109,8 @@ def write_history(history: History) -> None:
                  "suspicious_drops": ["list_kind", "list_date", "list_id"],
                  "identity_candidates": ["state", "agency_id_a", "agency_id_b"],
                  "unused_fixes": ["table", "state", "value"],
-                 "renames": ["agreement_id", "old_last_listed", "old_agency"]}
+                 "renames": ["agreement_id", "old_last_listed", "old_agency"],
+                 "pending_state_corrections": ["state", "agency_after", "model_after", "last_list_before"]}
     for name, keys in sort_keys.items():
         writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
     upsert_summary(history.qa["qa_summary"], "01_agreement_history")
