@@ -26,6 +26,13 @@
 # its name rules, aliases, renames and ORI merges. No looser matching is done here; near names are
 # only proposed in QA (below).
 #
+# **A pending row printed under the wrong state** would make a request of an agency that does not exist,
+# counted as dropped in a state it never asked from. The history's build moves such a row to the state its
+# agency signs in (`pending.state_corrections`): the agency is on no FBI roster and no participating list of the
+# printed state, its name names no county there, ICE does not type it a state agency, and the same name is on a
+# participating list of one other state within a month of the pending list. Each move is logged in
+# `data/qa/pending_state_corrections.csv`; `data/hand/pending_state_fixes.csv` can force a move or forbid one.
+#
 # **Outcomes**, judged with the lists dated on or before `as_of`:
 # - `signed`: the same agency and model is on a participating list on or after the request's first
 #   pending sighting (and before the pair's next spell, if any). The agreement matched is the first
@@ -37,6 +44,10 @@
 #   the gap threshold later. Or the newest pending list is itself more than the gap threshold older than
 #   `as_of`. Either way, the archive cannot say what became of it.
 # - `dropped`: not signed, and absent from the next pending list and every later one.
+# - `signed_other_model`: it would be `dropped` (or `unknown_gap`), but the same agency signed *another*
+#   model within the request's spell: an agreement of another model first listed as participating on or after
+#   the request's first pending sighting, and no more than the gap threshold after its last. `note` names
+#   the model and the dates. A request still on the newest pending list stays `still_pending`.
 #
 # **Negative days.** ICE often lists an agreement as participating, or dates its signing, before the
 # pending list shows the request. It also keeps some agencies on the pending list after they sign. Such
@@ -45,7 +56,7 @@
 # that list: its day counts are lower bounds, and `note` says so.
 #
 # Output: `data/processed/pending_outcomes.csv`; QA: `data/qa/pending_unmatched.csv` and the stage's rows of
-# `data/qa/qa_summary.csv`.
+# `data/qa/qa_summary.csv` (which also check the state corrections the history's build logged).
 
 # %% tags=["parameters"]
 as_of = "newest"  # judge the outcomes with the lists dated on or before this date (YYYY-MM-DD), or "newest"
@@ -68,7 +79,8 @@ lists = store.processed("lists.csv")
 day = pending.analysis_date(lists, as_of)
 outcomes = pending.outcomes(rows, lists, as_of)
 unmatched = pending.unmatched(outcomes, rows, lists, as_of)
-checks = pending.qa_rows(outcomes, rows, lists, unmatched, as_of)
+corrections = store.qa_table("pending_state_corrections.csv")
+checks = pending.qa_rows(outcomes, rows, lists, unmatched, as_of, corrections)
 # QA tables first, to inspect a failure; the gate then stops before the processed table is written.
 writers.write_csv(unmatched, paths.qa_dir() / "pending_unmatched.csv",
                   sort_by=["agency_id", "model", "first_pending", "candidate_agency_id"])
@@ -90,6 +102,16 @@ print(f"{len(outcomes)} requests (agency × model × spell) of {outcomes['agency
 print(f"agencies with more than one spell of the same model: "
       f"{int((outcomes.groupby(['agency_id', 'model']).size() > 1).sum())}")
 print("QA checks:", checks["status"].value_counts().sort_index().to_dict())
+
+# %% [markdown]
+# ### Rows printed under the wrong state
+# The pending rows the history's build moved, with the evidence (`rule`: the printed state, the participating
+# listing in the state the agency signs in) and the agreement each request became there:
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(f"{len(corrections)} pending row(s) moved to another state (agency × model × pending list date)")
+corrections[["state", "agency_after", "model_after", "last_list_before", "first_list_after", "agreement_id", "rule"]]
 
 # %% [markdown]
 # ## Has ICE stopped updating the pending list?
@@ -183,8 +205,8 @@ charts.show_figure(fig, charts.save_figure(
 
 # %%
 flow = pending.monthly_flow(outcomes)
-colors = {"signed": charts.MODEL_COLORS["TFM"], "dropped": "#D55E00", "still_pending": charts.MODEL_COLORS["WSO"],
-          "unknown_gap": charts.NEUTRAL}
+colors = {"signed": charts.MODEL_COLORS["TFM"], "signed_other_model": "#56B4E9", "dropped": "#D55E00",
+          "still_pending": charts.MODEL_COLORS["WSO"], "unknown_gap": charts.NEUTRAL}
 fig, ax = plt.subplots(figsize=(10, 4.8))
 bottom = np.zeros(len(flow))
 for kind in pending.OUTCOMES:
@@ -200,14 +222,16 @@ charts.show_figure(fig, charts.save_figure(
     source=f"ICE 287(g) pending and participating agencies lists, {fresh['first_pending']} to {day}; outcomes "
            "as of the newest lists",
     alt_text=(f"Stacked bars of {len(outcomes)} requests by month of first pending sighting, {flow['month'].iloc[0]} "
-              f"to {flow['month'].iloc[-1]}; {int(counts.get('signed', 0))} signed and "
-              f"{int(counts.get('dropped', 0))} dropped."),
+              f"to {flow['month'].iloc[-1]}; "
+              + ", ".join(f"{int(counts.get(k, 0))} {k.replace('_', ' ')}" for k in pending.OUTCOMES if counts.get(k, 0))
+              + "."),
     data=flow, inputs=raw_inputs, sort_by=["month"],
 ))
 
 # %% [markdown]
 # ## Requests never signed
-# The share of requests still pending or dropped. Some dropped requests are probably signed agreements
+# The share of requests still pending or dropped, and the requests whose agency signed another model
+# instead. Some dropped requests are probably signed agreements
 # printed under another spelling: `data/qa/pending_unmatched.csv` lists each unsigned request whose
 # agency has a near name among the participating agencies of its state, with the rename rule of the
 # history that would accept the pair, if one does. The history applies those rules only between
@@ -216,7 +240,7 @@ charts.show_figure(fig, charts.save_figure(
 # %%
 # NBVAL_CHECK_OUTPUT
 unsigned = outcomes["outcome"].isin(pending.UNSIGNED)
-for kind in pending.UNSIGNED:
+for kind in (*pending.UNSIGNED, "signed_other_model"):
     print(f"{kind}: {int(counts.get(kind, 0))} of {len(outcomes)} requests ({counts.get(kind, 0) / len(outcomes):.1%})")
 likely = unmatched[unmatched["same_model"] & (unmatched["rule"] != "")].drop_duplicates(
     ["agency_id", "model", "first_pending"])
@@ -228,9 +252,16 @@ print(f"unsigned requests with a near name on the participating lists: "
 unmatched[["agency", "model", "outcome", "candidate_agency", "candidate_models", "rule", "why"]]
 
 # %% [markdown]
+# The requests whose agency signed another model within the spell, with the model and dates in `note`:
+
+# %%
+outcomes.loc[outcomes["outcome"] == "signed_other_model", ["agency_id", "model", "first_pending", "last_pending", "note"]]
+
+# %% [markdown]
 # ## Where requests stall
 # Requests by state and outcome. The ranking of states where requests stall takes the states with at
-# least the minimum number of requests printed below, by the share never signed.
+# least the minimum number of requests printed below, by the share never signed (dropped, still pending or
+# unknown: a request whose agency signed another model instead is not counted).
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -238,7 +269,7 @@ states = pending.by_state(outcomes)
 stalled = pending.stalled_states(states)
 print(f"states with at least {pending.MIN_STATE_REQUESTS} requests, by share never signed:")
 for r in stalled.itertuples(index=False):
-    print(f"  {r.state}: {r.requests - r.signed} of {r.requests} never signed ({r.unsigned_share:.0%}); median "
+    print(f"  {r.state}: {r.unsigned} of {r.requests} never signed ({r.unsigned_share:.0%}); median "
           f"{r.median_days_to_listed:.1f} days to listing for the signed")
 slow = states[(states["requests"] >= pending.MIN_STATE_REQUESTS)].sort_values(
     ["median_days_to_listed", "state"], ascending=[False, True]).head(5)

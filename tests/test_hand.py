@@ -4,8 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import (agreements, claims, corrections, detention, fixes, geography, hand, identity, lists, operators,
-                     roster, sources, update)
+from ice287g import (
+    agreements, claims, corrections, detention, fixes, geography, hand, identity, lists, operators, pending, roster,
+    sources, update,
+)
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
 FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key,
@@ -20,6 +22,7 @@ READERS = {
     "distinct_agencies.csv": lambda: identity.load_distinct(),
     "agreement_corrections.csv": lambda: corrections.load_hand(),
     "agency_ori.csv": lambda: roster.load_hand_ori(),
+    "pending_state_fixes.csv": lambda: pending.load_state_fixes(),
     "list_decisions.csv": lambda: lists.list_decisions(),
     "news_claims.csv": lambda: claims.load(),
     "program_events.csv": lambda: agreements.program_events(),

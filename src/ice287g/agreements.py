@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import corrections, hand, paths, roster
+from . import corrections, hand, paths, pending, roster
 from .history import (
     agency_table, agreement_history, earlier_successors, merge_list_by_ori, merge_list_renames, series_rows,
 )
@@ -65,6 +65,8 @@ def build_history() -> History:
         rename_candidates = remap_candidates(rename_candidates, evidence.mapping)
     else:
         notes = [*notes, "data/raw/fbi is not vendored: no ORI evidence of identity, and agencies.csv ori is empty"]
+    read_rows = list_rows  # the states as printed: the curators' counts (qa_summary's manifest checks) are of these
+    list_rows, evidence, state_log, unused_state = pending.correct_states(list_rows, lists, evidence)
     list_rows, fixes = apply_corrections(list_rows, lists)
     agreements = agreement_history(list_rows, lists, corrections_log=fixes.log)
     agencies = agency_table(list_rows, lists)
@@ -85,13 +87,15 @@ def build_history() -> History:
         "identity_candidates": identity_candidates(agencies, list_rows,
                                                    pd.concat([rename_candidates, fixes.candidates], ignore_index=True)),
         "renames": renames,
-        "corrections": fixes.log,
+        # every correction, the pending rows moved to their state (kind state) among them
+        "corrections": pd.concat([fixes.log, state_log], ignore_index=True),
         "earlier_successors": earlier_successors(agreements),
-        "unused_fixes": pd.concat([pd.DataFrame([u for t in rules.tables() for u in t.unused()],
+        "pending_state_corrections": state_log,
+        "unused_fixes": pd.concat([pd.DataFrame([u for t in rules.tables() for u in t.unused()] + unused_state,
                                                 columns=["table", "state", "value", "fix"]), fixes.unused],
                                   ignore_index=True),
     }
-    qa["qa_summary"] = qa_summary(list_rows, lists, skipped, qa)
+    qa["qa_summary"] = qa_summary(read_rows, lists, skipped, qa)
     qa["notes"] = pd.DataFrame({"note": notes})
     return History(list_rows, lists, agreements, agencies, counts, wapo, qa, evidence)
 
@@ -134,7 +138,8 @@ def write_history(history: History) -> None:
                  "unused_fixes": ["table", "state", "value"],
                  "renames": ["agreement_id", "old_last_listed", "old_agency"],
                  "corrections": ["agreement_id", "last_list_before", "kind", "agency_before", "signed_before"],
-                 "earlier_successors": ["agreement_id", "successor_id"]}
+                 "earlier_successors": ["agreement_id", "successor_id"],
+                 "pending_state_corrections": ["state", "agency_after", "model_after", "last_list_before"]}
     for name, keys in sort_keys.items():
         writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
     upsert_summary(history.qa["qa_summary"], "01_agreement_history")

@@ -54,7 +54,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         + tuple(f"data/qa/{n}.csv" for n in ("qa_summary", "unknown_values", "suspicious_drops",
                                                "identity_candidates", "unused_fixes", "skipped_rows",
                                                "renames", "corrections", "earlier_successors",
-                                               "roster_candidates", "roster_shared_ori", "roster_disagreements"))
+                                               "roster_candidates", "roster_shared_ori", "roster_disagreements",
+                                               "pending_state_corrections"))
         + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
                 for e in ("svg", "png", "csv")),
     ),

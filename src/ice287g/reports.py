@@ -693,8 +693,9 @@ def readme_block(processed: dict[str, pd.DataFrame]) -> str:
         "when it ends: when they ended is unknown.",
         f"- **{_n(len(fixes))}** corrections ICE made to its own lists ("
         + ", ".join(f"{_n(n)} {k.replace('_', ' ')}" for k, n in corrections.counts(fixes).items() if n)
-        + f") are joined into the {_n(fixes['agreement_id'].nunique())} agreements they touch, never counted as "
-        "re-signings or removals (each with its rule in `data/qa/corrections.csv`).",
+        + f"): the {_n(fixes.loc[fixes['kind'] != 'state', 'agreement_id'].nunique())} agreements they touch are "
+        "counted once, never as re-signings or removals, and a pending row under the wrong state is moved to the "
+        "state its agency signs in (each with its rule in `data/qa/corrections.csv`).",
         f"- **{_n(renames['agreement_id'].nunique())}** agreements renamed on ICE's lists are counted once, not as a "
         "removal and an addition (each merge and its rule in `data/qa/renames.csv`; "
         f"{_n(len(processed['identity_candidates']))} name pairs left for a person in "

@@ -452,7 +452,10 @@ _DATASETS: tuple[Dataset, ...] = (
                  "raw workbook sheet name", nullable=True),
             _col("row", "integer", "Row number in the raw sheet or CSV, as a spreadsheet shows it (header = row 1).",
                  "position in the raw file", unit="row number"),
-            STATE, AGENCY,
+            _as(STATE, source=STATE.source + "; a pending row printed under the wrong state takes the state its "
+                "agency signs in (pending.state_corrections, each move in data/qa/pending_state_corrections.csv; "
+                "state_printed keeps the printed one)"),
+            AGENCY,
             AGENCY_TYPE, COUNTY_PRINTED,
             _as(MODEL, meaning=MODEL_MEANING + ". Empty on the partners page, which prints no model.", nullable=True),
             _col("model_printed", "string",
@@ -478,7 +481,8 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("agency_key", "string", "Name key used for agency identity: upper case, punctuation and apostrophes "
                  "removed, abbreviations expanded (CO -> COUNTY, SO -> SHERIFFS OFFICE, ...), after aliases.",
                  "computed from agency and data/hand/aliases.csv (agreements.agency_key)"),
-            AGENCY_ID,
+            _as(AGENCY_ID, source=AGENCY_ID.source + "; a pending row moved to another state takes that state's "
+                "agency_id (pending.state_corrections)"),
             _as(AGREEMENT_ID, nullable=True, meaning="The agreement this participating row prints: the newest form "
                 "of its agreement once ICE's corrections are joined (data/qa/corrections.csv); empty on a pending "
                 "list."),
@@ -656,7 +660,9 @@ _DATASETS: tuple[Dataset, ...] = (
         "(from 03_maps) how many agreements were placed on the map, and (from 04_detention) the detention "
         "checks: superseded workbooks skipped, year-end releases near 30 September, blank-state facilities "
         "reported, TRAC's facility table equal to ICE's, (from 06_pending_pipeline) the pending requests: one "
-        "outcome each, every pending sighting in a request, no negative day count without its reason, and (from "
+        "outcome each, every pending sighting in a request, no negative day count without its reason, every "
+        "signed_other_model naming its model, every pending row moved to another state listed as participating "
+        "there within pending.STATE_WINDOW_DAYS and present in list_rows.csv, and (from "
         "07_jails_and_detention) the jail matches: "
         "local types only, the same county, one agency per facility, every local facility matched or listed, no "
         "facility of a private operator matched, no sheriff rule in a state whose county jails another officer "
@@ -807,15 +813,18 @@ _DATASETS: tuple[Dataset, ...] = (
         "agreement keeps ICE's newest printed form, and its listings under every form.",
         ("01_agreement_history",), (ICE_LISTS, ICE_FIXES, "`data/hand/agreement_corrections.csv`"),
         (
-            _as(AGREEMENT_ID, meaning="The agreement corrected (its newest form)."),
+            _as(AGREEMENT_ID, nullable=True, meaning="The agreement corrected (its newest form); for a pending row "
+                "moved to its state (kind `state`), the agreement the request became, empty when none."),
             STATE,
             _as(AGENCY, "agency_before", meaning="Agency name before the correction.", source="list_rows.csv agency"),
             _as(AGENCY, "agency_after", meaning="Agency name after the correction.", source="list_rows.csv agency"),
             _as(MODEL, "model_before", meaning="Model before the correction."),
             _as(MODEL, "model_after", meaning="Model after the correction."),
             _col("signed_before", "string", "Signing date before the correction, as printed after the date fixes "
-                 "(a year typo is kept as printed).", "list_rows.csv signed"),
-            _col("signed_after", "date", "Signing date after the correction.", "list_rows.csv signed"),
+                 "(a year typo is kept as printed); empty for a pending row (kind `state`).", "list_rows.csv signed",
+                 nullable=True),
+            _col("signed_after", "date", "Signing date after the correction; for a pending row (kind `state`), of "
+                 "the agreement it became, empty when none.", "list_rows.csv signed", nullable=True),
             _col("last_list_before", "date", "Last list printing the form before the correction.", SERIES_LIST_DATE),
             _col("first_list_after", "date", "First list printing the corrected form (the next list of the "
                  "series).", SERIES_LIST_DATE),
@@ -848,7 +857,8 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/qa/unused_fixes.csv",
         "One row per correction in the `data/hand/` list tables that matched nothing in this build (a stale fix "
         "worth removing). Empty when every fix was used.",
-        ("01_agreement_history",), (ICE_FIXES, "`data/hand/blank_state_fixes.csv`"),
+        ("01_agreement_history",), (ICE_FIXES, "`data/hand/blank_state_fixes.csv`",
+                                    "`data/hand/pending_state_fixes.csv`"),
         (
             _col("table", "category", "Hand table holding the fix (`data/hand/<name>.csv`).", "data/hand/"),
             _col("state", "string", "State the fix is keyed on; empty for tables not keyed by state.",
@@ -856,6 +866,39 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("value", "string", "The value the fix is keyed on (upper case, spaces tidied).",
                  "hand table column value"),
             _col("fix", "string", "What the value would become.", "hand table column fix", nullable=True),
+        ),
+    ),
+    Dataset(
+        "data/qa/pending_state_corrections.csv",
+        "One row per agency, model and pending list date that the build moved to another state: a pending row "
+        "printed under a state whose FBI rosters, participating lists and counties do not know the agency, whose "
+        "name is on a participating list of one other state within pending.STATE_WINDOW_DAYS of the pending list "
+        "(pending.state_corrections), or that data/hand/pending_state_fixes.csv moves. The columns are the "
+        "project's corrections log's (kind `state`); the printed state is in rule.",
+        ("01_agreement_history",), (ICE_LISTS, FBI_ROSTERS, CENSUS_COUNTIES, "`data/hand/pending_state_fixes.csv`"),
+        (
+            _as(AGREEMENT_ID, meaning="The agreement of the same model the request became in the new state (the "
+                "first listed still listed on or after the pending list, pending.became); empty when none.",
+                source="computed (pending.state_corrections)", nullable=True),
+            _as(STATE, meaning="The state the rows were moved to: the one the agency signs in.",
+                source="list_rows.csv state of the participating listing"),
+            _as(AGENCY, "agency_before", meaning="The agency's name on the pending list."),
+            _as(AGENCY, "agency_after", meaning="The agency's name after the correction (a move keeps the name)."),
+            _as(MODEL, "model_before", meaning="Model requested on the pending list. " + MODEL_MEANING + "."),
+            _as(MODEL, "model_after", meaning="Model after the correction (a move keeps the model)."),
+            _col("signed_before", "date", "Signing date before the correction: always empty (a pending list prints "
+                 "none).", "list_rows.csv signed", nullable=True),
+            _col("signed_after", "date", "Signing date after the correction: always empty.", "list_rows.csv signed",
+                 nullable=True),
+            _col("last_list_before", "date", "Date of the pending list printing the row under the wrong state.",
+                 "lists.csv list_date"),
+            _col("first_list_after", "date", "Date of the participating list in the new state nearest to the pending "
+                 "list (empty for a move by hand to a state with no listing).", "lists.csv list_date",
+                 nullable=True),
+            _col("kind", "category", "What was corrected.", "pending.state_corrections", allowed=("state",)),
+            _col("rule", "string", "Why: `pending_state: printed <state>, signs in <state> on <date>` with the "
+                 "participating listing and its distance in days, or `pending_state_fixes.csv: printed <state>, "
+                 "moved to <state>: <reason>`.", "computed (pending.state_corrections)"),
         ),
     ),
     Dataset(
@@ -1526,8 +1569,11 @@ _DATASETS: tuple[Dataset, ...] = (
                  "list, as of that list's date; `unknown_gap`: not signed, and it leaves the pending list when the "
                  "next pending list is more than GAP_DAYS later, or it is on the newest pending list but that list "
                  "is more than GAP_DAYS older than as_of; `dropped`: not signed and absent from the next pending "
-                 "list (within GAP_DAYS) and every later one.", "computed (pending.outcomes)",
-                 allowed=("dropped", "signed", "still_pending", "unknown_gap")),
+                 "list (within GAP_DAYS) and every later one; `signed_other_model`: would be dropped or unknown_gap, "
+                 "but the agency signed another model within the spell (an agreement of another model first listed "
+                 "on or after the first pending sighting and no more than GAP_DAYS after the last; note names the "
+                 "model and the dates).", "computed (pending.outcomes)",
+                 allowed=("dropped", "signed", "signed_other_model", "still_pending", "unknown_gap")),
             _col("first_participating", "date", "First participating list (series) showing the agreement the "
                  "request became: the first listed agreement of the same agency and model still listed on or "
                  "after the first pending sighting; empty unless signed.", "list_rows.csv (participating lists)",
@@ -1540,7 +1586,8 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("days_pending_to_signed", "integer", "signed_date − first_pending. Negative when the printed "
                  "signing date precedes the first pending sighting (the reason is in note); empty unless signed "
                  "with a date.", "computed", nullable=True, unit="days"),
-            _col("note", "string", "Why the outcome, and the reason for every negative day count; also whether "
+            _col("note", "string", "Why the outcome (for signed_other_model: the other model, its signing date and "
+                 "first participating listing), and the reason for every negative day count; also whether "
                  "the request was already on the archive's first pending list (its days are then lower bounds) or "
                  "is a later spell of its agency and model.", "computed (pending.outcomes)", nullable=True),
         ),

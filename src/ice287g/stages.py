@@ -44,8 +44,9 @@ INPUTS: dict[str, Inputs] = {
     "01_agreement_history": Inputs(
         raw=("ice_287g", "fbi", "census"),
         hand=("agency_counties.csv", "agency_name_fixes.csv", "agency_ori.csv", "agency_type_fixes.csv",
-              "agreement_corrections.csv", "aliases.csv", "blank_state_fixes.csv", "date_fixes.csv", "distinct_agencies.csv", "jurisdiction_levels.csv",
-              "list_decisions.csv", "model_fixes.csv", "program_events.csv", "state_fixes.csv"),
+              "agreement_corrections.csv", "aliases.csv", "blank_state_fixes.csv", "date_fixes.csv",
+              "distinct_agencies.csv", "jurisdiction_levels.csv", "list_decisions.csv", "model_fixes.csv",
+              "pending_state_fixes.csv", "program_events.csv", "state_fixes.csv"),
     ),
     "02_compare_lists": Inputs(raw=("ice_287g",), tables=_processed("lists", "list_rows")),
     "03_maps": Inputs(
@@ -62,7 +63,7 @@ INPUTS: dict[str, Inputs] = {
     "05_news_claims": Inputs(raw=("census",), hand=("news_claims.csv",),
                              tables=_processed("lists", "list_rows", "agreements", "detention_by_state")),
     "06_pending_pipeline": Inputs(raw=("ice_287g", "census"), hand=("distinct_agencies.csv",),
-                                  tables=_processed("lists", "list_rows")),
+                                  tables=_processed("lists", "list_rows") + ("data/qa/pending_state_corrections.csv",)),
     "07_jails_and_detention": Inputs(
         raw=("ice_detention", "ice_facilities", "census"), hand=("facility_operators.csv",),
         tables=_processed("detention_facilities", "detention_releases", "list_rows", "lists", "agreement_places"),
