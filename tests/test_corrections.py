@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import corrections, store
+from ice287g import agreements, corrections, store
 from ice287g.history import agreement_history, earlier_successors
 
 from .synthetic_history import lists_frame, rows_frame
@@ -242,3 +242,16 @@ def test_real_archive_gap_endings_are_lapsed(real):
     assert fact["status_reason"].str.contains("archive gap of 1261 days").all()
     removed = ags[ags["status"] == "Removed"]
     assert not removed["status_reason"].str.contains("just before an archive gap").any()
+
+
+def test_real_a_correction_is_shown_as_corrected_between_two_lists():
+    rows = store.processed("list_rows.csv")
+    changes = agreements.compare_lists(rows, "participating-2025-06-26am", "participating-2025-07-01pm")
+    laramie = changes[changes["agency_id"] == "WY-laramie-county-sheriffs-office"]
+    assert laramie[["change", "model_after", "signed_before", "signed_after"]].values.tolist() == \
+        [["corrected", "TFM", "2025-06-12", "2025-06-11"]]
+    # a correction is neither an addition nor a removal: the counts still reconcile
+    n = changes["change"].value_counts()
+    on = rows["list_id"].value_counts()
+    assert on["participating-2025-06-26am"] + n.get("added", 0) - n.get("removed", 0) == \
+        on["participating-2025-07-01pm"]

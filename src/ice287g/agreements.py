@@ -260,7 +260,6 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
         b = b[pd.Series([k not in came for k in zip(b["agency_id"], b["model"], b["signed"])], index=b.index,
                         dtype=bool)]
     m = a.merge(b, on=["agency_id", "model"], how="outer", suffixes=("_before", "_after"), indicator=True)
-    out = []
     both = m[m["_merge"] == "both"]
     for r in both[both["signed_before"] != both["signed_after"]].itertuples(index=False):
         out.append({"change": "signed_changed", "agency_id": r.agency_id, "state": r.state_after,
