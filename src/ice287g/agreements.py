@@ -239,13 +239,14 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
     an agency-and-model pair whose signing date differs is ``signed_changed``.
     """
     cols = ["agency_id", "state", "agency", "model", "signed"]
-    a = list_rows.loc[list_rows["list_id"] == before_id, cols].drop_duplicates()
-    b = list_rows.loc[list_rows["list_id"] == after_id, cols].drop_duplicates()
+    before = list_rows[list_rows["list_id"] == before_id]
+    after = list_rows[list_rows["list_id"] == after_id]
+    a, b = before[cols].drop_duplicates(), after[cols].drop_duplicates()
     out = []
     if "agreement_id" in list_rows:
-        ka = list_rows.loc[list_rows["list_id"] == before_id, ["agreement_id", *cols]].drop_duplicates("agreement_id")
-        kb = list_rows.loc[list_rows["list_id"] == after_id, ["agreement_id", *cols]].drop_duplicates("agreement_id")
-        both = ka.merge(kb, on="agreement_id", suffixes=("_before", "_after"))
+        both = before[["agreement_id", *cols]].drop_duplicates("agreement_id").merge(
+            after[["agreement_id", *cols]].drop_duplicates("agreement_id"), on="agreement_id",
+            suffixes=("_before", "_after"))
         fixed = both[(both["agency_id_before"] != both["agency_id_after"]) | (both["model_before"] != both["model_after"])
                      | (both["signed_before"] != both["signed_after"])]
         for r in fixed.itertuples(index=False):
@@ -253,12 +254,14 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
             out.append({"change": "corrected", "agency_id": r.agency_id_after, "state": r.state_after,
                         "agency": name, "model_before": r.model_before, "model_after": r.model_after,
                         "signed_before": r.signed_before, "signed_after": r.signed_after})
-        gone = set(zip(fixed["agency_id_before"], fixed["model_before"], fixed["signed_before"]))
-        came = set(zip(fixed["agency_id_after"], fixed["model_after"], fixed["signed_after"]))
-        a = a[pd.Series([k not in gone for k in zip(a["agency_id"], a["model"], a["signed"])], index=a.index,
-                        dtype=bool)]
-        b = b[pd.Series([k not in came for k in zip(b["agency_id"], b["model"], b["signed"])], index=b.index,
-                        dtype=bool)]
+
+        def without(rows: pd.DataFrame, side: str) -> pd.DataFrame:
+            # the forms a correction accounts for take no part in the matching below
+            forms = set(zip(*(fixed[f"{c}_{side}"] for c in ("agency_id", "model", "signed"))))
+            keep = [k not in forms for k in zip(rows["agency_id"], rows["model"], rows["signed"])]
+            return rows[pd.Series(keep, index=rows.index, dtype=bool)]
+
+        a, b = without(a, "before"), without(b, "after")
     m = a.merge(b, on=["agency_id", "model"], how="outer", suffixes=("_before", "_after"), indicator=True)
     both = m[m["_merge"] == "both"]
     for r in both[both["signed_before"] != both["signed_after"]].itertuples(index=False):

@@ -24,6 +24,7 @@ in ``data/hand/agreement_corrections.csv`` (``agreement_before, agreement_after,
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import pandas as pd
@@ -205,13 +206,12 @@ def find(rows: pd.DataFrame, dates: list[str], program_start: str, hand_rows: pd
     all_runs = runs(rows)
     first_listed: dict[str, str] = {}
     positions: dict[str, set] = {}
+    starting: dict[int, list[Run]] = {}
     for r in all_runs:
         first_listed.setdefault(r.form, dates[r.start])
         positions.setdefault(r.form, set()).update(range(r.start, r.end + 1))
-    newest = len(dates) - 1
-    starting: dict[int, list[Run]] = {}
-    for r in all_runs:
         starting.setdefault(r.start, []).append(r)
+    newest = len(dates) - 1
     auto, unsure = [], []
     for pred in all_runs:
         if pred.end >= newest or not pred.model:
@@ -241,21 +241,22 @@ def find(rows: pd.DataFrame, dates: list[str], program_start: str, hand_rows: pd
                 else:
                     unsure.append((pred, succ))
     # one partner each way at a transition, or a person decides
-    n_succ = pd.Series([p.form + f"@{p.end}" for p, *_ in auto], dtype=object).value_counts()
-    n_pred = pd.Series([s.form + f"@{s.start}" for _, s, *_ in auto], dtype=object).value_counts()
+    n_succ = Counter((p.form, p.end) for p, *_ in auto)
+    n_pred = Counter((s.form, s.start) for _, s, *_ in auto)
     applied, candidates = [], []
     for pred, succ, kind, rule in auto:
         hand_made = rule.startswith("hand:")
-        if not hand_made and (n_succ[pred.form + f"@{pred.end}"] > 1 or n_pred[succ.form + f"@{succ.start}"] > 1):
+        if not hand_made and (n_succ[pred.form, pred.end] > 1 or n_pred[succ.form, succ.start] > 1):
             candidates.append((pred, succ, f"ambiguous correction ({kind}): several partners at one list "
                                            "transition"))
         else:
             applied.append((pred, succ, kind, rule))
     # an agency handover with no evidence is shown to a person only when it is one-to-one
-    u_succ = pd.Series([p.form for p, _ in unsure], dtype=object).value_counts()
-    u_pred = pd.Series([s.form for _, s in unsure], dtype=object).value_counts()
+    u_succ = Counter(p.form for p, _ in unsure)
+    u_pred = Counter(s.form for _, s in unsure)
+    corrected = {p.form for p, *_ in applied}
     for pred, succ in unsure:
-        if u_succ[pred.form] == 1 and u_pred[succ.form] == 1 and pred.form not in {p.form for p, *_ in applied}:
+        if u_succ[pred.form] == 1 and u_pred[succ.form] == 1 and pred.form not in corrected:
             candidates.append((pred, succ, "agreement handed to another agency's name at a list transition "
                                            "(same state, model and signing date) with no shared county or place"))
     mapping, log = _join(applied, positions, dates, candidates)
