@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from ice287g import agreements, corrections, store
+from ice287g.fixes import FixError
 from ice287g.history import agreement_history, earlier_successors
 
 from .synthetic_history import lists_frame, rows_frame
@@ -255,3 +256,16 @@ def test_real_a_correction_is_shown_as_corrected_between_two_lists():
     on = rows["list_id"].value_counts()
     assert on["participating-2025-06-26am"] + n.get("added", 0) - n.get("removed", 0) == \
         on["participating-2025-07-01pm"]
+
+
+@pytest.mark.parametrize("row, message", [
+    ("A:TFM:2025-06-12,A:TFM:2025-06-11,maybe,r", "decision must be one of"),
+    ("A:TFM:2025-06-12,A:TFM:2025-06-11,same,", "every decision needs a reason"),
+    ("A:TFM:2025-06-12,A:TFM:2025-06-11,same,r\nA:TFM:2025-06-12,A:TFM:2025-06-11,distinct,r", "same key"),
+])
+def test_a_broken_hand_decision_stops_the_build_naming_the_line(tmp_path, row, message):
+    path = tmp_path / corrections.HAND_FILE
+    path.write_text("agreement_before,agreement_after,decision,reason\n" + row + "\n", encoding="utf-8")
+    with pytest.raises(FixError, match=message) as err:
+        corrections.load_hand(path)
+    assert "line" in str(err.value) or "lines" in str(err.value)
