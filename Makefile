@@ -32,7 +32,7 @@ $(shell [ -d $(VENV) ] && [ "$$(cat $(PYTHON_STAMP) 2>/dev/null)" != "$(PYTHON)"
 # Notebooks in run order (keep in step with ice287g.pipeline.NOTEBOOKS; a test checks they agree).
 NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_detention 05_news_claims 06_pending_pipeline 07_jails_and_detention 00_program_history
 
-RAW_FILES  := $(shell find data/raw -type f 2>/dev/null | sort)
+RAW_FILES  := $(shell find data/raw -type f ! -name .landing.lock 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
 # The reader pages' template and stylesheet: only the reports depend on them.

@@ -36,6 +36,8 @@ REQUIRED_COLUMNS = ["file", "sha256", "bytes", "kind", "as_of_date"]
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DOC_FILES = {MANIFEST, README}
+# held by ice287g.lock while a run lands files; not a raw file, never tracked
+LOCK_NAME = ".landing.lock"
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 VERIFIED_CACHE = Path(".build") / "raw_verified.json"
 # A file changed within this long of its last hashing may share its size and mtime with the old bytes
@@ -296,7 +298,7 @@ def verify_raw(raw: Path | None = None, *, sha256_of: Callable[[Path], str] = sh
     problems: list[Problem] = []
     if not raw.is_dir():
         return [Problem("", "", "raw data folder missing")]
-    for stray in sorted(p for p in raw.iterdir() if not p.is_dir()):
+    for stray in sorted(p for p in raw.iterdir() if not p.is_dir() and p.name != LOCK_NAME):
         problems.append(Problem(stray.name, "", "unlisted file outside any source folder"))
     for folder in source_folders(raw):
         source = folder.name
