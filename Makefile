@@ -87,8 +87,10 @@ $(STAMP)/verified: $(RAW_FILES) $(sort $(dir $(RAW_FILES))) $(INSTALLED)
 # package module or notebook changes. Editing a detention hand table reruns 04_detention, not 01.
 # A stale notebook is not run by its own rule: the rule removes its stamp (so what reads it is stale
 # too) and queues it; `run-queued` then runs the queue in one process on one kernel, in pipeline
-# order, and stamps each notebook as it succeeds. One process pays for Python, the kernel and the
-# imports once instead of once per notebook; a failed or interrupted run leaves its notebook unstamped.
+# order, every notebook writing into one stage (.build/stage/); only when all have passed are their
+# outputs committed together, and then every one is stamped. One process pays for Python, the kernel
+# and the imports once instead of once per notebook; a failed or interrupted run commits nothing and
+# stamps none, so the next make runs the whole queue again.
 QUEUE := $(STAMP)/queue
 define notebook_rule
 $(STAMP)/$(1).done: notebooks/$(1).py $(INSTALLED) | verify

@@ -100,6 +100,20 @@ def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypa
         pipeline.run_notebook("98_good")
 
 
+def test_a_declared_output_an_earlier_notebook_staged_counts_only_when_written_again(tmp_path):
+    from ice287g import writers
+
+    # a run stage already holds what an earlier notebook wrote: the one declaring it must write it itself
+    writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")
+    nb_spec = pipeline.NotebookSpec("98_good", outputs=("data/qa/qa_summary.csv",))
+    before = pipeline._signatures(tmp_path, nb_spec.outputs)
+    with pytest.raises(pipeline.NotebookError, match=r"did not write its declared output\(s\): \['data/qa/qa_summary"):
+        pipeline._check_outputs(nb_spec, tmp_path, before)
+    writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")  # the same bytes, written again
+    pipeline._check_outputs(nb_spec, tmp_path, before)
+    pipeline._check_outputs(nb_spec, tmp_path)  # a report folder holds only what its one notebook wrote
+
+
 def test_parameter_values_are_typed_like_papermill():
     assert [pipeline.parse_value(v) for v in ["3", "2.5", "true", "None", "2026-05-18"]] == [
         3, 2.5, True, None, "2026-05-18"]

@@ -1,7 +1,8 @@
-"""A stage completes or leaves every committed output as it was (issue 12, items 4, 6, 7 and 12).
+"""A stage completes or leaves every committed output as it was (issue 12, items 4, 6, 7 and 12), and a
+run of many notebooks commits all of them or none (issue 25, item 16).
 
-Each test runs a tiny notebook on the ``ice287g`` kernel in a throwaway project under git, with the
-pipeline's notebook list replaced by that notebook."""
+Each test runs tiny notebooks on the ``ice287g`` kernel in a throwaway project under git, with the
+pipeline's notebook list replaced by those notebooks."""
 from __future__ import annotations
 
 import shutil
@@ -11,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from ice287g import pipeline, qa, schema
+from ice287g import pipeline, qa, schema, stages
 
 from .conftest import REAL_ROOT
 from .test_listqa import project_with_rules  # noqa: F401 (a fixture)
@@ -81,7 +82,7 @@ def test_a_qa_failure_leaves_every_committed_output_as_it_was(project, monkeypat
     kept = project / "reports/failed/98_stage"
     assert (kept / "data/processed/label.csv").read_text() == "label\nnew\n"
     assert "reports/failed/98_stage/" in message
-    assert not pipeline.stage_dir("98_stage").exists()
+    assert not pipeline.stage_dir().exists()
 
 
 def test_a_missing_declared_output_leaves_every_committed_output_as_it_was(project, monkeypatch):
@@ -107,7 +108,7 @@ def test_a_successful_stage_replaces_its_outputs_and_keeps_what_other_stages_com
     changed = sorted(line[3:] for line in _git(project, "status", "--porcelain").splitlines())
     assert changed == ["data/processed/label.csv", "data/qa/qa_summary.csv", "figures/manifest.csv",
                        "notebooks/98_stage.ipynb"]
-    assert not pipeline.stage_dir("98_stage").exists()
+    assert not pipeline.stage_dir().exists()
 
 
 def test_commit_stage_moves_outputs_first_and_the_executed_notebook_last(tmp_path):
@@ -118,6 +119,112 @@ def test_commit_stage_moves_outputs_first_and_the_executed_notebook_last(tmp_pat
     assert pipeline.commit_stage(stage, root) == ["data/processed/b.csv", "figures/c.svg", "notebooks/a.ipynb"]
     assert (root / "figures/c.svg").read_text() == "figures/c.svg" and not stage.exists()
     assert not (root / "data/qa/.d.tmp-x.csv").exists()  # a stale temp file is not an output
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 25, item 16: a run of many notebooks commits all of them or none
+
+# Reads what 98_stage staged and stops: a later stage failing after an earlier one passed.
+FAILS = """
+# %% tags=["parameters"]
+x = 1
+
+# %%
+from ice287g import store
+label = store.processed("label.csv")["label"].tolist()
+
+# %%
+raise ValueError(f"99_fails stops after reading {label}")
+"""
+
+# Reads every layer of the overlay (98_stage's staged table, manifest and QA rows; a table only the
+# committed copy has; the committed label.csv itself), writes what it saw and adds to both shared tables.
+READS = """
+# %% tags=["parameters"]
+x = 1
+
+# %%
+import ice287g
+ice287g.setup_notebook("99_reads")
+import pandas as pd
+from ice287g import charts, paths, qa, store, writers
+committed = (paths.project_root() / "data/processed/label.csv").read_text().split()[1]
+seen = {"staged": store.processed("label.csv")["label"][0], "committed": committed,
+        "other": store.processed("other_stage.csv").columns[0],
+        "figures": " ".join(sorted(charts.read_manifest()["slug"])),
+        "checks": " ".join(sorted(store.qa_table("qa_summary.csv")["check"]))}
+writers.write_csv(pd.DataFrame({"what": list(seen), "value": list(seen.values())}),
+                  paths.processed_dir() / "echo.csv")
+charts.record_figure(slug="second_figure", title="Second", alt_text="A second figure", source="Source: test",
+                     notebook="notebooks/99_reads.ipynb", inputs="")
+_ = qa.upsert_summary(pd.DataFrame([qa.check_row("jails_new", "all", 0, 0, "pass")]), "07_jails_and_detention")
+"""
+
+
+def _commit_run(project, monkeypatch, second: str, body: str, outputs: tuple[str, ...] = ()):
+    """The throwaway project with 98_stage (which passes) and ``second`` after it, both queued by make
+    (their stamps removed, as make's notebook rule does)."""
+    _write_notebook(project, second, body)
+    _commit_project(project, monkeypatch, STAGE)
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.NotebookSpec("98_stage", outputs=OUTPUTS),
+                                                pipeline.NotebookSpec(second, outputs=outputs)))
+    pipeline.queue_path().parent.mkdir(parents=True, exist_ok=True)
+    pipeline.queue_path().write_text(f"{second}\n98_stage\n")  # make queues in any order
+
+
+def _committed_bytes(project) -> dict[str, bytes]:
+    return {f: (project / f).read_bytes() for f in _git(project, "ls-files").split()}
+
+
+def test_a_later_stage_failing_leaves_the_earlier_stages_outputs_and_stamps_as_they_were(project, monkeypatch):
+    _commit_run(project, monkeypatch, "99_fails", FAILS)
+    before = _committed_bytes(project)
+    with pytest.raises(pipeline.NotebookError) as err:
+        pipeline.run_queue()
+    message = str(err.value)
+    assert "notebook 99_fails failed" in message and "after reading ['new']" in message  # it read the staged table
+    assert "committed outputs untouched" in message
+    # 98_stage passed, but nothing of it is committed and neither notebook is stamped: make runs both again
+    assert _committed_bytes(project) == before
+    assert _git(project, "status", "--porcelain") == ""
+    assert sorted(p.name for p in (project / ".build").glob("*.done")) == []
+    assert not pipeline.queue_path().exists()
+    # what the run staged, 98_stage's outputs included, is kept for inspection under the failing notebook
+    kept = project / "reports/failed/99_fails"
+    assert (kept / "data/processed/label.csv").read_text() == "label\nnew\n"
+    assert (kept / "notebooks/98_stage.ipynb").exists()
+    assert "reports/failed/99_fails/" in message
+    assert not pipeline.stage_dir().exists()
+
+
+def test_a_later_stage_reads_what_the_earlier_staged_and_all_commit_together(project, monkeypatch):
+    _commit_run(project, monkeypatch, "99_reads", READS, outputs=("data/processed/echo.csv",))
+    committed_when_stamped = []
+
+    def done(result):  # the stamp is already touched: everything of the run must be committed by now
+        committed_when_stamped.append((result.name, pipeline.done_stamp(result.name).exists(),
+                                       (project / "data/processed/echo.csv").exists()))
+
+    results = pipeline.run_queue(done=done)
+    assert [r.name for r in results] == ["98_stage", "99_reads"]
+    assert committed_when_stamped == [("98_stage", True, True), ("99_reads", True, True)]
+    seen = dict(pd.read_csv(project / "data/processed/echo.csv", dtype=str).values.tolist())
+    # staged first, committed below it; while 99_reads ran, the committed label.csv was still the old one
+    assert seen == {"staged": "new", "committed": "old", "other": "kept", "figures": "new_figure old_figure",
+                    "checks": "agreements_equal_agency_cells detention_blank_state_reported placement_new"}
+    # the shared tables carry both notebooks' rows and every committed row of other stages
+    assert pd.read_csv(project / "figures/manifest.csv")["slug"].tolist() == ["new_figure", "old_figure",
+                                                                              "second_figure"]
+    summary = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str)
+    assert summary[["stage", "check"]].values.tolist() == [
+        ["01_agreement_history", "agreements_equal_agency_cells"], ["03_maps", "placement_new"],
+        ["04_detention", "detention_blank_state_reported"], ["07_jails_and_detention", "jails_new"]]
+    assert (project / "data/processed/label.csv").read_text() == "label\nnew\n"
+    # what 99_reads opened through the overlay is recorded at its committed path
+    opened = stages.read_recording("99_reads")
+    assert {"data/processed/label.csv", "data/processed/other_stage.csv", "data/qa/qa_summary.csv"} <= set(opened)
+    assert not any(".build" in p for p in opened)
+    assert not pipeline.stage_dir().exists()
 
 
 # ---------------------------------------------------------------------------------------------

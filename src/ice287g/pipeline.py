@@ -473,13 +473,16 @@ class RunResult:
 
 
 def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
-                 kernel_name: str = KERNEL_NAME, check_outputs: bool = True, reuse_kernel: bool = False) -> RunResult:
+                 kernel_name: str = KERNEL_NAME, check_outputs: bool = True, reuse_kernel: bool = False,
+                 stage: RunStage | None = None) -> RunResult:
     """Execute one pipeline notebook; raise NotebookError naming the notebook and failing cell.
 
-    With default parameters the run is staged (``run_staged``): the executed notebook replaces
-    ``notebooks/NAME.ipynb`` and its outputs the committed ones only once it has succeeded; otherwise
-    both go under ``reports/NAME__param-value/``. ``reuse_kernel`` runs it on this process's
-    ``reused_kernel`` (its in-memory caches emptied first) instead of a kernel of its own."""
+    With default parameters the run is staged (``run_staged``): into ``stage``, the stage of a run of
+    several notebooks (``run``), which commits them together; else into a stage of its own, so the
+    executed notebook replaces ``notebooks/NAME.ipynb`` and its outputs the committed ones only once it
+    has succeeded. With other parameters both go under ``reports/NAME__param-value/``.
+    ``reuse_kernel`` runs it on this process's ``reused_kernel`` (its in-memory caches emptied first)
+    instead of a kernel of its own."""
     from .sources import ensure_verified
 
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
@@ -490,8 +493,11 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
     writers.remove_stale_temp()
     kernel = reused_kernel(kernel_name) if reuse_kernel else None
+    if not changed and stage is not None:
+        return run_staged(name, nb, nb_spec, stage, kernel_name=kernel_name, kernel=kernel)
     if not changed:
-        return run_staged(name, nb, nb_spec, kernel_name=kernel_name, kernel=kernel)
+        with staged_run(name) as own:
+            return run_staged(name, nb, nb_spec, own, kernel_name=kernel_name, kernel=kernel)
     slug = report_slug(name, changed)
     out_root = paths.reports_dir() / slug
     result = _execute(name, nb, changed, paths.reports_dir() / f"{slug}.ipynb", out_root, kernel_name=kernel_name,
@@ -500,16 +506,33 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     return result
 
 
-def _check_outputs(nb_spec: NotebookSpec, out_root: Path) -> None:
-    missing = [o for o in nb_spec.outputs if not (out_root / o).exists()]
+def _check_outputs(nb_spec: NotebookSpec, out_root: Path, before: Mapping[str, tuple] | None = None) -> None:
+    """Every output ``nb_spec`` declares exists under ``out_root`` and, given the ``_signatures`` taken
+    ``before`` the notebook ran, was written by it (a run stage also holds what earlier notebooks wrote)."""
+    after = _signatures(out_root, nb_spec.outputs)
+    missing = [o for o in nb_spec.outputs if after[o] is None or (before is not None and after[o] == before[o])]
     if missing:
         raise NotebookError(f"notebook {nb_spec.name} ran but did not write its declared output(s): {missing}; "
                             "committed outputs untouched")
 
 
-def stage_dir(name: str) -> Path:
-    """Where a default run of ``name`` writes before its outputs replace the committed ones."""
-    return paths.project_root() / ".build" / "stage" / name
+def _signatures(root: Path, outputs: Sequence[str]) -> dict[str, tuple | None]:
+    """Each output's inode, size and mtime under ``root`` (None if absent): the writers replace a file by
+    renaming a new one onto it, so a file written again, even with the same bytes, changes signature."""
+    found = {}
+    for output in outputs:
+        try:
+            st = (root / output).stat()
+        except FileNotFoundError:
+            found[output] = None
+        else:
+            found[output] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def stage_dir() -> Path:
+    """Where every notebook of a default run writes before their outputs replace the committed ones."""
+    return paths.project_root() / ".build" / "stage"
 
 
 def failed_dir(name: str) -> Path:
@@ -517,28 +540,47 @@ def failed_dir(name: str) -> Path:
     return paths.reports_dir() / "failed" / name
 
 
-def run_staged(name: str, nb, nb_spec: NotebookSpec, *, kernel_name: str = KERNEL_NAME,
-               kernel: ReusedKernel | None = None) -> RunResult:
-    """A default run, all or nothing: the notebook writes every output (and its executed copy) under
-    ``stage_dir(name)``, reading earlier outputs through the output overlay (``store._output_path``,
-    ``writers.upsert_base``); only when it succeeded and wrote every declared output are the staged
-    files moved over the committed ones. On any failure no committed file changes; what the stage held
-    is kept in ``failed_dir(name)``."""
-    root = paths.project_root()
-    stage = stage_dir(name)
-    shutil.rmtree(stage, ignore_errors=True)
-    stage.mkdir(parents=True)
-    target = stage / executed_path(name).relative_to(root)
+@dataclass
+class RunStage:
+    """The stage of one run (``staged_run``): its folder, and the notebook running now, under whose name
+    the stage is kept if the run fails."""
+
+    path: Path
+    running: str
+
+
+@contextlib.contextmanager
+def staged_run(first: str) -> Iterator[RunStage]:
+    """One stage for every default run of notebooks inside the block (``first`` runs first), all or
+    nothing. Each notebook writes into ``stage_dir()`` and reads what the notebooks before it wrote
+    there first, the committed files below (the output overlay: ``store._output_path``,
+    ``writers.upsert_base``). When the block ends without error, ``commit_stage`` moves every staged
+    file over the committed one in one step. On any failure no committed file changes, and what the
+    stage held is kept in ``failed_dir`` of the notebook that was running."""
+    stage = RunStage(stage_dir(), first)
+    shutil.rmtree(stage.path, ignore_errors=True)  # a killed run's leftovers: never committed
+    stage.path.mkdir(parents=True)
     try:
-        _execute(name, nb, {}, target, stage, kernel_name=kernel_name, html=False, redirect=True, kernel=kernel,
-                 forget_caches=True)
-        _check_outputs(nb_spec, stage)
+        yield stage
     except BaseException as exc:
-        kept = _keep_failed_stage(stage, failed_dir(name))
+        kept = _keep_failed_stage(stage.path, failed_dir(stage.running))
         if isinstance(exc, NotebookError) and kept:
-            raise NotebookError(f"{exc}\n  what it wrote is kept in {paths.relative(kept)}/") from None
+            raise NotebookError(f"{exc}\n  what the run wrote is kept in {paths.relative(kept)}/") from None
         raise
-    commit_stage(stage, root)
+    commit_stage(stage.path, paths.project_root())
+
+
+def run_staged(name: str, nb, nb_spec: NotebookSpec, stage: RunStage, *, kernel_name: str = KERNEL_NAME,
+               kernel: ReusedKernel | None = None) -> RunResult:
+    """A default run into ``stage`` (see ``staged_run``): the notebook writes every output, and the
+    runner its executed copy, there; it fails unless it wrote every output it declares. The result
+    names where the executed notebook goes once the run commits."""
+    root = paths.project_root()
+    target = stage.path / executed_path(name).relative_to(root)
+    before = _signatures(stage.path, nb_spec.outputs)
+    _execute(name, nb, {}, target, stage.path, kernel_name=kernel_name, html=False, redirect=True, kernel=kernel,
+             forget_caches=True)
+    _check_outputs(nb_spec, stage.path, before)
     return RunResult(name, executed_path(name), None, root, {})
 
 
@@ -555,7 +597,8 @@ def _keep_failed_stage(stage: Path, keep: Path) -> Path | None:
 def commit_stage(stage: Path, root: Path) -> list[str]:
     """Move every file of ``stage`` to the same place under ``root`` (a rename each: both sit on one
     file system) and remove the stage; return the files moved, relative. Outputs go first and the
-    executed notebooks last, so an interruption leaves a notebook older than its outputs, never newer."""
+    executed notebooks last, so an interruption leaves a notebook older than its outputs, never newer;
+    the done stamps come after (``run_queue``), so every notebook of an interrupted commit runs again."""
     files = sorted((p for p in stage.rglob("*") if p.is_file() and not writers.STALE_TEMP.match(p.name)),
                    key=lambda p: (p.suffix == ".ipynb", p.relative_to(stage).as_posix()))
     moved = []
@@ -723,14 +766,18 @@ def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = Non
         reuse_kernel: bool = True, done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
     """Run the named notebooks (default: all) one after another, in pipeline order, on one kernel
     (``reuse_kernel``: imports are paid once; each notebook still starts from a fresh session and empty
-    caches). ``done(result)`` is called as each one succeeds; the first failure stops the rest."""
+    caches), the default runs in one stage (``staged_run``): the first failure stops the rest and
+    commits none. ``done(result)`` is called for each, in order, once all have succeeded and committed."""
     order = [nb.name for nb in NOTEBOOKS]
     chosen = sorted({spec(n).name for n in names}, key=order.index) if names else order
     results = []
-    for name in chosen:
-        results.append(run_notebook(name, parameters, reuse_kernel=reuse_kernel))
+    with staged_run(chosen[0]) as stage:
+        for name in chosen:
+            stage.running = name
+            results.append(run_notebook(name, parameters, reuse_kernel=reuse_kernel, stage=stage))
+    for result in results:
         if done:
-            done(results[-1])
+            done(result)
     return results
 
 
@@ -746,9 +793,10 @@ def done_stamp(name: str) -> Path:
 
 
 def run_queue(queue: Path | None = None, done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
-    """Run what ``make`` queued (``queue_path``): in pipeline order, on one kernel, each notebook's
-    ``done_stamp`` touched as it succeeds. The queue is emptied first: a notebook that fails, or is
-    interrupted, has no stamp, so the next ``make`` queues it (and what reads it) again."""
+    """Run what ``make`` queued (``queue_path``): in pipeline order, on one kernel, in one stage (``run``);
+    once all have succeeded and their outputs are committed, each notebook's ``done_stamp`` is touched.
+    The queue is emptied first: when any notebook fails, or the run is interrupted (mid-commit too),
+    none of the run has a stamp, so the next ``make`` queues them all (and what reads them) again."""
     queue = queue or queue_path()
     if not queue.exists():
         return []

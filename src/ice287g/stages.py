@@ -142,14 +142,14 @@ def _reads(mode, flags) -> bool:
 
 
 def record_opens(name: str) -> Path | None:
-    """In a default run of notebook ``name`` (outputs staged in ``.build/stage/<name>``), record every
-    file under ``data/`` the kernel opens for reading, in this run's output folder or the project's,
-    in ``.build/opened/<name>.txt`` (sorted, relative, rewritten at each new file: a kernel may be
+    """In a default run of notebook ``name`` (outputs staged in ``.build/stage/``), record every file
+    under ``data/`` the kernel opens for reading, in the run's stage or the project's, by its committed
+    path in ``.build/opened/<name>.txt`` (sorted, relative, rewritten at each new file: a kernel may be
     stopped without running exit handlers). Runs with parameters (outputs under ``reports/``) and
     interactive sessions record nothing: they may read other files than the build does. A kernel that
     runs the notebooks one after another (``pipeline.ReusedKernel``) records each in its own file: the
     audit hook, which cannot be removed, is installed once and pointed at the notebook now running."""
-    stage = stage_dir(name).resolve()
+    stage = stage_dir().resolve()
     if paths.output_root() != stage:
         _recording.pop("target", None)
         return None
