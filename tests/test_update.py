@@ -43,9 +43,24 @@ def ice_name(source: str, file: str) -> str:
 
 
 def snapshot(root: Path) -> dict[str, str]:
+    """Every raw file and its sha256 (the landing lock, an empty file git ignores, left out)."""
     raw = root / "data" / "raw"
     return {str(p.relative_to(raw)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(raw.rglob("*")) if p.is_file()}
+            for p in sorted(raw.rglob("*")) if p.is_file() and p.name != sources.LOCK_NAME}
+
+
+def hold(project: Path, source: str, file: str) -> tuple[str, bytes]:
+    """A real file put into the throwaway archive with its manifest row, so that a page linking it links
+    a file the archive already holds (``unchanged``); returns (its ICE name, its bytes)."""
+    from tests.conftest import write_manifest_rows
+
+    folder = project / "data" / "raw" / source
+    folder.mkdir(exist_ok=True)
+    fieldnames, rows = manifest_rows(folder) if (folder / "MANIFEST.csv").exists() else \
+        (manifest_rows(REAL_RAW / source)[0], [])
+    write_manifest_rows(folder, fieldnames, rows + [real_row(source, file)])
+    (folder / file).write_bytes(real_bytes(source, file))
+    return ice_name(source, file), real_bytes(source, file)
 
 
 def quick_client(**kw) -> fetch.Client:
@@ -238,11 +253,11 @@ def test_update_lands_new_files_with_dates_kinds_hashes_and_urls(project, server
 
 
 def test_dry_run_lists_and_lands_nothing(project, server):
-    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
     before = snapshot(project)
     lines = []
     run = run_update(server, lines, dry_run=True)
-    assert run.code == 0 and run.count("would fetch") == 1
+    assert run.code == 0 and run.count("would fetch") == 2
     assert f"update: would fetch participatingAgencies05182026am.xlsx from {server.url}{DOCLIB_287G}" \
            "participatingAgencies05182026am.xlsx" in lines
     assert server.hits(DOCLIB_287G + "participatingAgencies05182026am.xlsx") == 0
@@ -253,7 +268,7 @@ def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(projec
     good = (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))
     html_as_xlsx = ("participatingAgencies11202026am.xlsx", b"<!DOCTYPE html><html><body>Access denied</body></html>")
     cut_at_source = ("pendingAgencies11202026am.xlsx", real_bytes(*PENDING)[:4000])
-    serve_ice(server, [good, html_as_xlsx, cut_at_source], [],
+    serve_ice(server, [good, html_as_xlsx, cut_at_source], [hold(project, *WORKBOOK)],
               extra_links=[DOCLIB_287G + "participatingAgencies11212026am.xlsx",  # 404
                            DOCLIB_287G + "participatingAgencies11222026am.xlsx",  # cut off in transit
                            DOCLIB_287G + "participatingAgencies11232026am.xlsx",  # too slow
@@ -280,13 +295,13 @@ def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(projec
     new = set(after) - set(before)
     assert {k for k in new if not k.endswith("MANIFEST.csv")} == {"ice_287g/" + PARTICIPATING[1]}
     assert all(after[k] == v for k, v in before.items() if not k.endswith("MANIFEST.csv"))
-    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".")]
+    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".") and p.name != sources.LOCK_NAME]
     sources.check_raw(project / "data" / "raw")
 
 
 def test_a_file_revised_under_the_same_name_lands_beside_the_old_one(project, server, landing):
     name = ice_name(*IN_SAMPLE)
-    serve_ice(server, [(name, real_bytes(*OTHER_LIST))], [])
+    serve_ice(server, [(name, real_bytes(*OTHER_LIST))], [hold(project, *WORKBOOK)])
     before = snapshot(project)
     run = run_update(server)
     assert run.code == 0 and run.count("landed") == 1
@@ -318,14 +333,14 @@ def test_an_unreadable_page_exits_2_and_the_other_page_still_lands(project, serv
 def test_the_command_line(project, server, landing, capsys):
     from ice287g import cli
 
-    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
     assert cli.main(["update", "--ice-base-url", server.url, "--dry-run"]) == 0
-    assert "1 would fetch" in capsys.readouterr().out
+    assert "2 would fetch" in capsys.readouterr().out
     assert cli.main(["update", "--ice-base-url", server.url]) == 0
     out = capsys.readouterr().out
     assert f"update: landed data/raw/ice_287g/{PARTICIPATING[1]} from {server.url}" in out
     assert cli.main(["update", "--ice-base-url", server.url]) == 0
-    assert "0 landed, 1 unchanged, 0 refused" in capsys.readouterr().out
+    assert "0 landed, 2 unchanged, 0 refused" in capsys.readouterr().out
     assert cli.main(["update", "--until", "2020-01-01"]) == 2
 
 
@@ -613,3 +628,4 @@ def test_update_check_reads_the_archive_and_fetches_nothing(no_network, capsys):
     assert cli.main(["update", "--check", "100000"]) == 0  # nothing in the archive is that old
     assert cli.main(["update", "--check", "0"]) == 1
     assert no_network == []
+
