@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -629,3 +630,338 @@ def test_update_check_reads_the_archive_and_fetches_nothing(no_network, capsys):
     assert cli.main(["update", "--check", "0"]) == 1
     assert no_network == []
 
+
+# ---------------------------------------------------------------------------------------------
+# Under attack (issue 25): deadlines, redirects, CDX rows and digests, names, soft blocks, one run at a time
+
+
+def no_control(lines: list[str]) -> bool:
+    import unicodedata
+
+    return not any(unicodedata.category(ch) in ("Cc", "Cf") for line in lines for ch in line)
+
+
+def test_the_run_deadline_starts_no_download_after_it_and_names_what_it_left(project, server, landing):
+    now = [0.0]
+    first = real_bytes(*PARTICIPATING)
+
+    def slow_first(query):  # the first download takes 100 s by the run's (injected) clock
+        now[0] += 100
+        return first
+
+    serve_ice(server, [(ice_name(*PARTICIPATING), first), (ice_name(*PENDING), real_bytes(*PENDING))],
+              [hold(project, *WORKBOOK)])
+    server.serve(DOCLIB_287G + ice_name(*PARTICIPATING), slow_first, content_type=XLSX)
+    lines = []
+    run = run_update(server, lines, deadline=50, clock=lambda: now[0])
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("landed", ice_name(*PARTICIPATING)), ("left", ice_name(*PENDING)), ("left", "the detention statistics page")]
+    assert f"update: left {ice_name(*PENDING)} (the run's deadline of 50 s passed: left for the next run)" in lines
+    assert server.hits(DOCLIB_287G + ice_name(*PENDING)) == 0 and server.hits(update.PAGE_DETENTION.path) == 0
+    assert run.code == 1 and lines[-1] == "update: 1 landed, 0 unchanged, 0 refused, 2 left"
+    sources.check_raw(project / "data" / "raw")
+    # the next run, in time, takes what was left
+    later = run_update(server, deadline=50, clock=lambda: 0.0)
+    assert (later.code, later.count("landed"), later.count("unchanged")) == (0, 1, 2)
+
+
+def test_a_backfill_takes_at_most_max_captures_and_says_what_it_left(project, server, landing):
+    caps = [(ts, "https://www.ice.gov" + DOCLIB_287G + ice_name(*f), real_bytes(*f), XLSX)  # each a day after its date
+            for ts, f in (("20250412093000", PENDING), ("20260512093000", OTHER_LIST), ("20260519093000", PARTICIPATING))]
+    serve_wayback(server, caps)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2025-01-01", until="2026-06-30", max_captures=2)
+    assert run.count("landed") == 2 and run.code == 0, lines
+    assert server.hits(f"/web/{caps[2][0]}id_/{caps[2][1]}") == 0
+    assert ("update: backfill left 1 capture(s) for the next run (--max-captures 2), captured 2026-05-19 to "
+            "2026-05-19: run the same command again") in lines
+    again = []
+    run = run_update(server, again, wayback=server.url, since="2025-01-01", until="2026-06-30", max_captures=2)
+    assert (run.count("landed"), run.count("unchanged"), run.code) == (1, 2, 0), again
+    assert not any("left" in line for line in again)
+
+
+def test_a_backfill_has_a_capture_cap_by_default(monkeypatch):
+    from ice287g import cli
+
+    given = []
+    monkeypatch.setattr(update, "update", lambda **kw: given.append(kw) or update.Run(out=lambda s: None))
+    assert cli.main(["update", "--since", "2019-01-01"]) == 0
+    assert cli.main(["update", "--since", "2019-01-01", "--max-captures", "7"]) == 0
+    assert [kw["max_captures"] for kw in given] == [update.MAX_CAPTURES, 7] and 0 < update.MAX_CAPTURES < 1000
+
+
+def test_a_redirect_off_the_host_is_refused_in_one_line_and_the_run_goes_on(project, server, landing):
+    other = Loopback().start()
+    try:
+        moved = "participatingAgencies11202026am.xlsx"
+        other.serve(DOCLIB_287G + moved, real_bytes(*OTHER_LIST), content_type=XLSX)
+        serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)],
+                  extra_links=[DOCLIB_287G + moved])
+        server.redirect(DOCLIB_287G + moved, other.url + DOCLIB_287G + moved)
+        lines = []
+        run = run_update(server, lines)
+        assert other.requests == []
+    finally:
+        other.stop()
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("landed", ice_name(*PARTICIPATING)), ("refused", moved), ("unchanged", ice_name(*WORKBOOK))], lines
+    assert (f"update: refused {moved}: {server.url}{DOCLIB_287G}{moved}: redirect to {other.url}{DOCLIB_287G}{moved} "
+            "refused: ") in lines[2]
+    assert run.code == 1
+
+
+def test_a_redirected_file_lands_with_its_final_url(project, server, monkeypatch):
+    from ice287g import landing
+    from ice287g.landing import Landed
+
+    calls = {}
+
+    def fake_land(data, name, url, **kw):
+        calls[name] = (url, kw.get("final_url"))
+        return Landed("landed", "ice_287g", f"2026-05-18_{name}", "new")
+
+    monkeypatch.setattr(landing, "land", fake_land)
+    name = ice_name(*PARTICIPATING)
+    serve_ice(server, [(name, b"moved"), (ice_name(*PENDING), b"in place")], [hold(project, *WORKBOOK)])
+    server.serve("/doclib/v2/" + name, b"the bytes", content_type=XLSX)
+    server.redirect(DOCLIB_287G + name, "/doclib/v2/" + name, status=301)
+    run = run_update(server)
+    assert run.code == 0
+    # the first URL stays original_url; the last one, where the bytes came from, is final_url
+    assert calls[name] == (server.url + DOCLIB_287G + name, server.url + "/doclib/v2/" + name)
+    assert calls[ice_name(*PENDING)][1] is None  # no redirect: the bytes came from original_url
+
+
+needs_final_url = pytest.mark.skipif(
+    "final_url" not in __import__("inspect").signature(__import__("ice287g.landing").landing.land).parameters,
+    reason="landing.land records final_url once issue 25's landing change is merged")
+
+
+@needs_final_url
+def test_the_manifest_records_the_first_and_the_final_url(project, server, landing):
+    name = ice_name(*PARTICIPATING)
+    serve_ice(server, [(name, b"moved")], [hold(project, *WORKBOOK)])
+    server.serve("/doclib/v2/" + name, real_bytes(*PARTICIPATING), content_type=XLSX)
+    server.redirect(DOCLIB_287G + name, "/doclib/v2/" + name)
+    assert run_update(server).code == 0
+    row = next(r for r in manifest_rows(project / "data" / "raw" / "ice_287g")[1] if r["file"] == PARTICIPATING[1])
+    assert (row["original_url"], row["final_url"]) == (server.url + DOCLIB_287G + name, server.url + "/doclib/v2/" + name)
+
+
+def test_a_quarantined_file_is_its_own_outcome_and_exits_1(project, server, monkeypatch):
+    from ice287g import landing
+    from ice287g.landing import Landed
+
+    reason = "does not parse as a participating list: row 500 has no state; fix it in data/hand/blank_state_fixes.csv"
+    monkeypatch.setattr(landing, "land", lambda data, name, url, **kw: Landed(
+        "quarantined", "ice_287g", f"2026-05-18_{name}", f"{name}: {reason}"))
+    name = ice_name(*PARTICIPATING)
+    serve_ice(server, [(name, real_bytes(*PARTICIPATING))], [(ice_name(*WORKBOOK), b"x")])
+    lines = []
+    run = run_update(server, lines)
+    assert f"update: quarantined data/raw/ice_287g/2026-05-18_{name}: {reason}" in lines
+    assert run.count("quarantined") == 2 and run.code == 1
+    assert lines[-1] == "update: 0 landed, 0 unchanged, 0 refused, 2 quarantined"
+
+
+MALFORMED_CDX = {
+    "short row": json.dumps([list(update.CDX_FIELDS), ["20190601020117", "https://www.ice.gov/287g"]]),
+    "null row": json.dumps([list(update.CDX_FIELDS), None]),
+    "null listing": "null",
+    "a number in a row": json.dumps([list(update.CDX_FIELDS),
+                                     ["20190601020117", "https://www.ice.gov/287g", "A" * 32, "200", "text/html", 5]]),
+    "nested row": json.dumps([list(update.CDX_FIELDS),
+                              ["20190601020117", ["https://www.ice.gov/287g"], "A" * 32, "200", "text/html", "5"]]),
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+    "bad timestamp": json.dumps([list(update.CDX_FIELDS),
+                                 ["2019-06-01", "https://www.ice.gov/287g", "A" * 32, "200", "text/html", "5"]]),
+    "bad digest": json.dumps([list(update.CDX_FIELDS),
+                              ["20190601020117", "https://www.ice.gov/287g", "a/b", "200", "text/html", "5"]]),
+    "header not strings": json.dumps([[1, 2, 3], ["1", "2", "3"]]),
+}
+
+
+@pytest.mark.parametrize("kind", MALFORMED_CDX)
+def test_a_malformed_cdx_listing_is_a_page_failure_in_one_line(project, server, kind):
+    server.serve("/cdx/search/cdx", MALFORMED_CDX[kind].encode(), content_type="application/json")
+    before = snapshot(project)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2019-01-01", until="2019-12-31")
+    assert run.code == 2 and len(run.page_errors) == len(update.cdx_queries("2019-01-01", "2019-12-31")), lines
+    assert all(line.startswith("update: cannot read the Wayback listing of www.ice.gov/") and "CDX" in line
+               for line in lines[:-1]), lines
+    assert server.hits("/cdx/search/cdx") == len(run.page_errors) and len(server.requests) == len(run.page_errors)
+    assert snapshot(project) == before
+
+
+def test_a_well_formed_cdx_listing_passes_the_row_checks():
+    rows = update.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
+    assert len(rows) == 16 and all(len(r["digest"]) == 32 and len(r["timestamp"]) == 14 for r in rows)
+    assert update.parse_cdx(b"[]", "empty") == [] and update.parse_cdx(b"", "empty") == []
+
+
+def test_a_capture_whose_bytes_differ_from_its_cdx_digest_is_refused(project, server, landing):
+    caps = [("20250412093000", "https://www.ice.gov" + DOCLIB_287G + ice_name(*PENDING), real_bytes(*PENDING), XLSX),
+            ("20260519093000", "https://www.ice.gov" + DOCLIB_287G + ice_name(*PARTICIPATING),
+             real_bytes(*PARTICIPATING), XLSX)]
+    serve_wayback(server, caps)
+    # the listing names the pending list's digest; the capture serves another genuine list
+    server.serve(f"/web/{caps[0][0]}id_/{caps[0][1]}", real_bytes(*OTHER_LIST), content_type=XLSX)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2025-01-01", until="2026-06-30")
+    assert [(o.status, o.name) for o in run.outcomes] == [("refused", ice_name(*PENDING)),
+                                                          ("landed", ice_name(*PARTICIPATING))], lines
+    assert (f"update: refused {ice_name(*PENDING)}: SHA-1 {update.wayback_digest(real_bytes(*OTHER_LIST))} differs "
+            f"from the CDX digest {update.wayback_digest(real_bytes(*PENDING))}") in lines
+    held = {r["sha256"] for r in manifest_rows(project / "data" / "raw" / "ice_287g")[1]}
+    assert hashlib.sha256(real_bytes(*OTHER_LIST)).hexdigest() not in held and run.code == 1
+
+
+def test_names_with_control_characters_are_shown_escaped(project, server, landing):
+    names = ["participatingAgencies%0Aupdate%3A%20landed%20all.xlsx", "pending%0D%1B%5B2J.xlsx", "x%00y.xlsx",
+             "participating%E2%80%AEslx.exe.xlsx"]
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)],
+              extra_links=[DOCLIB_287G + n for n in names])
+    for n in names:
+        server.serve(DOCLIB_287G + n, real_bytes(*OTHER_LIST), content_type=XLSX)
+    lines = []
+    run = run_update(server, lines)
+    assert run.count("refused") == len(names) and run.count("landed") == 1, lines
+    assert no_control(lines), lines
+    assert any("participatingAgencies\\nupdate: landed all.xlsx" in line for line in lines)
+    assert any("pending\\r\\x1b[2J.xlsx" in line for line in lines)
+    assert any("participating\\u202eslx.exe.xlsx" in line for line in lines)
+
+
+def test_an_encoded_separator_or_dot_segment_is_refused_before_any_request(project, server, landing):
+    bad = ["%2e%2e%2f%2e%2e%2fX.xlsx", "a%2fb.xlsx", "a%5cb.xlsx", "%2e%2e/Y.xlsx"]
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)],
+              extra_links=[DOCLIB_287G + b for b in bad])
+    for path in (DOCLIB_287G + "../../X.xlsx", "/doclib/about/offices/X.xlsx", "/doclib/about/offices/ero/Y.xlsx"):
+        server.serve(path, real_bytes(*OTHER_LIST), content_type=XLSX)
+    lines = []
+    run = run_update(server, lines)
+    refused = [o for o in run.outcomes if o.status == "refused"]
+    assert len(refused) == len(bad) and all("refused before any request" in o.detail for o in refused), lines
+    assert not [p for p, _ in server.requests if "X.xlsx" in p or "Y.xlsx" in p or "a%" in p or "b.xlsx" in p]
+    assert run.count("landed") == 1 and run.code == 1
+
+
+@pytest.mark.parametrize("served", ["no link", "no file of the page's kind"])
+def test_a_page_that_answers_but_links_no_file_is_a_page_failure(project, server, landing, served):
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    detention = (b"<html><body><h1>Access Denied</h1></body></html>" if served == "no link"
+                 else page(DOCLIB_DETENTION + "dedicatedNonDedicatedFacilityList.xlsx"))
+    server.serve(update.PAGE_DETENTION.path, detention, content_type="text/html")
+    lines = []
+    run = run_update(server, lines)
+    assert run.code == 2 and run.count("landed") == 1, lines
+    assert (f"update: cannot read the detention statistics page: {server.url}{update.PAGE_DETENTION.path}: "
+            "answered but linked no file: blocked or changed?") in lines
+
+
+def test_a_name_too_long_for_the_disk_is_refused_and_the_run_goes_on(project, server, landing):
+    long = "participatingAgencies" + "x" * 220 + "05112026am.xlsx"  # dated by its name, too long for a disk
+    serve_ice(server, [(long, real_bytes(*OTHER_LIST)), (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))],
+              [hold(project, *WORKBOOK)])
+    lines = []
+    run = run_update(server, lines)
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("refused", long), ("landed", ice_name(*PARTICIPATING)), ("unchanged", ice_name(*WORKBOOK))], lines
+    assert run.code == 1 and sum(line.startswith(f"update: refused {long}: ") for line in lines) == 1, lines
+    sources.check_raw(project / "data" / "raw")
+
+
+def test_an_unexpected_error_in_one_file_or_page_is_one_line_and_the_run_goes_on(project, server, landing,
+                                                                                 monkeypatch):
+    from ice287g import landing as landing_module
+
+    real_land, real_links = landing_module.land, fetch.xlsx_links
+
+    def land(data, name, url, **kw):
+        if name == ice_name(*PENDING):
+            raise RuntimeError("boom\nTraceback (most recent call last):")
+        return real_land(data, name, url, **kw)
+
+    def links(html, page_url, prefixes, accept=lambda name: True):
+        if page_url.endswith(update.PAGE_DETENTION.path):
+            raise KeyError("surprise")
+        return real_links(html, page_url, prefixes, accept)
+
+    monkeypatch.setattr(landing_module, "land", land)
+    monkeypatch.setattr(fetch, "xlsx_links", links)
+    serve_ice(server, [(ice_name(*PENDING), real_bytes(*PENDING)), (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))],
+              [hold(project, *WORKBOOK)])
+    lines = []
+    run = run_update(server, lines)
+    assert [(o.status, o.name) for o in run.outcomes] == [("refused", ice_name(*PENDING)),
+                                                          ("landed", ice_name(*PARTICIPATING))], lines
+    assert (f"update: refused {ice_name(*PENDING)}: unexpected error (RuntimeError: boom\\nTraceback (most recent "
+            "call last):)") in lines
+    assert "update: cannot read the detention statistics page: unexpected error (KeyError: 'surprise')" in lines
+    assert run.code == 2 and no_control(lines)
+
+
+def test_no_error_escapes_update_main_as_a_traceback(project, monkeypatch, capsys):
+    from ice287g import cli
+
+    def broken(**kw):
+        raise RuntimeError("deep\ninside")
+
+    monkeypatch.setattr(update, "update", broken)
+    assert cli.main(["update", "--ice-base-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err == "update: unexpected error (RuntimeError: deep\\ninside)\n"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--check", "-1"], "update: --check takes a number of days, 0 or more, not -1"),
+    (["--since", "2021-13-01"], "update: --since 2021-13-01 is not a date YYYY-MM-DD"),
+    (["--since", "2021-01-01", "--until", "2021-02-30"], "update: --until 2021-02-30 is not a date YYYY-MM-DD"),
+    (["--since", "2021-06-01", "--until", "2021-01-01"], "update: --since 2021-06-01 is after --until 2021-01-01"),
+    (["--since", "2999-01-01"], "update: --since 2999-01-01 is after today ("),
+    (["--since", "2021-01-01", "--until", "2999-01-01"], "update: --until 2999-01-01 is after today ("),
+    (["--deadline", "-5"], "update: --deadline takes a number of seconds above 0, not -5"),
+    (["--deadline", "nan"], "update: --deadline takes a number of seconds above 0, not nan"),
+    (["--since", "2021-01-01", "--max-captures", "0"], "update: --max-captures takes a number above 0, not 0"),
+])
+def test_a_bad_option_is_one_line_and_exit_2(project, capsys, argv, says):
+    from ice287g import cli
+
+    # a discard port: were an option to slip through, the request would fail at once, on this machine
+    assert cli.main(["update", "--wayback-url", "http://127.0.0.1:9", "--ice-base-url", "http://127.0.0.1:9",
+                     *argv]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(says) and err.count("\n") == 1 and out == "", err
+
+
+def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project, server, landing, monkeypatch, capsys):
+    import textwrap
+
+    from ice287g import cli, lock
+
+    raw = project / "data" / "raw"
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import time
+        from ice287g.lock import landing_lock
+        with landing_lock({str(raw)!r}):
+            print("held", flush=True)
+            time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        monkeypatch.setattr(lock, "WAIT_SECONDS", 0.3)
+        serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
+        before = snapshot(project)
+        started = time.monotonic()
+        assert cli.main(["update", "--ice-base-url", server.url]) == 1
+        assert time.monotonic() - started >= 0.3  # it waited for the holder first
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and sources.LOCK_NAME in err and f"pid {holder.pid}" in err, err
+        assert server.requests == [] and snapshot(project) == before
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder is gone: the next run lands
+    assert cli.main(["update", "--ice-base-url", server.url]) == 0
