@@ -965,3 +965,17 @@ def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project,
         holder.wait()
     # the holder is gone: the next run lands
     assert cli.main(["update", "--ice-base-url", server.url]) == 0
+
+
+def test_the_readme_states_the_rules_by_the_names_the_code_uses():
+    import importlib
+    import re
+
+    readme = (REAL_ROOT_HAND.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Keeping the archive current", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(fetch|update|lock|messages)\.(\w+)`", section))
+    assert {("fetch", "DOWNLOAD_DEADLINE"), ("fetch", "ALTERNATE_HOSTS"), ("fetch", "MAX_REDIRECTS"),
+            ("update", "MAX_CAPTURES"), ("lock", "WAIT_SECONDS")} <= named
+    assert [f"{m}.{n}" for m, n in sorted(named) if not hasattr(importlib.import_module(f"ice287g.{m}"), n)] == []
+    # the redirect rule names every alternate host the client allows
+    assert all(f"`{host}`" in section for group in fetch.ALTERNATE_HOSTS for host in group)
