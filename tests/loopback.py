@@ -15,6 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from ice287g import fetch
+
 MAX_DELAY = 3.0
 MAX_DRIP = 10.0
 
@@ -109,3 +113,17 @@ class Loopback:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def server():
+    """A loopback server for one test (import it into the test module to use it)."""
+    srv = Loopback().start()
+    yield srv
+    srv.stop()
+
+
+def quick_client(**kw) -> fetch.Client:
+    """A client that neither waits nor retries long: what the tests fetch with."""
+    kw = {"timeout": 2.0, "retries": 1, "backoff": 0.0, "sleep": lambda s: None, **kw}
+    return fetch.Client(**kw)

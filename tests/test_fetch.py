@@ -8,14 +8,7 @@ import time
 import pytest
 
 from ice287g import fetch
-from tests.loopback import Loopback
-
-
-@pytest.fixture
-def server():
-    srv = Loopback().start()
-    yield srv
-    srv.stop()
+from tests.loopback import Loopback, quick_client, server  # noqa: F401 (server: a fixture)
 
 
 @pytest.fixture
@@ -24,11 +17,6 @@ def other():
     srv = Loopback().start()
     yield srv
     srv.stop()
-
-
-def quick_client(**kw) -> fetch.Client:
-    kw = {"timeout": 2.0, "retries": 1, "backoff": 0.0, "sleep": lambda s: None, **kw}
-    return fetch.Client(**kw)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pytest
 
 from ice287g import fetch, paths, sources, update
 from tests.conftest import REAL_RAW, manifest_rows
-from tests.loopback import XLSX, Loopback
+from tests.loopback import XLSX, Loopback, quick_client, server  # noqa: F401 (server: a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCLIB_287G = "/doclib/about/offices/ero/287g/"
@@ -64,21 +64,9 @@ def hold(project: Path, source: str, file: str) -> tuple[str, bytes]:
     return ice_name(source, file), real_bytes(source, file)
 
 
-def quick_client(**kw) -> fetch.Client:
-    kw = {"timeout": 2.0, "retries": 1, "backoff": 0.0, "sleep": lambda s: None, **kw}
-    return fetch.Client(**kw)
-
-
 def page(*hrefs: str) -> bytes:
     links = "\n".join(f'<li><a href="{h}">{h.rsplit("/", 1)[-1]}</a></li>' for h in hrefs)
     return f"<!DOCTYPE html><html><head><title>287(g)</title></head><body><ul>{links}</ul></body></html>".encode()
-
-
-@pytest.fixture
-def server():
-    srv = Loopback().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture
@@ -936,34 +924,24 @@ def test_a_bad_option_is_one_line_and_exit_2(project, capsys, argv, says):
     assert err.startswith(says) and err.count("\n") == 1 and out == "", err
 
 
-def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project, server, landing, monkeypatch, capsys):
-    import textwrap
+def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project, server, landing):
+    import os
 
     from ice287g import cli, lock
 
-    raw = project / "data" / "raw"
-    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
-        import time
-        from ice287g.lock import landing_lock
-        with landing_lock({str(raw)!r}):
-            print("held", flush=True)
-            time.sleep(30)
-    """)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
-        monkeypatch.setattr(lock, "WAIT_SECONDS", 0.3)
-        serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
-        before = snapshot(project)
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
+    before = snapshot(project)
+    # this process holds the lock; a second `update` runs as its own process (ICE287G_ROOT is the project's)
+    second = [sys.executable, "-c", "import sys; from ice287g import cli, lock; lock.WAIT_SECONDS = 0.3; "
+              "sys.exit(cli.main(sys.argv[1:]))", "update", "--ice-base-url", server.url]
+    with lock.landing_lock(project / "data" / "raw", wait=0):
         started = time.monotonic()
-        assert cli.main(["update", "--ice-base-url", server.url]) == 1
-        assert time.monotonic() - started >= 0.3  # it waited for the holder first
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and sources.LOCK_NAME in err and f"pid {holder.pid}" in err, err
-        assert server.requests == [] and snapshot(project) == before
-    finally:
-        holder.kill()
-        holder.wait()
-    # the holder is gone: the next run lands
+        done = subprocess.run(second, capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - started
+    assert done.returncode == 1 and done.stdout == "" and took >= 0.3, done
+    assert done.stderr.count("\n") == 1 and sources.LOCK_NAME in done.stderr and f"pid {os.getpid()}" in done.stderr
+    assert server.requests == [] and snapshot(project) == before
+    # the holder is done: the next run lands
     assert cli.main(["update", "--ice-base-url", server.url]) == 0
 
 
