@@ -3,17 +3,24 @@ by the fixture that started it. Nothing here reaches beyond this machine.
 
 Each route answers a path (``/a/b``, or ``/a/b?query`` to answer one query only) with fixed bytes, a
 status, a content type, an optional delay (a slow server; capped so a test stays short) and an optional
-announced length larger than the body (a download cut off mid-way)."""
+announced length larger than the body (a download cut off mid-way), extra headers (a redirect's
+``Location``) and an optional drip (a few bytes at a time, the slow-drip attack on a deadline; capped at
+``MAX_DRIP`` seconds, then the connection closes)."""
 from __future__ import annotations
 
 import threading
 import time
 import urllib.parse
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
+
+from ice287g import fetch
+
 MAX_DELAY = 3.0
+MAX_DRIP = 10.0
 
 
 @dataclass
@@ -23,6 +30,18 @@ class Route:
     content_type: str = "application/octet-stream"
     delay: float = 0.0
     announce: int | None = None  # Content-Length sent instead of the body's length
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. {"Location": ...} with a 3xx status
+    drip: tuple[int, float] | None = None  # (bytes, seconds): send that many bytes, then wait, until done
+
+
+def _drip(out, body: bytes, size: int, every: float) -> None:
+    ends = time.monotonic() + MAX_DRIP
+    for start in range(0, len(body), size):
+        if time.monotonic() > ends:
+            return
+        out.write(body[start:start + size])
+        out.flush()
+        time.sleep(every)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,8 +72,13 @@ class Loopback:
                     self.send_header("Content-Type", route.content_type)
                     self.send_header("Content-Length", str(route.announce or len(body)))
                     self.send_header("Connection", "close")
+                    for name, value in route.headers.items():
+                        self.send_header(name, value)
                     self.end_headers()
-                    self.wfile.write(body)
+                    if route.drip:
+                        _drip(self.wfile, body, *route.drip)
+                    else:
+                        self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (the timeout test): nothing to answer
 
@@ -74,6 +98,10 @@ class Loopback:
         self.routes[path] = Route(body, **kw)
         return self.url + path
 
+    def redirect(self, path: str, location: str, status: int = 302) -> str:
+        """``path`` answers ``status`` with ``Location: location`` (absolute, or relative to ``path``)."""
+        return self.serve(path, b"", status=status, content_type="text/html", headers={"Location": location})
+
     def hits(self, path: str) -> int:
         return sum(p.split("?", 1)[0] == path for p, _ in self.requests)
 
@@ -85,3 +113,17 @@ class Loopback:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def server():
+    """A loopback server for one test (import it into the test module to use it)."""
+    srv = Loopback().start()
+    yield srv
+    srv.stop()
+
+
+def quick_client(**kw) -> fetch.Client:
+    """A client that neither waits nor retries long: what the tests fetch with."""
+    kw = {"timeout": 2.0, "retries": 1, "backoff": 0.0, "sleep": lambda s: None, **kw}
+    return fetch.Client(**kw)

@@ -9,6 +9,7 @@ import json
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,7 @@ import pytest
 
 from ice287g import fetch, paths, sources, update
 from tests.conftest import REAL_RAW, manifest_rows
-from tests.loopback import XLSX, Loopback
+from tests.loopback import XLSX, Loopback, quick_client, server  # noqa: F401 (server: a fixture)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCLIB_287G = "/doclib/about/offices/ero/287g/"
@@ -43,26 +44,29 @@ def ice_name(source: str, file: str) -> str:
 
 
 def snapshot(root: Path) -> dict[str, str]:
+    """Every raw file and its sha256 (the landing lock, an empty file git ignores, left out)."""
     raw = root / "data" / "raw"
     return {str(p.relative_to(raw)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(raw.rglob("*")) if p.is_file()}
+            for p in sorted(raw.rglob("*")) if p.is_file() and p.name != sources.LOCK_NAME}
 
 
-def quick_client(**kw) -> fetch.Client:
-    kw = {"timeout": 2.0, "retries": 1, "backoff": 0.0, "sleep": lambda s: None, **kw}
-    return fetch.Client(**kw)
+def hold(project: Path, source: str, file: str) -> tuple[str, bytes]:
+    """A real file put into the throwaway archive with its manifest row, so that a page linking it links
+    a file the archive already holds (``unchanged``); returns (its ICE name, its bytes)."""
+    from tests.conftest import write_manifest_rows
+
+    folder = project / "data" / "raw" / source
+    folder.mkdir(exist_ok=True)
+    fieldnames, rows = manifest_rows(folder) if (folder / "MANIFEST.csv").exists() else \
+        (manifest_rows(REAL_RAW / source)[0], [])
+    write_manifest_rows(folder, fieldnames, rows + [real_row(source, file)])
+    (folder / file).write_bytes(real_bytes(source, file))
+    return ice_name(source, file), real_bytes(source, file)
 
 
 def page(*hrefs: str) -> bytes:
     links = "\n".join(f'<li><a href="{h}">{h.rsplit("/", 1)[-1]}</a></li>' for h in hrefs)
     return f"<!DOCTYPE html><html><head><title>287(g)</title></head><body><ul>{links}</ul></body></html>".encode()
-
-
-@pytest.fixture
-def server():
-    srv = Loopback().start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture
@@ -238,11 +242,11 @@ def test_update_lands_new_files_with_dates_kinds_hashes_and_urls(project, server
 
 
 def test_dry_run_lists_and_lands_nothing(project, server):
-    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
     before = snapshot(project)
     lines = []
     run = run_update(server, lines, dry_run=True)
-    assert run.code == 0 and run.count("would fetch") == 1
+    assert run.code == 0 and run.count("would fetch") == 2
     assert f"update: would fetch participatingAgencies05182026am.xlsx from {server.url}{DOCLIB_287G}" \
            "participatingAgencies05182026am.xlsx" in lines
     assert server.hits(DOCLIB_287G + "participatingAgencies05182026am.xlsx") == 0
@@ -253,7 +257,7 @@ def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(projec
     good = (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))
     html_as_xlsx = ("participatingAgencies11202026am.xlsx", b"<!DOCTYPE html><html><body>Access denied</body></html>")
     cut_at_source = ("pendingAgencies11202026am.xlsx", real_bytes(*PENDING)[:4000])
-    serve_ice(server, [good, html_as_xlsx, cut_at_source], [],
+    serve_ice(server, [good, html_as_xlsx, cut_at_source], [hold(project, *WORKBOOK)],
               extra_links=[DOCLIB_287G + "participatingAgencies11212026am.xlsx",  # 404
                            DOCLIB_287G + "participatingAgencies11222026am.xlsx",  # cut off in transit
                            DOCLIB_287G + "participatingAgencies11232026am.xlsx",  # too slow
@@ -280,13 +284,13 @@ def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(projec
     new = set(after) - set(before)
     assert {k for k in new if not k.endswith("MANIFEST.csv")} == {"ice_287g/" + PARTICIPATING[1]}
     assert all(after[k] == v for k, v in before.items() if not k.endswith("MANIFEST.csv"))
-    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".")]
+    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".") and p.name != sources.LOCK_NAME]
     sources.check_raw(project / "data" / "raw")
 
 
 def test_a_file_revised_under_the_same_name_lands_beside_the_old_one(project, server, landing):
     name = ice_name(*IN_SAMPLE)
-    serve_ice(server, [(name, real_bytes(*OTHER_LIST))], [])
+    serve_ice(server, [(name, real_bytes(*OTHER_LIST))], [hold(project, *WORKBOOK)])
     before = snapshot(project)
     run = run_update(server)
     assert run.code == 0 and run.count("landed") == 1
@@ -318,14 +322,14 @@ def test_an_unreadable_page_exits_2_and_the_other_page_still_lands(project, serv
 def test_the_command_line(project, server, landing, capsys):
     from ice287g import cli
 
-    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
     assert cli.main(["update", "--ice-base-url", server.url, "--dry-run"]) == 0
-    assert "1 would fetch" in capsys.readouterr().out
+    assert "2 would fetch" in capsys.readouterr().out
     assert cli.main(["update", "--ice-base-url", server.url]) == 0
     out = capsys.readouterr().out
     assert f"update: landed data/raw/ice_287g/{PARTICIPATING[1]} from {server.url}" in out
     assert cli.main(["update", "--ice-base-url", server.url]) == 0
-    assert "0 landed, 1 unchanged, 0 refused" in capsys.readouterr().out
+    assert "0 landed, 2 unchanged, 0 refused" in capsys.readouterr().out
     assert cli.main(["update", "--until", "2020-01-01"]) == 2
 
 
@@ -613,3 +617,343 @@ def test_update_check_reads_the_archive_and_fetches_nothing(no_network, capsys):
     assert cli.main(["update", "--check", "100000"]) == 0  # nothing in the archive is that old
     assert cli.main(["update", "--check", "0"]) == 1
     assert no_network == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Under attack (issue 25): deadlines, redirects, CDX rows and digests, names, soft blocks, one run at a time
+
+
+def no_control(lines: list[str]) -> bool:
+    import unicodedata
+
+    return not any(unicodedata.category(ch) in ("Cc", "Cf") for line in lines for ch in line)
+
+
+def test_the_run_deadline_starts_no_download_after_it_and_names_what_it_left(project, server, landing):
+    now = [0.0]
+    first = real_bytes(*PARTICIPATING)
+
+    def slow_first(query):  # the first download takes 100 s by the run's (injected) clock
+        now[0] += 100
+        return first
+
+    serve_ice(server, [(ice_name(*PARTICIPATING), first), (ice_name(*PENDING), real_bytes(*PENDING))],
+              [hold(project, *WORKBOOK)])
+    server.serve(DOCLIB_287G + ice_name(*PARTICIPATING), slow_first, content_type=XLSX)
+    lines = []
+    run = run_update(server, lines, deadline=50, clock=lambda: now[0])
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("landed", ice_name(*PARTICIPATING)), ("left", ice_name(*PENDING)), ("left", "the detention statistics page")]
+    assert f"update: left {ice_name(*PENDING)} (the run's deadline of 50 s passed: left for the next run)" in lines
+    assert server.hits(DOCLIB_287G + ice_name(*PENDING)) == 0 and server.hits(update.PAGE_DETENTION.path) == 0
+    assert run.code == 1 and lines[-1] == "update: 1 landed, 0 unchanged, 0 refused, 2 left"
+    sources.check_raw(project / "data" / "raw")
+    # the next run, in time, takes what was left
+    later = run_update(server, deadline=50, clock=lambda: 0.0)
+    assert (later.code, later.count("landed"), later.count("unchanged")) == (0, 1, 2)
+
+
+def test_a_backfill_takes_at_most_max_captures_and_says_what_it_left(project, server, landing):
+    caps = [(ts, "https://www.ice.gov" + DOCLIB_287G + ice_name(*f), real_bytes(*f), XLSX)  # each a day after its date
+            for ts, f in (("20250412093000", PENDING), ("20260512093000", OTHER_LIST), ("20260519093000", PARTICIPATING))]
+    serve_wayback(server, caps)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2025-01-01", until="2026-06-30", max_captures=2)
+    assert run.count("landed") == 2 and run.code == 0, lines
+    assert server.hits(f"/web/{caps[2][0]}id_/{caps[2][1]}") == 0
+    assert ("update: backfill left 1 capture(s) for the next run (--max-captures 2), captured 2026-05-19 to "
+            "2026-05-19: run the same command again") in lines
+    again = []
+    run = run_update(server, again, wayback=server.url, since="2025-01-01", until="2026-06-30", max_captures=2)
+    assert (run.count("landed"), run.count("unchanged"), run.code) == (1, 2, 0), again
+    assert not any("left" in line for line in again)
+
+
+def test_a_backfill_has_a_capture_cap_by_default(monkeypatch):
+    from ice287g import cli
+
+    given = []
+    monkeypatch.setattr(update, "update", lambda **kw: given.append(kw) or update.Run(out=lambda s: None))
+    assert cli.main(["update", "--since", "2019-01-01"]) == 0
+    assert cli.main(["update", "--since", "2019-01-01", "--max-captures", "7"]) == 0
+    assert [kw["max_captures"] for kw in given] == [update.MAX_CAPTURES, 7] and 0 < update.MAX_CAPTURES < 1000
+
+
+def test_a_redirect_off_the_host_is_refused_in_one_line_and_the_run_goes_on(project, server, landing):
+    other = Loopback().start()
+    try:
+        moved = "participatingAgencies11202026am.xlsx"
+        other.serve(DOCLIB_287G + moved, real_bytes(*OTHER_LIST), content_type=XLSX)
+        serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)],
+                  extra_links=[DOCLIB_287G + moved])
+        server.redirect(DOCLIB_287G + moved, other.url + DOCLIB_287G + moved)
+        lines = []
+        run = run_update(server, lines)
+        assert other.requests == []
+    finally:
+        other.stop()
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("landed", ice_name(*PARTICIPATING)), ("refused", moved), ("unchanged", ice_name(*WORKBOOK))], lines
+    assert (f"update: refused {moved}: {server.url}{DOCLIB_287G}{moved}: redirect to {other.url}{DOCLIB_287G}{moved} "
+            "refused: ") in lines[2]
+    assert run.code == 1
+
+
+def test_a_redirected_file_lands_with_its_final_url(project, server, monkeypatch):
+    from ice287g import landing
+    from ice287g.landing import Landed
+
+    calls = {}
+
+    def fake_land(data, name, url, **kw):
+        calls[name] = (url, kw.get("final_url"))
+        return Landed("landed", "ice_287g", f"2026-05-18_{name}", "new")
+
+    monkeypatch.setattr(landing, "land", fake_land)
+    name = ice_name(*PARTICIPATING)
+    serve_ice(server, [(name, b"moved"), (ice_name(*PENDING), b"in place")], [hold(project, *WORKBOOK)])
+    server.serve("/doclib/v2/" + name, b"the bytes", content_type=XLSX)
+    server.redirect(DOCLIB_287G + name, "/doclib/v2/" + name, status=301)
+    run = run_update(server)
+    assert run.code == 0
+    # the first URL stays original_url; the last one, where the bytes came from, is final_url
+    assert calls[name] == (server.url + DOCLIB_287G + name, server.url + "/doclib/v2/" + name)
+    assert calls[ice_name(*PENDING)][1] is None  # no redirect: the bytes came from original_url
+
+
+needs_final_url = pytest.mark.skipif(
+    "final_url" not in __import__("inspect").signature(__import__("ice287g.landing").landing.land).parameters,
+    reason="landing.land records final_url once issue 25's landing change is merged")
+
+
+@needs_final_url
+def test_the_manifest_records_the_first_and_the_final_url(project, server, landing):
+    name = ice_name(*PARTICIPATING)
+    serve_ice(server, [(name, b"moved")], [hold(project, *WORKBOOK)])
+    server.serve("/doclib/v2/" + name, real_bytes(*PARTICIPATING), content_type=XLSX)
+    server.redirect(DOCLIB_287G + name, "/doclib/v2/" + name)
+    assert run_update(server).code == 0
+    row = next(r for r in manifest_rows(project / "data" / "raw" / "ice_287g")[1] if r["file"] == PARTICIPATING[1])
+    assert (row["original_url"], row["final_url"]) == (server.url + DOCLIB_287G + name, server.url + "/doclib/v2/" + name)
+
+
+def test_a_quarantined_file_is_its_own_outcome_and_exits_1(project, server, monkeypatch):
+    from ice287g import landing
+    from ice287g.landing import Landed
+
+    reason = "does not parse as a participating list: row 500 has no state; fix it in data/hand/blank_state_fixes.csv"
+    monkeypatch.setattr(landing, "land", lambda data, name, url, **kw: Landed(
+        "quarantined", "ice_287g", f"2026-05-18_{name}", f"{name}: {reason}"))
+    name = ice_name(*PARTICIPATING)
+    serve_ice(server, [(name, real_bytes(*PARTICIPATING))], [(ice_name(*WORKBOOK), b"x")])
+    lines = []
+    run = run_update(server, lines)
+    assert f"update: quarantined data/raw/ice_287g/2026-05-18_{name}: {reason}" in lines
+    assert run.count("quarantined") == 2 and run.code == 1
+    assert lines[-1] == "update: 0 landed, 0 unchanged, 0 refused, 2 quarantined"
+
+
+MALFORMED_CDX = {
+    "short row": json.dumps([list(update.CDX_FIELDS), ["20190601020117", "https://www.ice.gov/287g"]]),
+    "null row": json.dumps([list(update.CDX_FIELDS), None]),
+    "null listing": "null",
+    "a number in a row": json.dumps([list(update.CDX_FIELDS),
+                                     ["20190601020117", "https://www.ice.gov/287g", "A" * 32, "200", "text/html", 5]]),
+    "nested row": json.dumps([list(update.CDX_FIELDS),
+                              ["20190601020117", ["https://www.ice.gov/287g"], "A" * 32, "200", "text/html", "5"]]),
+    "deep nesting": "[" * 100_000 + "]" * 100_000,
+    "bad timestamp": json.dumps([list(update.CDX_FIELDS),
+                                 ["2019-06-01", "https://www.ice.gov/287g", "A" * 32, "200", "text/html", "5"]]),
+    "bad digest": json.dumps([list(update.CDX_FIELDS),
+                              ["20190601020117", "https://www.ice.gov/287g", "a/b", "200", "text/html", "5"]]),
+    "header not strings": json.dumps([[1, 2, 3], ["1", "2", "3"]]),
+}
+
+
+@pytest.mark.parametrize("kind", MALFORMED_CDX)
+def test_a_malformed_cdx_listing_is_a_page_failure_in_one_line(project, server, kind):
+    server.serve("/cdx/search/cdx", MALFORMED_CDX[kind].encode(), content_type="application/json")
+    before = snapshot(project)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2019-01-01", until="2019-12-31")
+    assert run.code == 2 and len(run.page_errors) == len(update.cdx_queries("2019-01-01", "2019-12-31")), lines
+    assert all(line.startswith("update: cannot read the Wayback listing of www.ice.gov/") and "CDX" in line
+               for line in lines[:-1]), lines
+    assert server.hits("/cdx/search/cdx") == len(run.page_errors) and len(server.requests) == len(run.page_errors)
+    assert snapshot(project) == before
+
+
+def test_a_well_formed_cdx_listing_passes_the_row_checks():
+    rows = update.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
+    assert len(rows) == 16 and all(len(r["digest"]) == 32 and len(r["timestamp"]) == 14 for r in rows)
+    assert update.parse_cdx(b"[]", "empty") == [] and update.parse_cdx(b"", "empty") == []
+
+
+def test_a_capture_whose_bytes_differ_from_its_cdx_digest_is_refused(project, server, landing):
+    caps = [("20250412093000", "https://www.ice.gov" + DOCLIB_287G + ice_name(*PENDING), real_bytes(*PENDING), XLSX),
+            ("20260519093000", "https://www.ice.gov" + DOCLIB_287G + ice_name(*PARTICIPATING),
+             real_bytes(*PARTICIPATING), XLSX)]
+    serve_wayback(server, caps)
+    # the listing names the pending list's digest; the capture serves another genuine list
+    server.serve(f"/web/{caps[0][0]}id_/{caps[0][1]}", real_bytes(*OTHER_LIST), content_type=XLSX)
+    lines = []
+    run = run_update(server, lines, wayback=server.url, since="2025-01-01", until="2026-06-30")
+    assert [(o.status, o.name) for o in run.outcomes] == [("refused", ice_name(*PENDING)),
+                                                          ("landed", ice_name(*PARTICIPATING))], lines
+    assert (f"update: refused {ice_name(*PENDING)}: SHA-1 {update.wayback_digest(real_bytes(*OTHER_LIST))} differs "
+            f"from the CDX digest {update.wayback_digest(real_bytes(*PENDING))}") in lines
+    held = {r["sha256"] for r in manifest_rows(project / "data" / "raw" / "ice_287g")[1]}
+    assert hashlib.sha256(real_bytes(*OTHER_LIST)).hexdigest() not in held and run.code == 1
+
+
+def test_names_with_control_characters_are_shown_escaped(project, server, landing):
+    names = ["participatingAgencies%0Aupdate%3A%20landed%20all.xlsx", "pending%0D%1B%5B2J.xlsx", "x%00y.xlsx",
+             "participating%E2%80%AEslx.exe.xlsx"]
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)],
+              extra_links=[DOCLIB_287G + n for n in names])
+    for n in names:
+        server.serve(DOCLIB_287G + n, real_bytes(*OTHER_LIST), content_type=XLSX)
+    lines = []
+    run = run_update(server, lines)
+    assert run.count("refused") == len(names) and run.count("landed") == 1, lines
+    assert no_control(lines), lines
+    assert any("participatingAgencies\\nupdate: landed all.xlsx" in line for line in lines)
+    assert any("pending\\r\\x1b[2J.xlsx" in line for line in lines)
+    assert any("participating\\u202eslx.exe.xlsx" in line for line in lines)
+
+
+def test_an_encoded_separator_or_dot_segment_is_refused_before_any_request(project, server, landing):
+    bad = ["%2e%2e%2f%2e%2e%2fX.xlsx", "a%2fb.xlsx", "a%5cb.xlsx", "%2e%2e/Y.xlsx"]
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)],
+              extra_links=[DOCLIB_287G + b for b in bad])
+    for path in (DOCLIB_287G + "../../X.xlsx", "/doclib/about/offices/X.xlsx", "/doclib/about/offices/ero/Y.xlsx"):
+        server.serve(path, real_bytes(*OTHER_LIST), content_type=XLSX)
+    lines = []
+    run = run_update(server, lines)
+    refused = [o for o in run.outcomes if o.status == "refused"]
+    assert len(refused) == len(bad) and all("refused before any request" in o.detail for o in refused), lines
+    assert not [p for p, _ in server.requests if "X.xlsx" in p or "Y.xlsx" in p or "a%" in p or "b.xlsx" in p]
+    assert run.count("landed") == 1 and run.code == 1
+
+
+@pytest.mark.parametrize("served", ["no link", "no file of the page's kind"])
+def test_a_page_that_answers_but_links_no_file_is_a_page_failure(project, server, landing, served):
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
+    detention = (b"<html><body><h1>Access Denied</h1></body></html>" if served == "no link"
+                 else page(DOCLIB_DETENTION + "dedicatedNonDedicatedFacilityList.xlsx"))
+    server.serve(update.PAGE_DETENTION.path, detention, content_type="text/html")
+    lines = []
+    run = run_update(server, lines)
+    assert run.code == 2 and run.count("landed") == 1, lines
+    assert (f"update: cannot read the detention statistics page: {server.url}{update.PAGE_DETENTION.path}: "
+            "answered but linked no file: blocked or changed?") in lines
+
+
+def test_a_name_too_long_for_the_disk_is_refused_and_the_run_goes_on(project, server, landing):
+    long = "participatingAgencies" + "x" * 220 + "05112026am.xlsx"  # dated by its name, too long for a disk
+    serve_ice(server, [(long, real_bytes(*OTHER_LIST)), (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))],
+              [hold(project, *WORKBOOK)])
+    lines = []
+    run = run_update(server, lines)
+    assert [(o.status, o.name) for o in run.outcomes] == [
+        ("refused", long), ("landed", ice_name(*PARTICIPATING)), ("unchanged", ice_name(*WORKBOOK))], lines
+    assert run.code == 1 and sum(line.startswith(f"update: refused {long}: ") for line in lines) == 1, lines
+    sources.check_raw(project / "data" / "raw")
+
+
+def test_an_unexpected_error_in_one_file_or_page_is_one_line_and_the_run_goes_on(project, server, landing,
+                                                                                 monkeypatch):
+    from ice287g import landing as landing_module
+
+    real_land, real_links = landing_module.land, fetch.xlsx_links
+
+    def land(data, name, url, **kw):
+        if name == ice_name(*PENDING):
+            raise RuntimeError("boom\nTraceback (most recent call last):")
+        return real_land(data, name, url, **kw)
+
+    def links(html, page_url, prefixes, accept=lambda name: True):
+        if page_url.endswith(update.PAGE_DETENTION.path):
+            raise KeyError("surprise")
+        return real_links(html, page_url, prefixes, accept)
+
+    monkeypatch.setattr(landing_module, "land", land)
+    monkeypatch.setattr(fetch, "xlsx_links", links)
+    serve_ice(server, [(ice_name(*PENDING), real_bytes(*PENDING)), (ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))],
+              [hold(project, *WORKBOOK)])
+    lines = []
+    run = run_update(server, lines)
+    assert [(o.status, o.name) for o in run.outcomes] == [("refused", ice_name(*PENDING)),
+                                                          ("landed", ice_name(*PARTICIPATING))], lines
+    assert (f"update: refused {ice_name(*PENDING)}: unexpected error (RuntimeError: boom\\nTraceback (most recent "
+            "call last):)") in lines
+    assert "update: cannot read the detention statistics page: unexpected error (KeyError: 'surprise')" in lines
+    assert run.code == 2 and no_control(lines)
+
+
+def test_no_error_escapes_update_main_as_a_traceback(project, monkeypatch, capsys):
+    from ice287g import cli
+
+    def broken(**kw):
+        raise RuntimeError("deep\ninside")
+
+    monkeypatch.setattr(update, "update", broken)
+    assert cli.main(["update", "--ice-base-url", "http://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert err == "update: unexpected error (RuntimeError: deep\\ninside)\n"
+
+
+@pytest.mark.parametrize("argv, says", [
+    (["--check", "-1"], "update: --check takes a number of days, 0 or more, not -1"),
+    (["--since", "2021-13-01"], "update: --since 2021-13-01 is not a date YYYY-MM-DD"),
+    (["--since", "2021-01-01", "--until", "2021-02-30"], "update: --until 2021-02-30 is not a date YYYY-MM-DD"),
+    (["--since", "2021-06-01", "--until", "2021-01-01"], "update: --since 2021-06-01 is after --until 2021-01-01"),
+    (["--since", "2999-01-01"], "update: --since 2999-01-01 is after today ("),
+    (["--since", "2021-01-01", "--until", "2999-01-01"], "update: --until 2999-01-01 is after today ("),
+    (["--deadline", "-5"], "update: --deadline takes a number of seconds above 0, not -5"),
+    (["--deadline", "nan"], "update: --deadline takes a number of seconds above 0, not nan"),
+    (["--since", "2021-01-01", "--max-captures", "0"], "update: --max-captures takes a number above 0, not 0"),
+])
+def test_a_bad_option_is_one_line_and_exit_2(project, capsys, argv, says):
+    from ice287g import cli
+
+    # a discard port: were an option to slip through, the request would fail at once, on this machine
+    assert cli.main(["update", "--wayback-url", "http://127.0.0.1:9", "--ice-base-url", "http://127.0.0.1:9",
+                     *argv]) == 2
+    out, err = capsys.readouterr()
+    assert err.startswith(says) and err.count("\n") == 1 and out == "", err
+
+
+def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project, server, landing):
+    import os
+
+    from ice287g import cli, lock
+
+    serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
+    before = snapshot(project)
+    # this process holds the lock; a second `update` runs as its own process (ICE287G_ROOT is the project's)
+    second = [sys.executable, "-c", "import sys; from ice287g import cli, lock; lock.WAIT_SECONDS = 0.3; "
+              "sys.exit(cli.main(sys.argv[1:]))", "update", "--ice-base-url", server.url]
+    with lock.landing_lock(project / "data" / "raw", wait=0):
+        started = time.monotonic()
+        done = subprocess.run(second, capture_output=True, text=True, timeout=120)
+        took = time.monotonic() - started
+    assert done.returncode == 1 and done.stdout == "" and took >= 0.3, done
+    assert done.stderr.count("\n") == 1 and sources.LOCK_NAME in done.stderr and f"pid {os.getpid()}" in done.stderr
+    assert server.requests == [] and snapshot(project) == before
+    # the holder is done: the next run lands
+    assert cli.main(["update", "--ice-base-url", server.url]) == 0
+
+
+def test_the_readme_states_the_rules_by_the_names_the_code_uses():
+    import importlib
+    import re
+
+    readme = (REAL_ROOT_HAND.parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Keeping the archive current", 1)[1].split("\n## ", 1)[0]
+    named = set(re.findall(r"`(fetch|update|lock|messages)\.(\w+)`", section))
+    assert {("fetch", "DOWNLOAD_DEADLINE"), ("fetch", "ALTERNATE_HOSTS"), ("fetch", "MAX_REDIRECTS"),
+            ("update", "MAX_CAPTURES"), ("lock", "WAIT_SECONDS")} <= named
+    assert [f"{m}.{n}" for m, n in sorted(named) if not hasattr(importlib.import_module(f"ice287g.{m}"), n)] == []
+    # the redirect rule names every alternate host the client allows
+    assert all(f"`{host}`" in section for group in fetch.ALTERNATE_HOSTS for host in group)

@@ -146,6 +146,9 @@ def _update(args) -> int:
     if args.check is not None:  # no network: the age of what is already in data/raw
         from .freshness import check
 
+        if args.check < 0:
+            print(f"update: --check takes a number of days, 0 or more, not {args.check}", file=sys.stderr)
+            return 2
         return check(args.check)
     if args.until and not args.since:
         print("update: --until needs --since", file=sys.stderr)
@@ -229,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--since", metavar="DATE", help="backfill Wayback captures from DATE (YYYY-MM-DD)")
     up.add_argument("--until", metavar="DATE", help="... to DATE (default: today)")
     up.add_argument("--dry-run", action="store_true", help="list what would be fetched; land nothing")
+    up.add_argument("--deadline", type=float, metavar="SECONDS", help="start no download once the run is this old; "
+                    "what is left is named (exit 1) for the next run (default: none; each download has its own "
+                    "deadline)")
+    up.add_argument("--max-captures", type=int, metavar="N",
+                    help="a backfill fetches at most N captures and says what it left for the next run "
+                         "(default: ice287g.update.MAX_CAPTURES)")
     up.add_argument("--check", type=int, metavar="DAYS", help="fetch nothing: print each source's newest date and "
                     "age; exit 1 when the 287(g) lists or the detention workbooks are older than DAYS")
     up.set_defaults(func=_update)

@@ -11,8 +11,16 @@ manifest row, or refuses it, and never half-writes anything):
 - ``--wanted``: exactly the files ``data/hand/wanted_files.csv`` says the archive lacks, each refused
   unless its sha256 is the expected one.
 
-Exit status: 0 when everything landed or nothing was new, 1 when a file was refused, 2 when a page (or
-a CDX listing) could not be read.
+Every download has a deadline (``fetch.DOWNLOAD_DEADLINE``) and the whole run may have one
+(``--deadline``): once it has passed, no new download starts, and what was not fetched is named as
+``left``. A backfill fetches at most ``--max-captures`` captures (``MAX_CAPTURES`` by default) and says
+what it left for the next run. One run lands at a time (``lock.landing_lock``). Every line printed goes
+through ``messages.printable``: names and URLs come from outside.
+
+Exit status: 0 when everything landed or nothing was new (a backfill that left captures to the next run
+by ``--max-captures`` included); 1 when a file was refused or quarantined, when the run's deadline left
+files for the next run, or when another run held the landing lock past its wait; 2 when a page (or a CDX
+listing) could not be read, answered without linking any file, or an option was not understood.
 """
 from __future__ import annotations
 
@@ -20,21 +28,29 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import math
 import re
 import sys
+import time
 import urllib.parse
-from http import HTTPStatus
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
-from . import fetch, paths
+from . import fetch, landing, lock, paths
 from .landing import CAPTURE_SUFFIX
+from .messages import printable
+from .sources import RawDataError
 
 ICE_BASE = "https://www.ice.gov"
 WAYBACK = "https://web.archive.org"
 # The Wayback Machine throttles clients that ask faster than about one request every few seconds.
 WAYBACK_PAUSE = 5.0
+# Captures one backfill fetches at most: at the pause above, a run of well under an hour; the rest wait
+# for the next run, which skips what has landed by its digest.
+MAX_CAPTURES = 200
 WANTED = "wanted_files.csv"
 
 EXIT_OK, EXIT_REFUSED, EXIT_PAGE = 0, 1, 2
@@ -55,13 +71,13 @@ PAGE_DETENTION = Page("detention statistics", "/detain/detention-management", "/
 PAGES = (PAGE_287G, PAGE_DETENTION)
 # The 287(g) page moved from /287g to /identify-and-arrest/287g; its web-table era captures carry the list.
 PAGE_287G_PATHS = ("/287g", "/identify-and-arrest/287g")
-ICE_HOST = "www.ice.gov"
+ICE_HOST = fetch.ICE_HOSTS[0]
 WAYBACK_VIA = "ice287g update from a Wayback Machine capture"
 
 
 @dataclass
 class Outcome:
-    """What became of one file: landed / unchanged / refused / would fetch / skipped."""
+    """What became of one file: landed / unchanged / refused / quarantined / would fetch / skipped / left."""
 
     status: str
     name: str
@@ -75,24 +91,49 @@ class Outcome:
             return f"update: would fetch {self.name} from {self.url}"
         if self.status == "landed":
             return f"update: landed {self.detail} from {self.url}"
+        if self.status == "quarantined":
+            return f"update: quarantined {self.detail}"
         return f"update: {self.status} {self.name}" + (f" ({self.detail})" if self.detail else "")
+
+
+STATUSES = ("landed", "unchanged", "refused", "quarantined", "would fetch", "skipped", "left")
+ALWAYS_COUNTED = ("landed", "unchanged", "refused")
+NEEDS_A_LOOK = ("refused", "quarantined", "left")  # exit 1
 
 
 @dataclass
 class Run:
-    """Everything one ``update`` did, in order; ``code`` is the exit status."""
+    """Everything one ``update`` did, in order; ``code`` is the exit status. ``deadline`` (seconds by
+    ``clock`` from the run's start) is when no new download may start."""
 
     outcomes: list[Outcome] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     out: Callable[[str], None] = print
+    deadline: float | None = None
+    clock: Callable[[], float] = time.monotonic
+    started: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.started = self.clock()
+
+    def say(self, line: str) -> None:
+        """Print one line, control characters escaped (names, URLs and reasons come from outside)."""
+        self.out(printable(line))
 
     def add(self, outcome: Outcome) -> None:
         self.outcomes.append(outcome)
-        self.out(outcome.line())
+        self.say(outcome.line())
 
     def page_error(self, message: str) -> None:
         self.page_errors.append(message)
-        self.out(f"update: cannot read {message}")
+        self.say(f"update: cannot read {message}")
+
+    def out_of_time(self, name: str, url: str) -> bool:
+        """Whether the run's deadline has passed; if so ``name`` is recorded as left for the next run."""
+        if self.deadline is None or self.clock() - self.started <= self.deadline:
+            return False
+        self.add(Outcome("left", name, url, f"the run's deadline of {self.deadline:g} s passed: left for the next run"))
+        return True
 
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
@@ -101,11 +142,10 @@ class Run:
     def code(self) -> int:
         if self.page_errors:
             return EXIT_PAGE
-        return EXIT_REFUSED if self.count("refused") else EXIT_OK
+        return EXIT_REFUSED if any(self.count(s) for s in NEEDS_A_LOOK) else EXIT_OK
 
     def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in ("landed", "unchanged", "refused", "would fetch", "skipped")
-                 if self.count(s) or s in ("landed", "unchanged", "refused")]
+        parts = [f"{self.count(s)} {s}" for s in STATUSES if self.count(s) or s in ALWAYS_COUNTED]
         if self.page_errors:
             parts.append(f"{len(self.page_errors)} page(s) unreadable")
         return "update: " + ", ".join(parts)
@@ -115,14 +155,19 @@ def now_utc() -> str:
     return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _land(run: Run, data: bytes, name: str, url: str, retrieved: str, raw: Path | None, **extra) -> None:
-    from .landing import land
+def unexpected(exc: Exception) -> str:
+    """One line for an error no check foresaw: it refuses one file (or fails one page), never the run."""
+    return f"unexpected error ({type(exc).__name__}: {exc})"
 
-    landed = land(data, name, url, retrieved=retrieved, raw=raw, **extra)
+
+def _land(run: Run, data: bytes, name: str, url: str, retrieved: str, raw: Path | None, **extra) -> None:
+    landed = landing.land(data, name, url, retrieved=retrieved, raw=raw, **extra)
     where = f"data/raw/{landed.source}/{landed.file}" if landed.source and landed.file else ""
+    reason = (landed.reason or landed.status).removeprefix(f"{name}: ")
     if landed.status == "refused":
-        reason = landed.reason or "refused"
-        run.add(Outcome("refused", name, url, reason.removeprefix(f"{name}: ")))
+        run.add(Outcome("refused", name, url, reason))
+    elif landed.status == "quarantined":  # stored, but the build stops on it until a hand fix makes it parse
+        run.add(Outcome("quarantined", name, url, f"{where or name}: {reason}"))
     elif landed.status == "unchanged":
         run.add(Outcome("unchanged", name, url, f"same bytes as {where}" if where else (landed.reason or "")))
     else:
@@ -130,36 +175,69 @@ def _land(run: Run, data: bytes, name: str, url: str, retrieved: str, raw: Path 
 
 
 def _download_and_land(run: Run, client: fetch.Client, url: str, name: str, raw: Path | None,
-                       retrieved: str | None = None, **extra) -> None:
+                       retrieved: str | None = None, check: Callable[[bytes], str] | None = None, **extra) -> None:
+    """Fetch one file and land it, unless the run's deadline has passed; ``check`` may refuse the bytes
+    first (it returns a reason, or ''). Whatever goes wrong refuses this file alone, in one line."""
+    if run.out_of_time(name, url):
+        return
     try:
-        data = client.get(url).data
+        response = client.get(url)
+        problem = check(response.data) if check else ""
+        if problem:
+            run.add(Outcome("refused", name, url, problem))
+            return
+        if response.final_url != url:  # the first URL stays original_url; the manifest names the last too
+            extra["final_url"] = response.final_url
+        _land(run, response.data, name, url, retrieved or now_utc(), raw, **extra)
     except fetch.FetchError as exc:
         run.add(Outcome("refused", name, url, str(exc)))
-        return
-    _land(run, data, name, url, retrieved or now_utc(), raw, **extra)
+    except Exception as exc:
+        run.add(Outcome("refused", name, url, unexpected(exc)))
+
+
+def _refuse_link(run: Run, name: str, url: str) -> bool:
+    """Refuse a link with an encoded separator or dot segment, before any request."""
+    problem = fetch.link_problem(url)
+    if problem:
+        run.add(Outcome("refused", name, url, f"link refused before any request: {problem}"))
+    return bool(problem)
 
 
 # ---------------------------------------------------------------------------------------------
 # ICE's pages
 
 
+def page_url(base: str, page: Page) -> str:
+    return base.rstrip("/") + page.path
+
+
 def page_files(client: fetch.Client, base: str, page: Page) -> list[str]:
-    """The xlsx URLs ``page`` links (raises FetchError when the page cannot be read)."""
-    url = base.rstrip("/") + page.path
-    html = client.get(url).data
-    return fetch.xlsx_links(html, url, [page.folder], page.accept)
+    """The xlsx URLs ``page`` links (raises FetchError when the page cannot be read, or links no file of
+    its own: ICE's pages always link their lists, so an answer without any is a block page or a redesign)."""
+    url = page_url(base, page)
+    urls = fetch.xlsx_links(client.get(url).data, url, [page.folder], page.accept)
+    if not urls:
+        raise fetch.FetchError(f"{url}: answered but linked no file: blocked or changed?")
+    return urls
 
 
 def update_pages(run: Run, client: fetch.Client, base: str, *, dry_run: bool, raw: Path | None) -> None:
     for page in PAGES:
+        if run.out_of_time(f"the {page.label} page", page_url(base, page)):  # reading a page is a download too
+            continue
         try:
             urls = page_files(client, base, page)
         except fetch.FetchError as exc:
             run.page_error(f"the {page.label} page: {exc}")
             continue
-        run.out(f"update: the {page.label} page links {len(urls)} file(s)")
+        except Exception as exc:
+            run.page_error(f"the {page.label} page: {unexpected(exc)}")
+            continue
+        run.say(f"update: the {page.label} page links {len(urls)} file(s)")
         for url in urls:
             name = fetch.file_name(url)
+            if _refuse_link(run, name, url):
+                continue
             if dry_run:
                 run.add(Outcome("would fetch", name, url))
             else:
@@ -170,6 +248,10 @@ def update_pages(run: Run, client: fetch.Client, base: str, *, dry_run: bool, ra
 # The Wayback Machine
 
 CDX_FIELDS = ("timestamp", "original", "digest", "statuscode", "mimetype", "length")
+CDX_REQUIRED = ("timestamp", "original", "digest")
+TIMESTAMP_DIGITS = 14  # YYYYMMDDhhmmss
+DIGEST_LENGTH = 32  # base32 of a SHA-1 digest
+DIGEST = re.compile(f"[A-Z2-7]{{{DIGEST_LENGTH}}}")
 
 
 @dataclass(frozen=True)
@@ -210,26 +292,50 @@ def cdx_url(wayback: str, url: str, match: str, since: str, until: str) -> str:
 
 
 def parse_cdx(data: bytes, source_url: str) -> list[dict[str, str]]:
-    """Rows of a CDX ``output=json`` answer (a header row, then one list per capture; ``[]`` when none)."""
+    """Rows of a CDX ``output=json`` answer (a header row, then one list per capture; ``[]`` when none),
+    each checked by ``cdx_problem``; a malformed listing raises FetchError (one line)."""
     try:
         table = json.loads(data.decode("utf-8") or "[]")
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting: RecursionError
         raise fetch.FetchError(f"{source_url}: not a CDX JSON listing ({exc})") from None
-    if not table:
+    if table == []:
         return []
-    if not isinstance(table, list) or not all(isinstance(r, list) for r in table):
-        raise fetch.FetchError(f"{source_url}: not a CDX JSON listing (expected a list of rows)")
+    problem = cdx_problem(table)
+    if problem:
+        raise fetch.FetchError(f"{source_url}: not a CDX JSON listing: {problem}")
+    return [dict(zip(table[0], row)) for row in table[1:]]
+
+
+def cdx_problem(table: object) -> str:
+    """What is wrong with a decoded CDX listing ('' when nothing): a list of rows, the first naming the
+    fields (timestamp, original and digest among them), every other a list of as many strings, with a
+    timestamp of ``TIMESTAMP_DIGITS`` digits and a base32 SHA-1 digest."""
+    if not isinstance(table, list):
+        return f"a JSON {type(table).__name__}, not a list of rows"
     header = table[0]
-    missing = [f for f in ("timestamp", "original", "digest") if f not in header]
+    if not isinstance(header, list) or not all(isinstance(f, str) for f in header):
+        return "its first row is not a list of field names"
+    missing = [f for f in CDX_REQUIRED if f not in header]
     if missing:
-        raise fetch.FetchError(f"{source_url}: CDX listing lacks field(s) {missing}")
-    return [dict(zip(header, row)) for row in table[1:]]
+        return f"no field(s) {', '.join(missing)} in its header"
+    for number, row in enumerate(table[1:], start=1):
+        if not isinstance(row, list) or not all(isinstance(v, str) for v in row):
+            return f"row {number} is not a list of strings"
+        if len(row) != len(header):
+            return f"row {number} has {len(row)} fields where the header has {len(header)}"
+        fields = dict(zip(header, row))
+        if not (len(fields["timestamp"]) == TIMESTAMP_DIGITS and fields["timestamp"].isascii()
+                and fields["timestamp"].isdigit()):
+            return f"row {number}: timestamp {fields['timestamp']!r} is not {TIMESTAMP_DIGITS} digits"
+        if not DIGEST.fullmatch(fields["digest"]):
+            return f"row {number}: digest {fields['digest']!r} is not a base32 SHA-1"
+    return ""
 
 
 def _capture_kind(original: str) -> str | None:
     parts = urllib.parse.urlsplit(original if "://" in original else "http://" + original)
     path = urllib.parse.unquote(parts.path)
-    if (parts.hostname or "").lower() not in (ICE_HOST, "ice.gov"):
+    if (parts.hostname or "").lower() not in fetch.ICE_HOSTS:
         return None
     for page in PAGES:
         if path.startswith(page.folder) and path.lower().endswith(".xlsx") and page.accept(path.rsplit("/", 1)[-1]):
@@ -299,44 +405,52 @@ def _yyyymmdd(date: str) -> str:
     return dt.date.fromisoformat(date).strftime("%Y%m%d")
 
 
+def digest_check(digest: str) -> Callable[[bytes], str]:
+    """A check that refuses a capture's bytes unless their SHA-1 is the digest its CDX row lists."""
+    def check(data: bytes) -> str:
+        got = wayback_digest(data)
+        return "" if got == digest else f"SHA-1 {got} differs from the CDX digest {digest}"
+    return check
+
+
 def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: str, *, dry_run: bool,
-             raw: Path | None) -> Estimate | None:
+             raw: Path | None, max_captures: int = MAX_CAPTURES) -> Estimate | None:
     rows: list[dict[str, str]] = []
     queries = cdx_queries(since, until)
     for url, match in queries:
         listing = cdx_url(wayback, url, match, _yyyymmdd(since), _yyyymmdd(until))
+        if run.out_of_time(f"the Wayback listing of {url}", listing):
+            continue
         try:
             rows += parse_cdx(client.get(listing).data, listing)
         except fetch.FetchError as exc:
             run.page_error(f"the Wayback listing of {url}: {exc}")
-    if run.page_errors:
+        except Exception as exc:
+            run.page_error(f"the Wayback listing of {url}: {unexpected(exc)}")
+    if run.page_errors or run.count("left"):
         return None
     found = captures(rows)
     held = archived_digests(raw)
     est = estimate(found, held, len(queries), client.pause)
-    run.out(est.line())
+    run.say(est.line())
+    later = [c for c in found if c.digest not in held][max_captures:]
+    postponed = {c.digest for c in later}
+    if later:
+        run.say(f"update: backfill left {len(later)} capture(s) for the next run (--max-captures {max_captures}), "
+                f"captured {later[0].retrieved[:10]} to {later[-1].retrieved[:10]}: run the same command again")
     for cap in found:
         url = cap.url(wayback)
         if cap.digest in held:
             run.add(Outcome("unchanged", cap.name, url, "already in the archive (same Wayback digest)"))
+        elif cap.digest in postponed or _refuse_link(run, cap.name, url):
+            continue
         elif dry_run:
             run.add(Outcome("would fetch", cap.name, url))
-        elif cap.kind == "xlsx":
-            # the capture time is when ICE served the file: it dates it and settles a January name's year
-            _download_and_land(run, client, url, cap.name, raw, cap.retrieved, seen_at=cap.retrieved,
-                               via=WAYBACK_VIA)
         else:
-            _land_page_capture(run, client, cap, url, raw)
+            # the capture time is when ICE served the file: it dates it and settles a January name's year
+            _download_and_land(run, client, url, cap.name, raw, cap.retrieved, check=digest_check(cap.digest),
+                               seen_at=cap.retrieved, via=WAYBACK_VIA)
     return est
-
-
-def _land_page_capture(run: Run, client: fetch.Client, cap: Capture, url: str, raw: Path | None) -> None:
-    try:
-        data = client.get(url).data
-    except fetch.FetchError as exc:
-        run.add(Outcome("refused", cap.name, url, str(exc)))
-        return
-    _land(run, data, cap.name, url, cap.retrieved, raw, seen_at=cap.retrieved, via=WAYBACK_VIA)
 
 
 
@@ -364,7 +478,7 @@ def wanted_url(url: str, ice_base: str | None, wayback: str | None) -> str:
     host = (urllib.parse.urlsplit(url).hostname or "").lower()
     if host == urllib.parse.urlsplit(WAYBACK).hostname:
         return rebase(url, wayback)
-    if host in (ICE_HOST, "ice.gov"):
+    if host in fetch.ICE_HOSTS:
         return rebase(url, ice_base)
     return url
 
@@ -378,26 +492,29 @@ def update_wanted(run: Run, client: fetch.Client, ice_base: str | None, wayback:
                             "--since/--until"))
             continue
         url = wanted_url(row["url"].strip(), ice_base, wayback)
+        if _refuse_link(run, name, url):
+            continue
         if dry_run:
             run.add(Outcome("would fetch", name, url))
             continue
         from_wayback = urllib.parse.urlsplit(row["url"]).hostname == urllib.parse.urlsplit(WAYBACK).hostname
-        try:
-            data = ((wayback_client or client) if from_wayback else client).get(url).data
-        except fetch.FetchError as exc:
-            run.add(Outcome("refused", name, url, str(exc)))
-            continue
-        size = row.get("bytes", "").strip()
-        if size.isdigit() and int(size) != len(data):
-            run.add(Outcome("refused", name, url, f"{len(data):,} bytes, data/hand/{WANTED} expects {int(size):,}"))
-            continue
         seen = _capture_time(url)
         extra = {"seen_at": seen, "via": WAYBACK_VIA} if seen else {}
         # a person dated the lists in the wanted table (ICE's names lie); a workbook dates itself
         given = row.get("as_of_date", "").strip()
         if row.get("kind", "").strip() in ("participating", "pending") and re.fullmatch(r"\d{4}-\d{2}-\d{2}", given):
             extra["as_of_date"] = given
-        _land(run, data, name, url, seen or now_utc(), raw, expected_sha256=expected or None, **extra)
+        _download_and_land(run, (wayback_client or client) if from_wayback else client, url, name, raw, seen,
+                           check=size_check(row.get("bytes", "").strip()), expected_sha256=expected or None, **extra)
+
+
+def size_check(size: str) -> Callable[[bytes], str]:
+    """A check that refuses bytes of another size than the wanted table's ``bytes`` (when it gives one)."""
+    def check(data: bytes) -> str:
+        if size.isdigit() and int(size) != len(data):
+            return f"{len(data):,} bytes, data/hand/{WANTED} expects {int(size):,}"
+        return ""
+    return check
 
 
 def _capture_time(url: str) -> str | None:
@@ -408,38 +525,84 @@ def _capture_time(url: str) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
+def parse_date(text: str, option: str) -> dt.date:
+    """``text`` as a date YYYY-MM-DD, or a ValueError naming ``option`` (dates are compared once parsed)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{option} {text} is not a date YYYY-MM-DD") from None
+
+
+def backfill_range(since: str | None, until: str | None, today: dt.date) -> tuple[str, str]:
+    """(since, until) as ISO dates: ``until`` defaults to today, ``since`` to ``until``; neither may be
+    after today (there is nothing to capture yet: a typo), nor ``since`` after ``until``."""
+    start = parse_date(since or until, "--since" if since else "--until")
+    end = parse_date(until, "--until") if until else today
+    for option, text, day in (("--since", since, start), ("--until", until, end)):
+        if text and day > today:
+            raise ValueError(f"{option} {text} is after today ({today.isoformat()})")
+    if start > end:
+        raise ValueError(f"--since {since} is after --until {until or end.isoformat()}")
+    return start.isoformat(), end.isoformat()
+
+
 def update(*, ice_base: str | None = None, wayback: str | None = None, wanted: bool = False,
            since: str | None = None, until: str | None = None, dry_run: bool = False,
            client: fetch.Client | None = None, wayback_client: fetch.Client | None = None,
-           raw: Path | None = None, out: Callable[[str], None] = print) -> Run:
-    """Run one update and return what it did (each file's outcome is printed as it happens)."""
+           raw: Path | None = None, out: Callable[[str], None] = print, deadline: float | None = None,
+           max_captures: int = MAX_CAPTURES, clock: Callable[[], float] = time.monotonic,
+           today: dt.date | None = None) -> Run:
+    """Run one update and return what it did (each file's outcome is printed as it happens).
+
+    Options are checked before anything else (a ValueError or FetchError, one line); then, unless it is a
+    dry run, the landing lock is taken (``lock.LockBusy`` when another run holds it past the wait)."""
     for url in (ice_base, wayback):
         if url:
             fetch.check_url(url)
-    run = Run(out=out)
-    client = client or fetch.Client()
     if since or until:
-        wb = wayback_client or fetch.Client(pause=WAYBACK_PAUSE)
-        since = since or until
-        until = until or dt.datetime.now(dt.timezone.utc).date().isoformat()
-        if since > until:
-            raise ValueError(f"--since {since} is after --until {until}")
-        backfill(run, wb, wayback or WAYBACK, since, until, dry_run=dry_run, raw=raw)
-    if wanted:
-        update_wanted(run, client, ice_base, wayback, dry_run=dry_run, raw=raw,
-                      wayback_client=wayback_client or fetch.Client(pause=WAYBACK_PAUSE))
-    if not (wanted or since or until):
-        update_pages(run, client, ice_base or ICE_BASE, dry_run=dry_run, raw=raw)
-    run.out(run.summary())
+        since, until = backfill_range(since, until, today or dt.datetime.now(dt.timezone.utc).date())
+    run = Run(out=out, deadline=deadline, clock=clock)
+    client = client or fetch.Client()
+    # read when called, so a test may shorten the wait
+    with nullcontext() if dry_run else lock.landing_lock(raw, wait=lock.WAIT_SECONDS):
+        if since:
+            wb = wayback_client or fetch.Client(pause=WAYBACK_PAUSE)
+            backfill(run, wb, wayback or WAYBACK, since, until, dry_run=dry_run, raw=raw, max_captures=max_captures)
+        if wanted:
+            update_wanted(run, client, ice_base, wayback, dry_run=dry_run, raw=raw,
+                          wayback_client=wayback_client or fetch.Client(pause=WAYBACK_PAUSE))
+        if not (wanted or since):
+            update_pages(run, client, ice_base or ICE_BASE, dry_run=dry_run, raw=raw)
+    run.say(run.summary())
     return run
 
 
+def option_problem(args) -> str:
+    """Why ``--deadline`` or ``--max-captures`` cannot be used ('' when they can)."""
+    if args.deadline is not None and not (math.isfinite(args.deadline) and args.deadline > 0):
+        return f"--deadline takes a number of seconds above 0, not {args.deadline:g}"
+    if args.max_captures is not None and args.max_captures < 1:
+        return f"--max-captures takes a number above 0, not {args.max_captures}"
+    return ""
+
+
 def main(args) -> int:
-    """The ``update`` subcommand (cli.py parses the arguments)."""
+    """The ``update`` subcommand (cli.py parses the arguments): one line for any error, never a traceback."""
+    def fail(message: str, code: int) -> int:
+        print(printable(f"update: {message}"), file=sys.stderr)
+        return code
+
+    problem = option_problem(args)
+    if problem:
+        return fail(problem, EXIT_PAGE)
     try:
         run = update(ice_base=args.ice_base_url, wayback=args.wayback_url, wanted=args.wanted,
-                     since=args.since, until=args.until, dry_run=args.dry_run)
+                     since=args.since, until=args.until, dry_run=args.dry_run, deadline=args.deadline,
+                     max_captures=MAX_CAPTURES if args.max_captures is None else args.max_captures)
+    except RawDataError as exc:  # the landing lock held past the wait, a hand table that does not read
+        return fail(str(exc), EXIT_REFUSED)
     except (fetch.FetchError, ValueError) as exc:
-        print(f"update: {exc}", file=sys.stderr)
-        return EXIT_PAGE
+        return fail(str(exc), EXIT_PAGE)
+    except Exception as exc:
+        return fail(unexpected(exc), EXIT_PAGE)
     return run.code
