@@ -48,10 +48,15 @@ def _add(args) -> int:
 
     from .icenames import split_archive_name
     from .landing import land
+    from .xlsxlimits import size_problem
 
     path = Path(args.file)
     if not path.is_file():
         print(f"add: {path}: no such file", file=sys.stderr)
+        return 1
+    too_big = size_problem(path.stat().st_size)  # before reading: a huge file is refused unread
+    if too_big:
+        print(f"add: refused {path}: {too_big}", file=sys.stderr)
         return 1
     # a copy of an archive file keeps its date; ICE's name is the part after the prefix
     prefix, ice_name = split_archive_name(path.name)

@@ -19,7 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-MAX_BYTES = 50 * 1024 * 1024  # far above any ICE workbook: a download this big is not one
+# one cap for a download and a file added by hand (no network code in what `add` imports)
+from .xlsxlimits import MAX_FILE_BYTES as MAX_BYTES
+
 TIMEOUT = 60.0
 RETRIES = 3  # attempts after the first
 BACKOFF = 2.0  # seconds before the first retry, doubled after each

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import cache
+from . import cache, sources
 from .fixes import squash
 from .identity import agreement_ids
 from .lists import (
-    DECISIONS_FILE, HTML_SUFFIXES, _order, is_wayback, link_url, series_lists, with_link_columns,
+    DECISIONS_FILE, HTML_SUFFIXES, ListError, _order, _where, is_wayback, link_url, series_lists, with_link_columns,
 )
 from .qa import QA_COLUMNS, check_row
 from .states import state_lookup
@@ -137,6 +137,7 @@ def _workbook_agency_cells(path: Path) -> dict[str, int]:
     themselves are read with calamine), leaving out a repeated header."""
     import openpyxl
 
+    sources.check_workbook(path, ListError, _where(path.name))
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         out = {}

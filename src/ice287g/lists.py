@@ -25,6 +25,7 @@ from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
 from .vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS, SERIES_ERAS
+from .xlsxlimits import cell_index
 
 
 LIST_ROW_COLUMNS = [
@@ -134,7 +135,6 @@ def _xlsx_names() -> tuple[dict[str, str], str]:
 
     return {"m": SHEET_MAIN_NS, "p": PKG_REL_NS}, f"{{{REL_NS}}}id"
 
-_CELL_REF_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _HYPERLINKS_RE = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks\s*>", re.DOTALL)
 _ROOT_TAG_RE = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
 
@@ -150,17 +150,6 @@ def _sheet_hyperlink_elements(data: bytes) -> list[ElementTree.Element]:
     close = b"</" + root.group(0)[1:].split(None, 1)[0].rstrip(b">") + b">"
     fragment = ElementTree.fromstring(root.group(0) + block.group(0) + close)
     return list(fragment.iterfind("m:hyperlinks/m:hyperlink", _xlsx_names()[0]))
-
-
-def _cell_index(ref: str) -> tuple[int, int]:
-    """``(row, 0-based column)`` of an A1 reference (row as a spreadsheet shows it)."""
-    m = _CELL_REF_RE.fullmatch(ref.strip().upper())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col - 1
 
 
 def _part_relations(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
@@ -198,7 +187,7 @@ def workbook_hyperlinks(path: Path | str) -> dict[str, dict[tuple[int, int], str
                     if not external:
                         continue  # a jump inside the workbook (``location``), not a document
                     first, _, last = link.get("ref", "").partition(":")
-                    (r0, c0), (r1, c1) = _cell_index(first), _cell_index(last or first)
+                    (r0, c0), (r1, c1) = cell_index(first), cell_index(last or first)
                     for r in range(r0, r1 + 1):
                         for c in range(c0, c1 + 1):
                             links[(r, c)] = target

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from . import paths
+from . import paths, xlsxlimits
 
 MANIFEST = "MANIFEST.csv"
 README = "README.md"
@@ -139,11 +139,13 @@ def safe_raw_name(name: str, folder: Path | str, where: str = "", checked: tuple
     return folder / name
 
 
-def workbook_problem(data: bytes | Path | str) -> str:
-    """Why ``data`` (a file's bytes, or its path) is not an Excel workbook ('' when it is one).
+def workbook_problem(data: bytes | Path | str, *, limits: bool = True) -> str:
+    """Why ``data`` (a file's bytes, or its path) is not an Excel workbook a reader may open ('' when it is one).
 
     Sniffs the first bytes: an xlsx is a zip holding ``[Content_Types].xml``; an old xls is an OLE
-    compound file. Text, an HTML page (a download that got an error page) and a truncated zip are named."""
+    compound file. Text, an HTML page (a download that got an error page) and a truncated zip are named.
+    With ``limits`` an xlsx must also keep ``xlsxlimits``' limits (parts, sizes, ratio, sheet ranges), which
+    reads the whole zip as a stream; ``verify-raw`` sniffs only, as it opens no workbook."""
     if isinstance(data, (bytes, bytearray)):
         head, archive = bytes(data[:1024]), io.BytesIO(data)
     else:
@@ -162,7 +164,7 @@ def workbook_problem(data: bytes | Path | str) -> str:
             return "not a readable xlsx: truncated or damaged workbook (an incomplete zip archive)"
         if "[Content_Types].xml" not in names:
             return "a zip archive, but not an Excel workbook (no [Content_Types].xml)"
-        return ""
+        return xlsxlimits.zip_problem(data) if limits else ""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype", b"<html", b"<head", b"<body")):
         return "this is an HTML page, not a workbook"
@@ -174,7 +176,8 @@ def workbook_problem(data: bytes | Path | str) -> str:
 
 
 def check_workbook(path: Path | str, error: type[Exception] = RawDataError, where: str = "") -> Path:
-    """Raise ``error`` naming ``path`` (or ``where``) unless it is an Excel workbook; call before opening one.
+    """Raise ``error`` naming ``path`` (or ``where``) unless it is an Excel workbook within ``xlsxlimits``'
+    limits; every reader calls it before opening one (a workbook past them can abort the process).
 
     A reader passes its own error class and location format, so its callers' handling stays as it is."""
     problem = workbook_problem(path)
@@ -238,8 +241,9 @@ def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set
                        checked: tuple[Path, str] | None = None) -> list[Problem]:
     """Every rule a manifest row breaks, for ``verify-raw`` and ``import-raw`` alike: a safe file name
     listed once, a kind, an as-of date (YYYY-MM-DD), a well-formed sha256, a byte count; the file
-    present with that size and sha256, and a workbook when its name says so. ``checked`` is
-    ``folder_check(folder)`` when the caller already has it."""
+    present with that size and sha256, and a workbook when its name says so (sniffed: ``import-raw``
+    holds a new file to ``xlsxlimits``' limits too). ``checked`` is ``folder_check(folder)`` when the
+    caller already has it."""
     folder = Path(folder)
     name = row.get("file") or ""
     at = f"{MANIFEST} row {lineno}"
@@ -281,7 +285,7 @@ def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set
         if actual != want_sha:
             out.append(problem("sha256 mismatch", want_sha, actual))
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        not_workbook = workbook_problem(path)
+        not_workbook = workbook_problem(path, limits=False)
         if not_workbook:
             out.append(problem(not_workbook))
     return out
@@ -482,6 +486,11 @@ def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | N
                 else:
                     unchanged.append(f"{dst_folder.name}/{name}")
                 continue
+            if Path(name).suffix.lower() in WORKBOOK_SUFFIXES:  # a reader will open it: the limits first
+                over = workbook_problem(src_folder / name)
+                if over:
+                    problems.append(str(Problem(src_folder.name, name, over, base=src_folder.parent.as_posix())))
+                    continue
             new_rows.append(row)
         src_readme = src_folder / README
         readme = src_readme.is_file() and _inside(src_readme, src_folder)
