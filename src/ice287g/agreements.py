@@ -362,8 +362,7 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
         if not flagged:
             continue  # listed without any year flag (e.g. sub-rows of a regional jail): no year to record
         name = squash(r["County"])
-        printed_state = squash(r["State"]) or rules.blank_states.apply(name)
-        state = normalize_state(printed_state, rules, lambda i=i: _where(path.name, "Sheet1", i, "State"))
+        state = normalize_state(r["State"], rules, lambda i=i: _where(path.name, "Sheet1", i, "State"), name)
         key = agency_key(rules.aliases.apply(name, state))
         fips = squash(r["FIPS"]).split(".")[0]
         for year in flagged:

@@ -236,8 +236,16 @@ class Rules:
         return [self.states, self.models, self.agency_types, self.agency_names, self.aliases, self.dates, self.blank_states]
 
 
-def normalize_state(printed: str, rules: Rules, where) -> str:
+def normalize_state(printed: str, rules: Rules, where, agency: str = "") -> str:
+    """The two-letter code of a printed state; a blank one is looked up by ``agency`` in
+    data/hand/blank_state_fixes.csv (a typo, in data/hand/state_fixes.csv)."""
     value = squash(printed).upper()
+    if not value:
+        fixed = rules.blank_states.apply(squash(agency)) if squash(agency) else ""
+        if fixed == squash(agency):
+            raise ListError(f"{_resolve(where)}: state is blank (add a row for agency {squash(agency)!r} to "
+                            "data/hand/blank_state_fixes.csv)")
+        value = fixed.upper()
     value = rules.states.apply(value).upper()
     code = rules.state_codes.get(value)
     if code is None:
@@ -466,7 +474,7 @@ def read_sheets(name: str, sheets: list[tuple[str, list[list]]], rules: Rules, e
 def _record(rules: Rules, source_file, sheet, row, list_id, list_date, kind, era, *, state, agency,
             agency_type, county, model, signed, moa, addendum, moa_url="", addendum_url="") -> dict:
     state_printed, state_where = state
-    code = normalize_state(state_printed, rules, state_where)
+    code = normalize_state(state_printed, rules, state_where, agency)
     name = rules.agency_names.apply(agency, code)
     key = agency_key(rules.aliases.apply(name, code))
     key = agency_key(key)
