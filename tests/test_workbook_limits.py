@@ -34,7 +34,8 @@ def _with_sheet(data: bytes, edit) -> bytes:
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
         for item in src.infolist():
             body = src.read(item)
-            dst.writestr(item.filename, edit(body) if item.filename == SHEET else body)
+            dst.writestr(zipfile.ZipInfo(item.filename, item.date_time), edit(body) if item.filename == SHEET else body,
+                         compress_type=zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 

@@ -649,15 +649,32 @@ def parse_archived(path: Path, rules: Rules, kind: str | None, fingerprint: str 
     return parsed, hashes
 
 
-def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
-    from . import sources
+def quarantined_excluded(inv: pd.DataFrame, decisions: pd.DataFrame) -> dict[str, str]:
+    """``file -> list_id`` of each list file of ``inv`` (a manifest) that landed quarantined (``ice287g.landing``)
+    and that ``decisions`` (data/hand/list_decisions.csv) excludes: the build never reads it, as it may not parse."""
+    if "status" not in inv.columns:
+        return {}
+    ids = set(decisions.loc[decisions["decision"] == "exclude", "list_id"])
+    out = {}
+    for rec in inv[inv["status"].fillna("").str.strip() == sources.QUARANTINED].itertuples(index=False):
+        kind = MANIFEST_LIST_KINDS.get(rec.kind)
+        lid = list_id(kind, file_date(rec.file)) if kind else ""
+        if lid in ids:
+            out[rec.file] = lid
+    return out
 
+
+def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
     rules = rules or Rules.load()
     inv = sources.manifest("ice_287g")
     rows, lists, skipped, notes = [], [], [], []
     fingerprint = rules_fingerprint(rules)
+    unread = quarantined_excluded(inv, list_decisions())
     for rec in inv.sort_values("file").itertuples(index=False):
         if rec.kind not in LIST_KINDS_READ:
+            continue
+        if rec.file in unread:
+            notes.append(f"{rec.file}: quarantined, and {DECISIONS_FILE} excludes list {unread[rec.file]}: not read")
             continue
         parsed, hashes = parse_archived(paths.raw_dir() / "ice_287g" / rec.file, rules,
                                         MANIFEST_LIST_KINDS[rec.kind], fingerprint)
