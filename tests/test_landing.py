@@ -14,6 +14,7 @@ import pytest
 from ice287g import cli, landing, lists, sources
 from ice287g.landing import land
 from tests.conftest import REAL_RAW, manifest_rows
+from tests.workbooks import rezip
 
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
@@ -243,16 +244,6 @@ def test_a_second_detention_workbook_of_one_release_lands_and_says_what_the_buil
 # Issue 25: long names (item 6), dates after today (item 9), a detention name that disagrees with its data
 # (item 8), outside names in messages (item 12)
 
-def _rezipped(data: bytes) -> bytes:
-    """The same workbook zipped anew: other bytes, the same contents."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            dst.writestr(zipfile.ZipInfo(item.filename, item.date_time), src.read(item),
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 TAIL = "participatingAgencies05192026am.xlsx"
 
 
@@ -330,7 +321,7 @@ def test_a_detention_workbook_whose_name_disagrees_lands_under_its_data_pull_dat
 def test_a_disagreeing_detention_workbook_of_a_release_already_held_is_refused_as_a_duplicate(archive):
     first = land(WORKBOOK.read_bytes(), "FY26_detentionStats_02122026.xlsx", BASE, retrieved="2026-02-13T00:00:00Z")
     before = _snapshot(archive)
-    got = land(_rezipped(WORKBOOK.read_bytes()), FY27, BASE + FY27, retrieved=PULLED,
+    got = land(rezip(WORKBOOK.read_bytes()), FY27, BASE + FY27, retrieved=PULLED,
                today=lambda: dt.date(2026, 4, 10))
     assert got.status == "refused" and got.source == "ice_detention"
     assert got.reason.startswith(f"{FY27}: a duplicate of the release of 2026-02-05, which "

@@ -2,17 +2,16 @@
 and the build stops on it at its first stage until a hand table settles it."""
 from __future__ import annotations
 
-import io
 import re
 import shutil
-import zipfile
 
 import pandas as pd
 import pytest
 
-from ice287g import cli, landing, lists, listqa, pipeline, quarantine, sources
+from ice287g import cli, lists, listqa, pipeline, quarantine, sources
 from ice287g.landing import land
 from tests.conftest import REAL_RAW, manifest_rows
+from tests.workbooks import rezip
 
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
@@ -25,24 +24,13 @@ WHEN = "2026-05-19T14:05:00Z"
 STATE_CELL = '<c r="A500" s="125" t="s"><v>225</v></c>'
 
 
-def _rezip(data: bytes, part: str, edit) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            body = src.read(item)
-            # the part's own date, not the clock's: the same edit gives the same bytes
-            dst.writestr(zipfile.ZipInfo(item.filename, item.date_time), edit(body) if item.filename == part else body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 def _lost_state() -> bytes:
     """The real list with row 500's STATE cell emptied (its style kept, its value gone)."""
     def edit(body: bytes) -> bytes:
         assert body.count(STATE_CELL.encode()) == 1
         return body.replace(STATE_CELL.encode(), b'<c r="A500" s="125"/>')
 
-    return _rezip(LIST.read_bytes(), "xl/worksheets/sheet1.xml", edit)
+    return rezip(LIST.read_bytes(), "xl/worksheets/sheet1.xml", edit)
 
 
 def _row(raw, source: str, file: str) -> dict:
@@ -134,7 +122,7 @@ def test_a_workbook_of_another_kind_under_a_list_name_is_quarantined_not_refused
 
 
 def test_a_detention_workbook_that_does_not_parse_is_quarantined_until_superseded(archive):
-    renamed = _rezip(WORKBOOK.read_bytes(), "xl/workbook.xml",
+    renamed = rezip(WORKBOOK.read_bytes(), "xl/workbook.xml",
                      lambda b: re.sub(rb'name="Facilities FY26', b'name="Sites FY26', b, count=1))
     got = land(renamed, "FY26_detentionStats_02122026.xlsx", "", retrieved="2026-02-13T00:00:00Z")
     assert (got.status, got.source, got.file) == ("quarantined", "ice_detention",
@@ -166,7 +154,7 @@ def test_a_quarantined_file_is_unchanged_when_it_comes_again(archive):
 @pytest.mark.parametrize("what, make", [
     ("an HTML page", lambda: b"<!DOCTYPE html><html><body>Access Denied</body></html>"),
     ("a truncated download", lambda: _lost_state()[:20_000]),
-    ("a workbook past a limit", lambda: _rezip(LIST.read_bytes(), "xl/worksheets/sheet1.xml", lambda b: b.replace(
+    ("a workbook past a limit", lambda: rezip(LIST.read_bytes(), "xl/worksheets/sheet1.xml", lambda b: b.replace(
         b"</sheetData>", b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>', 1))),
 ])
 def test_what_is_no_genuine_workbook_is_still_refused_and_not_stored(archive, what, make):

@@ -3,7 +3,6 @@ the size cap is refused unread. Each attack runs in a subprocess (with an addres
 attack on the old code cannot take the machine's memory): it must end with exit 1 and one line."""
 from __future__ import annotations
 
-import io
 import os
 import resource
 import struct
@@ -18,6 +17,7 @@ import pytest
 
 from ice287g import landing, sources, xlsxlimits
 from tests.conftest import REAL_RAW
+from tests.workbooks import rezip
 
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
@@ -29,14 +29,8 @@ FAR_CELL = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
 
 
 def _with_sheet(data: bytes, edit) -> bytes:
-    """``data`` (an xlsx) zipped anew with its first sheet's XML passed through ``edit``."""
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for item in src.infolist():
-            body = src.read(item)
-            dst.writestr(zipfile.ZipInfo(item.filename, item.date_time), edit(body) if item.filename == SHEET else body,
-                         compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
+    """``data`` (an xlsx) with its first sheet's XML passed through ``edit``."""
+    return rezip(data, SHEET, edit)
 
 
 def _far_cell(data: bytes) -> bytes:
