@@ -239,3 +239,22 @@ def test_the_size_cap_is_one_constant_for_update_and_add():
     from ice287g import fetch
 
     assert fetch.MAX_BYTES is xlsxlimits.MAX_FILE_BYTES
+
+
+def test_a_workbook_that_passed_is_only_sniffed_next_time_and_one_that_failed_is_scanned_again(project, monkeypatch):
+    good = project / "data/raw/ice_287g/2025-06-06_participatingAgencies06062025am.xlsx"
+    bad = project / NAME
+    bad.write_bytes(_far_cell(LIST.read_bytes()))
+    scanned = []
+    real = xlsxlimits.zip_problem
+    monkeypatch.setattr(xlsxlimits, "zip_problem", lambda source: scanned.append(source) or real(source))
+    for _ in range(2):
+        sources.check_workbook(good)
+        with pytest.raises(sources.RawDataError, match="over a workbook limit"):
+            sources.check_workbook(bad)
+    assert scanned == [good, bad, bad]
+    cache = project / sources.WITHIN_LIMITS_CACHE
+    assert cache.read_text().split() == ["[", f'"{sources.sha256_file(good)}"', "]"]
+    sources._PASSED.clear()  # another process: it reads the file
+    sources.check_workbook(good)
+    assert scanned == [good, bad, bad]

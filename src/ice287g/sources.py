@@ -46,6 +46,9 @@ LOCK_NAME = ".landing.lock"
 MAX_NAME_BYTES = 150
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 VERIFIED_CACHE = Path(".build") / "raw_verified.json"
+# The sha256 of every workbook found within xlsxlimits' limits: a build that parses every file again (after a
+# code change) hashes each workbook instead of scanning its zip again. Only passes are kept.
+WITHIN_LIMITS_CACHE = Path(".build") / "workbooks_within_limits.json"
 # A file changed within this long of its last hashing may share its size and mtime with the old bytes
 # (coarse file-system clocks), so its cached hash is not trusted (git's "racily clean" rule).
 RACY_NS = 2_000_000_000
@@ -188,11 +191,38 @@ def check_workbook(path: Path | str, error: type[Exception] = RawDataError, wher
     """Raise ``error`` naming ``path`` (or ``where``) unless it is an Excel workbook within ``xlsxlimits``'
     limits; every reader calls it before opening one (a workbook past them can abort the process).
 
-    A reader passes its own error class and location format, so its callers' handling stays as it is."""
-    problem = workbook_problem(path)
+    A reader passes its own error class and location format, so its callers' handling stays as it is. A
+    workbook whose bytes passed before (``WITHIN_LIMITS_CACHE``, by sha256) is only sniffed."""
+    sha = sha256_file(path)
+    passed = _within_limits()
+    problem = workbook_problem(path, limits=sha not in passed)
     if problem:
         raise error(f"{where or _label(Path(path))}: {problem}")
+    if sha not in passed:
+        passed.add(sha)
+        from .writers import write_text
+
+        try:
+            write_text(paths.project_root() / WITHIN_LIMITS_CACHE, json.dumps(sorted(passed), indent=0) + "\n")
+        except OSError:
+            pass  # a read-only checkout checks again next time
     return Path(path)
+
+
+def _within_limits() -> set[str]:
+    """The sha256 of the workbooks known to keep the limits (this process's, and ``WITHIN_LIMITS_CACHE``'s)."""
+    path = paths.project_root() / WITHIN_LIMITS_CACHE
+    key = str(path)
+    if key not in _PASSED:
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = []
+        _PASSED[key] = {k for k in known if isinstance(k, str) and SHA256_RE.match(k)} if isinstance(known, list) else set()
+    return _PASSED[key]
+
+
+_PASSED: dict[str, set[str]] = {}  # per project root: a test's throwaway project has its own
 
 
 # ---------------------------------------------------------------------------------------------
