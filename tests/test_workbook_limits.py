@@ -258,3 +258,24 @@ def test_a_workbook_that_passed_is_only_sniffed_next_time_and_one_that_failed_is
     sources._PASSED.clear()  # another process: it reads the file
     sources.check_workbook(good)
     assert scanned == [good, bad, bad]
+
+
+def test_the_readme_states_the_limits_as_they_are():
+    from ice287g import landing, lock
+
+    readme = " ".join((REAL_RAW.parents[1] / "README.md").read_text(encoding="utf-8").split())
+    mib = 1024 * 1024
+    stated = {
+        "MAX_FILE_BYTES": f"{xlsxlimits.MAX_FILE_BYTES // mib} MiB",
+        "MAX_MEMBERS": f"{xlsxlimits.MAX_MEMBERS:,}",
+        "MAX_UNCOMPRESSED_BYTES": f"{xlsxlimits.MAX_UNCOMPRESSED_BYTES // mib} MiB",
+        "RATIO_FLOOR_BYTES": f"{xlsxlimits.RATIO_FLOOR_BYTES // mib} MiB",
+        "MAX_RATIO": f"{xlsxlimits.MAX_RATIO}",
+        "MAX_COLUMNS": f"{xlsxlimits.MAX_COLUMNS}",
+        "MAX_ROWS": f"{xlsxlimits.MAX_ROWS:,}",
+        "MAX_DECLARED_CELLS": f"{xlsxlimits.MAX_DECLARED_CELLS:,}",
+        "sources.MAX_NAME_BYTES": f"{sources.MAX_NAME_BYTES}",
+        "landing.NAME_AFTER_PULL_DAYS": f"{landing.NAME_AFTER_PULL_DAYS}",
+        "lock.WAIT_SECONDS": f"{lock.WAIT_SECONDS:g}",
+    }
+    assert [f"`{k}` = `{v}`" for k, v in stated.items() if f"`{k}` = `{v}`" not in readme] == []

@@ -41,8 +41,8 @@ ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DOC_FILES = {MANIFEST, README}
 # held by ice287g.lock while a run lands files; not a raw file, never tracked
 LOCK_NAME = ".landing.lock"
-# A raw file name's length in UTF-8 bytes (what a file system counts), with room under the usual 255 for
-# the archive's date prefix and a revision suffix: a longer name is refused, never an OSError.
+# A raw file name's length in UTF-8 bytes (what a file system counts), well under a file system's own limit:
+# a longer name is refused in one line, never an OSError.
 MAX_NAME_BYTES = 150
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 VERIFIED_CACHE = Path(".build") / "raw_verified.json"

@@ -1,8 +1,7 @@
 """Limits a workbook must keep before any reader opens it: its size on disk, and its zip's parts.
 
 An xlsx is a zip of XML parts, and a reader believes what they say. A sheet that prints one cell at
-``XFD1048576`` (a few bytes) makes calamine allocate the whole rectangle up to it, 17 billion cells, and
-the process aborts; a sheet of gigabytes compressed into a few megabytes (a zip bomb) exhausts memory.
+``XFD1048576`` (a few bytes) makes calamine allocate the whole rectangle up to it, and the process aborts; a sheet of gigabytes compressed into a few megabytes (a zip bomb) exhausts memory.
 Neither is an exception a caller can catch. So every workbook is checked here first, by reading its zip
 as a stream with bounded memory: the number of parts, their size as declared and as actually
 decompressed, their compression ratio, and each sheet's declared range (``<dimension ref>``) and actual
