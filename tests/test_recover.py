@@ -146,3 +146,13 @@ def test_add_and_import_raw_wait_for_the_landing_lock_then_stop_in_one_line(arch
                                                "import-raw is landing files")
     assert not (archive / "ice_287g" / FILE).exists()
     assert cli.main([command, target]) == 0  # once it is free
+
+
+def test_a_source_folder_that_links_out_of_data_raw_is_never_cleaned(archive, tmp_path):
+    outside = tmp_path / "elsewhere"
+    shutil.copytree(archive / "ice_287g", outside)
+    (outside / "keep.xlsx").write_bytes(b"<html>not ours</html>")
+    shutil.rmtree(archive / "ice_287g")
+    (archive / "ice_287g").symlink_to(outside, target_is_directory=True)
+    assert recover(archive) == []
+    assert (outside / "keep.xlsx").exists()

@@ -58,8 +58,9 @@ EXCLUDED_BY = {"ice_287g": lists.DECISIONS_FILE, "ice_detention": f"data/hand/{S
 # name dated more than this many days after the pull (or before it) disagrees with the data, and the
 # data-pull date printed inside decides.
 NAME_AFTER_PULL_DAYS = 60
-# What ``writers.atomic_path`` names the temporary copy of ``<stem><suffix>``.
-TEMP_RE = re.compile(r"^\.(?P<stem>.+)\.tmp-[A-Za-z0-9_]+?(?P<suffix>\.[A-Za-z0-9]+)?$")
+# What ``writers.atomic_path`` names the temporary copy of ``<stem><suffix>``: its prefix, mkstemp's letters.
+TEMP_RE = re.compile("^" + re.escape(writers.TEMP_PREFIX).replace(re.escape("{stem}"), "(?P<stem>.+)")
+                     + r"[A-Za-z0-9_]+?(?P<suffix>\.[A-Za-z0-9]+)?$")
 Today = Callable[[], dt.date]
 
 
@@ -440,15 +441,15 @@ def recover(raw: Path | None = None, *, via: str = "ice287g", today: Today = dt.
     if not raw.is_dir():
         return said
     for folder in sources.source_folders(raw):
-        if not (folder / sources.MANIFEST).exists():
-            continue
+        if sources.raw_name_problem(folder.name, raw) or not (folder / sources.MANIFEST).exists():
+            continue  # a folder that links out of data/raw is verify-raw's to name, never recovery's to clean
         listed = {r["file"] for r in sources.read_manifest(folder)}
         for path in sorted(folder.iterdir()):
             if not (path.is_file() or path.is_symlink()) or path.name in listed or path.name in sources.DOC_FILES:
                 continue
             where = f"data/raw/{folder.name}/{path.name}"
             temp = TEMP_RE.match(path.name)
-            if temp and writers.STALE_TEMP.match(path.name):
+            if temp:
                 name = temp.group("stem") + (temp.group("suffix") or "")
                 if name in listed or name in sources.DOC_FILES or (folder / name).exists():
                     path.unlink()
@@ -461,8 +462,8 @@ def recover(raw: Path | None = None, *, via: str = "ice287g", today: Today = dt.
                 continue
             else:
                 name = path.name
-            why = _adopt(folder, path, name, raw, via, today) if folder.name in LANDING_SOURCES and not (
-                path.is_symlink()) else "not a file a landing writes here"
+            landing_writes = folder.name in LANDING_SOURCES and not path.is_symlink()
+            why = _adopt(folder, path, name, raw, via, today) if landing_writes else "not a file a landing writes here"
             if why:
                 path.unlink(missing_ok=True)
                 said.append(printable(f"removed {where}: found without its manifest row, and refused: {why}"))

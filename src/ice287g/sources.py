@@ -49,6 +49,7 @@ VERIFIED_CACHE = Path(".build") / "raw_verified.json"
 # The sha256 of every workbook found within xlsxlimits' limits: a build that parses every file again (after a
 # code change) hashes each workbook instead of scanning its zip again. Only passes are kept.
 WITHIN_LIMITS_CACHE = Path(".build") / "workbooks_within_limits.json"
+_PASSED: dict[str, set[str]] = {}  # the cache as read by this process, per project root (a test's has its own)
 # A file changed within this long of its last hashing may share its size and mtime with the old bytes
 # (coarse file-system clocks), so its cached hash is not trusted (git's "racily clean" rule).
 RACY_NS = 2_000_000_000
@@ -221,8 +222,6 @@ def _within_limits() -> set[str]:
         _PASSED[key] = {k for k in known if isinstance(k, str) and SHA256_RE.match(k)} if isinstance(known, list) else set()
     return _PASSED[key]
 
-
-_PASSED: dict[str, set[str]] = {}  # per project root: a test's throwaway project has its own
 
 
 # ---------------------------------------------------------------------------------------------
