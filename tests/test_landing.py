@@ -280,7 +280,8 @@ def test_a_list_dated_after_today_is_refused_by_the_clock(archive):
     # retrieved "in 2030" (a clock or mtime that lies): the name alone would pass, today's date does not
     got = land(LIST.read_bytes(), future, BASE, retrieved="2030-01-02T12:00:00Z", today=lambda: dt.date(2026, 12, 6))
     assert got == landing.Landed("refused", "", "", f"{future}: dated 2030-01-02 is after today (2026-12-06)")
-    got = land(LIST.read_bytes(), TAIL, BASE, retrieved=WHEN, as_of_date="2026-05-19", today=lambda: dt.date(2026, 5, 17))
+    got = land(LIST.read_bytes(), TAIL, BASE, retrieved=WHEN, as_of_date="2026-05-19",
+               today=lambda: dt.date(2026, 5, 17))
     assert got.reason.endswith("dated 2026-05-19 is after today (2026-05-17)")
     # a day ahead is ICE's clock (US Eastern) against ours: it lands
     got = land(LIST.read_bytes(), TAIL, BASE, retrieved=WHEN, today=lambda: dt.date(2026, 5, 18))
@@ -311,8 +312,9 @@ PULLED = "2026-04-10T00:00:00Z"
 
 def test_a_detention_workbook_whose_name_disagrees_lands_under_its_data_pull_date(archive):
     got = land(WORKBOOK.read_bytes(), FY27, BASE + FY27, retrieved=PULLED, today=lambda: dt.date(2026, 4, 10))
-    disagree = ("file name and data disagree: the name reads 2026-12-01, 299 days after the data pull (a workbook comes out within 60 days after it); landed under the "
-                "data-pull (IIDS) date 2026-02-05 printed on the Facilities sheet")
+    disagree = ("file name and data disagree: the name reads 2026-12-01, 299 days after the data pull (a workbook "
+                "comes out within 60 days after it); landed under the data-pull (IIDS) date 2026-02-05 printed on "
+                "the Facilities sheet")
     assert got == landing.Landed("landed", "ice_detention", f"2026-02-05_{FY27}",
                                  f"new detention file dated 2026-02-05; {disagree}")
     assert _row(archive, "ice_detention", got.file)["notes"] == f"retrieved {PULLED} by ice287g update; {disagree}"

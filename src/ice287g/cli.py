@@ -46,7 +46,8 @@ def _import(args) -> int:
     print(f"import-raw: {len(result.copied)} new file(s), {len(result.unchanged)} already present and identical")
     if args.claims:
         note = sync_claims(args.claims)
-        print(printable(f"import-raw: {note or 'data/hand/news_claims.csv unchanged (identical to ' + args.claims + ')'}"))
+        note = note or f"data/hand/news_claims.csv unchanged (identical to {args.claims})"
+        print(printable(f"import-raw: {note}"))
     else:
         print("import-raw: claims not synced; to sync them pass --claims PATH "
               "(e.g. --claims ../shared/claims/news_claims.csv)")
@@ -81,7 +82,8 @@ def _add(args) -> int:
             print(f"add: {line}")
         result = land(path.read_bytes(), ice_name, args.url or "", retrieved=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                       as_of_date=args.as_of or prefix or None,
-                      via="hand with `ice287g add` (time: the file's modification time, or the clock if later)")
+                      via="hand with `ice287g add` (time: the file's modification time, the clock's if that is "
+                          "in the future)")
     where = f"data/raw/{result.source}/{result.file}" if result.file else path
     failed = result.status in ("refused", "quarantined")
     print(printable(f"add: {result.status} {where}: {result.reason.removeprefix(f'{printable(ice_name)}: ')}"),

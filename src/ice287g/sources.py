@@ -219,7 +219,8 @@ def _within_limits() -> set[str]:
             known = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             known = []
-        _PASSED[key] = {k for k in known if isinstance(k, str) and SHA256_RE.match(k)} if isinstance(known, list) else set()
+        known = known if isinstance(known, list) else []
+        _PASSED[key] = {k for k in known if isinstance(k, str) and SHA256_RE.match(k)}
     return _PASSED[key]
 
 

@@ -1,11 +1,12 @@
 """Limits a workbook must keep before any reader opens it: its size on disk, and its zip's parts.
 
 An xlsx is a zip of XML parts, and a reader believes what they say. A sheet that prints one cell at
-``XFD1048576`` (a few bytes) makes calamine allocate the whole rectangle up to it, and the process aborts; a sheet of gigabytes compressed into a few megabytes (a zip bomb) exhausts memory.
-Neither is an exception a caller can catch. So every workbook is checked here first, by reading its zip
-as a stream with bounded memory: the number of parts, their size as declared and as actually
-decompressed, their compression ratio, and each sheet's declared range (``<dimension ref>``) and actual
-range (the cells that carry a value, as a reader builds its grid from them).
+``XFD1048576`` (a few bytes) makes calamine allocate the whole rectangle up to it, and the process
+aborts; a sheet of gigabytes compressed into a few megabytes (a zip bomb) exhausts memory. Neither is an
+exception a caller can catch. So every workbook is checked here first, by reading its zip as a stream
+with bounded memory: the number of parts, their size as declared and as actually decompressed, their
+compression ratio, and each sheet's declared range (``<dimension ref>``) and actual range (the cells that
+carry a value, as a reader builds its grid from them).
 
 ICE's own detention workbooks declare ranges out to column XFC, from cells that hold only a style: so
 the columns of a *declared* range are bounded through its area, and only cells that carry a value
