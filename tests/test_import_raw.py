@@ -17,7 +17,9 @@ REAL_CLAIMS = REAL_ROOT / "data" / "hand" / "news_claims.csv"
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    """Every file under ``root`` but the landing lock (``import-raw`` holds it; it stays, unlocked, when done)."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
+            if p.is_file() and p.name != sources.LOCK_NAME}
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Landing downloaded files in a throwaway copy of the archive: what lands, what is skipped, what is refused."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 from ice287g import cli, landing, lists, sources
 from ice287g.landing import land
 from tests.conftest import REAL_RAW, manifest_rows
+from tests.workbooks import rezip
 
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
@@ -24,7 +27,9 @@ WHEN = "2026-05-18T14:05:00Z"
 
 
 def _snapshot(raw: Path) -> dict[str, bytes]:
-    return {p.relative_to(raw).as_posix(): p.read_bytes() for p in sorted(raw.rglob("*")) if p.is_file()}
+    """Every file under ``raw`` but the landing lock (``add`` holds it; it stays, unlocked, when done)."""
+    return {p.relative_to(raw).as_posix(): p.read_bytes() for p in sorted(raw.rglob("*"))
+            if p.is_file() and p.name != sources.LOCK_NAME}
 
 
 def _row(raw: Path, source: str, file: str) -> dict:
@@ -104,10 +109,6 @@ IMPOSTORS = {
     "a CSV renamed .xlsx": (lambda: (ICE / "2017-08-01_pre2018-roster-long.csv").read_bytes()[:4000], {},
                             "this is text, not a workbook"),
     "a zip that is no workbook": (lambda: _without_content_types(LIST.read_bytes()), {}, "not an Excel workbook"),
-    "a pending list named participating": (lambda: PENDING.read_bytes(), {},
-                                           "the header has no SIGNED column"),
-    "a detention workbook named as a list": (lambda: WORKBOOK.read_bytes(), {},
-                                             "does not parse as a participating list"),
     "a hash other than the expected one": (lambda: LIST.read_bytes(), {"expected_sha256": "0" * 64},
                                            "differs from the expected " + "0" * 64),
 }
@@ -237,3 +238,128 @@ def test_a_second_detention_workbook_of_one_release_lands_and_says_what_the_buil
                           "data-pull date: the build reads one workbook per release, so mark one superseded in "
                           "data/hand/superseded_files.csv")
     assert sources.verify_raw(archive) == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 25: long names (item 6), dates after today (item 9), a detention name that disagrees with its data
+# (item 8), outside names in messages (item 12)
+
+TAIL = "participatingAgencies05192026am.xlsx"
+
+
+@pytest.mark.parametrize("length, why", [
+    (241, "file name refused: file name of 241 bytes, longer than the limit of 150"),
+    (400, "file name refused: file name of 400 bytes, longer than the limit of 150"),
+    # the ICE name fits, the archive's name (with its date prefix) would not
+    (145, "archive name '2026-05-19_aaaa"),
+])
+def test_a_long_name_is_refused_in_one_line_and_nothing_is_written(archive, length, why):
+    before = _snapshot(archive)
+    name = "a" * (length - len(TAIL)) + TAIL
+    got = land(LIST.read_bytes(), name, BASE, retrieved=WHEN)
+    assert got.status == "refused" and why in got.reason and "longer than the limit of 150" in got.reason, got
+    assert _snapshot(archive) == before
+
+
+def test_the_longest_name_that_fits_lands(archive):
+    name = "a" * (139 - len(TAIL)) + TAIL  # 139 bytes: 150 with the date prefix
+    got = land(LIST.read_bytes(), name, BASE, retrieved=WHEN)
+    assert (got.status, len(got.file)) == ("landed", 150)
+
+
+def test_add_of_a_file_with_a_241_character_name_is_one_line(archive, tmp_path, capsys):
+    path = tmp_path / ("a" * (241 - len(TAIL)) + TAIL)
+    shutil.copyfile(LIST, path)
+    assert cli.main(["add", str(path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].endswith("file name refused: file name of 241 bytes, longer than the limit of 150")
+
+
+def test_a_list_dated_after_today_is_refused_by_the_clock(archive):
+    future = "participatingAgencies01022030am.xlsx"
+    # retrieved "in 2030" (a clock or mtime that lies): the name alone would pass, today's date does not
+    got = land(LIST.read_bytes(), future, BASE, retrieved="2030-01-02T12:00:00Z", today=lambda: dt.date(2026, 12, 6))
+    assert got == landing.Landed("refused", "", "", f"{future}: dated 2030-01-02 is after today (2026-12-06)")
+    got = land(LIST.read_bytes(), TAIL, BASE, retrieved=WHEN, as_of_date="2026-05-19",
+               today=lambda: dt.date(2026, 5, 17))
+    assert got.reason.endswith("dated 2026-05-19 is after today (2026-05-17)")
+    # a day ahead is ICE's clock (US Eastern) against ours: it lands
+    got = land(LIST.read_bytes(), TAIL, BASE, retrieved=WHEN, today=lambda: dt.date(2026, 5, 18))
+    assert got.status == "landed"
+
+
+def test_a_detention_workbook_pulled_after_today_is_refused(archive):
+    got = land(WORKBOOK.read_bytes(), "FY26_detentionStats_02122026.xlsx", BASE, retrieved="2026-02-13T00:00:00Z",
+               today=lambda: dt.date(2026, 2, 3))
+    assert got.status == "refused" and got.reason.endswith(
+        "its data-pull (IIDS) date 2026-02-05 is after today (2026-02-03)")
+
+
+def test_add_no_longer_trusts_a_modification_time_in_the_future(archive, tmp_path, capsys):
+    path = tmp_path / "participatingAgencies01022030am.xlsx"
+    shutil.copyfile(LIST, path)
+    in_2030 = dt.datetime(2030, 1, 2, 12, tzinfo=dt.timezone.utc).timestamp()
+    os.utime(path, (in_2030, in_2030))
+    assert cli.main(["add", str(path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"add: refused {path}: ") and "2030-01-02" in err and "\n" not in err
+    assert not list((archive / "ice_287g").glob("2030-*"))
+
+
+FY27 = "FY27_detentionStats_12012026.xlsx"  # the probe's name: FY26 data pulled 2026-02-05, dated months later
+PULLED = "2026-04-10T00:00:00Z"
+
+
+def test_a_detention_workbook_whose_name_disagrees_lands_under_its_data_pull_date(archive):
+    got = land(WORKBOOK.read_bytes(), FY27, BASE + FY27, retrieved=PULLED, today=lambda: dt.date(2026, 4, 10))
+    disagree = ("file name and data disagree: the name reads 2026-12-01, 299 days after the data pull (a workbook "
+                "comes out within 60 days after it); landed under the data-pull (IIDS) date 2026-02-05 printed on "
+                "the Facilities sheet")
+    assert got == landing.Landed("landed", "ice_detention", f"2026-02-05_{FY27}",
+                                 f"new detention file dated 2026-02-05; {disagree}")
+    assert _row(archive, "ice_detention", got.file)["notes"] == f"retrieved {PULLED} by ice287g update; {disagree}"
+
+
+def test_a_disagreeing_detention_workbook_of_a_release_already_held_is_refused_as_a_duplicate(archive):
+    first = land(WORKBOOK.read_bytes(), "FY26_detentionStats_02122026.xlsx", BASE, retrieved="2026-02-13T00:00:00Z")
+    before = _snapshot(archive)
+    got = land(rezip(WORKBOOK.read_bytes()), FY27, BASE + FY27, retrieved=PULLED,
+               today=lambda: dt.date(2026, 4, 10))
+    assert got.status == "refused" and got.source == "ice_detention"
+    assert got.reason.startswith(f"{FY27}: a duplicate of the release of 2026-02-05, which "
+                                 f"data/raw/ice_detention/{first.file} already holds (file name and data disagree: "
+                                 "the name reads 2026-12-01, 299 days after the data pull")
+    assert _snapshot(archive) == before
+    # so the build still reads one workbook per release
+    from ice287g import detention
+
+    assert detention.workbooks()["as_of_date"].tolist() == ["2026-02-05"]
+
+
+def test_every_real_detention_workbook_name_agrees_with_its_data():
+    # the rule must not fire on ICE's own names: each is dated within NAME_AFTER_PULL_DAYS after its pull
+    from ice287g import detention, icenames
+
+    _, rows = manifest_rows(REAL_RAW / "ice_detention")
+    books = [r for r in rows if r["kind"] == "ice_detentionStats_workbook_xlsx"]
+    assert len(books) > 40
+    said = {}
+    for r in books:
+        _, facts, _ = detention.read_release(REAL_RAW / "ice_detention" / r["file"])
+        info = icenames.ice_name_info(icenames.split_archive_name(r["file"])[1])
+        assert facts["iids_date"] == r["as_of_date"] or "given by hand" in r["notes"] or r["source_repo"], r["file"]
+        said[r["file"]] = landing._name_disagrees(info, r["as_of_date"])
+    assert {f: s for f, s in said.items() if s} == {}
+
+
+def test_names_in_messages_are_shown_with_control_characters_escaped(archive, tmp_path, capsys):
+    evil = "participating\x1b[2JAgencies\r\n05192026am\u202e.xlsx"
+    got = land(LIST.read_bytes(), evil, BASE, retrieved=WHEN)
+    assert got.status == "refused"
+    assert got.reason.startswith("participating\\x1b[2JAgencies\\r\\n05192026am\\u202e.xlsx: file name refused")
+    assert not any(c in got.reason for c in "\x1b\r\n\u202e")
+    path = tmp_path / "participating\x1b]0;owned\x07Agencies05192026am.xlsx"
+    path.write_bytes(b"<html>404</html>")
+    assert cli.main(["add", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "\x1b" not in err and "\x07" not in err and "\\x1b]0;owned\\x07" in err

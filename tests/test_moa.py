@@ -217,4 +217,4 @@ def test_the_hyperlink_block_is_read_whatever_the_prefixes(sheet):
 
 def test_a_sheet_without_hyperlinks_has_none():
     assert lists._sheet_hyperlink_elements(f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode()) == []
-    assert lists._cell_index("H4") == (4, 7) and lists._cell_index("$AA$10") == (10, 26)
+    assert lists.cell_index("H4") == (4, 7) and lists.cell_index("$AA$10") == (10, 26)

@@ -130,7 +130,7 @@ def test_a_source_folder_that_links_outside_data_raw_is_refused(project, tmp_pat
 
 @pytest.mark.parametrize("name", [
     "", ".", "..", "a/b.csv", "a\\b.csv", "/etc/passwd", "C:evil.csv", "x\x00.csv", "MANIFEST.csv", "README.md",
-    ".hidden.csv", "..evil.csv", " spaced.csv",
+    ".hidden.csv", "..evil.csv", " spaced.csv", "a" * 147 + ".csv", "é" * 74 + ".csv",
 ])
 def test_safe_raw_name_refuses_anything_but_a_plain_name(project, name):
     folder = project / "data/raw/trac"
@@ -143,6 +143,7 @@ def test_safe_raw_name_refuses_anything_but_a_plain_name(project, name):
 def test_safe_raw_name_accepts_the_archive_names(project):
     folder = project / "data/raw/trac"
     assert sources.safe_raw_name(TRAC_FILE, folder) == folder / TRAC_FILE
+    assert sources.safe_raw_name("a" * 146 + ".csv", folder) == folder / ("a" * 146 + ".csv")  # 150 bytes: the cap
     assert sources.raw_path("trac", TRAC_FILE) == sources.paths.raw_dir() / "trac" / TRAC_FILE
 
 
@@ -152,3 +153,14 @@ def test_every_manifest_reader_refuses_an_unsafe_row(project):
         sources.read_manifest(project / "data/raw/trac")
     with pytest.raises(RawDataError, match="refused"):
         sources.inventory()
+
+
+@pytest.mark.parametrize("length", [151, 241, 300, 5000])
+def test_a_name_over_the_cap_is_one_line_never_an_oserror(project, mirror, tmp_path, length):
+    name = "a" * (length - 5) + ".json"
+    problem = sources.raw_name_problem(name, project / "data/raw/trac")
+    assert problem == f"file name of {length} bytes, longer than the limit of 150"
+    # a mirror row of that name is refused like any unsafe name: nothing imported
+    fieldnames, rows = manifest_rows(mirror)
+    write_manifest_rows(mirror, fieldnames, [dict(r, file=name if r["file"] == TRAC_FILE else r["file"]) for r in rows])
+    _import_is_refused(project, mirror, tmp_path, "longer than the limit of 150")

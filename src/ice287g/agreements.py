@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import corrections, hand, paths, pending, roster
+from . import corrections, hand, paths, pending, roster, sources
 from .history import (
     agency_table, agreement_history, earlier_successors, merge_list_by_ori, merge_list_renames, series_rows,
 )
@@ -343,6 +343,7 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
     the sheet's second section (after a sub-header row) lists agencies that ended their agreements."""
     path = Path(path)
     rules = rules or Rules.load()
+    sources.check_workbook(path, ListError, _where(path.name))
     df = pd.read_excel(path, engine="calamine", dtype=str).fillna("")
     need = {"State", "County", "Sheriff", "FIPS"}
     if not need <= set(df.columns):
@@ -361,8 +362,7 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
         if not flagged:
             continue  # listed without any year flag (e.g. sub-rows of a regional jail): no year to record
         name = squash(r["County"])
-        printed_state = squash(r["State"]) or rules.blank_states.apply(name)
-        state = normalize_state(printed_state, rules, lambda i=i: _where(path.name, "Sheet1", i, "State"))
+        state = normalize_state(r["State"], rules, lambda i=i: _where(path.name, "Sheet1", i, "State"), name)
         key = agency_key(rules.aliases.apply(name, state))
         fips = squash(r["FIPS"]).split(".")[0]
         for year in flagged:

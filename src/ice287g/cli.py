@@ -22,21 +22,32 @@ def _verify(args) -> int:
 
 
 def _import(args) -> int:
+    from .landing import recover
+    from .lock import landing_lock
+    from .messages import printable
     from .sources import import_raw, load_claims, sync_claims
 
     if args.claims:
         load_claims(args.claims)  # a bad claims file stops before any raw file is copied
-    result = import_raw(Path(args.path))
+    with landing_lock():
+        for line in recover(via="ice287g import-raw"):
+            print(f"import-raw: {line}")
+        result = import_raw(Path(args.path))
     for f in result.copied:
-        print(f"import-raw: copied data/raw/{f}")
+        print(printable(f"import-raw: copied data/raw/{f}"))
+    for f in result.adopted:
+        print(printable(f"import-raw: adopted data/raw/{f}: in place without its manifest row (an import stopped "
+                        "before writing it), with the mirror's bytes; its row is added"))
     for f in result.readmes_updated:
-        print(f"import-raw: updated data/raw/{f}")
+        print(printable(f"import-raw: updated data/raw/{f}"))
     for f in result.unused_fixes:
-        print(f"import-raw: data/hand/raw_as_of_dates.csv: no mirror row for {f} (a decision that matches nothing)")
+        print(printable(f"import-raw: data/hand/raw_as_of_dates.csv: no mirror row for {f} "
+                        "(a decision that matches nothing)"))
     print(f"import-raw: {len(result.copied)} new file(s), {len(result.unchanged)} already present and identical")
     if args.claims:
         note = sync_claims(args.claims)
-        print(f"import-raw: {note or 'data/hand/news_claims.csv unchanged (identical to ' + args.claims + ')'}")
+        note = note or f"data/hand/news_claims.csv unchanged (identical to {args.claims})"
+        print(printable(f"import-raw: {note}"))
     else:
         print("import-raw: claims not synced; to sync them pass --claims PATH "
               "(e.g. --claims ../shared/claims/news_claims.csv)")
@@ -47,28 +58,51 @@ def _add(args) -> int:
     import datetime as dt
 
     from .icenames import split_archive_name
-    from .landing import land
+    from .landing import land, recover
+    from .lock import landing_lock
+    from .messages import printable
+    from .xlsxlimits import size_problem
 
     path = Path(args.file)
     if not path.is_file():
-        print(f"add: {path}: no such file", file=sys.stderr)
+        print(printable(f"add: {path}: no such file"), file=sys.stderr)
+        return 1
+    stat = path.stat()
+    too_big = size_problem(stat.st_size)  # before reading: a huge file is refused unread
+    if too_big:
+        print(printable(f"add: refused {path}: {too_big}"), file=sys.stderr)
         return 1
     # a copy of an archive file keeps its date; ICE's name is the part after the prefix
     prefix, ice_name = split_archive_name(path.name)
-    retrieved = dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-    result = land(path.read_bytes(), ice_name, args.url or "", retrieved=retrieved, as_of_date=args.as_of or prefix or None,
-                  via="hand with `ice287g add` (time: the file's modification time)")
+    now = dt.datetime.now(dt.timezone.utc)
+    # when the file was downloaded: its modification time, unless that is in the future (never trusted)
+    when = min(dt.datetime.fromtimestamp(stat.st_mtime, dt.timezone.utc), now)
+    with landing_lock():
+        for line in recover(via="ice287g add"):
+            print(f"add: {line}")
+        result = land(path.read_bytes(), ice_name, args.url or "", retrieved=when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                      as_of_date=args.as_of or prefix or None,
+                      via="hand with `ice287g add` (time: the file's modification time, the clock's if that is "
+                          "in the future)")
     where = f"data/raw/{result.source}/{result.file}" if result.file else path
-    print(f"add: {result.status} {where}: {result.reason.removeprefix(f'{ice_name}: ')}",
-          file=sys.stderr if result.status == "refused" else sys.stdout)
-    return 1 if result.status == "refused" else 0
+    failed = result.status in ("refused", "quarantined")
+    print(printable(f"add: {result.status} {where}: {result.reason.removeprefix(f'{printable(ice_name)}: ')}"),
+          file=sys.stderr if failed else sys.stdout)
+    return 1 if failed else 0
 
 
 def _run(args) -> int:
+    from .messages import printable
     from .pipeline import NotebookError, parse_value, run, run_queue
+    from .quarantine import stuck
     from .sources import ensure_verified
 
     ensure_verified()  # an edited raw file stops here, before any kernel starts
+    held = stuck()  # and so does a quarantined file that still does not parse
+    for line in held:
+        print(printable(f"run: {line}"), file=sys.stderr)
+    if held:
+        return 1
     params = {name: parse_value(value) for name, value in (args.parameters or [])}
     if args.queued and (args.notebooks or params):
         print("run: --queued runs what make queued, with default parameters; name no notebook", file=sys.stderr)

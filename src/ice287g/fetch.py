@@ -21,7 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-MAX_BYTES = 50 * 1024 * 1024  # far above any ICE workbook: a download this big is not one
+from .xlsxlimits import MAX_FILE_BYTES
+
+# one cap for a download and a file added by hand (xlsxlimits.MAX_FILE_BYTES): a download this big is no ICE workbook
+MAX_BYTES = MAX_FILE_BYTES
 TIMEOUT = 60.0  # the longest wait for one read
 # The longest one download may take, retries, backoff and redirects included: an ICE workbook takes
 # seconds; a server that answers every read in time but drips its body would otherwise never end.

@@ -3,15 +3,17 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
 
-from . import cache
+from . import cache, sources
 from .fixes import squash
 from .identity import agreement_ids
 from .lists import (
-    DECISIONS_FILE, HTML_SUFFIXES, _order, is_wayback, link_url, series_lists, with_link_columns,
+    DECISIONS_FILE, HTML_SUFFIXES, ListError, _order, _where, is_wayback, link_url, quarantined_excluded, series_lists,
+    with_link_columns,
 )
 from .qa import QA_COLUMNS, check_row
 from .states import state_lookup
@@ -104,13 +106,18 @@ def suspicious_drops(list_rows: pd.DataFrame, lists: pd.DataFrame, decisions: pd
     return pd.DataFrame(out, columns=SUSPICIOUS_COLUMNS)
 
 
-def decision_checks(lists: pd.DataFrame, suspicious: pd.DataFrame, decisions: pd.DataFrame) -> list[dict]:
+def decision_checks(lists: pd.DataFrame, suspicious: pd.DataFrame, decisions: pd.DataFrame,
+                    unread: Collection[str] = ()) -> list[dict]:
     """QA rows for data/hand/list_decisions.csv: a decision on no list fails; an accept that no rule
-    asks for any more is reported."""
+    asks for any more is reported. ``unread`` are the ids of quarantined lists the build excludes unread
+    (``lists.quarantined_excluded``): their decisions match a file, not a list the build read."""
     rows = []
     flagged = set(suspicious["list_id"])
     for d in decisions.itertuples(index=False):
-        if d.list_id not in set(lists["list_id"]):
+        if d.decision == "exclude" and d.list_id in unread:
+            rows.append(check_row("list_decision_matches_a_list", d.list_id, "exclude (a quarantined file, not read)",
+                                  "a list_id of data/processed/lists.csv", "pass"))
+        elif d.list_id not in set(lists["list_id"]):
             rows.append(check_row("list_decision_matches_a_list", d.list_id, "no such list",
                                   "a list_id of data/processed/lists.csv", "fail"))
         elif d.decision == "accept" and d.list_id not in flagged:
@@ -137,6 +144,7 @@ def _workbook_agency_cells(path: Path) -> dict[str, int]:
     themselves are read with calamine), leaving out a repeated header."""
     import openpyxl
 
+    sources.check_workbook(path, ListError, _where(path.name))
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         out = {}
@@ -384,7 +392,8 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     pending = suspicious[suspicious["list_kind"] == "pending"]
     add("suspicious_pending_lists", "pending lists", len(pending),
         "reported in data/qa/suspicious_drops.csv (pending lists turn over fast)", "info")
-    checks.extend(decision_checks(lists, suspicious, qa["list_decisions"]))
+    unread = quarantined_excluded(sources.manifest("ice_287g"), qa["list_decisions"]).values()
+    checks.extend(decision_checks(lists, suspicious, qa["list_decisions"], unread))
     add("unused_fixes", "data/hand", len(qa["unused_fixes"]), 0, "pass" if qa["unused_fixes"].empty else "fail")
     if "corrections" in qa:
         by_kind = qa["corrections"]["kind"].value_counts().sort_index()

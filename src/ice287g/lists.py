@@ -25,6 +25,7 @@ from .states import state_lookup
 from .fixes import FixError, FixTable, column_letter, location, squash
 from .identity import agency_id, agency_key
 from .vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS, SERIES_ERAS
+from .xlsxlimits import cell_index
 
 
 LIST_ROW_COLUMNS = [
@@ -134,7 +135,6 @@ def _xlsx_names() -> tuple[dict[str, str], str]:
 
     return {"m": SHEET_MAIN_NS, "p": PKG_REL_NS}, f"{{{REL_NS}}}id"
 
-_CELL_REF_RE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)")
 _HYPERLINKS_RE = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks\s*>", re.DOTALL)
 _ROOT_TAG_RE = re.compile(rb"<(?:\w+:)?worksheet\b[^>]*>")
 
@@ -150,17 +150,6 @@ def _sheet_hyperlink_elements(data: bytes) -> list[ElementTree.Element]:
     close = b"</" + root.group(0)[1:].split(None, 1)[0].rstrip(b">") + b">"
     fragment = ElementTree.fromstring(root.group(0) + block.group(0) + close)
     return list(fragment.iterfind("m:hyperlinks/m:hyperlink", _xlsx_names()[0]))
-
-
-def _cell_index(ref: str) -> tuple[int, int]:
-    """``(row, 0-based column)`` of an A1 reference (row as a spreadsheet shows it)."""
-    m = _CELL_REF_RE.fullmatch(ref.strip().upper())
-    if not m:
-        raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1):
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col - 1
 
 
 def _part_relations(z: zipfile.ZipFile, part: str) -> dict[str, tuple[str, bool]]:
@@ -198,7 +187,7 @@ def workbook_hyperlinks(path: Path | str) -> dict[str, dict[tuple[int, int], str
                     if not external:
                         continue  # a jump inside the workbook (``location``), not a document
                     first, _, last = link.get("ref", "").partition(":")
-                    (r0, c0), (r1, c1) = _cell_index(first), _cell_index(last or first)
+                    (r0, c0), (r1, c1) = cell_index(first), cell_index(last or first)
                     for r in range(r0, r1 + 1):
                         for c in range(c0, c1 + 1):
                             links[(r, c)] = target
@@ -247,8 +236,16 @@ class Rules:
         return [self.states, self.models, self.agency_types, self.agency_names, self.aliases, self.dates, self.blank_states]
 
 
-def normalize_state(printed: str, rules: Rules, where) -> str:
+def normalize_state(printed: str, rules: Rules, where, agency: str = "") -> str:
+    """The two-letter code of a printed state; a blank one is looked up by ``agency`` in
+    data/hand/blank_state_fixes.csv (a typo, in data/hand/state_fixes.csv)."""
     value = squash(printed).upper()
+    if not value:
+        fixed = rules.blank_states.apply(squash(agency)) if squash(agency) else ""
+        if fixed == squash(agency):
+            raise ListError(f"{_resolve(where)}: state is blank (add a row for agency {squash(agency)!r} to "
+                            "data/hand/blank_state_fixes.csv)")
+        value = fixed.upper()
     value = rules.states.apply(value).upper()
     code = rules.state_codes.get(value)
     if code is None:
@@ -477,7 +474,7 @@ def read_sheets(name: str, sheets: list[tuple[str, list[list]]], rules: Rules, e
 def _record(rules: Rules, source_file, sheet, row, list_id, list_date, kind, era, *, state, agency,
             agency_type, county, model, signed, moa, addendum, moa_url="", addendum_url="") -> dict:
     state_printed, state_where = state
-    code = normalize_state(state_printed, rules, state_where)
+    code = normalize_state(state_printed, rules, state_where, agency)
     name = rules.agency_names.apply(agency, code)
     key = agency_key(rules.aliases.apply(name, code))
     key = agency_key(key)
@@ -652,15 +649,32 @@ def parse_archived(path: Path, rules: Rules, kind: str | None, fingerprint: str 
     return parsed, hashes
 
 
-def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
-    from . import sources
+def quarantined_excluded(inv: pd.DataFrame, decisions: pd.DataFrame) -> dict[str, str]:
+    """``file -> list_id`` of each list file of ``inv`` (a manifest) that landed quarantined (``ice287g.landing``)
+    and that ``decisions`` (data/hand/list_decisions.csv) excludes: the build never reads it, as it may not parse."""
+    if "status" not in inv.columns:
+        return {}
+    ids = set(decisions.loc[decisions["decision"] == "exclude", "list_id"])
+    out = {}
+    for rec in inv[inv["status"].fillna("").str.strip() == sources.QUARANTINED].itertuples(index=False):
+        kind = MANIFEST_LIST_KINDS.get(rec.kind)
+        lid = list_id(kind, file_date(rec.file)) if kind else ""
+        if lid in ids:
+            out[rec.file] = lid
+    return out
 
+
+def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
     rules = rules or Rules.load()
     inv = sources.manifest("ice_287g")
     rows, lists, skipped, notes = [], [], [], []
     fingerprint = rules_fingerprint(rules)
+    unread = quarantined_excluded(inv, list_decisions())
     for rec in inv.sort_values("file").itertuples(index=False):
         if rec.kind not in LIST_KINDS_READ:
+            continue
+        if rec.file in unread:
+            notes.append(f"{rec.file}: quarantined, and {DECISIONS_FILE} excludes list {unread[rec.file]}: not read")
             continue
         parsed, hashes = parse_archived(paths.raw_dir() / "ice_287g" / rec.file, rules,
                                         MANIFEST_LIST_KINDS[rec.kind], fingerprint)

@@ -24,22 +24,32 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from . import paths
+from . import paths, xlsxlimits
+from .messages import printable
 
 MANIFEST = "MANIFEST.csv"
 README = "README.md"
 MANIFEST_COLUMNS = [
     "file", "sha256", "bytes", "kind", "as_of_date", "source_repo",
-    "source_path", "source_commit", "original_url", "notes",
+    "source_path", "source_commit", "original_url", "notes", "final_url", "status",
 ]
+# ``status`` of a genuine workbook that landed without parsing as its kind (``ice287g.landing``); empty otherwise.
+QUARANTINED = "quarantined"
 REQUIRED_COLUMNS = ["file", "sha256", "bytes", "kind", "as_of_date"]
 SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 ISO_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 DOC_FILES = {MANIFEST, README}
 # held by ice287g.lock while a run lands files; not a raw file, never tracked
 LOCK_NAME = ".landing.lock"
+# A raw file name's length in UTF-8 bytes (what a file system counts), well under a file system's own limit:
+# a longer name is refused in one line, never an OSError.
+MAX_NAME_BYTES = 150
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 VERIFIED_CACHE = Path(".build") / "raw_verified.json"
+# The sha256 of every workbook found within xlsxlimits' limits: a build that parses every file again (after a
+# code change) hashes each workbook instead of scanning its zip again. Only passes are kept.
+WITHIN_LIMITS_CACHE = Path(".build") / "workbooks_within_limits.json"
+_PASSED: dict[str, set[str]] = {}  # the cache as read by this process, per project root (a test's has its own)
 # A file changed within this long of its last hashing may share its size and mtime with the old bytes
 # (coarse file-system clocks), so its cached hash is not trusted (git's "racily clean" rule).
 RACY_NS = 2_000_000_000
@@ -104,6 +114,9 @@ def raw_name_problem(name: str, folder: Path, checked: tuple[Path, str] | None =
     inside its parent. ``checked`` is ``folder_check(folder)`` when the caller already has it."""
     if not name:
         return "empty file name"
+    length = len(name.encode("utf-8", "surrogatepass"))
+    if length > MAX_NAME_BYTES:
+        return f"file name of {length} bytes, longer than the limit of {MAX_NAME_BYTES}"
     if "\x00" in name:
         return "file name contains a NUL byte"
     if "/" in name or "\\" in name or re.match(r"^[A-Za-z]:", name):
@@ -139,11 +152,13 @@ def safe_raw_name(name: str, folder: Path | str, where: str = "", checked: tuple
     return folder / name
 
 
-def workbook_problem(data: bytes | Path | str) -> str:
-    """Why ``data`` (a file's bytes, or its path) is not an Excel workbook ('' when it is one).
+def workbook_problem(data: bytes | Path | str, *, limits: bool = True) -> str:
+    """Why ``data`` (a file's bytes, or its path) is not an Excel workbook a reader may open ('' when it is one).
 
     Sniffs the first bytes: an xlsx is a zip holding ``[Content_Types].xml``; an old xls is an OLE
-    compound file. Text, an HTML page (a download that got an error page) and a truncated zip are named."""
+    compound file. Text, an HTML page (a download that got an error page) and a truncated zip are named.
+    With ``limits`` an xlsx must also keep ``xlsxlimits``' limits (parts, sizes, ratio, sheet ranges), which
+    reads the whole zip as a stream; ``verify-raw`` sniffs only, as it opens no workbook."""
     if isinstance(data, (bytes, bytearray)):
         head, archive = bytes(data[:1024]), io.BytesIO(data)
     else:
@@ -162,7 +177,7 @@ def workbook_problem(data: bytes | Path | str) -> str:
             return "not a readable xlsx: truncated or damaged workbook (an incomplete zip archive)"
         if "[Content_Types].xml" not in names:
             return "a zip archive, but not an Excel workbook (no [Content_Types].xml)"
-        return ""
+        return xlsxlimits.zip_problem(data) if limits else ""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     if text.startswith((b"<!doctype", b"<html", b"<head", b"<body")):
         return "this is an HTML page, not a workbook"
@@ -174,13 +189,40 @@ def workbook_problem(data: bytes | Path | str) -> str:
 
 
 def check_workbook(path: Path | str, error: type[Exception] = RawDataError, where: str = "") -> Path:
-    """Raise ``error`` naming ``path`` (or ``where``) unless it is an Excel workbook; call before opening one.
+    """Raise ``error`` naming ``path`` (or ``where``) unless it is an Excel workbook within ``xlsxlimits``'
+    limits; every reader calls it before opening one (a workbook past them can abort the process).
 
-    A reader passes its own error class and location format, so its callers' handling stays as it is."""
-    problem = workbook_problem(path)
+    A reader passes its own error class and location format, so its callers' handling stays as it is. A
+    workbook whose bytes passed before (``WITHIN_LIMITS_CACHE``, by sha256) is only sniffed."""
+    sha = sha256_file(path)
+    passed = _within_limits()
+    problem = workbook_problem(path, limits=sha not in passed)
     if problem:
         raise error(f"{where or _label(Path(path))}: {problem}")
+    if sha not in passed:
+        passed.add(sha)
+        from .writers import write_text
+
+        try:
+            write_text(paths.project_root() / WITHIN_LIMITS_CACHE, json.dumps(sorted(passed), indent=0) + "\n")
+        except OSError:
+            pass  # a read-only checkout checks again next time
     return Path(path)
+
+
+def _within_limits() -> set[str]:
+    """The sha256 of the workbooks known to keep the limits (this process's, and ``WITHIN_LIMITS_CACHE``'s)."""
+    path = paths.project_root() / WITHIN_LIMITS_CACHE
+    key = str(path)
+    if key not in _PASSED:
+        try:
+            known = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            known = []
+        known = known if isinstance(known, list) else []
+        _PASSED[key] = {k for k in known if isinstance(k, str) and SHA256_RE.match(k)}
+    return _PASSED[key]
+
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,8 +280,9 @@ def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set
                        checked: tuple[Path, str] | None = None) -> list[Problem]:
     """Every rule a manifest row breaks, for ``verify-raw`` and ``import-raw`` alike: a safe file name
     listed once, a kind, an as-of date (YYYY-MM-DD), a well-formed sha256, a byte count; the file
-    present with that size and sha256, and a workbook when its name says so. ``checked`` is
-    ``folder_check(folder)`` when the caller already has it."""
+    present with that size and sha256, and a workbook when its name says so (sniffed: ``import-raw``
+    holds a new file to ``xlsxlimits``' limits too). ``checked`` is ``folder_check(folder)`` when the
+    caller already has it."""
     folder = Path(folder)
     name = row.get("file") or ""
     at = f"{MANIFEST} row {lineno}"
@@ -281,7 +324,7 @@ def check_manifest_row(row: dict[str, str], lineno: int, folder: Path, seen: set
         if actual != want_sha:
             out.append(problem("sha256 mismatch", want_sha, actual))
     if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        not_workbook = workbook_problem(path)
+        not_workbook = workbook_problem(path, limits=False)
         if not_workbook:
             out.append(problem(not_workbook))
     return out
@@ -324,9 +367,10 @@ def verify_raw(raw: Path | None = None, *, sha256_of: Callable[[Path], str] = sh
 
 
 def _problems_message(head: str, problems: list) -> str:
+    """One line per problem; a name from a manifest or a mirror is shown with its control characters escaped."""
     if len(problems) == 1:
-        return f"{head}: {problems[0]}"
-    lines = "\n  ".join(str(p) for p in problems)
+        return f"{head}: {printable(problems[0])}"
+    lines = "\n  ".join(printable(p) for p in problems)
     return f"{head} ({len(problems)} problems):\n  {lines}"
 
 
@@ -387,6 +431,7 @@ class ImportResult:
     unchanged: list[str]
     readmes_updated: list[str]
     unused_fixes: tuple[str, ...] = ()
+    adopted: tuple[str, ...] = ()  # files in place without their row (an import killed before it), row added
 
 
 def _mirror_folders(mirror: Path) -> list[Path]:
@@ -443,14 +488,16 @@ def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | N
     name against both folders; if any row fails, or a file of the same name differs locally (raw files
     are never overwritten), nothing is copied and every failing row is named. A row whose as_of_date
     data/hand/raw_as_of_dates.csv decides is checked and written with that date; a decision that
-    matches no mirror row is named in ``ImportResult.unused_fixes``."""
+    matches no mirror row is named in ``ImportResult.unused_fixes``. A file already in place with the
+    mirror's bytes but no manifest row (an import killed between the two) gets the mirror's row: it is
+    *adopted*. A new workbook must keep ``xlsxlimits``' limits."""
     mirror = Path(mirror).resolve()
     raw = raw or paths.raw_dir()
     fixes = as_of_fixes(fixes_path)
     used: set[tuple[str, str]] = set()
     unchanged: list[str] = []
     problems: list[str] = []
-    plans: list[tuple[Path, Path, list[dict[str, str]], bool]] = []
+    plans: list[tuple[Path, Path, list[dict[str, str]], list[dict[str, str]], bool]] = []
     for src_folder in _mirror_folders(mirror):
         dst_folder = raw / src_folder.name
         refused = raw_name_problem(src_folder.name, mirror if src_folder != mirror else mirror.parent) or (
@@ -460,7 +507,7 @@ def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | N
             continue
         _, src_rows = _parse_manifest(src_folder / MANIFEST)
         dst_rows = {r["file"]: r for r in read_manifest(dst_folder)} if (dst_folder / MANIFEST).exists() else {}
-        new_rows, seen = [], set()
+        new_rows, adopted, seen = [], [], set()
         for lineno, row in src_rows:
             row = _dated(row, src_folder.name, fixes, used)
             row_problems = check_manifest_row(row, lineno, src_folder, seen, base=src_folder.parent.as_posix())
@@ -473,21 +520,27 @@ def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | N
             if row_problems or dst_unsafe:
                 continue
             dst = dst_folder / name
-            if dst.exists() or dst.is_symlink() or name in dst_rows:
-                have = sha256_file(dst) if dst.exists() else dst_rows[name]["sha256"]
+            in_place = dst.exists() or dst.is_symlink()
+            if in_place or name in dst_rows:
+                have = sha256_file(dst) if dst.exists() else dst_rows.get(name, {}).get("sha256", "a symlink")
                 if have != row["sha256"].strip().lower():
                     problems.append(
                         f"{_label(dst)}: a different file of the same name is in the mirror "
                         f"(local {have}, mirror {row['sha256']}); raw files are never overwritten")
-                else:
+                elif name in dst_rows:
                     unchanged.append(f"{dst_folder.name}/{name}")
-                continue
-            new_rows.append(row)
+                    continue
+            if Path(name).suffix.lower() in WORKBOOK_SUFFIXES:  # a reader will open it: the limits first
+                over = workbook_problem(src_folder / name)
+                if over:
+                    problems.append(str(Problem(src_folder.name, name, over, base=src_folder.parent.as_posix())))
+                    continue
+            (adopted if in_place else new_rows).append(row)
         src_readme = src_folder / README
         readme = src_readme.is_file() and _inside(src_readme, src_folder)
         if src_readme.exists() and not readme:
             problems.append(f"{src_readme}: refused: a symlink out of its folder")
-        plans.append((src_folder, dst_folder, new_rows, readme))
+        plans.append((src_folder, dst_folder, new_rows, adopted, readme))
     if problems:
         raise RawDataError(_problems_message("the mirror does not match its own manifests (the rules of verify-raw); nothing imported", problems))
     result = _copy_planned(plans, unchanged)
@@ -495,18 +548,32 @@ def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | N
 
 
 def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
-    """Append ``rows`` to an existing manifest atomically, in its own columns and line ending."""
+    """Append ``rows`` to an existing manifest atomically, in its own columns and line ending.
+
+    A column a row fills that the manifest lacks (``final_url`` or ``status`` in an older manifest, or one a
+    mirror's manifest has) widens the header first, every earlier row left empty in it: nothing a row says
+    is dropped, and a manifest gains a column only when a row needs it."""
     from .writers import write_bytes
 
     ending = _manifest_line_ending(manifest)
-    existing_cols, _ = _parse_manifest(manifest)
+    existing_cols, old_rows = _parse_manifest(manifest)
+    order = {c: i for i, c in enumerate(MANIFEST_COLUMNS)}
+    wanted = sorted({c for r in rows for c, v in r.items() if c not in existing_cols and (v or "").strip()},
+                    key=lambda c: (order.get(c, len(order)), c))
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=existing_cols, lineterminator=ending, extrasaction="ignore")
-    writer.writerows(rows)
-    text = manifest.read_bytes()
-    if not text.endswith(ending.encode()):
-        text += ending.encode()
-    write_bytes(manifest, text + buf.getvalue().encode("utf-8"))
+    writer = csv.DictWriter(buf, fieldnames=existing_cols + wanted, lineterminator=ending, extrasaction="ignore")
+    data = manifest.read_bytes()
+    if wanted:  # the whole manifest again, with the wider header
+        writer.writeheader()
+        writer.writerows(row for _, row in old_rows)
+        writer.writerows(rows)
+        bom = b"\xef\xbb\xbf" if data.startswith(b"\xef\xbb\xbf") else b""
+        write_bytes(manifest, bom + buf.getvalue().encode("utf-8"))
+    else:
+        writer.writerows(rows)
+        if not data.endswith(ending.encode()):
+            data += ending.encode()
+        write_bytes(manifest, data + buf.getvalue().encode("utf-8"))
     _manifest_frame.cache_clear()  # the inventory read earlier in this process is stale now
     return manifest
 
@@ -515,25 +582,28 @@ def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
     from .writers import write_bytes
 
     copied: list[str] = []
+    adopted: list[str] = []
     readmes: list[str] = []
-    for src_folder, dst_folder, new_rows, readme in plans:
+    for src_folder, dst_folder, new_rows, in_place, readme in plans:
         dst_folder.mkdir(parents=True, exist_ok=True)
         manifest = dst_folder / MANIFEST
-        for row in new_rows:
+        if (new_rows or in_place) and not manifest.exists():  # a new source: the mirror's header and line ending
+            write_bytes(manifest, (src_folder / MANIFEST).read_bytes().splitlines(keepends=True)[0])
+        for row in in_place:  # already checked: the same bytes as the mirror's, in place
+            append_manifest_rows(manifest, [row])
+            adopted.append(f"{dst_folder.name}/{row['file']}")
+        for row in new_rows:  # each file, then its row: a kill between them leaves a file the next import adopts
             data = (src_folder / row["file"]).read_bytes()
             if hashlib.sha256(data).hexdigest() != row["sha256"].strip().lower():  # changed since checked
                 raise RawDataError(f"{src_folder / row['file']}: changed while importing; import again")
             write_bytes(safe_raw_name(row["file"], dst_folder), data)
+            append_manifest_rows(manifest, [row])
             copied.append(f"{dst_folder.name}/{row['file']}")
-        if new_rows and not manifest.exists():  # a new source: the mirror's header and line ending
-            write_bytes(manifest, (src_folder / MANIFEST).read_bytes().splitlines(keepends=True)[0])
-        if new_rows:
-            append_manifest_rows(manifest, new_rows)
         src_readme, dst_readme = src_folder / README, dst_folder / README
         if readme and (not dst_readme.exists() or dst_readme.read_bytes() != src_readme.read_bytes()):
             write_bytes(dst_readme, src_readme.read_bytes())
             readmes.append(f"{dst_folder.name}/{README}")
-    return ImportResult(copied, unchanged, readmes)
+    return ImportResult(copied, unchanged, readmes, adopted=tuple(adopted))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -565,6 +565,9 @@ def update(*, ice_base: str | None = None, wayback: str | None = None, wanted: b
     client = client or fetch.Client()
     # read when called, so a test may shorten the wait
     with nullcontext() if dry_run else lock.landing_lock(raw, wait=lock.WAIT_SECONDS):
+        if not dry_run:  # what a killed run left is adopted or removed before anything new lands
+            for line in landing.recover(raw, via="ice287g update"):
+                run.say(f"update: {line}")
         if since:
             wb = wayback_client or fetch.Client(pause=WAYBACK_PAUSE)
             backfill(run, wb, wayback or WAYBACK, since, until, dry_run=dry_run, raw=raw, max_captures=max_captures)
