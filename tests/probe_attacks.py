@@ -399,8 +399,9 @@ class Running:
         seconds = time.monotonic() - self.started
         report = self._report.read_text().split() if self._report.exists() else []
         code, peak = (int(report[0]), int(report[1]) / 1024) if len(report) == 2 else (-signal.SIGKILL, float("nan"))
-        self.result = Result(self.label, self.argv, code, self._out.read_text(errors="replace"),
-                             self._err.read_text(errors="replace"), seconds, peak)
+        # bytes decoded as they are: text mode would turn a raw carriage return into a newline
+        self.result = Result(self.label, self.argv, code, self._out.read_bytes().decode("utf-8", "replace"),
+                             self._err.read_bytes().decode("utf-8", "replace"), seconds, peak)
 
 
 @dataclass
