@@ -164,3 +164,14 @@ def test_a_read_cut_short_by_the_deadline_says_deadline_not_timeout(server):
     with pytest.raises(fetch.FetchError, match=r"/silent.xlsx: not done within the download deadline of 0.3 s$"):
         quick_client(deadline=0.3, timeout=5.0, retries=3).get(server.url + "/silent.xlsx")
     assert server.hits("/silent.xlsx") == 1
+
+
+
+def test_a_download_under_way_stops_with_what_is_left_of_the_run_deadline(server):
+    # the download deadline is ample; the run has 0.5 s left, and the drip would take 10 s
+    server.serve("/drip.xlsx", b"x" * 400, drip=(2, 0.05))
+    started = time.monotonic()
+    with pytest.raises(fetch.FetchError) as err:
+        quick_client(deadline=60.0).get(server.url + "/drip.xlsx", within=0.5)
+    assert time.monotonic() - started < 2.0
+    assert str(err.value) == f"{server.url}/drip.xlsx: not done within what was left of the run's deadline of 0.5 s"

@@ -189,6 +189,8 @@ class Client:
     agent: str = field(default_factory=user_agent)
     requests: int = 0  # made so far, retries included (the estimate and the tests read it)
     _last: float | None = None
+    _budget: float = DOWNLOAD_DEADLINE  # the deadline of the get under way, and its name, for its messages
+    _budget_of: str = "the download deadline"
 
     def __post_init__(self) -> None:
         self._opener = urllib.request.build_opener(_HandBack())
@@ -224,7 +226,7 @@ class Client:
         self._wait_turn()
         left = ends - self.clock()
         if left <= 0:
-            raise _OutOfTime(self.deadline)
+            raise _OutOfTime(self._budget, self._budget_of)
         self.requests += 1
         with self._opener.open(request, timeout=min(self.timeout, left)) as resp:
             declared = resp.headers.get("Content-Length")
@@ -245,13 +247,17 @@ class Client:
                 raise _Permanent(f"more than the {self.max_bytes:,}-byte cap")
             chunks.append(chunk)
             if self.clock() > ends:
-                raise _OutOfTime(self.deadline)
+                raise _OutOfTime(self._budget, self._budget_of)
         return b"".join(chunks)
 
-    def get(self, url: str) -> Response:
+    def get(self, url: str, within: float | None = None) -> Response:
+        """``url``'s body, within the download deadline, or within ``within`` seconds when that is sooner
+        (what is left of a run's own deadline: a download under way stops with the run)."""
         check_url(url)
         delay = self.backoff
-        ends = self.clock() + self.deadline
+        self._budget = self.deadline if within is None else max(0.0, min(self.deadline, within))
+        self._budget_of = "the download deadline" if self._budget == self.deadline else "what was left of the run's deadline"
+        ends = self.clock() + self._budget
         for attempt in range(self.retries + 1):
             try:
                 return self._once(url, ends)
@@ -279,8 +285,8 @@ class Client:
                 reason = f"connection failed ({type(exc).__name__}: {exc})"
             tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
             if attempt < self.retries and self.clock() + delay >= ends:
-                raise FetchError(f"{url}: {reason} (after {tries}; no time left within the download deadline "
-                                 f"of {self.deadline:g} s)")
+                raise FetchError(f"{url}: {reason} (after {tries}; no time left within {self._budget_of} "
+                                 f"of {self._budget:g} s)")
             if attempt < self.retries:
                 self.sleep(delay)
                 delay *= 2
@@ -290,7 +296,7 @@ class Client:
         """Why a read timed out: the deadline (which shortens the last reads' timeout), a FetchError, or the
         timeout, a reason to retry."""
         if self.clock() >= ends:
-            raise FetchError(f"{url}: {_OutOfTime(self.deadline)}")
+            raise FetchError(f"{url}: {_OutOfTime(self._budget, self._budget_of)}")
         return f"no answer within {self.timeout:g} s (timeout)"
 
 
@@ -305,8 +311,8 @@ class _Permanent(Exception):
 class _OutOfTime(_Permanent):
     """Not retried: a download that used up its deadline would use it up again."""
 
-    def __init__(self, deadline: float):
-        super().__init__(f"not done within the download deadline of {deadline:g} s")
+    def __init__(self, deadline: float, which: str = "the download deadline"):
+        super().__init__(f"not done within {which} of {deadline:g} s")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -135,6 +135,10 @@ class Run:
         self.add(Outcome("left", name, url, f"the run's deadline of {self.deadline:g} s passed: left for the next run"))
         return True
 
+    def time_left(self) -> float | None:
+        """Seconds before the run's deadline (None without one): a download under way stops then too."""
+        return None if self.deadline is None else self.deadline - (self.clock() - self.started)
+
     def count(self, status: str) -> int:
         return sum(o.status == status for o in self.outcomes)
 
@@ -181,7 +185,7 @@ def _download_and_land(run: Run, client: fetch.Client, url: str, name: str, raw:
     if run.out_of_time(name, url):
         return
     try:
-        response = client.get(url)
+        response = client.get(url, within=run.time_left())
         problem = check(response.data) if check else ""
         if problem:
             run.add(Outcome("refused", name, url, problem))
