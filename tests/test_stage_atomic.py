@@ -205,8 +205,15 @@ def test_a_later_stage_reads_what_the_earlier_staged_and_all_commit_together(pro
         committed_when_stamped.append((result.name, pipeline.done_stamp(result.name).exists(),
                                        (project / "data/processed/echo.csv").exists()))
 
-    results = pipeline.run_queue(done=done)
+    passed_before_commit = []
+
+    def passed(result):  # progress: the notebook has passed, nothing of the run is committed or stamped yet
+        passed_before_commit.append((result.name, pipeline.done_stamp(result.name).exists(),
+                                     (project / "data/processed/echo.csv").exists()))
+
+    results = pipeline.run_queue(done=done, passed=passed)
     assert [r.name for r in results] == ["98_stage", "99_reads"]
+    assert passed_before_commit == [("98_stage", False, False), ("99_reads", False, False)]
     assert committed_when_stamped == [("98_stage", True, True), ("99_reads", True, True)]
     seen = dict(pd.read_csv(project / "data/processed/echo.csv", dtype=str).values.tolist())
     # staged first, committed below it; while 99_reads ran, the committed label.csv was still the old one

@@ -113,11 +113,14 @@ def _run(args) -> int:
         extra = f" (+ {paths.relative(result.html)})" if result.html else ""
         print(f"run: {result.name} -> {where}{extra}", flush=True)
 
+    def progress(result) -> None:  # the run commits at its end: say meanwhile how far it has got
+        print(f"run: {result.name} passed (its outputs wait for the rest of the run)", flush=True)
+
     try:
         if args.queued:
-            run_queue(done=report)
+            run_queue(done=report, passed=progress)
         else:
-            run(args.notebooks, params, done=report)
+            run(args.notebooks, params, done=report, passed=progress)
     except NotebookError as exc:
         print(f"run: {exc}", file=sys.stderr)
         return 1

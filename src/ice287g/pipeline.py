@@ -763,11 +763,13 @@ def _keep_failed_copy(raw_out: Path, failed: Path) -> str:
 
 
 def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None, *,
-        reuse_kernel: bool = True, done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+        reuse_kernel: bool = True, done: Callable[[RunResult], None] | None = None,
+        passed: Callable[[RunResult], None] | None = None) -> list[RunResult]:
     """Run the named notebooks (default: all) one after another, in pipeline order, on one kernel
     (``reuse_kernel``: imports are paid once; each notebook still starts from a fresh session and empty
     caches), the default runs in one stage (``staged_run``): the first failure stops the rest and
-    commits none. ``done(result)`` is called for each, in order, once all have succeeded and committed."""
+    commits none. ``passed(result)`` is called as each one succeeds (its outputs still staged: progress
+    for a person watching), ``done(result)`` for each, in order, once all have succeeded and committed."""
     order = [nb.name for nb in NOTEBOOKS]
     chosen = sorted({spec(n).name for n in names}, key=order.index) if names else order
     results = []
@@ -775,6 +777,8 @@ def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = Non
         for name in chosen:
             stage.running = name
             results.append(run_notebook(name, parameters, reuse_kernel=reuse_kernel, stage=stage))
+            if passed:
+                passed(results[-1])
     for result in results:
         if done:
             done(result)
@@ -792,7 +796,8 @@ def done_stamp(name: str) -> Path:
     return paths.project_root() / ".build" / f"{name}.done"
 
 
-def run_queue(queue: Path | None = None, done: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+def run_queue(queue: Path | None = None, done: Callable[[RunResult], None] | None = None,
+              passed: Callable[[RunResult], None] | None = None) -> list[RunResult]:
     """Run what ``make`` queued (``queue_path``): in pipeline order, on one kernel, in one stage (``run``);
     once all have succeeded and their outputs are committed, each notebook's ``done_stamp`` is touched.
     The queue is emptied first: when any notebook fails, or the run is interrupted (mid-commit too),
@@ -808,4 +813,4 @@ def run_queue(queue: Path | None = None, done: Callable[[RunResult], None] | Non
         if done:
             done(result)
 
-    return run(names, done=stamp) if names else []
+    return run(names, done=stamp, passed=passed) if names else []
