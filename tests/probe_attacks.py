@@ -22,18 +22,16 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from ice287g import update
+from tests.loopback import XLSX, Loopback, Request
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCLIB_287G = update.PAGE_287G.folder
 DOCLIB_DETENTION = update.PAGE_DETENTION.folder
 REAL_ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +53,6 @@ RUN_TIMEOUT = 60.0  # seconds; a run that takes longer is killed and fails its a
 BOMB_BYTES = 1024**3  # the zip bomb's sheet, uncompressed (a real list's sheet is under 1 MB)
 DRIP_BYTES_PER_SECOND = 2
 DEADLINE = 6  # --deadline of the slow-drip attack, seconds
-HOLD_SECONDS = 3.0
 LONG_NAME = 241  # characters: the shortest link name the probe saw crash a run
 
 
@@ -190,123 +187,6 @@ def cdx_json(rows: list) -> bytes:
 # The probe's server
 
 
-@dataclass
-class Route:
-    body: bytes | Callable[[dict[str, list[str]]], bytes] = b""
-    status: int = 200
-    content_type: str = XLSX
-    headers: dict[str, str] = field(default_factory=dict)  # e.g. Location for a redirect
-    drip: int = 0  # bytes per second (0: the whole body at once)
-    hold: int = 0  # answer only once this many requests for the path have arrived (or HOLD_SECONDS passed)
-
-
-@dataclass(frozen=True)
-class Request:
-    path: str  # as the client sent it (percent-encoding and dot segments kept)
-    host: str  # the Host header
-
-
-class ProbeServer:
-    """127.0.0.1, a free port, one thread per request. Routes answer a path as sent, else the path with its
-    percent-encoding decoded and its dot segments resolved (as a real web server does). Every connection
-    is counted, even one that never sends a valid request (a TLS handshake to a plain-HTTP port)."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.requests: list[Request] = []
-        self.connections = 0
-        self._lock = threading.Lock()
-        self._arrived = threading.Condition(self._lock)
-        self._stop = threading.Event()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def handle(self):
-                with server._lock:
-                    server.connections += 1
-                super().handle()
-
-            def do_GET(self):
-                stop = server._stop  # this attack's: a reset for the next one ends a drip
-                with server._lock:
-                    server.requests.append(Request(self.path, self.headers.get("Host", "")))
-                route = server.route(self.path)
-                if route.hold:
-                    server.wait_for(self.path, route.hold)
-                body = route.body
-                if callable(body):
-                    body = body(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query))
-                try:
-                    self.send_response(route.status)
-                    self.send_header("Content-Type", route.content_type)
-                    for name, value in route.headers.items():
-                        self.send_header(name, value)
-                    self.send_header("Content-Length", str(len(body)))
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    if not route.drip:
-                        self.wfile.write(body)
-                        return
-                    for i in range(0, len(body), route.drip):
-                        if stop.wait(1.0):
-                            return
-                        self.wfile.write(body[i:i + route.drip])
-                        self.wfile.flush()
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up: nothing to answer
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def route(self, raw_path: str) -> Route:
-        path = raw_path.split("?", 1)[0]
-        resolved = posixpath.normpath(urllib.parse.unquote(path))
-        return (self.routes.get(raw_path) or self.routes.get(path) or self.routes.get(resolved)
-                or Route(b"<html><body>Page not found</body></html>", 404, "text/html"))
-
-    def wait_for(self, path: str, count: int) -> None:
-        with self._arrived:
-            self._arrived.notify_all()
-            self._arrived.wait_for(lambda: sum(r.path == path for r in self.requests) >= count, HOLD_SECONDS)
-
-    @property
-    def port(self) -> int:
-        return self.httpd.server_address[1]
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def serve(self, path: str, body=b"", **kw) -> str:
-        self.routes[path] = Route(body, **kw)
-        return self.url + path
-
-    def redirect(self, path: str, location: str, status: int = 302) -> str:
-        return self.serve(path, b"", status=status, content_type="text/html", headers={"Location": location})
-
-    def reset(self) -> None:
-        self._stop.set()  # a dripping answer of the last attack stops
-        with self._lock:
-            self.routes.clear()
-            self.requests.clear()
-            self.connections = 0
-        self._stop = threading.Event()
-
-    def start(self) -> ProbeServer:
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
-
-
 def page(*hrefs: str, title: str = "287(g)") -> bytes:
     links = "\n".join(f'<li><a href="{h}">{urllib.parse.unquote(h.rsplit("/", 1)[-1])[:40]}</a></li>' for h in hrefs)
     return (f"<!DOCTYPE html><html><head><title>{title}</title></head><body><ul>{links}</ul></body></html>"
@@ -426,7 +306,7 @@ class Probe:
     """One attack's world: the ICE server, a second loopback server (another port), the throwaway project,
     and the runs made so far."""
 
-    def __init__(self, project: Path, ice: ProbeServer, other: ProbeServer, scratch: Path, cache: Path,
+    def __init__(self, project: Path, ice: Loopback, other: Loopback, scratch: Path, cache: Path,
                  python: str = sys.executable) -> None:
         self.project, self.ice, self.other, self.scratch, self.cache, self.python = (
             project, ice, other, scratch, cache, python)
@@ -521,14 +401,14 @@ def not_said(pattern: str, *, flags: int = re.IGNORECASE) -> Callable[[list[Resu
     return check
 
 
-def no_request(server: ProbeServer, what: str, where: Callable[[Request], bool] = lambda r: True):
+def no_request(server: Loopback, what: str, where: Callable[[Request], bool] = lambda r: True):
     def check(results: list[Result]) -> None:
         bad = [r for r in server.requests if where(r)]
         assert not bad, f"{what}: {bad[:3]}"
     return check
 
 
-def no_connection(server: ProbeServer, what: str):
+def no_connection(server: Loopback, what: str):
     def check(results: list[Result]) -> None:
         assert server.connections == 0, f"{what}: {server.connections} connection(s)"
     return check
@@ -679,7 +559,7 @@ def concurrent_updates(probe: Probe) -> Expect:
 def slow_drip(probe: Probe) -> Expect:
     """a list answered at 2 bytes/s, `--deadline 6`: the run stops in time, the list before it lands"""
     new, keep = _then_new_list(probe)
-    slow = probe.serve_list(ice_name(NEW_LIST_2), real("ice_287g", NEW_LIST_2), drip=DRIP_BYTES_PER_SECOND)
+    slow = probe.serve_list(ice_name(NEW_LIST_2), real("ice_287g", NEW_LIST_2), drip=(DRIP_BYTES_PER_SECOND, 1.0))
     probe.serve_pages([new, slow])
     probe.update("--deadline", str(DEADLINE))
     return Expect({1, 2}, keep=keep, checks=[within(DEADLINE + 10), said("deadline")])
@@ -698,7 +578,7 @@ def long_name(probe: Probe) -> Expect:
     return Expect({1}, keep=keep, refuse={sha: "the long-named list"})
 
 
-def _redirected(probe: Probe, location: str, served_at: ProbeServer, final_path: str) -> tuple[str, str, bytes]:
+def _redirected(probe: Probe, location: str, served_at: Loopback, final_path: str) -> tuple[str, str, bytes]:
     sha, data = genuine(NEW_LIST_2)
     served_at.serve(final_path, data)
     first = DOCLIB_287G + ice_name(NEW_LIST_2)

@@ -155,7 +155,7 @@ def test_https_only_except_loopback(url, ok):
 def test_user_agent_names_the_project(server):
     server.serve("/x", b"hello")
     assert quick_client().get(server.url + "/x").data == b"hello"
-    agent = server.requests[-1][1]
+    agent = server.requests[-1].agent
     assert agent.startswith("ice287g/") and "(" in agent
 
 
@@ -278,7 +278,7 @@ def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(projec
     assert "truncated" in refused["participatingAgencies11222026am.xlsx"]
     assert "timeout" in refused["participatingAgencies11232026am.xlsx"]
     assert any(line.startswith("update: refused pendingAgencies11202026am.xlsx: ") for line in lines)
-    assert not any("evil" in path for path, _ in server.requests)
+    assert not any("evil" in r.path for r in server.requests)
     assert run.count("landed") == 1
     after = snapshot(project)
     new = set(after) - set(before)
@@ -832,7 +832,7 @@ def test_an_encoded_separator_or_dot_segment_is_refused_before_any_request(proje
     run = run_update(server, lines)
     refused = [o for o in run.outcomes if o.status == "refused"]
     assert len(refused) == len(bad) and all("refused before any request" in o.detail for o in refused), lines
-    assert not [p for p, _ in server.requests if "X.xlsx" in p or "Y.xlsx" in p or "a%" in p or "b.xlsx" in p]
+    assert not [r.path for r in server.requests if any(s in r.path for s in ("X.xlsx", "Y.xlsx", "a%", "b.xlsx"))]
     assert run.count("landed") == 1 and run.code == 1
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.loopback import Loopback
 from tests.probe_attacks import (
     ATTACKS,
     ITEM,
@@ -39,7 +40,6 @@ from tests.probe_attacks import (
     REAL_RAW,
     Expect,
     Probe,
-    ProbeServer,
     Result,
     build_project,
     genuine,
@@ -59,8 +59,8 @@ class World:
     base: Path
     project: Path
     cache: Path
-    ice: ProbeServer
-    other: ProbeServer
+    ice: Loopback
+    other: Loopback
     baseline: Counter  # sha256 -> rows in the ICE manifests before any attack
 
 
@@ -85,7 +85,7 @@ def world(tmp_path_factory):
     assert verify_raw(project).returncode == 0, "the throwaway archive does not verify before any attack"
     cache = base / "cache"
     cache.mkdir()
-    ice, other = ProbeServer().start(), ProbeServer().start()
+    ice, other = Loopback().start(), Loopback().start()
     yield World(base, project, cache, ice, other, Counter(r["sha256"] for r in manifest_rows(project)))
     ice.stop()
     other.stop()
