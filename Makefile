@@ -22,21 +22,21 @@ UV     ?= $(or $(shell command -v uv),$(wildcard $(VENV)/bin/uv))
 INSTALLER ?= uv
 PY     := $(VENV)/bin/python
 STAMP  := .build
-# Folders a build writes into (keep in step with ice287g.writers.OUTPUT_DIRS; a test checks they agree).
+# Folders a build writes into (keep in step with ice287g.publish.writers.OUTPUT_DIRS; a test checks they agree).
 OUTPUT_DIRS := data/processed data/qa figures notebooks
 INSTALLED := $(VENV)/.installed
 # Which Python built .venv: rewritten (so the environment is rebuilt) when another one is named.
 PYTHON_STAMP := $(VENV)/.python
 $(shell [ -d $(VENV) ] && [ "$$(cat $(PYTHON_STAMP) 2>/dev/null)" != "$(PYTHON)" ] && echo "$(PYTHON)" > $(PYTHON_STAMP))
 
-# Notebooks in run order (keep in step with ice287g.pipeline.NOTEBOOKS; a test checks they agree).
+# Notebooks in run order (keep in step with ice287g.build.pipeline.NOTEBOOKS; a test checks they agree).
 NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_detention 05_news_claims 06_pending_pipeline 07_jails_and_detention 00_program_history
 
 RAW_FILES  := $(shell find data/raw -type f ! -name .landing.lock 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
 # The reader pages' template and stylesheet: only the reports depend on them.
-PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
+PAGE_FILES := $(shell find src/ice287g/publish/templates -type f 2>/dev/null | sort)
 
 .PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
@@ -82,7 +82,7 @@ $(STAMP)/verified: $(RAW_FILES) $(sort $(dir $(RAW_FILES))) $(INSTALLED)
 	@touch $@
 
 # One stamp per notebook. Its prerequisites beyond its source are what it reads, declared in
-# ice287g.stages (raw source folders, hand tables, the stamps of the stages whose tables it reads, the
+# ice287g.build.stages (raw source folders, hand tables, the stamps of the stages whose tables it reads, the
 # package modules it imports) and written to $(STAMP)/deps.mk, which make rewrites and rereads whenever a
 # package module or notebook changes. Editing a detention hand table reruns 04_detention, not 01.
 # A stale notebook is not run by its own rule: the rule removes its stamp (so what reads it is stale
@@ -118,7 +118,7 @@ endif
 notebooks: $(STAMP)/docs.done
 
 # Generated pages, written once every notebook has run: the figure gallery (figures/README.md), the
-# README's at-a-glance numbers, and docs/codebook.md (from ice287g.schema, row counts from the outputs).
+# README's at-a-glance numbers, and docs/codebook.md (from ice287g.publish.schema, row counts from the outputs).
 # The queue runs (order-only: it never makes the pages stale by itself) once every stale notebook is queued.
 $(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES) | run-queued
 	$(PY) -m ice287g docs
@@ -168,7 +168,7 @@ test-repro: $(INSTALLED)
 	$(PY) -m pytest tests/repro
 
 bench: $(INSTALLED)
-	$(PY) -m ice287g.bench
+	$(PY) -m ice287g.build.bench
 
 lab: $(INSTALLED)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
@@ -179,12 +179,12 @@ lock: $(INSTALLED)
 	$(VENV)/bin/uv lock $(UPGRADE)
 	$(VENV)/bin/uv export --frozen --no-hashes --no-emit-project --all-groups --format requirements-txt --quiet \
 	  | sed '1s/^/# Generated from uv.lock by `make lock`: pip installs this where uv is absent. Do not edit.\n/' > requirements.txt
-	$(PY) -m ice287g.environment
+	$(PY) -m ice287g.build.environment
 
 # Removes every generated output and the build stamps (not the environment): the next `make all` is cold.
 clean:
 	rm -rf $(STAMP) reports data/processed/* data/qa/* figures/*
-	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.writers.STALE_TEMP)
+	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.publish.writers.STALE_TEMP)
 	find $(OUTPUT_DIRS) -name '.*.tmp-*' -type f -delete 2>/dev/null || true
 	rm -f $(NOTEBOOKS:%=notebooks/%.ipynb)
 

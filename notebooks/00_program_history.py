@@ -28,7 +28,10 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import ice287g
-from ice287g import agreements, paths, sources, writers
+from ice287g.archive import sources
+from ice287g.core import paths
+from ice287g.history import agreements
+from ice287g.publish import writers
 
 ice287g.setup_notebook("00_program_history")
 

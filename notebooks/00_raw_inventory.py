@@ -43,7 +43,9 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g import charts, paths, sources, writers
+from ice287g.archive import sources
+from ice287g.core import paths
+from ice287g.publish import charts, writers
 
 ice287g.setup_notebook("00_raw_inventory")
 

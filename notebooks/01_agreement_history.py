@@ -18,7 +18,7 @@
 # page, a fact-sheet roster, a table on ice.gov and, most recently, downloadable workbooks of
 # participating and pending agencies, posted about weekly (the first table below dates each era
 # from the lists themselves). Each era has its own columns and its own typos. This notebook reads
-# **every archived list**, normalizes it through the rules in `ice287g.agreements` and the keyed fix
+# **every archived list**, normalizes it through the rules in `ice287g.history.agreements` and the keyed fix
 # tables in `data/hand/`, and builds one history:
 #
 # - `data/processed/list_rows.csv` — every data row of every list, printed values beside normalized ones;
@@ -47,7 +47,9 @@ from matplotlib.patches import Patch
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, corrections, paths
+from ice287g.core import paths
+from ice287g.history import agreements, corrections
+from ice287g.publish import charts
 
 ice287g.setup_notebook("01_agreement_history")
 
@@ -164,7 +166,7 @@ renames[renames["rule"] != "hand"].head(20)
 # ICE fixes its own lists in place: a signing date moved by a day (often a whole batch at once), a year
 # typo, a model relabelled, an agreement moved to another agency's name. At each list transition, a form
 # of an agreement that leaves and one that enters on the very next list are one agreement when a rule of
-# `ice287g.corrections` shows a correction (each rule in the README, each with a test); never when both
+# `ice287g.history.corrections` shows a correction (each rule in the README, each with a test); never when both
 # forms are printed on one list, and only with one partner each way. The agreement keeps ICE's newest
 # printed form and every listing under any form. Each correction is a row of `data/qa/corrections.csv`;
 # `data/hand/agreement_corrections.csv` lets a person join or separate any pair.
@@ -344,7 +346,7 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # %% [markdown]
 # ## Agencies as roster entities: FBI ORI codes
 # Every police or sheriff's agency that reports crime to the FBI has an **ORI**, a nine-character code that
-# survives renames and spelling changes. `ice287g.roster` matches each agency of the history to the FBI's
+# survives renames and spelling changes. `ice287g.history.roster` matches each agency of the history to the FBI's
 # agency rosters (the 2018 API list, then the 2017 front-end list, in `data/raw/fbi/`), within its state,
 # by the first rule that finds a name: a row of `data/hand/agency_ori.csv`, the name as printed (case and
 # punctuation folded), its identity key or the FBI's way of writing it ("Sheriff's Office" for every sheriff,
@@ -356,7 +358,9 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # of the agencies on the newest participating list that carry an ORI, by ICE's TYPE.
 
 # %%
-from ice287g import qa as qa_gate, roster, writers
+from ice287g.core import qa as qa_gate
+from ice287g.history import roster
+from ice287g.publish import writers
 
 # the build matched the rosters already: ORIs are evidence of identity, so it merged by them
 rosters, hand_ori = history.roster.rosters, history.roster.hand_ori

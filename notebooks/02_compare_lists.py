@@ -40,8 +40,10 @@ import numpy as np
 from matplotlib.patches import Patch
 
 import ice287g
-from ice287g import agreements, charts, paths, writers
-from ice287g import changes as changes_report
+from ice287g.core import paths
+from ice287g.history import agreements
+from ice287g.publish import charts, writers
+from ice287g.history import changes as changes_report
 
 ice287g.setup_notebook("02_compare_lists")
 

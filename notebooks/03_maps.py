@@ -47,8 +47,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, geography, paths, qa, roster, writers
-from ice287g.vocab import GAP_DAYS
+from ice287g.core import paths, qa
+from ice287g.history import agreements, roster
+from ice287g.places import geography
+from ice287g.publish import charts, writers
+from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("03_maps")
 

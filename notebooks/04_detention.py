@@ -28,7 +28,7 @@
 # the year, taken only when it falls close to the end of September (else it is flagged).
 #
 # Like the 287(g) lists, a release answers for a date only while it is recent: the store
-# (`ice287g.store`) refuses one older than the project's gap threshold.
+# (`ice287g.history.store`) refuses one older than the project's gap threshold.
 
 # %% tags=["parameters"]
 as_of = "newest"  # release date (YYYY-MM-DD) for the state comparison and the map, or "newest"
@@ -40,8 +40,13 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, detention, geography, paths, sources, store
-from ice287g.vocab import GAP_DAYS
+from ice287g.archive import sources
+from ice287g.core import paths
+from ice287g.detention import detention
+from ice287g.history import agreements, store
+from ice287g.places import geography
+from ice287g.publish import charts
+from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("04_detention")
 

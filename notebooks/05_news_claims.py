@@ -37,8 +37,10 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g import charts, claims, paths, writers
-from ice287g.vocab import GAP_DAYS
+from ice287g.analyses import claims
+from ice287g.core import paths
+from ice287g.publish import charts, writers
+from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("05_news_claims")
 

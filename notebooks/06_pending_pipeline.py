@@ -67,9 +67,12 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g import charts, paths, pending, qa, store, writers
-from ice287g.lists import series_lists
-from ice287g.vocab import GAP_DAYS, MODELS
+from ice287g.analyses import pending
+from ice287g.core import paths, qa
+from ice287g.history import store
+from ice287g.publish import charts, writers
+from ice287g.ingest.lists import series_lists
+from ice287g.core.vocab import GAP_DAYS, MODELS
 
 ice287g.setup_notebook("06_pending_pipeline")
 

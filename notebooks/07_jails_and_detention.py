@@ -60,8 +60,12 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g import charts, geography, jails, operators, paths, qa, store, writers
-from ice287g.vocab import MODELS
+from ice287g.core import paths, qa
+from ice287g.detention import jails, operators
+from ice287g.history import store
+from ice287g.places import geography
+from ice287g.publish import charts, writers
+from ice287g.core.vocab import MODELS
 
 ice287g.setup_notebook("07_jails_and_detention")
 SINCE = "2025-01-01"  # the comparison the issue asks for: the release and list in force at the start of that year

@@ -22,8 +22,13 @@ from matplotlib.ticker import MaxNLocator
 from IPython.display import HTML, Markdown, display
 
 import ice287g
-from ice287g import agreements, charts, detention, geography, jails, paths, pending, reports
-from ice287g.vocab import GAP_DAYS
+from ice287g.analyses import pending
+from ice287g.core import paths
+from ice287g.detention import detention, jails
+from ice287g.history import agreements
+from ice287g.places import geography
+from ice287g.publish import charts, reports
+from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
 

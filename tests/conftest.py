@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import paths
+from ice287g.core import paths
 
 REAL_ROOT = Path(__file__).resolve().parents[1]
 REAL_RAW = REAL_ROOT / "data" / "raw"
@@ -55,7 +55,7 @@ def project(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("ICE287G_ROOT", str(root))
     monkeypatch.delenv("ICE287G_OUTPUT_ROOT", raising=False)
     monkeypatch.delenv("ICE287G_NOTEBOOK", raising=False)
-    from ice287g import sources
+    from ice287g.archive import sources
 
     sources._manifest_frame.cache_clear()
     assert paths.project_root() == root.resolve()

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import pytest
 
-from ice287g import fetch
+from ice287g.acquire import fetch
 
 MAX_DELAY = 3.0
 MAX_DRIP = 10.0

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ice287g import update
+from ice287g.acquire import update
 from tests.loopback import XLSX, Loopback, Request
 
 DOCLIB_287G = update.PAGE_287G.folder
@@ -347,8 +347,8 @@ class Probe:
     # -- runs --------------------------------------------------------------------------------
     def argv(self, *args: str, shim: bool = False) -> list[str]:
         if shim:  # the Wayback pause (5 s between requests, for the real site) set to 0 for the loopback one
-            code = ("import ice287g.update as u; assert u.WAYBACK_PAUSE > 0; u.WAYBACK_PAUSE = 0.0; "
-                    "from ice287g.cli import main; raise SystemExit(main())")
+            code = ("import ice287g.acquire.update as u; assert u.WAYBACK_PAUSE > 0; u.WAYBACK_PAUSE = 0.0; "
+                    "from ice287g.build.cli import main; raise SystemExit(main())")
             return [self.python, "-c", code, *args]
         return [self.python, "-m", "ice287g", *args]
 

@@ -8,9 +8,9 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ice287g import agreements
-from ice287g.agreements import ListError
-from ice287g.history import STATUSES
+from ice287g.history import agreements
+from ice287g.history.agreements import ListError
+from ice287g.history.history import STATUSES
 
 from .conftest import REAL_RAW
 
@@ -52,7 +52,7 @@ def test_rows_are_numbered_as_in_excel_with_printed_values_kept():
 
 
 def test_every_curated_manifest_count_is_reproduced():
-    from ice287g import sources
+    from ice287g.archive import sources
 
     expected = agreements.manifest_expectations()
     inv = sources.manifest("ice_287g")
@@ -209,7 +209,7 @@ def test_file_name_dates_and_their_basis():
 @pytest.fixture
 def project_with_rules(project):
     """The throwaway project with the real hand tables and the Census files the state lookup reads."""
-    from ice287g import sources
+    from ice287g.archive import sources
 
     shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
     sources.import_raw(REAL_RAW / "census")
@@ -235,7 +235,7 @@ def test_unused_fix_is_reported(project_with_rules):
 
 
 def test_wapo_flags_per_year_match_the_manifest_note():
-    from ice287g import sources
+    from ice287g.archive import sources
 
     inv = sources.manifest("ice_287g")
     row = inv[inv["kind"] == agreements.WAPO_KIND].iloc[0]

@@ -7,7 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
-from ice287g import cache, detention, lists, paths, sources
+from ice287g.archive import cache, sources
+from ice287g.core import paths
+from ice287g.detention import detention
+from ice287g.ingest import lists
 
 from .conftest import REAL_RAW, manifest_rows, write_manifest_rows
 from .test_webtable import CAPTURE, capture  # noqa: F401  (a saved ice.gov page holding a real web-table list)
@@ -202,18 +205,19 @@ def test_an_unwritable_cache_is_no_cache(tmp_path, parses, monkeypatch):
 
 
 def test_the_code_fingerprint_follows_every_module_the_reader_imports():
-    found = cache.code_modules("ice287g.lists")
+    found = cache.code_modules("ice287g.ingest.lists")
     # webtable is imported inside a function; fixes and identity at the top, by relative import
-    assert {"ice287g.lists", "ice287g.webtable", "ice287g.fixes", "ice287g.identity", "ice287g.cache"} <= found
-    assert "ice287g.reports" not in found
+    assert {"ice287g.ingest.lists", "ice287g.ingest.webtable", "ice287g.core.fixes", "ice287g.history.identity", "ice287g.archive.cache"} <= found
+    assert "ice287g.publish.reports" not in found
     source = ("from . import hand, paths  # a comment\nfrom .fixes import (\n    squash,\n    location,\n)\n"
-              "def f():\n    from .webtable import decode\n    import ice287g.vocab\nimport pandas as pd\n")
-    assert cache.package_imports("ice287g.example", source) == {
-        "ice287g.hand", "ice287g.paths", "ice287g.fixes", "ice287g.webtable", "ice287g.vocab"}
+              "def f():\n    from ..ingest.webtable import decode\n    import ice287g.core.vocab\nimport pandas as pd\n")
+    assert cache.package_imports("ice287g.core.example", source) == {
+        "ice287g.core", "ice287g.core.hand", "ice287g.core.paths", "ice287g.core.fixes", "ice287g.ingest.webtable",
+        "ice287g.core.vocab"}
 
 
 def test_an_edited_module_changes_the_fingerprint(monkeypatch):
-    before = cache.code_fingerprint("ice287g.lists")
+    before = cache.code_fingerprint("ice287g.ingest.lists")
     real = cache.Path.read_text
 
     def edited(self, *args, **kwargs):
@@ -223,8 +227,8 @@ def test_an_edited_module_changes_the_fingerprint(monkeypatch):
     cache.code_fingerprint.cache_clear()
     monkeypatch.setattr(cache.Path, "read_text", edited)
     try:
-        assert cache.code_fingerprint("ice287g.lists") != before
-        assert cache.code_fingerprint("ice287g.detention") != before
+        assert cache.code_fingerprint("ice287g.ingest.lists") != before
+        assert cache.code_fingerprint("ice287g.detention.detention") != before
     finally:
         cache.code_fingerprint.cache_clear()
 
@@ -268,7 +272,7 @@ def test_adding_one_list_parses_only_that_list(archive, parses, monkeypatch):
 
 def test_the_second_count_of_a_workbook_is_cached(cache_dir, monkeypatch):
     """listqa's openpyxl count of each workbook's agency cells, the other slow read of the raw lists."""
-    from ice287g import listqa
+    from ice287g.history import listqa
 
     calls = []
     count = listqa._workbook_agency_cells

@@ -8,7 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from ice287g import agreements, changes, cli, freshness, sources, store
+from ice287g.acquire import freshness
+from ice287g.archive import sources
+from ice287g.build import cli
+from ice287g.history import agreements, changes, store
 
 
 @pytest.fixture(scope="module")
@@ -154,7 +157,7 @@ def test_only_the_lists_and_workbooks_gate():
 def test_the_chart_alt_text_says_when_nothing_changed_or_nobody_gained():
     import pandas as pd
 
-    from ice287g import agreements, changes
+    from ice287g.history import agreements, changes
 
     kinds = list(changes.CHANGE_KINDS)
     empty = agreements.changes_by_state(pd.DataFrame({"state": pd.Series(dtype=str), "change": pd.Series(dtype=str)}))

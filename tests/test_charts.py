@@ -4,7 +4,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from ice287g import charts, sources
+from ice287g.archive import sources
+from ice287g.publish import charts
 
 DATA = pd.DataFrame({"model": ["JEM", "WSO", "TFM"], "agreements": [62, 75, 0]})
 TEXTS = dict(title="Agreements by model", source="ICE 287(g) web table, 2023-06-22",

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements, claims
+from ice287g.analyses import claims
+from ice287g.history import agreements
 
 from .conftest import REAL_RAW
 

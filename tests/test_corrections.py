@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements, corrections, store
-from ice287g.fixes import FixError
-from ice287g.history import agreement_history, earlier_successors
+from ice287g.history import agreements, corrections, store
+from ice287g.core.fixes import FixError
+from ice287g.history.history import agreement_history, earlier_successors
 
 from .synthetic_history import lists_frame, rows_frame
 
@@ -178,7 +178,7 @@ def test_a_distinct_hand_row_keeps_a_rule_pair_apart_and_an_unused_one_is_report
 
 def test_place_evidence():
     def run(agency, state="FL", county=""):
-        from ice287g.identity import agency_id, agency_key
+        from ice287g.history.identity import agency_id, agency_key
         key = agency_key(agency)
         return corrections.Run(f"{agency_id(state, key)}:TFM:2025-01-01", agency_id(state, key), state, agency,
                                "TFM", "2025-01-01", county, key, 0, 0)

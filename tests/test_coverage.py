@@ -7,8 +7,11 @@ import shutil
 import pandas as pd
 import pytest
 
-from ice287g import agreements, charts, geography, paths, reports
-from ice287g.identity import agreement_ids
+from ice287g.core import paths
+from ice287g.history import agreements
+from ice287g.places import geography
+from ice287g.publish import charts, reports
+from ice287g.history.identity import agreement_ids
 
 from .conftest import REAL_RAW
 

@@ -5,9 +5,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ice287g import detention, store
-from ice287g.detention import DetentionError
-from ice287g.qa import QAFailure, gate
+from ice287g.detention import detention
+from ice287g.history import store
+from ice287g.detention.detention import DetentionError
+from ice287g.core.qa import QAFailure, gate
 
 from .conftest import REAL_RAW
 

@@ -10,7 +10,7 @@ import tokenize
 import jupytext
 import pytest
 
-from ice287g import reports
+from ice287g.publish import reports
 
 from .conftest import REAL_ROOT
 
@@ -130,7 +130,7 @@ def findings(texts: list[tuple[str, str]]) -> list[str]:
 
 
 NOTEBOOKS = sorted((REAL_ROOT / "notebooks").glob("*.py"))
-MODULES = sorted((REAL_ROOT / "src" / "ice287g").glob("*.py"))
+MODULES = sorted((REAL_ROOT / "src" / "ice287g").rglob("*.py"))
 
 
 def test_the_scan_covers_every_notebook_and_module():

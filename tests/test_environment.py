@@ -1,4 +1,4 @@
-from ice287g import environment
+from ice287g.build import environment
 
 from .conftest import REAL_ROOT
 

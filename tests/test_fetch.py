@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from ice287g import fetch
+from ice287g.acquire import fetch
 from tests.loopback import Loopback, quick_client, server  # noqa: F401 (server: a fixture)
 
 

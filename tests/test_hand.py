@@ -4,10 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import (
-    agreements, claims, corrections, detention, fixes, geography, hand, identity, lists, operators, pending, roster,
-    sources, update,
-)
+from ice287g.acquire import update
+from ice287g.analyses import claims, pending
+from ice287g.archive import sources
+from ice287g.core import fixes, hand
+from ice287g.detention import detention, operators
+from ice287g.history import agreements, corrections, identity, roster
+from ice287g.ingest import lists
+from ice287g.places import geography
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
 FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key,

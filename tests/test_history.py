@@ -4,9 +4,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements
-from ice287g.history import agreement_history
-from ice287g.vocab import GAP_DAYS
+from ice287g.history import agreements
+from ice287g.history.history import agreement_history
+from ice287g.core.vocab import GAP_DAYS
 
 from .synthetic_history import lists_frame, rows_frame
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ice287g import pipeline
+from ice287g.build import pipeline
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 
@@ -86,7 +86,7 @@ def test_a_rendered_notebook_hides_its_code_and_links_it():
 
 
 def test_source_links_are_relative_to_the_page():
-    from ice287g import paths
+    from ice287g.core import paths
 
     executed = paths.reports_dir() / "states" / "TX.ipynb"
     assert pipeline.source_links("state_report", executed) == (

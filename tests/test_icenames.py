@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from ice287g import icenames, lists
-from ice287g.icenames import ice_name_info
+from ice287g.archive import icenames
+from ice287g.ingest import lists
+from ice287g.archive.icenames import ice_name_info
 from tests.conftest import REAL_RAW, manifest_rows
 
 ICE = REAL_RAW / "ice_287g"

@@ -6,9 +6,9 @@ import difflib
 import pandas as pd
 import pytest
 
-from ice287g import agreements
-from ice287g.history import merge_list_renames
-from ice287g.identity import agency_key, edit_distance, rename_rule, strip_state
+from ice287g.history import agreements
+from ice287g.history.history import merge_list_renames
+from ice287g.history.identity import agency_key, edit_distance, rename_rule, strip_state
 
 from .synthetic_history import lists_frame, rows_frame
 
@@ -44,7 +44,7 @@ def test_co_is_county_only_after_a_name_and_so_sheriffs_office_only_at_the_end()
 
 
 def test_a_typo_rule_never_joins_two_real_counties():
-    from ice287g.geography import names_two_counties
+    from ice287g.places.geography import names_two_counties
 
     old, new = "Madison County Sheriff's Office", "Marion County Sheriff's Office"
     assert rename_rule("AL", old, new) == "edit_distance"  # two edits apart, as a typo would be
@@ -234,7 +234,7 @@ def removed_with_near_identical_successor(agreements_df: pd.DataFrame, distinct=
 
 
 def test_done_when_fewer_than_3_removed_agreements_are_missed_renames(history):
-    from ice287g.identity import load_distinct
+    from ice287g.history.identity import load_distinct
 
     assert len(removed_with_near_identical_successor(history.agreements, load_distinct())) < 3
 
@@ -250,7 +250,7 @@ def test_missed_rename_check_can_fail():
 def test_a_merge_by_ori_runs_through_the_whole_build(monkeypatch):
     # doctored evidence: the rosters give the partners page's Alabama State Police and the fact sheets' Alabama
     # Department of Public Safety one ORI (no name rule joins them); the build merges them as one agency
-    from ice287g import roster
+    from ice287g.history import roster
 
     old, new = "AL-alabama-state-police", "AL-alabama-department-of-public-safety"
     monkeypatch.setattr(roster, "ori_mapping", lambda shared, rows: {old: new})

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import cli, sources
-from ice287g.sources import RawDataError
+from ice287g.archive import sources
+from ice287g.build import cli
+from ice287g.archive.sources import RawDataError
 
 from .conftest import REAL_RAW, REAL_ROOT, manifest_rows, write_manifest_rows
 

@@ -8,10 +8,11 @@ import json
 import pandas as pd
 import pytest
 
-from ice287g import jails, operators, store
-from ice287g.operators import Operator
-from ice287g.qa import QAFailure, gate
-from ice287g.states import state_names
+from ice287g.detention import jails, operators
+from ice287g.history import store
+from ice287g.detention.operators import Operator
+from ice287g.core.qa import QAFailure, gate
+from ice287g.core.states import state_names
 
 from .conftest import REAL_ROOT
 

@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import cli, landing, lists, sources
-from ice287g.landing import land
+from ice287g.acquire import landing
+from ice287g.archive import sources
+from ice287g.build import cli
+from ice287g.ingest import lists
+from ice287g.acquire.landing import land
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.workbooks import rezip
 
@@ -331,14 +334,15 @@ def test_a_disagreeing_detention_workbook_of_a_release_already_held_is_refused_a
                                  "the name reads 2026-12-01, 299 days after the data pull")
     assert _snapshot(archive) == before
     # so the build still reads one workbook per release
-    from ice287g import detention
+    from ice287g.detention import detention
 
     assert detention.workbooks()["as_of_date"].tolist() == ["2026-02-05"]
 
 
 def test_every_real_detention_workbook_name_agrees_with_its_data():
     # the rule must not fire on ICE's own names: each is dated within NAME_AFTER_PULL_DAYS after its pull
-    from ice287g import detention, icenames
+    from ice287g.archive import icenames
+    from ice287g.detention import detention
 
     _, rows = manifest_rows(REAL_RAW / "ice_detention")
     books = [r for r in rows if r["kind"] == "ice_detentionStats_workbook_xlsx"]

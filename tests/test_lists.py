@@ -7,8 +7,9 @@ import shutil
 import openpyxl
 import pytest
 
-from ice287g import lists, sources
-from ice287g.lists import ListError
+from ice287g.archive import sources
+from ice287g.ingest import lists
+from ice287g.ingest.lists import ListError
 
 from .conftest import REAL_RAW
 

@@ -4,8 +4,8 @@ import textwrap
 
 import pytest
 
-from ice287g import sources
-from ice287g.lock import LockBusy, landing_lock
+from ice287g.archive import sources
+from ice287g.acquire.lock import LockBusy, landing_lock
 
 
 def test_a_second_holder_waits_then_stops_with_one_line_naming_the_holder(tmp_path):
@@ -13,7 +13,7 @@ def test_a_second_holder_waits_then_stops_with_one_line_naming_the_holder(tmp_pa
     # the first holder is another process, as a second `update` would meet it
     holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
         import sys, time
-        from ice287g.lock import landing_lock
+        from ice287g.acquire.lock import landing_lock
         with landing_lock({str(raw)!r}):
             print("held", flush=True)
             time.sleep(30)

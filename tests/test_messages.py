@@ -1,4 +1,4 @@
-from ice287g.messages import printable
+from ice287g.core.messages import printable
 
 
 def test_printable_escapes_every_control_character_and_keeps_accents():

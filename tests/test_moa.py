@@ -7,7 +7,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ice287g import history, listqa, lists, paths, schema
+from ice287g.core import paths
+from ice287g.history import history, listqa
+from ice287g.ingest import lists
+from ice287g.publish import schema
 
 ICE_DIR = paths.raw_dir() / "ice_287g"
 WORKBOOK = "2026-05-18_participatingAgencies05182026am.xlsx"  # an ICE workbook with MOA and ADDENDUM columns

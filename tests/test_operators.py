@@ -5,9 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import operators, sources, store
-from ice287g.schema import OPERATOR_KINDS
-from ice287g.operators import OperatorError
+from ice287g.archive import sources
+from ice287g.detention import operators
+from ice287g.history import store
+from ice287g.publish.schema import OPERATOR_KINDS
+from ice287g.detention.operators import OperatorError
 
 from .conftest import REAL_RAW
 

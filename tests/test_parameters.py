@@ -1,8 +1,10 @@
 """Notebook parameters are declared once (parameters.PARAMETERS) and refused before any kernel starts."""
 import pytest
 
-from ice287g import parameters, pipeline, reports, schema, sources
-from ice287g.vocab import MODELS
+from ice287g.archive import sources
+from ice287g.build import parameters, pipeline
+from ice287g.publish import reports, schema
+from ice287g.core.vocab import MODELS
 
 
 @pytest.fixture

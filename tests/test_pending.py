@@ -4,11 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import pending, store
-from ice287g.geography import counties_in_name
-from ice287g.identity import agency_id
-from ice287g.states import state_lookup
-from ice287g.vocab import GAP_DAYS
+from ice287g.analyses import pending
+from ice287g.history import store
+from ice287g.places.geography import counties_in_name
+from ice287g.history.identity import agency_id
+from ice287g.core.states import state_lookup
+from ice287g.core.vocab import GAP_DAYS
 
 
 @pytest.fixture(scope="module")

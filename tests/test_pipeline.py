@@ -6,7 +6,7 @@ import tempfile
 import nbformat
 import pytest
 
-from ice287g import pipeline
+from ice287g.build import pipeline
 
 from .conftest import REAL_ROOT
 
@@ -29,7 +29,8 @@ GOOD = """
 label = "default"
 
 # %%
-from ice287g import paths, writers
+from ice287g.core import paths
+from ice287g.publish import writers
 import pandas as pd
 writers.write_csv(pd.DataFrame({"label": [label]}), paths.processed_dir() / "label.csv")
 print("label is", label)
@@ -101,7 +102,7 @@ def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypa
 
 
 def test_a_declared_output_an_earlier_notebook_staged_counts_only_when_written_again(tmp_path):
-    from ice287g import writers
+    from ice287g.publish import writers
 
     # a run stage already holds what an earlier notebook wrote: the one declaring it must write it itself
     writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")
@@ -160,7 +161,7 @@ def test_strip_volatile_removes_timings_and_keeps_outputs():
 def test_a_print_split_into_two_messages_is_stored_as_one_output():
     import nbformat
 
-    from ice287g import pipeline
+    from ice287g.build import pipeline
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("print(...)", outputs=[
@@ -178,7 +179,7 @@ def test_a_print_split_into_two_messages_is_stored_as_one_output():
 def test_a_path_in_text_output_is_a_leak_but_the_same_bytes_in_image_data_are_not(tmp_path):
     import nbformat
 
-    from ice287g.pipeline import _leaked_path
+    from ice287g.build.pipeline import _leaked_path
 
     tmp = tempfile.gettempdir() + "/"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[

@@ -8,8 +8,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from ice287g import cli, lists, listqa, pipeline, quarantine, sources
-from ice287g.landing import land
+from ice287g.acquire import quarantine
+from ice287g.archive import sources
+from ice287g.build import cli, pipeline
+from ice287g.history import listqa
+from ice287g.ingest import lists
+from ice287g.acquire.landing import land
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.workbooks import rezip
 

@@ -8,8 +8,10 @@ import shutil
 
 import pytest
 
-from ice287g import cli, lock, sources
-from ice287g.landing import land, recover
+from ice287g.acquire import lock
+from ice287g.archive import sources
+from ice287g.build import cli
+from ice287g.acquire.landing import land, recover
 from tests.conftest import REAL_RAW, manifest_rows
 
 ICE = REAL_RAW / "ice_287g"

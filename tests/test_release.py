@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ice287g import release, schema
+from ice287g.publish import release, schema
 
 from .conftest import REAL_ROOT
 
@@ -282,7 +282,7 @@ def test_state_counts_pivots_one_list():
 
 
 def test_the_command_line_writes_the_zip(tmp_path, monkeypatch, capsys):
-    from ice287g import cli
+    from ice287g.build import cli
 
     monkeypatch.setattr(release, "release_members", lambda root=None: {"a.txt": b"a"})
     assert cli.main(["release", "--out", str(tmp_path)]) == 0

@@ -6,7 +6,11 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from ice287g import agreements, charts, detention, geography, pages, pipeline, reports
+from ice287g.build import pipeline
+from ice287g.detention import detention
+from ice287g.history import agreements
+from ice287g.places import geography
+from ice287g.publish import charts, pages, reports
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +228,7 @@ def test_agency_names_are_escaped_in_the_search_and_the_state_report():
 
 
 def test_agency_names_are_escaped_in_the_front_pages_change_report():
-    from ice287g import changes
+    from ice287g.history import changes
 
     rep = changes.build()
     evil = rep.changes.iloc[:1].assign(change="added", agency=EVIL)
@@ -264,6 +268,7 @@ def test_reports_for_another_date_go_to_their_own_folder():
 
 
 def test_every_raw_source_has_a_name_for_the_readme():
-    from ice287g import paths, reports
+    from ice287g.core import paths
+    from ice287g.publish import reports
 
     assert set(reports.SOURCE_NAMES) == set(paths.RAW_SOURCES)

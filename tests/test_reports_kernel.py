@@ -5,7 +5,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from ice287g import pipeline
+from ice287g.build import pipeline
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import gzip
 import pandas as pd
 import pytest
 
-from ice287g import roster
+from ice287g.history import roster
 
 from .conftest import REAL_ROOT
 
@@ -216,8 +216,8 @@ def _doctored_same_ori(matches):
 
 
 def test_two_names_of_one_ori_never_listed_together_merge_under_rule_ori(matches, agencies, list_rows, lists):
-    from ice287g.history import agreement_history, series_rows
-    from ice287g.identity import merge_agencies
+    from ice287g.history.history import agreement_history, series_rows
+    from ice287g.history.identity import merge_agencies
 
     assert set(matches.loc[matches["agency_id"].isin([OLD_NAME, NEW_NAME]), "ori"]) == {""}  # no name rule
     shared = roster.shared_ori_table(roster.shared_ori_pairs(_doctored_same_ori(matches)), agencies, list_rows)

@@ -1,4 +1,4 @@
-"""The schema (src/ice287g/schema.py) documents every committed table, and the writers enforce it."""
+"""The schema (src/ice287g/publish/schema.py) documents every committed table, and the writers enforce it."""
 from __future__ import annotations
 
 import csv
@@ -7,7 +7,9 @@ import re
 import pandas as pd
 import pytest
 
-from ice287g import cli, paths, pipeline, schema, writers
+from ice287g.build import cli, pipeline
+from ice287g.core import paths
+from ice287g.publish import schema, writers
 
 from .conftest import REAL_ROOT
 
@@ -44,7 +46,7 @@ def test_every_committed_output_is_in_the_schema_with_its_exact_header():
     outputs = committed_outputs()
     assert len(outputs) > 30 and GPKG in outputs
     for rel in outputs:
-        assert rel in schema.DATASETS, f"{rel} is committed but not documented in src/ice287g/schema.py"
+        assert rel in schema.DATASETS, f"{rel} is committed but not documented in src/ice287g/publish/schema.py"
         assert header(REAL_ROOT / rel) == schema.DATASETS[rel].names, f"{rel}: header differs from the schema"
 
 

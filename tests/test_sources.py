@@ -6,8 +6,9 @@ import shutil
 
 import pytest
 
-from ice287g import cli, sources
-from ice287g.sources import RawDataError
+from ice287g.archive import sources
+from ice287g.build import cli
+from ice287g.archive.sources import RawDataError
 
 from .conftest import REAL_RAW
 
@@ -162,7 +163,7 @@ def test_an_edited_raw_csv_stops_ensure_verified(project):
 
 
 def test_an_edited_raw_csv_stops_run_before_any_kernel_starts(project, monkeypatch, capsys):
-    from ice287g import pipeline
+    from ice287g.build import pipeline
 
     def no_kernel(*args, **kwargs):
         raise AssertionError("a kernel started on an edited raw file")
@@ -263,7 +264,7 @@ def _csv_renamed_xlsx(project):
 
 
 def test_a_csv_renamed_xlsx_says_it_is_text(project, capsys):
-    from ice287g import lists
+    from ice287g.ingest import lists
 
     sources.import_raw(REAL_RAW / "census")  # the list reader's state names
     fake = _csv_renamed_xlsx(project)

@@ -12,7 +12,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from ice287g import pipeline, qa, schema, stages
+from ice287g.build import pipeline, stages
+from ice287g.core import qa
+from ice287g.publish import schema
 
 from .conftest import REAL_ROOT
 from .test_listqa import project_with_rules  # noqa: F401 (a fixture)
@@ -25,7 +27,8 @@ status = "pass"
 
 # %%
 import pandas as pd
-from ice287g import charts, paths, qa, writers
+from ice287g.core import paths, qa
+from ice287g.publish import charts, writers
 writers.write_csv(pd.DataFrame({"label": ["new"]}), paths.processed_dir() / "label.csv")
 charts.record_figure(slug="new_figure", title="New", alt_text="A new figure", source="Source: test",
                      notebook="notebooks/98_stage.ipynb", inputs="")
@@ -130,7 +133,7 @@ FAILS = """
 x = 1
 
 # %%
-from ice287g import store
+from ice287g.history import store
 label = store.processed("label.csv")["label"].tolist()
 
 # %%
@@ -147,7 +150,9 @@ x = 1
 import ice287g
 ice287g.setup_notebook("99_reads")
 import pandas as pd
-from ice287g import charts, paths, qa, store, writers
+from ice287g.core import paths, qa
+from ice287g.history import store
+from ice287g.publish import charts, writers
 committed = (paths.project_root() / "data/processed/label.csv").read_text().split()[1]
 seen = {"staged": store.processed("label.csv")["label"][0], "committed": committed,
         "other": store.processed("other_stage.csv").columns[0],
@@ -260,7 +265,7 @@ def test_a_report_run_upserts_onto_the_committed_summary(project, monkeypatch):
 
 
 def test_placement_rows_go_in_as_03_maps_and_must_carry_the_prefix(project):
-    from ice287g import geography
+    from ice287g.places import geography
 
     SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
     geography.upsert_qa(pd.DataFrame([qa.check_row("placement_x", "all", 0, 0, "pass")]), prefix="placement_")
@@ -341,7 +346,7 @@ def test_a_failing_injected_cell_is_named_as_such():
 
 
 def test_writing_the_history_alone_keeps_the_placement_and_detention_rows(project_with_rules):
-    from ice287g import agreements
+    from ice287g.history import agreements
 
     project = project_with_rules
     SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")

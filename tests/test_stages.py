@@ -1,4 +1,4 @@
-"""What each notebook reads (ice287g.stages): the declaration, the Makefile built from it, and the
+"""What each notebook reads (ice287g.build.stages): the declaration, the Makefile built from it, and the
 recordings of what each notebook's kernel opened in the last build."""
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import paths, pipeline, stages
+from ice287g.build import pipeline, stages
+from ice287g.core import paths
 
 REAL_ROOT = Path(__file__).resolve().parents[1]
 NAMES = [nb.name for nb in pipeline.NOTEBOOKS]
@@ -71,8 +72,8 @@ def test_the_detention_notebook_waits_for_the_history_and_the_maps_only():
 
 def test_notebooks_depend_on_the_modules_they_import_not_on_the_command_line():
     files = stages.src_files("04_detention")
-    assert {"src/ice287g/detention.py", "src/ice287g/__init__.py", "src/ice287g/ice287g.mplstyle"} <= set(files)
-    assert not {"src/ice287g/cli.py", "src/ice287g/update.py", "src/ice287g/reports.py"} & set(files)
+    assert {"src/ice287g/detention/detention.py", "src/ice287g/__init__.py", "src/ice287g/publish/ice287g.mplstyle"} <= set(files)
+    assert not {"src/ice287g/build/cli.py", "src/ice287g/acquire/update.py", "src/ice287g/publish/reports.py"} & set(files)
 
 
 def test_make_deps_names_each_stamps_prerequisites():

@@ -6,7 +6,9 @@ import inspect
 import pandas as pd
 import pytest
 
-from ice287g import agreements, detention, paths, store, vocab
+from ice287g.core import paths, vocab
+from ice287g.detention import detention
+from ice287g.history import agreements, store
 
 ROSTER_2017 = "2017-08-01_pre2018-roster-long.csv"
 
@@ -104,7 +106,7 @@ def test_a_report_run_reads_committed_tables_it_did_not_write(tmp_path, monkeypa
 
 
 def test_the_project_root_follows_its_setting_and_a_relative_one_the_working_directory(tmp_path, monkeypatch):
-    from ice287g import paths
+    from ice287g.core import paths
 
     (tmp_path / "a" / "p").mkdir(parents=True)
     (tmp_path / "b" / "p").mkdir(parents=True)

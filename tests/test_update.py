@@ -15,7 +15,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ice287g import fetch, paths, sources, update
+from ice287g.acquire import fetch, update
+from ice287g.archive import sources
+from ice287g.core import paths
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.loopback import XLSX, Loopback, quick_client, server  # noqa: F401 (server: a fixture)
 
@@ -320,7 +322,7 @@ def test_an_unreadable_page_exits_2_and_the_other_page_still_lands(project, serv
 
 
 def test_the_command_line(project, server, landing, capsys):
-    from ice287g import cli
+    from ice287g.build import cli
 
     serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
     assert cli.main(["update", "--ice-base-url", server.url, "--dry-run"]) == 0
@@ -425,7 +427,7 @@ def test_backfill_of_the_web_table_era_fetches_the_page_captures(project, server
 
 
 def test_backfill_lands_page_captures_that_the_build_reads_as_lists(landing, project, server):
-    from ice287g import lists
+    from ice287g.ingest import lists
 
     html = web_table_capture()
     serve_wayback(server, [("20190601020117", "https://www.ice.gov/287g", html, "text/html"),
@@ -541,7 +543,8 @@ def test_the_block_really_blocks(no_network):
 
 def test_the_build_steps_open_no_network_connection(no_network):
     """In-process: the checks and readers every notebook starts from (the whole history takes minutes)."""
-    from ice287g import detention, lists
+    from ice287g.detention import detention
+    from ice287g.ingest import lists
 
     assert sources.check_raw() > 0
     assert len(sources.coverage()) > 0
@@ -585,7 +588,7 @@ socket.socket.connect = connect
 def test_a_notebook_kernel_opens_no_network_connection(project, landing, tmp_path, monkeypatch):
     import os
 
-    from ice287g import pipeline
+    from ice287g.build import pipeline
 
     guard = tmp_path / "guard"
     guard.mkdir()
@@ -611,7 +614,7 @@ def test_a_notebook_kernel_opens_no_network_connection(project, landing, tmp_pat
 
 
 def test_update_check_reads_the_archive_and_fetches_nothing(no_network, capsys):
-    from ice287g import cli
+    from ice287g.build import cli
 
     assert cli.build_parser().parse_args(["update", "--check", "21"]).check == 21
     assert cli.main(["update", "--check", "100000"]) == 0  # nothing in the archive is that old
@@ -670,7 +673,7 @@ def test_a_backfill_takes_at_most_max_captures_and_says_what_it_left(project, se
 
 
 def test_a_backfill_has_a_capture_cap_by_default(monkeypatch):
-    from ice287g import cli
+    from ice287g.build import cli
 
     given = []
     monkeypatch.setattr(update, "update", lambda **kw: given.append(kw) or update.Run(out=lambda s: None))
@@ -700,8 +703,8 @@ def test_a_redirect_off_the_host_is_refused_in_one_line_and_the_run_goes_on(proj
 
 
 def test_a_redirected_file_lands_with_its_final_url(project, server, monkeypatch):
-    from ice287g import landing
-    from ice287g.landing import Landed
+    from ice287g.acquire import landing
+    from ice287g.acquire.landing import Landed
 
     calls = {}
 
@@ -722,7 +725,7 @@ def test_a_redirected_file_lands_with_its_final_url(project, server, monkeypatch
 
 
 needs_final_url = pytest.mark.skipif(
-    "final_url" not in __import__("inspect").signature(__import__("ice287g.landing").landing.land).parameters,
+    "final_url" not in __import__("inspect").signature(__import__("ice287g.acquire.landing").acquire.landing.land).parameters,
     reason="landing.land records final_url once issue 25's landing change is merged")
 
 
@@ -738,8 +741,8 @@ def test_the_manifest_records_the_first_and_the_final_url(project, server, landi
 
 
 def test_a_quarantined_file_is_its_own_outcome_and_exits_1(project, server, monkeypatch):
-    from ice287g import landing
-    from ice287g.landing import Landed
+    from ice287g.acquire import landing
+    from ice287g.acquire.landing import Landed
 
     reason = "does not parse as a participating list: row 500 has no state; fix it in data/hand/blank_state_fixes.csv"
     monkeypatch.setattr(landing, "land", lambda data, name, url, **kw: Landed(
@@ -863,7 +866,7 @@ def test_a_name_too_long_for_the_disk_is_refused_and_the_run_goes_on(project, se
 
 def test_an_unexpected_error_in_one_file_or_page_is_one_line_and_the_run_goes_on(project, server, landing,
                                                                                  monkeypatch):
-    from ice287g import landing as landing_module
+    from ice287g.acquire import landing as landing_module
 
     real_land, real_links = landing_module.land, fetch.xlsx_links
 
@@ -892,7 +895,7 @@ def test_an_unexpected_error_in_one_file_or_page_is_one_line_and_the_run_goes_on
 
 
 def test_no_error_escapes_update_main_as_a_traceback(project, monkeypatch, capsys):
-    from ice287g import cli
+    from ice287g.build import cli
 
     def broken(**kw):
         raise RuntimeError("deep\ninside")
@@ -915,7 +918,7 @@ def test_no_error_escapes_update_main_as_a_traceback(project, monkeypatch, capsy
     (["--since", "2021-01-01", "--max-captures", "0"], "update: --max-captures takes a number above 0, not 0"),
 ])
 def test_a_bad_option_is_one_line_and_exit_2(project, capsys, argv, says):
-    from ice287g import cli
+    from ice287g.build import cli
 
     # a discard port: were an option to slip through, the request would fail at once, on this machine
     assert cli.main(["update", "--wayback-url", "http://127.0.0.1:9", "--ice-base-url", "http://127.0.0.1:9",
@@ -927,12 +930,13 @@ def test_a_bad_option_is_one_line_and_exit_2(project, capsys, argv, says):
 def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project, server, landing):
     import os
 
-    from ice287g import cli, lock
+    from ice287g.acquire import lock
+    from ice287g.build import cli
 
     serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [hold(project, *WORKBOOK)])
     before = snapshot(project)
     # this process holds the lock; a second `update` runs as its own process (ICE287G_ROOT is the project's)
-    second = [sys.executable, "-c", "import sys; from ice287g import cli, lock; lock.WAIT_SECONDS = 0.3; "
+    second = [sys.executable, "-c", "import sys; from ice287g.acquire import lock; from ice287g.build import cli; lock.WAIT_SECONDS = 0.3; "
               "sys.exit(cli.main(sys.argv[1:]))", "update", "--ice-base-url", server.url]
     with lock.landing_lock(project / "data" / "raw", wait=0):
         started = time.monotonic()
@@ -954,6 +958,6 @@ def test_the_readme_states_the_rules_by_the_names_the_code_uses():
     named = set(re.findall(r"`(fetch|update|lock|messages)\.(\w+)`", section))
     assert {("fetch", "DOWNLOAD_DEADLINE"), ("fetch", "ALTERNATE_HOSTS"), ("fetch", "MAX_REDIRECTS"),
             ("update", "MAX_CAPTURES"), ("lock", "WAIT_SECONDS")} <= named
-    assert [f"{m}.{n}" for m, n in sorted(named) if not hasattr(importlib.import_module(f"ice287g.{m}"), n)] == []
+    assert [f"{m}.{n}" for m, n in sorted(named) if not hasattr(importlib.import_module(f"ice287g.acquire.{m}" if m != "messages" else "ice287g.core.messages"), n)] == []
     # the redirect rule names every alternate host the client allows
     assert all(f"`{host}`" in section for group in fetch.ALTERNATE_HOSTS for host in group)

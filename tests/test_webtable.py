@@ -8,7 +8,10 @@ import shutil
 import openpyxl
 import pytest
 
-from ice287g import listqa, lists, paths, sources, webtable
+from ice287g.archive import sources
+from ice287g.core import paths
+from ice287g.history import listqa
+from ice287g.ingest import lists, webtable
 
 WORKBOOK = "2021-01-13_ParticipatingEntities-20210113002027.xlsx"
 CAPTURE = "2021-01-13_287g-20210113002027.html"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from ice287g import landing, sources, xlsxlimits
+from ice287g.acquire import landing
+from ice287g.archive import sources, xlsxlimits
 from tests.conftest import REAL_RAW
 from tests.workbooks import rezip
 
@@ -190,7 +191,10 @@ def test_a_part_that_holds_more_than_its_header_declares_is_refused(tmp_path):
 READERS = """
 import sys
 from pathlib import Path
-from ice287g import agreements, detention, lists, listqa, operators, sources
+from ice287g.archive import sources
+from ice287g.detention import detention, operators
+from ice287g.history import agreements, listqa
+from ice287g.ingest import lists
 far, wb = Path(sys.argv[1]), Path(sys.argv[2])
 readers = {
     "lists.parse_file": lambda: lists.parse_file(far),
@@ -236,7 +240,7 @@ def test_add_refuses_a_file_over_the_size_cap_unread(archive, tmp_path):
 
 
 def test_the_size_cap_is_one_constant_for_update_and_add():
-    from ice287g import fetch
+    from ice287g.acquire import fetch
 
     assert fetch.MAX_BYTES is xlsxlimits.MAX_FILE_BYTES
 
@@ -261,7 +265,7 @@ def test_a_workbook_that_passed_is_only_sniffed_next_time_and_one_that_failed_is
 
 
 def test_the_readme_states_the_limits_as_they_are():
-    from ice287g import landing, lock
+    from ice287g.acquire import landing, lock
 
     readme = " ".join((REAL_RAW.parents[1] / "README.md").read_text(encoding="utf-8").split())
     mib = 1024 * 1024

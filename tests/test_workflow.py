@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ice287g import cli
+from ice287g.build import cli
 
 from .conftest import REAL_ROOT
 

@@ -1,5 +1,5 @@
 """ice287g: ICE's 287(g) agreements, detention statistics and Census geography, rebuilt from raw files."""
-from . import pipeline, stages
+from .build import pipeline, stages
 
 __all__ = ["setup_notebook"]
 __version__ = "0.1.0"

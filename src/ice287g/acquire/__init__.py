@@ -1,0 +1,1 @@
+"""Keeping the archive current: fetching, updating, landing, the landing lock, quarantine, freshness."""

@@ -1,0 +1,1 @@
+"""Analyses built on the history: news claims, the pending pipeline."""

@@ -1,0 +1,1 @@
+"""The build: stage registry, pipeline, parameters, command line, bench, environment pins."""

@@ -1,0 +1,283 @@
+"""Every notebook's parameters, declared once: type, what is allowed, and how a value is normalized.
+
+The runner calls ``validate`` before any kernel starts, so a bad value stops with one line naming the
+notebook, the parameter, the value and what is allowed, instead of a traceback from inside a cell
+(or, worse, a silently blank map). The codebook lists these declarations (``markdown``) and a test
+checks them against each notebook's tagged ``parameters`` cell, so neither can drift.
+
+Bounds that depend on the data (the earliest ICE list, the detention releases) are read from the raw
+files' manifests when a value needs them, never typed here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ..core import paths
+from ..core.vocab import GAP_DAYS, MODELS
+
+NEWEST = "newest"
+
+
+class ParameterError(ValueError):
+    """A notebook parameter that is unknown or not allowed."""
+
+
+class _Refused(ValueError):
+    """Why a value is refused, beyond what the declaration allows (e.g. a date before the data)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# What the data covers, read when a value needs it
+
+
+@cache
+def _first_ice_list(root: str) -> str:
+    from ..archive.sources import coverage
+
+    cov = coverage()
+    return str(cov.loc[cov["ice_list"], "start"].min())
+
+
+def first_ice_list() -> str:
+    """Date of the earliest ICE list any raw file holds."""
+    return _first_ice_list(str(paths.project_root()))
+
+
+def detention_releases() -> list[str]:
+    """Dates of ICE's detention workbooks in the ice_detention manifest."""
+    from ..detention.detention import WORKBOOK_KIND
+    from ..archive.sources import manifest
+
+    m = manifest("ice_detention")
+    return sorted(m.loc[m["kind"] == WORKBOOK_KIND, "as_of_date"])
+
+
+def fiscal_year(date: str) -> int:
+    """The federal fiscal year of a date (it starts on 1 October)."""
+    d = dt.date.fromisoformat(date)
+    return d.year + (d.month >= 10)
+
+
+def newest_raw_year() -> int:
+    from ..archive.sources import inventory
+
+    return int(inventory()["as_of_date"].max()[:4])
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks: each takes the given value and returns it normalized, or raises _Refused / ValueError
+
+
+def _iso(value: str) -> str:
+    text = str(value).strip()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise _Refused("not a date YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text).isoformat()
+    except ValueError:
+        raise _Refused("not a calendar date") from None
+
+
+def _date_or_newest(first: Callable[[], str], what: str) -> Callable:
+    def check(value) -> str:
+        if str(value).strip().lower() == NEWEST:
+            return NEWEST
+        date = _iso(value)
+        if date < first():
+            raise _Refused(f"before the earliest {what} ({first()})")
+        return date
+    return check
+
+
+def _date(value) -> str:
+    return _iso(value)
+
+
+def _list_date(value) -> str:
+    return _date_or_newest(first_ice_list, "ICE list")(value)
+
+
+def _release_date(value) -> str:
+    return _date_or_newest(lambda: detention_releases()[0], "detention release")(value)
+
+
+def _list_spec(value) -> str:
+    if str(value).strip().lower() == "previous":  # the series list before the other one (02_compare_lists)
+        return "previous"
+    m = re.fullmatch(r"first-(\d{4})", str(value).strip().lower())
+    if m:
+        if m.group(1) < first_ice_list()[:4]:
+            raise _Refused(f"before the earliest ICE list ({first_ice_list()})")
+        return f"first-{m.group(1)}"
+    return _list_date(value)
+
+
+def _list_dates(value) -> str:
+    parts = [p for p in str(value).split(";") if p.strip()]
+    if not parts:
+        raise _Refused("no date given")
+    return ";".join(_list_date(p) for p in parts)
+
+
+def _int(value) -> int:
+    if isinstance(value, bool):
+        raise _Refused("not a whole number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
+        return int(value)
+    raise _Refused("not a whole number")
+
+
+def _positive_int(value) -> int:
+    n = _int(value)
+    if n <= 0:
+        raise _Refused("not positive")
+    return n
+
+
+def _start_year(value) -> int:
+    year = _positive_int(value)
+    if year > newest_raw_year():
+        raise _Refused(f"after the newest raw file ({newest_raw_year()})")
+    return year
+
+
+def _fiscal_year(value) -> int:
+    year = _int(value)
+    if year == 0:
+        return 0
+    years = sorted({fiscal_year(d) for d in detention_releases()})
+    if not years[0] <= year <= years[-1]:
+        raise _Refused(f"no detention release covers FY{year} (FY{years[0]} to FY{years[-1]})")
+    return year
+
+
+def _state_code(value) -> str:
+    from ..core.states import states
+
+    code = str(value).strip().upper()
+    if code not in set(states()["state"]):
+        raise _Refused("not a state, DC or territory code of the Census state file")
+    return code
+
+
+def _state_or_all(value) -> str:
+    return "ALL" if str(value).strip().upper() == "ALL" else _state_code(value)
+
+
+def _model_or_all(value) -> str:
+    model = str(value).strip().upper()
+    if model != "ALL" and model not in MODELS:
+        raise _Refused("not a model")
+    return model
+
+
+def _project_file(value) -> str:
+    text = str(value).strip()
+    path = Path(text) if Path(text).is_absolute() else paths.project_root() / text
+    if not path.is_file():
+        raise _Refused("no such file")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# Declarations
+
+
+@dataclass(frozen=True)
+class Param:
+    """One parameter: its type (of the default in the notebook), what is allowed (as errors and the
+    codebook say it) and the check that normalizes a value."""
+
+    type: type
+    allowed: str
+    check: Callable
+
+
+LIST_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest ICE list", _list_date)
+RELEASE_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release",
+                     _release_date)
+CHART_DATE = Param(str, "a date YYYY-MM-DD", _date)
+GAP = Param(int, f"a positive whole number of days (the project's threshold is {GAP_DAYS})", _positive_int)
+LIST_SPEC = Param(str, "`newest`, `previous` (the series list just before the other list), `first-YYYY` (the first "
+                       "list of that year) or a date YYYY-MM-DD on or after the earliest ICE list", _list_spec)
+
+PARAMETERS: dict[str, dict[str, Param]] = {
+    "00_raw_inventory": {
+        "start_year": Param(int, "a year not after the newest raw file", _start_year),
+        "gap_days": GAP,
+    },
+    "01_agreement_history": {
+        "as_of": LIST_DATE,
+        "gap_days": GAP,
+        "changes_since": CHART_DATE,
+        "timeline_start": CHART_DATE,
+        "timeline_split": CHART_DATE,
+    },
+    "02_compare_lists": {"before": LIST_SPEC, "after": LIST_SPEC},
+    "03_maps": {
+        "as_of": LIST_DATE,
+        "model": Param(str, f"`ALL` or one of {', '.join(MODELS)} (any case)", _model_or_all),
+        "state": Param(str, "`ALL` or a two-letter state, DC or territory code (any case)", _state_or_all),
+        "spread_dates": Param(str, "dates YYYY-MM-DD (or `newest`) separated by `;`, none before the "
+                                   "earliest ICE list", _list_dates),
+    },
+    "04_detention": {
+        "as_of": RELEASE_DATE,
+        "fiscal_year": Param(int, "0 (the latest completed fiscal year) or a fiscal year some detention "
+                                  "release covers", _fiscal_year),
+    },
+    "05_news_claims": {
+        "claims_file": Param(str, "an existing claims CSV, relative to the project root", _project_file),
+    },
+    "06_pending_pipeline": {"as_of": LIST_DATE},
+    "07_jails_and_detention": {
+        "as_of": RELEASE_DATE,
+        "fiscal_year": Param(int, "0 (the release in force at as_of) or a fiscal year some detention release "
+                                  "covers (its last release)", _fiscal_year),
+    },
+    "00_program_history": {"gap_days": GAP},
+    "state_report": {
+        "state": Param(str, "a two-letter state, DC or territory code (any case)", _state_code),
+        "as_of": LIST_DATE,
+    },
+}
+
+
+def validate(notebook: str, params: Mapping[str, object]) -> dict[str, object]:
+    """``params`` of a project notebook normalized (``tx`` -> ``TX``, ``jem`` -> ``JEM``); the first
+    unknown name or refused value raises ParameterError, one line naming notebook, parameter, value and
+    what is allowed. A test keeps every notebook in ``notebooks/`` declared."""
+    declared = PARAMETERS.get(notebook)
+    if declared is None:  # not a notebook of the project (tests run throwaway ones): pipeline checks names
+        return dict(params)
+    unknown = sorted(set(params) - set(declared))
+    if unknown:
+        raise ParameterError(f"{notebook}: unknown parameter(s) {unknown}; it takes {sorted(declared)}")
+    out = {}
+    for name, value in params.items():
+        param = declared[name]
+        try:
+            out[name] = param.check(value)
+        except ValueError as exc:
+            raise ParameterError(f"{notebook}: parameter {name}={value!r} refused ({exc}); allowed: "
+                                 f"{param.allowed}") from None
+    return out
+
+
+def markdown() -> str:
+    """The codebook's section on notebook parameters."""
+    lines = ["## Notebook parameters", "",
+             "Declared in `src/ice287g/parameters.py`; `python -m ice287g run NOTEBOOK -p NAME VALUE` refuses any "
+             "other name or value before the notebook starts. A run with non-default values writes under "
+             "`reports/`, never over the committed outputs."]
+    for notebook, declared in PARAMETERS.items():
+        lines += ["", f"### Parameters of `{notebook}`", "", "| parameter | type | allowed |", "|---|---|---|"]
+        lines += [f"| `{name}` | {param.type.__name__} | {param.allowed} |" for name, param in declared.items()]
+    return "\n".join(lines) + "\n"

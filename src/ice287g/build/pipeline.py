@@ -1,0 +1,817 @@
+"""Run the notebooks with papermill: serially, on kernel ``ice287g``, from the project root.
+
+Notebooks live in ``notebooks/`` as jupytext ``py:percent`` sources (``NN_name.py``), each paired
+with its executed ``.ipynb``, which is committed with volatile metadata stripped. A run with
+non-default parameters writes the executed notebook (and rendered HTML) and every output it makes
+under ``reports/`` instead, so the committed outputs only ever come from default runs.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import copy
+import functools
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..core import paths
+from ..publish import writers
+
+KERNEL_NAME = "ice287g"
+KERNEL_DISPLAY_NAME = "Python (ice287g)"
+START_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    """A pipeline stage: the notebook name and the outputs (relative to the output root) it declares."""
+
+    name: str
+    outputs: tuple[str, ...] = field(default_factory=tuple)
+
+
+# Run order is list order. Later notebooks may read what earlier ones write.
+NOTEBOOKS: tuple[NotebookSpec, ...] = (
+    NotebookSpec(
+        "00_raw_inventory",
+        outputs=(
+            "data/processed/raw_inventory.csv",
+            "data/qa/raw_verification.csv",
+            "figures/archive_coverage.svg",
+            "figures/archive_coverage.png",
+            "figures/archive_coverage.csv",
+            "figures/manifest.csv",
+        ),
+    ),
+    NotebookSpec(
+        "01_agreement_history",
+        outputs=tuple(f"data/processed/{n}.csv" for n in ("list_rows", "lists", "agreements", "agencies", "list_counts",
+                                                   "wapo_agency_years", "agency_roster_matches"))
+        + tuple(f"data/qa/{n}.csv" for n in ("qa_summary", "unknown_values", "suspicious_drops",
+                                               "identity_candidates", "unused_fixes", "skipped_rows",
+                                               "renames", "corrections", "earlier_successors",
+                                               "roster_candidates", "roster_shared_ori", "roster_disagreements",
+                                               "pending_state_corrections"))
+        + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
+                for e in ("svg", "png", "csv")),
+    ),
+    NotebookSpec(
+        "02_compare_lists",
+        outputs=("data/processed/list_changes.csv", "data/processed/list_changes_by_state.csv",
+                 "figures/list_changes.svg", "figures/list_changes.png", "figures/list_changes.csv"),
+    ),
+    NotebookSpec(
+        "03_maps",
+        outputs=("data/processed/agreement_places.csv", "data/processed/county_counts.csv",
+                 "data/processed/population_covered.csv",
+                 "data/processed/agreements_by_county.gpkg", "data/qa/unplaced_agreements.csv",
+                 "data/qa/placement_rates.csv", "data/qa/unused_place_fixes.csv",
+                 "data/qa/type_disagreements.csv", "data/qa/placement_changes.csv",
+                 "data/qa/statewide_agency_roles.csv")
+        + tuple(f"figures/{s}.{e}" for s in ("county_map", "county_map_by_model", "spread_small_multiples",
+                                              "state_choropleth", "population_covered") for e in ("svg", "png", "csv")),
+    ),
+    NotebookSpec(
+        "04_detention",
+        outputs=tuple(f"data/processed/{n}.csv" for n in ("detention_facilities", "detention_by_state",
+                                                            "detention_population", "detention_vs_agreements",
+                                                            "detention_releases"))
+        + tuple(f"data/qa/{n}.csv" for n in ("trac_differences", "trac_facility_check", "unplaced_facilities"))
+        + tuple(f"figures/{s}.{e}" for s in ("detention_by_state", "detention_timeline",
+                                              "detention_vs_agreements_states", "facilities_map")
+                for e in ("svg", "png", "csv")),
+    ),
+    NotebookSpec(
+        "05_news_claims",
+        outputs=("data/processed/news_claims_check.csv", "figures/news_claims.svg", "figures/news_claims.png",
+                 "figures/news_claims.csv"),
+    ),
+    NotebookSpec(
+        "06_pending_pipeline",
+        outputs=("data/processed/pending_outcomes.csv", "data/qa/pending_unmatched.csv")
+        + tuple(f"figures/{s}.{e}" for s in ("pending_flow", "pending_time_to_sign", "pending_by_state")
+                for e in ("svg", "png", "csv")),
+    ),
+    NotebookSpec(
+        "07_jails_and_detention",
+        outputs=("data/processed/agency_facility_matches.csv", "data/processed/county_detention_287g.csv",
+                 "data/qa/unmatched_jails.csv", "data/qa/facility_operator_join.csv")
+        + tuple(f"figures/{s}.{e}" for s in ("jails_with_agreements_map", "detention_in_287g_counties")
+                for e in ("svg", "png", "csv")),
+    ),
+    # First in reading order, last to run: its narrative is computed from everything above.
+    NotebookSpec("00_program_history", outputs=("data/processed/program_milestones.csv",)),
+)
+
+
+class NotebookError(RuntimeError):
+    """A notebook failed, or did not produce what it declares."""
+
+
+def reading_order() -> list[str]:
+    """The order a reader takes: notebooks named ``00_`` first (the history before the inventory), then
+    the rest by number. Run order differs: the history runs last because it reads everything."""
+    return sorted((nb.name for nb in NOTEBOOKS), key=lambda n: (n[:2], n != "00_program_history", n))
+
+
+def spec(name: str) -> NotebookSpec:
+    name = notebook_name(name)
+    for nb in NOTEBOOKS:
+        if nb.name == name:
+            return nb
+    known = ", ".join(nb.name for nb in NOTEBOOKS)
+    raise NotebookError(f"unknown notebook {name!r}; the pipeline has: {known}")
+
+
+def notebook_name(name_or_path: str | Path) -> str:
+    """``notebooks/00_raw_inventory.py`` / ``00_raw_inventory.ipynb`` / ``00_raw_inventory`` -> stem."""
+    return Path(str(name_or_path)).name.split(".")[0]
+
+
+def source_path(name: str) -> Path:
+    return paths.notebooks_dir() / f"{name}.py"
+
+
+def executed_path(name: str) -> Path:
+    return paths.notebooks_dir() / f"{name}.ipynb"
+
+
+def setup_notebook(name: str) -> None:
+    """First call of every notebook: name it (for the figure manifest) and apply the house style."""
+    os.environ.setdefault("ICE287G_NOTEBOOK", f"notebooks/{name}.ipynb")
+    import pandas as pd
+
+    from ..publish import charts
+
+    charts.use_style()
+    pd.set_option("display.max_columns", 30)
+    pd.set_option("display.width", 160)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters
+
+
+def parse_value(text: str):
+    """Papermill-like typing of a command-line parameter: int, float, bool, None, else string."""
+    lowered = text.strip().lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def notebook_parameters(nb) -> dict[str, object]:
+    """Defaults of the tagged ``parameters`` cell; a notebook without one is an error."""
+    import papermill
+
+    params = papermill.inspect_notebook(nb)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    if len(tagged) != 1:
+        raise NotebookError(f"{nb.metadata.get('ice287g_name', 'notebook')}: needs exactly one cell tagged "
+                            f"'parameters' (found {len(tagged)})")
+    defaults = {}
+    for name, info in params.items():
+        try:
+            defaults[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            defaults[name] = info["default"]
+    return defaults
+
+
+def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb_name: str) -> dict[str, object]:
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise NotebookError(f"{nb_name}: unknown parameter(s) {unknown}; it takes {sorted(defaults)}")
+    return {k: v for k, v in params.items() if defaults.get(k) != v}
+
+
+def validated(name: str, params: Mapping[str, object] | None) -> dict[str, object]:
+    """``parameters.validate`` before any kernel starts, its refusal as the runner's one-line error."""
+    from .parameters import ParameterError, validate
+
+    try:
+        return validate(name, dict(params or {}))
+    except ParameterError as exc:
+        raise NotebookError(str(exc)) from None
+
+
+def report_slug(nb_name: str, params: Mapping[str, object]) -> str:
+    parts = [nb_name] + [f"{k}-{v}" for k, v in sorted(params.items())]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", "__".join(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# Executed-notebook hygiene
+
+VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime", "collapsed", "scrolled")
+
+
+def strip_volatile(nb):
+    """Drop what changes from run to run: papermill timings, execution timestamps, paths."""
+    nb = copy.deepcopy(nb)
+    nb.metadata.pop("papermill", None)
+    nb.metadata.pop("widgets", None)
+    nb.metadata.get("language_info", {}).pop("version", None)
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"  # papermill's cell comes with a random id
+        for key in VOLATILE_CELL_METADATA:
+            cell.metadata.pop(key, None)
+        if cell.get("cell_type") == "code":
+            for output in cell.get("outputs", []):
+                output.get("metadata", {}).pop("execution", None)
+            cell["outputs"] = coalesce_streams(cell.get("outputs", []))
+    return nb
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Consecutive outputs of one stream (stdout, stderr) as one: how a kernel splits a cell's printing
+    into messages depends on timing, so the split is not part of the result."""
+    merged = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
+                and last.get("name") == output.get("name")):
+            last["text"] = "".join(last["text"]) + "".join(output["text"])
+        else:
+            merged.append(output)
+    return merged
+
+
+# Outputs whose text is base64 image data: "/tmp/" can occur in it by chance, and no path can leak there.
+BINARY_MIME = ("image/png", "image/jpeg", "image/gif")
+
+
+def _leaked_path(nb, root: Path) -> str | None:
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            for mime in BINARY_MIME:
+                output.get("data", {}).pop(mime, None)
+    text = nbformat.writes(nb)
+    for needle in {str(root), str(root.resolve()), tempfile.gettempdir() + "/"}:
+        if needle and needle in text:
+            return needle
+    return None
+
+
+def page_title(nb) -> str | None:
+    """The title a notebook gives its page at run time: the ``ice287g_title`` metadata of an output
+    (``reports.show_title``), so dates computed by the run can name the page."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            title = output.get("metadata", {}).get("ice287g_title")
+            if title:
+                return str(title)
+    return None
+
+
+def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequence[tuple[str, str]] = ()) -> str:
+    """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
+    code cells and prompts hidden, the site's header and stylesheet (``root`` is the relative path from
+    the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
+    from ..publish.pages import page_parts
+
+    nb = copy.deepcopy(nb)
+    title = title or page_title(nb)
+    if title:
+        nb.metadata["title"] = title
+    head, header, footer = page_parts(root, sources)
+    body, _ = _html_exporter().from_notebook_node(nb, resources={"ice287g": {"head": head, "header": header,
+                                                                             "footer": footer}})
+    return body
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter():
+    """One exporter per process: its templates are compiled once, not once per page (everything that
+    differs between pages comes in through ``resources``)."""
+    from jinja2 import FileSystemLoader
+    from nbconvert import HTMLExporter
+
+    from ..publish.pages import TEMPLATES
+
+    return HTMLExporter(extra_loaders=[FileSystemLoader(str(TEMPLATES))], template_file="offline.html.j2",
+                        mathjax_url="", require_js_url="", exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Running
+
+
+@contextlib.contextmanager
+def _environment(**values: str) -> Iterator[None]:
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@contextlib.contextmanager
+def kernel_start_guard(lock_path: Path) -> Iterator:
+    """Hold an inter-process lock from before a kernel starts until it answers (the callback yielded is
+    nbclient's ``on_notebook_start`` hook) so that runs in parallel processes never pick the same
+    ports (jupyter_client's port race). Released at the latest when the block ends."""
+    import fcntl
+
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock_path, "w")
+    fcntl.flock(handle, fcntl.LOCK_EX)
+
+    def release(**_):
+        if not handle.closed:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+            handle.close()
+
+    try:
+        yield release
+    finally:
+        release()
+
+
+class ReusedKernel:
+    """One kernel that runs many notebooks in turn (the state reports: imports and processed tables are
+    loaded once per worker, not once per state). Before each notebook ``prepare`` gives the kernel a
+    fresh session: user namespace and execution counter reset (``InteractiveShell.reset``), figures
+    closed, warnings shown again, the run's environment and working directory set, so a notebook's
+    outputs are those of a fresh kernel. What stays is what a fresh kernel would rebuild the same: the
+    imported modules and their caches keyed by file (``store._processed``)."""
+
+    def __init__(self, kernel_name: str = KERNEL_NAME, lock_path: Path | None = None):
+        from jupyter_client.manager import KernelManager
+
+        self.kernel_name = kernel_name
+        self.km = KernelManager(kernel_name=kernel_name)
+        lock_path = lock_path or paths.project_root() / ".build" / "papermill" / "kernel-start.lock"
+        with kernel_start_guard(lock_path) as started:
+            self.km.start_kernel(cwd=str(paths.project_root()))
+            self.kc = self.km.client()
+            self.kc.start_channels()
+            self.kc.wait_for_ready(timeout=START_TIMEOUT)
+            started()
+        self.kc.allow_stdin = False
+
+    def prepare(self, env: Mapping[str, str], cwd: Path, *, forget_caches: bool = False) -> None:
+        """A fresh session for the next notebook. ``forget_caches`` also empties the package's in-memory
+        caches (``cache.forget_memory``), so the notebook opens every file it reads as a fresh kernel
+        would: the pipeline's runs record what they open (``stages.record_opens``)."""
+        code = (
+            "get_ipython().reset(new_session=True, aggressive=False)\n"
+            "import os as _os, sys as _sys, warnings as _w\n"
+            f"_os.environ.update({dict(env)!r})\n"
+            f"_os.chdir({str(cwd)!r})\n"
+            "if 'matplotlib.pyplot' in _sys.modules:\n"
+            "    _sys.modules['matplotlib.pyplot'].close('all')\n"
+            # a warning shown by an earlier notebook is shown again (fresh registries)
+            "getattr(_w, '_filters_mutated', getattr(_w, '_filters_mutated_lock_held', lambda: None))()\n"
+            "del _os, _sys, _w\n"
+            + ("import ice287g.archive.cache as _c\n_c.forget_memory()\ndel _c\n" if forget_caches else "")
+        )
+        reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT)
+        if reply["content"]["status"] != "ok":
+            raise NotebookError(f"could not reset the reused kernel: {reply['content'].get('evalue')}")
+
+    def shutdown(self) -> None:
+        with contextlib.suppress(Exception):
+            self.kc.stop_channels()
+        with contextlib.suppress(Exception):
+            self.km.shutdown_kernel(now=True)
+
+
+_REUSED: dict[str, ReusedKernel] = {}
+
+
+def reused_kernel(kernel_name: str = KERNEL_NAME) -> ReusedKernel:
+    """This process's reused kernel (started on first use, shut down when the process exits)."""
+    kernel = _REUSED.get(kernel_name)
+    if kernel is None or not kernel.km.is_alive():
+        if kernel is not None:
+            kernel.shutdown()
+        if not _REUSED:
+            import atexit
+
+            atexit.register(shutdown_reused_kernels)
+        kernel = _REUSED[kernel_name] = ReusedKernel(kernel_name)
+    return kernel
+
+
+def shutdown_reused_kernels() -> None:
+    while _REUSED:
+        _REUSED.popitem()[1].shutdown()
+
+
+def _register_reused_engine() -> str:
+    """Papermill engine ``ice287g_reused``: papermill injects the parameters and records the run as
+    usual, but the cells run on a ``ReusedKernel`` (engine keyword ``kernel``) prepared for the run."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class ReusedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
+                                     stderr_file=None, start_timeout=60, execution_timeout=None, *,
+                                     kernel: ReusedKernel, env: Mapping[str, str], kernel_cwd: str,
+                                     forget_caches: bool = False, **kwargs):
+            import logging
+
+            kernel.prepare(env, Path(kernel_cwd), forget_caches=forget_caches)
+            client = PapermillNotebookClient(
+                nb_man, km=kernel.km, kernel_name=kernel_name, startup_timeout=start_timeout,
+                timeout=execution_timeout, log=logging.getLogger("papermill"), log_output=log_output,
+                stdout_file=stdout_file, stderr_file=stderr_file,
+                **{k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")})
+            client.kc = kernel.kc
+            return client.execute()
+
+    papermill_engines.register(REUSED_ENGINE, ReusedKernelEngine)
+    return REUSED_ENGINE
+
+
+REUSED_ENGINE = "ice287g_reused"
+
+
+def load_source(name: str):
+    import jupytext
+
+    src = source_path(name)
+    if not src.exists():
+        raise NotebookError(f"notebook source {paths.relative(src)} is missing")
+    nb = jupytext.read(src)
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index:03d}"  # jupytext makes random ids; outputs must not change run to run
+    nb.metadata["ice287g_name"] = name
+    return nb
+
+
+@dataclass(frozen=True)
+class RunResult:
+    name: str
+    notebook: Path
+    html: Path | None
+    output_root: Path
+    parameters: dict
+
+
+def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
+                 kernel_name: str = KERNEL_NAME, check_outputs: bool = True, reuse_kernel: bool = False,
+                 stage: RunStage | None = None) -> RunResult:
+    """Execute one pipeline notebook; raise NotebookError naming the notebook and failing cell.
+
+    With default parameters the run is staged (``run_staged``): into ``stage``, the stage of a run of
+    several notebooks (``run``), which commits them together; else into a stage of its own, so the
+    executed notebook replaces ``notebooks/NAME.ipynb`` and its outputs the committed ones only once it
+    has succeeded. With other parameters both go under ``reports/NAME__param-value/``.
+    ``reuse_kernel`` runs it on this process's ``reused_kernel`` (its in-memory caches emptied first)
+    instead of a kernel of its own."""
+    from ..archive.sources import ensure_verified
+
+    ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
+    name = notebook_name(name)
+    parameters = validated(name, parameters)
+    nb_spec = spec(name) if check_outputs else NotebookSpec(name)
+    nb = load_source(name)
+    changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
+    writers.remove_stale_temp()
+    kernel = reused_kernel(kernel_name) if reuse_kernel else None
+    if not changed and stage is not None:
+        return run_staged(name, nb, nb_spec, stage, kernel_name=kernel_name, kernel=kernel)
+    if not changed:
+        with staged_run(name) as own:
+            return run_staged(name, nb, nb_spec, own, kernel_name=kernel_name, kernel=kernel)
+    slug = report_slug(name, changed)
+    out_root = paths.reports_dir() / slug
+    result = _execute(name, nb, changed, paths.reports_dir() / f"{slug}.ipynb", out_root, kernel_name=kernel_name,
+                      html=True, redirect=True, kernel=kernel, forget_caches=True)
+    _check_outputs(nb_spec, out_root)
+    return result
+
+
+def _check_outputs(nb_spec: NotebookSpec, out_root: Path, before: Mapping[str, tuple] | None = None) -> None:
+    """Every output ``nb_spec`` declares exists under ``out_root`` and, given the ``_signatures`` taken
+    ``before`` the notebook ran, was written by it (a run stage also holds what earlier notebooks wrote)."""
+    after = _signatures(out_root, nb_spec.outputs)
+    missing = [o for o in nb_spec.outputs if after[o] is None or (before is not None and after[o] == before[o])]
+    if missing:
+        raise NotebookError(f"notebook {nb_spec.name} ran but did not write its declared output(s): {missing}; "
+                            "committed outputs untouched")
+
+
+def _signatures(root: Path, outputs: Sequence[str]) -> dict[str, tuple | None]:
+    """Each output's inode, size and mtime under ``root`` (None if absent): the writers replace a file by
+    renaming a new one onto it, so a file written again, even with the same bytes, changes signature."""
+    found = {}
+    for output in outputs:
+        try:
+            st = (root / output).stat()
+        except FileNotFoundError:
+            found[output] = None
+        else:
+            found[output] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def stage_dir() -> Path:
+    """Where every notebook of a default run writes before their outputs replace the committed ones."""
+    return paths.project_root() / ".build" / "stage"
+
+
+def failed_dir(name: str) -> Path:
+    """Where what a failed default run of ``name`` wrote is kept for inspection (not committed)."""
+    return paths.reports_dir() / "failed" / name
+
+
+@dataclass
+class RunStage:
+    """The stage of one run (``staged_run``): its folder, and the notebook running now, under whose name
+    the stage is kept if the run fails."""
+
+    path: Path
+    running: str
+
+
+@contextlib.contextmanager
+def staged_run(first: str) -> Iterator[RunStage]:
+    """One stage for every default run of notebooks inside the block (``first`` runs first), all or
+    nothing. Each notebook writes into ``stage_dir()`` and reads what the notebooks before it wrote
+    there first, the committed files below (the output overlay: ``store._output_path``,
+    ``writers.upsert_base``). When the block ends without error, ``commit_stage`` moves every staged
+    file over the committed one in one step. On any failure no committed file changes, and what the
+    stage held is kept in ``failed_dir`` of the notebook that was running."""
+    stage = RunStage(stage_dir(), first)
+    shutil.rmtree(stage.path, ignore_errors=True)  # a killed run's leftovers: never committed
+    stage.path.mkdir(parents=True)
+    try:
+        yield stage
+    except BaseException as exc:
+        kept = _keep_failed_stage(stage.path, failed_dir(stage.running))
+        if isinstance(exc, NotebookError) and kept:
+            raise NotebookError(f"{exc}\n  what the run wrote is kept in {paths.relative(kept)}/") from None
+        raise
+    commit_stage(stage.path, paths.project_root())
+
+
+def run_staged(name: str, nb, nb_spec: NotebookSpec, stage: RunStage, *, kernel_name: str = KERNEL_NAME,
+               kernel: ReusedKernel | None = None) -> RunResult:
+    """A default run into ``stage`` (see ``staged_run``): the notebook writes every output, and the
+    runner its executed copy, there; it fails unless it wrote every output it declares. The result
+    names where the executed notebook goes once the run commits."""
+    root = paths.project_root()
+    target = stage.path / executed_path(name).relative_to(root)
+    before = _signatures(stage.path, nb_spec.outputs)
+    _execute(name, nb, {}, target, stage.path, kernel_name=kernel_name, html=False, redirect=True, kernel=kernel,
+             forget_caches=True)
+    _check_outputs(nb_spec, stage.path, before)
+    return RunResult(name, executed_path(name), None, root, {})
+
+
+def _keep_failed_stage(stage: Path, keep: Path) -> Path | None:
+    shutil.rmtree(keep, ignore_errors=True)
+    if not any(p.is_file() for p in stage.rglob("*")):
+        shutil.rmtree(stage, ignore_errors=True)
+        return None
+    keep.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(stage), keep)
+    return keep
+
+
+def commit_stage(stage: Path, root: Path) -> list[str]:
+    """Move every file of ``stage`` to the same place under ``root`` (a rename each: both sit on one
+    file system) and remove the stage; return the files moved, relative. Outputs go first and the
+    executed notebooks last, so an interruption leaves a notebook older than its outputs, never newer;
+    the done stamps come after (``run_queue``), so every notebook of an interrupted commit runs again."""
+    files = sorted((p for p in stage.rglob("*") if p.is_file() and not writers.STALE_TEMP.match(p.name)),
+                   key=lambda p: (p.suffix == ".ipynb", p.relative_to(stage).as_posix()))
+    moved = []
+    for f in files:
+        rel = f.relative_to(stage)
+        dest = root / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(f, dest)
+        moved.append(rel.as_posix())
+    shutil.rmtree(stage)
+    return moved
+
+
+def state_reports_folder(as_of: str = "newest") -> str:
+    """``states`` for reports on the newest list; ``states_YYYY-MM-DD`` for another date, so a report
+    for an earlier date never replaces the current one."""
+    as_of = str(as_of)
+    return "states" if as_of.lower() == "newest" else f"states_{re.sub(r'[^0-9A-Za-z-]+', '_', as_of)}"
+
+
+def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KERNEL_NAME,
+                     reuse_kernel: bool = False, verify: bool = True) -> RunResult:
+    """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html`` (for an
+    ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
+    ``reports/states/XX/``, never over the committed outputs. ``reuse_kernel`` runs it on this process's
+    ``reused_kernel`` instead of a kernel of its own; ``verify=False`` skips ``sources.ensure_verified``
+    for a caller that has just run it (``reports.build_reports``, once for every state)."""
+    from ..archive.sources import ensure_verified
+
+    if verify:
+        ensure_verified()
+    name = "state_report"
+    params = validated(name, {"state": state, "as_of": as_of})
+    state, as_of = params["state"], params["as_of"]
+    nb = load_source(name)
+    non_default(params, notebook_parameters(nb), name)  # unknown parameter names stop here
+    states_dir = paths.reports_dir() / state_reports_folder(as_of)
+    result = _execute(name, nb, params, states_dir / f"{state}.ipynb", states_dir / state,
+                      kernel_name=kernel_name, html=True, redirect=True,
+                      kernel=reused_kernel(kernel_name) if reuse_kernel else None)
+    if not result.html or not result.html.exists():
+        raise NotebookError(f"state report {state}: no HTML written")
+    return result
+
+
+def _relative_href(path: Path, start: Path) -> str:
+    """``path`` relative to the folder ``start``, as a URL prefix (``""`` for the same folder)."""
+    rel = Path(os.path.relpath(path, start)).as_posix()
+    return "" if rel == "." else rel + "/"
+
+
+def source_links(name: str, executed: Path, page_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
+    """Links from a page in ``page_dir`` (default: beside ``executed``) to the executed notebook and its
+    ``.py`` source."""
+    page_dir = executed.parent if page_dir is None else page_dir
+    return (("executed notebook (.ipynb)", _relative_href(executed.parent, page_dir) + executed.name),
+            ("source (.py)", _relative_href(source_path(name).parent, page_dir) + source_path(name).name))
+
+
+def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,
+             kernel_name: str, html: bool, redirect: bool, kernel: ReusedKernel | None = None,
+             forget_caches: bool = False) -> RunResult:
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    nb.metadata.pop("ice287g_name", None)
+    root = paths.project_root()
+    scratch = root / ".build" / "papermill"
+    scratch.mkdir(parents=True, exist_ok=True)
+    raw_out = scratch / f"{target.stem}.ipynb"
+    failed = paths.reports_dir() / "failed" / target.name
+    env = {"ICE287G_NOTEBOOK": f"notebooks/{name}.ipynb", "ICE287G_ROOT": str(root),
+           "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+    if redirect:
+        env["ICE287G_OUTPUT_ROOT"] = str(out_root)
+    if kernel is not None:  # no kernel starts: the reused one takes this run's environment instead
+        engine = {"engine_name": _register_reused_engine(), "kernel": kernel, "env": env, "kernel_cwd": str(root),
+                  "forget_caches": forget_caches}
+        guard = contextlib.nullcontext(None)
+    else:
+        engine = {}
+        guard = kernel_start_guard(scratch / "kernel-start.lock")
+    with _environment(**env), guard as started:
+        try:
+            papermill.execute_notebook(
+                nb, str(raw_out), parameters=dict(parameters) or None, kernel_name=kernel_name,
+                cwd=str(root), progress_bar=False, start_timeout=START_TIMEOUT,
+                **({"on_notebook_start": started} if started else {}), **engine,
+            )
+        except PapermillExecutionError as exc:
+            cells = _partial_cells(raw_out, nb)
+            kept = _keep_failed_copy(raw_out, failed)
+            raise NotebookError(
+                f"notebook {name} failed in {cell_label(cells, exc.cell_index)} (In [{exc.exec_count}]): "
+                f"{exc.ename}: {exc.evalue}\n  cell starts: {_first_line(exc.source)}\n"
+                f"  {kept}; committed outputs untouched"
+            ) from None
+        except Exception as exc:  # the kernel died, timed out or never started: no cell error to report
+            cells = _partial_cells(raw_out, nb)
+            index = _last_started(cells)
+            what = "the kernel died" if type(exc).__name__ == "DeadKernelError" else "execution stopped"
+            where = (f"while running {cell_label(cells, index)}\n  cell starts: {_first_line(cells[index].source)}"
+                     if index is not None else "before its first cell ran")
+            kept = _keep_failed_copy(raw_out, failed)
+            raise NotebookError(f"notebook {name}: {what} ({type(exc).__name__}: {str(exc).strip()}) {where}\n"
+                                f"  {kept}; committed outputs untouched") from None
+    executed = strip_volatile(nbformat.read(raw_out, as_version=4))
+    raw_out.unlink()
+    leaked = _leaked_path(executed, root)
+    if leaked:
+        writers.write_text(failed, nbformat.writes(executed) + "\n")
+        raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r} "
+                            f"(see {paths.relative(failed)}); outputs must not depend on where the "
+                            "project is checked out")
+    writers.write_text(target, nbformat.writes(executed) + "\n")
+    html_path = writers.write_text(target.with_suffix(".html"), render_html(
+        executed, root=_relative_href(paths.reports_dir(), target.parent),
+        sources=source_links(name, target))) if html else None
+    return RunResult(name, target, html_path, out_root, dict(parameters))
+
+
+def cell_label(cells, index: int) -> str:
+    """``cell N of M`` numbered as in the source notebook: papermill's injected parameters cell is not
+    counted (it is named when it is the one that failed)."""
+    injected = [i for i, c in enumerate(cells) if "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    if index in injected:
+        return "the injected parameters cell"
+    return f"cell {index + 1 - sum(i < index for i in injected)} of {len(cells) - len(injected)}"
+
+
+def _first_line(source: str | None) -> str:
+    lines = (source or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def _partial_cells(raw_out: Path, nb) -> list:
+    """The cells as papermill executed them (with its injected cell, without the error banners it adds
+    after a failure, which its cell indices do not count), else the source's."""
+    import nbformat
+    from papermill.execute import ERROR_MARKER_TAG
+
+    try:
+        cells = nbformat.read(raw_out, as_version=4).cells
+    except Exception:  # not written yet, or cut off mid-write
+        return nb.cells
+    return [c for c in cells if ERROR_MARKER_TAG not in c.get("metadata", {}).get("tags", [])]
+
+
+def _last_started(cells) -> int | None:
+    """Index of the last cell papermill started (the one running when execution stopped)."""
+    started = [i for i, c in enumerate(cells) if c.get("metadata", {}).get("papermill", {}).get("start_time")]
+    return started[-1] if started else None
+
+
+def _keep_failed_copy(raw_out: Path, failed: Path) -> str:
+    if not raw_out.exists():
+        return "no executed copy was written"
+    failed.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(str(raw_out), failed)
+    return f"executed copy kept at {paths.relative(failed)}"
+
+
+def run(names: Sequence[str] = (), parameters: Mapping[str, object] | None = None, *,
+        reuse_kernel: bool = True, done: Callable[[RunResult], None] | None = None,
+        passed: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run the named notebooks (default: all) one after another, in pipeline order, on one kernel
+    (``reuse_kernel``: imports are paid once; each notebook still starts from a fresh session and empty
+    caches), the default runs in one stage (``staged_run``): the first failure stops the rest and
+    commits none. ``passed(result)`` is called as each one succeeds (its outputs still staged: progress
+    for a person watching), ``done(result)`` for each, in order, once all have succeeded and committed."""
+    order = [nb.name for nb in NOTEBOOKS]
+    chosen = sorted({spec(n).name for n in names}, key=order.index) if names else order
+    results = []
+    with staged_run(chosen[0]) as stage:
+        for name in chosen:
+            stage.running = name
+            results.append(run_notebook(name, parameters, reuse_kernel=reuse_kernel, stage=stage))
+            if passed:
+                passed(results[-1])
+    for result in results:
+        if done:
+            done(result)
+    return results
+
+
+def queue_path() -> Path:
+    """Where ``make`` lists the notebooks whose inputs changed (one name a line, any order, repeats
+    allowed), for ``run_queue`` to run in one process."""
+    return paths.project_root() / ".build" / "queue"
+
+
+def done_stamp(name: str) -> Path:
+    """The stamp ``make`` compares with a notebook's inputs: touched when a default run succeeds."""
+    return paths.project_root() / ".build" / f"{name}.done"
+
+
+def run_queue(queue: Path | None = None, done: Callable[[RunResult], None] | None = None,
+              passed: Callable[[RunResult], None] | None = None) -> list[RunResult]:
+    """Run what ``make`` queued (``queue_path``): in pipeline order, on one kernel, in one stage (``run``);
+    once all have succeeded and their outputs are committed, each notebook's ``done_stamp`` is touched.
+    The queue is emptied first: when any notebook fails, or the run is interrupted (mid-commit too),
+    none of the run has a stamp, so the next ``make`` queues them all (and what reads them) again."""
+    queue = queue or queue_path()
+    if not queue.exists():
+        return []
+    names = queue.read_text(encoding="utf-8").split()
+    queue.unlink()
+
+    def stamp(result: RunResult) -> None:
+        done_stamp(result.name).touch()
+        if done:
+            done(result)
+
+    return run(names, done=stamp, passed=passed) if names else []

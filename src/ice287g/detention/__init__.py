@@ -1,0 +1,1 @@
+"""Detention statistics: releases, facilities and their operators, jails."""

@@ -1,0 +1,1 @@
+"""Reading ICE's lists (per era, web tables) into raw rows."""

@@ -1,0 +1,1 @@
+"""Geography: Census loaders, levels, placement, second opinion, county counts."""

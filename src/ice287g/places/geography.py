@@ -1,0 +1,1194 @@
+"""Census geography: counties, places, placing agencies and agreements, map layers and coverage.
+
+Jurisdiction level of an agency (``jurisdiction_level``), first rule that applies:
+
+1. A row of ``data/hand/jurisdiction_levels.csv`` keyed by state and agency name (any name the agency
+   carries on the series lists), whose reason gives the evidence. It is the only way to overrule ICE.
+2. ICE's TYPE, wherever any series list prints one for the agency: the newest non-blank TYPE (after
+   ``data/hand/agency_type_fixes.csv``) maps through ``TYPE_LEVELS`` (County -> County, Municipality ->
+   Municipal, State Agency -> State). The name rules still run, only to be compared: every agency whose
+   name rule reads another level goes to ``data/qa/type_disagreements.csv``. One refinement is kept: a
+   name the rules read as Other (campus, port, court, constable, regional body) under TYPE Municipality
+   stays Other, because both are local bodies placed the same way (printed county, county in the name,
+   town in the name). Under TYPE County an Other name is County and is placed like a county agency;
+   under TYPE State Agency it is State.
+3. Name rules, for agencies no list prints a TYPE for. The state-agency rule needs a state-agency phrase
+   (state police, department of corrections, ...) after the state's name or code, or after nothing but
+   "Office of the" / "Department of": a town or county before the phrase makes it a local department.
+
+Only level State is placed statewide, so a statewide placement rests on ICE's TYPE State Agency, a hand
+row, or (without any TYPE) the state-agency name rule; ``placement_qa`` fails on an agency ICE types
+County or Municipality that ends up statewide without a hand row. A county from
+``data/hand/agency_counties.csv`` takes precedence over a statewide placement.
+
+What a statewide agreement covers depends on its agency (``statewide_role``): a state corrections department's
+(prisons, jails) reaches the people it holds, not the state's residents, so ``population_covered`` counts such a
+state as covered only in its widest figure. A row of ``data/hand/statewide_agency_roles.csv`` decides, else the
+identity role of the agency's name: corrections when ``identity.name_role_and_core`` reads the corrections role of
+its key (``identity.agency_key``, which spells DOC out), law enforcement for every other state agency.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pandas as pd
+
+from ..core import hand, paths
+from ..history.identity import ROLE_WORDS, agency_key, name_role_and_core
+from ..history.identity import row_agreement_ids as _agreement_ids
+from ..ingest.lists import series_lists
+from ..core.qa import check_row
+from ..publish.schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
+                     STATEWIDE_ROLES)
+from ..core.vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
+from ..core.states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
+
+# ---------------------------------------------------------------------------------------------
+# Counties and places (2024 geography; FIPS always 5-character strings)
+
+PLACES = "census/Gaz_places_national.txt"
+PLACE_SHARES = "census/geocorr2022_place20_county20_national.csv"
+OUTSIDE_PLACES = "99999"  # Geocorr's place code for the part of a county outside every place
+POPULATION = "census/co-est2024-alldata.csv"
+COUNTY_20M = "census/cb_2024_us_county_20m.shp"
+STATE_20M = "census/cb_2024_us_state_20m.shp"
+INDEPENDENT_CITY = "25"  # LSAD of Virginia's independent cities, St. Louis, Baltimore, Carson City
+COUNTY_WORDS = ("CITY AND BOROUGH", "CENSUS AREA", "COUNTY", "PARISH", "BOROUGH", "MUNICIPALITY", "MUNICIPIO",
+                "PLANNING REGION")
+PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", "MUNICIPALITY", "TOWNSHIP",
+               "COMUNIDAD", "ZONA URBANA")
+
+
+@lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
+def _text_key(text: str) -> str:
+    t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
+    t = _NOT_KEY_CHARS.sub(" ", t)
+    if "SAINT" in t:
+        t = _SAINT.sub("ST", t)
+        t = _SAINTE.sub("STE", t)
+    return " ".join(t.split())  # only spaces are left: runs of them collapsed, ends stripped
+
+
+_NOT_KEY_CHARS = re.compile(r"[^A-Z0-9 ]+")
+_SAINT = re.compile(r"\bSAINT\b")
+_SAINTE = re.compile(r"\bSAINTE\b")
+
+
+def county_key(text: str) -> tuple[str, bool]:
+    """(name key, says-city) for a printed county name: suffix words dropped, Saint -> St."""
+    key = _text_key(text)
+    city = False
+    if key.startswith("CITY OF "):
+        key, city = key[len("CITY OF "):], True
+    for word in COUNTY_WORDS:
+        if key.endswith(" " + word):
+            key = key[: -len(word) - 1]
+            break
+    if key.endswith(" CITY"):
+        city = True
+    return key, city
+
+
+@lru_cache(maxsize=None)
+def _county_frame(root: str) -> pd.DataFrame:
+    import pyogrio
+
+    df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
+                                columns=["GEOID", "STATEFP", "STUSPS", "NAME", "NAMELSAD", "LSAD"])
+    return df.rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips", "STUSPS": "state",
+                              "NAME": "county", "NAMELSAD": "county_full", "LSAD": "lsad"}).sort_values(
+        "county_fips", ignore_index=True)
+
+
+def counties() -> pd.DataFrame:
+    """Every 2024 county or equivalent (incl. territories): county_fips, state_fips, state, county, county_full, lsad."""
+    return _county_frame(str(paths.project_root())).copy()
+
+
+@lru_cache(maxsize=None)
+def _county_index(root: str) -> dict:
+    index: dict = {}
+    for r in _county_frame(root).itertuples(index=False):
+        is_city = r.lsad == INDEPENDENT_CITY
+        for key in {county_key(r.county)[0], county_key(r.county_full)[0], _text_key(r.county)}:
+            index.setdefault((r.state, key, is_city), r.county_fips)
+    return index
+
+
+def match_county(state: str, printed: str) -> str | None:
+    """County FIPS for a printed county name in a state, or None. A name that is both a county and an
+    independent city (Fairfax, St. Louis, Baltimore) is the county unless the text says city."""
+    index = _county_index(str(paths.project_root()))
+    key, says_city = county_key(printed)
+    if not key:
+        return None
+    order = (True, False) if says_city else (False, True)
+    for want_city in order:
+        for k in (key, _text_key(printed), key.removesuffix(" CITY")):
+            hit = index.get((state, k, want_city))
+            if hit:
+                return hit
+    return None
+
+
+@lru_cache(maxsize=None)
+def _county_polygons(root: str):
+    """The 2024 county polygons (1:5m), NAD83: county_fips, county_state, geometry. Read once per process;
+    callers never change it."""
+    import geopandas as gpd
+
+    polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
+    return polys.rename(columns={"GEOID": "county_fips", "STUSPS": "county_state"})
+
+
+def counties_holding(longitude, latitude, index) -> pd.DataFrame:
+    """Every 2024 county whose polygon holds each point (NAD83 longitude and latitude, labelled by
+    ``index``): ``county_fips`` and ``county_state``, one row per county, none for a point in no county
+    (water, abroad), several for a point on a border, in the polygons' file order. The one point-in-county
+    join of the project: each caller decides which of several counties counts, and what no county means."""
+    import geopandas as gpd
+
+    pts = gpd.GeoDataFrame(index=index, geometry=gpd.points_from_xy(longitude, latitude), crs=4269)
+    joined = gpd.sjoin(pts, _county_polygons(str(paths.project_root())), predicate="within", how="inner")
+    return pd.DataFrame(joined[["county_fips", "county_state"]])
+
+
+@lru_cache(maxsize=None)
+def _place_frame(root: str) -> pd.DataFrame:
+    """Census 2010 places with the 2024 county holding each place's internal point."""
+    import geopandas as gpd
+
+    gaz = pd.read_csv(census_file(PLACES), sep="\t", encoding="latin-1", dtype={"GEOID": str, "ANSICODE": str})
+    gaz = gaz.rename(columns=str.strip)
+    pts = gpd.GeoDataFrame(gaz[["STUSPS", "GEOID", "NAME"]],
+                           geometry=gpd.points_from_xy(gaz["INTPTLONG"], gaz["INTPTLAT"]), crs=4269)
+    polys = _county_polygons(root)
+    held = counties_holding(gaz["INTPTLONG"], gaz["INTPTLAT"], gaz.index)
+    joined = pts.join(held[~held.index.duplicated(keep="first")])
+    wrong = joined["county_fips"].isna() | (joined["county_state"] != joined["STUSPS"])
+    if wrong.any():  # points in water or across a state line: nearest county of the same state
+        import numpy as np
+        import shapely
+
+        proj_pts = pts.loc[wrong].to_crs(5070)
+        proj_polys = polys.to_crs(5070)
+        nearest = {}
+        for st, part in proj_pts.groupby("STUSPS", sort=False):
+            same = proj_polys[proj_polys["county_state"] == st]
+            if len(same):
+                fips = same["county_fips"].tolist()
+                shapes = same.geometry.to_numpy()
+                for i, point in zip(part.index, part.geometry):
+                    nearest[i] = (fips[int(np.argmin(shapely.distance(shapes, point)))], st)
+        if nearest:
+            fixed = pd.DataFrame.from_dict(nearest, orient="index", columns=["county_fips", "county_state"])
+            joined.loc[fixed.index, "county_fips"] = fixed["county_fips"]
+            joined.loc[fixed.index, "county_state"] = fixed["county_state"]
+    out = pd.DataFrame({"state": joined["STUSPS"], "place_geoid": joined["GEOID"], "place": joined["NAME"],
+                        "county_fips": joined["county_fips"], "nearest": wrong})
+    key_of = {n: place_key(n)[0] for n in set(out["place"].tolist())}  # many towns share a name
+    out["key"] = [key_of[n] for n in out["place"].tolist()]
+    out["cdp"] = out["place"].str.endswith(" CDP")
+    return out.sort_values(["state", "key", "cdp", "place_geoid"], ignore_index=True)
+
+
+_BALANCE = re.compile(r"\s*\(balance\)$")
+_GOVERNMENT = re.compile(r"\s+(metropolitan|consolidated|unified) government$", flags=re.I)
+
+
+def place_key(name: str) -> tuple[str, str]:
+    """(key, type word) of a Census place name ("Tampa city" -> ("TAMPA", "CITY"))."""
+    name = _BALANCE.sub("", str(name))
+    name = _GOVERNMENT.sub("", name)
+    key = _text_key(name)
+    for word in PLACE_WORDS:
+        if key.endswith(" " + word):
+            return key[: -len(word) - 1], word
+    return key, ""
+
+
+# A township is a municipality of its own, not a Census place: "Sewickley Township" is not Sewickley borough
+# (Pennsylvania has both, in two counties), so the word is never dropped to find a place.
+KEPT_PLACE_WORDS = ("TOWNSHIP",)
+
+
+def _place_candidates(name: str) -> list[str]:
+    """Keys a town's name may carry in a places file: as written, then without a trailing type word (except
+    ``KEPT_PLACE_WORDS``)."""
+    key = _text_key(name)
+    return [key] + [key[: -len(word) - 1] for word in PLACE_WORDS
+                    if word not in KEPT_PLACE_WORDS and key.endswith(" " + word)]
+
+
+def _lookup_town(index: dict, state: str, name: str):
+    """The first entry of a places index keyed (state, key) under the keys a town's name may carry."""
+    return next((index[(state, k)] for k in _place_candidates(name) if index.get((state, k))), None)
+
+
+def match_place(state: str, name: str) -> tuple[str, str] | None:
+    """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
+    return _lookup_town(_place_index(str(paths.project_root())), state, name)
+
+
+@lru_cache(maxsize=None)
+def _place_index(root: str) -> dict:
+    """(state, key) -> (county_fips, place) of the first place with that key in ``_place_frame``'s order
+    (incorporated places before CDPs)."""
+    index: dict = {}
+    places = _place_frame(root)
+    for k in zip(places["state"].tolist(), places["key"].tolist(), places["county_fips"].tolist(),
+                 places["place"].tolist()):
+        index.setdefault(k[:2], k[2:])
+    return index
+
+
+@lru_cache(maxsize=None)
+def _place_share_frame(root: str) -> pd.DataFrame:
+    """Geocorr's 2020 places by county, one row per (place, county) with its share of the place's people
+    (``afact2``): state, place_code, place, key, cdp, county_fips, population, share. Rows of the remainder
+    outside places are dropped, and so are counties that are not 2024 counties of the place's state:
+    Connecticut's 2020 counties gave way to planning regions, so its places are left to the other rules."""
+    raw = pd.read_csv(census_file(PLACE_SHARES), encoding="latin-1", skiprows=[1],  # row 2 holds labels
+                      dtype={"county": str, "place": str, "stab": str, "PlaceName": str},
+                      usecols=["county", "place", "stab", "PlaceName", "pop20", "afact2"])
+    raw = raw[raw["place"] != OUTSIDE_PLACES]
+    fips_state = dict(zip(_county_frame(root)["county_fips"], _county_frame(root)["state"]))
+    raw = raw[raw["county"].map(fips_state) == raw["stab"]]
+    place = raw["PlaceName"].str.replace(r",\s*[A-Z]{2}$", "", regex=True)  # "Dallas city, TX"
+    key_of = {n: place_key(n)[0] for n in set(place.tolist())}
+    out = pd.DataFrame({"state": raw["stab"], "place_code": raw["place"], "place": place,
+                        "key": [key_of[n] for n in place.tolist()], "cdp": place.str.endswith(" CDP"),
+                        "county_fips": raw["county"], "population": raw["pop20"].astype("int64"),
+                        "share": raw["afact2"].astype(float)})
+    return out.sort_values(["state", "key", "cdp", "place_code", "county_fips"], ignore_index=True)
+
+
+@lru_cache(maxsize=None)
+def _place_share_index(root: str) -> dict:
+    """(state, key) -> (place, [(county_fips, share, population), ...] largest share first) of the first
+    place with that key (incorporated places before CDPs, then by place code, as ``_place_index``). Ties
+    in the rounded share go to the larger population of the place in the county, then the lower FIPS."""
+    frame = _place_share_frame(root).sort_values(
+        ["state", "key", "cdp", "place_code", "share", "population", "county_fips"],
+        ascending=[True, True, True, True, False, False, True], kind="mergesort")
+    index: dict = {}
+    first_code: dict = {}
+    for st, key, code, place, fips, share, pop in zip(*(frame[c].tolist() for c in (
+            "state", "key", "place_code", "place", "county_fips", "share", "population"))):
+        if first_code.setdefault((st, key), code) != code:
+            continue
+        index.setdefault((st, key), (place, []))[1].append((fips, share, pop))
+    return index
+
+
+def place_counties(state: str, name: str) -> tuple[str, list] | None:
+    """(2020 place name, [(county_fips, share, population), ...] largest share first) of the place whose
+    name matches a town's, by the keys ``match_place`` tries; None when no 2020 place matches."""
+    return _lookup_town(_place_share_index(str(paths.project_root())), state, name)
+
+
+def match_place_share(state: str, name: str) -> tuple[str, float, str] | None:
+    """(county_fips, share, 2020 place name): the county holding the largest share of the matching
+    2020 place's people (ties as in ``_place_share_index``), or None."""
+    hit = place_counties(state, name)
+    if not hit:
+        return None
+    fips, share, _ = hit[1][0]
+    return fips, share, hit[0]
+
+
+def county_population() -> pd.DataFrame:
+    pop = pd.read_csv(census_file(POPULATION), encoding="latin-1",
+                      dtype={"SUMLEV": str, "STATE": str, "COUNTY": str}, usecols=["SUMLEV", "STATE", "COUNTY",
+                                                                                  "POPESTIMATE2024"])
+    pop = pop[pop["SUMLEV"] == "050"]
+    return pd.DataFrame({"county_fips": pop["STATE"] + pop["COUNTY"],
+                         "population_2024": pop["POPESTIMATE2024"].astype("int64")}).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Placing agencies and agreements (the rules are in the module docstring)
+
+TYPE_LEVELS = {"County": "County", "Municipality": "Municipal", STATE_AGENCY_TYPE: "State"}
+assert set(TYPE_LEVELS) == set(AGENCY_TYPES), "every TYPE ICE prints needs its level"
+# The rule labels written to level_rule / name_rule are declared once, in the schema.
+RULE_HAND, RULE_TYPE, RULE_TYPE_OTHER = LEVEL_RULES[: len(LEVEL_RULES) - len(NAME_RULES)]
+RULE_STATE, RULE_OTHER, RULE_COUNTY, RULE_MUNICIPAL, RULE_NONE = NAME_RULES
+OTHER_WORDS = re.compile(r"\b(UNIVERSITY|COLLEGE|SCHOOL|CAMPUS|PORT|AIRPORT|AVIATION|CONSTABLE|CONSTABLES|"
+                         r"MARSHAL|MARSHALS|ATTORNEY|PROSECUTOR|DISTRICT ATTORNEY|JUDICIAL|COURT|AUTHORITY|"
+                         r"REGIONAL|DISTRICT JAIL|TRUSTEES|TRANSIT|HOUSING|PARK POLICE|CAPITOL)\b")
+STATE_WORDS = re.compile(r"\b(STATE POLICE|HIGHWAY PATROL|STATE PATROL|DEPARTMENT OF PUBLIC SAFETY|"
+                         r"DEPARTMENT OF CORRECTIONS?|CORRECTIONS DEPARTMENT|DEPARTMENT OF SAFETY|NATIONAL GUARD|"
+                         r"DEPARTMENT OF LAW ENFORCEMENT|BUREAU OF INVESTIGATION|FISH AND WILDLIFE|"
+                         r"DEPARTMENT OF REVENUE|ATTORNEY GENERALS?|DIVISION OF|GAME AND FISH|STATE FIRE MARSHAL|"
+                         r"WILDLIFE AND FISHERIES|DEPARTMENT OF TRANSPORTATION|MOTOR VEHICLE)\b")
+BARE_HEAD = {"THE", "OFFICE", "DEPARTMENT", "OF"}  # "Office of the Attorney General", "Department of State Police"
+COUNTY_IN_NAME = re.compile(r"^(?:THE )?(.+?) (COUNTY|PARISH|CENSUS AREA)\b")
+MUNICIPAL_TAIL = re.compile(r"\s+(POLICE|PUBLIC SAFETY|(?:DEPARTMENT|DIVISION) OF (?:POLICE|PUBLIC SAFETY)|MARSHAL|"
+                            r"POLICE SERVICES|PD|DPS|SHERIFF|CONSTABLE|CONSTABLES).*$")
+
+
+def _state_agency_name(key: str, state: str, state_name: str) -> bool:
+    """A state body's name: a state-agency phrase preceded by the state's name or code, or by nothing
+    but "Office of the" / "Department of". A place before the phrase ("Indian Creek Village Department of Public
+    Safety") makes it a town's or county's department."""
+    m = STATE_WORDS.search(key)
+    if not m:
+        return False
+    head = key[: m.start()].split()
+    for prefix in (_text_key(state_name).split(), [state]):
+        if prefix and head[: len(prefix)] == prefix:
+            return True
+    return set(head) <= BARE_HEAD and not COUNTY_IN_NAME.match(key) and "CITY" not in key.split()
+
+
+def name_level(state: str, agency: str, state_name: str) -> tuple[str, str]:
+    """(level, rule) read from the agency's name alone."""
+    key = _text_key(agency)
+    if _state_agency_name(key, state, state_name):
+        return "State", RULE_STATE
+    if OTHER_WORDS.search(key):
+        return "Other", RULE_OTHER
+    if COUNTY_IN_NAME.match(key) or "SHERIFF" in key:
+        return "County", RULE_COUNTY
+    if re.search(r"\b(POLICE|PUBLIC SAFETY|MARSHAL|DPS)\b", key):
+        return "Municipal", RULE_MUNICIPAL
+    return "Other", RULE_NONE
+
+
+def settle_level(agency_type: str, rule_level: str, rule: str) -> tuple[str, str]:
+    """(level, rule) from ICE's TYPE when one is printed, else from the name rule. The name's finer
+    Other survives only under TYPE Municipality, where both mean a local body placed the same way."""
+    type_level = TYPE_LEVELS.get(agency_type)
+    if type_level is None:
+        return rule_level, rule
+    if type_level == "Municipal" and rule == RULE_OTHER:
+        return "Other", RULE_TYPE_OTHER
+    return type_level, RULE_TYPE
+
+
+def _hand_lookup(hand: dict, state: str, names) -> object:
+    for name in names:
+        hit = hand.get((state, _text_key(name)))
+        if hit is not None:
+            return hit
+    return None
+
+
+def jurisdiction_level(state: str, agency: str, agency_type: str, state_name: str, hand: dict,
+                       other_names=()) -> tuple[str, str, str]:
+    """(level, rule, evidence): a hand row keyed by state and any of the agency's names (value: (level,
+    reason)), else ICE's TYPE (``agency_type``: the newest TYPE any list prints for the agency), else
+    the name rules."""
+    row = _hand_lookup(hand, state, (agency, *other_names))
+    if row is not None:
+        return row[0], RULE_HAND, row[1]
+    return (*settle_level(agency_type, *name_level(state, agency, state_name)), "")
+
+
+CORRECTIONS, LAW_ENFORCEMENT = STATEWIDE_ROLES
+ROLE_HAND, ROLE_NAME_CORRECTIONS, ROLE_NAME_OTHER = ROLE_RULES
+NAME_CORRECTIONS = "corrections"  # identity.ROLE_WORDS' role of corrections, correctional, jail, detention
+assert NAME_CORRECTIONS in ROLE_WORDS, "the corrections role must stay one of identity.ROLE_WORDS"
+
+
+def name_role(agency: str) -> str:
+    """The identity role an agency's name reads (sheriff, police, corrections, marshal, constable, other): the
+    first role of ``identity.ROLE_WORDS`` with a word in the name's identity key, where DOC is spelled out."""
+    return name_role_and_core(agency_key(agency))[0]
+
+
+def statewide_role(state: str, agency: str, hand_roles: dict, other_names=()) -> tuple[str, str, str]:
+    """(role, rule, evidence) of an agency placed statewide: a row of data/hand/statewide_agency_roles.csv keyed
+    by state and any of the agency's names (value: (role, reason)), else ``CORRECTIONS`` when its name reads the
+    corrections role, else ``LAW_ENFORCEMENT`` (state police, patrol, investigators, and every other state body:
+    only a corrections department's reach is narrower than the state's residents)."""
+    row = _hand_lookup(hand_roles, state, (agency, *other_names))
+    if row is not None:
+        return row[0], ROLE_HAND, row[1]
+    if name_role(agency) == NAME_CORRECTIONS:
+        return CORRECTIONS, ROLE_NAME_CORRECTIONS, ""
+    return LAW_ENFORCEMENT, ROLE_NAME_OTHER, ""
+
+
+def counties_in_name(state: str, agency: str) -> list[str]:
+    """County FIPS named in an agency's own name ("Polk County Sheriff's Office", "Rappahannock,
+    Shenandoah, Warren Regional Jail" when each part is a county)."""
+    key = _text_key(agency)
+    m = COUNTY_IN_NAME.match(key) or (state == "AK" and re.match(r"^(.+?) (BOROUGH)\b", key))
+    if m:
+        hit = match_county(state, f"{m.group(1)} {m.group(2)}")
+        return [hit] if hit else []
+    raw_head = re.split(r"\b(SHERIFF|SHERIFFS|REGIONAL|JAIL|DETENTION|CORRECTIONAL)\b", str(agency).upper())[0]
+    parts = [_text_key(p) for p in re.split(r",|\bAND\b|&", raw_head) if _text_key(p)]
+    head = " ".join(parts)
+    if head and len(parts) > 1:
+        hits = [match_county(state, p) for p in parts]
+        return hits if all(hits) else []
+    if head and "SHERIFF" in key:
+        hit = match_county(state, head)  # "Baltimore City Sheriff's Office", "Virginia Beach Sheriff's Office"
+        return [hit] if hit else []
+    return []
+
+
+def names_two_counties(state: str, a: str, b: str) -> bool:
+    """Whether two agency names each name a real county of ``state`` and not the same ones: a typo rule must
+    not join them ("Madison County" and "Marion County" are two edits apart)."""
+    ca, cb = set(counties_in_name(state, a)), set(counties_in_name(state, b))
+    return bool(ca) and bool(cb) and ca != cb
+
+
+def municipality_in_name(agency: str) -> str:
+    key = _text_key(agency)
+    key = re.sub(r"^(CITY|TOWN|VILLAGE|BOROUGH|TOWNSHIP) OF ", "", key)
+    return MUNICIPAL_TAIL.sub("", key).strip()
+
+
+
+
+# Levels placed through their town: where ICE prints no county, the roster's coordinates and then the
+# Geocorr place shares are asked first (ROSTER_METHODS), before the county in the name and the Gazetteer point.
+TOWN_LEVELS = ("Municipal", "Other")
+ROSTER_METHODS = ("roster_coordinates", "place_county_share")
+METHODS = ("printed_county", *ROSTER_METHODS, "name_rule", "place_file", "hand", "statewide", "unplaced")
+assert set(METHODS) == set(PLACEMENT_METHODS), "every placement method needs its entry in the codebook"
+
+
+def place_agency(state: str, agency: str, agency_type: str, county_printed: str, state_name: str,
+                 hand_levels: dict, hand_counties: dict, county_fixes: dict, other_names=(),
+                 roster_county: str = "", second_opinion: bool = True) -> dict:
+    """Level and county of one agency, with the method used and a note. ``agency_type`` is the newest
+    TYPE printed for the agency ('' when none); hand tables are keyed by (state, name key) and match
+    the agency under ``agency`` or any of ``other_names``. ``roster_county`` is the county holding the
+    coordinates of the agency's ORI in the FBI roster ('' when none). With ``second_opinion`` off, today's
+    rules alone decide (the placement ``placement_changes`` compares against)."""
+    level, rule, evidence = jurisdiction_level(state, agency, agency_type, state_name, hand_levels, other_names)
+    rule_level, name_rule = name_level(state, agency, state_name)
+    out = {"jurisdiction_level": level, "level_rule": rule, "level_evidence": evidence, "name_level": rule_level,
+           "name_rule": name_rule, "county_fips": "", "method": "", "note": "", "county_share": float("nan"),
+           "share_flag": False}
+    hand = _hand_lookup(hand_counties, state, (agency, *other_names))
+    if hand:
+        out.update(county_fips=hand, method="hand")
+        return out
+    if level == "State":
+        out.update(method="statewide")
+        return out
+    printed = county_printed.strip()
+    if state != "CT" and printed.upper() not in NOT_PRINTED:  # CT's printed counties predate 2024's regions
+        fixed = county_fixes.get((state, _text_key(printed)), printed)
+        hits = [match_county(state, p) for p in re.split(r"\s*(?:;|/|&|,| and )\s*", fixed) if p]
+        if hits and all(hits):
+            out.update(county_fips=";".join(sorted(set(hits))), method="printed_county")
+            return out
+        out["note"] = f"printed county {printed!r} matches no 2024 county of {state}"
+    if second_opinion and level in TOWN_LEVELS:
+        if roster_county:
+            out.update(county_fips=roster_county, method="roster_coordinates")
+            return out
+        town = municipality_in_name(agency)
+        hit = match_place_share(state, town) if town else None
+        if hit:
+            out.update(county_fips=hit[0], method="place_county_share", county_share=hit[1],
+                       share_flag=hit[1] < SHARE_FLAG_BELOW,
+                       note=(out["note"] + f"; 2020 place {hit[2]}").strip("; "))
+            return out
+    named = counties_in_name(state, agency)
+    if named:
+        out.update(county_fips=";".join(sorted(set(named))), method="name_rule")
+        return out
+    if level in ("Municipal", "Other") or state == "CT":
+        town = municipality_in_name(agency)
+        hit = match_place(state, town) if town else None
+        if hit:
+            out.update(county_fips=hit[0], method="place_file", note=(out["note"] + f"; place {hit[1]}").strip("; "))
+            return out
+    out["method"] = "unplaced"
+    return out
+
+
+ROLES_TABLE = "statewide_agency_roles.csv"
+PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv",
+                    ROLES_TABLE)
+
+
+def _hand_table(name: str) -> pd.DataFrame:
+    df = hand.read_table(name, folds={"place": _text_key}, missing_ok=True, error=GeographyError)
+    if df is None:
+        return pd.DataFrame(columns=["state", "value", "fix", "reason"])
+    return df.assign(state=df["state"].str.strip().str.upper())
+
+
+def _hand_keyed(name: str, value_fn=lambda r: r.fix) -> dict:
+    return {(r.state, _text_key(r.value)): value_fn(r) for r in _hand_table(name).itertuples(index=False)}
+
+
+def _series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    series = set(lists.loc[lists["in_series"].astype(str) == "True", "list_id"])
+    return list_rows[list_rows["list_id"].isin(series)]
+
+
+def agency_names(list_rows: pd.DataFrame, lists: pd.DataFrame) -> dict:
+    """agency_id -> every name (as corrected, and as printed) the agency carries on the series lists."""
+    cols = [c for c in ("agency", "agency_printed") if c in list_rows.columns]
+    rows = _series_rows(list_rows[["list_id", "agency_id", *cols]], lists)
+    names: dict = {}
+    for col in cols:
+        part = rows.loc[rows[col].astype(str).str.strip() != "", ["agency_id", col]].drop_duplicates()
+        for agency_id, name in zip(part["agency_id"].tolist(), part[col].tolist()):
+            names.setdefault(agency_id, set()).add(name)
+    return {k: sorted(names[k]) for k in sorted(names)}
+
+
+def newest_types(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """Per agency_id, the newest TYPE any series list prints for it (after data/hand/agency_type_fixes.csv)
+    and that list: columns agency_type, type_list. Agencies no list types are absent."""
+    rows = _series_rows(list_rows[["list_id", "list_date", "row", "agency_id", "agency_type"]], lists)
+    rows = rows[rows["agency_type"].isin(TYPE_LEVELS)]
+    rows = rows.sort_values(["agency_id", "list_date", "list_id", "row"], kind="mergesort")
+    newest = rows.drop_duplicates("agency_id", keep="last").set_index("agency_id")
+    return newest[["agency_type", "list_id"]].rename(columns={"list_id": "type_list"})
+
+
+def roster_point_counties(matches: pd.DataFrame, rosters: pd.DataFrame) -> dict:
+    """agency_id -> the 2024 county holding the coordinates of the agency's ORI (``matches``: the
+    agency_roster_matches table; ``rosters``: ``roster.read_rosters()``), for agencies that have one."""
+    point = dict(zip(rosters["ori"], rosters["roster_point_county_fips"]))
+    out = {}
+    for agency_id, ori in zip(matches["agency_id"].tolist(), matches["ori"].fillna("").tolist()):
+        if ori and point.get(ori):
+            out[agency_id] = point[ori]
+    return out
+
+
+ROLE_COLUMNS = ("statewide_role", "role_rule", "role_evidence")  # statewide_role's output, in agreement_places
+
+
+def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: pd.DataFrame,
+                     roster_counties: dict | None = None, second_opinion: bool = True) -> pd.DataFrame:
+    """One row per agreement: agreement_id, jurisdiction_level, county_fips (';'-separated), state_fips,
+    method (one of ``METHODS``), note, what was printed, how the level was decided (level_rule, the name
+    rule's own reading, ICE's newest TYPE), for a statewide agreement its agency's role (``statewide_role``), and
+    for ``place_county_share`` the share and its flag.
+    ``roster_counties`` is ``roster_point_counties``'s (the caller reads the rosters: roster imports this
+    module); ``second_opinion=False`` places by today's rules alone (no roster, no 2020 place file)."""
+    if roster_counties is None:
+        if second_opinion:
+            raise ValueError("place_agreements needs roster_counties (geography.roster_point_counties) unless "
+                             "second_opinion=False")
+        roster_counties = {}
+    cols = ["list_id", "list_date", "row", "agency_id", "state", "agency", "county_printed"]
+    rows = _series_rows(list_rows[cols], lists)
+    rows = rows.assign(has_county=~rows["county_printed"].str.upper().isin(NOT_PRINTED))
+    rows = rows.sort_values(["agency_id", "has_county", "list_date", "row"], kind="mergesort")
+    latest = rows.drop_duplicates("agency_id", keep="last")
+    types = newest_types(list_rows, lists)
+    type_of = dict(zip(types.index, types["agency_type"]))
+    type_list_of = dict(zip(types.index, types["type_list"]))
+    names_of = agency_names(list_rows, lists)
+    names = dict(zip(states()["state"], states()["state_name"]))
+    fips = dict(zip(states()["state"], states()["state_fips"]))
+    levels = _hand_keyed("jurisdiction_levels.csv", lambda r: (r.fix, r.reason))
+    hand_counties = _hand_keyed("agency_counties.csv")
+    county_fixes = _hand_keyed("county_fixes.csv")
+    hand_roles = _hand_keyed(ROLES_TABLE, lambda r: (r.fix, r.reason))
+    placed = {}
+    for r in latest[["agency_id", "state", "agency", "county_printed", "list_id"]].itertuples(index=False):
+        agency_type = type_of.get(r.agency_id, "")
+        other_names = names_of.get(r.agency_id, ())
+        placed[r.agency_id] = place_agency(r.state, r.agency, agency_type, r.county_printed,
+                                           names.get(r.state, r.state), levels, hand_counties, county_fixes,
+                                           other_names=other_names,
+                                           roster_county=roster_counties.get(r.agency_id, ""),
+                                           second_opinion=second_opinion)
+        role = (statewide_role(r.state, r.agency, hand_roles, other_names)
+                if placed[r.agency_id]["method"] == "statewide" else ("", "", ""))
+        placed[r.agency_id].update(county_printed=r.county_printed, agency_type=agency_type,
+                                   type_list=type_list_of.get(r.agency_id, ""), agency=r.agency,
+                                   evidence_list=r.list_id, **dict(zip(ROLE_COLUMNS, role)))
+    out = agreements[["agreement_id", "agency_id", "state"]].copy()
+    detail = pd.DataFrame.from_dict(placed, orient="index")
+    out = out.merge(detail, left_on="agency_id", right_index=True, how="left")
+    out["state_fips"] = out["state"].map(fips)
+    cols = ["agreement_id", "jurisdiction_level", "county_fips", "state_fips", "method", "note", "agency_id",
+            "state", "agency", "agency_type", "county_printed", "level_rule", "level_evidence", *ROLE_COLUMNS,
+            "name_level", "name_rule", "type_list", "evidence_list", "county_share", "share_flag"]
+    out["share_flag"] = out["share_flag"].astype(bool)
+    return out[cols].sort_values("agreement_id", ignore_index=True)
+
+
+def type_disagreements(places: pd.DataFrame) -> pd.DataFrame:
+    """One row per agency whose name rule reads another level than ICE's TYPE, or whose level is not the
+    TYPE's: what each says, the level used, and what settled it (``type``: the TYPE's level, or the finer
+    Other under Municipality; ``hand``: a row of data/hand/jurisdiction_levels.csv, its reason quoted)."""
+    ag = places.drop_duplicates("agency_id").copy()
+    ag["type_level"] = ag["agency_type"].map(TYPE_LEVELS)
+    ag = ag[ag["type_level"].notna()]
+    rule_differs = (ag["name_rule"] != RULE_NONE) & (ag["name_level"] != ag["type_level"])
+    ag = ag[rule_differs | (ag["jurisdiction_level"] != ag["type_level"])].copy()
+    hand = ag["level_rule"] == RULE_HAND
+    ag["settled_by"] = ["hand" if h else "type" for h in hand]
+    ag["reason"] = [ev if h else ("TYPE Municipality and the name's Other are both local and placed alike: "
+                                  "the finer Other is kept" if rule == RULE_TYPE_OTHER
+                                  else "ICE's TYPE decides wherever a list prints one")
+                    for h, ev, rule in zip(hand, ag["level_evidence"], ag["level_rule"])]
+    out = ag.rename(columns={"name_level": "rule_level", "name_rule": "rule", "jurisdiction_level": "level"})
+    cols = ["state", "agency", "agency_id", "agency_type", "type_list", "type_level", "rule_level", "rule",
+            "level", "settled_by", "reason"]
+    return out[cols].sort_values(["state", "agency", "agency_id"], ignore_index=True)
+
+
+# What each method's county rests on, to say why a placement changed.
+EVIDENCE = {"roster_coordinates": "roster coordinates", "place_county_share": "the 2020 place's largest county share",
+            "name_rule": "the county in the agency's name", "place_file": "the Gazetteer point of the 2010 place"}
+LEFT_UNPLACED = "today's rules left it unplaced"
+CHANGE_COLUMNS = ["agency_id", "state", "agency", "jurisdiction_level", "agreements", "old_method", "old_county_fips",
+                  "new_method", "new_county_fips", "county_share", "share_flag", "county_changed", "reason"]
+
+
+def change_reason(old_method: str, new_method: str, county_changed: bool) -> str:
+    """Why an agency's placement differs from today's rules alone."""
+    if old_method == "unplaced":
+        return LEFT_UNPLACED
+    new, old = EVIDENCE.get(new_method, new_method), EVIDENCE.get(old_method, old_method)
+    return f"{new} in another county than {old}" if county_changed else f"{new}: same county as {old}"
+
+
+def placement_changes(places: pd.DataFrame, baseline: pd.DataFrame) -> pd.DataFrame:
+    """One row per agency whose method or county differs between ``places`` and ``baseline`` (the same
+    agreements placed by today's rules alone, ``place_agreements(..., second_opinion=False)``): both
+    placements, the share, ``county_changed`` and the reason. Per agency, as placement is decided per
+    agency; ``agreements`` counts its agreements."""
+    new = places.drop_duplicates("agency_id").set_index("agency_id")
+    old = baseline.drop_duplicates("agency_id").set_index("agency_id").reindex(new.index)
+    differs = (new["method"] != old["method"]) | (new["county_fips"] != old["county_fips"])
+    new, old = new[differs], old[differs]
+    changed = (new["county_fips"] != old["county_fips"]).tolist()
+    out = pd.DataFrame({
+        "agency_id": new.index, "state": new["state"].tolist(), "agency": new["agency"].tolist(),
+        "jurisdiction_level": new["jurisdiction_level"].tolist(),
+        "agreements": new.index.map(places["agency_id"].value_counts()).astype("int64"),
+        "old_method": old["method"].tolist(), "old_county_fips": old["county_fips"].tolist(),
+        "new_method": new["method"].tolist(), "new_county_fips": new["county_fips"].tolist(),
+        "county_share": new["county_share"].tolist(), "share_flag": new["share_flag"].astype(bool).tolist(),
+        "county_changed": changed,
+        "reason": [change_reason(o, n, c) for o, n, c in zip(old["method"], new["method"], changed)]})
+    return out[CHANGE_COLUMNS].sort_values(["state", "agency", "agency_id"], ignore_index=True)
+
+
+def roster_place_check(places: pd.DataFrame) -> pd.DataFrame:
+    """Agencies placed by roster coordinates whose town's name matches a 2020 place, with ``conflict``
+    True where the roster's county holds none of that place's residents: two independent sources
+    disagree, so the ORI match, the FBI's coordinates or the town match is wrong. Settled by a row of
+    data/hand/agency_counties.csv (method ``hand``)."""
+    ag = places[places["method"] == "roster_coordinates"].drop_duplicates("agency_id")
+    out = []
+    for r in ag.itertuples(index=False):
+        town = municipality_in_name(r.agency)
+        hit = place_counties(r.state, town) if town else None
+        if hit is None:
+            continue
+        peopled = sorted(f for f, _, pop in hit[1] if pop > 0)
+        out.append({"agency_id": r.agency_id, "state": r.state, "agency": r.agency,
+                    "roster_county_fips": r.county_fips, "place": hit[0], "place_counties": ";".join(peopled),
+                    "conflict": r.county_fips not in peopled})
+    return pd.DataFrame(out, columns=["agency_id", "state", "agency", "roster_county_fips", "place", "place_counties",
+                                      "conflict"])
+
+
+def changed_counties(changes: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``placement_changes`` whose county changed: data/qa/placement_changes.csv."""
+    return changes[changes["county_changed"].astype(bool)].drop(columns="county_changed").reset_index(drop=True)
+
+
+def second_opinion_qa(places: pd.DataFrame, changes: pd.DataFrame, roster_check: pd.DataFrame) -> pd.DataFrame:
+    """QA rows on the roster coordinates and the 2020 place file (checks ``placement_*``): agencies and
+    agreements by method, changed placements by reason, shares under SHARE_FLAG_BELOW (info), and a
+    roster point in a county the agency's own 2020 place does not reach (fails until a hand row settles it)."""
+    rows = []
+    agencies = places.drop_duplicates("agency_id")
+    for scope, frame in (("agencies", agencies), ("agreements", places)):
+        counts = frame["method"].value_counts()
+        rows.append(check_row("placement_by_method", scope, len(frame),
+                              "; ".join(f"{m} {int(counts.get(m, 0))}" for m in METHODS), "info"))
+    moved = changes[changes["county_changed"].astype(bool)]
+    by_reason = moved["reason"].value_counts()
+    rows.append(check_row("placement_changes", "agencies whose county differs from today's rules alone", len(moved),
+                          "listed in data/qa/placement_changes.csv"
+                          + "".join(f"; {r}: {int(n)}" for r, n in sorted(by_reason.items()))
+                          + f"; same county by another method: {int(len(changes) - len(moved))} (not listed)",
+                          "info"))
+    flagged = agencies[agencies["share_flag"].astype(bool)]
+    rows.append(check_row("placement_share_flagged", "agencies placed by place_county_share",
+                          len(flagged) if flagged.empty else f"{len(flagged)}: "
+                          + _listing(flagged, ["state", "agency", "county_share"]),
+                          f"reported: the place's largest county holds under {SHARE_FLAG_BELOW} of its people "
+                          "(share_flag True)", "info"))
+    conflicts = roster_check[roster_check["conflict"].astype(bool)]
+    rows.append(check_row("placement_roster_in_own_place",
+                          f"agencies placed by roster_coordinates whose town is a 2020 place ({len(roster_check)})",
+                          len(conflicts) if conflicts.empty else f"{len(conflicts)}: "
+                          + _listing(conflicts, ["state", "agency", "roster_county_fips", "place_counties"]),
+                          "0 (the roster point lies in a county where the agency's 2020 place has residents, "
+                          "or a hand row in data/hand/agency_counties.csv settles it)",
+                          "pass" if conflicts.empty else "fail"))
+    return pd.DataFrame(rows)
+
+
+def _agreement_columns(list_rows: pd.DataFrame) -> list[str]:
+    """The columns naming each row's agreement (``identity.row_agreement_ids``): the printed form, and the
+    history's ``agreement_id`` where the rows carry it."""
+    return ["agency_id", "model", "signed", *(["agreement_id"] if "agreement_id" in list_rows else [])]
+
+
+def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Share of each participating series list's agreements placed (a county, or statewide)."""
+    series = lists[(lists["in_series"].astype(str) == "True") & (lists["list_kind"] == "participating")]
+    rows = list_rows[["list_id", "list_date", "era", *_agreement_columns(list_rows)]]
+    rows = rows[rows["list_id"].isin(series["list_id"])].copy()
+    rows["agreement_id"] = _agreement_ids(rows)
+    ok = places.set_index("agreement_id")["method"] != "unplaced"
+    rows["placed"] = rows["agreement_id"].map(ok).fillna(False).astype(bool)
+    rates = rows.groupby(["list_id", "list_date", "era"]).agg(agreements=("placed", "size"),
+                                                              placed=("placed", "sum")).reset_index()
+    rates["share_placed"] = rates["placed"] / rates["agreements"]
+    return rates.sort_values(["list_date", "list_id"], ignore_index=True)
+
+
+def county_column_since(list_rows: pd.DataFrame, lists: pd.DataFrame) -> str | None:
+    """Date of the first participating series list that prints a county for any agreement, or None."""
+    series = series_lists(lists)
+    rows = list_rows[["list_id", "list_date", "county_printed"]]
+    rows = rows[rows["list_id"].isin(series["list_id"])]
+    printed = rows.loc[~rows["county_printed"].str.upper().isin(NOT_PRINTED), "list_date"]
+    return str(printed.min()) if len(printed) else None
+
+
+def unplaced_table(places: pd.DataFrame) -> pd.DataFrame:
+    """Every agreement without a placement, with what was printed and why (``data/hand/unplaced_reasons.csv``
+    explains the ones that are ICE's errors rather than gaps in the rules)."""
+    reasons = _hand_keyed("unplaced_reasons.csv", lambda r: r.reason)
+    out = places[places["method"] == "unplaced"].copy()
+    out["reason"] = [reasons.get((s, _text_key(a)), n or "no printed county, no county or town in the name")
+                     for s, a, n in zip(out["state"], out["agency"], out["note"])]
+    out["explained"] = [(s, _text_key(a)) in reasons for s, a in zip(out["state"], out["agency"])]
+    cols = ["agreement_id", "state", "agency", "agency_type", "county_printed", "jurisdiction_level", "reason",
+            "explained", "evidence_list"]
+    return out[cols].sort_values("agreement_id", ignore_index=True)
+
+
+def month_end_lists(lists: pd.DataFrame) -> pd.DataFrame:
+    """The last participating series list of every month, plus the newest list."""
+    series = series_lists(lists)
+    picked = series.assign(month=series["list_date"].str[:7]).drop_duplicates("month", keep="last")
+    return pd.concat([picked, series.tail(1)]).drop_duplicates("list_id").reset_index(drop=True)
+
+
+def agreement_counties(list_rows: pd.DataFrame, places: pd.DataFrame, list_ids) -> pd.DataFrame:
+    """One row per (list, agreement row, county) for county-placed agreements on the given lists."""
+    rows = list_rows[list_rows["list_id"].isin(set(list_ids))].copy()
+    rows["agreement_id"] = _agreement_ids(rows)
+    fips = places.set_index("agreement_id")["county_fips"]
+    rows["county_fips"] = rows["agreement_id"].map(fips).fillna("")
+    rows = rows[rows["county_fips"] != ""]
+    rows["county_fips"] = rows["county_fips"].str.split(";")
+    return rows.explode("county_fips", ignore_index=True)
+
+
+def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Per month-end list and county: agreements by model, agencies, 2024 population, agreements per 100k."""
+    picks = month_end_lists(lists)
+    rows = agreement_counties(list_rows[["list_id", *_agreement_columns(list_rows)]], places, picks["list_id"])
+    rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
+    wide = rows.groupby(["as_of", "county_fips", "model"]).size().unstack("model", fill_value=0).reindex(
+        columns=list(MODELS), fill_value=0)
+    wide["agreements"] = rows.groupby(["as_of", "county_fips"]).size()
+    wide["agencies"] = rows.groupby(["as_of", "county_fips"])["agency_id"].nunique()
+    out = wide.reset_index()
+    names = counties().set_index("county_fips")
+    out["county"] = out["county_fips"].map(names["county_full"])
+    out["state"] = out["county_fips"].map(names["state"])
+    out = out.merge(county_population(), on="county_fips", how="left")
+    out["agreements_per_100k"] = (out["agreements"] / out["population_2024"] * 1e5).round(3)
+    out["population_2024"] = out["population_2024"].astype("Int64")
+    cols = ["as_of", "county_fips", "county", "state", *MODELS, "agreements", "agencies",
+            "population_2024", "agreements_per_100k"]
+    return out[cols].sort_values(["as_of", "county_fips"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Map geometry: equal-area (EPSG:5070), Alaska, Hawaii and Puerto Rico moved into insets
+
+INSETS = {  # state fips: (scale, x of the inset's lower-left corner, y of it), metres in EPSG:5070
+    "02": (0.35, -2_250_000, 150_000),
+    "15": (1.0, -1_250_000, 150_000),
+    "72": (1.0, 1_600_000, 150_000),
+}
+
+
+def _inset(gdf):
+    from shapely.affinity import scale, translate
+
+    gdf = gdf.to_crs(5070)
+    geoms = gdf.geometry.copy()
+    for fips, (factor, x0, y0) in INSETS.items():
+        mask = gdf["state_fips"] == fips
+        if not mask.any():
+            continue
+        part = geoms[mask]
+        xmin, ymin, xmax, ymax = part.total_bounds
+        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
+        part = part.apply(lambda g: scale(g, factor, factor, origin=(cx, cy)))
+        bx, by, _, _ = part.total_bounds
+        geoms[mask] = part.apply(lambda g: translate(g, x0 - bx, y0 - by))
+    return gdf.set_geometry(geoms)
+
+
+@lru_cache(maxsize=None)
+def _boundaries(root: str):
+    import geopandas as gpd
+
+    cty = gpd.read_file(census_file(COUNTY_20M), columns=["GEOID", "STATEFP", "STUSPS", "NAME"],
+                        engine="pyogrio").rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips",
+                                                          "STUSPS": "state", "NAME": "county"})
+    st = gpd.read_file(census_file(STATE_20M), columns=["GEOID", "STUSPS", "NAME"], engine="pyogrio").rename(
+        columns={"GEOID": "state_fips", "STUSPS": "state", "NAME": "state_name"})
+    return cty, st
+
+
+@lru_cache(maxsize=None)
+def _map_layers(root: str):
+    cty, st = _boundaries(root)
+    return _inset(cty), _inset(st)
+
+
+def county_boundaries():
+    """Counties as the Census draws them (NAD83, EPSG:4269, Alaska and Hawaii where they are): for GIS
+    files. Maps use ``map_layers``, which moves Alaska, Hawaii and Puerto Rico into insets."""
+    return _boundaries(str(paths.project_root()))[0].copy()
+
+
+def map_layers():
+    """(counties, states) as GeoDataFrames ready to draw; read from disk once per process."""
+    cty, st = _map_layers(str(paths.project_root()))
+    return cty.copy(), st.copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the maps show
+
+MIX = "two or more models"
+
+
+def _mix(fips, models) -> pd.DataFrame:
+    """Per county (sorted by FIPS): the models present, in MODELS order and ';'-joined (other values left
+    out), the number of rows, and the map category (the one model, or MIX)."""
+    size: dict = {}
+    present: dict = {}
+    for f, m in zip(fips, models):
+        size[f] = size.get(f, 0) + 1
+        present.setdefault(f, set()).add(m)
+    keys = sorted(size)
+    joined = [";".join(m for m in MODELS if m in present[k]) for k in keys]
+    return pd.DataFrame({"county_fips": keys, "models": joined,
+                         "agreements": pd.array([size[k] for k in keys], dtype="int64"),
+                         "category": [m if ";" not in m else MIX for m in joined]})
+
+
+def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, model: str):
+    if model != "ALL":
+        rows = rows[rows["model"] == model]
+        on_list = on_list[on_list["model"] == model]
+    if len(rows):
+        mix = _mix(rows["county_fips"].tolist(), rows["model"].tolist())
+    else:  # keeps the dtypes an empty groupby gives
+        mix = rows.groupby("county_fips").agg(models=("model", lambda s: ""),
+                                              agreements=("model", "size")).reset_index()
+        mix["category"] = []
+    return mix, _statewide_by_list(on_list, places).get("all", [])
+
+
+def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | None = None) -> dict:
+    """States with a statewide agreement among ``on_list``'s rows, sorted: {"all": states}, or per value
+    of column ``by`` ({list_id: states})."""
+    sw = places["method"] == "statewide"
+    states_of: dict = {}
+    for a, s in zip(places.loc[sw, "agreement_id"].tolist(), places.loc[sw, "state"].tolist()):
+        states_of.setdefault(a, set()).add(s)
+    keys = on_list[by].tolist() if by else ["all"] * len(on_list)
+    found: dict = {}
+    for k, a in zip(keys, _agreement_ids(on_list).tolist()):
+        if a in states_of:
+            found.setdefault(k, set()).update(states_of[a])
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def _rows_on(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
+    """The agreement columns of one list's rows."""
+    return list_rows.loc[list_rows["list_id"] == list_id, ["list_id", *_agreement_columns(list_rows)]]
+
+
+def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
+    """(counties, statewide): counties covered on one list with their model mix, and the states with a
+    statewide agreement. ``model`` filters to JEM, WSO or TFM."""
+    on_list = _rows_on(list_rows, list_id)
+    rows = agreement_counties(on_list, places, [list_id])
+    return _coverage(rows, on_list, places, model)
+
+
+def state_population() -> pd.DataFrame:
+    pop = pd.read_csv(census_file(POPULATION), encoding="latin-1", dtype={"SUMLEV": str, "STATE": str},
+                      usecols=["SUMLEV", "STATE", "POPESTIMATE2024"])
+    pop = pop[pop["SUMLEV"] == "040"]
+    codes = states().set_index("state_fips")["state"]
+    return pd.DataFrame({"state": pop["STATE"].map(codes), "population_2024": pop["POPESTIMATE2024"].astype("int64")})
+
+
+def law_enforcement(places: pd.DataFrame) -> pd.DataFrame:
+    """The placements whose statewide agreement is a law-enforcement agency's (not a corrections department's)."""
+    return places[places["statewide_role"] == LAW_ENFORCEMENT]
+
+
+def corrections_only_states(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str,
+                            model: str = "ALL") -> list[str]:
+    """States whose only statewide agreements on one list are corrections departments' (sorted); ``model``
+    filters to JEM, WSO or TFM as ``coverage_on_list`` does."""
+    on_list = _rows_on(list_rows, list_id)
+    if model != "ALL":
+        on_list = on_list[on_list["model"] == model]
+    enforcing = set(_statewide_by_list(on_list, law_enforcement(places)).get("all", []))
+    return [s for s in _statewide_by_list(on_list, places).get("all", []) if s not in enforcing]
+
+
+def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Residents of the 50 states and DC (2024 estimates) under an agreement on every month-end list, three
+    ways: in a county holding a county, municipal or other local agreement (``local``); those and the residents
+    of states where a law-enforcement agency holds a statewide agreement (``law_enforcement``); those and the
+    residents of every state with a statewide agreement, a corrections department's included (``covered``).
+    ``places`` is agreement_places.csv (``statewide_role`` says which statewide agencies enforce the law)."""
+    cpop = county_population()
+    total = int(state_population()["population_2024"].sum())
+    fips_of = dict(zip(states()["state"], states()["state_fips"]))
+    picks = month_end_lists(lists)
+    on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])),
+                             ["list_id", *_agreement_columns(list_rows)]]
+    county_rows = agreement_counties(on_lists, places, picks["list_id"])
+    local_of: dict = {}
+    for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
+        local_of.setdefault(lid, set()).add(f)
+    statewide_of = _statewide_by_list(on_lists, places, by="list_id")
+    enforcing_of = _statewide_by_list(on_lists, law_enforcement(places), by="list_id")
+    pop_of = dict(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
+    in_state: dict = {}
+    for f in pop_of:
+        in_state.setdefault(f[:2], []).append(f)
+
+    def counties_of(state_codes) -> set:
+        fips = {fips_of[s] for s in state_codes if s in fips_of and pd.notna(fips_of[s])}
+        return set().union(*(in_state.get(sf, ()) for sf in fips))
+
+    out = []
+    for r in picks.itertuples(index=False):
+        statewide = statewide_of.get(r.list_id, [])
+        enforcing = enforcing_of.get(r.list_id, [])
+        local = {f for f in local_of.get(r.list_id, ()) if f in pop_of}
+        out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
+                    "population_local": sum(pop_of[f] for f in local),
+                    "population_law_enforcement": sum(pop_of[f] for f in local | counties_of(enforcing)),
+                    "population_covered": sum(pop_of[f] for f in local | counties_of(statewide)),
+                    "population_total": total, "statewide_states": ";".join(statewide),
+                    "corrections_only_states": ";".join(s for s in statewide if s not in enforcing)})
+    df = pd.DataFrame(out)
+    for figure in ("local", "law_enforcement", "covered"):
+        df[f"share_{figure}"] = (df[f"population_{figure}"] / df["population_total"]).round(6)
+    return df
+
+
+def statewide_agency_roles(places: pd.DataFrame, agreements: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
+    """data/qa/statewide_agency_roles.csv: one row per agency placed statewide, with the role its name reads
+    (``name_role``), the role it gets and what decided it, the models of its agreements and where they were
+    listed (``agreements``: agreements.csv; on_newest against the newest participating series list)."""
+    sw = places[places["method"] == "statewide"].merge(
+        agreements[["agreement_id", "model", "first_listed", "last_listed"]], on="agreement_id", how="left")
+    newest = series_lists(lists)["list_date"].max()
+    out = []
+    for agency_id, part in sw.groupby("agency_id", sort=True):
+        r = part.iloc[0]
+        present = set(part["model"].fillna(""))
+        out.append({"state": r.state, "agency": r.agency, "agency_id": agency_id, "agency_type": r.agency_type,
+                    "name_role": name_role(r.agency), "statewide_role": r.statewide_role, "role_rule": r.role_rule,
+                    "role_evidence": r.role_evidence, "models": ";".join(m for m in MODELS if m in present),
+                    "agreements": len(part), "first_listed": part["first_listed"].min(),
+                    "last_listed": part["last_listed"].max(), "on_newest": bool((part["last_listed"] == newest).any())})
+    cols = ["state", "agency", "agency_id", "agency_type", "name_role", *ROLE_COLUMNS, "models", "agreements",
+            "first_listed", "last_listed", "on_newest"]
+    return pd.DataFrame(out, columns=cols).sort_values(["state", "agency", "agency_id"], ignore_index=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Placement QA: every check can fail; qa.gate(rows, "03_maps") stops the build on a fail
+
+# Hand rows whose loss silently changes a placement: a level override or a county by hand that matches
+# nothing means the agency is placed by the rules the row was written to overrule.
+# A role row matching nothing lets the name rule decide again, unseen.
+FAIL_IF_UNUSED = ("jurisdiction_levels.csv", "agency_counties.csv", ROLES_TABLE)
+
+
+def _agency_keys(places: pd.DataFrame, names: dict | None) -> set:
+    """(state, name key) of every agency of ``places`` under its newest name and its names in ``names``."""
+    keys = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
+    if names:
+        state_of = dict(zip(places["agency_id"], places["state"]))
+        keys |= {(state_of[i], _text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
+    return keys
+
+
+def unused_place_fixes(places: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
+    """Rows of the placement hand tables that match no agency (under any of its names in ``names``,
+    agency_id -> names, else its newest name) or printed county that was placed; a row of the roles table
+    must match an agency placed statewide."""
+    universes = {"county_fixes.csv": {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"])
+                                      if c},
+                 ROLES_TABLE: _agency_keys(places[places["method"] == "statewide"], names)}
+    agencies = _agency_keys(places, names)
+    out = []
+    for name in PLACE_FIX_TABLES:
+        universe = universes.get(name, agencies)
+        for r in _hand_table(name).itertuples(index=False):
+            if (r.state, _text_key(r.value)) not in universe:
+                out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
+    return pd.DataFrame(out, columns=["table", "state", "value"])
+
+
+def hand_place_problems() -> pd.DataFrame:
+    """Placement hand rows that cannot be trusted: no reason (a hand row is evidence or nothing), a level
+    that is not one of LEVELS, a role that is not one of STATEWIDE_ROLES, a county that is not a 2024 county of
+    the row's state."""
+    fips_state = dict(zip(counties()["county_fips"], counties()["state"]))
+    out = []
+    for name in PLACE_FIX_TABLES:
+        for r in _hand_table(name).itertuples(index=False):
+            problems = []
+            if not str(r.reason).strip():
+                problems.append("no reason")
+            if name == "jurisdiction_levels.csv" and r.fix not in LEVELS:
+                problems.append(f"level {r.fix!r} is not one of {', '.join(LEVELS)}")
+            if name == ROLES_TABLE and r.fix not in STATEWIDE_ROLES:
+                problems.append(f"role {r.fix!r} is not one of {', '.join(STATEWIDE_ROLES)}")
+            if name == "agency_counties.csv":
+                wrong = [f for f in str(r.fix).split(";") if fips_state.get(f) != r.state]
+                if wrong:
+                    problems.append(f"{';'.join(wrong)} is not a 2024 county of {r.state}")
+            out += [{"table": f"data/hand/{name}", "state": r.state, "value": r.value, "problem": p}
+                    for p in problems]
+    return pd.DataFrame(out, columns=["table", "state", "value", "problem"])
+
+
+def _listing(df: pd.DataFrame, cols, limit: int = 5) -> str:
+    items = ["/".join(str(v) for v in row) for row in df[list(cols)].itertuples(index=False)]
+    return "; ".join(items[:limit]) + (f"; … ({len(items)} in all)" if len(items) > limit else "")
+
+
+def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataFrame, unplaced: pd.DataFrame,
+                 disagreements: pd.DataFrame, unused: pd.DataFrame, hand_problems: pd.DataFrame,
+                 county_since: str | None) -> pd.DataFrame:
+    """Rows for data/qa/qa_summary.csv (checks ``placement_*``). Fails: an agreement placed twice or not
+    at all, a county outside the agreement's state, an unplaced agreement no hand row explains, a statewide
+    agency ICE types County or Municipality without a hand row, an agency placed statewide without a role (or
+    another with one), a level against ICE's TYPE without a hand row, a hand row without a reason or with an
+    impossible value, a level, county or role hand row matching nothing. The shares placed before and since
+    the first list printing a county, and the statewide agencies by role, are reported (info)."""
+    rows = []
+    ids = places["agreement_id"]
+    missing = set(agreements["agreement_id"]) - set(ids)
+    bad = places[places["method"].fillna("").eq("") | ids.duplicated(keep=False)]
+    n = len(missing) + len(bad)
+    rows.append(check_row("placement_every_agreement_once", "data/processed/agreement_places.csv", n,
+                          "0 (each agreement of agreements.csv placed exactly once, with a method)",
+                          "pass" if n == 0 else "fail"))
+    exploded = places.assign(fips=places["county_fips"].fillna("").str.split(";")).explode("fips")
+    exploded = exploded[exploded["fips"] != ""]
+    outside = exploded[exploded["fips"].str[:2] != exploded["state_fips"]]
+    rows.append(check_row("placement_county_in_state", "data/processed/agreement_places.csv",
+                          len(outside) if outside.empty else f"{len(outside)}: "
+                          + _listing(outside, ["state", "agency", "fips"]),
+                          "0 (every county FIPS within the agreement's state)", "pass" if outside.empty else "fail"))
+    unexplained = unplaced[~unplaced["explained"].astype(bool)]
+    rows.append(check_row("placement_unexplained", "unplaced agreements", len(unexplained) if unexplained.empty
+                          else f"{len(unexplained)}: " + _listing(unexplained, ["state", "agency"]),
+                          "0 (each unplaced agreement explained by a row of data/hand/unplaced_reasons.csv)",
+                          "pass" if unexplained.empty else "fail"))
+    rows.append(check_row("placement_unplaced_agreements", "all agreements", len(unplaced),
+                          "listed in data/qa/unplaced_agreements.csv with a reason", "info"))
+    local_type = places["agency_type"].map(TYPE_LEVELS).isin(["County", "Municipal"])
+    wrong_state = places[local_type & (places["method"] == "statewide") & (places["level_rule"] != RULE_HAND)]
+    wrong_state = wrong_state.drop_duplicates("agency_id")
+    rows.append(check_row("placement_statewide_needs_state_type", "statewide agencies",
+                          len(wrong_state) if wrong_state.empty
+                          else f"{len(wrong_state)}: " + _listing(wrong_state, ["state", "agency", "agency_type"]),
+                          "0 (statewide only under ICE's TYPE State Agency, or a hand row with evidence)",
+                          "pass" if wrong_state.empty else "fail"))
+    statewide = places["method"] == "statewide"
+    role = places["statewide_role"].fillna("")
+    no_role = places[(statewide & ~role.isin(STATEWIDE_ROLES)) | (~statewide & (role != ""))]
+    no_role = no_role.drop_duplicates("agency_id")
+    rows.append(check_row("placement_statewide_role", "agencies placed statewide",
+                          len(no_role) if no_role.empty
+                          else f"{len(no_role)}: " + _listing(no_role, ["state", "agency", "method", "statewide_role"]),
+                          "0 (every agency placed statewide is a corrections department or a law-enforcement "
+                          "agency; no other agency has a role)", "pass" if no_role.empty else "fail"))
+    agencies = places[statewide].drop_duplicates("agency_id")
+    rows.append(check_row("placement_statewide_roles", "agencies placed statewide", len(agencies),
+                          "listed in data/qa/statewide_agency_roles.csv; " + ", ".join(
+                              f"{r} {int((agencies['statewide_role'] == r).sum())} (by hand "
+                              f"{int(((agencies['statewide_role'] == r) & (agencies['role_rule'] == ROLE_HAND)).sum())})"
+                              for r in STATEWIDE_ROLES), "info"))
+    against = disagreements[(disagreements["level"] != disagreements["type_level"])
+                            & (disagreements["settled_by"] != "hand")
+                            & ~((disagreements["level"] == "Other") & (disagreements["type_level"] == "Municipal"))]
+    rows.append(check_row("placement_level_against_type", "agencies with a printed TYPE",
+                          len(against) if against.empty
+                          else f"{len(against)}: " + _listing(against, ["state", "agency", "type_level", "level"]),
+                          "0 (a level other than ICE's TYPE only by a hand row)", "pass" if against.empty else "fail"))
+    settled = disagreements["settled_by"].value_counts()
+    rows.append(check_row("placement_type_disagreements", "agencies with a printed TYPE", len(disagreements),
+                          "listed in data/qa/type_disagreements.csv; settled "
+                          + ", ".join(f"by {k}: {int(settled.get(k, 0))}" for k in ("type", "hand")), "info"))
+    rows.append(check_row("placement_hand_rows", "data/hand placement tables", len(hand_problems)
+                          if hand_problems.empty else f"{len(hand_problems)}: "
+                          + _listing(hand_problems, ["table", "state", "value", "problem"]),
+                          "0 (every row with a reason and a possible value)",
+                          "pass" if hand_problems.empty else "fail"))
+    tables = unused["table"].str.removeprefix("data/hand/")
+    for fatal in (True, False):
+        part = unused[tables.isin(FAIL_IF_UNUSED) == fatal]
+        scope = ", ".join(t for t in PLACE_FIX_TABLES if (t in FAIL_IF_UNUSED) == fatal)
+        rows.append(check_row("placement_unused_fixes", scope, len(part) if part.empty
+                              else f"{len(part)}: " + _listing(part, ["table", "state", "value"]),
+                              "0 (listed in data/qa/unused_place_fixes.csv)",
+                              "pass" if part.empty else ("fail" if fatal else "info")))
+    since = rates[rates["list_date"] >= county_since] if county_since else rates.iloc[0:0]
+    for label, part in ((f"lists printing a county (since {county_since})", since),
+                        ("earlier lists", rates.drop(since.index))):
+        value = f"{part['share_placed'].min():.4f}" if len(part) else "no list"
+        rows.append(check_row("placement_min_share", label, value, "reported: lowest share placed", "info"))
+    return pd.DataFrame(rows)
+
+
+def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
+    """Replace 03_maps' rows (its checks all start with ``prefix``) in data/qa/qa_summary.csv."""
+    from ..core import qa
+
+    stray = sorted(set(rows.loc[~rows["check"].str.startswith(prefix), "check"]))
+    if stray:
+        raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")
+    qa.upsert_summary(rows, "03_maps")
+
+
+def hand_decisions(table: str):
+    """A lookup ``(state, names) -> (fix, reason)`` of the rows of a placement hand table (``PLACE_FIX_TABLES``),
+    matched by state and any of the names as placement matches them (None when no row does); the table is
+    read once."""
+    keyed = _hand_keyed(table, lambda r: (r.fix, r.reason))
+    return lambda state, names: _hand_lookup(keyed, state, names)

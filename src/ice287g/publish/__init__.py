@@ -1,0 +1,1 @@
+"""Publishing: table schemas, writers, charts, site pages, state reports, the data release."""

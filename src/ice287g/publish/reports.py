@@ -1,0 +1,818 @@
+"""Per-state reports and the offline index page that links every report, notebook and figure.
+
+``make reports`` runs ``notebooks/state_report.py`` with papermill once per state or territory that
+ever had an agreement, into ``reports/states/XX.ipynb`` and ``.html`` (outputs such as the state's
+figures go under ``reports/states/XX/``), renders the pipeline's executed notebooks to
+``reports/notebooks/``, and writes ``reports/index.html``. Nothing here is committed: the reports
+are rebuilt from the committed processed tables.
+
+The table functions are pure: they take the processed tables and return frames, so the notebook
+only draws and shows.
+"""
+from __future__ import annotations
+
+import contextlib
+import html
+import os
+import shutil
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import paths
+from ..history import corrections
+from . import writers
+from ..history.agreements import MODELS, list_id_for, series_lists, series_segments
+from ..history.history import STATUSES
+from ..history.identity import row_agreement_ids
+from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
+from .pages import link, page
+from .release import zip_name
+
+STATE_REPORT = "state_report"
+RECENT_DAYS = 90
+
+
+def report_states(agreements: pd.DataFrame) -> list[str]:
+    """Every state or territory with at least one agreement on any participating list of the series."""
+    return sorted(set(agreements["state"]) - {""})
+
+
+def state_timeline(lists: pd.DataFrame, counts: pd.DataFrame, state: str, gap_days: int = 180) -> pd.DataFrame:
+    """Agreements in ``state`` on every series list, by model and in all (``model`` = ``ALL``, which also
+    counts the earliest lists' rows that name no model), zero where the state has none, with the
+    archive-gap ``segment`` numbers of ``agreements.timeline`` so charts never bridge a gap."""
+    series = series_segments(lists, gap_days)[["list_date", "list_id", "segment"]]
+    models = [*MODELS, "ALL"]
+    grid = series.merge(pd.DataFrame({"model": models}), how="cross")
+    c = counts[(counts["state"] == state) & counts["model"].isin(models)][["list_id", "model", "agreements"]]
+    out = grid.merge(c, on=["list_id", "model"], how="left")
+    out["agreements"] = pd.to_numeric(out["agreements"]).fillna(0).astype("int64")
+    return out.sort_values(["list_date", "model"], ignore_index=True)
+
+
+def _county_names(counties: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(counties["county_fips"], counties["county"] + " County"))
+
+
+AGENCY_COLUMNS = ["agency", "type", "county", "ori", "models", "signed", "status", "first_listed", "last_listed"]
+# Links to the signed agreements, in agreements.csv once the history carries them (shown when present).
+LINK_COLUMNS = ("moa_url", "addendum_url")
+
+
+def _first_link(values) -> str:
+    return next((v for v in values if isinstance(v, str) and v), "")
+
+
+def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.DataFrame, counties: pd.DataFrame,
+                list_rows: pd.DataFrame, list_id: str, states: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per agency (of ``states``, default every state) with an agreement first listed on or before
+    the list ``list_id``: ``state`` and ``AGENCY_COLUMNS``, plus ``moa_url``/``addendum_url`` when
+    ``agreements`` has them. ``status`` is ``in force`` when one of its agreements is on that list, else
+    ``ended`` (not on it any more); ``models``, ``signed``, ``county`` and the links describe the
+    agreements in force (for an ended agency, the ones it had)."""
+    on_list = list_rows[list_rows["list_id"] == list_id]
+    list_date = on_list["list_date"].iloc[0] if len(on_list) else ""
+    in_force = set(row_agreement_ids(on_list))
+    links = [c for c in LINK_COLUMNS if c in agreements.columns]
+    columns = ["state", *AGENCY_COLUMNS, *links]
+    chosen = agreements["state"].isin(states) if states is not None else agreements["state"] != ""
+    ags = agreements[chosen & (agreements["first_listed"] <= list_date)].copy()
+    if ags.empty:
+        return pd.DataFrame(columns=columns)
+    p = places[places["agreement_id"].isin(ags["agreement_id"])]
+    names = _county_names(counties)
+    where = dict(zip(p["agreement_id"], ["statewide" if m == "statewide" else names.get(f, f or "not placed")
+                                         for m, f in zip(p["method"], p["county_fips"])]))
+    types = dict(zip(agencies["agency_id"], agencies["agency_type"]))
+    # the FBI's ORI (agencies.csv ori): '' in a project without the rosters
+    oris = dict(zip(agencies["agency_id"], agencies["ori"])) if "ori" in agencies.columns else {}
+    order = {m: i for i, m in enumerate(MODELS)}
+    ags = ags.assign(_m=ags["model"].map(order).fillna(len(MODELS))).sort_values(["_m", "signed"], kind="mergesort")
+    # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the thousands of agreements
+    fields = ["agency_id", "agreement_id", "state", "agency", "model", "signed", "first_listed", "last_listed", *links]
+    groups: dict[str, list[dict]] = {}
+    for rec in zip(*(ags[c].tolist() for c in fields)):
+        r = dict(zip(fields, rec))
+        r["in_force"] = r["agreement_id"] in in_force
+        r["county"] = where.get(r["agreement_id"], "")
+        groups.setdefault(r["agency_id"], []).append(r)
+    rows = []
+    for agency_id in sorted(groups):
+        g = groups[agency_id]
+        current = [r for r in g if r["in_force"]]
+        shown = current or g
+        row = {
+            "state": g[-1]["state"],
+            "agency": g[-1]["agency"],
+            "type": types.get(agency_id, ""),
+            "county": "; ".join(dict.fromkeys(r["county"] for r in shown if r["county"])),
+            "ori": oris.get(agency_id, ""),
+            "models": ", ".join(dict.fromkeys(r["model"] or "unknown" for r in shown)),
+            "signed": "; ".join(f"{r['model'] or 'unknown'} {r['signed'] or 'undated'}" for r in shown),
+            "status": "in force" if current else "ended",
+            "first_listed": min(r["first_listed"] for r in g),
+            "last_listed": max(r["last_listed"] for r in g),
+        }
+        for c in links:  # the agreement in force's link first, then any the agency's agreements had
+            row[c] = _first_link([*(r[c] for r in shown), *(r[c] for r in g)])
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["state", "status", "agency"], ascending=[True, False, True], ignore_index=True)
+
+
+def state_agencies(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.DataFrame, counties: pd.DataFrame,
+                   list_rows: pd.DataFrame, list_id: str, state: str) -> pd.DataFrame:
+    """``agency_rows`` of one state, without the state column: ``AGENCY_COLUMNS`` (and the links when
+    present), agencies in force first."""
+    return agency_rows(agreements, agencies, places, counties, list_rows, list_id, [state]).drop(columns="state")
+
+
+def _holders(agreements_on: pd.DataFrame) -> str:
+    """'Agency (JEM, WSO)' for each agency of ``agreements_on`` (columns agency, model), joined with '; '."""
+    models: dict[str, set] = {}
+    for agency, model in zip(agreements_on["agency"], agreements_on["model"]):
+        models.setdefault(agency, set()).add(model or "unknown")
+    return "; ".join(f"{a} ({', '.join(m for m in (*MODELS, 'unknown') if m in ms)})" for a, ms in sorted(models.items()))
+
+
+def statewide_summary(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, state: str) -> str:
+    """Markdown for the state report: the statewide agreements of ``state`` on list ``list_id`` and what they
+    cover (``places``: agreement_places.csv with statewide_role). A corrections department's covers the people
+    held in the state's prisons, not the state's residents: where it is the only kind, the report says so."""
+    on = list_rows[(list_rows["list_id"] == list_id) & (list_rows["state"] == state)]
+    on = on.assign(agreement_id=row_agreement_ids(on))
+    sw = places.loc[places["method"] == "statewide", ["agreement_id", "statewide_role"]]
+    held = on.merge(sw, on="agreement_id")
+    if held.empty:
+        return ("No statewide agreement is on this list: only the counties with a local agreement (shaded on the "
+                "map) are covered.")
+    enforcing = held[held["statewide_role"] == LAW_ENFORCEMENT]
+    corrections = held[held["statewide_role"] == CORRECTIONS]
+    prisons = ("a corrections department's agreement covers people held in the state's prisons, not the "
+               "state's residents in general")
+    if enforcing.empty:
+        only = (f"The only statewide agreement on this list is the corrections department's {corrections['model'].iloc[0]}"
+                f" ({corrections['agency'].iloc[0]})" if len(corrections) == 1 else
+                f"The only statewide agreements on this list are the corrections department's: {_holders(corrections)}")
+        return (f"{only}. As {prisons}, the state is not counted as covered statewide (it is hatched apart on the "
+                "map): only its counties with a local agreement are.")
+    text = f"Statewide agreements of law-enforcement agencies cover the whole state: {_holders(enforcing)}."
+    if len(corrections):
+        text += (f" The corrections department's are counted apart, as {prisons}: {_holders(corrections)}.")
+    return text
+
+
+def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_of: str = "newest",
+                   days: int = RECENT_DAYS) -> tuple[pd.DataFrame, str, str]:
+    """Additions, removals and model or date changes in ``state`` between the list in force ``days``
+    before the list of ``as_of`` and that list: ``(changes, before_list_id, after_list_id)``."""
+    from ..history.agreements import compare_lists
+
+    after = list_id_for(lists, as_of)
+    after_date = lists.set_index("list_id").loc[after, "list_date"]
+    start = (pd.Timestamp(after_date) - pd.Timedelta(days=days)).date().isoformat()
+    try:
+        before = list_id_for(lists, start)
+    except ValueError:  # nothing archived that early: compare with the first list
+        before = series_lists(lists).iloc[0]["list_id"]
+    rows = list_rows[list_rows["state"] == state]
+    return compare_lists(rows, before, after), before, after
+
+
+def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: str, as_of: str = "newest"
+                     ) -> tuple[pd.DataFrame, str]:
+    """Detention facilities of ``state`` in the newest detentionStats release on or before ``as_of``:
+    ``facility, city, county, facility_type, adp_total`` (largest first) and the release date (``None``,
+    with no rows, when no release was published within ``vocab.GAP_DAYS`` before ``as_of``)."""
+    from ..detention.detention import release_for
+    from ..history.store import StaleError
+
+    try:
+        release = release_for(facilities["release_date"], as_of)
+    except StaleError:  # the newest release before the date is too old to stand for it
+        release = None
+    if release is None:
+        return pd.DataFrame(columns=["facility", "city", "county", "facility_type", "adp_total"]), None
+    f = facilities[(facilities["release_date"] == release) & (facilities["state"] == state)].copy()
+    f["county"] = f["county_fips"].map(_county_names(counties)).fillna("not placed")
+    f["adp_total"] = pd.to_numeric(f["adp_total"]).round(1)
+    cols = ["facility", "city", "county", "facility_type", "adp_total"]
+    return f[cols].sort_values(["adp_total", "facility"], ascending=[False, True], ignore_index=True), release
+
+
+# ---------------------------------------------------------------------------------------------
+# Pages: one header, one stylesheet (templates/site.css), every name escaped (html.escape; the agency
+# search's script reads text with textContent and never writes markup)
+
+TIMELINE_FIGURE, MAP_FIGURE = "agreements_timeline", "county_map"
+
+
+def safe_url(url) -> str:
+    """``url`` when it is an http(s) address, else ``""``: a link taken from data never runs script."""
+    url = str(url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
+def show_title(title: str) -> None:
+    """In a notebook: show ``title`` as the page's heading and name the rendered page after it
+    (``pipeline.page_title`` reads it back)."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"# {title}"), metadata={"ice287g_title": title})
+
+
+def state_report_title(state_name: str, list_date: str, release: str | None) -> str:
+    detention = f"ICE detention release of {release}" if release else "no ICE detention release in range"
+    return f"287(g) in {state_name}: ICE list of {list_date}, {detention}"
+
+
+def html_table(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> str:
+    """``df``'s ``headers`` columns as an HTML table, every cell escaped, in a box that scrolls sideways on
+    a narrow screen."""
+    e = html.escape
+    cols = [c for c in headers if c in df.columns]
+    head = "".join(f'<th{" class=n" if c in numeric else ""}>{e(headers[c])}</th>' for c in cols)
+    body = ["<tr>" + "".join(f'<td{" class=n" if c in numeric else ""}>{e(str(v))}</td>' for c, v in zip(cols, rec))
+            + "</tr>" for rec in df[cols].itertuples(index=False)]
+    ident = f' id="{e(table_id)}"' if table_id else ""
+    return (f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead><tbody>' + "".join(body)
+            + "</tbody></table></div>")
+
+
+def markdown_html(text: str, shift: int = 1) -> str:
+    """Markdown (``changes.markdown``) as HTML, raw HTML in it escaped, headings ``shift`` levels down."""
+    import re
+
+    import mistune
+
+    out = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    out = out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
+    return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The agency search
+
+AGENCY_HEADERS = {"state": "State", "agency": "Agency", "county": "County", "type": "Type", "ori": "ORI",
+                  "models": "Models",
+                  "signed": "Signed", "first_listed": "First listed", "last_listed": "Last listed",
+                  "status": "Status", "moa_url": "MOA", "addendum_url": "Addendum"}
+
+
+def agencies_table_html(table: pd.DataFrame, state_names: dict[str, str] | None = None) -> str:
+    """``agency_rows`` (or ``state_agencies``) as the search's table: the columns present, names escaped,
+    MOA and addendum links only where the address is http(s); each row carries its state code."""
+    e = html.escape
+    names = state_names or {}
+    cols = [c for c in AGENCY_HEADERS if c in table.columns]
+    head = "".join(f"<th>{e(AGENCY_HEADERS[c])}</th>" for c in cols)
+    body = []
+    for rec in table[cols].to_dict("records"):
+        cells = []
+        for c in cols:
+            v = str(rec[c])
+            if c == "state":
+                cells.append(f'<td title="{e(names.get(v, v))}">{e(v)}</td>')
+            elif c in LINK_COLUMNS:
+                url = safe_url(v)
+                label = "MOA" if c == "moa_url" else "addendum"
+                cells.append(f"<td>{link(url, label) if url else ''}</td>")
+            else:
+                cells.append(f"<td>{e(v)}</td>")
+        state = f' data-state="{e(str(rec["state"]))}"' if "state" in rec else ""
+        body.append(f"<tr{state}>" + "".join(cells) + "</tr>")
+    return (f'<div class="scroll"><table id="agencies"><thead><tr>{head}</tr></thead><tbody>\n'
+            + "\n".join(body) + "\n</tbody></table></div>")
+
+
+# Filters the rows as one types: every word must appear in the row's state (code or name), agency,
+# county or ORI. `#state=TX` / `?state=TX` picks a state and `#q=...` / `?q=...` fills the box. Reads text with
+# textContent and writes only textContent and `hidden`: no markup is ever built from the data.
+SEARCH_SCRIPT = """
+(function () {
+  var table = document.getElementById('agencies');
+  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
+  var cols = {};
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) { cols[th.textContent] = i; });
+  function text(row, name) { var i = cols[name]; return i === undefined ? '' : row.cells[i].textContent; }
+  var keys = rows.map(function (r) {
+    var s = cols.State === undefined ? '' : r.cells[cols.State].title;
+    return [r.dataset.state || '', s, text(r, 'Agency'), text(r, 'County'), text(r, 'ORI')].join(' ').toLowerCase();
+  });
+  var box = document.getElementById('q'), pick = document.getElementById('state');
+  var count = document.getElementById('count');
+  function apply() {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), state = pick.value, shown = 0;
+    rows.forEach(function (r, i) {
+      var ok = (!state || r.dataset.state === state) && words.every(function (w) { return keys[i].indexOf(w) >= 0; });
+      r.hidden = !ok;
+      if (ok) shown++;
+    });
+    count.textContent = shown.toLocaleString('en-US') + ' of ' + rows.length.toLocaleString('en-US') + ' agencies';
+  }
+  function fromAddress() {
+    var params = new URLSearchParams(location.search.slice(1));
+    new URLSearchParams(location.hash.slice(1)).forEach(function (v, k) { params.set(k, v); });
+    if (params.has('q')) box.value = params.get('q');
+    if (params.has('state')) pick.value = params.get('state').toUpperCase();
+    apply();
+  }
+  box.addEventListener('input', apply);
+  pick.addEventListener('change', apply);
+  window.addEventListener('hashchange', fromAddress);
+  fromAddress();
+})();
+"""
+
+
+def agency_search_href(state: str, as_of: str = "newest") -> str:
+    """From a state report (``reports/states/XX.html``) to its slice of the agency search."""
+    from ..build.pipeline import state_reports_folder
+
+    folder = state_reports_folder(as_of)
+    name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
+    return f"../{name}#state={state}"
+
+
+def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, str]) -> str:
+    """``reports/agencies.html``: every agency ever listed (``agency_rows``), searchable offline."""
+    e = html.escape
+    states = sorted(set(table["state"]))
+    options = "".join(f'<option value="{e(s)}">{e(s)} {e(state_names.get(s, s))}</option>' for s in states)
+    in_force = int((table["status"] == "in force").sum())
+    links = [c for c in LINK_COLUMNS if c in table.columns]
+    moa = (f" {sum(bool(safe_url(u)) for u in table[links[0]]):,} of them link the signed agreement (MOA) "
+           "ICE published." if links else "")
+    body = [
+        "<h1>Agency search</h1>",
+        f'<p>Every agency ever on a participating ICE 287(g) list: {len(table):,} agencies, {in_force:,} in force on '
+        f"the list of {e(list_date)}, the others ended (no longer listed).{e(moa)} Models, signing dates and county "
+        "describe the agreements in force (for an ended agency, the ones it had).</p>",
+        '<form class="search" role="search" onsubmit="return false">',
+        '<label for="q">Search</label><input id="q" type="search" autocomplete="off" '
+        'placeholder="agency, county, state or ORI">',
+        f'<select id="state" aria-label="state"><option value="">all states</option>{options}</select>',
+        '<output id="count" aria-live="polite"></output></form>',
+        agencies_table_html(table, state_names),
+        f"<script>{SEARCH_SCRIPT}</script>",
+    ]
+    return page(f"Agency search: ICE 287(g) list of {list_date}", body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Changes since the previous list (ice287g.changes), for the front page and each state report
+
+def changes_html(rep, detail_from: str = "## National totals by model") -> str:
+    """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and
+    summary shown, the rest (totals, by model, by state, each agreement, QA) folded."""
+    from ..history.changes import markdown
+
+    text = markdown(rep)
+    head, sep, rest = text.partition(detail_from)
+    out = markdown_html(head, shift=2)
+    if sep:
+        out += ("<details><summary>Totals, changes by model and state, each agreement, and what the QA flagged"
+                "</summary>" + markdown_html(sep + rest, shift=2) + "</details>")
+    return out
+
+
+STATE_CHANGE_HEADERS = {"change": "Change", "agency": "Agency", "model_before": "Model before",
+                        "model_after": "Model now", "signed_before": "Signed before", "signed_after": "Signed now"}
+
+
+def state_changes(rep, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The change report's agreements changed and renamed in ``state``."""
+    ch = rep.changes[rep.changes["state"] == state]
+    return ch.reset_index(drop=True), rep.renames[rep.renames["state"] == state].reset_index(drop=True)
+
+
+def change_report(as_of: str = "newest"):
+    """``changes.build(after=as_of)``, built once per process while the tables it may read stay as they
+    are (keyed by every processed and QA table's path, size and mtime, in the output root and the
+    committed copy): a worker running many state reports compares the lists once, never from stale files."""
+    key = []
+    for base in dict.fromkeys((paths.output_root(), paths.project_root())):
+        for folder in ("processed", "qa"):
+            with contextlib.suppress(FileNotFoundError), os.scandir(base / "data" / folder) as entries:
+                for entry in entries:
+                    st = entry.stat()
+                    key.append((entry.path, st.st_size, st.st_mtime_ns))
+    return _change_report(str(as_of), tuple(sorted(key)))
+
+
+@lru_cache(maxsize=4)
+def _change_report(as_of: str, inputs: tuple):
+    from ..history import changes
+
+    return changes.build(after=as_of)
+
+
+def state_changes_html(rep, state: str) -> str:
+    """A state's part of the change report as HTML, for its report's section."""
+    from ..history.changes import CHANGE_KINDS
+
+    ch, renamed = state_changes(rep, state)
+    e = html.escape
+    n = ch["change"].value_counts()
+    words = ", ".join(f"{int(n.get(k, 0))} {k.replace('_', ' ')}" for k in CHANGE_KINDS)
+    out = [f"<p>ICE's list of {e(rep.after['list_date'])} against the list before it, of "
+           f"{e(rep.before['list_date'])}: {words}, {len(renamed)} renamed.</p>"]
+    if len(ch):
+        out.append(html_table(ch.assign(change=ch["change"].str.replace("_", " ")), STATE_CHANGE_HEADERS))
+    if len(renamed):
+        out.append(html_table(renamed, {"old_agency": "Name before", "new_agency": "Name now", "model": "Model",
+                                        "signed": "Signed"}))
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# The front page
+
+def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame,
+               folder: str = "states", *, newest: pd.Series | None = None, totals: pd.DataFrame | None = None,
+               changes: str = "", data_files: Sequence[str] = ()) -> str:
+    """``reports/index.html``, the front page: the newest list (``newest``, its ``lists.csv`` row) and its
+    totals by model (``changes.national_totals``), the national timeline and county map, what changed
+    (``changes``: HTML of ``changes_html``), one row per state report, the notebooks, every figure, and
+    the downloads (the data release by its name, ``data_files`` relative to the project root).
+
+    ``states``: ``state, state_name, agreements, agencies, list_date``; ``notebooks``: pipeline notebook
+    names in reading order; ``figures``: ``figures/manifest.csv``; ``folder``: where the state reports
+    are, under ``reports/``. Links are relative, so the page works opened from disk with no server.
+    """
+    e = html.escape
+    list_date = newest["list_date"] if newest is not None else (states["list_date"].max() if len(states) else "")
+    body = [f"<h1>ICE 287(g) agreements{': the list of ' + e(list_date) if list_date else ''}</h1>"]
+    if newest is not None:
+        body.append(f"<p>ICE's newest participating list, of {e(newest['list_date'])}, holds "
+                    f"<b>{int(newest['agreements']):,}</b> agreements of <b>{int(newest['agencies']):,}</b> agencies "
+                    f"in <b>{int(newest['states']):,}</b> states and territories. "
+                    f"{link('agencies.html', 'Look up an agency')}.</p>")
+    if totals is not None:
+        from .charts import MODEL_NAMES
+
+        t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
+                          change=[f"{v:+,}" if v else "0" for v in totals["change"]],
+                          after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
+        body += ["<h2>Agreements by model</h2>",
+                 html_table(t, {"model": "Model", "name": "", "after": "Agreements", "before": "Previous list",
+                                "change": "Change"}, numeric=("after", "before", "change"))]
+    shown = [r for r in figures.itertuples(index=False) if r.slug in (TIMELINE_FIGURE, MAP_FIGURE)]
+    if shown:
+        body.append('<div class="figs lead">')
+        for r in sorted(shown, key=lambda r: r.slug != TIMELINE_FIGURE):
+            body.append(f'<figure><img src="../figures/{e(r.slug)}.png" alt="{e(r.alt_text, quote=True)}">'
+                        f"<figcaption>{e(r.title)}</figcaption></figure>")
+        body.append("</div>")
+    if changes:
+        body += ['<h2 id="changes">What changed since the previous list</h2>', changes]
+    body.append('<h2 id="states">State reports</h2>')
+    if len(states):
+        body.append(f'<p class="note">Agreements and agencies on the ICE list of {e(states["list_date"].max())}, '
+                    "the list the reports show; a state with none there had agreements on an earlier list.</p>")
+        rows = ["<tr><th>State</th><th>Name</th><th class=n>Agreements</th><th class=n>Agencies</th>"
+                "<th>Report</th></tr>"]
+        for r in states.sort_values("state").itertuples(index=False):
+            rows.append(f"<tr><td>{e(r.state)}</td><td>{e(r.state_name)}</td><td class=n>{int(r.agreements):,}</td>"
+                        f"<td class=n>{int(getattr(r, 'agencies', 0)):,}</td>"
+                        f"<td>{link(f'{folder}/{r.state}.html', 'report')} · "
+                        f"{link(f'agencies.html#state={r.state}', 'agencies')} · "
+                        f"{link(f'{folder}/{r.state}.ipynb', 'ipynb')}</td></tr>")
+        body.append('<div class="scroll"><table>' + "".join(rows) + "</table></div>")
+    body += ['<h2 id="notebooks">Notebooks, in reading order</h2>',
+             '<p class="note">Each page is the executed notebook with its code hidden; the notebook (.ipynb) and '
+             "its source (.py) hold the code.</p>", "<ul>"]
+    for name in notebooks:
+        body.append(f"<li>{link(f'notebooks/{name}.html', name)} "
+                    f"({link(f'../notebooks/{name}.ipynb', 'ipynb')}, {link(f'../notebooks/{name}.py', 'py')})</li>")
+    body += ["</ul>", '<h2 id="figures">Figures</h2>',
+             f"<p class=\"note\">{link('../figures/README.md', 'Figure gallery')} with sources and data; each "
+             "figure below links its SVG and the CSV of what it plots.</p>", '<div class="figs">']
+    for r in figures.sort_values("slug").itertuples(index=False):
+        body.append(
+            f'<figure><a href="../figures/{e(r.slug)}.svg"><img src="../figures/{e(r.slug)}.png" '
+            f'alt="{e(r.alt_text, quote=True)}" loading="eager"></a>'
+            f"<figcaption><b>{e(r.title)}</b><br>{e(r.source)}<br>"
+            f"{link(f'../figures/{r.slug}.csv', 'data (CSV)')} · {link(f'../figures/{r.slug}.svg', 'SVG')}"
+            "</figcaption></figure>")
+    body += ["</div>", '<h2 id="data">Download the data</h2>']
+    if list_date:
+        name = zip_name(list_date)
+        body.append(f"<p>{link(f'../dist/{name}', name)}: every processed table as CSV, Parquet and Stata, a "
+                    "workbook for reporters, the county layer and a Frictionless data package. Build it with "
+                    "<code>make release</code> (not committed).</p>")
+    if data_files:
+        body.append('<p class="note">The processed tables one by one, described in '
+                    f"{link('../docs/codebook.md', 'the codebook')}:</p><ul>")
+        body += [f"<li>{link('../' + f, f)}</li>" for f in data_files]
+        body.append("</ul>")
+    title = f"ICE 287(g) agreements: list of {list_date}" if list_date else "ICE 287(g) agreements"
+    return page(title, body)
+
+
+def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: Sequence[str],
+                     as_of: str = "newest") -> pd.DataFrame:
+    """``state, state_name, agreements, agencies, list_date``: each state's agreements and agencies on the
+    list of ``as_of``."""
+    from ..places.geography import states as census_states
+
+    newest = list_id_for(lists, as_of)
+    on_list = list_rows[list_rows["list_id"] == newest]
+    on = on_list.groupby("state").size()
+    agencies = on_list.groupby("state")["agency_id"].nunique()
+    names = census_states().set_index("state")["state_name"]
+    return pd.DataFrame({
+        "state": list(states_done),
+        "state_name": [names.get(s, s) for s in states_done],
+        "agreements": [int(on.get(s, 0)) for s in states_done],
+        "agencies": [int(agencies.get(s, 0)) for s in states_done],
+        "list_date": lists.set_index("list_id").loc[newest, "list_date"],
+    })
+
+
+def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]:
+    """HTML of each committed executed notebook, for reading in a browser (code hidden, linked)."""
+    import nbformat
+
+    from ..build.pipeline import _relative_href, executed_path, render_html, source_links
+
+    written = []
+    for name in names:
+        nb = nbformat.read(executed_path(name), as_version=4)
+        page_html = render_html(nb, title=name, root=_relative_href(paths.reports_dir(), out_dir),
+                                sources=source_links(name, executed_path(name), out_dir))
+        written.append(writers.write_text(out_dir / f"{name}.html", page_html))
+    return written
+
+
+def write_agencies_page(as_of: str = "newest") -> Path:
+    """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
+    from ..history.agreements import processed
+    from ..places.geography import map_layers
+    from ..places.geography import states as census_states
+    from ..build.pipeline import state_reports_folder
+
+    lists, rows = processed("lists.csv"), processed("list_rows.csv")
+    list_id = list_id_for(lists, as_of)
+    counties, _ = map_layers()
+    table = agency_rows(processed("agreements.csv"), processed("agencies.csv"), processed("agreement_places.csv"),
+                        counties, rows, list_id)
+    names = census_states().set_index("state")["state_name"].to_dict()
+    folder = state_reports_folder(as_of)
+    name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
+    page_html = agencies_page(table, lists.set_index("list_id").loc[list_id, "list_date"], names)
+    return writers.write_text(paths.reports_dir() / name, page_html)
+
+
+def front_page_parts(as_of: str = "newest") -> dict:
+    """The front page's data: the list row, totals by model against the list before, the change report
+    as HTML, and the processed tables to download."""
+    from ..history import changes
+    from ..history.agreements import processed
+
+    lists = processed("lists.csv")
+    rep = changes.build(after=as_of)
+    newest = lists.set_index("list_id").loc[rep.after["list_id"]]
+    data_dir = paths.project_root() / "data" / "processed"
+    files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
+    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files}
+
+
+def _run_one(state: str, as_of: str) -> str:
+    from ..build.pipeline import run_state_report
+
+    # one kernel per worker runs its states in turn: imports and tables are loaded once per worker
+    # the raw files were verified once, by build_reports
+    return paths.relative(run_state_report(state, as_of, reuse_kernel=True, verify=False).notebook)
+
+
+def default_workers() -> int:
+    return max(1, min(2, os.cpu_count() or 1))
+
+
+def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *, workers: int | None = None,
+                  progress=print) -> Path:
+    """Run the state report for ``states`` (default: every state that ever had an agreement), render the
+    pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each with
+    one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
+    kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
+    from ..history.agreements import processed
+    from .charts import read_manifest
+    from ..build.parameters import validate
+    from ..build.pipeline import NOTEBOOKS, reading_order, state_reports_folder
+    from ..archive.sources import ensure_verified
+
+    # refused before any work: an unknown code, a date before the first list
+    as_of = validate("state_report", {"as_of": as_of})["as_of"]
+    states = [validate("state_report", {"state": s})["state"] for s in states or ()]
+    ags = processed("agreements.csv")
+    chosen = list(states) if states else report_states(ags)
+    unknown = sorted(set(chosen) - set(report_states(ags)))
+    if unknown:
+        raise ValueError(f"no agreement ever listed for {unknown}; states with reports: {report_states(ags)}")
+    ensure_verified()  # once here, not once a state: an edited raw file stops the run before any kernel starts
+    workers = workers or default_workers()
+    if workers == 1 or len(chosen) == 1:
+        for state in chosen:
+            progress(f"reports: {state} -> {_run_one(state, as_of)}")
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn, not fork: each worker sets its own environment for its run
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {state: pool.submit(_run_one, state, as_of) for state in chosen}
+            for state, future in futures.items():
+                progress(f"reports: {state} -> {future.result()}")
+    out = paths.reports_dir()
+    folder = state_reports_folder(as_of)
+    if not states:  # a full run: drop reports of states no longer in the history
+        for stale in sorted((out / folder).glob("*")):
+            if stale.name.split(".")[0] not in chosen:
+                shutil.rmtree(stale) if stale.is_dir() else stale.unlink()
+    render_pipeline_notebooks([nb.name for nb in NOTEBOOKS], out / "notebooks")
+    write_agencies_page(as_of)
+    # the index links every report on disk, so a run for a few states keeps the others linked
+    on_disk = [s for s in report_states(ags) if (out / folder / f"{s}.html").exists()]
+    rows = state_index_rows(processed("list_rows.csv"), processed("lists.csv"), on_disk, as_of)
+    front = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder,
+                       **front_page_parts(as_of))
+    name = "index.html" if folder == "states" else f"index_{folder.removeprefix('states_')}.html"
+    return writers.write_text(out / name, front)
+
+
+# ---------------------------------------------------------------------------------------------
+# README: the numbers it shows come from the processed tables, written between two markers
+
+README_BEGIN = "<!-- begin: at a glance (generated by `python -m ice287g readme` from data/processed; do not edit) -->"
+README_END = "<!-- end: at a glance -->"
+SOURCE_NAMES = {"ice_287g": "ICE 287(g) lists", "ice_detention": "ICE detention",
+                "ice_facilities": "ICE facility lists", "trac": "TRAC", "census": "Census", "fbi": "FBI agency rosters"}
+
+
+def _n(value) -> str:
+    return f"{int(value):,}"
+
+
+def readme_block(processed: dict[str, pd.DataFrame]) -> str:
+    """The README's *At a glance* section from the processed tables (``processed[name]`` is
+    ``data/processed/<name>.csv`` read as text)."""
+    inv, lists, ags = processed["raw_inventory"], processed["lists"], processed["agreements"]
+    agencies, places = processed["agencies"], processed["agreement_places"]
+    releases, claims, rows = processed["detention_releases"], processed["news_claims_check"], processed["list_rows"]
+    series = series_lists(lists)
+    pending = series_lists(lists, "pending")
+    newest = series.iloc[-1]
+    on_newest = rows[rows["list_id"] == newest["list_id"]]
+    by_source = inv["source"].value_counts()
+    # the model-less partners-page rows are never linked to a later agreement: counted apart
+    modelless = ags["era"] == "partners_page"
+    status = ags.loc[~modelless, "status"].value_counts()
+    renames, disagreements = processed["renames"], processed["type_disagreements"]
+    fixes = processed["corrections"]
+    placed = (places["method"] != "unplaced").mean()
+    models = on_newest["model"].value_counts()
+    exact = int((claims["verdict"] == "exact").sum())
+    lines = [
+        README_BEGIN,
+        "## At a glance",
+        "",
+        f"- **{_n(len(inv))}** raw files ("
+        + ", ".join(f"{SOURCE_NAMES[s]} {_n(by_source[s])}" for s in sorted(by_source.index))
+        + "), each checked against its sha256 at every build.",
+        f"- **{_n(len(lists))}** ICE 287(g) lists read, **{_n(len(rows))}** rows kept "
+        f"({_n(pd.to_numeric(lists['skipped_rows']).sum())} skipped, listed in `data/qa/skipped_rows.csv`): "
+        f"{_n(len(series))} participating lists from {series['list_date'].iloc[0]} to {newest['list_date']} and "
+        f"{_n(len(pending))} pending lists make the history; {_n((lists['in_series'] != 'True').sum())} more "
+        "are read and counted but kept out of it (`series_note` in `data/processed/lists.csv` says why).",
+        f"- **{_n((~modelless).sum())}** agreements (" + ", ".join(f"{_n(status.get(k, 0))} {k.lower()}"
+                                                            for k in STATUSES)
+        + f") held by **{_n(len(agencies))}** agencies, and {_n(modelless.sum())} rows of the earliest lists, which "
+        "print no model, kept apart. *Lapsed* agreements were last listed just before an archive gap and are gone "
+        "when it ends: when they ended is unknown.",
+        f"- **{_n(len(fixes))}** corrections ICE made to its own lists ("
+        + ", ".join(f"{_n(n)} {k.replace('_', ' ')}" for k, n in corrections.counts(fixes).items() if n)
+        + f"): the {_n(fixes.loc[fixes['kind'] != 'state', 'agreement_id'].nunique())} agreements they touch are "
+        "counted once, never as re-signings or removals, and a pending row under the wrong state is moved to the "
+        "state its agency signs in (each with its rule in `data/qa/corrections.csv`).",
+        f"- **{_n(renames['agreement_id'].nunique())}** agreements renamed on ICE's lists are counted once, not as a "
+        "removal and an addition (each merge and its rule in `data/qa/renames.csv`; "
+        f"{_n(len(processed['identity_candidates']))} name pairs left for a person in "
+        "`data/qa/identity_candidates.csv`).",
+        f"- The newest list ({newest['list_date']}) shows **{_n(len(on_newest))}** agreements ("
+        + ", ".join(f"{_n(models.get(m, 0))} {m}" for m in MODELS)
+        + f") in **{_n(on_newest['state'].nunique())}** states and territories.",
+        *coverage_lines(processed["population_covered"], newest["list_id"]),
+        f"- **{placed:.1%}** of agreements are placed on the 2024 Census county map "
+        f"({_n((places['method'] == 'unplaced').sum())} are not, each with its reason in `data/qa/unplaced_agreements.csv`). "
+        f"ICE's TYPE decides an agency's level: {_n(len(disagreements))} agencies whose names read otherwise are "
+        "listed in `data/qa/type_disagreements.csv` ("
+        + ", ".join(f"{_n(n)} settled by {k}" for k, n in sorted(disagreements["settled_by"].value_counts().items()))
+        + ").",
+        *roster_lines(processed, on_newest),
+        *analysis_lines(processed),
+        f"- **{_n(len(releases))}** ICE detention workbooks, fiscal years {releases['fiscal_year'].min()} to "
+        f"{releases['fiscal_year'].max()}, released {releases['release_date'].min()} to {releases['release_date'].max()}.",
+        f"- **{_n(exact)}** of **{_n(len(claims))}** figures cited in news coverage reproduced exactly "
+        "(`data/processed/news_claims_check.csv`).",
+        README_END,
+    ]
+    return "\n".join(lines)
+
+
+def coverage_lines(covered: pd.DataFrame, list_id: str) -> list[str]:
+    """The README's line on the residents under an agreement on list ``list_id`` (``covered``:
+    population_covered.csv): the law-enforcement share as the headline, then any agreement and local only."""
+    row = covered.set_index("list_id").loc[list_id]
+    share = {k: float(row[f"share_{k}"]) for k in ("law_enforcement", "covered", "local")}
+    only = [s for s in row["corrections_only_states"].split(";") if s]
+    apart = (f", including the corrections departments' statewide agreements in the {len(only)} states where they "
+             f"are the only ones ({', '.join(only)}), which reach the people held in state prisons rather than the "
+             "state's residents" if only else "")
+    return [
+        f"- **{share['law_enforcement']:.1%}** of U.S. residents (Census Vintage 2024 estimates, 50 states and DC) "
+        "live in a county with a local 287(g) agreement or in a state where a law-enforcement agency holds a "
+        f"statewide one, on the newest list; **{share['covered']:.1%}** counting any agreement{apart}; "
+        f"**{share['local']:.1%}** counting local agreements only (`data/processed/population_covered.csv`).",
+    ]
+
+
+def roster_lines(processed: dict[str, pd.DataFrame], on_newest: pd.DataFrame) -> list[str]:
+    """The README's lines on the FBI rosters: the share of the newest list's agencies with an ORI, by ICE's TYPE,
+    the renames an ORI made, and the roster's disagreements with ICE by status."""
+    from ..history.roster import LOCAL_TYPES, coverage_by_type
+
+    coverage = coverage_by_type(processed["agency_roster_matches"], processed["agencies"], on_newest)
+    by_type = coverage.set_index("agency_type")
+    local = by_type.loc[[t for t in LOCAL_TYPES if t in by_type.index]]
+    share = local["with_ori"].sum() / local["agencies"].sum()
+    typed = [t for t in by_type.index if t != "all"]
+    renames, disagreements = processed["renames"], processed["roster_disagreements"]
+    return [
+        f"- **{share:.1%}** of the county and municipal agencies on the newest list carry an FBI ORI, the code that "
+        "survives renames (" + ", ".join(f"{t} {_n(by_type.loc[t, 'with_ori'])} of {_n(by_type.loc[t, 'agencies'])}"
+                                         for t in typed)
+        + "; each match and its rule in `data/processed/agency_roster_matches.csv`). An ORI shared by two names "
+        f"merged {_n((renames['rule'] == 'ori').sum())} agreements; the rosters' "
+        f"{_n(len(disagreements))} disagreements with ICE's TYPE or county are "
+        + ", ".join(f"{_n(n)} {k}" for k, n in sorted(disagreements["status"].value_counts().items()))
+        + " (`data/qa/roster_disagreements.csv`).",
+    ]
+
+
+def analysis_lines(processed: dict[str, pd.DataFrame]) -> list[str]:
+    """The README's lines on the two analyses: how pending requests ended (``06_pending_pipeline``) and the jails
+    run by 287(g) agencies that hold ICE detainees (``07_jails_and_detention``)."""
+    from ..detention.jails import totals
+    from ..analyses.pending import days_by_model
+
+    outcomes, matches = processed["pending_outcomes"], processed["agency_facility_matches"]
+    counts = outcomes["outcome"].value_counts()
+    days = days_by_model(outcomes.assign(days_pending_to_listed=pd.to_numeric(outcomes["days_pending_to_listed"]),
+                                         days_pending_to_signed=pd.to_numeric(outcomes["days_pending_to_signed"])))
+    held = totals(matches)
+    when = (f"ICE detention release of {matches['release_date'].iloc[0]}, 287(g) list of "
+            f"{matches['list_date'].iloc[0]}" if len(matches) else "no match")
+    return [
+        f"- **{_n(len(outcomes))}** requests on ICE's pending lists ({outcomes['first_pending'].min()} to "
+        f"{outcomes['last_pending'].max()}): " + ", ".join(f"{_n(counts[k])} {k.replace('_', ' ')}"
+                                                         for k in counts.index)
+        + "; median days from first pending sighting to first participating listing: "
+        + ", ".join(f"{r.model} {r.listed_median:.0f}" for r in days.itertuples(index=False) if r.model != "ALL")
+        + " (`data/processed/pending_outcomes.csv`).",
+        f"- **{_n(held['agencies'])}** agencies with 287(g) agreements run **{_n(held['facilities'])}** jails holding "
+        f"ICE detainees, **{held['adp']:,.0f}** people on an average day ({when}; each match and its rule in "
+        "`data/processed/agency_facility_matches.csv`).",
+    ]
+
+
+def readme_tables() -> dict[str, pd.DataFrame]:
+    from ..history.agreements import processed
+
+    from ..history.store import qa_table
+
+    names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
+             "news_claims_check", "list_rows", "agency_roster_matches", "pending_outcomes",
+             "agency_facility_matches", "population_covered")
+    tables = {n: processed(f"{n}.csv") for n in names}
+    tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "corrections", "identity_candidates",
+                                                      "type_disagreements", "roster_disagreements")})
+    return tables
+
+
+def replace_block(text: str, block: str) -> str:
+    """``text`` with the part between the README markers (markers included) replaced by ``block``."""
+    if text.count(README_BEGIN) != 1 or text.count(README_END) != 1:
+        raise ValueError("README.md must hold the at-a-glance markers exactly once each:\n"
+                         f"  {README_BEGIN}\n  {README_END}")
+    start = text.index(README_BEGIN)
+    end = text.index(README_END) + len(README_END)
+    return text[:start] + block + text[end:]
+
+
+def write_readme() -> Path:
+    path = paths.project_root() / "README.md"
+    return writers.write_text(path, replace_block(path.read_text(encoding="utf-8"), readme_block(readme_tables())))

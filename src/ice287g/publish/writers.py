@@ -1,0 +1,146 @@
+"""Atomic, deterministic writers for every output the project commits.
+
+Each writer sorts rows, fixes the float format, writes to a temporary file beside the target and
+renames it into place, so a run that fails half way leaves the previous output intact and a rebuild
+from the same inputs gives the same bytes.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from ..core import paths
+from .schema import FLOAT_FORMAT, check_output
+
+# GeoPackage stores a last-change timestamp; GDAL takes it from this setting instead of the clock.
+FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+# Folders (relative to the project root) whose files a build writes; a killed writer can leave temp files there.
+OUTPUT_DIRS = ("data/processed", "data/qa", "figures", "notebooks")
+TEMP_PREFIX = ".{stem}.tmp-"
+# What ``atomic_path`` creates, and the companions GDAL/SQLite add beside it (``-journal``, ``-wal``, ``-shm``).
+STALE_TEMP = re.compile(r"^\..+\.tmp-")
+
+
+@contextlib.contextmanager
+def atomic_path(target: Path | str) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; on success rename it onto ``target``."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # keep the real suffix: some drivers (GeoPackage) check it
+    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX.format(stem=target.stem), suffix=target.suffix,
+                               dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    tmp_path.unlink()  # let the writer create it fresh (some drivers refuse an existing file)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def remove_stale_temp(root: Path | str | None = None) -> list[Path]:
+    """Delete temp files a killed writer left under the output folders of ``root`` (default: the project
+    root); return them. Only files named as ``atomic_path`` names them are touched."""
+    root = Path(root) if root is not None else paths.project_root()
+    stale = sorted(p for d in OUTPUT_DIRS if (root / d).is_dir()
+                   for p in (root / d).rglob(".*") if p.is_file() and STALE_TEMP.match(p.name))
+    for p in stale:
+        p.unlink(missing_ok=True)
+    return stale
+
+
+def upsert_base(target: Path | str) -> Path:
+    """The copy a table updated in place (an upsert) starts from: this run's ``target`` if it wrote one,
+    else the committed file at the same place under the project root (a staged or report run writes
+    under another output root, and must not drop rows other stages committed)."""
+    target = Path(target)
+    if target.exists():
+        return target
+    try:
+        rel = target.resolve().relative_to(paths.output_root())
+    except ValueError:
+        return target
+    return paths.project_root() / rel
+
+
+def write_bytes(target: Path | str, data: bytes) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(data)
+    return Path(target)
+
+
+def write_text(target: Path | str, text: str) -> Path:
+    return write_bytes(target, text.encode("utf-8"))
+
+
+def _check_schema(df: pd.DataFrame, target: Path | str) -> None:
+    check_output(df, target)
+
+
+def sorted_frame(df: pd.DataFrame, sort_by: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows in a stable, content-defined order: by ``sort_by`` or else by every column."""
+    keys = list(sort_by) if sort_by is not None else list(df.columns)
+    missing = [k for k in keys if k not in df.columns]
+    if missing:
+        raise KeyError(f"cannot sort by missing column(s) {missing}; columns are {list(df.columns)}")
+    if not keys or df.empty:
+        return df.reset_index(drop=True)
+    return df.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+def write_csv(
+    df: pd.DataFrame,
+    target: Path | str,
+    *,
+    sort_by: Sequence[str] | None = None,
+    float_format: str = FLOAT_FORMAT,
+) -> Path:
+    """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows, fixed float format, no index.
+
+    A table under ``data/processed/`` or ``data/qa/`` of the output root, or ``figures/manifest.csv``,
+    is first checked against ``ice287g.schema``; a mismatch raises SchemaError and writes nothing."""
+    _check_schema(df, target)
+    out = sorted_frame(df, sort_by)
+    with atomic_path(target) as tmp:
+        out.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+    return Path(target)
+
+
+def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str] | None = None) -> Path:
+    _check_schema(df, target)
+    out = sorted_frame(df, sort_by)
+    with atomic_path(target) as tmp:
+        out.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+    return Path(target)
+
+
+def write_gpkg(gdf, target: Path | str, *, layer: str, sort_by: Sequence[str] | None = None) -> Path:
+    """Write a GeoDataFrame as a one-layer GeoPackage with a fixed timestamp (schema-checked like ``write_csv``)."""
+    _check_schema(gdf, target)
+    out = sorted_frame(gdf, sort_by)
+    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE), atomic_path(target) as tmp:
+        out.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    return Path(target)
+
+
+@contextlib.contextmanager
+def _gdal_config(**options: str) -> Iterator[None]:
+    import pyogrio
+
+    previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
+    pyogrio.set_gdal_config_options(options)
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options(previous)
