@@ -31,7 +31,7 @@ import ice287g
 from ice287g.archive import sources
 from ice287g.core import paths
 from ice287g.history import agreements
-from ice287g.publish import writers
+from ice287g.tables import writers
 
 ice287g.setup_notebook("00_program_history")
 

@@ -45,7 +45,8 @@ import pandas as pd
 import ice287g
 from ice287g.archive import sources
 from ice287g.core import paths
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 
 ice287g.setup_notebook("00_raw_inventory")
 

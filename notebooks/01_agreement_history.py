@@ -358,9 +358,9 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # of the agencies on the newest participating list that carry an ORI, by ICE's TYPE.
 
 # %%
-from ice287g.core import qa as qa_gate
+from ice287g.tables import qa as qa_gate
 from ice287g.history import roster
-from ice287g.publish import writers
+from ice287g.tables import writers
 
 # the build matched the rosters already: ORIs are evidence of identity, so it merged by them
 rosters, hand_ori = history.roster.rosters, history.roster.hand_ori

@@ -42,7 +42,8 @@ from matplotlib.patches import Patch
 import ice287g
 from ice287g.core import paths
 from ice287g.history import agreements
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 from ice287g.history import changes as changes_report
 
 ice287g.setup_notebook("02_compare_lists")

@@ -47,10 +47,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g.core import paths, qa
+from ice287g.core import paths
+from ice287g.tables import qa
 from ice287g.history import agreements, roster
 from ice287g.places import geography
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("03_maps")

@@ -39,7 +39,8 @@ import pandas as pd
 import ice287g
 from ice287g.analyses import claims
 from ice287g.core import paths
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("05_news_claims")

@@ -68,9 +68,11 @@ import pandas as pd
 
 import ice287g
 from ice287g.analyses import pending
-from ice287g.core import paths, qa
+from ice287g.core import paths
+from ice287g.tables import qa
 from ice287g.history import store
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 from ice287g.ingest.lists import series_lists
 from ice287g.core.vocab import GAP_DAYS, MODELS
 

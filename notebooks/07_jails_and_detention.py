@@ -60,11 +60,13 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g.core import paths, qa
+from ice287g.core import paths
+from ice287g.tables import qa
 from ice287g.detention import jails, operators
 from ice287g.history import store
 from ice287g.places import geography
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 from ice287g.core.vocab import MODELS
 
 ice287g.setup_notebook("07_jails_and_detention")

@@ -27,7 +27,8 @@ from ice287g.core import paths
 from ice287g.detention import detention, jails
 from ice287g.history import agreements
 from ice287g.places import geography
-from ice287g.publish import charts, reports
+from ice287g.publish import charts
+from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")

@@ -21,8 +21,8 @@ def test_agreements_does_not_import_geography():
 
 
 def test_schema_and_writers_do_not_import_each_other():
-    assert "publish.schema" in imported_modules("publish.writers")
-    assert "publish.writers" not in imported_modules("publish.schema")
+    assert "tables.schema" in imported_modules("tables.writers")
+    assert "tables.writers" not in imported_modules("tables.schema")
 
 
 def test_the_import_contracts_hold():

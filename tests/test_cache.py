@@ -208,7 +208,7 @@ def test_the_code_fingerprint_follows_every_module_the_reader_imports():
     found = cache.code_modules("ice287g.ingest.lists")
     # webtable is imported inside a function; fixes and identity at the top, by relative import
     assert {"ice287g.ingest.lists", "ice287g.ingest.webtable", "ice287g.core.fixes", "ice287g.history.identity", "ice287g.archive.cache"} <= found
-    assert "ice287g.publish.reports" not in found
+    assert "ice287g.build.reports" not in found
     source = ("from . import hand, paths  # a comment\nfrom .fixes import (\n    squash,\n    location,\n)\n"
               "def f():\n    from ..ingest.webtable import decode\n    import ice287g.core.vocab\nimport pandas as pd\n")
     assert cache.package_imports("ice287g.core.example", source) == {

@@ -10,7 +10,8 @@ import pytest
 from ice287g.core import paths
 from ice287g.history import agreements
 from ice287g.places import geography
-from ice287g.publish import charts, reports
+from ice287g.publish import charts
+from ice287g.build import reports
 from ice287g.history.identity import agreement_ids
 
 from .conftest import REAL_RAW

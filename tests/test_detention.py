@@ -8,7 +8,7 @@ import pytest
 from ice287g.detention import detention
 from ice287g.history import store
 from ice287g.detention.detention import DetentionError
-from ice287g.core.qa import QAFailure, gate
+from ice287g.tables.qa import QAFailure, gate
 
 from .conftest import REAL_RAW
 

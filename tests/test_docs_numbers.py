@@ -10,7 +10,7 @@ import tokenize
 import jupytext
 import pytest
 
-from ice287g.publish import reports
+from ice287g.build import reports
 
 from .conftest import REAL_ROOT
 

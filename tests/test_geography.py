@@ -99,7 +99,7 @@ def test_connecticut_places_are_left_to_the_2024_planning_regions():
 
 def test_the_roster_check_passes_on_the_real_placement_and_fails_on_a_moved_roster_point(placed, baseline,
                                                                                           roster_counties):
-    from ice287g.core import qa
+    from ice287g.tables import qa
 
     rows, lists, ags = (agreements.processed(n) for n in ("list_rows.csv", "lists.csv", "agreements.csv"))
     check = geography.roster_place_check(placed)
@@ -419,7 +419,7 @@ def test_placement_checks_pass_on_a_clean_synthetic_placement():
     assert "fail" not in set(checks["status"])
     assert _status(checks, "placement_min_share", "lists printing a county (since 2025-06-01)") == "info"
     assert checks.loc[checks["scope"] == "earlier lists", "value"].iloc[0] == "1.0000"
-    from ice287g.core import qa
+    from ice287g.tables import qa
     qa.gate(checks, "03_maps")
 
 
@@ -484,7 +484,7 @@ def _doctor_unused_level(i):
     (_doctor_unused_level, "placement_unused_fixes"),
 ])
 def test_each_placement_check_fails_on_a_doctored_input_and_stops_the_stage(doctor, check):
-    from ice287g.core import qa
+    from ice287g.tables import qa
 
     inputs = _qa_inputs()
     doctor(inputs)

@@ -11,7 +11,7 @@ import pytest
 from ice287g.detention import jails, operators
 from ice287g.history import store
 from ice287g.detention.operators import Operator
-from ice287g.core.qa import QAFailure, gate
+from ice287g.tables.qa import QAFailure, gate
 from ice287g.core.states import state_names
 
 from .conftest import REAL_ROOT

@@ -11,7 +11,7 @@ from ice287g.archive import sources
 from ice287g.history import agreements, listqa
 from ice287g.ingest import lists
 from ice287g.history.history import agreement_history
-from ice287g.core.qa import QAFailure
+from ice287g.tables.qa import QAFailure
 
 from .conftest import REAL_RAW
 
@@ -77,7 +77,7 @@ def test_an_empty_participating_list_stops_the_build_until_decided():
     assert status(table, "suspicious_lists_decided") == ["fail"]
     assert status(table, "suspicious_list", "participating-2025-02-01") == ["fail"]
     with pytest.raises(QAFailure, match="suspicious_list"):
-        from ice287g.core.qa import gate
+        from ice287g.tables.qa import gate
         gate(table, "01_agreement_history")
     accepted = summary(rows, meta, decisions(["participating-2025-02-01", "accept", "ICE posted an empty sheet"]))
     assert status(accepted, "suspicious_lists_decided") == ["pass"]

@@ -10,7 +10,7 @@ import pytest
 from ice287g.core import paths
 from ice287g.history import history, listqa
 from ice287g.ingest import lists
-from ice287g.publish import schema
+from ice287g.tables import schema
 
 ICE_DIR = paths.raw_dir() / "ice_287g"
 WORKBOOK = "2026-05-18_participatingAgencies05182026am.xlsx"  # an ICE workbook with MOA and ADDENDUM columns

@@ -8,7 +8,7 @@ import pytest
 from ice287g.archive import sources
 from ice287g.detention import operators
 from ice287g.history import store
-from ice287g.publish.schema import OPERATOR_KINDS
+from ice287g.tables.schema import OPERATOR_KINDS
 from ice287g.detention.operators import OperatorError
 
 from .conftest import REAL_RAW

@@ -3,7 +3,8 @@ import pytest
 
 from ice287g.archive import sources
 from ice287g.build import parameters, pipeline
-from ice287g.publish import reports, schema
+from ice287g.build import codebook
+from ice287g.build import reports
 from ice287g.core.vocab import MODELS
 
 
@@ -42,7 +43,7 @@ def test_every_pipeline_notebook_is_declared():
 
 
 def test_the_codebook_lists_every_parameter():
-    text = schema.codebook_markdown()
+    text = codebook.codebook_markdown()
     for notebook, declared in parameters.PARAMETERS.items():
         section = text.split(f"### Parameters of `{notebook}`\n", 1)[1].split("\n### ", 1)[0]
         for name, param in declared.items():

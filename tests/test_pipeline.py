@@ -30,7 +30,7 @@ label = "default"
 
 # %%
 from ice287g.core import paths
-from ice287g.publish import writers
+from ice287g.tables import writers
 import pandas as pd
 writers.write_csv(pd.DataFrame({"label": [label]}), paths.processed_dir() / "label.csv")
 print("label is", label)
@@ -102,7 +102,7 @@ def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypa
 
 
 def test_a_declared_output_an_earlier_notebook_staged_counts_only_when_written_again(tmp_path):
-    from ice287g.publish import writers
+    from ice287g.tables import writers
 
     # a run stage already holds what an earlier notebook wrote: the one declaring it must write it itself
     writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")

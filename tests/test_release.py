@@ -14,7 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ice287g.publish import release, schema
+from ice287g.publish import release
+from ice287g.build import codebook
+from ice287g.tables import schema
 
 from .conftest import REAL_ROOT
 
@@ -162,16 +164,16 @@ def _codebook_tables(text: str) -> dict[str, list[list[str]]]:
 
 def test_the_codebook_and_the_package_come_from_the_same_definitions(built):
     _, folder = built
-    codebook = _codebook_tables((REAL_ROOT / schema.CODEBOOK).read_text(encoding="utf-8"))
+    documented_tables = _codebook_tables((REAL_ROOT / codebook.CODEBOOK).read_text(encoding="utf-8"))
     package = {r["path"].removeprefix("csv/"): r for r in _package(folder)["resources"]}
-    documented = {p.removeprefix("data/processed/"): rows for p, rows in codebook.items()
+    documented = {p.removeprefix("data/processed/"): rows for p, rows in documented_tables.items()
                   if p.startswith("data/processed/")}
     assert set(documented) == set(package)
     for name, rows in documented.items():
         fields = package[name]["schema"]["fields"] if "schema" in package[name] else package[name]["columns"]
         assert [r[0].strip("`") for r in rows] == [f["name"] for f in fields], name
         for row, f in zip(rows, fields):
-            assert row[4] == schema._cell(f["description"]), (name, f["name"])
+            assert row[4] == codebook._cell(f["description"]), (name, f["name"])
             assert row[3] == f.get("unit", ""), (name, f["name"])
             if "schema" in package[name]:
                 assert (row[2] == "no") == f.get("constraints", {}).get("required", False), (name, f["name"])
@@ -187,7 +189,7 @@ def test_parquet_carries_the_schema_types(built):
         ds = schema.dataset(rel)
         assert table.schema.names == ds.names, rel
         assert [table.schema.field(c.name).type for c in ds.columns] == [want[c.type] for c in ds.columns], rel
-        assert table.num_rows == schema.row_count(REAL_ROOT / rel), rel
+        assert table.num_rows == codebook.row_count(REAL_ROOT / rel), rel
     counties = pq.read_table(folder / "parquet" / "county_counts.parquet").to_pandas()
     assert counties["county_fips"].str.fullmatch(r"\d{5}").all() and "04013" in set(counties["county_fips"])
     rows = pq.read_table(folder / "parquet" / "list_rows.parquet")
@@ -222,7 +224,7 @@ def test_stata_files_open_with_labels_from_the_schema(built, name):
     rel = f"data/processed/{name}.csv"
     frame = pd.read_stata(folder / "stata" / f"{name}.dta")
     assert list(frame.columns) == schema.dataset(rel).names
-    assert len(frame) == schema.row_count(REAL_ROOT / rel)
+    assert len(frame) == codebook.row_count(REAL_ROOT / rel)
     with pd.io.stata.StataReader(folder / "stata" / f"{name}.dta") as reader:
         labels = reader.variable_labels()
         assert reader.data_label == schema.TITLES[rel]

@@ -10,7 +10,8 @@ from ice287g.build import pipeline
 from ice287g.detention import detention
 from ice287g.history import agreements
 from ice287g.places import geography
-from ice287g.publish import charts, pages, reports
+from ice287g.publish import charts, pages
+from ice287g.build import reports
 
 
 @pytest.fixture(scope="module")
@@ -269,6 +270,6 @@ def test_reports_for_another_date_go_to_their_own_folder():
 
 def test_every_raw_source_has_a_name_for_the_readme():
     from ice287g.core import paths
-    from ice287g.publish import reports
+    from ice287g.build import reports
 
     assert set(reports.SOURCE_NAMES) == set(paths.RAW_SOURCES)

@@ -1,4 +1,4 @@
-"""The schema (src/ice287g/publish/schema.py) documents every committed table, and the writers enforce it."""
+"""The schema (src/ice287g/tables/schema.py) documents every committed table, and the writers enforce it."""
 from __future__ import annotations
 
 import csv
@@ -9,7 +9,9 @@ import pytest
 
 from ice287g.build import cli, pipeline
 from ice287g.core import paths
-from ice287g.publish import schema, writers
+from ice287g.tables import writers
+from ice287g.build import codebook
+from ice287g.tables import schema
 
 from .conftest import REAL_ROOT
 
@@ -46,7 +48,7 @@ def test_every_committed_output_is_in_the_schema_with_its_exact_header():
     outputs = committed_outputs()
     assert len(outputs) > 30 and GPKG in outputs
     for rel in outputs:
-        assert rel in schema.DATASETS, f"{rel} is committed but not documented in src/ice287g/publish/schema.py"
+        assert rel in schema.DATASETS, f"{rel} is committed but not documented in src/ice287g/tables/schema.py"
         assert header(REAL_ROOT / rel) == schema.DATASETS[rel].names, f"{rel}: header differs from the schema"
 
 
@@ -218,11 +220,11 @@ def test_a_throwaway_project_may_write_other_tables_but_not_break_ours(project, 
 
 @pytest.fixture(scope="module")
 def codebook_text() -> str:
-    return (REAL_ROOT / schema.CODEBOOK).read_text(encoding="utf-8")
+    return (REAL_ROOT / codebook.CODEBOOK).read_text(encoding="utf-8")
 
 
 def test_committed_codebook_is_generated_from_the_schema(codebook_text):
-    assert codebook_text == schema.codebook_markdown(REAL_ROOT), \
+    assert codebook_text == codebook.codebook_markdown(REAL_ROOT), \
         "docs/codebook.md is out of date: run `python -m ice287g codebook`"
     assert "python -m ice287g codebook" in codebook_text and "do not edit by hand" in codebook_text
     assert str(REAL_ROOT) not in codebook_text
@@ -250,8 +252,8 @@ def test_codebook_numbers_come_from_the_data(tmp_path):
     (tmp_path / "data" / "qa" / "skipped_rows.csv").write_text(
         "source_file,sheet,row,reason,content\na.xlsx,S,2,blank row,\na.xlsx,S,3,blank row,\n"
         'b.csv,,4,no agency name,"x\ny"\n')
-    text = schema.codebook_markdown(tmp_path)
+    text = codebook.codebook_markdown(tmp_path)
     section = text.split("### `data/qa/skipped_rows.csv`", 1)[1].split("\n### ", 1)[0]
     assert "- **Rows in the committed file:** 3\n" in section
     assert "- **Rows in the committed file:** file not present" in text.split("### `data/qa/unused_fixes.csv`")[1]
-    assert schema.codebook_markdown(tmp_path) == text  # deterministic
+    assert codebook.codebook_markdown(tmp_path) == text  # deterministic

@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from ice287g.build import pipeline, stages
-from ice287g.core import qa
-from ice287g.publish import schema
+from ice287g.tables import qa
+from ice287g.tables import schema
 
 from .conftest import REAL_ROOT
 from .test_listqa import project_with_rules  # noqa: F401 (a fixture)
@@ -27,8 +27,10 @@ status = "pass"
 
 # %%
 import pandas as pd
-from ice287g.core import paths, qa
-from ice287g.publish import charts, writers
+from ice287g.core import paths
+from ice287g.tables import qa
+from ice287g.publish import charts
+from ice287g.tables import writers
 writers.write_csv(pd.DataFrame({"label": ["new"]}), paths.processed_dir() / "label.csv")
 charts.record_figure(slug="new_figure", title="New", alt_text="A new figure", source="Source: test",
                      notebook="notebooks/98_stage.ipynb", inputs="")
@@ -150,9 +152,11 @@ x = 1
 import ice287g
 ice287g.setup_notebook("99_reads")
 import pandas as pd
-from ice287g.core import paths, qa
+from ice287g.core import paths
+from ice287g.tables import qa
 from ice287g.history import store
-from ice287g.publish import charts, writers
+from ice287g.publish import charts
+from ice287g.tables import writers
 committed = (paths.project_root() / "data/processed/label.csv").read_text().split()[1]
 seen = {"staged": store.processed("label.csv")["label"][0], "committed": committed,
         "other": store.processed("other_stage.csv").columns[0],

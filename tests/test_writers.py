@@ -3,7 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g.publish import writers
+from ice287g.tables import writers
 
 
 def test_csv_rows_sorted_floats_fixed_and_lf_only(tmp_path):

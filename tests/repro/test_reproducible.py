@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# the folders a build writes into (ice287g.publish.writers.OUTPUT_DIRS)
+# the folders a build writes into (ice287g.tables.writers.OUTPUT_DIRS)
 OUTPUT_DIRS = ["data/processed", "data/qa", "figures", "notebooks"]
 
 

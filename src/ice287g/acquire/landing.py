@@ -36,7 +36,7 @@ from ..archive import icenames, sources, xlsxlimits
 from ..core import paths
 from ..detention import detention
 from ..ingest import lists
-from ..publish import writers
+from ..tables import writers
 from ..detention.detention import SUPERSEDED_FILE, WORKBOOK_KIND
 from ..core.messages import printable
 

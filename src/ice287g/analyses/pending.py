@@ -42,7 +42,8 @@ from collections.abc import Callable
 
 import pandas as pd
 
-from ..core import hand, qa
+from ..core import hand
+from ..tables import qa
 from ..history import roster, store
 from ..history.identity import (
     NEAR_MISS_CORE_RATIO,

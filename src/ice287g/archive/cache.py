@@ -188,7 +188,7 @@ def store(reader: str, gen: str, key: str, value) -> None:
     generations, whose keys no build of this code can ask for again, so the cache holds one parse of
     each file rather than one per edit of the code or of the fix tables. A folder that cannot be
     written only means no cache."""
-    from ..publish.writers import atomic_path
+    from ..tables.writers import atomic_path
 
     target = entry_path(reader, gen, key)
     try:

@@ -202,7 +202,7 @@ def check_workbook(path: Path | str, error: type[Exception] = RawDataError, wher
         raise error(f"{where or _label(Path(path))}: {problem}")
     if sha not in passed:
         passed.add(sha)
-        from ..publish.writers import write_text
+        from ..tables.writers import write_text
 
         try:
             write_text(paths.project_root() / WITHIN_LIMITS_CACHE, json.dumps(sorted(passed), indent=0) + "\n")
@@ -409,7 +409,7 @@ def ensure_verified(raw: Path | None = None) -> int:
 
     problems = verify_raw(raw, sha256_of=sha256_of)
     if fresh != cache:
-        from ..publish.writers import write_text
+        from ..tables.writers import write_text
 
         try:
             write_text(cache_path, json.dumps(fresh, indent=0, sort_keys=True) + "\n")
@@ -554,7 +554,7 @@ def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
     A column a row fills that the manifest lacks (``final_url`` or ``status`` in an older manifest, or one a
     mirror's manifest has) widens the header first, every earlier row left empty in it: nothing a row says
     is dropped, and a manifest gains a column only when a row needs it."""
-    from ..publish.writers import write_bytes
+    from ..tables.writers import write_bytes
 
     ending = _manifest_line_ending(manifest)
     existing_cols, old_rows = _parse_manifest(manifest)
@@ -580,7 +580,7 @@ def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
-    from ..publish.writers import write_bytes
+    from ..tables.writers import write_bytes
 
     copied: list[str] = []
     adopted: list[str] = []
@@ -807,7 +807,7 @@ def sync_claims(src: Path | str) -> str:
             before = str(len(load_claims(dst)))
         except RawDataError:
             before = "an invalid file"
-    from ..publish.writers import write_bytes
+    from ..tables.writers import write_bytes
 
     write_bytes(dst, data)
     return f"{_label(dst)} updated from {src}: {before} -> {len(incoming)} claims"

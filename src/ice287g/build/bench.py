@@ -141,7 +141,7 @@ def main() -> int:
     for nb in NOTEBOOKS:
         report(f"notebook {nb.name}", measure([sys.executable, "-m", "ice287g", "run", nb.name]))
     from ..history.agreements import processed
-    from ..publish.reports import default_workers, report_states
+    from .reports import default_workers, report_states
 
     n_states = len(report_states(processed("agreements.csv")))
     report(f"state reports ({n_states}, {default_workers()} kernels at once)",

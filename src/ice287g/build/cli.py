@@ -135,8 +135,8 @@ def _gallery(args) -> int:
 
 
 def _codebook(args) -> int:
-    from ..publish.schema import CODEBOOK, codebook_markdown
-    from ..publish.writers import write_text
+    from .codebook import CODEBOOK, codebook_markdown
+    from ..tables.writers import write_text
 
     if args.check:
         path = paths.project_root() / CODEBOOK
@@ -151,7 +151,7 @@ def _codebook(args) -> int:
 
 def _reports(args) -> int:
     from .pipeline import NotebookError
-    from ..publish.reports import build_reports
+    from .reports import build_reports
     from ..archive.sources import ensure_verified
 
     ensure_verified()
@@ -165,7 +165,7 @@ def _reports(args) -> int:
 
 
 def _readme(args) -> int:
-    from ..publish.reports import write_readme
+    from .reports import write_readme
 
     print(f"readme: wrote the at-a-glance numbers of {paths.relative(write_readme())}")
     return 0

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..core import paths
-from ..publish import writers
+from ..tables import writers
 
 KERNEL_NAME = "ice287g"
 KERNEL_DISPLAY_NAME = "Python (ice287g)"

@@ -268,7 +268,7 @@ def make_deps() -> str:
 
 
 def write_deps(target: Path | None = None) -> Path:
-    from ..publish import writers
+    from ..tables import writers
 
     target = target or paths.project_root() / ".build" / "deps.mk"
     return writers.write_text(target, make_deps())

@@ -19,7 +19,7 @@ from ..archive import cache, sources
 from ..core import hand, paths
 from ..history import store
 from ..core.fixes import FixError, column_letter, location, squash
-from ..core.qa import check_row
+from ..tables.qa import check_row
 from ..core.vocab import GAP_DAYS, MODELS
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
@@ -692,8 +692,8 @@ def build() -> Detention:
 def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """Write every detention output and its QA rows; return the detention-vs-agreements table. A failed
     QA check stops the build (after everything is written, so the QA tables can be read)."""
-    from ..core import qa
-    from ..publish import writers
+    from ..tables import qa
+    from ..tables import writers
 
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     writers.write_csv(det.facilities, proc / "detention_facilities.csv", sort_by=["release_date", "source_file", "row"])

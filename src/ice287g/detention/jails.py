@@ -37,8 +37,8 @@ from ..history.identity import agency_key, row_agreement_ids
 from ..ingest.lists import series_lists
 from .operators import OPERATOR_COLUMNS, PRIVATE, SHERIFF, UNKNOWN, Operator, spell_out
 from .operators import columns as operator_columns
-from ..core.qa import check_row
-from ..publish.schema import JAIL_REASONS, JAIL_RULES
+from ..tables.qa import check_row
+from ..tables.schema import JAIL_REASONS, JAIL_RULES
 from ..history.store import day, is_newest, list_row_for
 from ..core.vocab import GAP_DAYS, MODELS
 

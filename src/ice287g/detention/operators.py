@@ -22,8 +22,8 @@ from ..archive import cache, sources
 from ..core import hand, paths
 from ..core.fixes import FixError, location, squash
 from ..history.identity import agency_key
-from ..core.qa import check_row
-from ..publish.schema import OPERATOR_FIELDS, OPERATOR_JOIN_RULES, OPERATOR_KINDS
+from ..tables.qa import check_row
+from ..tables.schema import OPERATOR_FIELDS, OPERATOR_JOIN_RULES, OPERATOR_KINDS
 from ..core.states import state_lookup
 
 SOURCE = "ice_facilities"

@@ -130,8 +130,8 @@ LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "c
 def write_history(history: History) -> None:
     """Pass the QA gate, then write the QA and processed tables: a failed check writes nothing, so every
     output of the last good build stays in place (the failure message lists the failed checks)."""
-    from ..publish import writers
-    from ..core.qa import gate, upsert_summary
+    from ..tables import writers
+    from ..tables.qa import gate, upsert_summary
 
     gate(history.qa["qa_summary"], "01_agreement_history")
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()

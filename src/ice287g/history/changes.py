@@ -404,7 +404,7 @@ def report_path(rep: ChangeReport, folder: Path | None = None) -> Path:
 
 def write_report(before: str = PREVIOUS, after: str = "newest", folder: Path | None = None) -> Path:
     """Write the report atomically to ``report_path``; return its path."""
-    from ..publish.writers import write_text
+    from ..tables.writers import write_text
 
     rep = build(before, after)
     return write_text(report_path(rep, folder), markdown(rep))

@@ -15,7 +15,7 @@ from ..ingest.lists import (
     DECISIONS_FILE, HTML_SUFFIXES, ListError, _order, _where, is_wayback, link_url, quarantined_excluded, series_lists,
     with_link_columns,
 )
-from ..core.qa import QA_COLUMNS, check_row
+from ..tables.qa import QA_COLUMNS, check_row
 from ..core.states import state_lookup
 from ..core.vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
 

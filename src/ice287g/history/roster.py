@@ -34,7 +34,7 @@ import pandas as pd
 
 from ..core import hand, paths
 from .identity import agency_key, fold, lists_by_agency, name_role_and_core, strip_state
-from ..core.qa import check_row
+from ..tables.qa import check_row
 from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
 

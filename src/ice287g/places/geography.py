@@ -38,8 +38,8 @@ from ..core import hand, paths
 from ..history.identity import ROLE_WORDS, agency_key, name_role_and_core
 from ..history.identity import row_agreement_ids as _agreement_ids
 from ..ingest.lists import series_lists
-from ..core.qa import check_row
-from ..publish.schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
+from ..tables.qa import check_row
+from ..tables.schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
                      STATEWIDE_ROLES)
 from ..core.vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from ..core.states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
@@ -1178,7 +1178,7 @@ def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataF
 
 def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     """Replace 03_maps' rows (its checks all start with ``prefix``) in data/qa/qa_summary.csv."""
-    from ..core import qa
+    from ..tables import qa
 
     stray = sorted(set(rows.loc[~rows["check"].str.startswith(prefix), "check"]))
     if stray:

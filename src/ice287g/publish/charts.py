@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..archive import sources
 from ..core import paths
-from . import writers
+from ..tables import writers
 from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
 from ..places.geography import MIX as MIX_LABEL
 from ..core.vocab import MODELS

@@ -31,11 +31,11 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from . import schema
+from ..tables import schema
 from ..ingest.lists import series_lists
 from ..core.states import state_names
 from ..core.vocab import MODELS
-from .writers import write_bytes
+from ..tables.writers import write_bytes
 
 DIST = "dist"
 PREFIX = "ice287g-data"

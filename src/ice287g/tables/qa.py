@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import paths
-from ..publish import writers
+from ..core import paths
+from . import writers
 
 FAILURES_SHOWN = 20  # a failure message long enough to act on, short enough to read
 QA_COLUMNS = ["check", "scope", "value", "expected", "status"]

@@ -23,13 +23,13 @@ import pandas as pd
 
 from ..core import paths
 from ..history import corrections
-from . import writers
+from ..tables import writers
 from ..history.agreements import MODELS, list_id_for, series_lists, series_segments
 from ..history.history import STATUSES
 from ..history.identity import row_agreement_ids
 from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
-from .pages import link, page
-from .release import zip_name
+from ..publish.pages import link, page
+from ..publish.release import zip_name
 
 STATE_REPORT = "state_report"
 RECENT_DAYS = 90
@@ -330,7 +330,7 @@ SEARCH_SCRIPT = """
 
 def agency_search_href(state: str, as_of: str = "newest") -> str:
     """From a state report (``reports/states/XX.html``) to its slice of the agency search."""
-    from ..build.pipeline import state_reports_folder
+    from .pipeline import state_reports_folder
 
     folder = state_reports_folder(as_of)
     name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
@@ -452,7 +452,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
                     f"in <b>{int(newest['states']):,}</b> states and territories. "
                     f"{link('agencies.html', 'Look up an agency')}.</p>")
     if totals is not None:
-        from .charts import MODEL_NAMES
+        from ..publish.charts import MODEL_NAMES
 
         t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
                           change=[f"{v:+,}" if v else "0" for v in totals["change"]],
@@ -537,7 +537,7 @@ def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]
     """HTML of each committed executed notebook, for reading in a browser (code hidden, linked)."""
     import nbformat
 
-    from ..build.pipeline import _relative_href, executed_path, render_html, source_links
+    from .pipeline import _relative_href, executed_path, render_html, source_links
 
     written = []
     for name in names:
@@ -553,7 +553,7 @@ def write_agencies_page(as_of: str = "newest") -> Path:
     from ..history.agreements import processed
     from ..places.geography import map_layers
     from ..places.geography import states as census_states
-    from ..build.pipeline import state_reports_folder
+    from .pipeline import state_reports_folder
 
     lists, rows = processed("lists.csv"), processed("list_rows.csv")
     list_id = list_id_for(lists, as_of)
@@ -582,7 +582,7 @@ def front_page_parts(as_of: str = "newest") -> dict:
 
 
 def _run_one(state: str, as_of: str) -> str:
-    from ..build.pipeline import run_state_report
+    from .pipeline import run_state_report
 
     # one kernel per worker runs its states in turn: imports and tables are loaded once per worker
     # the raw files were verified once, by build_reports
@@ -600,9 +600,9 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
     from ..history.agreements import processed
-    from .charts import read_manifest
-    from ..build.parameters import validate
-    from ..build.pipeline import NOTEBOOKS, reading_order, state_reports_folder
+    from ..publish.charts import read_manifest
+    from .parameters import validate
+    from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
     from ..archive.sources import ensure_verified
 
     # refused before any work: an unknown code, a date before the first list
