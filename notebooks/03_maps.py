@@ -50,6 +50,7 @@ import ice287g
 from ice287g.core import paths
 from ice287g.tables import qa
 from ice287g.history import agreements, roster
+from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.publish import charts
 from ice287g.tables import writers
@@ -92,8 +93,8 @@ counts = geography.county_counts(rows, lists, places)
 writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_by=["agreement_id"])
 writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
 counties, states = geography.map_layers()
-census_inputs = [paths.raw_dir() / f for f in (geography.COUNTY_20M, geography.STATE_20M, geography.COUNTY_5M,
-                                               geography.PLACES, geography.PLACE_SHARES, geography.POPULATION)]
+census_inputs = [paths.raw_dir() / f for f in (census.COUNTY_20M, census.STATE_20M, geography.COUNTY_5M,
+                                               census.PLACES, census.PLACE_SHARES, census.POPULATION)]
 # the county maps also rest on the FBI rosters' coordinates
 placement_inputs = census_inputs + [paths.raw_dir() / f for f in roster.ROSTER_FILES.values()]
 
@@ -170,7 +171,7 @@ disagreements.sort_values(["settled_by", "state", "agency"])[
 # corrections department's agreement (a JEM or WSO in its prisons, or its own investigators' TFM)
 # reaches the people the department holds, not the state's residents, so a state whose only statewide
 # agreements are a corrections department's is marked apart on the maps and counted as covered only in
-# the widest figure below. The role is the one the agency's name reads (`identity.name_role_and_core` on
+# the widest figure below. The role is the one the agency's name reads (`keys.name_role_and_core` on
 # its identity key, where DOC is spelled out), unless a hand row says otherwise; the agencies on the
 # newest list, corrections departments first:
 
@@ -191,7 +192,7 @@ for col in ("JEM", "WSO", "TFM", "agreements", "agencies"):
     gpkg[col] = gpkg[col].fillna(0).astype("int64")
 gpkg["as_of"] = counts["as_of"].max()
 _ = writers.write_gpkg(gpkg.to_crs(4269).drop(columns=["population_2024"]).merge(
-    geography.county_population(), on="county_fips", how="left"),
+    census.county_population(), on="county_fips", how="left"),
     paths.processed_dir() / "agreements_by_county.gpkg", layer="agreements_by_county", sort_by=["county_fips"])
 
 # %% [markdown]

@@ -44,6 +44,7 @@ from ice287g.archive import sources
 from ice287g.core import paths
 from ice287g.detention import detention
 from ice287g.history import agreements, store
+from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.publish import charts
 from ice287g.core.vocab import GAP_DAYS
@@ -250,5 +251,5 @@ charts.show_figure(fig, charts.save_figure(
               "sized by average daily population over counties shaded where a 287(g) agreement is in force."),
     data=per_county.merge(counties[["county_fips", "county", "state"]], on="county_fips", how="left").assign(
         release_date=day, covered=lambda d: d["county_fips"].isin(mix["county_fips"])),
-    inputs=workbook_inputs + [paths.raw_dir() / geography.COUNTY_20M], sort_by=["county_fips"],
+    inputs=workbook_inputs + [paths.raw_dir() / census.COUNTY_20M], sort_by=["county_fips"],
 ))

@@ -28,7 +28,7 @@
 #
 # **A pending row printed under the wrong state** would make a request of an agency that does not exist,
 # counted as dropped in a state it never asked from. The history's build moves such a row to the state its
-# agency signs in (`pending.state_corrections`): the agency is on no FBI roster and no participating list of the
+# agency signs in (`pending_states.state_corrections`): the agency is on no FBI roster and no participating list of the
 # printed state, its name names no county there, ICE does not type it a state agency, and the same name is on a
 # participating list of one other state within a month of the pending list. Each move is logged in
 # `data/qa/pending_state_corrections.csv`; `data/hand/pending_state_fixes.csv` can force a move or forbid one.
@@ -70,7 +70,7 @@ import ice287g
 from ice287g.analyses import pending
 from ice287g.core import paths
 from ice287g.tables import qa
-from ice287g.history import store
+from ice287g.history import pending_states, store
 from ice287g.publish import charts
 from ice287g.tables import writers
 from ice287g.ingest.lists import series_lists
@@ -81,7 +81,7 @@ ice287g.setup_notebook("06_pending_pipeline")
 # %%
 rows = store.processed("list_rows.csv")
 lists = store.processed("lists.csv")
-day = pending.analysis_date(lists, as_of)
+day = pending_states.analysis_date(lists, as_of)
 outcomes = pending.outcomes(rows, lists, as_of)
 unmatched = pending.unmatched(outcomes, rows, lists, as_of)
 corrections = store.qa_table("pending_state_corrections.csv")

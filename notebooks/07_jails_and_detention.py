@@ -64,6 +64,7 @@ from ice287g.core import paths
 from ice287g.tables import qa
 from ice287g.detention import jails, operators
 from ice287g.history import store
+from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.publish import charts
 from ice287g.tables import writers
@@ -225,7 +226,7 @@ charts.show_figure(fig, charts.save_figure(
               f"287(g) agreements, drawn as circles sized by average daily population (together {now['adp']:,.0f} "
               "a day), over grey dots for the other facilities holding ICE detainees."),
     data=matches[["facility", "state", "county_fips", "agency", "models", "match_rule", "adp_total"]],
-    inputs=workbook_inputs + operator_inputs + [paths.raw_dir() / geography.COUNTY_20M],
+    inputs=workbook_inputs + operator_inputs + [paths.raw_dir() / census.COUNTY_20M],
     sort_by=["state", "facility"],
 ))
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ice287g.history.identity import agency_id, agency_key
+from ice287g.core.keys import agency_id, agency_key
 
 
 def lists_frame(dates: list[str]) -> pd.DataFrame:

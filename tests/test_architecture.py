@@ -14,12 +14,6 @@ def _imports_after(statement: str) -> set[str]:
     return set(out.split())
 
 
-def test_agreements_does_not_import_geography():
-    loaded = _imports_after("import ice287g.history.agreements")
-    assert "ice287g.history.agreements" in loaded and "ice287g.ingest.lists" in loaded
-    assert "ice287g.places.geography" not in loaded
-
-
 def test_schema_and_writers_do_not_import_each_other():
     assert "tables.schema" in imported_modules("tables.writers")
     assert "tables.writers" not in imported_modules("tables.schema")

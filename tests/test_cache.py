@@ -206,8 +206,8 @@ def test_an_unwritable_cache_is_no_cache(tmp_path, parses, monkeypatch):
 
 def test_the_code_fingerprint_follows_every_module_the_reader_imports():
     found = cache.code_modules("ice287g.ingest.lists")
-    # webtable is imported inside a function; fixes and identity at the top, by relative import
-    assert {"ice287g.ingest.lists", "ice287g.ingest.webtable", "ice287g.core.fixes", "ice287g.history.identity", "ice287g.archive.cache"} <= found
+    # webtable is imported inside a function; fixes and keys at the top, by relative import
+    assert {"ice287g.ingest.lists", "ice287g.ingest.webtable", "ice287g.core.fixes", "ice287g.core.keys", "ice287g.archive.cache"} <= found
     assert "ice287g.build.reports" not in found
     source = ("from . import hand, paths  # a comment\nfrom .fixes import (\n    squash,\n    location,\n)\n"
               "def f():\n    from ..ingest.webtable import decode\n    import ice287g.core.vocab\nimport pandas as pd\n")
@@ -222,7 +222,7 @@ def test_an_edited_module_changes_the_fingerprint(monkeypatch):
 
     def edited(self, *args, **kwargs):
         text = real(self, *args, **kwargs)
-        return text + "\n# edited\n" if self.name == "identity.py" else text
+        return text + "\n# edited\n" if self.name == "keys.py" else text
 
     cache.code_fingerprint.cache_clear()
     monkeypatch.setattr(cache.Path, "read_text", edited)

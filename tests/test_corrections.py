@@ -178,7 +178,7 @@ def test_a_distinct_hand_row_keeps_a_rule_pair_apart_and_an_unused_one_is_report
 
 def test_place_evidence():
     def run(agency, state="FL", county=""):
-        from ice287g.history.identity import agency_id, agency_key
+        from ice287g.core.keys import agency_id, agency_key
         key = agency_key(agency)
         return corrections.Run(f"{agency_id(state, key)}:TFM:2025-01-01", agency_id(state, key), state, agency,
                                "TFM", "2025-01-01", county, key, 0, 0)

@@ -9,6 +9,7 @@ import pytest
 
 from ice287g.core import paths
 from ice287g.history import agreements
+from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.publish import charts
 from ice287g.build import reports
@@ -47,7 +48,7 @@ def test_the_name_rule_reads_corrections_departments_only(state, agency, role, r
 
 
 def test_a_hand_row_overrules_the_name_rule_under_any_name_of_the_agency():
-    hand = {("LA", geography._text_key("Louisiana DPS and Corrections")): (CORRECTIONS, "its JEM runs in prisons")}
+    hand = {("LA", census.text_key("Louisiana DPS and Corrections")): (CORRECTIONS, "its JEM runs in prisons")}
     name = "Louisiana Department of Public Safety & Corrections"
     assert geography.statewide_role("LA", name, hand) == (LAW_ENFORCEMENT, "name: not corrections", "")
     assert geography.statewide_role("LA", name, hand, other_names=("Louisiana DPS and Corrections",)) == (
@@ -165,7 +166,7 @@ def hand_copy(tmp_path, monkeypatch):
 
 def test_a_role_row_matching_no_statewide_agency_is_reported(real, hand_copy):
     assert geography.unused_place_fixes(real["agreement_places"]).empty
-    with open(hand_copy / geography.ROLES_TABLE, "a") as fh:
+    with open(hand_copy / census.ROLES_TABLE, "a") as fh:
         fh.write("TX,Harris County Sheriff's Office,corrections,a county agency: never statewide\n")
     assert geography.unused_place_fixes(real["agreement_places"]).to_dict("records") == [
         {"table": "data/hand/statewide_agency_roles.csv", "state": "TX", "value": "Harris County Sheriff's Office"}]
@@ -173,7 +174,7 @@ def test_a_role_row_matching_no_statewide_agency_is_reported(real, hand_copy):
 
 def test_a_role_row_with_an_impossible_role_or_no_reason_is_a_problem(hand_copy):
     assert geography.hand_place_problems().empty
-    with open(hand_copy / geography.ROLES_TABLE, "a") as fh:
+    with open(hand_copy / census.ROLES_TABLE, "a") as fh:
         fh.write("AK,Alaska Department of Corrections,prisons,a role that does not exist\n")
         fh.write("UT,Utah Department of Corrections,law enforcement,\n")
     assert geography.hand_place_problems()[["value", "problem"]].values.tolist() == [

@@ -6,6 +6,7 @@ import pytest
 
 from ice287g.core import paths
 from ice287g.history import agreements, roster
+from ice287g.ingest import census
 from ice287g.places import geography
 
 
@@ -78,7 +79,7 @@ def test_a_place_spanning_counties_goes_to_its_largest_share_and_is_flagged_unde
     r = geography.place_agency("TX", "Carrollton Police Department", *args)
     assert (r["county_fips"], r["method"], r["county_share"], r["share_flag"]) == (
         "48121", "place_county_share", 0.6102, True)
-    assert geography.place_counties("TX", "Carrollton")[1][:2] == [("48121", 0.6102, 81423), ("48113", 0.3848, 51339)]
+    assert census.place_counties("TX", "Carrollton")[1][:2] == [("48121", 0.6102, 81423), ("48113", 0.3848, 51339)]
     r = geography.place_agency("TX", "Dallas Police Department", *args)
     assert (r["county_fips"], r["county_share"], r["share_flag"]) == ("48113", 0.9384, False)
     assert geography.place_agency("TX", "Dallas Police Department", *args, roster_county="48085")["method"] == (
@@ -92,7 +93,7 @@ def test_a_place_spanning_counties_goes_to_its_largest_share_and_is_flagged_unde
 
 
 def test_connecticut_places_are_left_to_the_2024_planning_regions():
-    assert geography.match_place_share("CT", "Hartford") is None  # Geocorr's 2020 counties are not 2024's
+    assert census.match_place_share("CT", "Hartford") is None  # Geocorr's 2020 counties are not 2024's
     r = geography.place_agency("CT", "Hartford Police Department", "Municipality", "", "Connecticut", {}, {}, {})
     assert (r["county_fips"], r["method"]) == ("09110", "place_file")
 
@@ -144,12 +145,12 @@ def test_a_change_says_why_and_an_agency_left_unplaced_today_is_counted():
 
 
 def test_virginia_independent_city_lands_on_its_own_fips():
-    assert geography.match_county("VA", "Hopewell") == "51670"
-    assert geography.match_county("VA", "City of Fairfax") == "51600"
-    assert geography.match_county("VA", "Fairfax County") == "51059"
-    assert geography.match_county("MO", "St. Louis City") == "29510"
-    assert geography.match_county("MO", "Saint Louis County") == "29189"
-    assert geography.match_county("MD", "Baltimore City") == "24510"
+    assert census.match_county("VA", "Hopewell") == "51670"
+    assert census.match_county("VA", "City of Fairfax") == "51600"
+    assert census.match_county("VA", "Fairfax County") == "51059"
+    assert census.match_county("MO", "St. Louis City") == "29510"
+    assert census.match_county("MO", "Saint Louis County") == "29189"
+    assert census.match_county("MD", "Baltimore City") == "24510"
 
 
 def test_florida_highway_patrol_is_statewide(placed):
@@ -158,15 +159,15 @@ def test_florida_highway_patrol_is_statewide(placed):
 
 
 def test_connecticut_towns_land_in_2024_planning_regions():
-    county, place = geography.match_place("CT", "Hartford")
+    county, place = census.match_place("CT", "Hartford")
     assert county == "09110" and place == "Hartford city"
 
 
 def test_a_township_is_never_the_borough_of_its_name(placed, roster_counties):
     # Sewickley borough is a Census place of Allegheny County; Sewickley Township is another municipality
-    assert geography.match_place("PA", "Sewickley")[0] == "42003"
-    assert geography.match_place("PA", "Sewickley Township") is None
-    assert geography.match_place_share("PA", "Derry Township") is None
+    assert census.match_place("PA", "Sewickley")[0] == "42003"
+    assert census.match_place("PA", "Sewickley Township") is None
+    assert census.match_place_share("PA", "Derry Township") is None
     sewickley = _agency(placed, "PA", "Sewickley Township Constable's Office")
     assert (sewickley["method"], sewickley["county_fips"]) == ("hand", "42129")
     derry = _agency(placed, "PA", "Derry Township Constable's Office")
@@ -176,7 +177,7 @@ def test_a_township_is_never_the_borough_of_its_name(placed, roster_counties):
 
 
 def test_places_in_water_stay_in_their_state():
-    places = geography._place_frame(str(geography.paths.project_root()))
+    places = census._place_frame(str(geography.paths.project_root()))
     assert (places["county_fips"].str[:2] == places["place_geoid"].str[:2]).all()
 
 
@@ -237,7 +238,7 @@ def test_missing_geometry_sidecar_is_named(project):
     shutil.copytree(REAL_RAW / "census", project / "data/raw/census")
     (project / "data/raw/census/cb_2024_us_county_20m.dbf").unlink()
     with pytest.raises(geography.GeographyError, match="cb_2024_us_county_20m.dbf"):
-        geography.census_file(geography.COUNTY_20M)
+        geography.census_file(census.COUNTY_20M)
 
 
 def test_a_placement_hand_row_that_matches_nothing_is_reported(placed, tmp_path, monkeypatch):
@@ -568,12 +569,12 @@ def test_text_keys_match_the_plain_regex_rules():
 
     for text in ("Saint Sainte St. SAINTE-Marie  x", "  ’O'Brien\tCo. ", "SAINTES Saintly", "x\u00a0y", "straße",
                  "São Tomé", "", 1, 1.0, None):
-        assert geography._text_key(text) == reference(text), text
+        assert census.text_key(text) == reference(text), text
 
 
 def test_a_place_name_finds_the_incorporated_place_before_the_cdp():
-    frame = geography._place_frame(str(paths.project_root()))
-    index = geography._place_index(str(paths.project_root()))
+    frame = census._place_frame(str(paths.project_root()))
+    index = census._place_index(str(paths.project_root()))
     for (state, key), (fips, place) in list(index.items())[::500]:
         first = frame[(frame["state"] == state) & (frame["key"] == key)].iloc[0]
         assert (first["county_fips"], first["place"]) == (fips, place)

@@ -5,16 +5,17 @@ from pathlib import Path
 import pytest
 
 from ice287g.acquire import update
-from ice287g.analyses import claims, pending
+from ice287g.analyses import claims
 from ice287g.archive import sources
-from ice287g.core import fixes, hand
+from ice287g.core import fixes, hand, keys
 from ice287g.detention import detention, operators
-from ice287g.history import agreements, corrections, identity, roster
+from ice287g.history import agreements, corrections, identity, pending_states, roster
 from ice287g.ingest import lists
+from ice287g.ingest import census
 from ice287g.places import geography
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
-FOLDS = {"fix": fixes.fix_key, "place": geography._text_key, "agency": identity.agency_key,
+FOLDS = {"fix": fixes.fix_key, "place": census.text_key, "agency": keys.agency_key,
          "facility": operators.join_key}
 
 # The reader each table's users call: a table read anywhere else would skip the checks.
@@ -22,11 +23,11 @@ READERS = {
     **{name: (lambda n=name: fixes.FixTable.load(n)) for name in (
         "agency_name_fixes.csv", "agency_type_fixes.csv", "aliases.csv", "blank_state_fixes.csv",
         "date_fixes.csv", "model_fixes.csv", "state_fixes.csv")},
-    **{name: (lambda n=name: geography._hand_table(n)) for name in geography.PLACE_FIX_TABLES},
+    **{name: (lambda n=name: census.placement_table(n)) for name in census.PLACE_FIX_TABLES},
     "distinct_agencies.csv": lambda: identity.load_distinct(),
     "agreement_corrections.csv": lambda: corrections.load_hand(),
     "agency_ori.csv": lambda: roster.load_hand_ori(),
-    "pending_state_fixes.csv": lambda: pending.load_state_fixes(),
+    "pending_state_fixes.csv": lambda: pending_states.load_state_fixes(),
     "list_decisions.csv": lambda: lists.list_decisions(),
     "news_claims.csv": lambda: claims.load(),
     "program_events.csv": lambda: agreements.program_events(),

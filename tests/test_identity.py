@@ -8,7 +8,8 @@ import pytest
 
 from ice287g.history import agreements
 from ice287g.history.history import merge_list_renames
-from ice287g.history.identity import agency_key, edit_distance, rename_rule, strip_state
+from ice287g.core.keys import agency_key
+from ice287g.history.identity import edit_distance, rename_rule, strip_state
 
 from .synthetic_history import lists_frame, rows_frame
 
@@ -44,7 +45,7 @@ def test_co_is_county_only_after_a_name_and_so_sheriffs_office_only_at_the_end()
 
 
 def test_a_typo_rule_never_joins_two_real_counties():
-    from ice287g.places.geography import names_two_counties
+    from ice287g.ingest.census import names_two_counties
 
     old, new = "Madison County Sheriff's Office", "Marion County Sheriff's Office"
     assert rename_rule("AL", old, new) == "edit_distance"  # two edits apart, as a typo would be

@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 from ice287g.analyses import pending
-from ice287g.history import store
-from ice287g.places.geography import counties_in_name
-from ice287g.history.identity import agency_id
+from ice287g.history import pending_states, store
+from ice287g.ingest.census import counties_in_name
+from ice287g.core.keys import agency_id
 from ice287g.core.states import state_lookup
 from ice287g.core.vocab import GAP_DAYS
 
@@ -234,8 +234,8 @@ def test_a_pending_row_under_the_wrong_state_moves_to_where_its_agency_signs(rea
     # McKenzie County and no FBI roster entry of the name; the same name is on North Dakota's participating list
     # of 2025-03-27 (signed 2025-03-17)
     rows, lists, out = real
-    fixed, log = pending.state_corrections(as_printed, lists, matches, counties_in_name)
-    assert list(log.columns) == pending.CORRECTION_COLUMNS
+    fixed, log = pending_states.state_corrections(as_printed, lists, matches, counties_in_name)
+    assert list(log.columns) == pending_states.CORRECTION_COLUMNS
     m = _moved(log, "McKenzie County Sheriff's Office").iloc[0]
     assert (m["state"], m["model_before"], m["last_list_before"], m["first_list_after"], m["kind"]) == (
         "ND", "TFM", "2025-03-17", "2025-03-27", "state")
@@ -249,7 +249,7 @@ def test_a_pending_row_under_the_wrong_state_moves_to_where_its_agency_signs(rea
         ("TN", "Trousdale County Sheriff's Office", "pending_state: printed TX,")]
     # the build did exactly this: its list rows and its log
     assert fixed[["state", "agency_id"]].equals(rows[["state", "agency_id"]])
-    assert log.astype(str).equals(store.qa_table("pending_state_corrections.csv")[pending.CORRECTION_COLUMNS])
+    assert log.astype(str).equals(store.qa_table("pending_state_corrections.csv")[pending_states.CORRECTION_COLUMNS])
     # so the request is North Dakota's, signed; no phantom Texas request is dropped
     r = _request(out, "ND-mckenzie-county-sheriffs-office", "TFM")
     assert (r["outcome"], r["first_pending"], r["first_participating"]) == ("signed", "2025-03-17", "2025-03-27")
@@ -260,7 +260,7 @@ def test_a_pending_row_under_the_wrong_state_moves_to_where_its_agency_signs(rea
     t = _request(out, "TN-trousdale-county-sheriffs-office", "WSO")
     assert (t["first_pending"], t["lists_seen"], t["outcome"]) == ("2025-08-11", 3, "signed")
     # the corrected rows move no further
-    again = pending.state_corrections(rows, lists, matches, counties_in_name)[1]
+    again = pending_states.state_corrections(rows, lists, matches, counties_in_name)[1]
     assert again.empty
 
 
@@ -268,13 +268,13 @@ def test_the_state_rule_needs_a_listing_within_the_window(real, as_printed, matc
     # North Dakota lists McKenzie County 10 days after the Texas pending list
     lists = real[1]
     assert "McKenzie County Sheriff's Office" not in set(
-        pending.state_corrections(as_printed, lists, matches, counties_in_name, window_days=9)[1]["agency_after"])
+        pending_states.state_corrections(as_printed, lists, matches, counties_in_name, window_days=9)[1]["agency_after"])
     assert "McKenzie County Sheriff's Office" in set(
-        pending.state_corrections(as_printed, lists, matches, counties_in_name, window_days=10)[1]["agency_after"])
+        pending_states.state_corrections(as_printed, lists, matches, counties_in_name, window_days=10)[1]["agency_after"])
     # doctored: North Dakota's listings within 31 days gone
     early = ((as_printed["state"] == "ND") & (as_printed["agency_key"] == "MCKENZIE COUNTY SHERIFFS OFFICE")
              & (as_printed["list_kind"] == "participating") & (as_printed["list_date"] <= "2025-04-17"))
-    log = pending.state_corrections(as_printed[~early], lists, matches, counties_in_name)[1]
+    log = pending_states.state_corrections(as_printed[~early], lists, matches, counties_in_name)[1]
     assert "McKenzie County Sheriff's Office" not in set(log["agency_after"])
 
 
@@ -283,10 +283,10 @@ def test_the_state_rule_never_moves_a_county_of_the_printed_state(real, as_print
     # day; doctored: even without its Georgia roster match, Georgia's Montgomery County keeps it in Georgia
     lists = real[1]
     doctored = matches[matches["agency_id"] != "GA-montgomery-county-sheriffs-office"]
-    log = pending.state_corrections(as_printed, lists, doctored, counties_in_name)[1]
+    log = pending_states.state_corrections(as_printed, lists, doctored, counties_in_name)[1]
     assert "Montgomery County Sheriff's Office" not in set(log["agency_after"])
     # without the county test, it would move (so the county test is what keeps it)
-    log = pending.state_corrections(as_printed, lists, doctored, lambda state, name: [])[1]
+    log = pending_states.state_corrections(as_printed, lists, doctored, lambda state, name: [])[1]
     assert set(log.loc[log["agency_after"] == "Montgomery County Sheriff's Office", "state"]) == {"TX"}
 
 
@@ -295,13 +295,13 @@ def test_the_state_rule_never_moves_an_agency_on_the_printed_states_roster(real,
     # (listed from 2025-07-07). Delaware's FBI roster holds a Camden Police Department (DE0010400): it stays,
     # however wide the window
     lists = real[1]
-    wide = pending.state_corrections(as_printed, lists, matches, counties_in_name, window_days=120)[1]
+    wide = pending_states.state_corrections(as_printed, lists, matches, counties_in_name, window_days=120)[1]
     assert "Camden Police Department" not in set(wide["agency_after"])
     doctored = matches[matches["agency_id"] != "DE-camden-police-department"]
-    wide = pending.state_corrections(as_printed, lists, doctored, counties_in_name, window_days=120)[1]
+    wide = pending_states.state_corrections(as_printed, lists, doctored, counties_in_name, window_days=120)[1]
     assert set(wide.loc[wide["agency_after"] == "Camden Police Department", "state"]) == {"NY"}
     # without the rosters, nothing moves by rule
-    assert pending.state_corrections(as_printed, lists, None, counties_in_name)[1].empty
+    assert pending_states.state_corrections(as_printed, lists, None, counties_in_name)[1].empty
 
 
 def test_the_state_rule_never_moves_a_state_agency(real, as_printed, matches):
@@ -312,10 +312,10 @@ def test_the_state_rule_never_moves_a_state_agency(real, as_printed, matches):
     pending_guam = guam & (as_printed["list_kind"] == "pending")
     assert pending_guam.any() and (as_printed.loc[pending_guam, "agency_type"] == "State Agency").all()
     doctored = as_printed[~guam | pending_guam]
-    log = pending.state_corrections(doctored, lists, matches, counties_in_name, window_days=365)[1]
+    log = pending_states.state_corrections(doctored, lists, matches, counties_in_name, window_days=365)[1]
     assert "Office Of The Attorney General" not in set(log["agency_after"])
     untyped = doctored.assign(agency_type=doctored["agency_type"].where(~pending_guam, ""))
-    log = pending.state_corrections(untyped, lists, matches, counties_in_name, window_days=365)[1]
+    log = pending_states.state_corrections(untyped, lists, matches, counties_in_name, window_days=365)[1]
     assert set(log.loc[log["agency_after"].str.upper() == "OFFICE OF THE ATTORNEY GENERAL", "state"]) == {"TX"}
 
 
@@ -325,15 +325,15 @@ def test_a_hand_row_forces_a_move_or_forbids_one(real, as_printed, matches):
         ["TX", "McKenzie County Sheriffs Office", "", "doctored: keep it in Texas"],
         ["DE", "Camden Police Department", "NY", "doctored: the New York city of Camden"],
         ["TX", "Nowhere Police Department", "OK", "doctored: names no pending row"],
-    ], columns=pending.STATE_FIX_COLUMNS)
-    fixed, log = pending.state_corrections(as_printed, lists, matches, counties_in_name, fixes)
+    ], columns=pending_states.STATE_FIX_COLUMNS)
+    fixed, log = pending_states.state_corrections(as_printed, lists, matches, counties_in_name, fixes)
     assert "McKenzie County Sheriff's Office" not in set(log["agency_after"])
     assert ((fixed["agency_id"] == "TX-mckenzie-county-sheriffs-office") & (fixed["list_kind"] == "pending")).any()
     camden = _moved(log, "Camden Police Department").iloc[0]
     assert (camden["state"], camden["last_list_before"], camden["first_list_after"]) == ("NY", "2025-04-28", "2025-07-07")
     assert camden["rule"] == "pending_state_fixes.csv: printed DE, moved to NY: doctored: the New York city of Camden"
     assert camden["agreement_id"].startswith("NY-camden-police-department:TFM:")
-    unused = pending.unused_state_fixes(as_printed, fixes)
+    unused = pending_states.unused_state_fixes(as_printed, fixes)
     assert [(u["state"], u["value"], u["fix"]) for u in unused] == [("TX", "Nowhere Police Department", "OK")]
     assert unused[0]["table"] == "data/hand/pending_state_fixes.csv"
 
@@ -346,8 +346,8 @@ def test_a_hand_row_forces_a_move_or_forbids_one(real, as_printed, matches):
 def test_a_bad_state_fix_row_stops_the_build(tmp_path, line, message):
     path = tmp_path / "pending_state_fixes.csv"
     path.write_text("state,agency,fix_state,reason\n" + line, encoding="utf-8")
-    with pytest.raises(pending.StateFixError, match=message):
-        pending.load_state_fixes(path)
+    with pytest.raises(pending_states.StateFixError, match=message):
+        pending_states.load_state_fixes(path)
 
 
 def test_state_correction_checks_fail_on_doctored_input(real, as_printed):

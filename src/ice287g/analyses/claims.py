@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from ..archive.sources import RawDataError
 from ..core import hand, paths
 from ..detention import detention
 from ..history import agreements, store
 from ..core.fixes import FixError
 from ..history.identity import row_agreement_ids
 from ..core.vocab import GAP_DAYS
+from ..tables.writers import write_bytes
 
 CLAIMS_FILE = "news_claims.csv"
 COLUMNS = ["claim_id", "outlet", "published", "as_of", "since", "statement", "metric", "list", "model", "state",
@@ -211,3 +214,40 @@ def sentence(row) -> str:
                 f"{'that date' if day == row['as_of'] else day}: {row['reason'].split('; ', 1)[-1]}.")
     return (f"{row['outlet']} said {row['value']} ({row['statement']}); the ICE list of {row['list_date']} gives "
             f"{row['computed']} — {row['reason']}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# The claims file: replaced only by one that passes this module's checks (`ice287g import-raw --claims`)
+
+
+def sync_claims(src: Path | str) -> str:
+    """Replace ``data/hand/news_claims.csv`` by the claims file ``src`` (an explicit path, never searched
+    for) once it passes the claims schema and holds at least one claim; say what changed ('' if nothing)."""
+    src = Path(src)
+    incoming = load_claims(src)
+    dst = paths.hand_dir() / "news_claims.csv"
+    data = src.read_bytes()
+    if dst.exists() and dst.read_bytes() == data:
+        return ""
+    before = "none"
+    if dst.exists():
+        try:
+            before = str(len(load_claims(dst)))
+        except RawDataError:
+            before = "an invalid file"
+    write_bytes(dst, data)
+    return f"{paths.relative(dst)} updated from {src}: {before} -> {len(incoming)} claims"
+
+
+def load_claims(src: Path | str) -> pd.DataFrame:
+    """The claims in ``src``, validated by ``load``; a missing, malformed or header-only file stops."""
+    src = Path(src)
+    if not src.is_file():
+        raise RawDataError(f"{src}: claims file not found")
+    try:
+        df = load(src)
+    except ClaimError as exc:
+        raise RawDataError(f"claims refused, data/hand/news_claims.csv kept: {exc}") from None
+    if df.empty:
+        raise RawDataError(f"{src}: claims refused, data/hand/news_claims.csv kept: no claim in it (header only)")
+    return df

@@ -25,7 +25,8 @@ def _import(args) -> int:
     from ..acquire.landing import recover
     from ..acquire.lock import landing_lock
     from ..core.messages import printable
-    from ..archive.sources import import_raw, load_claims, sync_claims
+    from ..analyses.claims import load_claims, sync_claims
+    from ..archive.sources import import_raw
 
     if args.claims:
         load_claims(args.claims)  # a bad claims file stops before any raw file is copied

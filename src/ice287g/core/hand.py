@@ -67,7 +67,7 @@ HAND_KEYS: dict[str, Key] = {
     "list_decisions.csv": Key(("list_id",), ("strip",)),
     "model_fixes.csv": _FIX,
     "news_claims.csv": Key(("claim_id",), ("strip",)),
-    "pending_state_fixes.csv": Key(("state", "agency"), ("upper", "agency")),  # pending.state_corrections: by agency_key
+    "pending_state_fixes.csv": Key(("state", "agency"), ("upper", "agency")),  # pending_states.state_corrections: by agency_key
     "raw_as_of_dates.csv": Key(("source", "value"), ("strip", "strip")),  # one date per vendored file
     "program_events.csv": Key(("short_label",), ("strip",)),  # charts and milestones look events up by label
     "state_fixes.csv": _FIX,

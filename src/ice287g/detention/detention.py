@@ -431,12 +431,12 @@ def facility_key(name: str) -> str:
 def _crosswalk(root: str) -> pd.DataFrame:
     """name key + state -> county_fips, from the geocoded ICE-spelling list (point in 2024 county) and
     then the Deportation Data Project list (county_fips_code)."""
-    from ..places import geography
+    from ..ingest import census
 
     locs = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-07-18_facility_locations.csv", dtype=str,
                        keep_default_na=False)
     locs = locs[(locs["Geocodio Latitude"] != "") & (locs["Geocodio Longitude"] != "")]
-    held = geography.counties_holding(locs["Geocodio Longitude"].astype(float),
+    held = census.counties_holding(locs["Geocodio Longitude"].astype(float),
                                       locs["Geocodio Latitude"].astype(float), locs.index)
     held = held[~held.index.duplicated(keep="first")].reindex(locs.index)
     a = pd.DataFrame({"key": [facility_key(n) for n in locs["Name"]], "state": locs["State"].str.strip(),
@@ -455,7 +455,7 @@ def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
     xw = _crosswalk(str(paths.project_root()))
     keys = {n: facility_key(n) for n in set(facilities["facility"])}  # each name recurs in every release
     keyed = facilities.assign(key=[keys[n] for n in facilities["facility"]])
-    from ..places import geography
+    from ..ingest import census
 
     out = keyed.merge(xw, on=["key", "state"], how="left").drop(columns="key")
     out["county_fips"] = out["county_fips"].fillna("")
@@ -463,7 +463,7 @@ def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
     # no crosswalk row: the facility's printed city, placed like a town (Census places, point in 2024 county)
     cities = {}
     for state, city in set(zip(out.loc[out["county_fips"] == "", "state"], out.loc[out["county_fips"] == "", "city"])):
-        hit = geography.match_place(state, city) if state and city else None
+        hit = census.match_place(state, city) if state and city else None
         if hit:
             cities[(state, city)] = hit[0]
     miss = out["county_fips"] == ""

@@ -31,9 +31,11 @@ import re
 
 import pandas as pd
 
+from ..ingest import census
 from ..places import geography
 from .detention import lists_in_force, release_for, vs_agreements_picks
-from ..history.identity import agency_key, row_agreement_ids
+from ..core.keys import agency_key
+from ..history.identity import row_agreement_ids
 from ..ingest.lists import series_lists
 from .operators import OPERATOR_COLUMNS, PRIVATE, SHERIFF, UNKNOWN, Operator, spell_out
 from .operators import columns as operator_columns
@@ -77,7 +79,7 @@ UNMATCHED_COLUMNS = ["facility", "city", "state", "county_fips", "facility_type"
 
 
 def facility_name(name: str) -> str:
-    """A facility (or agency) name as a key: the agencies' identity key (``identity.agency_key``: case,
+    """A facility (or agency) name as a key: the agencies' identity key (``keys.agency_key``: case,
     punctuation and abbreviations such as CO folded), a trailing state tag dropped, ICE's facility
     abbreviations (DET, CTR ...) spelled out."""
     return spell_out(agency_key(_TAIL.sub("", str(name).upper().strip())))
@@ -85,7 +87,7 @@ def facility_name(name: str) -> str:
 
 def named_county(state: str, name: str) -> str:
     """County FIPS the (facility or agency) name names ("Kay Co Justice Facility" -> Kay County), or ''."""
-    hits = geography.counties_in_name(state, facility_name(name))
+    hits = census.counties_in_name(state, facility_name(name))
     return hits[0] if len(hits) == 1 else ""
 
 
@@ -147,7 +149,7 @@ def match_one(facility: str, state: str, city: str, county_fips: str, candidates
     if county:
         sheriffs = candidates[candidates["role"] == ROLE_SHERIFF]
         corrections = candidates[candidates["role"] == ROLE_CORRECTIONS]
-        bare = key == facility_name(geography.counties().set_index("county_fips").loc[county, "county_full"])
+        bare = key == facility_name(census.counties().set_index("county_fips").loc[county, "county_full"])
         sheriff_may = operator.sheriff_possible and state not in JAILER_STATES
         not_sheriff = WHY_JAILER_STATE if state in JAILER_STATES else WHY_NOT_SHERIFF
         if CORRECTIONAL_WORDS.search(key) and not JAIL_WORDS.search(key):
@@ -283,7 +285,7 @@ def county_detention(facilities: pd.DataFrame, releases: pd.DataFrame, list_rows
     local agreements placed in the county by model and whether a statewide agreement covers its state, on
     the list in force at the release. Returns the table and ``(release_date, why)`` for each release with no
     list in force, which has no rows: a gap, not a zero."""
-    names = geography.counties().set_index("county_fips")
+    names = census.counties().set_index("county_fips")
     out = []
     paired, gaps = lists_in_force(vs_agreements_picks(releases), lists, max_age_days)
     for rel, lst in paired:

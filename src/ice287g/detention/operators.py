@@ -21,7 +21,7 @@ import pandas as pd
 from ..archive import cache, sources
 from ..core import hand, paths
 from ..core.fixes import FixError, location, squash
-from ..history.identity import agency_key
+from ..core.keys import agency_key
 from ..tables.qa import check_row
 from ..tables.schema import OPERATOR_FIELDS, OPERATOR_JOIN_RULES, OPERATOR_KINDS
 from ..core.states import state_lookup
@@ -71,7 +71,7 @@ GENERIC_WORDS = frozenset(
     "SHERIFFS STAGING SUBOFFICE THE".split())
 HOLD_TYPE = "HOLD"  # an ERO hold room: on the 2017 list beside the jail of the same town, never a detention facility
 
-# Abbreviations of ICE's facility names, beyond those every agency name folds (identity.ABBREVIATIONS).
+# Abbreviations of ICE's facility names, beyond those every agency name folds (keys.ABBREVIATIONS).
 FACILITY_ABBREVIATIONS = {"DET": "DETENTION", "CTR": "CENTER", "CORR": "CORRECTIONAL", "FAC": "FACILITY"}
 _TAIL = re.compile(r"\s*(?:\(([^)]*)\)|,\s*([A-Z .]+))\s*$")  # "(FL)", ", MT", "(ALABAMA)": a state ICE appends
 _FOOTNOTE = re.compile(r"(?<=[A-Z])\d{1,2}$")  # 'BERKS COUNTY RESIDENTIAL CENTER3': a footnote digit glued on

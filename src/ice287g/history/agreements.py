@@ -18,16 +18,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..analyses import pending
+from . import pending_states
 from ..archive import sources
 from ..core import hand, paths
 from . import corrections, roster
 from .history import (
     agency_table, agreement_history, earlier_successors, merge_list_by_ori, merge_list_renames, series_rows,
 )
-from .identity import (  # noqa: F401
-    ABBREVIATIONS, agency_id, agency_key, agreement_ids, identity_candidates, remap_candidates,
-)
+from ..core.keys import ABBREVIATIONS, agency_id, agency_key  # noqa: F401
+from .identity import agreement_ids, identity_candidates, remap_candidates  # noqa: F401
 from ..ingest.lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
     is_wayback, link_url, list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all,
@@ -69,7 +68,7 @@ def build_history() -> History:
     else:
         notes = [*notes, "data/raw/fbi is not vendored: no ORI evidence of identity, and agencies.csv ori is empty"]
     read_rows = list_rows  # the states as printed: the curators' counts (qa_summary's manifest checks) are of these
-    list_rows, evidence, state_log, unused_state = pending.correct_states(list_rows, lists, evidence)
+    list_rows, evidence, state_log, unused_state = pending_states.correct_states(list_rows, lists, evidence)
     list_rows, fixes = apply_corrections(list_rows, lists)
     agreements = agreement_history(list_rows, lists, corrections_log=fixes.log)
     agencies = agency_table(list_rows, lists)

@@ -31,7 +31,8 @@ import pandas as pd
 
 from ..core import hand
 from ..core.fixes import FixError
-from .identity import CANDIDATE_COLUMNS, agreement_ids, fold, name_role_and_core, strip_state
+from ..core.keys import fold, name_role_and_core
+from .identity import CANDIDATE_COLUMNS, agreement_ids, strip_state
 from ..core.vocab import NOT_PRINTED
 
 # A signing date moved by more than this is a new date, not a fix (a month covers ICE's batch fixes).

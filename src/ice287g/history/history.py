@@ -36,7 +36,7 @@ def series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> tuple[pd.DataFr
 
 def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: set | None = None):
     """``identity.merge_renames`` over the participating series: ``(list_rows, renames, candidates)``."""
-    from ..places.geography import names_two_counties
+    from ..ingest.census import names_two_counties
 
     rows, _, _ = series_rows(list_rows, lists)
     return merge_renames(rows, list_rows, load_distinct() if distinct is None else distinct, names_two_counties)

@@ -11,44 +11,7 @@ from functools import cache
 import pandas as pd
 
 from ..core.fixes import squash
-
-ABBREVIATIONS = {
-    "CNTY": "COUNTY", "CTY": "COUNTY", "DEPT": "DEPARTMENT", "DEP": "DEPARTMENT",
-    "PD": "POLICE DEPARTMENT", "TWP": "TOWNSHIP", "OFC": "OFFICE", "DOC": "DEPARTMENT OF CORRECTIONS",
-    "DPS": "DEPARTMENT OF PUBLIC SAFETY", "BOCC": "BOARD OF COUNTY COMMISSIONERS", "PCT": "PRECINCT",
-}
-# Apostrophes and "&" are folded before the table applies (SHERIFF'S -> SHERIFFS, & -> AND).
-# Abbreviations that mean one thing only in one place of a name. "CO" is COUNTY after a county's name
-# ("Cabarrus Co. Sheriff's Office") but Colorado's state code at the start ("CO Dept. of Public Safety");
-# "SO" is SHERIFFS OFFICE at the end ("Polk County SO") but South before a place ("So Middleton Twp").
-NOT_FIRST = {"CO": "COUNTY"}
-LAST_ONLY = {"SO": "SHERIFFS OFFICE"}
-
-
-@cache
-def fold(name: str) -> str:
-    """A name with case, punctuation and apostrophes folded, abbreviations kept as printed."""
-    text = squash(name).upper().replace("'", "").replace("&", " AND ")
-    return " ".join(re.sub(r"[^A-Z0-9]+", " ", text).split())
-
-
-@cache
-def agency_key(name: str) -> str:
-    """Identity key of an agency name: case, punctuation, apostrophes and abbreviations folded."""
-    tokens = fold(name).split()
-    out = []
-    for i, tok in enumerate(tokens):
-        if i > 0 and tok in NOT_FIRST:
-            tok = NOT_FIRST[tok]
-        elif i == len(tokens) - 1 and i > 0 and tok in LAST_ONLY:
-            tok = LAST_ONLY[tok]
-        out.extend(ABBREVIATIONS.get(tok, tok).split())
-    return " ".join(out)
-
-
-def agency_id(state: str, key: str) -> str:
-    return f"{state}-" + re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
-
+from ..core.keys import agency_key, fold, name_role_and_core
 
 def agreement_ids(rows: pd.DataFrame) -> pd.Series:
     """An agreement's identity for each list row: agency × model × signing date."""
@@ -62,28 +25,6 @@ def row_agreement_ids(rows: pd.DataFrame) -> pd.Series:
     if "agreement_id" not in rows:
         return forms
     return rows["agreement_id"].where(rows["agreement_id"].fillna("") != "", forms)
-
-
-# Words that say what kind of agency a name is, not which one. Two names with the same role and the
-# same remaining words (or nearly the same) are worth a human look; they are never merged by code.
-ROLE_WORDS = {
-    "sheriff": {"SHERIFF", "SHERIFFS"},
-    "police": {"POLICE", "PUBLIC", "SAFETY"},
-    "corrections": {"CORRECTIONS", "CORRECTION", "CORRECTIONAL", "JAIL", "DETENTION"},
-    "marshal": {"MARSHAL", "MARSHALS"},
-    "constable": {"CONSTABLE", "CONSTABLES"},
-}
-
-
-GENERIC_WORDS = {"THE", "OF", "AND", "OFFICE", "DEPARTMENT", "COUNTY", "CITY", "TOWN", "VILLAGE", "BOROUGH",
-                 "TOWNSHIP", "PARISH", "DIVISION", "BUREAU", "AGENCY", "SERVICES", "FACILITY", "CENTER"}
-
-
-def name_role_and_core(key: str) -> tuple[str, str]:
-    tokens = key.split()
-    role = next((r for r, words in ROLE_WORDS.items() if words & set(tokens)), "other")
-    noise = GENERIC_WORDS.union(*ROLE_WORDS.values())
-    return role, " ".join(t for t in tokens if t not in noise)
 
 
 def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, transitions: pd.DataFrame | None = None,
@@ -117,7 +58,7 @@ def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, transit
                     if sm.real_quick_ratio() >= threshold and sm.quick_ratio() >= threshold \
                             and sm.ratio() >= threshold:
                         why = f"similar {role} name (ratio {sm.ratio():.2f})"
-                if why and not _is_distinct(distinct, state, a["agency"], b["agency"]):
+                if why and not is_distinct(distinct, state, a["agency"], b["agency"]):
                     found.append((i, j, {"state": state, "agency_id_a": a["agency_id"], "agency_a": a["agency"],
                                          "agency_id_b": b["agency_id"], "agency_b": b["agency"], "why": why}))
         out.extend(row for _, _, row in sorted(found, key=lambda f: f[:2]))
@@ -244,7 +185,7 @@ def load_distinct(path=None) -> set[tuple[str, frozenset]]:
     return out
 
 
-def _is_distinct(distinct, state, name_a, name_b) -> bool:
+def is_distinct(distinct, state, name_a, name_b) -> bool:
     return (state, frozenset({agency_key(name_a), agency_key(name_b)})) in distinct
 
 
@@ -297,7 +238,7 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
             if (new.agency_id == old.agency_id or new.first_pos <= old.last_pos
                     or (new.first_pos != old.last_pos + 1 and new.first_listed > limit)):
                 continue
-            if _is_distinct(distinct, old.state, old.agency, new.first_name):
+            if is_distinct(distinct, old.state, old.agency, new.first_name):
                 continue
             rule = rename_rule(old.state, old.agency, new.first_name, places_apart)
             if rule:

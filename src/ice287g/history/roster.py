@@ -8,8 +8,8 @@ already uses, first rule that finds a roster name wins:
 1. ``hand``: a row of ``data/hand/agency_ori.csv`` (``state, agency, ori, reason``; an empty ori says the
    agency has none, and the reason says why), keyed by state and any name the agency carries;
 2. ``exact_name``: the agency's name equals a roster name of its state once case and punctuation are folded
-   (``identity.fold``);
-3. ``normalized``: the names' identity keys (``identity.agency_key``) are equal, or their roster forms are
+   (``keys.fold``);
+3. ``normalized``: the names' identity keys (``keys.agency_key``) are equal, or their roster forms are
    (``roster_key``: the FBI writes every sheriff as "X County Sheriff's Office", Louisiana's parishes too, and
    a town's police department without "City", "Town", "Village" or "Borough");
 4. ``alias``: another spelling the agency carries on ICE's lists matches by rule 2 or 3.
@@ -33,7 +33,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import hand, paths
-from .identity import agency_key, fold, lists_by_agency, name_role_and_core, strip_state
+from ..core.keys import agency_key, fold, name_role_and_core
+from .identity import lists_by_agency, strip_state
 from ..tables.qa import check_row
 from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
@@ -181,7 +182,7 @@ def first_county(text: str) -> str:
 
 def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county FIPS of each row's first county name ('' when it matches none)."""
-    from ..places.geography import match_county
+    from ..ingest.census import match_county
 
     return pd.Series([match_county(s, first_county(c)) or "" if c else ""
                       for s, c in zip(rosters["state"], rosters["roster_county"])], index=rosters.index, dtype=str)
@@ -190,7 +191,7 @@ def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
 def point_county_fips(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county containing each row's coordinates ('' when there are none, or the point lies in no
     county of the roster's own state: a point in the water or another state is no evidence)."""
-    from ..places.geography import counties_holding
+    from ..ingest.census import counties_holding
 
     out = pd.Series("", index=rosters.index, dtype=str)
     part = rosters.loc[rosters["latitude"].notna() & rosters["longitude"].notna()]
@@ -311,7 +312,7 @@ def unmatched_reason(agency: str, agency_type: str) -> str:
 def listed_counties(state: str, roster_row) -> list[str]:
     """The counties a roster row's county text names (several, joined with "; ", for an agency that spans
     counties), as 2024 county FIPS."""
-    from ..places.geography import match_county
+    from ..ingest.census import match_county
 
     return [f for f in (match_county(state, c.strip()) for c in str(roster_row["roster_county"]).split(";")) if f]
 
@@ -401,7 +402,7 @@ def roster_candidates(matches: pd.DataFrame, rosters: pd.DataFrame, agencies: pd
     an ORI the roster names of its state, of the same role and a compatible type, whose core is near its core."""
     types = agencies.set_index("agency_id")["agency_type"]
     by_ori = rosters.set_index("ori")
-    # compared on the name's core (identity.name_role_and_core) within its role: on whole keys every
+    # compared on the name's core (keys.name_role_and_core) within its role: on whole keys every
     # "X Police Department" is near every other one
     role_core = [name_role_and_core(agency_key(n)) for n in rosters["roster_name"]]
     keyed = rosters.assign(role=[rc[0] for rc in role_core], core=[rc[1] for rc in role_core],
@@ -472,7 +473,7 @@ def shared_ori_table(pairs: pd.DataFrame, agencies: pd.DataFrame, list_rows: pd.
     ``data/hand/distinct_agencies.csv`` declares them ``distinct``. Two names on one list are a ``conflict``
     (a QA fail): one agency does not appear twice on a list under two names, so one of the matches is wrong;
     ``hand`` when a hand row gave either one its ORI, a person's decision."""
-    from .identity import _is_distinct
+    from .identity import is_distinct
 
     spans = agencies.set_index("agency_id")[["first_listed", "last_listed"]]
     on_lists = lists_by_agency(list_rows)
@@ -484,7 +485,7 @@ def shared_ori_table(pairs: pd.DataFrame, agencies: pd.DataFrame, list_rows: pd.
     together = [bool(on_lists.get(a, set()) & on_lists.get(b, set()))
                 for a, b in zip(out["agency_id_a"], out["agency_id_b"])]
     by_hand = (out["rule_a"] == "hand") | (out["rule_b"] == "hand")
-    apart_by_hand = [_is_distinct(distinct or set(), s, a, b)
+    apart_by_hand = [is_distinct(distinct or set(), s, a, b)
                      for s, a, b in zip(out["state"], out["agency_a"], out["agency_b"])]
     out["status"] = ["conflict" if t and not h else "hand" if t else "distinct" if d else "same_agency"
                      for t, h, d in zip(together, by_hand, apart_by_hand)]
@@ -582,7 +583,8 @@ def rename_evidence(renames: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.D
 def printed_counties(list_rows: pd.DataFrame) -> pd.Series:
     """agency_id -> FIPS of the county ICE printed for it on the newest list printing one that matches a
     2024 county (geography places the rest)."""
-    from ..places.geography import NOT_PRINTED, match_county
+    from ..ingest.census import match_county
+    from ..core.vocab import NOT_PRINTED
 
     rows = list_rows[~list_rows["county_printed"].str.strip().str.upper().isin(NOT_PRINTED)]
     rows = rows.sort_values(["list_date", "list_id"], kind="mergesort").drop_duplicates("agency_id", keep="last")
@@ -642,7 +644,7 @@ SETTLING_TABLES = {"type": "jurisdiction_levels.csv", "county": "agency_counties
 def settle_by_hand(disagreements: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
     """Status ``settled`` for a disagreement a placement hand row decides (``SETTLING_TABLES``, keyed by any
     name the agency carries), the row's reason quoted: the map then follows the hand row, not ICE."""
-    from ..places.geography import hand_decisions
+    from ..ingest.census import hand_decisions
 
     decide = {table: hand_decisions(table) for table in set(SETTLING_TABLES.values())}
     names = agency_names(agencies)

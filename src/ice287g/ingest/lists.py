@@ -24,7 +24,7 @@ from ..archive import cache, icenames, sources
 from ..core import hand, paths
 from ..core.states import state_lookup
 from ..core.fixes import FixError, FixTable, column_letter, location, squash
-from ..history.identity import agency_id, agency_key
+from ..core.keys import agency_id, agency_key
 from ..core.vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS, SERIES_ERAS
 from ..archive.xlsxlimits import cell_index
 

@@ -24,8 +24,8 @@ County or Municipality that ends up statewide without a hand row. A county from
 What a statewide agreement covers depends on its agency (``statewide_role``): a state corrections department's
 (prisons, jails) reaches the people it holds, not the state's residents, so ``population_covered`` counts such a
 state as covered only in its widest figure. A row of ``data/hand/statewide_agency_roles.csv`` decides, else the
-identity role of the agency's name: corrections when ``identity.name_role_and_core`` reads the corrections role of
-its key (``identity.agency_key``, which spells DOC out), law enforcement for every other state agency.
+identity role of the agency's name: corrections when ``keys.name_role_and_core`` reads the corrections role of
+its key (``keys.agency_key``, which spells DOC out), law enforcement for every other state agency.
 """
 from __future__ import annotations
 
@@ -34,8 +34,11 @@ from functools import lru_cache
 
 import pandas as pd
 
-from ..core import hand, paths
-from ..history.identity import ROLE_WORDS, agency_key, name_role_and_core
+from ..core import paths
+from ..ingest.census import (COUNTY_20M, COUNTY_IN_NAME, PLACE_FIX_TABLES, POPULATION, ROLES_TABLE, STATE_20M, counties,
+                     counties_in_name, county_population, match_county, match_place, match_place_share,
+                     place_counties, placement_keyed, placement_lookup, placement_table, text_key)
+from ..core.keys import ROLE_WORDS, agency_key, name_role_and_core
 from ..history.identity import row_agreement_ids as _agreement_ids
 from ..ingest.lists import series_lists
 from ..tables.qa import check_row
@@ -43,269 +46,6 @@ from ..tables.schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS,
                      STATEWIDE_ROLES)
 from ..core.vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from ..core.states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
-
-# ---------------------------------------------------------------------------------------------
-# Counties and places (2024 geography; FIPS always 5-character strings)
-
-PLACES = "census/Gaz_places_national.txt"
-PLACE_SHARES = "census/geocorr2022_place20_county20_national.csv"
-OUTSIDE_PLACES = "99999"  # Geocorr's place code for the part of a county outside every place
-POPULATION = "census/co-est2024-alldata.csv"
-COUNTY_20M = "census/cb_2024_us_county_20m.shp"
-STATE_20M = "census/cb_2024_us_state_20m.shp"
-INDEPENDENT_CITY = "25"  # LSAD of Virginia's independent cities, St. Louis, Baltimore, Carson City
-COUNTY_WORDS = ("CITY AND BOROUGH", "CENSUS AREA", "COUNTY", "PARISH", "BOROUGH", "MUNICIPALITY", "MUNICIPIO",
-                "PLANNING REGION")
-PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", "MUNICIPALITY", "TOWNSHIP",
-               "COMUNIDAD", "ZONA URBANA")
-
-
-@lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
-def _text_key(text: str) -> str:
-    t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
-    t = _NOT_KEY_CHARS.sub(" ", t)
-    if "SAINT" in t:
-        t = _SAINT.sub("ST", t)
-        t = _SAINTE.sub("STE", t)
-    return " ".join(t.split())  # only spaces are left: runs of them collapsed, ends stripped
-
-
-_NOT_KEY_CHARS = re.compile(r"[^A-Z0-9 ]+")
-_SAINT = re.compile(r"\bSAINT\b")
-_SAINTE = re.compile(r"\bSAINTE\b")
-
-
-def county_key(text: str) -> tuple[str, bool]:
-    """(name key, says-city) for a printed county name: suffix words dropped, Saint -> St."""
-    key = _text_key(text)
-    city = False
-    if key.startswith("CITY OF "):
-        key, city = key[len("CITY OF "):], True
-    for word in COUNTY_WORDS:
-        if key.endswith(" " + word):
-            key = key[: -len(word) - 1]
-            break
-    if key.endswith(" CITY"):
-        city = True
-    return key, city
-
-
-@lru_cache(maxsize=None)
-def _county_frame(root: str) -> pd.DataFrame:
-    import pyogrio
-
-    df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
-                                columns=["GEOID", "STATEFP", "STUSPS", "NAME", "NAMELSAD", "LSAD"])
-    return df.rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips", "STUSPS": "state",
-                              "NAME": "county", "NAMELSAD": "county_full", "LSAD": "lsad"}).sort_values(
-        "county_fips", ignore_index=True)
-
-
-def counties() -> pd.DataFrame:
-    """Every 2024 county or equivalent (incl. territories): county_fips, state_fips, state, county, county_full, lsad."""
-    return _county_frame(str(paths.project_root())).copy()
-
-
-@lru_cache(maxsize=None)
-def _county_index(root: str) -> dict:
-    index: dict = {}
-    for r in _county_frame(root).itertuples(index=False):
-        is_city = r.lsad == INDEPENDENT_CITY
-        for key in {county_key(r.county)[0], county_key(r.county_full)[0], _text_key(r.county)}:
-            index.setdefault((r.state, key, is_city), r.county_fips)
-    return index
-
-
-def match_county(state: str, printed: str) -> str | None:
-    """County FIPS for a printed county name in a state, or None. A name that is both a county and an
-    independent city (Fairfax, St. Louis, Baltimore) is the county unless the text says city."""
-    index = _county_index(str(paths.project_root()))
-    key, says_city = county_key(printed)
-    if not key:
-        return None
-    order = (True, False) if says_city else (False, True)
-    for want_city in order:
-        for k in (key, _text_key(printed), key.removesuffix(" CITY")):
-            hit = index.get((state, k, want_city))
-            if hit:
-                return hit
-    return None
-
-
-@lru_cache(maxsize=None)
-def _county_polygons(root: str):
-    """The 2024 county polygons (1:5m), NAD83: county_fips, county_state, geometry. Read once per process;
-    callers never change it."""
-    import geopandas as gpd
-
-    polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
-    return polys.rename(columns={"GEOID": "county_fips", "STUSPS": "county_state"})
-
-
-def counties_holding(longitude, latitude, index) -> pd.DataFrame:
-    """Every 2024 county whose polygon holds each point (NAD83 longitude and latitude, labelled by
-    ``index``): ``county_fips`` and ``county_state``, one row per county, none for a point in no county
-    (water, abroad), several for a point on a border, in the polygons' file order. The one point-in-county
-    join of the project: each caller decides which of several counties counts, and what no county means."""
-    import geopandas as gpd
-
-    pts = gpd.GeoDataFrame(index=index, geometry=gpd.points_from_xy(longitude, latitude), crs=4269)
-    joined = gpd.sjoin(pts, _county_polygons(str(paths.project_root())), predicate="within", how="inner")
-    return pd.DataFrame(joined[["county_fips", "county_state"]])
-
-
-@lru_cache(maxsize=None)
-def _place_frame(root: str) -> pd.DataFrame:
-    """Census 2010 places with the 2024 county holding each place's internal point."""
-    import geopandas as gpd
-
-    gaz = pd.read_csv(census_file(PLACES), sep="\t", encoding="latin-1", dtype={"GEOID": str, "ANSICODE": str})
-    gaz = gaz.rename(columns=str.strip)
-    pts = gpd.GeoDataFrame(gaz[["STUSPS", "GEOID", "NAME"]],
-                           geometry=gpd.points_from_xy(gaz["INTPTLONG"], gaz["INTPTLAT"]), crs=4269)
-    polys = _county_polygons(root)
-    held = counties_holding(gaz["INTPTLONG"], gaz["INTPTLAT"], gaz.index)
-    joined = pts.join(held[~held.index.duplicated(keep="first")])
-    wrong = joined["county_fips"].isna() | (joined["county_state"] != joined["STUSPS"])
-    if wrong.any():  # points in water or across a state line: nearest county of the same state
-        import numpy as np
-        import shapely
-
-        proj_pts = pts.loc[wrong].to_crs(5070)
-        proj_polys = polys.to_crs(5070)
-        nearest = {}
-        for st, part in proj_pts.groupby("STUSPS", sort=False):
-            same = proj_polys[proj_polys["county_state"] == st]
-            if len(same):
-                fips = same["county_fips"].tolist()
-                shapes = same.geometry.to_numpy()
-                for i, point in zip(part.index, part.geometry):
-                    nearest[i] = (fips[int(np.argmin(shapely.distance(shapes, point)))], st)
-        if nearest:
-            fixed = pd.DataFrame.from_dict(nearest, orient="index", columns=["county_fips", "county_state"])
-            joined.loc[fixed.index, "county_fips"] = fixed["county_fips"]
-            joined.loc[fixed.index, "county_state"] = fixed["county_state"]
-    out = pd.DataFrame({"state": joined["STUSPS"], "place_geoid": joined["GEOID"], "place": joined["NAME"],
-                        "county_fips": joined["county_fips"], "nearest": wrong})
-    key_of = {n: place_key(n)[0] for n in set(out["place"].tolist())}  # many towns share a name
-    out["key"] = [key_of[n] for n in out["place"].tolist()]
-    out["cdp"] = out["place"].str.endswith(" CDP")
-    return out.sort_values(["state", "key", "cdp", "place_geoid"], ignore_index=True)
-
-
-_BALANCE = re.compile(r"\s*\(balance\)$")
-_GOVERNMENT = re.compile(r"\s+(metropolitan|consolidated|unified) government$", flags=re.I)
-
-
-def place_key(name: str) -> tuple[str, str]:
-    """(key, type word) of a Census place name ("Tampa city" -> ("TAMPA", "CITY"))."""
-    name = _BALANCE.sub("", str(name))
-    name = _GOVERNMENT.sub("", name)
-    key = _text_key(name)
-    for word in PLACE_WORDS:
-        if key.endswith(" " + word):
-            return key[: -len(word) - 1], word
-    return key, ""
-
-
-# A township is a municipality of its own, not a Census place: "Sewickley Township" is not Sewickley borough
-# (Pennsylvania has both, in two counties), so the word is never dropped to find a place.
-KEPT_PLACE_WORDS = ("TOWNSHIP",)
-
-
-def _place_candidates(name: str) -> list[str]:
-    """Keys a town's name may carry in a places file: as written, then without a trailing type word (except
-    ``KEPT_PLACE_WORDS``)."""
-    key = _text_key(name)
-    return [key] + [key[: -len(word) - 1] for word in PLACE_WORDS
-                    if word not in KEPT_PLACE_WORDS and key.endswith(" " + word)]
-
-
-def _lookup_town(index: dict, state: str, name: str):
-    """The first entry of a places index keyed (state, key) under the keys a town's name may carry."""
-    return next((index[(state, k)] for k in _place_candidates(name) if index.get((state, k))), None)
-
-
-def match_place(state: str, name: str) -> tuple[str, str] | None:
-    """(county_fips, place name) of an incorporated place (else a CDP) whose name matches."""
-    return _lookup_town(_place_index(str(paths.project_root())), state, name)
-
-
-@lru_cache(maxsize=None)
-def _place_index(root: str) -> dict:
-    """(state, key) -> (county_fips, place) of the first place with that key in ``_place_frame``'s order
-    (incorporated places before CDPs)."""
-    index: dict = {}
-    places = _place_frame(root)
-    for k in zip(places["state"].tolist(), places["key"].tolist(), places["county_fips"].tolist(),
-                 places["place"].tolist()):
-        index.setdefault(k[:2], k[2:])
-    return index
-
-
-@lru_cache(maxsize=None)
-def _place_share_frame(root: str) -> pd.DataFrame:
-    """Geocorr's 2020 places by county, one row per (place, county) with its share of the place's people
-    (``afact2``): state, place_code, place, key, cdp, county_fips, population, share. Rows of the remainder
-    outside places are dropped, and so are counties that are not 2024 counties of the place's state:
-    Connecticut's 2020 counties gave way to planning regions, so its places are left to the other rules."""
-    raw = pd.read_csv(census_file(PLACE_SHARES), encoding="latin-1", skiprows=[1],  # row 2 holds labels
-                      dtype={"county": str, "place": str, "stab": str, "PlaceName": str},
-                      usecols=["county", "place", "stab", "PlaceName", "pop20", "afact2"])
-    raw = raw[raw["place"] != OUTSIDE_PLACES]
-    fips_state = dict(zip(_county_frame(root)["county_fips"], _county_frame(root)["state"]))
-    raw = raw[raw["county"].map(fips_state) == raw["stab"]]
-    place = raw["PlaceName"].str.replace(r",\s*[A-Z]{2}$", "", regex=True)  # "Dallas city, TX"
-    key_of = {n: place_key(n)[0] for n in set(place.tolist())}
-    out = pd.DataFrame({"state": raw["stab"], "place_code": raw["place"], "place": place,
-                        "key": [key_of[n] for n in place.tolist()], "cdp": place.str.endswith(" CDP"),
-                        "county_fips": raw["county"], "population": raw["pop20"].astype("int64"),
-                        "share": raw["afact2"].astype(float)})
-    return out.sort_values(["state", "key", "cdp", "place_code", "county_fips"], ignore_index=True)
-
-
-@lru_cache(maxsize=None)
-def _place_share_index(root: str) -> dict:
-    """(state, key) -> (place, [(county_fips, share, population), ...] largest share first) of the first
-    place with that key (incorporated places before CDPs, then by place code, as ``_place_index``). Ties
-    in the rounded share go to the larger population of the place in the county, then the lower FIPS."""
-    frame = _place_share_frame(root).sort_values(
-        ["state", "key", "cdp", "place_code", "share", "population", "county_fips"],
-        ascending=[True, True, True, True, False, False, True], kind="mergesort")
-    index: dict = {}
-    first_code: dict = {}
-    for st, key, code, place, fips, share, pop in zip(*(frame[c].tolist() for c in (
-            "state", "key", "place_code", "place", "county_fips", "share", "population"))):
-        if first_code.setdefault((st, key), code) != code:
-            continue
-        index.setdefault((st, key), (place, []))[1].append((fips, share, pop))
-    return index
-
-
-def place_counties(state: str, name: str) -> tuple[str, list] | None:
-    """(2020 place name, [(county_fips, share, population), ...] largest share first) of the place whose
-    name matches a town's, by the keys ``match_place`` tries; None when no 2020 place matches."""
-    return _lookup_town(_place_share_index(str(paths.project_root())), state, name)
-
-
-def match_place_share(state: str, name: str) -> tuple[str, float, str] | None:
-    """(county_fips, share, 2020 place name): the county holding the largest share of the matching
-    2020 place's people (ties as in ``_place_share_index``), or None."""
-    hit = place_counties(state, name)
-    if not hit:
-        return None
-    fips, share, _ = hit[1][0]
-    return fips, share, hit[0]
-
-
-def county_population() -> pd.DataFrame:
-    pop = pd.read_csv(census_file(POPULATION), encoding="latin-1",
-                      dtype={"SUMLEV": str, "STATE": str, "COUNTY": str}, usecols=["SUMLEV", "STATE", "COUNTY",
-                                                                                  "POPESTIMATE2024"])
-    pop = pop[pop["SUMLEV"] == "050"]
-    return pd.DataFrame({"county_fips": pop["STATE"] + pop["COUNTY"],
-                         "population_2024": pop["POPESTIMATE2024"].astype("int64")}).reset_index(drop=True)
-
 
 # ---------------------------------------------------------------------------------------------
 # Placing agencies and agreements (the rules are in the module docstring)
@@ -324,7 +64,6 @@ STATE_WORDS = re.compile(r"\b(STATE POLICE|HIGHWAY PATROL|STATE PATROL|DEPARTMEN
                          r"DEPARTMENT OF REVENUE|ATTORNEY GENERALS?|DIVISION OF|GAME AND FISH|STATE FIRE MARSHAL|"
                          r"WILDLIFE AND FISHERIES|DEPARTMENT OF TRANSPORTATION|MOTOR VEHICLE)\b")
 BARE_HEAD = {"THE", "OFFICE", "DEPARTMENT", "OF"}  # "Office of the Attorney General", "Department of State Police"
-COUNTY_IN_NAME = re.compile(r"^(?:THE )?(.+?) (COUNTY|PARISH|CENSUS AREA)\b")
 MUNICIPAL_TAIL = re.compile(r"\s+(POLICE|PUBLIC SAFETY|(?:DEPARTMENT|DIVISION) OF (?:POLICE|PUBLIC SAFETY)|MARSHAL|"
                             r"POLICE SERVICES|PD|DPS|SHERIFF|CONSTABLE|CONSTABLES).*$")
 
@@ -337,7 +76,7 @@ def _state_agency_name(key: str, state: str, state_name: str) -> bool:
     if not m:
         return False
     head = key[: m.start()].split()
-    for prefix in (_text_key(state_name).split(), [state]):
+    for prefix in (text_key(state_name).split(), [state]):
         if prefix and head[: len(prefix)] == prefix:
             return True
     return set(head) <= BARE_HEAD and not COUNTY_IN_NAME.match(key) and "CITY" not in key.split()
@@ -345,7 +84,7 @@ def _state_agency_name(key: str, state: str, state_name: str) -> bool:
 
 def name_level(state: str, agency: str, state_name: str) -> tuple[str, str]:
     """(level, rule) read from the agency's name alone."""
-    key = _text_key(agency)
+    key = text_key(agency)
     if _state_agency_name(key, state, state_name):
         return "State", RULE_STATE
     if OTHER_WORDS.search(key):
@@ -368,20 +107,12 @@ def settle_level(agency_type: str, rule_level: str, rule: str) -> tuple[str, str
     return type_level, RULE_TYPE
 
 
-def _hand_lookup(hand: dict, state: str, names) -> object:
-    for name in names:
-        hit = hand.get((state, _text_key(name)))
-        if hit is not None:
-            return hit
-    return None
-
-
 def jurisdiction_level(state: str, agency: str, agency_type: str, state_name: str, hand: dict,
                        other_names=()) -> tuple[str, str, str]:
     """(level, rule, evidence): a hand row keyed by state and any of the agency's names (value: (level,
     reason)), else ICE's TYPE (``agency_type``: the newest TYPE any list prints for the agency), else
     the name rules."""
-    row = _hand_lookup(hand, state, (agency, *other_names))
+    row = placement_lookup(hand, state, (agency, *other_names))
     if row is not None:
         return row[0], RULE_HAND, row[1]
     return (*settle_level(agency_type, *name_level(state, agency, state_name)), "")
@@ -389,13 +120,13 @@ def jurisdiction_level(state: str, agency: str, agency_type: str, state_name: st
 
 CORRECTIONS, LAW_ENFORCEMENT = STATEWIDE_ROLES
 ROLE_HAND, ROLE_NAME_CORRECTIONS, ROLE_NAME_OTHER = ROLE_RULES
-NAME_CORRECTIONS = "corrections"  # identity.ROLE_WORDS' role of corrections, correctional, jail, detention
-assert NAME_CORRECTIONS in ROLE_WORDS, "the corrections role must stay one of identity.ROLE_WORDS"
+NAME_CORRECTIONS = "corrections"  # keys.ROLE_WORDS' role of corrections, correctional, jail, detention
+assert NAME_CORRECTIONS in ROLE_WORDS, "the corrections role must stay one of keys.ROLE_WORDS"
 
 
 def name_role(agency: str) -> str:
     """The identity role an agency's name reads (sheriff, police, corrections, marshal, constable, other): the
-    first role of ``identity.ROLE_WORDS`` with a word in the name's identity key, where DOC is spelled out."""
+    first role of ``keys.ROLE_WORDS`` with a word in the name's identity key, where DOC is spelled out."""
     return name_role_and_core(agency_key(agency))[0]
 
 
@@ -404,7 +135,7 @@ def statewide_role(state: str, agency: str, hand_roles: dict, other_names=()) ->
     by state and any of the agency's names (value: (role, reason)), else ``CORRECTIONS`` when its name reads the
     corrections role, else ``LAW_ENFORCEMENT`` (state police, patrol, investigators, and every other state body:
     only a corrections department's reach is narrower than the state's residents)."""
-    row = _hand_lookup(hand_roles, state, (agency, *other_names))
+    row = placement_lookup(hand_roles, state, (agency, *other_names))
     if row is not None:
         return row[0], ROLE_HAND, row[1]
     if name_role(agency) == NAME_CORRECTIONS:
@@ -412,35 +143,8 @@ def statewide_role(state: str, agency: str, hand_roles: dict, other_names=()) ->
     return LAW_ENFORCEMENT, ROLE_NAME_OTHER, ""
 
 
-def counties_in_name(state: str, agency: str) -> list[str]:
-    """County FIPS named in an agency's own name ("Polk County Sheriff's Office", "Rappahannock,
-    Shenandoah, Warren Regional Jail" when each part is a county)."""
-    key = _text_key(agency)
-    m = COUNTY_IN_NAME.match(key) or (state == "AK" and re.match(r"^(.+?) (BOROUGH)\b", key))
-    if m:
-        hit = match_county(state, f"{m.group(1)} {m.group(2)}")
-        return [hit] if hit else []
-    raw_head = re.split(r"\b(SHERIFF|SHERIFFS|REGIONAL|JAIL|DETENTION|CORRECTIONAL)\b", str(agency).upper())[0]
-    parts = [_text_key(p) for p in re.split(r",|\bAND\b|&", raw_head) if _text_key(p)]
-    head = " ".join(parts)
-    if head and len(parts) > 1:
-        hits = [match_county(state, p) for p in parts]
-        return hits if all(hits) else []
-    if head and "SHERIFF" in key:
-        hit = match_county(state, head)  # "Baltimore City Sheriff's Office", "Virginia Beach Sheriff's Office"
-        return [hit] if hit else []
-    return []
-
-
-def names_two_counties(state: str, a: str, b: str) -> bool:
-    """Whether two agency names each name a real county of ``state`` and not the same ones: a typo rule must
-    not join them ("Madison County" and "Marion County" are two edits apart)."""
-    ca, cb = set(counties_in_name(state, a)), set(counties_in_name(state, b))
-    return bool(ca) and bool(cb) and ca != cb
-
-
 def municipality_in_name(agency: str) -> str:
-    key = _text_key(agency)
+    key = text_key(agency)
     key = re.sub(r"^(CITY|TOWN|VILLAGE|BOROUGH|TOWNSHIP) OF ", "", key)
     return MUNICIPAL_TAIL.sub("", key).strip()
 
@@ -468,7 +172,7 @@ def place_agency(state: str, agency: str, agency_type: str, county_printed: str,
     out = {"jurisdiction_level": level, "level_rule": rule, "level_evidence": evidence, "name_level": rule_level,
            "name_rule": name_rule, "county_fips": "", "method": "", "note": "", "county_share": float("nan"),
            "share_flag": False}
-    hand = _hand_lookup(hand_counties, state, (agency, *other_names))
+    hand = placement_lookup(hand_counties, state, (agency, *other_names))
     if hand:
         out.update(county_fips=hand, method="hand")
         return out
@@ -477,7 +181,7 @@ def place_agency(state: str, agency: str, agency_type: str, county_printed: str,
         return out
     printed = county_printed.strip()
     if state != "CT" and printed.upper() not in NOT_PRINTED:  # CT's printed counties predate 2024's regions
-        fixed = county_fixes.get((state, _text_key(printed)), printed)
+        fixed = county_fixes.get((state, text_key(printed)), printed)
         hits = [match_county(state, p) for p in re.split(r"\s*(?:;|/|&|,| and )\s*", fixed) if p]
         if hits and all(hits):
             out.update(county_fips=";".join(sorted(set(hits))), method="printed_county")
@@ -506,22 +210,6 @@ def place_agency(state: str, agency: str, agency_type: str, county_printed: str,
             return out
     out["method"] = "unplaced"
     return out
-
-
-ROLES_TABLE = "statewide_agency_roles.csv"
-PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fixes.csv", "unplaced_reasons.csv",
-                    ROLES_TABLE)
-
-
-def _hand_table(name: str) -> pd.DataFrame:
-    df = hand.read_table(name, folds={"place": _text_key}, missing_ok=True, error=GeographyError)
-    if df is None:
-        return pd.DataFrame(columns=["state", "value", "fix", "reason"])
-    return df.assign(state=df["state"].str.strip().str.upper())
-
-
-def _hand_keyed(name: str, value_fn=lambda r: r.fix) -> dict:
-    return {(r.state, _text_key(r.value)): value_fn(r) for r in _hand_table(name).itertuples(index=False)}
 
 
 def _series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
@@ -589,10 +277,10 @@ def place_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, agreements: p
     names_of = agency_names(list_rows, lists)
     names = dict(zip(states()["state"], states()["state_name"]))
     fips = dict(zip(states()["state"], states()["state_fips"]))
-    levels = _hand_keyed("jurisdiction_levels.csv", lambda r: (r.fix, r.reason))
-    hand_counties = _hand_keyed("agency_counties.csv")
-    county_fixes = _hand_keyed("county_fixes.csv")
-    hand_roles = _hand_keyed(ROLES_TABLE, lambda r: (r.fix, r.reason))
+    levels = placement_keyed("jurisdiction_levels.csv", lambda r: (r.fix, r.reason))
+    hand_counties = placement_keyed("agency_counties.csv")
+    county_fixes = placement_keyed("county_fixes.csv")
+    hand_roles = placement_keyed(ROLES_TABLE, lambda r: (r.fix, r.reason))
     placed = {}
     for r in latest[["agency_id", "state", "agency", "county_printed", "list_id"]].itertuples(index=False):
         agency_type = type_of.get(r.agency_id, "")
@@ -768,11 +456,11 @@ def county_column_since(list_rows: pd.DataFrame, lists: pd.DataFrame) -> str | N
 def unplaced_table(places: pd.DataFrame) -> pd.DataFrame:
     """Every agreement without a placement, with what was printed and why (``data/hand/unplaced_reasons.csv``
     explains the ones that are ICE's errors rather than gaps in the rules)."""
-    reasons = _hand_keyed("unplaced_reasons.csv", lambda r: r.reason)
+    reasons = placement_keyed("unplaced_reasons.csv", lambda r: r.reason)
     out = places[places["method"] == "unplaced"].copy()
-    out["reason"] = [reasons.get((s, _text_key(a)), n or "no printed county, no county or town in the name")
+    out["reason"] = [reasons.get((s, text_key(a)), n or "no printed county, no county or town in the name")
                      for s, a, n in zip(out["state"], out["agency"], out["note"])]
-    out["explained"] = [(s, _text_key(a)) in reasons for s, a in zip(out["state"], out["agency"])]
+    out["explained"] = [(s, text_key(a)) in reasons for s, a in zip(out["state"], out["agency"])]
     cols = ["agreement_id", "state", "agency", "agency_type", "county_printed", "jurisdiction_level", "reason",
             "explained", "evidence_list"]
     return out[cols].sort_values("agreement_id", ignore_index=True)
@@ -1037,10 +725,10 @@ FAIL_IF_UNUSED = ("jurisdiction_levels.csv", "agency_counties.csv", ROLES_TABLE)
 
 def _agency_keys(places: pd.DataFrame, names: dict | None) -> set:
     """(state, name key) of every agency of ``places`` under its newest name and its names in ``names``."""
-    keys = {(s, _text_key(a)) for s, a in zip(places["state"], places["agency"])}
+    keys = {(s, text_key(a)) for s, a in zip(places["state"], places["agency"])}
     if names:
         state_of = dict(zip(places["agency_id"], places["state"]))
-        keys |= {(state_of[i], _text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
+        keys |= {(state_of[i], text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
     return keys
 
 
@@ -1048,15 +736,15 @@ def unused_place_fixes(places: pd.DataFrame, names: dict | None = None) -> pd.Da
     """Rows of the placement hand tables that match no agency (under any of its names in ``names``,
     agency_id -> names, else its newest name) or printed county that was placed; a row of the roles table
     must match an agency placed statewide."""
-    universes = {"county_fixes.csv": {(s, _text_key(c)) for s, c in zip(places["state"], places["county_printed"])
+    universes = {"county_fixes.csv": {(s, text_key(c)) for s, c in zip(places["state"], places["county_printed"])
                                       if c},
                  ROLES_TABLE: _agency_keys(places[places["method"] == "statewide"], names)}
     agencies = _agency_keys(places, names)
     out = []
     for name in PLACE_FIX_TABLES:
         universe = universes.get(name, agencies)
-        for r in _hand_table(name).itertuples(index=False):
-            if (r.state, _text_key(r.value)) not in universe:
+        for r in placement_table(name).itertuples(index=False):
+            if (r.state, text_key(r.value)) not in universe:
                 out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
     return pd.DataFrame(out, columns=["table", "state", "value"])
 
@@ -1068,7 +756,7 @@ def hand_place_problems() -> pd.DataFrame:
     fips_state = dict(zip(counties()["county_fips"], counties()["state"]))
     out = []
     for name in PLACE_FIX_TABLES:
-        for r in _hand_table(name).itertuples(index=False):
+        for r in placement_table(name).itertuples(index=False):
             problems = []
             if not str(r.reason).strip():
                 problems.append("no reason")
@@ -1184,11 +872,3 @@ def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     if stray:
         raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")
     qa.upsert_summary(rows, "03_maps")
-
-
-def hand_decisions(table: str):
-    """A lookup ``(state, names) -> (fix, reason)`` of the rows of a placement hand table (``PLACE_FIX_TABLES``),
-    matched by state and any of the names as placement matches them (None when no row does); the table is
-    read once."""
-    keyed = _hand_keyed(table, lambda r: (r.fix, r.reason))
-    return lambda state, names: _hand_lookup(keyed, state, names)

@@ -348,7 +348,7 @@ STATEWIDE_ROLE = _col(
 ROLE_RULE = _col(
     "role_rule", "category", "Which rule decided statewide_role: `hand` (a row of "
     "data/hand/statewide_agency_roles.csv), `name: corrections` (the agency's name key reads the corrections role of "
-    "identity.ROLE_WORDS: corrections, correctional, jail, detention; DOC spelled out), `name: not corrections` (it "
+    "keys.ROLE_WORDS: corrections, correctional, jail, detention; DOC spelled out), `name: not corrections` (it "
     "reads another role); empty for agreements not placed statewide.",
     "computed (geography.statewide_role)", nullable=True, allowed=ROLE_RULES)
 ROLE_EVIDENCE = _col(
@@ -451,7 +451,7 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("row", "integer", "Row number in the raw sheet or CSV, as a spreadsheet shows it (header = row 1).",
                  "position in the raw file", unit="row number"),
             _as(STATE, source=STATE.source + "; a pending row printed under the wrong state takes the state its "
-                "agency signs in (pending.state_corrections, each move in data/qa/pending_state_corrections.csv; "
+                "agency signs in (pending_states.state_corrections, each move in data/qa/pending_state_corrections.csv; "
                 "state_printed keeps the printed one)"),
             AGENCY,
             AGENCY_TYPE, COUNTY_PRINTED,
@@ -480,7 +480,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  "removed, abbreviations expanded (CO -> COUNTY, SO -> SHERIFFS OFFICE, ...), after aliases.",
                  "computed from agency and data/hand/aliases.csv (agreements.agency_key)"),
             _as(AGENCY_ID, source=AGENCY_ID.source + "; a pending row moved to another state takes that state's "
-                "agency_id (pending.state_corrections)"),
+                "agency_id (pending_states.state_corrections)"),
             _as(AGREEMENT_ID, nullable=True, meaning="The agreement this participating row prints: the newest form "
                 "of its agreement once ICE's corrections are joined (data/qa/corrections.csv); empty on a pending "
                 "list."),
@@ -660,7 +660,7 @@ _DATASETS: tuple[Dataset, ...] = (
         "reported, TRAC's facility table equal to ICE's, (from 06_pending_pipeline) the pending requests: one "
         "outcome each, every pending sighting in a request, no negative day count without its reason, every "
         "signed_other_model naming its model, every pending row moved to another state listed as participating "
-        "there within pending.STATE_WINDOW_DAYS and present in list_rows.csv, and (from "
+        "there within pending_states.STATE_WINDOW_DAYS and present in list_rows.csv, and (from "
         "07_jails_and_detention) the jail matches: "
         "local types only, the same county, one agency per facility, every local facility matched or listed, no "
         "facility of a private operator matched, no sheriff rule in a state whose county jails another officer "
@@ -870,14 +870,14 @@ _DATASETS: tuple[Dataset, ...] = (
         "data/qa/pending_state_corrections.csv",
         "One row per agency, model and pending list date that the build moved to another state: a pending row "
         "printed under a state whose FBI rosters, participating lists and counties do not know the agency, whose "
-        "name is on a participating list of one other state within pending.STATE_WINDOW_DAYS of the pending list "
-        "(pending.state_corrections), or that data/hand/pending_state_fixes.csv moves. The columns are the "
+        "name is on a participating list of one other state within pending_states.STATE_WINDOW_DAYS of the pending list "
+        "(pending_states.state_corrections), or that data/hand/pending_state_fixes.csv moves. The columns are the "
         "project's corrections log's (kind `state`); the printed state is in rule.",
         ("01_agreement_history",), (ICE_LISTS, FBI_ROSTERS, CENSUS_COUNTIES, "`data/hand/pending_state_fixes.csv`"),
         (
             _as(AGREEMENT_ID, meaning="The agreement of the same model the request became in the new state (the "
-                "first listed still listed on or after the pending list, pending.became); empty when none.",
-                source="computed (pending.state_corrections)", nullable=True),
+                "first listed still listed on or after the pending list, pending_states.became); empty when none.",
+                source="computed (pending_states.state_corrections)", nullable=True),
             _as(STATE, meaning="The state the rows were moved to: the one the agency signs in.",
                 source="list_rows.csv state of the participating listing"),
             _as(AGENCY, "agency_before", meaning="The agency's name on the pending list."),
@@ -893,10 +893,10 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("first_list_after", "date", "Date of the participating list in the new state nearest to the pending "
                  "list (empty for a move by hand to a state with no listing).", "lists.csv list_date",
                  nullable=True),
-            _col("kind", "category", "What was corrected.", "pending.state_corrections", allowed=("state",)),
+            _col("kind", "category", "What was corrected.", "pending_states.state_corrections", allowed=("state",)),
             _col("rule", "string", "Why: `pending_state: printed <state>, signs in <state> on <date>` with the "
                  "participating listing and its distance in days, or `pending_state_fixes.csv: printed <state>, "
-                 "moved to <state>: <reason>`.", "computed (pending.state_corrections)"),
+                 "moved to <state>: <reason>`.", "computed (pending_states.state_corrections)"),
         ),
     ),
     Dataset(
@@ -913,7 +913,7 @@ _DATASETS: tuple[Dataset, ...] = (
             ROSTER, ROSTER_NAME, ROSTER_TYPE,
             _col("roster_county_fips", "string", "2024 county FIPS of the roster's (first) county name; empty when "
                  "there is no ORI or the name matches no county.", "roster county name through "
-                 "geography.match_county", nullable=True),
+                 "census.match_county", nullable=True),
             _col("match_rule", "category", "`exact_name` (names equal once case and punctuation are folded), "
                  "`normalized` (identity keys or FBI name forms equal: roster.roster_key), `alias` (another "
                  "spelling of the agency matched), `hand` (data/hand/agency_ori.csv), `none`.",
@@ -981,7 +981,7 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("kind", "category", "`type`, `county` or `point_county`.", "computed (roster.roster_disagreements)",
                  allowed=("type", "county", "point_county")),
             _col("ice_value", "string", "ICE's TYPE, or the 2024 county FIPS of the county ICE printed last.",
-                 "agencies.csv agency_type; list_rows.csv county_printed through geography.match_county"),
+                 "agencies.csv agency_type; list_rows.csv county_printed through census.match_county"),
             _col("roster_value", "string", "The roster's agency type, or its county FIPS (first county name, or "
                  "the county containing its coordinates).", "FBI roster; 2024 county polygons"),
             _col("status", "category", "`explained` (a rule accounts for it), `settled` (a row of "
@@ -1298,9 +1298,9 @@ _DATASETS: tuple[Dataset, ...] = (
         (
             STATE, AGENCY, AGENCY_ID,
             _as(AGENCY_TYPE, meaning="ICE's newest non-blank TYPE for the agency; empty when no list prints one."),
-            _col("name_role", "string", "The role the agency's name key reads (identity.name_role_and_core: "
+            _col("name_role", "string", "The role the agency's name key reads (keys.name_role_and_core: "
                  "sheriff, police, corrections, marshal, constable, other): the name rule's input.",
-                 "identity.name_role_and_core of identity.agency_key(agency)"),
+                 "keys.name_role_and_core of keys.agency_key(agency)"),
             _as(STATEWIDE_ROLE, nullable=False),
             _as(ROLE_RULE, nullable=False),
             ROLE_EVIDENCE,
