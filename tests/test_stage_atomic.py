@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from ice287g.build import pipeline, stages
+from ice287g.build import kernel, pipeline
 from ice287g.tables import qa
 from ice287g.tables import schema
 
@@ -87,7 +87,7 @@ def test_a_qa_failure_leaves_every_committed_output_as_it_was(project, monkeypat
     kept = project / "reports/failed/98_stage"
     assert (kept / "data/processed/label.csv").read_text() == "label\nnew\n"
     assert "reports/failed/98_stage/" in message
-    assert not pipeline.stage_dir().exists()
+    assert not kernel.stage_dir().exists()
 
 
 def test_a_missing_declared_output_leaves_every_committed_output_as_it_was(project, monkeypatch):
@@ -113,7 +113,7 @@ def test_a_successful_stage_replaces_its_outputs_and_keeps_what_other_stages_com
     changed = sorted(line[3:] for line in _git(project, "status", "--porcelain").splitlines())
     assert changed == ["data/processed/label.csv", "data/qa/qa_summary.csv", "figures/manifest.csv",
                        "notebooks/98_stage.ipynb"]
-    assert not pipeline.stage_dir().exists()
+    assert not kernel.stage_dir().exists()
 
 
 def test_commit_stage_moves_outputs_first_and_the_executed_notebook_last(tmp_path):
@@ -203,7 +203,7 @@ def test_a_later_stage_failing_leaves_the_earlier_stages_outputs_and_stamps_as_t
     assert (kept / "data/processed/label.csv").read_text() == "label\nnew\n"
     assert (kept / "notebooks/98_stage.ipynb").exists()
     assert "reports/failed/99_fails/" in message
-    assert not pipeline.stage_dir().exists()
+    assert not kernel.stage_dir().exists()
 
 
 def test_a_later_stage_reads_what_the_earlier_staged_and_all_commit_together(project, monkeypatch):
@@ -237,10 +237,10 @@ def test_a_later_stage_reads_what_the_earlier_staged_and_all_commit_together(pro
         ["04_detention", "detention_blank_state_reported"], ["07_jails_and_detention", "jails_new"]]
     assert (project / "data/processed/label.csv").read_text() == "label\nnew\n"
     # what 99_reads opened through the overlay is recorded at its committed path
-    opened = stages.read_recording("99_reads")
+    opened = kernel.read_recording("99_reads")
     assert {"data/processed/label.csv", "data/processed/other_stage.csv", "data/qa/qa_summary.csv"} <= set(opened)
     assert not any(".build" in p for p in opened)
-    assert not pipeline.stage_dir().exists()
+    assert not kernel.stage_dir().exists()
 
 
 # ---------------------------------------------------------------------------------------------

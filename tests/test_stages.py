@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ice287g.build import pipeline, stages
+from ice287g.build import kernel, pipeline, stages
 from ice287g.core import paths
 
 REAL_ROOT = Path(__file__).resolve().parents[1]
@@ -106,9 +106,9 @@ def test_a_declaration_that_misses_or_invents_an_input_is_reported():
 
 
 def _recording(name: str) -> list[str]:
-    opened = stages.read_recording(name)
+    opened = kernel.read_recording(name)
     if opened is None:
-        pytest.fail(f"no recording of what {name} opens ({paths.relative(stages.recording_path(name))}): a default "
+        pytest.fail(f"no recording of what {name} opens ({paths.relative(kernel.recording_path(name))}): a default "
                     "run writes it; run `make all` (or `python -m ice287g run NAME`) before this test")
     return opened
 
@@ -133,7 +133,7 @@ def test_the_real_recording_catches_a_doctored_declaration():
 def test_a_run_with_parameters_records_nothing(monkeypatch, tmp_path):
     monkeypatch.setenv("ICE287G_ROOT", str(tmp_path))
     monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path / "reports" / "03_maps__zoom_state-TX"))
-    assert stages.record_opens("03_maps") is None
+    assert kernel.record_opens("03_maps") is None
     assert not (tmp_path / ".build").exists()
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..tables import writers
+from .kernel import stage_dir
 
 KERNEL_NAME = "ice287g"
 KERNEL_DISPLAY_NAME = "Python (ice287g)"
@@ -139,18 +140,6 @@ def source_path(name: str) -> Path:
 
 def executed_path(name: str) -> Path:
     return paths.notebooks_dir() / f"{name}.ipynb"
-
-
-def setup_notebook(name: str) -> None:
-    """First call of every notebook: name it (for the figure manifest) and apply the house style."""
-    os.environ.setdefault("ICE287G_NOTEBOOK", f"notebooks/{name}.ipynb")
-    import pandas as pd
-
-    from ..publish import charts
-
-    charts.use_style()
-    pd.set_option("display.max_columns", 30)
-    pd.set_option("display.width", 160)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -375,7 +364,7 @@ class ReusedKernel:
     def prepare(self, env: Mapping[str, str], cwd: Path, *, forget_caches: bool = False) -> None:
         """A fresh session for the next notebook. ``forget_caches`` also empties the package's in-memory
         caches (``cache.forget_memory``), so the notebook opens every file it reads as a fresh kernel
-        would: the pipeline's runs record what they open (``stages.record_opens``)."""
+        would: the pipeline's runs record what they open (``kernel.record_opens``)."""
         code = (
             "get_ipython().reset(new_session=True, aggressive=False)\n"
             "import os as _os, sys as _sys, warnings as _w\n"
@@ -529,11 +518,6 @@ def _signatures(root: Path, outputs: Sequence[str]) -> dict[str, tuple | None]:
         else:
             found[output] = (st.st_ino, st.st_size, st.st_mtime_ns)
     return found
-
-
-def stage_dir() -> Path:
-    """Where every notebook of a default run writes before their outputs replace the committed ones."""
-    return paths.project_root() / ".build" / "stage"
 
 
 def failed_dir(name: str) -> Path:

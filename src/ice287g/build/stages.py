@@ -10,20 +10,18 @@ imports (``imported_modules``), function-level ones included.
 
 ``python -m ice287g make-deps`` writes ``.build/deps.mk`` from this, which the Makefile includes.
 Every default (staged) run records the files under ``data/`` its kernel opens for reading in
-``.build/opened/<notebook>.txt`` (``record_opens``, installed by ``ice287g.setup_notebook``);
+``.build/opened/<notebook>.txt`` (``kernel.record_opens``, installed by ``ice287g.setup_notebook``);
 ``problems`` compares such a recording with the declaration.
 """
 from __future__ import annotations
 
-import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import paths
 from ..archive.cache import PACKAGE, module_file, package_imports
-from .pipeline import NOTEBOOKS, spec, stage_dir
+from .pipeline import NOTEBOOKS, spec
 
 
 @dataclass(frozen=True)
@@ -126,80 +124,6 @@ def src_files(name: str) -> list[str]:
             target = files[-1].parent / data
             files.extend(sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target])
     return sorted("src/" + f.relative_to(package_dir().parent).as_posix() for f in files)
-
-
-# ---------------------------------------------------------------------------------------------
-# What a run opened
-
-RECORDED = ("data/",)
-_recording: dict[str, object] = {}
-
-
-def recording_path(name: str) -> Path:
-    return paths.project_root() / ".build" / "opened" / f"{name}.txt"
-
-
-def _reads(mode, flags) -> bool:
-    if isinstance(mode, str):
-        return not any(c in mode for c in "wax+")
-    return not (flags or 0) & (os.O_WRONLY | os.O_RDWR | os.O_CREAT)
-
-
-def record_opens(name: str) -> Path | None:
-    """In a default run of notebook ``name`` (outputs staged in ``.build/stage/``), record every file
-    under ``data/`` the kernel opens for reading, in the run's stage or the project's, by its committed
-    path in ``.build/opened/<name>.txt`` (sorted, relative, rewritten at each new file: a kernel may be
-    stopped without running exit handlers). Runs with parameters (outputs under ``reports/``) and
-    interactive sessions record nothing: they may read other files than the build does. A kernel that
-    runs the notebooks one after another (``pipeline.ReusedKernel``) records each in its own file: the
-    audit hook, which cannot be removed, is installed once and pointed at the notebook now running."""
-    stage = stage_dir().resolve()
-    if paths.output_root() != stage:
-        _recording.pop("target", None)
-        return None
-    bases = []
-    for base in (stage, paths.project_root()):
-        bases += [(str(b) + os.sep, b) for b in {Path(os.path.realpath(base)), Path(os.path.abspath(base))}]
-    target = recording_path(name)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _recording.update(target=target, bases=bases, opened=set())
-    _write_recording()
-    if not _recording.get("hooked"):
-        sys.addaudithook(_record_open)
-        _recording["hooked"] = True
-    return target
-
-
-def _write_recording() -> None:
-    target = _recording["target"]
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text("".join(f"{p}\n" for p in sorted(_recording["opened"])), encoding="utf-8")
-    os.replace(tmp, target)
-
-
-def _record_open(event, args) -> None:
-    if (event != "open" or "target" not in _recording or _recording.get("busy")
-            or not isinstance(args[0], (str, bytes, os.PathLike))):
-        return
-    path = os.path.abspath(os.fsdecode(args[0]))
-    opened = _recording["opened"]
-    for prefix, base in _recording["bases"]:
-        if path.startswith(prefix):
-            rel = Path(path).relative_to(base).as_posix()
-            if rel.startswith(RECORDED) and rel not in opened and _reads(args[1], args[2]):
-                opened.add(rel)
-                _recording["busy"] = True
-                try:
-                    _write_recording()
-                finally:
-                    _recording["busy"] = False
-            return
-
-
-def read_recording(name: str) -> list[str] | None:
-    """The files a notebook's last default run opened, or None if no run recorded any."""
-    target = recording_path(name)
-    return target.read_text(encoding="utf-8").split() if target.exists() else None
 
 
 # Tables each stage updates in place (``qa.upsert_summary``): a stage reads the committed copy only to keep

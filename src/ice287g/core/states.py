@@ -29,7 +29,7 @@ def census_file(relative: str):
         raise GeographyError(f"Census file(s) missing: {missing} (vendored from ../shared/data/raw/census; "
                              "`python -m ice287g import-raw ../shared/data/raw`)")
     # GDAL (pyogrio) opens shapefiles in C, where Python's audit hooks never see it: the read is announced
-    # here, so that what a notebook reads is recorded (stages.record_opens) whichever library reads it
+    # here, so that what a notebook reads is recorded (kernel.record_opens) whichever library reads it
     for p in needed:
         sys.audit("open", str(p), "rb", 0)
     return path
