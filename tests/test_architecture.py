@@ -1,4 +1,5 @@
 """The module layout the project promises: layered subpackages, no import cycles between its concerns."""
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,33 @@ def test_the_readme_names_every_module_of_the_package():
     modules = {p.stem for p in PACKAGE.rglob("*.py")} - {"__init__", "__main__"}
     missing = sorted(m for m in modules if f"`{m}`" not in _readme_module_row())
     assert not missing, f"README.md's layout table does not name these modules: {missing}"
+
+
+# Libraries a module may import inside the one function that needs them: each costs a second or more to load
+# (geometry, workbook engines, the release's file formats, IPython's display), and most commands never do.
+OPTIONAL_LIBRARIES = {"geopandas", "shapely", "pyogrio", "numpy", "openpyxl", "python_calamine", "pyarrow",
+                      "xlsxwriter", "IPython", "PIL"}
+# The command line imports each command's modules when that command runs (`ice287g update` loads no
+# matplotlib), and the package's `setup_notebook` the kernel machinery when a notebook starts.
+DISPATCHERS = {"build/cli.py", "__init__.py"}
+
+
+def _imports_inside_functions() -> list[tuple[str, int, str]]:
+    found = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for scope in ast.walk(tree):
+            if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                found += [(path.relative_to(PACKAGE).as_posix(), node.lineno,
+                           "." * getattr(node, "level", 0) + (getattr(node, "module", None) or node.names[0].name))
+                          for node in ast.walk(scope) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return sorted(set(found))
+
+
+def test_imports_inside_functions_are_only_dispatch_and_optional_libraries():
+    """Every other import is at the top of its module, where the layers contract and a reader see it."""
+    found = _imports_inside_functions()
+    assert any(module.split(".")[0] == "geopandas" for _, _, module in found)  # the walk finds function-level imports
+    hidden = [f"{path}:{line} {module}" for path, line, module in found
+              if path not in DISPATCHERS and module.lstrip(".").split(".")[0] not in OPTIONAL_LIBRARIES]
+    assert hidden == [], "imports inside functions (move them to the top of the module):\n" + "\n".join(hidden)

@@ -19,6 +19,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from importlib.metadata import metadata, version
 from html.parser import HTMLParser
 
 from ..archive.xlsxlimits import MAX_FILE_BYTES
@@ -52,8 +53,6 @@ class FetchError(Exception):
 def _project_url() -> str:
     """The project's URL from its installed metadata (pyproject's [project.urls]), or ''."""
     try:
-        from importlib.metadata import metadata
-
         for entry in metadata("ice287g").get_all("Project-URL") or []:
             _, _, url = entry.partition(",")
             if url.strip().startswith("https://"):
@@ -65,8 +64,6 @@ def _project_url() -> str:
 
 def _version() -> str:
     try:
-        from importlib.metadata import version
-
         return version("ice287g")
     except Exception:
         return "0"

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from typing import Callable, TextIO
 
 import pandas as pd
+from ..ingest.lists import MANIFEST_LIST_KINDS
+from ..detention.detention import WORKBOOK_KIND
+from ..archive.sources import inventory as raw_inventory
 
 DETENTION_LABEL = "ICE detention statistics workbooks"
 
@@ -30,14 +33,10 @@ class Source:
 
 
 def _list_kinds(list_kind: str) -> set[str]:
-    from ..ingest.lists import MANIFEST_LIST_KINDS
-
     return {k for k, v in MANIFEST_LIST_KINDS.items() if v == list_kind}
 
 
 def sources_checked() -> tuple[Source, ...]:
-    from ..detention.detention import WORKBOOK_KIND
-
     participating, pending = _list_kinds("participating"), _list_kinds("pending")
     return (
         Source("ICE 287(g) participating lists", lambda inv: inv["kind"].isin(participating), True),
@@ -96,8 +95,6 @@ def check(days: int, *, today: dt.date | None = None, out: TextIO | None = None,
           inventory: pd.DataFrame | None = None) -> int:
     """Print each source's newest date and its age; return 1 (an exit code) when the 287(g) participating
     lists or the detention workbooks are older than ``days``, else 0."""
-    from ..archive.sources import inventory as raw_inventory
-
     if days < 0:
         raise ValueError(f"DAYS must be zero or more, not {days}")
     out = out or sys.stdout

@@ -44,6 +44,7 @@ from ..core import paths
 from .landing import CAPTURE_SUFFIX
 from ..core.messages import printable
 from ..archive.sources import RawDataError
+from ..core.hand import read_table
 
 ICE_BASE = "https://www.ice.gov"
 WAYBACK = "https://web.archive.org"
@@ -465,8 +466,6 @@ def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: st
 
 def wanted_files() -> list[dict[str, str]]:
     """``data/hand/wanted_files.csv``: one row per file the archive lacks (read through hand.read_table)."""
-    from ..core.hand import read_table
-
     return read_table(WANTED).to_dict("records")
 
 

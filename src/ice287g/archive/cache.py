@@ -48,6 +48,7 @@ from typing import TypeVar
 
 from ..core import paths
 from .sources import sha256_file
+from ..tables.writers import atomic_path
 
 T = TypeVar("T")
 
@@ -188,8 +189,6 @@ def store(reader: str, gen: str, key: str, value) -> None:
     generations, whose keys no build of this code can ask for again, so the cache holds one parse of
     each file rather than one per edit of the code or of the fix tables. A folder that cannot be
     written only means no cache."""
-    from ..tables.writers import atomic_path
-
     target = entry_path(reader, gen, key)
     try:
         if not target.parent.exists():

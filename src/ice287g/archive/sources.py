@@ -27,6 +27,9 @@ import pandas as pd
 from . import xlsxlimits
 from ..core import paths
 from ..core.messages import printable
+from ..tables.writers import write_text
+from ..core import hand
+from ..tables.writers import write_bytes
 
 MANIFEST = "MANIFEST.csv"
 README = "README.md"
@@ -202,7 +205,6 @@ def check_workbook(path: Path | str, error: type[Exception] = RawDataError, wher
         raise error(f"{where or _label(Path(path))}: {problem}")
     if sha not in passed:
         passed.add(sha)
-        from ..tables.writers import write_text
 
         try:
             write_text(paths.project_root() / WITHIN_LIMITS_CACHE, json.dumps(sorted(passed), indent=0) + "\n")
@@ -409,8 +411,6 @@ def ensure_verified(raw: Path | None = None) -> int:
 
     problems = verify_raw(raw, sha256_of=sha256_of)
     if fresh != cache:
-        from ..tables.writers import write_text
-
         try:
             write_text(cache_path, json.dumps(fresh, indent=0, sort_keys=True) + "\n")
         except OSError:
@@ -461,8 +461,6 @@ def as_of_fixes(path: Path | None = None) -> dict[tuple[str, str], tuple[str, st
     """data/hand/raw_as_of_dates.csv: ``(source, file) -> (date, reason)`` for mirror rows whose
     as_of_date is not a date (a vintage described in words, a commit message); decided by hand, with
     the evidence in ``reason``."""
-    from ..core import hand
-
     table = hand.read_table(AS_OF_FIXES, path, missing_ok=True, error=RawHandTableError)
     if table is None:
         return {}
@@ -554,8 +552,6 @@ def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
     A column a row fills that the manifest lacks (``final_url`` or ``status`` in an older manifest, or one a
     mirror's manifest has) widens the header first, every earlier row left empty in it: nothing a row says
     is dropped, and a manifest gains a column only when a row needs it."""
-    from ..tables.writers import write_bytes
-
     ending = _manifest_line_ending(manifest)
     existing_cols, old_rows = _parse_manifest(manifest)
     order = {c: i for i, c in enumerate(MANIFEST_COLUMNS)}
@@ -580,8 +576,6 @@ def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
 
 
 def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
-    from ..tables.writers import write_bytes
-
     copied: list[str] = []
     adopted: list[str] = []
     readmes: list[str] = []
@@ -715,8 +709,6 @@ def _year_flag_spans(path: Path) -> list[tuple[str, str]]:
 
 
 def _json_snapshot_dates(path: Path) -> list[str]:
-    import json
-
     rows = json.loads(path.read_text())
     dates = set()
     for row in rows if isinstance(rows, list) else []:

@@ -21,10 +21,15 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+import pandas as pd
 
 from ..core import paths
 from ..archive.cache import DIR_NAME as CACHE_DIR, NO_CACHE_ENV
 from .pipeline import NOTEBOOKS
+from ..history.agreements import processed
+from .reports import default_workers, report_states
+from ..history.agreements import read_all
+from ..detention import detention
 
 # What reading every raw file of a source should take on the 2-core machine (seconds).
 TARGET_SECONDS = {"lists": 10, "detention": 15}
@@ -58,8 +63,6 @@ def _measure_self(cmd: list[str]) -> None:
 
 def read_all_xlsx(engine: str) -> tuple[float, int]:
     """Seconds to read every sheet of every ICE 287(g) workbook with ``engine``; rows read."""
-    import pandas as pd
-
     files = sorted((paths.raw_dir() / "ice_287g").glob("*.xlsx"))
     start = time.perf_counter()
     rows = 0
@@ -72,8 +75,6 @@ def read_all_xlsx(engine: str) -> tuple[float, int]:
 def newest_list_copy(folder: Path, days_later: int = 7) -> Path:
     """The newest participating list less its last row, under ICE's name for a date ``days_later`` days
     on, in ``folder``: the list a weekly update would bring, for timing what one new list costs."""
-    from ..history.agreements import processed
-
     lists = processed("lists.csv")
     newest = lists[lists["list_kind"] == "participating"].sort_values("list_date").iloc[-1]
     day = dt.date.fromisoformat(newest["list_date"]) + dt.timedelta(days=days_later)
@@ -140,22 +141,18 @@ def main() -> int:
     added = add_one_list(report, make)
     for nb in NOTEBOOKS:
         report(f"notebook {nb.name}", measure([sys.executable, "-m", "ice287g", "run", nb.name]))
-    from ..history.agreements import processed
-    from .reports import default_workers, report_states
 
     n_states = len(report_states(processed("agreements.csv")))
     report(f"state reports ({n_states}, {default_workers()} kernels at once)",
            measure([sys.executable, "-m", "ice287g", "reports"]))
     os.environ[NO_CACHE_ENV] = "1"  # reading every raw file, as a cold build must
     start = time.perf_counter()
-    from ..history.agreements import read_all
 
     list_rows, lists, _, _ = read_all()
     raw_seconds = time.perf_counter() - start
     print(f"{'read every ICE 287(g) list (' + str(len(lists)) + ' lists)':<42} "
           f"{time.perf_counter() - start:>8.2f} s  ({len(list_rows)} rows; target under {TARGET_SECONDS['lists']} s)")
     start = time.perf_counter()
-    from ..detention import detention
 
     facilities, releases, _ = detention.read_all()
     raw_seconds += time.perf_counter() - start

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
+from packaging.markers import Marker
 
 from ..core import paths
 
@@ -58,8 +59,6 @@ def requires_python(root: Path | None = None) -> str:
 
 def resolved_for(python_full_version: str, root: Path | None = None) -> dict[str, str]:
     """The packages requirements.txt installs on Linux under one Python version, and their versions."""
-    from packaging.markers import Marker
-
     root = root or paths.project_root()
     env = dict(LINUX_MARKERS, python_full_version=python_full_version,
                python_version=".".join(python_full_version.split(".")[:2]))

@@ -19,6 +19,11 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.vocab import GAP_DAYS, MODELS
+from ..archive.sources import coverage
+from ..detention.detention import WORKBOOK_KIND
+from ..archive.sources import manifest
+from ..archive.sources import inventory
+from ..core.states import states
 
 NEWEST = "newest"
 
@@ -37,8 +42,6 @@ class _Refused(ValueError):
 
 @cache
 def _first_ice_list(root: str) -> str:
-    from ..archive.sources import coverage
-
     cov = coverage()
     return str(cov.loc[cov["ice_list"], "start"].min())
 
@@ -50,9 +53,6 @@ def first_ice_list() -> str:
 
 def detention_releases() -> list[str]:
     """Dates of ICE's detention workbooks in the ice_detention manifest."""
-    from ..detention.detention import WORKBOOK_KIND
-    from ..archive.sources import manifest
-
     m = manifest("ice_detention")
     return sorted(m.loc[m["kind"] == WORKBOOK_KIND, "as_of_date"])
 
@@ -64,8 +64,6 @@ def fiscal_year(date: str) -> int:
 
 
 def newest_raw_year() -> int:
-    from ..archive.sources import inventory
-
     return int(inventory()["as_of_date"].max()[:4])
 
 
@@ -159,8 +157,6 @@ def _fiscal_year(value) -> int:
 
 
 def _state_code(value) -> str:
-    from ..core.states import states
-
     code = str(value).strip().upper()
     if code not in set(states()["state"]):
         raise _Refused("not a state, DC or territory code of the Census state file")

@@ -18,10 +18,27 @@ import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+import papermill
+import nbformat
+from jinja2 import FileSystemLoader
+from nbconvert import HTMLExporter
+import fcntl
+from jupyter_client.manager import KernelManager
+import atexit
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+import logging
+import jupytext
+from papermill.exceptions import PapermillExecutionError
+from papermill.execute import ERROR_MARKER_TAG
 
 from ..core import paths
 from ..tables import writers
 from .kernel import stage_dir
+from .parameters import ParameterError, validate
+from ..publish.pages import page_parts
+from ..publish.pages import TEMPLATES
+from ..archive.sources import ensure_verified
 
 KERNEL_NAME = "ice287g"
 KERNEL_DISPLAY_NAME = "Python (ice287g)"
@@ -163,8 +180,6 @@ def parse_value(text: str):
 
 def notebook_parameters(nb) -> dict[str, object]:
     """Defaults of the tagged ``parameters`` cell; a notebook without one is an error."""
-    import papermill
-
     params = papermill.inspect_notebook(nb)
     tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
     if len(tagged) != 1:
@@ -188,8 +203,6 @@ def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb
 
 def validated(name: str, params: Mapping[str, object] | None) -> dict[str, object]:
     """``parameters.validate`` before any kernel starts, its refusal as the runner's one-line error."""
-    from .parameters import ParameterError, validate
-
     try:
         return validate(name, dict(params or {}))
     except ParameterError as exc:
@@ -244,8 +257,6 @@ BINARY_MIME = ("image/png", "image/jpeg", "image/gif")
 
 
 def _leaked_path(nb, root: Path) -> str | None:
-    import nbformat
-
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         for output in cell.get("outputs", []):
@@ -273,8 +284,6 @@ def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequen
     """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
     code cells and prompts hidden, the site's header and stylesheet (``root`` is the relative path from
     the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
-    from ..publish.pages import page_parts
-
     nb = copy.deepcopy(nb)
     title = title or page_title(nb)
     if title:
@@ -289,11 +298,6 @@ def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequen
 def _html_exporter():
     """One exporter per process: its templates are compiled once, not once per page (everything that
     differs between pages comes in through ``resources``)."""
-    from jinja2 import FileSystemLoader
-    from nbconvert import HTMLExporter
-
-    from ..publish.pages import TEMPLATES
-
     return HTMLExporter(extra_loaders=[FileSystemLoader(str(TEMPLATES))], template_file="offline.html.j2",
                         mathjax_url="", require_js_url="", exclude_input=True, exclude_input_prompt=True,
                         exclude_output_prompt=True)
@@ -322,8 +326,6 @@ def kernel_start_guard(lock_path: Path) -> Iterator:
     """Hold an inter-process lock from before a kernel starts until it answers (the callback yielded is
     nbclient's ``on_notebook_start`` hook) so that runs in parallel processes never pick the same
     ports (jupyter_client's port race). Released at the latest when the block ends."""
-    import fcntl
-
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     handle = open(lock_path, "w")
     fcntl.flock(handle, fcntl.LOCK_EX)
@@ -348,8 +350,6 @@ class ReusedKernel:
     imported modules and their caches keyed by file (``store._processed``)."""
 
     def __init__(self, kernel_name: str = KERNEL_NAME, lock_path: Path | None = None):
-        from jupyter_client.manager import KernelManager
-
         self.kernel_name = kernel_name
         self.km = KernelManager(kernel_name=kernel_name)
         lock_path = lock_path or paths.project_root() / ".build" / "papermill" / "kernel-start.lock"
@@ -398,8 +398,6 @@ def reused_kernel(kernel_name: str = KERNEL_NAME) -> ReusedKernel:
         if kernel is not None:
             kernel.shutdown()
         if not _REUSED:
-            import atexit
-
             atexit.register(shutdown_reused_kernels)
         kernel = _REUSED[kernel_name] = ReusedKernel(kernel_name)
     return kernel
@@ -413,17 +411,12 @@ def shutdown_reused_kernels() -> None:
 def _register_reused_engine() -> str:
     """Papermill engine ``ice287g_reused``: papermill injects the parameters and records the run as
     usual, but the cells run on a ``ReusedKernel`` (engine keyword ``kernel``) prepared for the run."""
-    from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
-
     class ReusedKernelEngine(NBClientEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, *,
                                      kernel: ReusedKernel, env: Mapping[str, str], kernel_cwd: str,
                                      forget_caches: bool = False, **kwargs):
-            import logging
-
             kernel.prepare(env, Path(kernel_cwd), forget_caches=forget_caches)
             client = PapermillNotebookClient(
                 nb_man, km=kernel.km, kernel_name=kernel_name, startup_timeout=start_timeout,
@@ -441,8 +434,6 @@ REUSED_ENGINE = "ice287g_reused"
 
 
 def load_source(name: str):
-    import jupytext
-
     src = source_path(name)
     if not src.exists():
         raise NotebookError(f"notebook source {paths.relative(src)} is missing")
@@ -473,8 +464,6 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     has succeeded. With other parameters both go under ``reports/NAME__param-value/``.
     ``reuse_kernel`` runs it on this process's ``reused_kernel`` (its in-memory caches emptied first)
     instead of a kernel of its own."""
-    from ..archive.sources import ensure_verified
-
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
     name = notebook_name(name)
     parameters = validated(name, parameters)
@@ -611,8 +600,6 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     ``reports/states/XX/``, never over the committed outputs. ``reuse_kernel`` runs it on this process's
     ``reused_kernel`` instead of a kernel of its own; ``verify=False`` skips ``sources.ensure_verified``
     for a caller that has just run it (``reports.build_reports``, once for every state)."""
-    from ..archive.sources import ensure_verified
-
     if verify:
         ensure_verified()
     name = "state_report"
@@ -629,7 +616,7 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     return result
 
 
-def _relative_href(path: Path, start: Path) -> str:
+def relative_href(path: Path, start: Path) -> str:
     """``path`` relative to the folder ``start``, as a URL prefix (``""`` for the same folder)."""
     rel = Path(os.path.relpath(path, start)).as_posix()
     return "" if rel == "." else rel + "/"
@@ -639,17 +626,13 @@ def source_links(name: str, executed: Path, page_dir: Path | None = None) -> tup
     """Links from a page in ``page_dir`` (default: beside ``executed``) to the executed notebook and its
     ``.py`` source."""
     page_dir = executed.parent if page_dir is None else page_dir
-    return (("executed notebook (.ipynb)", _relative_href(executed.parent, page_dir) + executed.name),
-            ("source (.py)", _relative_href(source_path(name).parent, page_dir) + source_path(name).name))
+    return (("executed notebook (.ipynb)", relative_href(executed.parent, page_dir) + executed.name),
+            ("source (.py)", relative_href(source_path(name).parent, page_dir) + source_path(name).name))
 
 
 def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,
              kernel_name: str, html: bool, redirect: bool, kernel: ReusedKernel | None = None,
              forget_caches: bool = False) -> RunResult:
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
     nb.metadata.pop("ice287g_name", None)
     root = paths.project_root()
     scratch = root / ".build" / "papermill"
@@ -701,7 +684,7 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
                             "project is checked out")
     writers.write_text(target, nbformat.writes(executed) + "\n")
     html_path = writers.write_text(target.with_suffix(".html"), render_html(
-        executed, root=_relative_href(paths.reports_dir(), target.parent),
+        executed, root=relative_href(paths.reports_dir(), target.parent),
         sources=source_links(name, target))) if html else None
     return RunResult(name, target, html_path, out_root, dict(parameters))
 
@@ -723,9 +706,6 @@ def _first_line(source: str | None) -> str:
 def _partial_cells(raw_out: Path, nb) -> list:
     """The cells as papermill executed them (with its injected cell, without the error banners it adds
     after a failure, which its cell indices do not count), else the source's."""
-    import nbformat
-    from papermill.execute import ERROR_MARKER_TAG
-
     try:
         cells = nbformat.read(raw_out, as_version=4).cells
     except Exception:  # not written yet, or cut off mid-write

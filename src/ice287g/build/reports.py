@@ -13,23 +13,40 @@ from __future__ import annotations
 
 import contextlib
 import html
+import multiprocessing
 import os
+import re
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+import mistune
+import nbformat
 import pandas as pd
 
+from ..analyses.pending import days_by_model
+from ..archive.sources import ensure_verified
 from ..core import paths
-from ..history import corrections
-from ..tables import writers
-from ..history.agreements import MODELS, list_id_for, series_lists, series_segments
+from ..detention.detention import release_for
+from ..detention.jails import totals
+from ..history import changes, corrections
+from ..history.agreements import MODELS, compare_lists, list_id_for, processed, series_lists, series_segments
+from ..history.changes import CHANGE_KINDS, markdown
 from ..history.history import STATUSES
 from ..history.identity import row_agreement_ids
-from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
+from ..history.roster import LOCAL_TYPES, coverage_by_type
+from ..history.store import StaleError, qa_table
+from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT, map_layers
+from ..places.geography import states as census_states
+from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.pages import link, page
 from ..publish.release import zip_name
+from ..tables import writers
+from .parameters import validate
+from .pipeline import (NOTEBOOKS, executed_path, reading_order, relative_href, render_html, run_state_report,
+                       source_links, state_reports_folder)
 
 STATE_REPORT = "state_report"
 RECENT_DAYS = 90
@@ -169,8 +186,6 @@ def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_
                    days: int = RECENT_DAYS) -> tuple[pd.DataFrame, str, str]:
     """Additions, removals and model or date changes in ``state`` between the list in force ``days``
     before the list of ``as_of`` and that list: ``(changes, before_list_id, after_list_id)``."""
-    from ..history.agreements import compare_lists
-
     after = list_id_for(lists, as_of)
     after_date = lists.set_index("list_id").loc[after, "list_date"]
     start = (pd.Timestamp(after_date) - pd.Timedelta(days=days)).date().isoformat()
@@ -187,9 +202,6 @@ def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: st
     """Detention facilities of ``state`` in the newest detentionStats release on or before ``as_of``:
     ``facility, city, county, facility_type, adp_total`` (largest first) and the release date (``None``,
     with no rows, when no release was published within ``vocab.GAP_DAYS`` before ``as_of``)."""
-    from ..detention.detention import release_for
-    from ..history.store import StaleError
-
     try:
         release = release_for(facilities["release_date"], as_of)
     except StaleError:  # the newest release before the date is too old to stand for it
@@ -244,10 +256,6 @@ def html_table(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str]
 
 def markdown_html(text: str, shift: int = 1) -> str:
     """Markdown (``changes.markdown``) as HTML, raw HTML in it escaped, headings ``shift`` levels down."""
-    import re
-
-    import mistune
-
     out = mistune.create_markdown(escape=True, plugins=["table"])(text)
     out = out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
     return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out)
@@ -330,8 +338,6 @@ SEARCH_SCRIPT = """
 
 def agency_search_href(state: str, as_of: str = "newest") -> str:
     """From a state report (``reports/states/XX.html``) to its slice of the agency search."""
-    from .pipeline import state_reports_folder
-
     folder = state_reports_folder(as_of)
     name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
     return f"../{name}#state={state}"
@@ -368,8 +374,6 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
 def changes_html(rep, detail_from: str = "## National totals by model") -> str:
     """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and
     summary shown, the rest (totals, by model, by state, each agreement, QA) folded."""
-    from ..history.changes import markdown
-
     text = markdown(rep)
     head, sep, rest = text.partition(detail_from)
     out = markdown_html(head, shift=2)
@@ -405,15 +409,11 @@ def change_report(as_of: str = "newest"):
 
 @lru_cache(maxsize=4)
 def _change_report(as_of: str, inputs: tuple):
-    from ..history import changes
-
     return changes.build(after=as_of)
 
 
 def state_changes_html(rep, state: str) -> str:
     """A state's part of the change report as HTML, for its report's section."""
-    from ..history.changes import CHANGE_KINDS
-
     ch, renamed = state_changes(rep, state)
     e = html.escape
     n = ch["change"].value_counts()
@@ -452,8 +452,6 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
                     f"in <b>{int(newest['states']):,}</b> states and territories. "
                     f"{link('agencies.html', 'Look up an agency')}.</p>")
     if totals is not None:
-        from ..publish.charts import MODEL_NAMES
-
         t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
                           change=[f"{v:+,}" if v else "0" for v in totals["change"]],
                           after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
@@ -517,8 +515,6 @@ def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: 
                      as_of: str = "newest") -> pd.DataFrame:
     """``state, state_name, agreements, agencies, list_date``: each state's agreements and agencies on the
     list of ``as_of``."""
-    from ..places.geography import states as census_states
-
     newest = list_id_for(lists, as_of)
     on_list = list_rows[list_rows["list_id"] == newest]
     on = on_list.groupby("state").size()
@@ -535,14 +531,10 @@ def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: 
 
 def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]:
     """HTML of each committed executed notebook, for reading in a browser (code hidden, linked)."""
-    import nbformat
-
-    from .pipeline import _relative_href, executed_path, render_html, source_links
-
     written = []
     for name in names:
         nb = nbformat.read(executed_path(name), as_version=4)
-        page_html = render_html(nb, title=name, root=_relative_href(paths.reports_dir(), out_dir),
+        page_html = render_html(nb, title=name, root=relative_href(paths.reports_dir(), out_dir),
                                 sources=source_links(name, executed_path(name), out_dir))
         written.append(writers.write_text(out_dir / f"{name}.html", page_html))
     return written
@@ -550,11 +542,6 @@ def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]
 
 def write_agencies_page(as_of: str = "newest") -> Path:
     """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
-    from ..history.agreements import processed
-    from ..places.geography import map_layers
-    from ..places.geography import states as census_states
-    from .pipeline import state_reports_folder
-
     lists, rows = processed("lists.csv"), processed("list_rows.csv")
     list_id = list_id_for(lists, as_of)
     counties, _ = map_layers()
@@ -570,9 +557,6 @@ def write_agencies_page(as_of: str = "newest") -> Path:
 def front_page_parts(as_of: str = "newest") -> dict:
     """The front page's data: the list row, totals by model against the list before, the change report
     as HTML, and the processed tables to download."""
-    from ..history import changes
-    from ..history.agreements import processed
-
     lists = processed("lists.csv")
     rep = changes.build(after=as_of)
     newest = lists.set_index("list_id").loc[rep.after["list_id"]]
@@ -582,8 +566,6 @@ def front_page_parts(as_of: str = "newest") -> dict:
 
 
 def _run_one(state: str, as_of: str) -> str:
-    from .pipeline import run_state_report
-
     # one kernel per worker runs its states in turn: imports and tables are loaded once per worker
     # the raw files were verified once, by build_reports
     return paths.relative(run_state_report(state, as_of, reuse_kernel=True, verify=False).notebook)
@@ -599,12 +581,6 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each with
     one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
-    from ..history.agreements import processed
-    from ..publish.charts import read_manifest
-    from .parameters import validate
-    from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
-    from ..archive.sources import ensure_verified
-
     # refused before any work: an unknown code, a date before the first list
     as_of = validate("state_report", {"as_of": as_of})["as_of"]
     states = [validate("state_report", {"state": s})["state"] for s in states or ()]
@@ -619,9 +595,6 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
         for state in chosen:
             progress(f"reports: {state} -> {_run_one(state, as_of)}")
     else:
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
         # spawn, not fork: each worker sets its own environment for its run
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = {state: pool.submit(_run_one, state, as_of) for state in chosen}
@@ -743,8 +716,6 @@ def coverage_lines(covered: pd.DataFrame, list_id: str) -> list[str]:
 def roster_lines(processed: dict[str, pd.DataFrame], on_newest: pd.DataFrame) -> list[str]:
     """The README's lines on the FBI rosters: the share of the newest list's agencies with an ORI, by ICE's TYPE,
     the renames an ORI made, and the roster's disagreements with ICE by status."""
-    from ..history.roster import LOCAL_TYPES, coverage_by_type
-
     coverage = coverage_by_type(processed["agency_roster_matches"], processed["agencies"], on_newest)
     by_type = coverage.set_index("agency_type")
     local = by_type.loc[[t for t in LOCAL_TYPES if t in by_type.index]]
@@ -766,9 +737,6 @@ def roster_lines(processed: dict[str, pd.DataFrame], on_newest: pd.DataFrame) ->
 def analysis_lines(processed: dict[str, pd.DataFrame]) -> list[str]:
     """The README's lines on the two analyses: how pending requests ended (``06_pending_pipeline``) and the jails
     run by 287(g) agencies that hold ICE detainees (``07_jails_and_detention``)."""
-    from ..detention.jails import totals
-    from ..analyses.pending import days_by_model
-
     outcomes, matches = processed["pending_outcomes"], processed["agency_facility_matches"]
     counts = outcomes["outcome"].value_counts()
     days = days_by_model(outcomes.assign(days_pending_to_listed=pd.to_numeric(outcomes["days_pending_to_listed"]),
@@ -790,10 +758,6 @@ def analysis_lines(processed: dict[str, pd.DataFrame]) -> list[str]:
 
 
 def readme_tables() -> dict[str, pd.DataFrame]:
-    from ..history.agreements import processed
-
-    from ..history.store import qa_table
-
     names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
              "news_claims_check", "list_rows", "agency_roster_matches", "pending_outcomes",
              "agency_facility_matches", "population_covered")

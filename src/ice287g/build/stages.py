@@ -22,6 +22,7 @@ from pathlib import Path
 from ..core import paths
 from ..archive.cache import PACKAGE, module_file, package_imports
 from .pipeline import NOTEBOOKS, spec
+from ..tables import writers
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,5 @@ def make_deps() -> str:
 
 
 def write_deps(target: Path | None = None) -> Path:
-    from ..tables import writers
-
     target = target or paths.project_root() / ".build" / "deps.mk"
     return writers.write_text(target, make_deps())

@@ -21,6 +21,9 @@ from ..history import store
 from ..core.fixes import FixError, column_letter, location, squash
 from ..tables.qa import check_row
 from ..core.vocab import GAP_DAYS, MODELS
+from ..ingest import census
+from ..tables import qa
+from ..tables import writers
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
 # Bump when reading a workbook changes in a way this package's code does not show (the parse cache's
@@ -257,8 +260,6 @@ def _trac_json(path: str) -> list:
 
 def trac_population() -> pd.DataFrame:
     """TRAC's daily detained-population rows (pop_agen), one per ICE release date."""
-    from ..archive import sources
-
     inv = sources.manifest("trac")
     file = inv.loc[inv["kind"] == "trac_detained_population_json", "file"].iloc[0]
     df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
@@ -268,8 +269,6 @@ def trac_population() -> pd.DataFrame:
 
 
 def trac_facilities() -> pd.DataFrame:
-    from ..archive import sources
-
     inv = sources.manifest("trac")
     file = inv.loc[inv["kind"] == "trac_facilities_adp_json", "file"].iloc[0]
     df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
@@ -300,8 +299,6 @@ def superseded(source: str = "ice_detention") -> pd.DataFrame:
 
 def workbooks() -> pd.DataFrame:
     """The detentionStats workbooks to read: every one in the manifest but those superseded by a hand row."""
-    from ..archive import sources
-
     inv = sources.manifest("ice_detention")
     books = inv[inv["kind"] == WORKBOOK_KIND]
     books = books[~books["file"].isin(superseded()["file"])]
@@ -431,8 +428,6 @@ def facility_key(name: str) -> str:
 def _crosswalk(root: str) -> pd.DataFrame:
     """name key + state -> county_fips, from the geocoded ICE-spelling list (point in 2024 county) and
     then the Deportation Data Project list (county_fips_code)."""
-    from ..ingest import census
-
     locs = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-07-18_facility_locations.csv", dtype=str,
                        keep_default_na=False)
     locs = locs[(locs["Geocodio Latitude"] != "") & (locs["Geocodio Longitude"] != "")]
@@ -455,7 +450,6 @@ def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
     xw = _crosswalk(str(paths.project_root()))
     keys = {n: facility_key(n) for n in set(facilities["facility"])}  # each name recurs in every release
     keyed = facilities.assign(key=[keys[n] for n in facilities["facility"]])
-    from ..ingest import census
 
     out = keyed.merge(xw, on=["key", "state"], how="left").drop(columns="key")
     out["county_fips"] = out["county_fips"].fillna("")
@@ -692,9 +686,6 @@ def build() -> Detention:
 def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """Write every detention output and its QA rows; return the detention-vs-agreements table. A failed
     QA check stops the build (after everything is written, so the QA tables can be read)."""
-    from ..tables import qa
-    from ..tables import writers
-
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     writers.write_csv(det.facilities, proc / "detention_facilities.csv", sort_by=["release_date", "source_file", "row"])
     writers.write_csv(det.by_state, proc / "detention_by_state.csv", sort_by=["release_date", "state"])
@@ -714,6 +705,4 @@ def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.Da
 
 
 def sources_files(source: str) -> list[str]:
-    from ..archive import sources
-
     return sources.manifest(source)["file"].tolist()

@@ -28,7 +28,7 @@ from .history import (
 from ..core.keys import ABBREVIATIONS, agency_id, agency_key  # noqa: F401
 from .identity import agreement_ids, identity_candidates, remap_candidates  # noqa: F401
 from ..ingest.lists import (  # noqa: F401
-    EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, _order, _where, content_hash, file_date,
+    EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, in_list_order, list_location, content_hash, file_date,
     is_wayback, link_url, list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all,
     read_list, series_lists, summarize_lists, workbook_hyperlinks,
 )
@@ -40,6 +40,8 @@ from ..core.states import parse_states  # noqa: F401
 from .store import count, is_newest, list_in_force, processed  # noqa: F401
 from ..core.fixes import squash
 from ..core.vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
+from ..tables import writers
+from ..tables.qa import gate, upsert_summary
 
 
 @dataclass
@@ -129,9 +131,6 @@ LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "c
 def write_history(history: History) -> None:
     """Pass the QA gate, then write the QA and processed tables: a failed check writes nothing, so every
     output of the last good build stays in place (the failure message lists the failed checks)."""
-    from ..tables import writers
-    from ..tables.qa import gate, upsert_summary
-
     gate(history.qa["qa_summary"], "01_agreement_history")
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
@@ -345,11 +344,11 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
     the sheet's second section (after a sub-header row) lists agencies that ended their agreements."""
     path = Path(path)
     rules = rules or Rules.load()
-    sources.check_workbook(path, ListError, _where(path.name))
+    sources.check_workbook(path, ListError, list_location(path.name))
     df = pd.read_excel(path, engine="calamine", dtype=str).fillna("")
     need = {"State", "County", "Sheriff", "FIPS"}
     if not need <= set(df.columns):
-        raise ListError(f"{_where(path.name, 'Sheet1', 1)}: WaPo list lacks column(s) {sorted(need - set(df.columns))}")
+        raise ListError(f"{list_location(path.name, 'Sheet1', 1)}: WaPo list lacks column(s) {sorted(need - set(df.columns))}")
     years = [c for c in df.columns if re.fullmatch(r"y\d{4}", c)]
     out = []
     # the sheet's first part: agencies in the program in the last year it flags
@@ -364,7 +363,7 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
         if not flagged:
             continue  # listed without any year flag (e.g. sub-rows of a regional jail): no year to record
         name = squash(r["County"])
-        state = normalize_state(r["State"], rules, lambda i=i: _where(path.name, "Sheet1", i, "State"), name)
+        state = normalize_state(r["State"], rules, lambda i=i: list_location(path.name, "Sheet1", i, "State"), name)
         key = agency_key(rules.aliases.apply(name, state))
         fips = squash(r["FIPS"]).split(".")[0]
         for year in flagged:
@@ -375,8 +374,6 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
 
 
 def wapo_flags(rules: Rules | None = None) -> pd.DataFrame:
-    from ..archive import sources
-
     inv = sources.manifest("ice_287g")
     files = inv.loc[inv["kind"] == WAPO_KIND, "file"].sort_values()
     frames = [read_wapo_flags(paths.raw_dir() / "ice_287g" / f, rules) for f in files]
@@ -413,8 +410,6 @@ def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | N
 
     The long gap is the longest stretch without a list (``sources.list_gaps`` with ``GAP_DAYS``); the
     start of the surge is the date of executive order 14159 in data/hand/program_events.csv."""
-    from ..archive import sources
-
     if gaps is None:
         gaps = sources.list_gaps(sources.coverage(), GAP_DAYS)
     if events is None:

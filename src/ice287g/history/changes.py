@@ -23,6 +23,7 @@ from .agreements import CHANGE_KINDS, changes_by_state, compare_lists, resolve_l
 from .identity import row_agreement_ids
 from ..ingest.lists import series_lists
 from ..core.vocab import MODELS
+from ..tables.writers import write_text
 
 PREVIOUS = "previous"
 # Detail tables stop here so the text stays well inside a pull request body's limit; the full list is
@@ -404,7 +405,5 @@ def report_path(rep: ChangeReport, folder: Path | None = None) -> Path:
 
 def write_report(before: str = PREVIOUS, after: str = "newest", folder: Path | None = None) -> Path:
     """Write the report atomically to ``report_path``; return its path."""
-    from ..tables.writers import write_text
-
     rep = build(before, after)
     return write_text(report_path(rep, folder), markdown(rep))

@@ -20,14 +20,16 @@ from functools import lru_cache
 import pandas as pd
 
 from .identity import agreement_ids, load_distinct, merge_agencies, merge_renames
-from ..ingest.lists import _order, with_link_columns
+from ..ingest.lists import in_list_order, with_link_columns
 from ..core.vocab import GAP_DAYS, MODELS
+from ..ingest.census import names_two_counties
+from .roster import ori_evidence
 
 
 def series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> tuple[pd.DataFrame, list[str], dict]:
     """The participating series' list rows with ``_pos`` (their list's place in the series), the series'
     list ids in order, and each list's date."""
-    series = _order(lists[lists["in_series"] & (lists["list_kind"] == "participating")])
+    series = in_list_order(lists[lists["in_series"] & (lists["list_kind"] == "participating")])
     order = {lid: i for i, lid in enumerate(series["list_id"])}
     rows = list_rows[list_rows["list_id"].isin(order)].copy()
     rows["_pos"] = rows["list_id"].map(order)
@@ -36,8 +38,6 @@ def series_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> tuple[pd.DataFr
 
 def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: set | None = None):
     """``identity.merge_renames`` over the participating series: ``(list_rows, renames, candidates)``."""
-    from ..ingest.census import names_two_counties
-
     rows, _, _ = series_rows(list_rows, lists)
     return merge_renames(rows, list_rows, load_distinct() if distinct is None else distinct, names_two_counties)
 
@@ -45,8 +45,6 @@ def merge_list_renames(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: s
 def merge_list_by_ori(list_rows: pd.DataFrame, lists: pd.DataFrame, distinct: set | None = None):
     """Merge the agencies whose names the FBI rosters give one ORI (``roster.ori_mapping``), after the name
     rules: ``(list_rows, renames, evidence)``, the renames under rule ``ori``."""
-    from .roster import ori_evidence
-
     rows, _, _ = series_rows(list_rows, lists)
     in_series = list_rows[list_rows["list_id"].isin(set(lists.loc[lists["in_series"], "list_id"]))]
     evidence = ori_evidence(agency_table(list_rows, lists), in_series, list_rows,

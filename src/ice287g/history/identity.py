@@ -5,6 +5,7 @@ logged rule with evidence, or a candidate for a person to decide; it is never gu
 """
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cache
 
@@ -12,6 +13,9 @@ import pandas as pd
 
 from ..core.fixes import squash
 from ..core.keys import agency_key, fold, name_role_and_core
+from ..core.states import state_lookup
+from ..core import hand, paths
+from ..core.fixes import FixError
 
 def agreement_ids(rows: pd.DataFrame) -> pd.Series:
     """An agreement's identity for each list row: agency × model × signing date."""
@@ -32,8 +36,6 @@ def identity_candidates(agencies: pd.DataFrame, list_rows: pd.DataFrame, transit
     """Name pairs the rules did not merge but a person should look at: same-state, same-role names, and
     the near misses and ambiguous renames at list transitions (``transitions``, from
     ``rename_transitions``). Pairs declared distinct in data/hand/distinct_agencies.csv are left out."""
-    import difflib
-
     distinct = load_distinct() if distinct is None else distinct
     keys = list_rows.sort_values("list_date", kind="mergesort").drop_duplicates("agency_id", keep="last")
     keys = keys.set_index("agency_id")["agency_key"]
@@ -110,8 +112,6 @@ def _numbers(key: str) -> list[str]:
 
 @cache
 def _state_prefixes(state: str) -> tuple[tuple[str, ...], ...]:
-    from ..core.states import state_lookup
-
     names = [n for n, code in state_lookup().items() if code == state] + [state]
     return tuple(sorted({tuple(fold(n).split()) for n in names}, key=len, reverse=True))
 
@@ -167,9 +167,6 @@ def rename_rule(state: str, old: str, new: str, places_apart=None) -> str:
 def load_distinct(path=None) -> set[tuple[str, frozenset]]:
     """Pairs a person declared distinct agencies (``data/hand/distinct_agencies.csv``: state, agency_a,
     agency_b, reason), as (state, {key_a, key_b}): never merged, never proposed again."""
-    from ..core import hand, paths
-    from ..core.fixes import FixError
-
     df = hand.read_table(DISTINCT_FILE, path, folds={"agency": agency_key}, missing_ok=True, error=FixError)
     if df is None:
         return set()
@@ -244,8 +241,6 @@ def rename_transitions(rows: pd.DataFrame, distinct: set | None = None, window_d
             if rule:
                 pairs.append((old, new, rule))
             else:
-                import difflib
-
                 ka, kb = agency_key(old.agency), agency_key(new.first_name)
                 ratio = difflib.SequenceMatcher(None, ka, kb).ratio()
                 # the distinctive words must be alike too: "Kerr County Sheriff's Office" and "Polk County

@@ -7,12 +7,13 @@ from collections.abc import Collection
 from pathlib import Path
 
 import pandas as pd
+import html
 
 from ..archive import cache, sources
 from ..core.fixes import squash
 from .identity import agreement_ids
 from ..ingest.lists import (
-    DECISIONS_FILE, HTML_SUFFIXES, ListError, _order, _where, is_wayback, link_url, quarantined_excluded, series_lists,
+    DECISIONS_FILE, HTML_SUFFIXES, ListError, in_list_order, list_location, is_wayback, link_url, quarantined_excluded, series_lists,
     with_link_columns,
 )
 from ..tables.qa import QA_COLUMNS, check_row
@@ -29,8 +30,6 @@ MANIFEST_COUNT_RE = re.compile(r"rows=(\d+); JEM=(\d+) \((\d+) states\); WSO=(\d
 
 def manifest_expectations() -> pd.DataFrame:
     """Counts the archive's curators recorded in MANIFEST notes, per single-list file."""
-    from ..archive import sources
-
     inv = sources.manifest("ice_287g")
     out = []
     for rec in inv.itertuples(index=False):
@@ -80,7 +79,7 @@ def suspicious_drops(list_rows: pd.DataFrame, lists: pd.DataFrame, decisions: pd
     keys = {lid: _list_keys(rows) for lid, rows in list_rows.groupby("list_id", sort=False)}
     no_keys = (True, set(), set())
     out = []
-    for kind, part in _order(lists[lists["era"].isin(SERIES_ERAS)]).groupby("list_kind", sort=True):
+    for kind, part in in_list_order(lists[lists["era"].isin(SERIES_ERAS)]).groupby("list_kind", sort=True):
         prev = None
         for r in part.itertuples(index=False):
             n = sizes.get(r.list_id, 0)
@@ -144,7 +143,7 @@ def _workbook_agency_cells(path: Path) -> dict[str, int]:
     themselves are read with calamine), leaving out a repeated header."""
     import openpyxl
 
-    sources.check_workbook(path, ListError, _where(path.name))
+    sources.check_workbook(path, ListError, list_location(path.name))
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         out = {}
@@ -189,8 +188,6 @@ HTML_CELL_RE = re.compile(r"<t([dh])\b[^>]*>(.*?)(?=<t[dh]\b|</tr>|$)", re.S | r
 def _html_agency_cells(path: Path) -> int:
     """Non-blank cells under a LAW ENFORCEMENT AGENCY header in a saved HTML page, found with regular
     expressions (the list itself is read with html.parser), leaving out a repeated header."""
-    import html
-
     def text(cell: str) -> str:
         return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", cell)).split())
 
@@ -306,7 +303,7 @@ def link_coverage(list_rows: pd.DataFrame, list_ids) -> pd.DataFrame:
 
 def newest_link_coverage(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """``link_coverage`` of the newest list of each era and list kind, oldest era first."""
-    newest = _order(lists).drop_duplicates(["era", "list_kind"], keep="last").sort_values(
+    newest = in_list_order(lists).drop_duplicates(["era", "list_kind"], keep="last").sort_values(
         ["list_kind", "list_date"], kind="mergesort")
     cov = link_coverage(list_rows, newest["list_id"])
     return newest[["era", "list_kind", "list_date", "list_id"]].merge(cov, on="list_id").reset_index(drop=True)

@@ -38,6 +38,12 @@ from .identity import lists_by_agency, strip_state
 from ..tables.qa import check_row
 from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
+from ..ingest.census import match_county
+from ..ingest.census import counties_holding
+from .identity import is_distinct
+from ..core.vocab import NOT_PRINTED
+from ..ingest.census import hand_decisions
+from ..ingest.lists import series_lists
 
 ROSTER_FILES = {"fbi_2018": "fbi/2018-09-17_fbi_cde_api_agencies.csv",
                 "fbi_2017": "fbi/2017-08-21_fbi_cde_agencies_by_state.json.gz"}
@@ -182,8 +188,6 @@ def first_county(text: str) -> str:
 
 def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county FIPS of each row's first county name ('' when it matches none)."""
-    from ..ingest.census import match_county
-
     return pd.Series([match_county(s, first_county(c)) or "" if c else ""
                       for s, c in zip(rosters["state"], rosters["roster_county"])], index=rosters.index, dtype=str)
 
@@ -191,8 +195,6 @@ def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
 def point_county_fips(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county containing each row's coordinates ('' when there are none, or the point lies in no
     county of the roster's own state: a point in the water or another state is no evidence)."""
-    from ..ingest.census import counties_holding
-
     out = pd.Series("", index=rosters.index, dtype=str)
     part = rosters.loc[rosters["latitude"].notna() & rosters["longitude"].notna()]
     if part.empty:
@@ -312,8 +314,6 @@ def unmatched_reason(agency: str, agency_type: str) -> str:
 def listed_counties(state: str, roster_row) -> list[str]:
     """The counties a roster row's county text names (several, joined with "; ", for an agency that spans
     counties), as 2024 county FIPS."""
-    from ..ingest.census import match_county
-
     return [f for f in (match_county(state, c.strip()) for c in str(roster_row["roster_county"]).split(";")) if f]
 
 
@@ -473,8 +473,6 @@ def shared_ori_table(pairs: pd.DataFrame, agencies: pd.DataFrame, list_rows: pd.
     ``data/hand/distinct_agencies.csv`` declares them ``distinct``. Two names on one list are a ``conflict``
     (a QA fail): one agency does not appear twice on a list under two names, so one of the matches is wrong;
     ``hand`` when a hand row gave either one its ORI, a person's decision."""
-    from .identity import is_distinct
-
     spans = agencies.set_index("agency_id")[["first_listed", "last_listed"]]
     on_lists = lists_by_agency(list_rows)
     out = pairs.copy()
@@ -583,9 +581,6 @@ def rename_evidence(renames: pd.DataFrame, rosters: pd.DataFrame, hand_ori: pd.D
 def printed_counties(list_rows: pd.DataFrame) -> pd.Series:
     """agency_id -> FIPS of the county ICE printed for it on the newest list printing one that matches a
     2024 county (geography places the rest)."""
-    from ..ingest.census import match_county
-    from ..core.vocab import NOT_PRINTED
-
     rows = list_rows[~list_rows["county_printed"].str.strip().str.upper().isin(NOT_PRINTED)]
     rows = rows.sort_values(["list_date", "list_id"], kind="mergesort").drop_duplicates("agency_id", keep="last")
     fips = [match_county(s, c) or "" for s, c in zip(rows["state"], rows["county_printed"])]
@@ -644,8 +639,6 @@ SETTLING_TABLES = {"type": "jurisdiction_levels.csv", "county": "agency_counties
 def settle_by_hand(disagreements: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataFrame:
     """Status ``settled`` for a disagreement a placement hand row decides (``SETTLING_TABLES``, keyed by any
     name the agency carries), the row's reason quoted: the map then follows the hand row, not ICE."""
-    from ..ingest.census import hand_decisions
-
     decide = {table: hand_decisions(table) for table in set(SETTLING_TABLES.values())}
     names = agency_names(agencies)
     out = disagreements.copy()
@@ -675,8 +668,6 @@ def _type_explanation(ice_type: str, fbi_type: str, agency: str) -> dict:
 
 def newest_rows(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     """The rows of the newest participating list of the series."""
-    from ..ingest.lists import series_lists
-
     newest = series_lists(lists).iloc[-1]["list_id"]
     return list_rows[list_rows["list_id"] == newest]
 

@@ -27,6 +27,7 @@ from ..core.fixes import FixError, FixTable, column_letter, location, squash
 from ..core.keys import agency_id, agency_key
 from ..core.vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS, SERIES_ERAS
 from ..archive.xlsxlimits import cell_index
+from .webtable import decode, page_tables
 
 
 LIST_ROW_COLUMNS = [
@@ -200,7 +201,7 @@ def _resolve(where) -> str:
     return where() if callable(where) else where
 
 
-def _where(source_file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
+def list_location(source_file: str, sheet: str | None = None, row: int | None = None, column: str | None = None) -> str:
     """Where a value sits: ``source_file`` is a bare name in data/raw/ice_287g, or a ``_file_label``."""
     text = location("ice_287g", source_file, sheet, row, column)
     return text.removeprefix("data/raw/ice_287g/") if "/" in source_file else text
@@ -311,7 +312,7 @@ def file_date(file_name: str, where: str | None = None) -> FileDate:
     info = icenames.ice_name_info(original)
     if not list_date:
         if not info.date:
-            raise ListError(f"{where or _where(file_name)}: no list date: {info.problem} "
+            raise ListError(f"{where or list_location(file_name)}: no list date: {info.problem} "
                             "(nor the archive's YYYY-MM-DD_ prefix)")
         list_date = info.date
     if info.rule == "Wayback capture timestamp":
@@ -356,23 +357,23 @@ def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -
     from python_calamine import CalamineWorkbook
 
     name, label = path.name, _file_label(path)
-    sources.check_workbook(path, ListError, _where(label))
+    sources.check_workbook(path, ListError, list_location(label))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for zip/xml damage
-        raise ListError(f"{_where(label)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
+        raise ListError(f"{list_location(label)}: not a readable xlsx workbook ({type(exc).__name__}: {exc})") from None
     sheets = []
     for sheet in wb.sheet_names:
         try:
             sheets.append((sheet, wb.get_sheet_by_name(sheet).to_python(skip_empty_area=False)))
         except Exception as exc:
-            raise ListError(f"{_where(label, sheet)}: unreadable sheet ({type(exc).__name__}: {exc})") from None
+            raise ListError(f"{list_location(label, sheet)}: unreadable sheet ({type(exc).__name__}: {exc})") from None
 
     def hyperlinks(sheet: str) -> dict[tuple[int, int], str]:
         try:
             return workbook_hyperlinks(path).get(sheet, {})
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, ValueError) as exc:
-            raise ListError(f"{_where(label, sheet)}: unreadable hyperlinks ({type(exc).__name__}: {exc})") from None
+            raise ListError(f"{list_location(label, sheet)}: unreadable hyperlinks ({type(exc).__name__}: {exc})") from None
 
     return read_sheets(name, sheets, rules, expected_kind, label=label, hyperlinks=hyperlinks)
 
@@ -391,13 +392,13 @@ def read_sheets(name: str, sheets: list[tuple[str, list[list]]], rules: Rules, e
         header = _sheet_header(cells[0]) if cells else []
         if "LAW ENFORCEMENT AGENCY" in header or ("STATE" in header and "SUPPORT TYPE" in header):
             if chosen is not None:
-                raise ListError(f"{_where(label, sheet)}: a second sheet with a 287(g) header "
+                raise ListError(f"{list_location(label, sheet)}: a second sheet with a 287(g) header "
                                 f"(first was {chosen[0]!r}); which one is the list is ambiguous")
             chosen = (sheet, cells)
         else:
             notes.append(f"sheet {sheet!r} ignored: no 287(g) header (first row {header[:4]})")
     if chosen is None:
-        raise ListError(f"{_where(label)}: no sheet has a 287(g) list header "
+        raise ListError(f"{list_location(label)}: no sheet has a 287(g) list header "
                         f"(sheets {[sheet for sheet, _ in sheets]}; an empty sheet has no header row at all)")
     sheet, cells = chosen
     header = _sheet_header(cells[0])
@@ -407,20 +408,20 @@ def read_sheets(name: str, sheets: list[tuple[str, list[list]]], rules: Rules, e
             continue
         fieldname = HEADER_FIELDS.get(text)
         if fieldname is None:
-            raise ListError(f"{_where(label, sheet, 1, column_letter(i))}: unrecognized column header "
+            raise ListError(f"{list_location(label, sheet, 1, column_letter(i))}: unrecognized column header "
                             f"{cells[0][i]!r} (known: {sorted(HEADER_FIELDS)})")
         if fieldname in columns:
-            raise ListError(f"{_where(label, sheet, 1, column_letter(i))}: column {text!r} appears twice")
+            raise ListError(f"{list_location(label, sheet, 1, column_letter(i))}: column {text!r} appears twice")
         columns[fieldname] = i
     missing = [f for f in REQUIRED_FIELDS if f not in columns]
     if missing:
         wanted = [k for k, v in HEADER_FIELDS.items() if v in missing]
-        raise ListError(f"{_where(label, sheet, 1)}: missing column(s) {wanted}; header is "
+        raise ListError(f"{list_location(label, sheet, 1)}: missing column(s) {wanted}; header is "
                         f"{[c for c in header if c]}")
-    kind = check_kind("participating" if "signed" in columns else "pending", expected_kind, _where(label, sheet, 1),
+    kind = check_kind("participating" if "signed" in columns else "pending", expected_kind, list_location(label, sheet, 1),
                       "the header has SIGNED" if "signed" in columns else "the header has no SIGNED column")
     era = "ice_workbook" if "agency_type" in columns else "web_table"
-    when = file_date(name, _where(label))
+    when = file_date(name, list_location(label))
     lid = list_id(kind, when)
     links: dict[tuple[int, int], str] = {}
     link_cols = [columns[f] for f in LINK_FIELDS if f in columns]
@@ -452,7 +453,7 @@ def read_sheets(name: str, sheets: list[tuple[str, list[list]]], rules: Rules, e
                             "reason": "no agency name in a non-blank row", "content": content})
             continue
         def at(f, header, row=offset):
-            return lambda: _where(label, sheet, row, f"{column_letter(columns[f])} ({header})")
+            return lambda: list_location(label, sheet, row, f"{column_letter(columns[f])} ({header})")
 
         records.append(_record(
             rules, name, sheet, offset, lid, when.list_date, kind, era,
@@ -502,7 +503,7 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
     try:
         df = pd.read_csv(path, dtype=str, keep_default_na=False)
     except Exception as exc:
-        raise ListError(f"{_where(label)}: unreadable CSV ({type(exc).__name__}: {exc})") from None
+        raise ListError(f"{list_location(label)}: unreadable CSV ({type(exc).__name__}: {exc})") from None
     cols = set(df.columns)
     records, lists, skipped = [], [], []
     if {"snapshot_ts", "capture_date", "state", "agency", "support_type", "date_signed"} <= cols:
@@ -515,9 +516,9 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
         era, group_col = "stacked_2025", "date"
         spec = dict(state="state", agency="agency", model="type", signed=None, moa=None, county="county")
     else:
-        raise ListError(f"{_where(label)}: stacked CSV of no known layout; columns {list(df.columns)}")
+        raise ListError(f"{list_location(label)}: stacked CSV of no known layout; columns {list(df.columns)}")
     # every known stacked layout is a participating roster
-    check_kind("participating", expected_kind, _where(label), f"its layout is the {era} roster")
+    check_kind("participating", expected_kind, list_location(label), f"its layout is the {era} roster")
     df["_row"] = range(2, len(df) + 2)
     for group, part in df.groupby(group_col, sort=True):
         first = part.iloc[0]
@@ -530,7 +531,7 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
         else:
             m = re.fullmatch(r"(\d{4}-\d{2}-\d{2})\s*(am|pm)?", group.strip())
             if not m:
-                raise ListError(f"{_where(label, None, int(first['_row']), 'date')}: unparseable sheet date {group!r}")
+                raise ListError(f"{list_location(label, None, int(first['_row']), 'date')}: unparseable sheet date {group!r}")
             list_date, tod = m.group(1), m.group(2) or ""
             basis, content_as_of = "sheet date in stacked file", ""
         list_id = f"participating-{list_date}{tod}" + ("-stacked" if era == "stacked_2025" else "")
@@ -543,11 +544,11 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
                 continue
             records.append(_record(
                 rules, name, "", row, list_id, list_date, "participating", era,
-                state=(rec[spec["state"]], lambda row=row: _where(label, None, row, spec["state"])),
+                state=(rec[spec["state"]], lambda row=row: list_location(label, None, row, spec["state"])),
                 agency=agency, agency_type=("", ""), county=squash(rec.get(spec.get("county") or "", "")),
-                model=(rec[spec["model"]], lambda row=row: _where(label, None, row, spec["model"]))
+                model=(rec[spec["model"]], lambda row=row: list_location(label, None, row, spec["model"]))
                 if spec["model"] else ("", ""),
-                signed=(rec[spec["signed"]], lambda row=row: _where(label, None, row, spec["signed"]))
+                signed=(rec[spec["signed"]], lambda row=row: list_location(label, None, row, spec["signed"]))
                 if spec["signed"] else ("", ""),
                 moa=squash(rec.get(spec["moa"], "")) if spec["moa"] else "", addendum="",
                 moa_url=link_url(rec.get(spec["moa"], "")) if spec["moa"] else "",
@@ -560,10 +561,8 @@ def _read_stacked_csv(path: Path, rules: Rules, expected_kind: str | None = None
 
 def _read_capture(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
     """A saved ice.gov page with the list as an HTML table: its tables read like a workbook's sheets."""
-    from .webtable import decode, page_tables
-
     label = _file_label(path)
-    html = decode(path.read_bytes(), _where(label), ListError)
+    html = decode(path.read_bytes(), list_location(label), ListError)
     return read_sheets(path.name, page_tables(html), rules, expected_kind, label=label)
 
 
@@ -575,7 +574,7 @@ def parse_file(path: Path | str, rules: Rules | None = None, kind: str | None = 
     """
     path = Path(path)
     if not path.exists():
-        raise ListError(f"{_where(_file_label(path))}: file missing")
+        raise ListError(f"{list_location(_file_label(path))}: file missing")
     rules = rules or Rules.load()
     suffix = path.suffix.lower()
     if suffix in HTML_SUFFIXES:
@@ -694,7 +693,8 @@ def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, li
     return list_rows, lists_df, skipped, notes
 
 
-def _order(lists: pd.DataFrame) -> pd.DataFrame:
+def in_list_order(lists: pd.DataFrame) -> pd.DataFrame:
+    """``lists`` in the order ICE published them: by kind, date, time of day (am, mid, pm), id."""
     return lists.assign(_tod=lists["time_of_day"].map(TIME_OF_DAY_RANK).fillna(1)).sort_values(
         ["list_kind", "list_date", "_tod", "list_id"], kind="mergesort").drop(columns="_tod")
 
@@ -729,7 +729,7 @@ def summarize_lists(list_rows: pd.DataFrame, lists: pd.DataFrame, skipped: list[
     skip_counts = skipped_df.groupby(["source_file", "sheet"]).size()
     out["skipped_rows"] = [int(skip_counts.get((f, s), 0)) for f, s in zip(out["source_file"], out["sheet"])]
     # stacked CSV lists share one file: count their skipped rows by list rows instead
-    out = _order(out)
+    out = in_list_order(out)
     first_with_hash = out.groupby("content_hash")["list_id"].transform("first")
     out["duplicate_of"] = first_with_hash.where(first_with_hash != out["list_id"], "")
     decisions = list_decisions()
@@ -781,4 +781,4 @@ def list_counts_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFr
 def series_lists(lists: pd.DataFrame, kind: str = "participating") -> pd.DataFrame:
     lists = lists.copy()
     lists["in_series"] = lists["in_series"].astype(str) == "True"
-    return _order(lists[lists["in_series"] & (lists["list_kind"] == kind)]).reset_index(drop=True)
+    return in_list_order(lists[lists["in_series"] & (lists["list_kind"] == kind)]).reset_index(drop=True)

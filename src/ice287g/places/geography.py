@@ -46,6 +46,7 @@ from ..tables.schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS,
                      STATEWIDE_ROLES)
 from ..core.vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from ..core.states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
+from ..tables import qa
 
 # ---------------------------------------------------------------------------------------------
 # Placing agencies and agreements (the rules are in the module docstring)
@@ -866,8 +867,6 @@ def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataF
 
 def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
     """Replace 03_maps' rows (its checks all start with ``prefix``) in data/qa/qa_summary.csv."""
-    from ..tables import qa
-
     stray = sorted(set(rows.loc[~rows["check"].str.startswith(prefix), "check"]))
     if stray:
         raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")

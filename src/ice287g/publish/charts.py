@@ -18,6 +18,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.path import Path as MplPath
+from matplotlib.collections import PathCollection
+from matplotlib.patches import Patch
+import base64
 
 from ..archive import sources
 from ..core import paths
@@ -63,8 +67,6 @@ def adp_legend(ax, sizes, area, **style) -> None:
 
 
 def _polygon_path(geom):
-    from matplotlib.path import Path as MplPath
-
     parts = getattr(geom, "geoms", [geom])
     rings = []
     for poly in parts:
@@ -100,8 +102,6 @@ def draw_polygons(ax, geometries, *, facecolor="#f2f2f2", edgecolor="white", lin
                   rasterized=True, zorder=1):
     """Add (multi)polygons to ``ax`` as one collection. Unlike GeoDataFrame.plot, it does not redraw the
     whole figure after each layer, which made map notebooks slow; ``rasterized`` keeps SVGs small."""
-    from matplotlib.collections import PathCollection
-
     shapes = [p for p in (_cached_path(g) for g in geometries) if p is not None]
     if not shapes:
         return None
@@ -142,8 +142,6 @@ def draw_statewide(ax, states, statewide, corrections_only=(), zorder=3):
 
 def statewide_handles(corrections: bool = True) -> list:
     """Legend entries for ``draw_statewide``'s hatches (the corrections one only when ``corrections``)."""
-    from matplotlib.patches import Patch
-
     return [Patch(facecolor="white", edgecolor=color, hatch=hatch, label=label)
             for role, (hatch, color, label) in STATEWIDE_HATCH.items() if corrections or role != CORRECTIONS]
 
@@ -172,8 +170,6 @@ def draw_coverage(ax, counties, states, mix, statewide, *, corrections_only=(), 
 
 def coverage_legend(ax, corrections: bool = True, **kwargs):
     """The legend that goes with ``draw_coverage`` (the corrections hatch only when ``corrections``)."""
-    from matplotlib.patches import Patch
-
     handles = [Patch(color=COVERAGE_COLORS[c], label=MODEL_NAMES.get(c, c) + (" only" if c in MODEL_NAMES else ""))
                for c in [*MODEL_ORDER, MIX_LABEL]]
     return ax.legend(handles=handles + statewide_handles(corrections), **kwargs)
@@ -235,8 +231,6 @@ def show_figure(fig, written: dict) -> None:
     """In a notebook: show the PNG ``save_figure`` just wrote (``written``) at the size the inline
     backend shows ``fig`` (its ``figure.dpi``), and close the figure. The figure is rasterized once, not
     again for the notebook (``plt.show()`` would draw it a third time, after the SVG and the PNG)."""
-    import base64
-
     from IPython.display import display
     from PIL import Image
 
