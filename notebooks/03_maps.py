@@ -52,6 +52,8 @@ from ice287g.tables import qa
 from ice287g.history import agreements, roster
 from ice287g.ingest import census
 from ice287g.places import geography
+from ice287g.places import placement_qa
+from ice287g.places import maps
 from ice287g.publish import charts
 from ice287g.tables import writers
 from ice287g.core.vocab import GAP_DAYS
@@ -68,15 +70,15 @@ places = geography.place_agreements(rows, lists, ags, roster_counties)
 unplaced = geography.unplaced_table(places)
 rates = geography.placement_rates(rows, lists, places)
 disagreements = geography.type_disagreements(places)
-unused_fixes = geography.unused_place_fixes(places, geography.agency_names(rows, lists))
+unused_fixes = placement_qa.unused_place_fixes(places, geography.agency_names(rows, lists))
 county_since = geography.county_column_since(rows, lists)
 # The same agreements by today's rules alone (no roster, no 2020 place file): what the second opinion changed.
 baseline = geography.place_agreements(rows, lists, ags, second_opinion=False)
 changes = geography.placement_changes(places, baseline)
 roster_check = geography.roster_place_check(places)
 placement_checks = pd.concat([
-    geography.placement_qa(places, ags, rates, unplaced, disagreements, unused_fixes,
-                           geography.hand_place_problems(), county_since),
+    placement_qa.placement_qa(places, ags, rates, unplaced, disagreements, unused_fixes,
+                           placement_qa.hand_place_problems(), county_since),
     geography.second_opinion_qa(places, changes, roster_check)], ignore_index=True)
 # QA tables first, to inspect a failure; the gate then stops before any processed table is written.
 writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
@@ -85,14 +87,14 @@ writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_
 writers.write_csv(disagreements, paths.qa_dir() / "type_disagreements.csv", sort_by=["state", "agency", "agency_id"])
 writers.write_csv(geography.changed_counties(changes), paths.qa_dir() / "placement_changes.csv",
                   sort_by=["state", "agency", "agency_id"])
-roles = geography.statewide_agency_roles(places, ags, lists)
+roles = maps.statewide_agency_roles(places, ags, lists)
 writers.write_csv(roles, paths.qa_dir() / "statewide_agency_roles.csv", sort_by=["state", "agency", "agency_id"])
-geography.upsert_qa(placement_checks, prefix="placement_")
+placement_qa.upsert_qa(placement_checks, prefix="placement_")
 qa.gate(placement_checks, "03_maps")
 counts = geography.county_counts(rows, lists, places)
 writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_by=["agreement_id"])
 writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
-counties, states = geography.map_layers()
+counties, states = maps.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (census.COUNTY_20M, census.STATE_20M, geography.COUNTY_5M,
                                                census.PLACES, census.PLACE_SHARES, census.POPULATION)]
 # the county maps also rest on the FBI rosters' coordinates
@@ -186,7 +188,7 @@ print(newest_roles[["state", "agency", "models", "name_role", "statewide_role", 
 # %%
 newest_gpkg = counts[counts["as_of"] == counts["as_of"].max()]
 # real positions for GIS (the map layers move Alaska, Hawaii and Puerto Rico into insets)
-gpkg = geography.county_boundaries().merge(newest_gpkg.drop(columns=["county", "state"]), on="county_fips",
+gpkg = maps.county_boundaries().merge(newest_gpkg.drop(columns=["county", "state"]), on="county_fips",
                                            how="left")
 for col in ("JEM", "WSO", "TFM", "agreements", "agencies"):
     gpkg[col] = gpkg[col].fillna(0).astype("int64")
@@ -202,8 +204,8 @@ _ = writers.write_gpkg(gpkg.to_crs(4269).drop(columns=["population_2024"]).merge
 list_id = agreements.list_id_for(lists, as_of)
 list_date = lists.set_index("list_id").loc[list_id, "list_date"]
 source_file = lists.set_index("list_id").loc[list_id, "source_file"]
-mix, statewide = geography.coverage_on_list(rows, places, list_id, model)
-corrections_only = geography.corrections_only_states(rows, places, list_id, model)
+mix, statewide = maps.coverage_on_list(rows, places, list_id, model)
+corrections_only = maps.corrections_only_states(rows, places, list_id, model)
 off_map = sorted(set(rows.loc[rows["list_id"] == list_id, "state"]) - set(states["state"]))
 zoom = state != "ALL"
 
@@ -245,8 +247,8 @@ charts.show_figure(fig, charts.save_figure(
 fig, axes = plt.subplots(1, 3, figsize=(16, 4.5))
 panels = []
 for ax, m in zip(axes, charts.MODEL_ORDER):
-    m_mix, m_statewide = geography.coverage_on_list(rows, places, list_id, m)
-    m_corrections = geography.corrections_only_states(rows, places, list_id, m)
+    m_mix, m_statewide = maps.coverage_on_list(rows, places, list_id, m)
+    m_corrections = maps.corrections_only_states(rows, places, list_id, m)
     m_mix = m_mix.assign(category=m)
     draw_counties(ax, m_mix, m_statewide, m_corrections, state if zoom else None)
     ax.set_title(f"{charts.MODEL_NAMES[m]}: {len(m_mix)} counties, {len(m_statewide)} statewide")
@@ -278,8 +280,8 @@ spread = []
 for ax, d in zip(axes.flat, dates):
     lid = agreements.list_id_for(lists, d)
     meta = lists.set_index("list_id").loc[lid]
-    d_mix, d_statewide = geography.coverage_on_list(rows, places, lid)
-    d_corrections = geography.corrections_only_states(rows, places, lid)
+    d_mix, d_statewide = maps.coverage_on_list(rows, places, lid)
+    d_corrections = maps.corrections_only_states(rows, places, lid)
     draw_counties(ax, d_mix, d_statewide, d_corrections)
     n = int((rows["list_id"] == lid).sum())
     note = "" if county_since and meta["list_date"] >= county_since else "\n(no COUNTY column: placed by name)"
@@ -311,10 +313,10 @@ charts.show_figure(fig, charts.save_figure(
 # apart, states whose only statewide agreements are a corrections department's.
 
 # %%
-list_statewide = geography.coverage_on_list(rows, places, list_id)[1]
-list_corrections = geography.corrections_only_states(rows, places, list_id)
+list_statewide = maps.coverage_on_list(rows, places, list_id)[1]
+list_corrections = maps.corrections_only_states(rows, places, list_id)
 per_state = rows[rows["list_id"] == list_id].groupby("state").size().rename("agreements").reset_index()
-per_state = per_state.merge(geography.state_population(), on="state", how="left")
+per_state = per_state.merge(maps.state_population(), on="state", how="left")
 per_residents = 100_000  # the rate's unit, as in county_counts.csv's agreements_per_100k
 per_state["per_100k"] = (per_state["agreements"] / per_state["population_2024"] * per_residents).round(3)
 shaded = states.merge(per_state, on="state", how="left")
@@ -361,9 +363,9 @@ charts.show_figure(fig, charts.save_figure(
 
 # %%
 # NBVAL_CHECK_OUTPUT
-covered = geography.population_covered(rows, lists, places)
+covered = maps.population_covered(rows, lists, places)
 writers.write_csv(covered, paths.processed_dir() / "population_covered.csv", sort_by=["as_of", "list_id"])
-n_states = int(geography.state_population()["state"].ne("DC").sum())  # the denominator's states, DC apart
+n_states = int(maps.state_population()["state"].ne("DC").sum())  # the denominator's states, DC apart
 newest_cover = covered.iloc[-1]
 print(f"list of {newest_cover.as_of}: law enforcement {newest_cover.share_law_enforcement:.2%}, any agreement "
       f"{newest_cover.share_covered:.2%}, local agreements only {newest_cover.share_local:.2%}; states whose only "

@@ -45,7 +45,7 @@ from ice287g.core import paths
 from ice287g.detention import detention
 from ice287g.history import agreements, store
 from ice287g.ingest import census
-from ice287g.places import geography
+from ice287g.places import maps
 from ice287g.publish import charts
 from ice287g.core.vocab import GAP_DAYS
 
@@ -221,10 +221,10 @@ charts.show_figure(fig, charts.save_figure(
 # ## Facilities on the map of 287(g) coverage
 
 # %%
-counties, states = geography.map_layers()
+counties, states = maps.map_layers()
 places = store.processed("agreement_places.csv")
 list_id = pair["list_id"].iloc[0]
-mix, statewide = geography.coverage_on_list(rows, places, list_id)
+mix, statewide = maps.coverage_on_list(rows, places, list_id)
 fac = det.facilities[(det.facilities["release_date"] == day) & (det.facilities["county_fips"] != "")]
 per_county = fac.groupby("county_fips").agg(adp=("adp_total", "sum"), facilities=("facility", "size")).reset_index()
 points = counties.merge(per_county, on="county_fips")

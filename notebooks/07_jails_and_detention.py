@@ -65,7 +65,7 @@ from ice287g.tables import qa
 from ice287g.detention import jails, operators
 from ice287g.history import store
 from ice287g.ingest import census
-from ice287g.places import geography
+from ice287g.places import maps
 from ice287g.publish import charts
 from ice287g.tables import writers
 from ice287g.core.vocab import MODELS
@@ -193,8 +193,8 @@ hand_operators[operators.HAND_COLUMNS]
 # ## Facilities run by 287(g) agencies, on the map
 
 # %%
-counties, states = geography.map_layers()
-mix, statewide = geography.coverage_on_list(rows, places, the_list["list_id"])
+counties, states = maps.map_layers()
+mix, statewide = maps.coverage_on_list(rows, places, the_list["list_id"])
 points = counties[["county_fips", "geometry"]].copy()
 points["x"], points["y"] = points.geometry.representative_point().x, points.geometry.representative_point().y
 points = pd.DataFrame(points.drop(columns="geometry"))

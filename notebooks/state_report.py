@@ -27,6 +27,7 @@ from ice287g.core import paths
 from ice287g.detention import detention, jails
 from ice287g.history import agreements
 from ice287g.places import geography
+from ice287g.places import maps
 from ice287g.publish import charts
 from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS
@@ -41,7 +42,7 @@ ags = agreements.processed("agreements.csv")
 agency_types = agreements.processed("agencies.csv")
 places = agreements.processed("agreement_places.csv")
 facilities_all = agreements.processed("detention_facilities.csv")
-counties, state_shapes = geography.map_layers()
+counties, state_shapes = maps.map_layers()
 state = state.upper()
 if state not in reports.report_states(ags):
     raise ValueError(f"{state}: no agreement was ever listed; states with reports: {reports.report_states(ags)}")
@@ -141,10 +142,10 @@ shape = counties[counties["state"] == state]
 if shape.empty:
     display(Markdown(f"{state_name} has no county boundaries in the 2024 Census 1:20m file, so no map is drawn."))
 else:
-    mix, statewide = geography.coverage_on_list(rows, places, list_id)
+    mix, statewide = maps.coverage_on_list(rows, places, list_id)
     mix = mix[mix["county_fips"].isin(shape["county_fips"])]
     statewide = [s for s in statewide if s == state]
-    corrections_only = [s for s in geography.corrections_only_states(rows, places, list_id) if s == state]
+    corrections_only = [s for s in maps.corrections_only_states(rows, places, list_id) if s == state]
     fig, ax = plt.subplots(figsize=(9, 8))
     charts.draw_coverage(ax, counties, state_shapes, mix, statewide, corrections_only=corrections_only,
                          zoom_state=state, label=len(shape) <= 120)

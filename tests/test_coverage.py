@@ -11,6 +11,8 @@ from ice287g.core import paths
 from ice287g.history import agreements
 from ice287g.ingest import census
 from ice287g.places import geography
+from ice287g.places import placement_qa
+from ice287g.places import maps
 from ice287g.publish import charts
 from ice287g.build import reports
 from ice287g.history.identity import agreement_ids
@@ -64,7 +66,7 @@ def test_every_statewide_agency_of_the_history_has_a_role_and_no_other_agency_ha
 
 
 def test_the_corrections_departments_on_the_newest_list_are_the_real_ones(real):
-    roles = geography.statewide_agency_roles(real["agreement_places"], real["agreements"], real["lists"])
+    roles = maps.statewide_agency_roles(real["agreement_places"], real["agreements"], real["lists"])
     newest = roles[roles["on_newest"]]
     corrections = newest[newest["statewide_role"] == CORRECTIONS]
     assert sorted(zip(corrections["state"], corrections["agency"])) == [
@@ -115,7 +117,7 @@ def test_the_three_figures_on_the_newest_list_are_recomputed_from_the_placements
 
     expected = {"population_local": residents(()), "population_law_enforcement": residents(enforcing),
                 "population_covered": residents(every)}
-    got = geography.population_covered(rows, real["lists"], places).set_index("list_id").loc[newest]
+    got = maps.population_covered(rows, real["lists"], places).set_index("list_id").loc[newest]
     assert {k: int(got[k]) for k in expected} == expected
     assert got["corrections_only_states"] == "AK;AZ;MA;UT"
     assert got["share_local"] < got["share_law_enforcement"] < got["share_covered"]
@@ -138,7 +140,7 @@ def test_a_state_with_only_a_corrections_department_counts_only_in_the_widest_fi
     places = pd.DataFrame({"agreement_id": ids, "method": ["statewide"] * len(held) + ["printed_county"],
                            "state": [s for *_, s, _ in held] + ["FL"], "county_fips": [""] * len(held) + ["12086"],
                            "statewide_role": [r for *_, r in held] + [""]})
-    got = geography.population_covered(rows, lists, places).iloc[0]
+    got = maps.population_covered(rows, lists, places).iloc[0]
     pop = _county_population()
 
     def residents(state_fips):
@@ -149,8 +151,8 @@ def test_a_state_with_only_a_corrections_department_counts_only_in_the_widest_fi
     assert got["population_law_enforcement"] == miami + residents({"48", "16"})
     assert got["population_covered"] == miami + residents({"48", "16", "04"})
     assert (got["statewide_states"], got["corrections_only_states"]) == ("AZ;ID;TX", "AZ")
-    assert geography.corrections_only_states(rows, places, "L1") == ["AZ"]
-    assert geography.corrections_only_states(rows, places, "L1", "TFM") == []  # TX and ID hold TFMs of police
+    assert maps.corrections_only_states(rows, places, "L1") == ["AZ"]
+    assert maps.corrections_only_states(rows, places, "L1", "TFM") == []  # TX and ID hold TFMs of police
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,24 +162,24 @@ def test_a_state_with_only_a_corrections_department_counts_only_in_the_widest_fi
 def hand_copy(tmp_path, monkeypatch):
     hand = tmp_path / "hand"
     shutil.copytree(REAL_RAW.parent / "hand", hand)
-    monkeypatch.setattr(geography.paths, "hand_dir", lambda: hand)
+    monkeypatch.setattr(paths, "hand_dir", lambda: hand)
     return hand
 
 
 def test_a_role_row_matching_no_statewide_agency_is_reported(real, hand_copy):
-    assert geography.unused_place_fixes(real["agreement_places"]).empty
+    assert placement_qa.unused_place_fixes(real["agreement_places"]).empty
     with open(hand_copy / census.ROLES_TABLE, "a") as fh:
         fh.write("TX,Harris County Sheriff's Office,corrections,a county agency: never statewide\n")
-    assert geography.unused_place_fixes(real["agreement_places"]).to_dict("records") == [
+    assert placement_qa.unused_place_fixes(real["agreement_places"]).to_dict("records") == [
         {"table": "data/hand/statewide_agency_roles.csv", "state": "TX", "value": "Harris County Sheriff's Office"}]
 
 
 def test_a_role_row_with_an_impossible_role_or_no_reason_is_a_problem(hand_copy):
-    assert geography.hand_place_problems().empty
+    assert placement_qa.hand_place_problems().empty
     with open(hand_copy / census.ROLES_TABLE, "a") as fh:
         fh.write("AK,Alaska Department of Corrections,prisons,a role that does not exist\n")
         fh.write("UT,Utah Department of Corrections,law enforcement,\n")
-    assert geography.hand_place_problems()[["value", "problem"]].values.tolist() == [
+    assert placement_qa.hand_place_problems()[["value", "problem"]].values.tolist() == [
         ["Alaska Department of Corrections", "role 'prisons' is not one of corrections, law enforcement"],
         ["Utah Department of Corrections", "no reason"]]
 

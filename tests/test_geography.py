@@ -8,6 +8,8 @@ from ice287g.core import paths
 from ice287g.history import agreements, roster
 from ice287g.ingest import census
 from ice287g.places import geography
+from ice287g.places import placement_qa
+from ice287g.places import maps
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +179,7 @@ def test_a_township_is_never_the_borough_of_its_name(placed, roster_counties):
 
 
 def test_places_in_water_stay_in_their_state():
-    places = census._place_frame(str(geography.paths.project_root()))
+    places = census._place_frame(str(paths.project_root()))
     assert (places["county_fips"].str[:2] == places["place_geoid"].str[:2]).all()
 
 
@@ -195,10 +197,10 @@ def test_newest_list_is_fully_placed_or_explained(placed):
 
 def _placement_checks(placed):
     rows, lists = agreements.processed("list_rows.csv"), agreements.processed("lists.csv")
-    return geography.placement_qa(
+    return placement_qa.placement_qa(
         placed, agreements.processed("agreements.csv"), geography.placement_rates(rows, lists, placed),
         geography.unplaced_table(placed), geography.type_disagreements(placed),
-        geography.unused_place_fixes(placed, geography.agency_names(rows, lists)), geography.hand_place_problems(),
+        placement_qa.unused_place_fixes(placed, geography.agency_names(rows, lists)), placement_qa.hand_place_problems(),
         geography.county_column_since(rows, lists))
 
 
@@ -222,7 +224,7 @@ def test_a_county_name_that_matches_nothing_is_kept_and_reported():
 
 
 def test_county_counts_add_up_for_the_newest_list(placed):
-    counts = pd.read_csv(geography.paths.processed_dir() / "county_counts.csv", dtype={"county_fips": str})
+    counts = pd.read_csv(paths.processed_dir() / "county_counts.csv", dtype={"county_fips": str})
     newest = counts[counts["as_of"] == counts["as_of"].max()]
     assert (newest[["JEM", "WSO", "TFM"]].sum(axis=1) == newest["agreements"]).all()
     assert newest["county_fips"].str.len().eq(5).all()
@@ -250,8 +252,8 @@ def test_a_placement_hand_row_that_matches_nothing_is_reported(placed, tmp_path,
     shutil.copytree(REAL_RAW.parent / "hand", hand)
     with open(hand / "agency_counties.csv", "a") as fh:
         fh.write("KS,Nowhere Police Department,20111,test row that matches no agency\n")
-    monkeypatch.setattr(geography.paths, "hand_dir", lambda: hand)
-    unused = geography.unused_place_fixes(placed)
+    monkeypatch.setattr(paths, "hand_dir", lambda: hand)
+    unused = placement_qa.unused_place_fixes(placed)
     assert unused.to_dict("records") == [{"table": "data/hand/agency_counties.csv", "state": "KS",
                                           "value": "Nowhere Police Department"}]
 
@@ -274,7 +276,7 @@ def test_a_town_public_safety_department_ice_types_local_is_never_statewide(plac
 def test_the_newest_list_covers_no_state_through_a_town_department(placed):
     rows, lists = agreements.processed("list_rows.csv"), agreements.processed("lists.csv")
     newest = geography.series_lists(lists)["list_id"].iloc[-1]
-    _, statewide = geography.coverage_on_list(rows, placed, newest)
+    _, statewide = maps.coverage_on_list(rows, placed, newest)
     assert "VA" not in statewide and {"FL", "TX", "GA"} <= set(statewide)
 
 
@@ -416,7 +418,7 @@ def _status(checks, check, scope=None):
 
 
 def test_placement_checks_pass_on_a_clean_synthetic_placement():
-    checks = geography.placement_qa(**_qa_inputs())
+    checks = placement_qa.placement_qa(**_qa_inputs())
     assert "fail" not in set(checks["status"])
     assert _status(checks, "placement_min_share", "lists printing a county (since 2025-06-01)") == "info"
     assert checks.loc[checks["scope"] == "earlier lists", "value"].iloc[0] == "1.0000"
@@ -489,7 +491,7 @@ def test_each_placement_check_fails_on_a_doctored_input_and_stops_the_stage(doct
 
     inputs = _qa_inputs()
     doctor(inputs)
-    checks = geography.placement_qa(**inputs)
+    checks = placement_qa.placement_qa(**inputs)
     assert set(checks.loc[checks["status"] == "fail", "check"]) == {check}
     with pytest.raises(qa.QAFailure, match=check):
         qa.gate(checks, "03_maps")
@@ -498,7 +500,7 @@ def test_each_placement_check_fails_on_a_doctored_input_and_stops_the_stage(doct
 def test_an_unused_county_fix_or_unplaced_reason_is_only_reported():
     inputs = _qa_inputs()
     inputs["unused"] = pd.DataFrame([{"table": "data/hand/county_fixes.csv", "state": "KS", "value": "Nowhere"}])
-    checks = geography.placement_qa(**inputs)
+    checks = placement_qa.placement_qa(**inputs)
     assert "fail" not in set(checks["status"])
     assert "info" in set(checks.loc[checks["check"] == "placement_unused_fixes", "status"])
 
@@ -515,8 +517,8 @@ def test_hand_rows_without_evidence_or_with_impossible_values_are_found(tmp_path
         fh.write("TX,Oak Police Department,Statewide,a level that does not exist\n")
     with open(hand / "agency_counties.csv", "a") as fh:
         fh.write("KS,Pine Police Department,12086,a Florida county for a Kansas agency\n")
-    monkeypatch.setattr(geography.paths, "hand_dir", lambda: hand)
-    problems = geography.hand_place_problems()
+    monkeypatch.setattr(paths, "hand_dir", lambda: hand)
+    problems = placement_qa.hand_place_problems()
     assert problems[["value", "problem"]].values.tolist() == [
         ["Pine Police Department", "no reason"],
         ["Oak Police Department", "level 'Statewide' is not one of State, County, Municipal, Other"],
@@ -539,12 +541,12 @@ def test_the_coverage_mix_counts_rows_and_orders_models_per_county():
     rows = pd.DataFrame({"list_id": ["L"] * 5, "county_fips": ["12099", "01001", "12099", "12099", "01003"],
                          "model": ["TFM", "WSO", "JEM", "TFM", ""],
                          "agency_id": ["a", "b", "c", "d", "e"], "signed": [""] * 5})
-    mix, statewide = geography._coverage(rows, rows, pd.DataFrame(columns=["agreement_id", "method", "state"]),
+    mix, statewide = maps._coverage(rows, rows, pd.DataFrame(columns=["agreement_id", "method", "state"]),
                                          "ALL")
     assert mix.to_dict("list") == {"county_fips": ["01001", "01003", "12099"], "models": ["WSO", "", "JEM;TFM"],
-                                   "agreements": [1, 1, 3], "category": ["WSO", "", geography.MIX]}
+                                   "agreements": [1, 1, 3], "category": ["WSO", "", maps.MIX]}
     assert statewide == []
-    only_tfm, _ = geography._coverage(rows, rows, pd.DataFrame(columns=["agreement_id", "method", "state"]), "TFM")
+    only_tfm, _ = maps._coverage(rows, rows, pd.DataFrame(columns=["agreement_id", "method", "state"]), "TFM")
     assert only_tfm[["county_fips", "agreements", "category"]].values.tolist() == [["12099", 2, "TFM"]]
 
 
@@ -553,8 +555,8 @@ def test_statewide_states_are_found_per_list_from_the_agreements_on_it():
                              "model": ["TFM", "JEM", "TFM", "WSO"], "signed": ["2025-01-01", "", "", ""]})
     places = pd.DataFrame({"agreement_id": ["FL-fhp:TFM:2025-01-01", "TX-dps:TFM:undated", "FL-x:JEM:undated"],
                            "method": ["statewide", "statewide", "printed_county"], "state": ["FL", "TX", "FL"]})
-    assert geography._statewide_by_list(on_lists, places, by="list_id") == {"L1": ["FL"], "L2": ["TX"]}
-    assert geography._statewide_by_list(on_lists, places) == {"all": ["FL", "TX"]}
+    assert maps._statewide_by_list(on_lists, places, by="list_id") == {"L1": ["FL"], "L2": ["TX"]}
+    assert maps._statewide_by_list(on_lists, places) == {"all": ["FL", "TX"]}
 
 
 def test_text_keys_match_the_plain_regex_rules():

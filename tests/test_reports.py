@@ -10,6 +10,7 @@ from ice287g.build import pipeline
 from ice287g.detention import detention
 from ice287g.history import agreements
 from ice287g.places import geography
+from ice287g.places import maps
 from ice287g.publish import charts, pages
 from ice287g.build import reports
 
@@ -60,7 +61,7 @@ def test_state_timeline_is_zero_before_a_state_joined(tables):
 
 
 def test_agencies_in_force_match_the_count_api(tables):
-    counties, _ = geography.map_layers()
+    counties, _ = maps.map_layers()
     lists = tables["lists"]
     newest = agreements.list_id_for(lists, "newest")
     day = lists.set_index("list_id").loc[newest, "list_date"]
@@ -79,7 +80,7 @@ def test_agencies_in_force_match_the_count_api(tables):
 
 
 def test_agencies_at_an_earlier_date_exclude_later_agreements(tables):
-    counties, _ = geography.map_layers()
+    counties, _ = maps.map_layers()
     lid = agreements.list_id_for(tables["lists"], "2023-06-30")
     table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                    counties, tables["list_rows"], lid, "FL")
@@ -103,7 +104,7 @@ def test_recent_changes_are_the_difference_of_two_lists(tables):
 
 
 def test_state_facilities_sum_to_the_state_adp(tables):
-    counties, _ = geography.map_layers()
+    counties, _ = maps.map_layers()
     fac, release = reports.state_facilities(tables["detention_facilities"], counties, "TX")
     adp = detention.state_adp().set_index("state")
     assert release == adp["release_date"].iloc[0]
@@ -162,7 +163,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
 
 
 def test_the_agency_search_lists_every_agency_ever_listed(tables):
-    counties, _ = geography.map_layers()
+    counties, _ = maps.map_layers()
     lists, ags = tables["lists"], tables["agreements"]
     newest = agreements.list_id_for(lists, "newest")
     day = lists.set_index("list_id").loc[newest, "list_date"]

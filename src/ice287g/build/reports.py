@@ -38,7 +38,8 @@ from ..history.history import STATUSES
 from ..history.identity import row_agreement_ids
 from ..history.roster import LOCAL_TYPES, coverage_by_type
 from ..history.store import StaleError, qa_table
-from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT, map_layers
+from ..places.maps import map_layers
+from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
 from ..places.geography import states as census_states
 from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.pages import link, page

@@ -33,6 +33,7 @@ import pandas as pd
 
 from ..ingest import census
 from ..places import geography
+from ..places import maps
 from .detention import lists_in_force, release_for, vs_agreements_picks
 from ..core.keys import agency_key
 from ..history.identity import row_agreement_ids
@@ -297,7 +298,7 @@ def county_detention(facilities: pd.DataFrame, releases: pd.DataFrame, list_rows
         by_model = pd.crosstab(local["county_fips"], local["model"]).reindex(columns=list(MODELS), fill_value=0)
         per = per.join(by_model.add_prefix("local_"), how="left").fillna(
             {f"local_{m}": 0 for m in MODELS}).reset_index()
-        statewide = set(geography.coverage_on_list(on, places, lst["list_id"])[1])
+        statewide = set(maps.coverage_on_list(on, places, lst["list_id"])[1])
         per["state"] = per["county_fips"].map(names["state"])
         per["county"] = per["county_fips"].map(names["county_full"])
         per["local_agreement"] = per[[f"local_{m}" for m in MODELS]].sum(axis=1) > 0

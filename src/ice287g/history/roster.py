@@ -35,7 +35,7 @@ import pandas as pd
 from ..core import hand, paths
 from ..core.keys import agency_key, fold, name_role_and_core
 from .identity import lists_by_agency, strip_state
-from ..tables.qa import check_row
+from ..tables.qa import check_row, listing
 from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
 from ..ingest.census import match_county
@@ -697,11 +697,6 @@ def unused_hand_rows(hand_ori: pd.DataFrame, agencies: pd.DataFrame) -> pd.DataF
     return hand_ori[[(s, agency_key(a)) not in known for s, a in zip(hand_ori["state"], hand_ori["agency"])]]
 
 
-def _listing(df: pd.DataFrame, cols, limit: int = 5) -> str:
-    items = ["/".join(str(v) for v in row) for row in df[list(cols)].itertuples(index=False)]
-    return "; ".join(items[:limit]) + (f"; … ({len(items)} in all)" if len(items) > limit else "")
-
-
 def unmatched_reasons(matches: pd.DataFrame) -> pd.Series:
     """How many agencies have no ORI, by reason: the note's class (an ambiguous name and a county conflict
     count as one reason each, whatever ORIs their notes name)."""
@@ -729,7 +724,7 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
     conflict = shared[shared["status"] == "conflict"]
     rows.append(check_row("roster_shared_ori", "data/qa/roster_shared_ori.csv",
                           len(conflict) if conflict.empty
-                          else f"{len(conflict)}: " + _listing(conflict, ["ori", "agency_a", "agency_b"]),
+                          else f"{len(conflict)}: " + listing(conflict, ["ori", "agency_a", "agency_b"]),
                           "0 (an ORI two agencies listed together claim is settled by data/hand/agency_ori.csv)",
                           "pass" if conflict.empty else "fail"))
     same = shared[shared["status"] == "same_agency"]
@@ -739,7 +734,7 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
         against = renames[renames["evidence"] == "different"].drop_duplicates(["state", "old_agency", "new_agency"])
         rows.append(check_row("roster_rename_evidence", "data/qa/renames.csv, name rules",
                               len(against) if against.empty
-                              else f"{len(against)}: " + _listing(against, ["state", "old_agency", "ori_old",
+                              else f"{len(against)}: " + listing(against, ["state", "old_agency", "ori_old",
                                                                              "new_agency", "ori_new"]),
                               "0 (no rename of the name rules joins two names the rosters give two ORIs; a row of "
                               "data/hand/agency_ori.csv or data/hand/distinct_agencies.csv settles one)",
@@ -750,7 +745,7 @@ def roster_qa(matches: pd.DataFrame, coverage: pd.DataFrame, shared: pd.DataFram
                                   "reported: agreements renamed by a name rule, by what the rosters say of the "
                                   "two names", "info"))
     rows.append(check_row("roster_hand_rows", "data/hand/agency_ori.csv", len(unused_hand) if unused_hand.empty
-                          else f"{len(unused_hand)}: " + _listing(unused_hand, ["state", "agency"]),
+                          else f"{len(unused_hand)}: " + listing(unused_hand, ["state", "agency"]),
                           "0 (every row names an agency of the history)", "pass" if unused_hand.empty else "fail"))
     for reason, count in sorted(unmatched_reasons(matches).items()):
         rows.append(check_row("roster_unmatched", f"all agencies, {reason}", int(count),

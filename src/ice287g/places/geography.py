@@ -1,4 +1,5 @@
-"""Census geography: counties, places, placing agencies and agreements, map layers and coverage.
+"""Placing agencies and agreements: jurisdiction levels, counties, the second opinion, county counts (Census
+loaders in ``ingest.census``, map layers and coverage in ``maps``, placement QA in ``placement_qa``).
 
 Jurisdiction level of an agency (``jurisdiction_level``), first rule that applies:
 
@@ -30,23 +31,20 @@ its key (``keys.agency_key``, which spells DOC out), law enforcement for every o
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 import pandas as pd
 
-from ..core import paths
-from ..ingest.census import (COUNTY_20M, COUNTY_IN_NAME, PLACE_FIX_TABLES, POPULATION, ROLES_TABLE, STATE_20M, counties,
+from ..ingest.census import (COUNTY_IN_NAME, ROLES_TABLE, counties,
                      counties_in_name, county_population, match_county, match_place, match_place_share,
-                     place_counties, placement_keyed, placement_lookup, placement_table, text_key)
+                     place_counties, placement_keyed, placement_lookup, text_key)
 from ..core.keys import ROLE_WORDS, agency_key, name_role_and_core
 from ..history.identity import row_agreement_ids as _agreement_ids
 from ..ingest.lists import series_lists
-from ..tables.qa import check_row
-from ..tables.schema import (LEVEL_RULES, LEVELS, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
+from ..tables.qa import check_row, listing
+from ..tables.schema import (LEVEL_RULES, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
                      STATEWIDE_ROLES)
 from ..core.vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from ..core.states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
-from ..tables import qa
 
 # ---------------------------------------------------------------------------------------------
 # Placing agencies and agreements (the rules are in the module docstring)
@@ -411,21 +409,21 @@ def second_opinion_qa(places: pd.DataFrame, changes: pd.DataFrame, roster_check:
     flagged = agencies[agencies["share_flag"].astype(bool)]
     rows.append(check_row("placement_share_flagged", "agencies placed by place_county_share",
                           len(flagged) if flagged.empty else f"{len(flagged)}: "
-                          + _listing(flagged, ["state", "agency", "county_share"]),
+                          + listing(flagged, ["state", "agency", "county_share"]),
                           f"reported: the place's largest county holds under {SHARE_FLAG_BELOW} of its people "
                           "(share_flag True)", "info"))
     conflicts = roster_check[roster_check["conflict"].astype(bool)]
     rows.append(check_row("placement_roster_in_own_place",
                           f"agencies placed by roster_coordinates whose town is a 2020 place ({len(roster_check)})",
                           len(conflicts) if conflicts.empty else f"{len(conflicts)}: "
-                          + _listing(conflicts, ["state", "agency", "roster_county_fips", "place_counties"]),
+                          + listing(conflicts, ["state", "agency", "roster_county_fips", "place_counties"]),
                           "0 (the roster point lies in a county where the agency's 2020 place has residents, "
                           "or a hand row in data/hand/agency_counties.csv settles it)",
                           "pass" if conflicts.empty else "fail"))
     return pd.DataFrame(rows)
 
 
-def _agreement_columns(list_rows: pd.DataFrame) -> list[str]:
+def agreement_columns(list_rows: pd.DataFrame) -> list[str]:
     """The columns naming each row's agreement (``identity.row_agreement_ids``): the printed form, and the
     history's ``agreement_id`` where the rows carry it."""
     return ["agency_id", "model", "signed", *(["agreement_id"] if "agreement_id" in list_rows else [])]
@@ -434,7 +432,7 @@ def _agreement_columns(list_rows: pd.DataFrame) -> list[str]:
 def placement_rates(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Share of each participating series list's agreements placed (a county, or statewide)."""
     series = lists[(lists["in_series"].astype(str) == "True") & (lists["list_kind"] == "participating")]
-    rows = list_rows[["list_id", "list_date", "era", *_agreement_columns(list_rows)]]
+    rows = list_rows[["list_id", "list_date", "era", *agreement_columns(list_rows)]]
     rows = rows[rows["list_id"].isin(series["list_id"])].copy()
     rows["agreement_id"] = _agreement_ids(rows)
     ok = places.set_index("agreement_id")["method"] != "unplaced"
@@ -488,7 +486,7 @@ def agreement_counties(list_rows: pd.DataFrame, places: pd.DataFrame, list_ids) 
 def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
     """Per month-end list and county: agreements by model, agencies, 2024 population, agreements per 100k."""
     picks = month_end_lists(lists)
-    rows = agreement_counties(list_rows[["list_id", *_agreement_columns(list_rows)]], places, picks["list_id"])
+    rows = agreement_counties(list_rows[["list_id", *agreement_columns(list_rows)]], places, picks["list_id"])
     rows = rows.merge(picks[["list_id", "list_date"]].rename(columns={"list_date": "as_of"}), on="list_id")
     wide = rows.groupby(["as_of", "county_fips", "model"]).size().unstack("model", fill_value=0).reindex(
         columns=list(MODELS), fill_value=0)
@@ -504,370 +502,3 @@ def county_counts(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataF
     cols = ["as_of", "county_fips", "county", "state", *MODELS, "agreements", "agencies",
             "population_2024", "agreements_per_100k"]
     return out[cols].sort_values(["as_of", "county_fips"], ignore_index=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# Map geometry: equal-area (EPSG:5070), Alaska, Hawaii and Puerto Rico moved into insets
-
-INSETS = {  # state fips: (scale, x of the inset's lower-left corner, y of it), metres in EPSG:5070
-    "02": (0.35, -2_250_000, 150_000),
-    "15": (1.0, -1_250_000, 150_000),
-    "72": (1.0, 1_600_000, 150_000),
-}
-
-
-def _inset(gdf):
-    from shapely.affinity import scale, translate
-
-    gdf = gdf.to_crs(5070)
-    geoms = gdf.geometry.copy()
-    for fips, (factor, x0, y0) in INSETS.items():
-        mask = gdf["state_fips"] == fips
-        if not mask.any():
-            continue
-        part = geoms[mask]
-        xmin, ymin, xmax, ymax = part.total_bounds
-        cx, cy = (xmin + xmax) / 2, (ymin + ymax) / 2
-        part = part.apply(lambda g: scale(g, factor, factor, origin=(cx, cy)))
-        bx, by, _, _ = part.total_bounds
-        geoms[mask] = part.apply(lambda g: translate(g, x0 - bx, y0 - by))
-    return gdf.set_geometry(geoms)
-
-
-@lru_cache(maxsize=None)
-def _boundaries(root: str):
-    import geopandas as gpd
-
-    cty = gpd.read_file(census_file(COUNTY_20M), columns=["GEOID", "STATEFP", "STUSPS", "NAME"],
-                        engine="pyogrio").rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips",
-                                                          "STUSPS": "state", "NAME": "county"})
-    st = gpd.read_file(census_file(STATE_20M), columns=["GEOID", "STUSPS", "NAME"], engine="pyogrio").rename(
-        columns={"GEOID": "state_fips", "STUSPS": "state", "NAME": "state_name"})
-    return cty, st
-
-
-@lru_cache(maxsize=None)
-def _map_layers(root: str):
-    cty, st = _boundaries(root)
-    return _inset(cty), _inset(st)
-
-
-def county_boundaries():
-    """Counties as the Census draws them (NAD83, EPSG:4269, Alaska and Hawaii where they are): for GIS
-    files. Maps use ``map_layers``, which moves Alaska, Hawaii and Puerto Rico into insets."""
-    return _boundaries(str(paths.project_root()))[0].copy()
-
-
-def map_layers():
-    """(counties, states) as GeoDataFrames ready to draw; read from disk once per process."""
-    cty, st = _map_layers(str(paths.project_root()))
-    return cty.copy(), st.copy()
-
-
-# ---------------------------------------------------------------------------------------------
-# What the maps show
-
-MIX = "two or more models"
-
-
-def _mix(fips, models) -> pd.DataFrame:
-    """Per county (sorted by FIPS): the models present, in MODELS order and ';'-joined (other values left
-    out), the number of rows, and the map category (the one model, or MIX)."""
-    size: dict = {}
-    present: dict = {}
-    for f, m in zip(fips, models):
-        size[f] = size.get(f, 0) + 1
-        present.setdefault(f, set()).add(m)
-    keys = sorted(size)
-    joined = [";".join(m for m in MODELS if m in present[k]) for k in keys]
-    return pd.DataFrame({"county_fips": keys, "models": joined,
-                         "agreements": pd.array([size[k] for k in keys], dtype="int64"),
-                         "category": [m if ";" not in m else MIX for m in joined]})
-
-
-def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, model: str):
-    if model != "ALL":
-        rows = rows[rows["model"] == model]
-        on_list = on_list[on_list["model"] == model]
-    if len(rows):
-        mix = _mix(rows["county_fips"].tolist(), rows["model"].tolist())
-    else:  # keeps the dtypes an empty groupby gives
-        mix = rows.groupby("county_fips").agg(models=("model", lambda s: ""),
-                                              agreements=("model", "size")).reset_index()
-        mix["category"] = []
-    return mix, _statewide_by_list(on_list, places).get("all", [])
-
-
-def _statewide_by_list(on_list: pd.DataFrame, places: pd.DataFrame, by: str | None = None) -> dict:
-    """States with a statewide agreement among ``on_list``'s rows, sorted: {"all": states}, or per value
-    of column ``by`` ({list_id: states})."""
-    sw = places["method"] == "statewide"
-    states_of: dict = {}
-    for a, s in zip(places.loc[sw, "agreement_id"].tolist(), places.loc[sw, "state"].tolist()):
-        states_of.setdefault(a, set()).add(s)
-    keys = on_list[by].tolist() if by else ["all"] * len(on_list)
-    found: dict = {}
-    for k, a in zip(keys, _agreement_ids(on_list).tolist()):
-        if a in states_of:
-            found.setdefault(k, set()).update(states_of[a])
-    return {k: sorted(v) for k, v in found.items()}
-
-
-def _rows_on(list_rows: pd.DataFrame, list_id: str) -> pd.DataFrame:
-    """The agreement columns of one list's rows."""
-    return list_rows.loc[list_rows["list_id"] == list_id, ["list_id", *_agreement_columns(list_rows)]]
-
-
-def coverage_on_list(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str, model: str = "ALL"):
-    """(counties, statewide): counties covered on one list with their model mix, and the states with a
-    statewide agreement. ``model`` filters to JEM, WSO or TFM."""
-    on_list = _rows_on(list_rows, list_id)
-    rows = agreement_counties(on_list, places, [list_id])
-    return _coverage(rows, on_list, places, model)
-
-
-def state_population() -> pd.DataFrame:
-    pop = pd.read_csv(census_file(POPULATION), encoding="latin-1", dtype={"SUMLEV": str, "STATE": str},
-                      usecols=["SUMLEV", "STATE", "POPESTIMATE2024"])
-    pop = pop[pop["SUMLEV"] == "040"]
-    codes = states().set_index("state_fips")["state"]
-    return pd.DataFrame({"state": pop["STATE"].map(codes), "population_2024": pop["POPESTIMATE2024"].astype("int64")})
-
-
-def law_enforcement(places: pd.DataFrame) -> pd.DataFrame:
-    """The placements whose statewide agreement is a law-enforcement agency's (not a corrections department's)."""
-    return places[places["statewide_role"] == LAW_ENFORCEMENT]
-
-
-def corrections_only_states(list_rows: pd.DataFrame, places: pd.DataFrame, list_id: str,
-                            model: str = "ALL") -> list[str]:
-    """States whose only statewide agreements on one list are corrections departments' (sorted); ``model``
-    filters to JEM, WSO or TFM as ``coverage_on_list`` does."""
-    on_list = _rows_on(list_rows, list_id)
-    if model != "ALL":
-        on_list = on_list[on_list["model"] == model]
-    enforcing = set(_statewide_by_list(on_list, law_enforcement(places)).get("all", []))
-    return [s for s in _statewide_by_list(on_list, places).get("all", []) if s not in enforcing]
-
-
-def population_covered(list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
-    """Residents of the 50 states and DC (2024 estimates) under an agreement on every month-end list, three
-    ways: in a county holding a county, municipal or other local agreement (``local``); those and the residents
-    of states where a law-enforcement agency holds a statewide agreement (``law_enforcement``); those and the
-    residents of every state with a statewide agreement, a corrections department's included (``covered``).
-    ``places`` is agreement_places.csv (``statewide_role`` says which statewide agencies enforce the law)."""
-    cpop = county_population()
-    total = int(state_population()["population_2024"].sum())
-    fips_of = dict(zip(states()["state"], states()["state_fips"]))
-    picks = month_end_lists(lists)
-    on_lists = list_rows.loc[list_rows["list_id"].isin(set(picks["list_id"])),
-                             ["list_id", *_agreement_columns(list_rows)]]
-    county_rows = agreement_counties(on_lists, places, picks["list_id"])
-    local_of: dict = {}
-    for lid, f in zip(county_rows["list_id"].tolist(), county_rows["county_fips"].tolist()):
-        local_of.setdefault(lid, set()).add(f)
-    statewide_of = _statewide_by_list(on_lists, places, by="list_id")
-    enforcing_of = _statewide_by_list(on_lists, law_enforcement(places), by="list_id")
-    pop_of = dict(zip(cpop["county_fips"].tolist(), cpop["population_2024"].tolist()))
-    in_state: dict = {}
-    for f in pop_of:
-        in_state.setdefault(f[:2], []).append(f)
-
-    def counties_of(state_codes) -> set:
-        fips = {fips_of[s] for s in state_codes if s in fips_of and pd.notna(fips_of[s])}
-        return set().union(*(in_state.get(sf, ()) for sf in fips))
-
-    out = []
-    for r in picks.itertuples(index=False):
-        statewide = statewide_of.get(r.list_id, [])
-        enforcing = enforcing_of.get(r.list_id, [])
-        local = {f for f in local_of.get(r.list_id, ()) if f in pop_of}
-        out.append({"as_of": r.list_date, "list_id": r.list_id, "era": r.era,
-                    "population_local": sum(pop_of[f] for f in local),
-                    "population_law_enforcement": sum(pop_of[f] for f in local | counties_of(enforcing)),
-                    "population_covered": sum(pop_of[f] for f in local | counties_of(statewide)),
-                    "population_total": total, "statewide_states": ";".join(statewide),
-                    "corrections_only_states": ";".join(s for s in statewide if s not in enforcing)})
-    df = pd.DataFrame(out)
-    for figure in ("local", "law_enforcement", "covered"):
-        df[f"share_{figure}"] = (df[f"population_{figure}"] / df["population_total"]).round(6)
-    return df
-
-
-def statewide_agency_roles(places: pd.DataFrame, agreements: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
-    """data/qa/statewide_agency_roles.csv: one row per agency placed statewide, with the role its name reads
-    (``name_role``), the role it gets and what decided it, the models of its agreements and where they were
-    listed (``agreements``: agreements.csv; on_newest against the newest participating series list)."""
-    sw = places[places["method"] == "statewide"].merge(
-        agreements[["agreement_id", "model", "first_listed", "last_listed"]], on="agreement_id", how="left")
-    newest = series_lists(lists)["list_date"].max()
-    out = []
-    for agency_id, part in sw.groupby("agency_id", sort=True):
-        r = part.iloc[0]
-        present = set(part["model"].fillna(""))
-        out.append({"state": r.state, "agency": r.agency, "agency_id": agency_id, "agency_type": r.agency_type,
-                    "name_role": name_role(r.agency), "statewide_role": r.statewide_role, "role_rule": r.role_rule,
-                    "role_evidence": r.role_evidence, "models": ";".join(m for m in MODELS if m in present),
-                    "agreements": len(part), "first_listed": part["first_listed"].min(),
-                    "last_listed": part["last_listed"].max(), "on_newest": bool((part["last_listed"] == newest).any())})
-    cols = ["state", "agency", "agency_id", "agency_type", "name_role", *ROLE_COLUMNS, "models", "agreements",
-            "first_listed", "last_listed", "on_newest"]
-    return pd.DataFrame(out, columns=cols).sort_values(["state", "agency", "agency_id"], ignore_index=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# Placement QA: every check can fail; qa.gate(rows, "03_maps") stops the build on a fail
-
-# Hand rows whose loss silently changes a placement: a level override or a county by hand that matches
-# nothing means the agency is placed by the rules the row was written to overrule.
-# A role row matching nothing lets the name rule decide again, unseen.
-FAIL_IF_UNUSED = ("jurisdiction_levels.csv", "agency_counties.csv", ROLES_TABLE)
-
-
-def _agency_keys(places: pd.DataFrame, names: dict | None) -> set:
-    """(state, name key) of every agency of ``places`` under its newest name and its names in ``names``."""
-    keys = {(s, text_key(a)) for s, a in zip(places["state"], places["agency"])}
-    if names:
-        state_of = dict(zip(places["agency_id"], places["state"]))
-        keys |= {(state_of[i], text_key(n)) for i, ns in names.items() if i in state_of for n in ns}
-    return keys
-
-
-def unused_place_fixes(places: pd.DataFrame, names: dict | None = None) -> pd.DataFrame:
-    """Rows of the placement hand tables that match no agency (under any of its names in ``names``,
-    agency_id -> names, else its newest name) or printed county that was placed; a row of the roles table
-    must match an agency placed statewide."""
-    universes = {"county_fixes.csv": {(s, text_key(c)) for s, c in zip(places["state"], places["county_printed"])
-                                      if c},
-                 ROLES_TABLE: _agency_keys(places[places["method"] == "statewide"], names)}
-    agencies = _agency_keys(places, names)
-    out = []
-    for name in PLACE_FIX_TABLES:
-        universe = universes.get(name, agencies)
-        for r in placement_table(name).itertuples(index=False):
-            if (r.state, text_key(r.value)) not in universe:
-                out.append({"table": f"data/hand/{name}", "state": r.state, "value": r.value})
-    return pd.DataFrame(out, columns=["table", "state", "value"])
-
-
-def hand_place_problems() -> pd.DataFrame:
-    """Placement hand rows that cannot be trusted: no reason (a hand row is evidence or nothing), a level
-    that is not one of LEVELS, a role that is not one of STATEWIDE_ROLES, a county that is not a 2024 county of
-    the row's state."""
-    fips_state = dict(zip(counties()["county_fips"], counties()["state"]))
-    out = []
-    for name in PLACE_FIX_TABLES:
-        for r in placement_table(name).itertuples(index=False):
-            problems = []
-            if not str(r.reason).strip():
-                problems.append("no reason")
-            if name == "jurisdiction_levels.csv" and r.fix not in LEVELS:
-                problems.append(f"level {r.fix!r} is not one of {', '.join(LEVELS)}")
-            if name == ROLES_TABLE and r.fix not in STATEWIDE_ROLES:
-                problems.append(f"role {r.fix!r} is not one of {', '.join(STATEWIDE_ROLES)}")
-            if name == "agency_counties.csv":
-                wrong = [f for f in str(r.fix).split(";") if fips_state.get(f) != r.state]
-                if wrong:
-                    problems.append(f"{';'.join(wrong)} is not a 2024 county of {r.state}")
-            out += [{"table": f"data/hand/{name}", "state": r.state, "value": r.value, "problem": p}
-                    for p in problems]
-    return pd.DataFrame(out, columns=["table", "state", "value", "problem"])
-
-
-def _listing(df: pd.DataFrame, cols, limit: int = 5) -> str:
-    items = ["/".join(str(v) for v in row) for row in df[list(cols)].itertuples(index=False)]
-    return "; ".join(items[:limit]) + (f"; … ({len(items)} in all)" if len(items) > limit else "")
-
-
-def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataFrame, unplaced: pd.DataFrame,
-                 disagreements: pd.DataFrame, unused: pd.DataFrame, hand_problems: pd.DataFrame,
-                 county_since: str | None) -> pd.DataFrame:
-    """Rows for data/qa/qa_summary.csv (checks ``placement_*``). Fails: an agreement placed twice or not
-    at all, a county outside the agreement's state, an unplaced agreement no hand row explains, a statewide
-    agency ICE types County or Municipality without a hand row, an agency placed statewide without a role (or
-    another with one), a level against ICE's TYPE without a hand row, a hand row without a reason or with an
-    impossible value, a level, county or role hand row matching nothing. The shares placed before and since
-    the first list printing a county, and the statewide agencies by role, are reported (info)."""
-    rows = []
-    ids = places["agreement_id"]
-    missing = set(agreements["agreement_id"]) - set(ids)
-    bad = places[places["method"].fillna("").eq("") | ids.duplicated(keep=False)]
-    n = len(missing) + len(bad)
-    rows.append(check_row("placement_every_agreement_once", "data/processed/agreement_places.csv", n,
-                          "0 (each agreement of agreements.csv placed exactly once, with a method)",
-                          "pass" if n == 0 else "fail"))
-    exploded = places.assign(fips=places["county_fips"].fillna("").str.split(";")).explode("fips")
-    exploded = exploded[exploded["fips"] != ""]
-    outside = exploded[exploded["fips"].str[:2] != exploded["state_fips"]]
-    rows.append(check_row("placement_county_in_state", "data/processed/agreement_places.csv",
-                          len(outside) if outside.empty else f"{len(outside)}: "
-                          + _listing(outside, ["state", "agency", "fips"]),
-                          "0 (every county FIPS within the agreement's state)", "pass" if outside.empty else "fail"))
-    unexplained = unplaced[~unplaced["explained"].astype(bool)]
-    rows.append(check_row("placement_unexplained", "unplaced agreements", len(unexplained) if unexplained.empty
-                          else f"{len(unexplained)}: " + _listing(unexplained, ["state", "agency"]),
-                          "0 (each unplaced agreement explained by a row of data/hand/unplaced_reasons.csv)",
-                          "pass" if unexplained.empty else "fail"))
-    rows.append(check_row("placement_unplaced_agreements", "all agreements", len(unplaced),
-                          "listed in data/qa/unplaced_agreements.csv with a reason", "info"))
-    local_type = places["agency_type"].map(TYPE_LEVELS).isin(["County", "Municipal"])
-    wrong_state = places[local_type & (places["method"] == "statewide") & (places["level_rule"] != RULE_HAND)]
-    wrong_state = wrong_state.drop_duplicates("agency_id")
-    rows.append(check_row("placement_statewide_needs_state_type", "statewide agencies",
-                          len(wrong_state) if wrong_state.empty
-                          else f"{len(wrong_state)}: " + _listing(wrong_state, ["state", "agency", "agency_type"]),
-                          "0 (statewide only under ICE's TYPE State Agency, or a hand row with evidence)",
-                          "pass" if wrong_state.empty else "fail"))
-    statewide = places["method"] == "statewide"
-    role = places["statewide_role"].fillna("")
-    no_role = places[(statewide & ~role.isin(STATEWIDE_ROLES)) | (~statewide & (role != ""))]
-    no_role = no_role.drop_duplicates("agency_id")
-    rows.append(check_row("placement_statewide_role", "agencies placed statewide",
-                          len(no_role) if no_role.empty
-                          else f"{len(no_role)}: " + _listing(no_role, ["state", "agency", "method", "statewide_role"]),
-                          "0 (every agency placed statewide is a corrections department or a law-enforcement "
-                          "agency; no other agency has a role)", "pass" if no_role.empty else "fail"))
-    agencies = places[statewide].drop_duplicates("agency_id")
-    rows.append(check_row("placement_statewide_roles", "agencies placed statewide", len(agencies),
-                          "listed in data/qa/statewide_agency_roles.csv; " + ", ".join(
-                              f"{r} {int((agencies['statewide_role'] == r).sum())} (by hand "
-                              f"{int(((agencies['statewide_role'] == r) & (agencies['role_rule'] == ROLE_HAND)).sum())})"
-                              for r in STATEWIDE_ROLES), "info"))
-    against = disagreements[(disagreements["level"] != disagreements["type_level"])
-                            & (disagreements["settled_by"] != "hand")
-                            & ~((disagreements["level"] == "Other") & (disagreements["type_level"] == "Municipal"))]
-    rows.append(check_row("placement_level_against_type", "agencies with a printed TYPE",
-                          len(against) if against.empty
-                          else f"{len(against)}: " + _listing(against, ["state", "agency", "type_level", "level"]),
-                          "0 (a level other than ICE's TYPE only by a hand row)", "pass" if against.empty else "fail"))
-    settled = disagreements["settled_by"].value_counts()
-    rows.append(check_row("placement_type_disagreements", "agencies with a printed TYPE", len(disagreements),
-                          "listed in data/qa/type_disagreements.csv; settled "
-                          + ", ".join(f"by {k}: {int(settled.get(k, 0))}" for k in ("type", "hand")), "info"))
-    rows.append(check_row("placement_hand_rows", "data/hand placement tables", len(hand_problems)
-                          if hand_problems.empty else f"{len(hand_problems)}: "
-                          + _listing(hand_problems, ["table", "state", "value", "problem"]),
-                          "0 (every row with a reason and a possible value)",
-                          "pass" if hand_problems.empty else "fail"))
-    tables = unused["table"].str.removeprefix("data/hand/")
-    for fatal in (True, False):
-        part = unused[tables.isin(FAIL_IF_UNUSED) == fatal]
-        scope = ", ".join(t for t in PLACE_FIX_TABLES if (t in FAIL_IF_UNUSED) == fatal)
-        rows.append(check_row("placement_unused_fixes", scope, len(part) if part.empty
-                              else f"{len(part)}: " + _listing(part, ["table", "state", "value"]),
-                              "0 (listed in data/qa/unused_place_fixes.csv)",
-                              "pass" if part.empty else ("fail" if fatal else "info")))
-    since = rates[rates["list_date"] >= county_since] if county_since else rates.iloc[0:0]
-    for label, part in ((f"lists printing a county (since {county_since})", since),
-                        ("earlier lists", rates.drop(since.index))):
-        value = f"{part['share_placed'].min():.4f}" if len(part) else "no list"
-        rows.append(check_row("placement_min_share", label, value, "reported: lowest share placed", "info"))
-    return pd.DataFrame(rows)
-
-
-def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
-    """Replace 03_maps' rows (its checks all start with ``prefix``) in data/qa/qa_summary.csv."""
-    stray = sorted(set(rows.loc[~rows["check"].str.startswith(prefix), "check"]))
-    if stray:
-        raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")
-    qa.upsert_summary(rows, "03_maps")

@@ -27,7 +27,7 @@ from ..archive import sources
 from ..core import paths
 from ..tables import writers
 from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
-from ..places.geography import MIX as MIX_LABEL
+from ..places.maps import MIX as MIX_LABEL
 from ..core.vocab import MODELS
 
 STYLE = Path(__file__).with_name("ice287g.mplstyle")
@@ -148,8 +148,8 @@ def statewide_handles(corrections: bool = True) -> list:
 
 def draw_coverage(ax, counties, states, mix, statewide, *, corrections_only=(), zoom_state=None, label=False):
     """County map of 287(g) coverage: counties coloured by ``mix["category"]`` (as made by
-    ``geography.coverage_on_list``), states with a statewide agreement hatched (``draw_statewide``; those in
-    ``corrections_only``, from ``geography.corrections_only_states``, apart). ``zoom_state`` draws
+    ``maps.coverage_on_list``), states with a statewide agreement hatched (``draw_statewide``; those in
+    ``corrections_only``, from ``maps.corrections_only_states``, apart). ``zoom_state`` draws
     one state's counties only; ``label`` writes county names (readable when zoomed)."""
     shown = counties if not zoom_state else counties[counties["state"] == zoom_state]
     frame = states if not zoom_state else states[states["state"] == zoom_state]

@@ -34,6 +34,12 @@ def check_row(check: str, scope: str, value, expected, status: str) -> dict:
     return {"check": check, "scope": scope, "value": str(value), "expected": str(expected), "status": status}
 
 
+def listing(df: pd.DataFrame, cols, limit: int = 5) -> str:
+    """The first ``limit`` rows of ``df`` as ``a/b/c`` of ``cols``, for a check's value (how many in all, if more)."""
+    items = ["/".join(str(v) for v in row) for row in df[list(cols)].itertuples(index=False)]
+    return "; ".join(items[:limit]) + (f"; … ({len(items)} in all)" if len(items) > limit else "")
+
+
 def gate(checks: pd.DataFrame, stage: str) -> None:
     """Raise ``QAFailure`` if any check failed; the message lists the first ``FAILURES_SHOWN``. It names no
     file: a stage that fails its gate commits nothing, so the committed summary holds the last good run."""

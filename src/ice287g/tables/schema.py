@@ -678,7 +678,7 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("check", "category", "Name of the check, e.g. `agreements_equal_agency_cells`, `suspicious_list`, "
                  "`manifest_rows`, `manifest_JEM`, `unused_fixes`, `placement_min_share` (placement checks start "
                  "with `placement_`, detention checks with `detention_`, pending-pipeline checks with `pending_`).",
-                 "agreements.qa_summary, geography.placement_qa, detention.qa_rows, pending.qa_rows and "
+                 "agreements.qa_summary, placement_qa.placement_qa, detention.qa_rows, pending.qa_rows and "
                  "jails.qa_rows"),
             _col("scope", "string", "What was checked: a list_id, a raw file name, `all lists`, `agencies`, "
                  "`data/hand`, or a group of lists.", "computed"),
@@ -1176,7 +1176,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  "estimates file has no county (territories).", "co-est2024-alldata.csv POPESTIMATE2024",
                  nullable=True, unit="people"),
             _col("geometry", "geometry", "County boundary (1:20m), EPSG:4269, where the county really is.",
-                 "cb_2024_us_county_20m geometry (geography.county_boundaries)"),
+                 "cb_2024_us_county_20m geometry (maps.county_boundaries)"),
         ),
     ),
     Dataset(
