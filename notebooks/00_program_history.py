@@ -28,7 +28,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import ice287g
-from ice287g.archive import sources
+from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.history import agreements
 from ice287g.tables import writers
@@ -41,7 +41,7 @@ counts = agreements.processed("list_counts.csv")
 events = agreements.program_events()
 m = agreements.milestones(lists, counts).set_index("milestone")
 writers.write_csv(m.reset_index(), paths.processed_dir() / "program_milestones.csv", sort_by=["list_date", "milestone"])
-gaps = sources.list_gaps(sources.coverage(), gap_days)
+gaps = coverage.list_gaps(coverage.coverage(), gap_days)
 ev = events.set_index("short_label")
 
 

@@ -44,6 +44,7 @@ import pandas as pd
 
 import ice287g
 from ice287g.archive import sources
+from ice287g.archive import coverage as raw_coverage
 from ice287g.core import paths
 from ice287g.publish import charts
 from ice287g.tables import writers
@@ -82,7 +83,7 @@ print(f"raw files: {len(inventory)} in {inventory['source'].nunique()} sources, 
 # list per ICE sheet.
 
 # %%
-coverage = sources.coverage()
+coverage = raw_coverage.coverage()
 spans = (
     coverage.groupby(["group", "series"])
     .agg(dates=("start", "nunique"), first=("start", "min"), last=("end", "max"), files=("file", "nunique"))
@@ -98,7 +99,7 @@ spans
 
 # %%
 # NBVAL_CHECK_OUTPUT
-gaps = sources.list_gaps(coverage, gap_days)
+gaps = raw_coverage.list_gaps(coverage, gap_days)
 for g in gaps.itertuples():
     print(f"no ICE list between {g.last_list_before} and {g.first_list_after} ({g.days} days)")
 

@@ -49,7 +49,8 @@ import pandas as pd
 import ice287g
 from ice287g.core import paths
 from ice287g.tables import qa
-from ice287g.history import agreements, roster
+from ice287g.history import agreements
+from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.places import placement_qa
@@ -65,7 +66,7 @@ rows = agreements.processed("list_rows.csv")
 lists = agreements.processed("lists.csv")
 ags = agreements.processed("agreements.csv")
 roster_counties = geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"),
-                                                 roster.read_rosters())
+                                                 fbi_rosters.read_rosters())
 places = geography.place_agreements(rows, lists, ags, roster_counties)
 unplaced = geography.unplaced_table(places)
 rates = geography.placement_rates(rows, lists, places)
@@ -98,7 +99,7 @@ counties, states = maps.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (census.COUNTY_20M, census.STATE_20M, geography.COUNTY_5M,
                                                census.PLACES, census.PLACE_SHARES, census.POPULATION)]
 # the county maps also rest on the FBI rosters' coordinates
-placement_inputs = census_inputs + [paths.raw_dir() / f for f in roster.ROSTER_FILES.values()]
+placement_inputs = census_inputs + [paths.raw_dir() / f for f in fbi_rosters.ROSTER_FILES.values()]
 
 # %% [markdown]
 # ## How each agreement was placed

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 import ice287g
-from ice287g.archive import sources
+from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.detention import detention
 from ice287g.history import agreements, store
@@ -150,7 +150,7 @@ start = min(trac["date"].min(), releases["release_date"].min())
 end = max(trac["date"].max(), releases["release_date"].max())
 timeline = agreements.timeline(lists, store.processed("list_counts.csv").astype({"agreements": "int64"}), GAP_DAYS)
 ag_line = timeline[(timeline["model"] == "ALL") & (timeline["list_date"] >= start)]
-gaps = sources.list_gaps(sources.coverage(("ice_287g",)), GAP_DAYS)
+gaps = coverage.list_gaps(coverage.coverage(("ice_287g",)), GAP_DAYS)
 gaps = gaps[(gaps["first_list_after"] > start) & (gaps["last_list_before"] < end)]
 gap_note = "; ".join(f"no ICE 287(g) list exists from {g.last_list_before} to {g.first_list_after}"
                      for g in gaps.itertuples()) or "no archive gap in this period"

@@ -209,10 +209,10 @@ def test_file_name_dates_and_their_basis():
 @pytest.fixture
 def project_with_rules(project):
     """The throwaway project with the real hand tables and the Census files the state lookup reads."""
-    from ice287g.archive import sources
+    from ice287g.acquire import from_mirror
 
     shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
-    sources.import_raw(REAL_RAW / "census")
+    from_mirror.import_raw(REAL_RAW / "census")
     return project
 
 

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from ice287g.core import paths
-from ice287g.history import agreements, roster
+from ice287g.history import agreements
+from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.places import placement_qa
@@ -14,7 +15,7 @@ from ice287g.places import maps
 
 @pytest.fixture(scope="module")
 def roster_counties():
-    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), roster.read_rosters())
+    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), fbi_rosters.read_rosters())
 
 
 @pytest.fixture(scope="module")

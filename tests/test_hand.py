@@ -6,7 +6,7 @@ import pytest
 
 from ice287g.acquire import update
 from ice287g.analyses import claims
-from ice287g.archive import sources
+from ice287g.acquire import from_mirror
 from ice287g.core import fixes, hand, keys
 from ice287g.detention import detention, operators
 from ice287g.history import agreements, corrections, identity, pending_states, roster
@@ -33,7 +33,7 @@ READERS = {
     "program_events.csv": lambda: agreements.program_events(),
     "superseded_files.csv": lambda: detention.superseded(),
     "wanted_files.csv": lambda: update.wanted_files(),
-    "raw_as_of_dates.csv": lambda: sources.as_of_fixes(),
+    "raw_as_of_dates.csv": lambda: from_mirror.as_of_fixes(),
     "facility_operators.csv": lambda: operators.read_hand(),
 }
 

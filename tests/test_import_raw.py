@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from ice287g.archive import sources
+from ice287g.acquire import from_mirror
 from ice287g.build import cli
 from ice287g.archive.sources import RawDataError
 
@@ -54,7 +55,7 @@ def test_a_row_verify_raw_would_reject_copies_nothing(project, mirror, reason):
     write_manifest_rows(mirror, fieldnames, rows)
     before = _snapshot(project)
     with pytest.raises(RawDataError, match=reason) as err:
-        sources.import_raw(mirror)
+        from_mirror.import_raw(mirror)
     assert f"{broken['file']}: {reason}" in str(err.value) and f"row {len(rows) + 1}" in str(err.value)
     assert _snapshot(project) == before
     # the same row in data/raw's own manifest fails verify-raw for the same reason
@@ -71,7 +72,7 @@ def test_a_file_listed_twice_is_refused(project, mirror):
     before = _snapshot(project)
     with pytest.raises(RawDataError, match=rf"{rows[-1]['file']}: listed twice in MANIFEST.csv \(again in row "
                                            rf"{len(rows) + 2}\)"):
-        sources.import_raw(mirror)
+        from_mirror.import_raw(mirror)
     assert _snapshot(project) == before
 
 
@@ -163,10 +164,10 @@ def _fbi_mirror(tmp_path) -> Path:
 def test_an_as_of_date_in_words_stops_the_import_until_a_hand_row_dates_it(project, tmp_path):
     mirror = _fbi_mirror(tmp_path)
     with pytest.raises(RawDataError, match="2017-08-21_fbi_cde_agencies_by_state.json.gz: as_of_date is not a date"):
-        sources.import_raw(mirror)
+        from_mirror.import_raw(mirror)
     assert not (project / "data/raw/fbi").exists()
-    shutil.copyfile(REAL_ROOT / "data/hand" / sources.AS_OF_FIXES, project / "data/hand" / sources.AS_OF_FIXES)
-    result = sources.import_raw(mirror)
+    shutil.copyfile(REAL_ROOT / "data/hand" / from_mirror.AS_OF_FIXES, project / "data/hand" / from_mirror.AS_OF_FIXES)
+    result = from_mirror.import_raw(mirror)
     assert "fbi/2017-08-21_fbi_cde_agencies_by_state.json.gz" in result.copied
     # the two census decisions match no row of this mirror, and are named
     assert result.unused_fixes == ("census/geocorr2022_cousub20_county20_NY.csv",
@@ -179,7 +180,7 @@ def test_an_as_of_date_in_words_stops_the_import_until_a_hand_row_dates_it(proje
 
 
 def test_every_as_of_decision_dates_a_vendored_file():
-    fixes = sources.as_of_fixes(REAL_ROOT / "data/hand" / sources.AS_OF_FIXES)
+    fixes = from_mirror.as_of_fixes(REAL_ROOT / "data/hand" / from_mirror.AS_OF_FIXES)
     assert len(fixes) == 3
     for (source, file), (date, _) in fixes.items():
         _, rows = manifest_rows(REAL_RAW / source)

@@ -7,7 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ice287g.archive import sources
+from ice287g.acquire import from_mirror
 from ice287g.history import agreements, listqa
 from ice287g.ingest import lists
 from ice287g.history.history import agreement_history
@@ -221,7 +221,7 @@ def test_an_unused_fix_fails():
 @pytest.fixture
 def project_with_rules(project):
     shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
-    sources.import_raw(REAL_RAW / "census")
+    from_mirror.import_raw(REAL_RAW / "census")
     return project
 
 

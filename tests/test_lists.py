@@ -8,6 +8,7 @@ import openpyxl
 import pytest
 
 from ice287g.archive import sources
+from ice287g.acquire import from_mirror
 from ice287g.ingest import lists
 from ice287g.ingest.lists import ListError
 
@@ -75,7 +76,7 @@ def test_stacked_csv_cannot_be_a_pending_list():
 @pytest.fixture
 def project_with_rules(project):
     shutil.copytree(REAL_RAW.parent / "hand", project / "data" / "hand", dirs_exist_ok=True)
-    sources.import_raw(REAL_RAW / "census")
+    from_mirror.import_raw(REAL_RAW / "census")
     return project
 
 

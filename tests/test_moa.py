@@ -10,6 +10,8 @@ import pytest
 from ice287g.core import paths
 from ice287g.history import history, listqa
 from ice287g.ingest import lists
+from ice287g.ingest import moa_links
+from ice287g.archive import xlsxlimits
 from ice287g.tables import schema
 
 ICE_DIR = paths.raw_dir() / "ice_287g"
@@ -47,19 +49,19 @@ AUTAUGA_TFM = "https://www.ice.gov/doclib/287gMOA/AutaugaCoSheriffsOfficeAL_TFM_
     ("https://", ""), ("mailto:x@ice.dhs.gov", ""),
 ])
 def test_link_url_normalizes_addresses_and_refuses_labels(printed, url):
-    assert lists.link_url(printed) == url
-    assert lists.link_url(url) == url  # normalizing twice changes nothing
+    assert moa_links.link_url(printed) == url
+    assert moa_links.link_url(url) == url  # normalizing twice changes nothing
 
 
 def test_is_wayback():
-    assert lists.is_wayback("https://web.archive.org/web/20210113002027/https://www.ice.gov/doclib/a.pdf")
-    assert not lists.is_wayback("https://www.ice.gov/doclib/a.pdf")
-    assert not lists.is_wayback("")
+    assert moa_links.is_wayback("https://web.archive.org/web/20210113002027/https://www.ice.gov/doclib/a.pdf")
+    assert not moa_links.is_wayback("https://www.ice.gov/doclib/a.pdf")
+    assert not moa_links.is_wayback("")
 
 
 def test_hyperlinks_read_from_the_package_equal_openpyxls():
     """The fast reader of the xlsx package against openpyxl's ``cell.hyperlink.target`` (slow, independent)."""
-    got = lists.workbook_hyperlinks(ICE_DIR / WORKBOOK)
+    got = moa_links.workbook_hyperlinks(ICE_DIR / WORKBOOK)
     wb = openpyxl.load_workbook(ICE_DIR / WORKBOOK)
     want = {ws.title: {(c.row, c.column - 1): c.hyperlink.target for row in ws.iter_rows() for c in row
                        if c.hyperlink is not None and c.hyperlink.target} for ws in wb.worksheets}
@@ -80,7 +82,7 @@ def test_an_ice_workbook_gives_its_hyperlinks_not_its_labels(newest):
     links = pd.concat([newest["moa_url"], newest["addendum_url"]])
     links = links[links != ""]
     assert links.str.startswith("https://www.ice.gov/doclib/").all()  # Outlook safe links unwrapped
-    raw = lists.workbook_hyperlinks(ICE_DIR / WORKBOOK)["Sheet1"]
+    raw = moa_links.workbook_hyperlinks(ICE_DIR / WORKBOOK)["Sheet1"]
     assert sum("safelinks.protection.outlook.com" in t for t in raw.values()) == 218
     assert (newest["moa_url"] != "").sum() == 1678
     assert (newest["addendum_url"] != "").sum() == 45
@@ -91,7 +93,7 @@ def test_an_ice_workbook_gives_its_hyperlinks_not_its_labels(newest):
 
 def test_hyperlinks_are_read_once_and_only_where_the_text_is_no_address(monkeypatch):
     calls = []
-    real = lists.workbook_hyperlinks
+    real = moa_links.workbook_hyperlinks
 
     def counting(path):
         calls.append(path)
@@ -103,8 +105,8 @@ def test_hyperlinks_are_read_once_and_only_where_the_text_is_no_address(monkeypa
     calls.clear()
     web = lists.parse_file(ICE_DIR / WEB_TABLE, kind="participating").rows
     assert calls == []  # the web-table workbook prints its addresses
-    assert len(web) == 150 and (web["moa_url"] == web["moa"].map(lists.link_url)).all()
-    assert web["moa_url"].map(lists.is_wayback).sum() == 150 - (web["moa"] == "").sum()
+    assert len(web) == 150 and (web["moa_url"] == web["moa"].map(moa_links.link_url)).all()
+    assert web["moa_url"].map(moa_links.is_wayback).sum() == 150 - (web["moa"] == "").sum()
 
 
 def test_the_fact_sheet_prints_file_names_which_are_not_links():
@@ -212,12 +214,12 @@ RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
      '<x:hyperlink ref="G2" rel:id="rId1"/><x:hyperlink ref="H3:H4" rel:id="rId2"/></x:hyperlinks></x:worksheet>'),
 ])
 def test_the_hyperlink_block_is_read_whatever_the_prefixes(sheet):
-    got = [(e.get("ref"), e.get(f"{{{RELS}}}id")) for e in lists._sheet_hyperlink_elements(sheet.encode())]
+    got = [(e.get("ref"), e.get(f"{{{RELS}}}id")) for e in moa_links._sheet_hyperlink_elements(sheet.encode())]
     assert got[:2] == [("G2", "rId1"), ("H3:H4", "rId2")]
     whole = ElementTree.fromstring(sheet.encode()).iterfind("m:hyperlinks/m:hyperlink", {"m": MAIN})
     assert got == [(e.get("ref"), e.get(f"{{{RELS}}}id")) for e in whole]
 
 
 def test_a_sheet_without_hyperlinks_has_none():
-    assert lists._sheet_hyperlink_elements(f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode()) == []
-    assert lists.cell_index("H4") == (4, 7) and lists.cell_index("$AA$10") == (10, 26)
+    assert moa_links._sheet_hyperlink_elements(f'<worksheet xmlns="{MAIN}"><sheetData/></worksheet>'.encode()) == []
+    assert xlsxlimits.cell_index("H4") == (4, 7) and xlsxlimits.cell_index("$AA$10") == (10, 26)

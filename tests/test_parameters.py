@@ -2,6 +2,7 @@
 import pytest
 
 from ice287g.archive import sources
+from ice287g.archive import coverage
 from ice287g.build import parameters, pipeline
 from ice287g.build import codebook
 from ice287g.build import reports
@@ -81,7 +82,7 @@ def test_a_detention_date_before_every_release_is_refused(no_kernel):
 
 def test_a_list_date_before_the_first_list_or_not_a_date_is_refused(no_kernel):
     first = parameters.first_ice_list()
-    cov = sources.coverage()
+    cov = coverage.coverage()
     assert first == cov.loc[cov["ice_list"], "start"].min()
     _refused(lambda: pipeline.run_notebook("03_maps", {"as_of": "1999-12-31"}),
              rf"as_of='1999-12-31' refused \(before the earliest ICE list \({first}\)\)")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ice287g.archive import sources
+from ice287g.acquire import from_mirror
 from ice287g.build import cli
 from ice287g.archive.sources import RawDataError
 
@@ -47,7 +48,7 @@ def mirror(tmp_path) -> Path:
 def _import_is_refused(project: Path, mirror: Path, tmp_path: Path, match: str) -> None:
     before = _tree(tmp_path)
     with pytest.raises(RawDataError, match=match):
-        sources.import_raw(mirror)
+        from_mirror.import_raw(mirror)
     assert _tree(tmp_path) == before  # nothing created, in the project or anywhere beside it
 
 

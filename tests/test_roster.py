@@ -8,11 +8,12 @@ import pandas as pd
 import pytest
 
 from ice287g.history import roster
+from ice287g.ingest import fbi_rosters
 
 from .conftest import REAL_ROOT
 
 PROCESSED = REAL_ROOT / "data" / "processed"
-FBI_2018 = REAL_ROOT / "data" / "raw" / roster.ROSTER_FILES["fbi_2018"]
+FBI_2018 = REAL_ROOT / "data" / "raw" / fbi_rosters.ROSTER_FILES["fbi_2018"]
 
 
 def _read(name: str) -> pd.DataFrame:
@@ -21,7 +22,7 @@ def _read(name: str) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def rosters() -> pd.DataFrame:
-    return roster.read_rosters()
+    return fbi_rosters.read_rosters()
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +50,7 @@ def _one(frame: pd.DataFrame, column: str, value: str) -> dict:
 # Reading the rosters
 
 def test_the_2018_list_comes_first_and_the_2017_list_adds_only_the_oris_it_lacks(rosters):
-    assert rosters["ori"].is_unique and list(rosters.columns) == roster.ROSTER_COLUMNS
+    assert rosters["ori"].is_unique and list(rosters.columns) == fbi_rosters.ROSTER_COLUMNS
     assert (rosters["roster"] == "fbi_2018").sum() == 18702  # the README's count of the 2018 list
     harris = _one(rosters, "ori", "TX1010000")  # line 260 of the 2018 CSV
     assert (harris["roster"], harris["roster_name"], harris["roster_type"], harris["state"]) == \
@@ -62,22 +63,22 @@ def test_the_2018_list_comes_first_and_the_2017_list_adds_only_the_oris_it_lacks
 
 
 def test_several_counties_give_the_first_one():
-    assert roster.first_county("KENT; SUSSEX") == "KENT"  # Milford Police Department, Delaware
+    assert fbi_rosters.first_county("KENT; SUSSEX") == "KENT"  # Milford Police Department, Delaware
 
 
 def test_an_unreadable_roster_names_the_file_and_where(tmp_path):
     lines = FBI_2018.read_text(encoding="utf-8").splitlines()
     bad = tmp_path / "agencies.csv"
     bad.write_text("\n".join([lines[0], lines[1].replace("19.716698", "north")]) + "\n", encoding="utf-8")
-    with pytest.raises(roster.RosterError, match=r"agencies.csv line 2, column latitude: 'north' is not a number"):
-        roster.read_fbi_2018(bad)
+    with pytest.raises(fbi_rosters.RosterError, match=r"agencies.csv line 2, column latitude: 'north' is not a number"):
+        fbi_rosters.read_fbi_2018(bad)
     bad.write_text(lines[0].replace(",ori,", ",code,") + "\n", encoding="utf-8")
-    with pytest.raises(roster.RosterError, match=r"agencies.csv: needs column\(s\) \['ori'\]"):
-        roster.read_fbi_2018(bad)
+    with pytest.raises(fbi_rosters.RosterError, match=r"agencies.csv: needs column\(s\) \['ori'\]"):
+        fbi_rosters.read_fbi_2018(bad)
     broken = tmp_path / "agencies.json.gz"
     broken.write_bytes(gzip.compress(b'{"TX": {"TX1010000": {"agency_name": "Harris"\n  oops}}'))
-    with pytest.raises(roster.RosterError, match=r"agencies.json.gz: not JSON at line 2, column 3"):
-        roster.read_fbi_2017(broken)
+    with pytest.raises(fbi_rosters.RosterError, match=r"agencies.json.gz: not JSON at line 2, column 3"):
+        fbi_rosters.read_fbi_2017(broken)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -138,7 +139,7 @@ def test_a_hand_row_wins_over_every_rule(tmp_path, agencies, rosters):
 def test_a_hand_row_without_a_reason_stops(tmp_path):
     path = tmp_path / "agency_ori.csv"
     path.write_text("state,agency,ori,reason\nPA,Union Township Police Department,PA0633500, \n", encoding="utf-8")
-    with pytest.raises(roster.RosterError, match=r"agency_ori.csv line 2: every row needs a reason"):
+    with pytest.raises(fbi_rosters.RosterError, match=r"agency_ori.csv line 2: every row needs a reason"):
         roster.load_hand_ori(path)
 
 

@@ -7,6 +7,8 @@ import shutil
 import pytest
 
 from ice287g.archive import sources
+from ice287g.acquire import from_mirror
+from ice287g.archive import coverage
 from ice287g.build import cli
 from ice287g.archive.sources import RawDataError
 
@@ -80,19 +82,19 @@ def test_malformed_hash_in_manifest_is_named(project):
 def test_import_raw_copies_only_new_files_and_appends_manifest_rows(project):
     raw = project / "data/raw"
     before = (raw / "trac/MANIFEST.csv").read_bytes()
-    result = sources.import_raw(REAL_RAW / "trac")
+    result = from_mirror.import_raw(REAL_RAW / "trac")
     assert sorted(result.copied) == sorted(
         f"trac/{r['file']}" for r in _manifest_rows(REAL_RAW / "trac") if r["file"] != "2026-07-11_pop_agen_table.json")
     assert result.unchanged == ["trac/2026-07-11_pop_agen_table.json"]
     after = (raw / "trac/MANIFEST.csv").read_bytes()
     assert after.startswith(before) and after.count(b"\r\n") == before.count(b"\r\n") + 3
     assert sources.verify_raw() == []
-    again = sources.import_raw(REAL_RAW / "trac")
+    again = from_mirror.import_raw(REAL_RAW / "trac")
     assert again.copied == [] and len(again.unchanged) == 4
 
 
 def test_import_raw_of_a_whole_mirror_brings_new_sources(project):
-    result = sources.import_raw(REAL_RAW)
+    result = from_mirror.import_raw(REAL_RAW)
     assert any(f.startswith("census/") for f in result.copied)
     assert sources.verify_raw() == []
     assert sum(len(_manifest_rows(f)) for f in sources.source_folders()) == sum(
@@ -114,7 +116,7 @@ def test_import_raw_never_overwrites_a_different_file(project, tmp_path):
         writer.writeheader()
         writer.writerows(rows)
     with pytest.raises(RawDataError, match="never overwritten"):
-        sources.import_raw(mirror)
+        from_mirror.import_raw(mirror)
     assert victim.read_bytes() == original
     assert len(list((project / "data/raw/trac").iterdir())) == 2  # nothing half-imported
 
@@ -124,16 +126,16 @@ def test_import_raw_rejects_a_corrupt_mirror(project, tmp_path):
     shutil.copytree(REAL_RAW / "trac", mirror)
     (mirror / "2026-07-09_facilities.json").write_bytes(b"{}")
     with pytest.raises(RawDataError, match="does not match its own manifest"):
-        sources.import_raw(mirror)
+        from_mirror.import_raw(mirror)
 
 
 def test_coverage_opens_stacked_lists_and_finds_the_known_gaps():
-    cov = sources.coverage()
+    cov = coverage.coverage()
     roster = cov[cov["series"] == "ICE fact-sheet roster (stacked)"]
     assert (len(roster), roster["start"].min(), roster["start"].max()) == (33, "2011-02-20", "2017-08-01")
     partners = cov[cov["series"] == "ICE partners page (stacked)"]
     assert partners["start"].tolist() == ["2007-09-19", "2008-03-10"]
-    gaps = sources.list_gaps(cov, 180)
+    gaps = coverage.list_gaps(cov, 180)
     assert ("2017-08-01", "2021-01-13", 1261) in set(gaps.itertuples(index=False, name=None))
     assert gaps["days"].min() > 180
 
@@ -266,7 +268,7 @@ def _csv_renamed_xlsx(project):
 def test_a_csv_renamed_xlsx_says_it_is_text(project, capsys):
     from ice287g.ingest import lists
 
-    sources.import_raw(REAL_RAW / "census")  # the list reader's state names
+    from_mirror.import_raw(REAL_RAW / "census")  # the list reader's state names
     fake = _csv_renamed_xlsx(project)
     with pytest.raises(lists.ListError, match=rf"data/raw/ice_287g/{fake.name}: this is text, not a workbook"):
         lists.parse_file(fake)

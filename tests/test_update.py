@@ -17,6 +17,7 @@ import pytest
 
 from ice287g.acquire import fetch, update
 from ice287g.archive import sources
+from ice287g.archive import coverage
 from ice287g.core import paths
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.loopback import XLSX, Loopback, quick_client, server  # noqa: F401 (server: a fixture)
@@ -547,7 +548,7 @@ def test_the_build_steps_open_no_network_connection(no_network):
     from ice287g.ingest import lists
 
     assert sources.check_raw() > 0
-    assert len(sources.coverage()) > 0
+    assert len(coverage.coverage()) > 0
     assert len(lists.parse_file(REAL_RAW.joinpath(*PARTICIPATING)).rows) > 0
     facilities, _ = detention.read_facilities(REAL_RAW.joinpath(*WORKBOOK))
     assert len(facilities) > 0

@@ -8,7 +8,7 @@ import shutil
 import openpyxl
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.history import listqa
 from ice287g.ingest import lists, webtable
@@ -102,8 +102,8 @@ def test_read_list_takes_a_capture_by_its_suffix(capture):
 def test_the_capture_kind_is_read_by_the_build():
     assert lists.MANIFEST_LIST_KINDS["ice_287g_html_capture"] == "participating"
     assert "ice_287g_html_capture" in lists.LIST_KINDS_READ
-    label, group, ice_list = sources.SERIES_BY_KIND["ice_287g_html_capture"]
-    assert ice_list and (label, group) == sources.SERIES_BY_KIND["ice_287g_html_table_xlsx"][:2]
+    label, group, ice_list = coverage.SERIES_BY_KIND["ice_287g_html_capture"]
+    assert ice_list and (label, group) == coverage.SERIES_BY_KIND["ice_287g_html_table_xlsx"][:2]
 
 
 def test_the_second_reader_counts_the_capture_alike(capture, tmp_path):

@@ -191,7 +191,7 @@ def test_a_part_that_holds_more_than_its_header_declares_is_refused(tmp_path):
 READERS = """
 import sys
 from pathlib import Path
-from ice287g.archive import sources
+from ice287g.archive import coverage, sources
 from ice287g.detention import detention, operators
 from ice287g.history import agreements, listqa
 from ice287g.ingest import lists
@@ -202,7 +202,7 @@ readers = {
     "operators.read_list": lambda: operators.read_list(far, "2026-05-19"),
     "agreements.read_wapo_flags": lambda: agreements.read_wapo_flags(far),
     "listqa._workbook_agency_cells": lambda: listqa._workbook_agency_cells(far),
-    "sources._year_flag_spans": lambda: sources._year_flag_spans(far),
+    "coverage._year_flag_spans": lambda: coverage._year_flag_spans(far),
 }
 for name, read in readers.items():
     try:
@@ -222,7 +222,7 @@ def test_every_reader_checks_the_limits_before_opening(tmp_path):
     assert result.returncode == 0, (result.returncode, result.stderr[-2000:])
     said = dict(line.split(" ", 1) for line in result.stdout.splitlines())
     assert list(said) == ["lists.parse_file", "detention.Workbook.open", "operators.read_list",
-                          "agreements.read_wapo_flags", "listqa._workbook_agency_cells", "sources._year_flag_spans"]
+                          "agreements.read_wapo_flags", "listqa._workbook_agency_cells", "coverage._year_flag_spans"]
     errors = {"ListError", "DetentionError", "OperatorError", "RawDataError"}
     for reader, line in said.items():
         error, _, message = line.partition(" ")

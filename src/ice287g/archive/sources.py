@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import dataclasses
 import hashlib
 import io
 import json
@@ -27,9 +26,7 @@ import pandas as pd
 from . import xlsxlimits
 from ..core import paths
 from ..core.messages import printable
-from ..tables.writers import write_text
-from ..core import hand
-from ..tables.writers import write_bytes
+from ..tables.writers import write_bytes, write_text
 
 MANIFEST = "MANIFEST.csv"
 README = "README.md"
@@ -91,7 +88,7 @@ def sha256_file(path: Path | str) -> str:
     return h.hexdigest()
 
 
-def _label(path: Path) -> str:
+def path_label(path: Path) -> str:
     return paths.relative(path) if Path(path).is_absolute() else Path(path).as_posix()
 
 
@@ -139,7 +136,7 @@ def raw_name_problem(name: str, folder: Path, checked: tuple[Path, str] | None =
         return outside
     target = (folder / name).resolve()
     if target.parent != base:
-        return f"resolves to {target}, outside {_label(folder)}"
+        return f"resolves to {target}, outside {path_label(folder)}"
     return ""
 
 
@@ -152,7 +149,7 @@ def safe_raw_name(name: str, folder: Path | str, where: str = "", checked: tuple
     folder = Path(folder)
     problem = raw_name_problem(name, folder, checked)
     if problem:
-        raise RawDataError(f"{where or _label(folder)}: file {name!r} refused: {problem}")
+        raise RawDataError(f"{where or path_label(folder)}: file {name!r} refused: {problem}")
     return folder / name
 
 
@@ -202,7 +199,7 @@ def check_workbook(path: Path | str, error: type[Exception] = RawDataError, wher
     passed = _within_limits()
     problem = workbook_problem(path, limits=sha not in passed)
     if problem:
-        raise error(f"{where or _label(Path(path))}: {problem}")
+        raise error(f"{where or path_label(Path(path))}: {problem}")
     if sha not in passed:
         passed.add(sha)
 
@@ -232,9 +229,9 @@ def _within_limits() -> set[str]:
 # Manifests
 
 
-def _parse_manifest(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def parse_manifest(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Header and (line number, row) pairs of a manifest; any malformation is one line naming file and line."""
-    label = _label(path)
+    label = path_label(path)
     if not path.exists():
         raise RawDataError(f"{label}: manifest missing")
     data = path.read_bytes()
@@ -271,8 +268,8 @@ def _parse_manifest(path: Path) -> tuple[list[str], list[tuple[int, dict[str, st
 def read_manifest(folder: Path) -> list[dict[str, str]]:
     """Rows of ``folder/MANIFEST.csv``; a malformed manifest or an unsafe file name stops with the row named."""
     path = Path(folder) / MANIFEST
-    _, rows = _parse_manifest(path)
-    label, checked = _label(path), folder_check(folder)
+    _, rows = parse_manifest(path)
+    label, checked = path_label(path), folder_check(folder)
     for lineno, row in rows:
         safe_raw_name(row["file"], folder, f"{label} row {lineno}", checked)
     return [row for _, row in rows]
@@ -353,9 +350,9 @@ def verify_raw(raw: Path | None = None, *, sha256_of: Callable[[Path], str] = sh
             problems.append(Problem(source, "", f"source folder refused: {unsafe}"))
             continue
         try:
-            _, rows = _parse_manifest(folder / MANIFEST)
+            _, rows = parse_manifest(folder / MANIFEST)
         except RawDataError as exc:
-            message, label = str(exc), _label(folder / MANIFEST)
+            message, label = str(exc), path_label(folder / MANIFEST)
             problems.append(Problem(source, MANIFEST, message.removeprefix(label).lstrip(" :")))
             continue
         listed: set[str] = set()
@@ -369,7 +366,7 @@ def verify_raw(raw: Path | None = None, *, sha256_of: Callable[[Path], str] = sh
     return problems
 
 
-def _problems_message(head: str, problems: list) -> str:
+def problems_message(head: str, problems: list) -> str:
     """One line per problem; a name from a manifest or a mirror is shown with its control characters escaped."""
     if len(problems) == 1:
         return f"{head}: {printable(problems[0])}"
@@ -381,7 +378,7 @@ def check_raw(raw: Path | None = None) -> int:
     """Raise RawDataError naming every problem; return the number of verified files."""
     problems = verify_raw(raw)
     if problems:
-        raise RawDataError(_problems_message("raw data verification failed", problems))
+        raise RawDataError(problems_message("raw data verification failed", problems))
     return sum(len(read_manifest(f)) for f in source_folders(raw))
 
 
@@ -416,134 +413,14 @@ def ensure_verified(raw: Path | None = None) -> int:
         except OSError:
             pass  # a read-only checkout still verifies, only more slowly
     if problems:
-        raise RawDataError(_problems_message(
+        raise RawDataError(problems_message(
             "raw data verification failed (raw files are never edited: `git checkout -- data/raw` restores them, "
             "`python -m ice287g verify-raw` lists every problem)", problems))
     return len(fresh)
 
 
-# ---------------------------------------------------------------------------------------------
-# Importing files that are new in a mirror (such as ../shared/data/raw)
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    copied: list[str]
-    unchanged: list[str]
-    readmes_updated: list[str]
-    unused_fixes: tuple[str, ...] = ()
-    adopted: tuple[str, ...] = ()  # files in place without their row (an import killed before it), row added
-
-
-def _mirror_folders(mirror: Path) -> list[Path]:
-    if not mirror.is_dir():
-        raise RawDataError(f"{mirror}: no such folder")
-    if (mirror / MANIFEST).exists():
-        return [mirror]
-    folders = [p for p in sorted(mirror.iterdir()) if p.is_dir() and (p / MANIFEST).exists()]
-    if not folders:
-        raise RawDataError(f"{mirror}: no {MANIFEST} in it or in its sub-folders")
-    return folders
-
-
 def _manifest_line_ending(path: Path) -> str:
     return "\r\n" if b"\r\n" in path.read_bytes()[:4096] else "\n"
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().parent == folder.resolve()
-
-
-AS_OF_FIXES = "raw_as_of_dates.csv"
-
-
-def as_of_fixes(path: Path | None = None) -> dict[tuple[str, str], tuple[str, str]]:
-    """data/hand/raw_as_of_dates.csv: ``(source, file) -> (date, reason)`` for mirror rows whose
-    as_of_date is not a date (a vintage described in words, a commit message); decided by hand, with
-    the evidence in ``reason``."""
-    table = hand.read_table(AS_OF_FIXES, path, missing_ok=True, error=RawHandTableError)
-    if table is None:
-        return {}
-    return {(r.source.strip(), r.value.strip()): (r.fix.strip(), r.reason.strip()) for r in table.itertuples()}
-
-
-def _dated(row: dict[str, str], source: str, fixes: dict, used: set) -> dict[str, str]:
-    """``row`` with the hand-decided as_of_date when one is listed for it; the mirror's words are kept
-    in the notes."""
-    fix = fixes.get((source, row.get("file", "")))
-    if fix is None:
-        return row
-    used.add((source, row["file"]))
-    date, reason = fix
-    said = (row.get("as_of_date") or "").strip()
-    note = f"as_of_date {date} from data/hand/{AS_OF_FIXES} ({reason}); the mirror's as_of_date: {said!r}"
-    return {**row, "as_of_date": date, "notes": f"{row['notes']} {note}".strip() if row.get("notes") else note}
-
-
-def import_raw(mirror: Path | str, raw: Path | None = None, fixes_path: Path | None = None) -> ImportResult:
-    """Copy files listed in a mirror's manifests that ``raw`` lacks, and append their manifest rows.
-
-    Every mirror row is first checked with ``check_manifest_row`` (the rules of ``verify-raw``) and its
-    name against both folders; if any row fails, or a file of the same name differs locally (raw files
-    are never overwritten), nothing is copied and every failing row is named. A row whose as_of_date
-    data/hand/raw_as_of_dates.csv decides is checked and written with that date; a decision that
-    matches no mirror row is named in ``ImportResult.unused_fixes``. A file already in place with the
-    mirror's bytes but no manifest row (an import killed between the two) gets the mirror's row: it is
-    *adopted*. A new workbook must keep ``xlsxlimits``' limits."""
-    mirror = Path(mirror).resolve()
-    raw = raw or paths.raw_dir()
-    fixes = as_of_fixes(fixes_path)
-    used: set[tuple[str, str]] = set()
-    unchanged: list[str] = []
-    problems: list[str] = []
-    plans: list[tuple[Path, Path, list[dict[str, str]], list[dict[str, str]], bool]] = []
-    for src_folder in _mirror_folders(mirror):
-        dst_folder = raw / src_folder.name
-        refused = raw_name_problem(src_folder.name, mirror if src_folder != mirror else mirror.parent) or (
-            raw_name_problem(src_folder.name, raw))
-        if refused:
-            problems.append(f"{src_folder}: source folder refused: {refused}")
-            continue
-        _, src_rows = _parse_manifest(src_folder / MANIFEST)
-        dst_rows = {r["file"]: r for r in read_manifest(dst_folder)} if (dst_folder / MANIFEST).exists() else {}
-        new_rows, adopted, seen = [], [], set()
-        for lineno, row in src_rows:
-            row = _dated(row, src_folder.name, fixes, used)
-            row_problems = check_manifest_row(row, lineno, src_folder, seen, base=src_folder.parent.as_posix())
-            name = row["file"]
-            dst_unsafe = "" if row_problems else raw_name_problem(name, dst_folder)
-            if dst_unsafe:
-                problems.append(f"{src_folder / MANIFEST} row {lineno} ({name}): refused for "
-                                f"{_label(dst_folder)}: {dst_unsafe}")
-            problems += [str(p) for p in row_problems]
-            if row_problems or dst_unsafe:
-                continue
-            dst = dst_folder / name
-            in_place = dst.exists() or dst.is_symlink()
-            if in_place or name in dst_rows:
-                have = sha256_file(dst) if dst.exists() else dst_rows.get(name, {}).get("sha256", "a symlink")
-                if have != row["sha256"].strip().lower():
-                    problems.append(
-                        f"{_label(dst)}: a different file of the same name is in the mirror "
-                        f"(local {have}, mirror {row['sha256']}); raw files are never overwritten")
-                elif name in dst_rows:
-                    unchanged.append(f"{dst_folder.name}/{name}")
-                    continue
-            if Path(name).suffix.lower() in WORKBOOK_SUFFIXES:  # a reader will open it: the limits first
-                over = workbook_problem(src_folder / name)
-                if over:
-                    problems.append(str(Problem(src_folder.name, name, over, base=src_folder.parent.as_posix())))
-                    continue
-            (adopted if in_place else new_rows).append(row)
-        src_readme = src_folder / README
-        readme = src_readme.is_file() and _inside(src_readme, src_folder)
-        if src_readme.exists() and not readme:
-            problems.append(f"{src_readme}: refused: a symlink out of its folder")
-        plans.append((src_folder, dst_folder, new_rows, adopted, readme))
-    if problems:
-        raise RawDataError(_problems_message("the mirror does not match its own manifests (the rules of verify-raw); nothing imported", problems))
-    result = _copy_planned(plans, unchanged)
-    return dataclasses.replace(result, unused_fixes=tuple(sorted(f"{src}/{file}" for src, file in set(fixes) - used)))
 
 
 def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
@@ -553,7 +430,7 @@ def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
     mirror's manifest has) widens the header first, every earlier row left empty in it: nothing a row says
     is dropped, and a manifest gains a column only when a row needs it."""
     ending = _manifest_line_ending(manifest)
-    existing_cols, old_rows = _parse_manifest(manifest)
+    existing_cols, old_rows = parse_manifest(manifest)
     order = {c: i for i, c in enumerate(MANIFEST_COLUMNS)}
     wanted = sorted({c for r in rows for c, v in r.items() if c not in existing_cols and (v or "").strip()},
                     key=lambda c: (order.get(c, len(order)), c))
@@ -574,31 +451,6 @@ def append_manifest_rows(manifest: Path, rows: list[dict[str, str]]) -> Path:
     _manifest_frame.cache_clear()  # the inventory read earlier in this process is stale now
     return manifest
 
-
-def _copy_planned(plans, unchanged: list[str]) -> ImportResult:
-    copied: list[str] = []
-    adopted: list[str] = []
-    readmes: list[str] = []
-    for src_folder, dst_folder, new_rows, in_place, readme in plans:
-        dst_folder.mkdir(parents=True, exist_ok=True)
-        manifest = dst_folder / MANIFEST
-        if (new_rows or in_place) and not manifest.exists():  # a new source: the mirror's header and line ending
-            write_bytes(manifest, (src_folder / MANIFEST).read_bytes().splitlines(keepends=True)[0])
-        for row in in_place:  # already checked: the same bytes as the mirror's, in place
-            append_manifest_rows(manifest, [row])
-            adopted.append(f"{dst_folder.name}/{row['file']}")
-        for row in new_rows:  # each file, then its row: a kill between them leaves a file the next import adopts
-            data = (src_folder / row["file"]).read_bytes()
-            if hashlib.sha256(data).hexdigest() != row["sha256"].strip().lower():  # changed since checked
-                raise RawDataError(f"{src_folder / row['file']}: changed while importing; import again")
-            write_bytes(safe_raw_name(row["file"], dst_folder), data)
-            append_manifest_rows(manifest, [row])
-            copied.append(f"{dst_folder.name}/{row['file']}")
-        src_readme, dst_readme = src_folder / README, dst_folder / README
-        if readme and (not dst_readme.exists() or dst_readme.read_bytes() != src_readme.read_bytes()):
-            write_bytes(dst_readme, src_readme.read_bytes())
-            readmes.append(f"{dst_folder.name}/{README}")
-    return ImportResult(copied, unchanged, readmes, adopted=tuple(adopted))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -655,117 +507,6 @@ def raw_sha256(path: Path | str) -> str:
         if recorded is not None:
             return recorded
     return sha256_file(path)
-
-
-# ---------------------------------------------------------------------------------------------
-# Coverage: which dates each kind of source speaks for. Stacked files are opened so that every
-# list they hold counts, not just the file's own date.
-
-# (series label, source group, counts as an ICE list of participating agreements)
-SERIES_BY_KIND = {
-    "ice_287g_participating_xlsx": ("ICE participating workbook", "ICE 287(g) lists", True),
-    "ice_287g_pending_xlsx": ("ICE pending workbook", "ICE 287(g) lists", False),
-    "ice_287g_html_table_xlsx": ("ice.gov 287(g) web table", "ICE 287(g) lists", True),
-    "ice_287g_html_capture": ("ice.gov 287(g) web table", "ICE 287(g) lists", True),
-    "wapo_287g_curated_derived_xlsx": ("Washington Post sheriff flags", "Secondary sources", False),
-    "ice_detentionStats_workbook_xlsx": ("ICE detention workbooks", "Detention", False),
-    "derived_stacked_facilities_parquet": ("Detention facilities (stacked)", "Detention", False),
-    "facility_county_crosswalk_csv": ("Facility crosswalks", "Detention", False),
-    "facility_geocode_crosswalk_csv": ("Facility crosswalks", "Detention", False),
-    "trac_detained_population_json": ("TRAC Quick Facts", "Detention", False),
-    "trac_bookins_json": ("TRAC Quick Facts", "Detention", False),
-    "trac_facilities_adp_json": ("TRAC Quick Facts", "Detention", False),
-    "trac_atd_json": ("TRAC Quick Facts", "Detention", False),
-    "agency_roster": ("FBI agency rosters (ORI codes)", "Agency rosters", False),
-    "facility_list": ("ICE facility lists (operators)", "Detention", False),
-}
-# Kinds that speak for no date: a licence travels with the files it covers.
-UNDATED_KINDS = ("licence",)
-# Stacked ICE-list CSVs are told apart by their columns, not their names.
-STACKED_LAYOUTS = (
-    ("capture_date", "ICE fact-sheet roster (stacked)"),
-    ("as_of", "ICE partners page (stacked)"),
-    ("date", "ICE sheets (stacked by a third party)"),
-)
-GEOGRAPHY_SERIES = ("Census geography (vintage)", "Geography", False)
-
-
-def _stacked_csv_dates(path: Path) -> tuple[str, list[str]]:
-    head = pd.read_csv(path, nrows=0)
-    for column, label in STACKED_LAYOUTS:
-        if column in head.columns:
-            values = pd.read_csv(path, usecols=[column], dtype=str)[column].dropna()
-            dates = sorted({v.strip()[:10] for v in values.tolist()})  # plain str: iterating the column is slower
-            return label, dates
-    raise RawDataError(f"{paths.relative(path)}: stacked CSV with no known date column "
-                       f"(looked for {[c for c, _ in STACKED_LAYOUTS]}; has {list(head.columns)})")
-
-
-def _year_flag_spans(path: Path) -> list[tuple[str, str]]:
-    check_workbook(path)
-    head = pd.read_excel(path, engine="calamine", nrows=0)
-    years = sorted(int(c[1:]) for c in head.columns if re.fullmatch(r"y\d{4}", str(c)))
-    return [(f"{y}-01-01", f"{y}-12-31") for y in years]
-
-
-def _json_snapshot_dates(path: Path) -> list[str]:
-    rows = json.loads(path.read_text())
-    dates = set()
-    for row in rows if isinstance(rows, list) else []:
-        for key in ("date", "download_date"):
-            value = row.get(key) if isinstance(row, dict) else None
-            if value and re.fullmatch(r"\d\d/\d\d/\d{4}", str(value).strip()):
-                m, d, y = str(value).strip().split("/")
-                dates.add(f"{y}-{m}-{d}")
-    return sorted(dates)
-
-
-def coverage(only: tuple[str, ...] = ()) -> pd.DataFrame:
-    """One row per (series, date span, file): what period each raw file (of the sources in ``only``, if
-    any) can speak for. A notebook that needs only the ICE lists' dates asks for ``("ice_287g",)`` and
-    reads no other source's manifest.
-
-    Columns: group, series, ice_list (counts toward the agreement history), start, end, file.
-    """
-    rows = []
-    inv = inventory(only)
-    folders = {source: safe_raw_name(source, paths.raw_dir()) for source in sorted(set(inv["source"]))}
-    checked = {source: folder_check(folder) for source, folder in folders.items()}
-    for rec in inv.itertuples(index=False):
-        if rec.kind in UNDATED_KINDS:
-            continue
-        path = safe_raw_name(rec.file, folders[rec.source], checked=checked[rec.source])  # raw_path, folders once
-        if rec.source == "census":
-            series, group, ice_list = GEOGRAPHY_SERIES
-            spans = [(rec.as_of_date, rec.as_of_date)]
-        elif rec.kind == "ice_287g_derived_csv":
-            series, dates = _stacked_csv_dates(path)
-            group, ice_list = "ICE 287(g) lists", True
-            spans = [(d, d) for d in dates]
-        elif rec.kind == "wapo_287g_curated_derived_xlsx":
-            series, group, ice_list = SERIES_BY_KIND[rec.kind]
-            spans = _year_flag_spans(path)
-        else:
-            series, group, ice_list = SERIES_BY_KIND.get(rec.kind, (rec.kind, "Other", False))
-            dates = _json_snapshot_dates(path) if path.suffix == ".json" else []
-            spans = [(d, d) for d in dates] or [(rec.as_of_date, rec.as_of_date)]
-        for start, end in spans:
-            rows.append({"group": group, "series": series, "ice_list": ice_list,
-                         "start": start, "end": end, "file": f"{rec.source}/{rec.file}"})
-    out = pd.DataFrame(rows)
-    return out.drop_duplicates().sort_values(["group", "series", "start", "file"], kind="mergesort").reset_index(drop=True)
-
-
-def list_gaps(cov: pd.DataFrame, min_days: int) -> pd.DataFrame:
-    """Stretches longer than ``min_days`` with no ICE list of participating agreements at all."""
-    dates = pd.to_datetime(cov.loc[cov["ice_list"], "start"]).drop_duplicates().sort_values().reset_index(drop=True)
-    gaps = pd.DataFrame({"last_list_before": dates.shift(1), "first_list_after": dates})
-    gaps["days"] = (gaps["first_list_after"] - gaps["last_list_before"]).dt.days
-    gaps = gaps[gaps["days"] > min_days].reset_index(drop=True)
-    gaps["days"] = gaps["days"].astype("int64")
-    for col in ("last_list_before", "first_list_after"):
-        gaps[col] = gaps[col].dt.strftime("%Y-%m-%d")
-    return gaps
 
 
 def verification_table(raw: Path | None = None) -> pd.DataFrame:

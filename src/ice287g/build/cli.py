@@ -26,7 +26,7 @@ def _import(args) -> int:
     from ..acquire.lock import landing_lock
     from ..core.messages import printable
     from ..analyses.claims import load_claims, sync_claims
-    from ..archive.sources import import_raw
+    from ..acquire.from_mirror import import_raw
 
     if args.claims:
         load_claims(args.claims)  # a bad claims file stops before any raw file is copied

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..core import paths
 from ..core.vocab import GAP_DAYS, MODELS
-from ..archive.sources import coverage
+from ..archive.coverage import coverage
 from ..detention.detention import WORKBOOK_KIND
 from ..archive.sources import manifest
 from ..archive.sources import inventory

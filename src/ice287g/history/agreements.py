@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import pending_states
 from ..archive import sources
+from ..archive import coverage
 from ..core import hand, paths
 from . import corrections, roster
 from .history import (
@@ -28,10 +29,11 @@ from .history import (
 from ..core.keys import ABBREVIATIONS, agency_id, agency_key  # noqa: F401
 from .identity import agreement_ids, identity_candidates, remap_candidates  # noqa: F401
 from ..ingest.lists import (  # noqa: F401
-    EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, in_list_order, list_location, content_hash, file_date,
-    is_wayback, link_url, list_counts_table, list_decisions, normalize_date, normalize_state, parse_file, read_all,
-    read_list, series_lists, summarize_lists, workbook_hyperlinks,
+    EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, content_hash, file_date, in_list_order,
+    list_counts_table, list_decisions, list_location, normalize_date, normalize_state, parse_file, read_all, read_list,
+    series_lists, summarize_lists,
 )
+from ..ingest.moa_links import is_wayback, link_url, workbook_hyperlinks  # noqa: F401
 from .listqa import (  # noqa: F401
     DROP_SHARE, link_coverage, manifest_expectations, newest_link_coverage, qa_summary, raw_agency_cells,
     suspicious_drops, unknown_values,
@@ -408,10 +410,10 @@ def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | N
     """The program's history in numbers, every one read from the lists: one row per milestone with
     the list it comes from. Used by the program-history notebook, never typed by hand.
 
-    The long gap is the longest stretch without a list (``sources.list_gaps`` with ``GAP_DAYS``); the
+    The long gap is the longest stretch without a list (``coverage.list_gaps`` with ``GAP_DAYS``); the
     start of the surge is the date of executive order 14159 in data/hand/program_events.csv."""
     if gaps is None:
-        gaps = sources.list_gaps(sources.coverage(), GAP_DAYS)
+        gaps = coverage.list_gaps(coverage.coverage(), GAP_DAYS)
     if events is None:
         events = program_events()
     series = series_lists(lists)

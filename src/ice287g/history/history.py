@@ -20,7 +20,8 @@ from functools import lru_cache
 import pandas as pd
 
 from .identity import agreement_ids, load_distinct, merge_agencies, merge_renames
-from ..ingest.lists import in_list_order, with_link_columns
+from ..ingest.moa_links import with_link_columns
+from ..ingest.lists import in_list_order
 from ..core.vocab import GAP_DAYS, MODELS
 from ..ingest.census import names_two_counties
 from .roster import ori_evidence

@@ -12,10 +12,9 @@ import html
 from ..archive import cache, sources
 from ..core.fixes import squash
 from .identity import agreement_ids
-from ..ingest.lists import (
-    DECISIONS_FILE, HTML_SUFFIXES, ListError, in_list_order, list_location, is_wayback, link_url, quarantined_excluded, series_lists,
-    with_link_columns,
-)
+from ..ingest.lists import (DECISIONS_FILE, HTML_SUFFIXES, ListError, in_list_order, list_location, quarantined_excluded,
+                            series_lists)
+from ..ingest.moa_links import is_wayback, link_url, with_link_columns
 from ..tables.qa import QA_COLUMNS, check_row
 from ..core.states import state_lookup
 from ..core.vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
@@ -313,7 +312,7 @@ def moa_link_checks(list_rows: pd.DataFrame, lists: pd.DataFrame) -> list[dict]:
     """QA rows on the links to the signed agreements: the share of the newest participating list's
     agreements whose MOA (and ADDENDUM) cell links a document; its agreements whose MOA cell prints a
     label but no address, counted apart; and a failing check if any stored link is not a normalized
-    address (``lists.link_url``)."""
+    address (``moa_links.link_url``)."""
     list_rows = with_link_columns(list_rows)
     rows = []
     series = series_lists(lists)

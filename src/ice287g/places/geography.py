@@ -240,7 +240,7 @@ def newest_types(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
 
 def roster_point_counties(matches: pd.DataFrame, rosters: pd.DataFrame) -> dict:
     """agency_id -> the 2024 county holding the coordinates of the agency's ORI (``matches``: the
-    agency_roster_matches table; ``rosters``: ``roster.read_rosters()``), for agencies that have one."""
+    agency_roster_matches table; ``rosters``: ``fbi_rosters.read_rosters()``), for agencies that have one."""
     point = dict(zip(rosters["ori"], rosters["roster_point_county_fips"]))
     out = {}
     for agency_id, ori in zip(matches["agency_id"].tolist(), matches["ori"].fillna("").tolist()):

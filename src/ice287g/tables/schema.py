@@ -304,11 +304,11 @@ MOA_URL = _col(
     "(`https://www.ice.gov/...` for an ice.gov path), spaces percent-encoded, an Outlook safe link unwrapped. "
     "Empty when the cell is blank or prints "
     "a label without an address (`link pending`, a bare PDF file name): those are not links.",
-    "ICE list column MOA: cell hyperlink or text (lists.link_url)", nullable=True)
+    "ICE list column MOA: cell hyperlink or text (moa_links.link_url)", nullable=True)
 ADDENDUM_URL = _as(
     MOA_URL, name="addendum_url", meaning="Address of the addendum the ADDENDUM cell links (its hyperlink or its "
     "text), normalized as moa_url; empty when none.", source="ICE list column ADDENDUM: cell hyperlink or text "
-    "(lists.link_url)")
+    "(moa_links.link_url)")
 ICE_LISTS = ("`data/raw/ice_287g/` — every ICE 287(g) list: participating and pending workbooks, the ice.gov "
              "web-table captures, the stacked fact-sheet / partners-page / re-tabulation CSVs")
 ICE_FIXES = ("`data/hand/` correction tables: `state_fixes.csv`, `model_fixes.csv`, `agency_type_fixes.csv`, "
@@ -370,7 +370,7 @@ ORI = _col("ori", "string", "The FBI's ORI code of the agency: nine letters and 
            "FBI roster column ori (the 2017 list's keys)")
 ROSTER = _col("roster", "category", "Which FBI list the ORI's entry was read from: `fbi_2018` (API list) or "
               "`fbi_2017` (front-end list, for ORIs the 2018 list lacks); empty without an ORI.",
-              "roster.read_rosters", nullable=True, allowed=("fbi_2018", "fbi_2017"))
+              "fbi_rosters.read_rosters", nullable=True, allowed=("fbi_2018", "fbi_2017"))
 ROSTER_NAME = _col("roster_name", "string", "The agency's name on the FBI roster; empty without an ORI.",
                    "FBI roster agency_name", nullable=True)
 ROSTER_TYPE = _col("roster_type", "string", "The FBI's agency type (City, County, State Police, Other State "
