@@ -43,6 +43,7 @@ import ice287g
 from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.detention import detention
+from ice287g.detention.trac import trac_population
 from ice287g.history import agreements, store
 from ice287g.ingest import census
 from ice287g.places import maps
@@ -141,7 +142,7 @@ charts.show_figure(fig, charts.save_figure(
 # ## People held, and agreements in force, over time
 
 # %%
-trac = detention.trac_population()
+trac = trac_population()
 held = det.population[["release_date", "table_date", "trac_date", "total_all"]].copy()
 # where TRAC matched a table, its date is the table's (a workbook's footnotes can carry a stale date)
 held["plotted_date"] = held["trac_date"].where(held["trac_date"] != "", held["table_date"])

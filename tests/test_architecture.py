@@ -76,8 +76,8 @@ MAX_MODULE_LINES = 600
 # Modules still over the limit, each to be split by concern: schema is mostly the literal declaration of every
 # table, which issue 26's "tables as data" moves to one YAML file per table; pipeline, reports (the stage
 # registry and the page templates of issue 26) and the others are next.
-OVER_THE_LIMIT = {"tables/schema.py", "build/pipeline.py", "build/reports.py", "ingest/lists.py", "detention/detention.py",
-                  "history/roster.py", "acquire/update.py"}
+OVER_THE_LIMIT = {"tables/schema.py", "build/pipeline.py", "build/reports.py", "ingest/lists.py", "history/roster.py",
+                  "acquire/update.py"}
 
 
 def test_no_new_module_grows_past_the_limit():

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from ice287g.detention import detention
+from ice287g.detention.trac import trac_facility_check
 from ice287g.history import store
 from ice287g.detention.detention import DetentionError
 from ice287g.tables.qa import QAFailure, gate
@@ -84,7 +85,7 @@ def test_trac_facilities_match_by_name_and_city_then_city_and_zip():
         "download_date": ["2026-01-01"] * 5 + ["2026-03-01"],  # no release on 2026-03-01: left out
         "order": [0, 1, 2, 3, 4, 1],
         "count_num": [0, 10, 6, 1, 3, 10]})
-    check = detention.trac_facility_check(placed, trac)
+    check = trac_facility_check(placed, trac)
     assert check[["trac_name", "ice_name", "ice_count", "matched_by", "equal"]].values.tolist() == [
         ["A JAIL", "A JAIL", 10, "name and city", True],  # the printed city is stripped and upper-cased
         ["B RENAMED", "B CENTER", 6, "city and zip (name differs)", True],  # 5.5 rounds to even

@@ -6,11 +6,9 @@ the file and sheet named; a bad cell stops with file, sheet, row and column.
 """
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,7 +19,8 @@ from ..history import store
 from ..core.fixes import FixError, column_letter, location, squash
 from ..tables.qa import check_row
 from ..core.vocab import GAP_DAYS, MODELS
-from ..ingest import census
+from .facility_places import FACILITY_OUTPUT, by_state, place_facilities, unplaced_facilities
+from .trac import trac_facilities, trac_facility_check, trac_population
 from ..tables import qa
 from ..tables import writers
 
@@ -250,34 +249,6 @@ def snapshot_date(wb: Workbook) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# TRAC
-
-
-@lru_cache(maxsize=None)
-def _trac_json(path: str) -> list:
-    return json.loads(Path(path).read_text())
-
-
-def trac_population() -> pd.DataFrame:
-    """TRAC's daily detained-population rows (pop_agen), one per ICE release date."""
-    inv = sources.manifest("trac")
-    file = inv.loc[inv["kind"] == "trac_detained_population_json", "file"].iloc[0]
-    df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
-    df["date"] = pd.to_datetime(df["date"], format="%m/%d/%Y").dt.date.astype(str)
-    df.insert(0, "trac_file", file)
-    return df
-
-
-def trac_facilities() -> pd.DataFrame:
-    inv = sources.manifest("trac")
-    file = inv.loc[inv["kind"] == "trac_facilities_adp_json", "file"].iloc[0]
-    df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
-    df["count_num"] = df["count"].astype(str).str.replace(",", "").str.strip().astype(int)
-    df["download_date"] = pd.to_datetime(df["download_date"], format="%m/%d/%Y").dt.date.astype(str)
-    return df
-
-
-# ---------------------------------------------------------------------------------------------
 # All releases
 
 
@@ -413,90 +384,6 @@ def compare_with_trac(detained: pd.DataFrame, trac: pd.DataFrame) -> pd.DataFram
     return df
 
 
-# ---------------------------------------------------------------------------------------------
-# Facilities on the county map
-
-
-def facility_key(name: str) -> str:
-    """Name key for joining releases and crosswalks: case, punctuation and glued footnote digits folded."""
-    text = squash(name).upper().replace("'", "").replace("&", " AND ")
-    text = re.sub(r"(?<=[A-Z])\d{1,2}$", "", text)  # 'BERKS COUNTY RESIDENTIAL CENTER3'
-    return re.sub(r"[^A-Z0-9]+", " ", text).strip()
-
-
-@lru_cache(maxsize=None)
-def _crosswalk(root: str) -> pd.DataFrame:
-    """name key + state -> county_fips, from the geocoded ICE-spelling list (point in 2024 county) and
-    then the Deportation Data Project list (county_fips_code)."""
-    locs = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-07-18_facility_locations.csv", dtype=str,
-                       keep_default_na=False)
-    locs = locs[(locs["Geocodio Latitude"] != "") & (locs["Geocodio Longitude"] != "")]
-    held = census.counties_holding(locs["Geocodio Longitude"].astype(float),
-                                      locs["Geocodio Latitude"].astype(float), locs.index)
-    held = held[~held.index.duplicated(keep="first")].reindex(locs.index)
-    a = pd.DataFrame({"key": [facility_key(n) for n in locs["Name"]], "state": locs["State"].str.strip(),
-                      "county_fips": held["county_fips"], "crosswalk": "facility_locations (geocoded point)"})
-    ddp = pd.read_csv(paths.raw_dir() / "ice_detention" / "2026-05-27_ddp_facilities.csv", dtype=str,
-                      keep_default_na=False)
-    ddp = ddp[ddp["county_fips_code"] != ""]
-    b = pd.DataFrame({"key": [facility_key(n) for n in ddp["name"]], "state": ddp["state"].str.strip(),
-                      "county_fips": ddp["county_fips_code"].str.zfill(5), "crosswalk": "ddp_facilities"})
-    both = pd.concat([a, b], ignore_index=True).dropna(subset=["county_fips"])
-    return both.drop_duplicates(["key", "state"], keep="first")
-
-
-def place_facilities(facilities: pd.DataFrame) -> pd.DataFrame:
-    """Add county_fips and the crosswalk used; facilities that match nothing keep an empty county."""
-    xw = _crosswalk(str(paths.project_root()))
-    keys = {n: facility_key(n) for n in set(facilities["facility"])}  # each name recurs in every release
-    keyed = facilities.assign(key=[keys[n] for n in facilities["facility"]])
-
-    out = keyed.merge(xw, on=["key", "state"], how="left").drop(columns="key")
-    out["county_fips"] = out["county_fips"].fillna("")
-    out["crosswalk"] = out["crosswalk"].fillna("")
-    # no crosswalk row: the facility's printed city, placed like a town (Census places, point in 2024 county)
-    cities = {}
-    for state, city in set(zip(out.loc[out["county_fips"] == "", "state"], out.loc[out["county_fips"] == "", "city"])):
-        hit = census.match_place(state, city) if state and city else None
-        if hit:
-            cities[(state, city)] = hit[0]
-    miss = out["county_fips"] == ""
-    found = [cities.get((s, c), "") for s, c in zip(out.loc[miss, "state"], out.loc[miss, "city"])]
-    out.loc[miss, "county_fips"] = found
-    out.loc[miss & (out["county_fips"] != ""), "crosswalk"] = "city in Census places"
-    return out
-
-
-FACILITY_OUTPUT = ["release_date", "fiscal_year", "facility", "city", "state", "zip", "facility_type",
-                   "adp_level_a", "adp_level_b", "adp_level_c", "adp_level_d", "adp_total", "guaranteed_minimum",
-                   "county_fips", "crosswalk", "source_file", "sheet", "row"]
-
-
-def unplaced_facilities(placed: pd.DataFrame) -> pd.DataFrame:
-    """One row per facility (name + state) that no crosswalk places, with the releases it appears in."""
-    miss = placed[placed["county_fips"] == ""]
-    g = miss.groupby(["facility", "state", "city"], dropna=False).agg(
-        releases=("release_date", "nunique"), first_release=("release_date", "min"),
-        last_release=("release_date", "max"), max_adp=("adp_total", "max")).reset_index()
-    g["reason"] = ["no state printed" if not s else "name + state not in either facility crosswalk"
-                   for s in g["state"]]
-    return g.sort_values(["state", "facility", "city"], ignore_index=True)
-
-
-def by_state(placed: pd.DataFrame, releases: pd.DataFrame) -> pd.DataFrame:
-    """Facilities and ADP per state and release, plus national rows (state = ALL)."""
-    rel = releases[["release_date", "fiscal_year", "fy_end", "fy_latest"]]
-    per = placed.groupby(["release_date", "state"]).agg(facilities=("facility", "size"),
-                                                        adp_total=("adp_total", "sum")).reset_index()
-    nat = placed.groupby("release_date").agg(facilities=("facility", "size"),
-                                             adp_total=("adp_total", "sum")).reset_index().assign(state="ALL")
-    out = pd.concat([per, nat], ignore_index=True).merge(rel, on="release_date")
-    out["state"] = out["state"].replace("", "(blank)")
-    out["adp_total"] = out["adp_total"].round(3)
-    cols = ["release_date", "fiscal_year", "fy_end", "fy_latest", "state", "facilities", "adp_total"]
-    return out[cols].sort_values(["release_date", "state"], ignore_index=True)
-
-
 def release_for(release_dates: pd.Series, as_of=None, max_age_days: int | None = GAP_DAYS) -> str | None:
     """The newest release date on or before ``as_of`` (``None`` or ``newest``: the newest of all);
     ``None`` when the archive holds no release that early. A release more than ``max_age_days`` older
@@ -525,52 +412,6 @@ def state_adp(as_of=None, fiscal_year=None, max_age_days: int | None = GAP_DAYS)
     pick = pick[pick["state"] != "ALL"].sort_values(["adp_total", "state"], ascending=[False, True])
     pick = pick.assign(rank=pick["adp_total"].rank(method="min", ascending=False).astype("int64"))
     return pick[["state", "adp_total", "facilities", "rank", "release_date"]].reset_index(drop=True)
-
-
-def _rows_by(keys: list[tuple], rows: list[tuple]) -> dict:
-    """``rows`` grouped by their key, in table order; a key holding a missing value (NaN, None) matches nothing."""
-    out: dict = {}
-    for key, row in zip(keys, rows):
-        if all(isinstance(k, str) for k in key):
-            out.setdefault(key, []).append(row)
-    return out
-
-
-def trac_facility_check(placed: pd.DataFrame, trac_fac: pd.DataFrame) -> pd.DataFrame:
-    """TRAC's facility table of each snapshot date beside ICE's workbook of that release, facility by
-    facility: TRAC's count should equal round(Level A + B + C + D)."""
-    out = []
-    for day, t in trac_fac[trac_fac["order"].astype(int) > 0].groupby("download_date"):
-        ice = placed[placed["release_date"] == day]
-        if ice.empty:
-            continue
-        zipkey, citykey = ice["zip"].str[:5].tolist(), ice["city"].str.upper().str.strip().tolist()
-        facts = list(zip(ice["facility"], ice["state"], ice["adp_total"]))
-        # looked up per TRAC row: a filter of the release's rows for each would cost a pandas pass per facility
-        by_name = _rows_by(list(zip(ice["facility"], citykey)), facts)
-        by_zip = _rows_by(list(zip(citykey, zipkey)), facts)
-        for r in t.itertuples(index=False):
-            city = str(r.detention_facility_city).upper().strip()
-            zipc = str(r.detention_facility_zip).strip().zfill(5)[:5]
-            hit = by_name.get((r.name, city), [])
-            how = "name and city"
-            if not hit:
-                hit = by_zip.get((city, zipc), [])
-                how = "city and zip (name differs)"
-            row = {"release_date": day, "trac_name": r.name, "city": city, "trac_state": r.detention_facility_state,
-                   "trac_count": r.count_num}
-            if len(hit) == 1:
-                name, state, adp = hit[0]
-                ice_count = int(round(adp)) if pd.notna(adp) else None
-                row.update(ice_name=name, ice_state=state, ice_count=ice_count, matched_by=how,
-                           equal=ice_count == r.count_num)
-            else:
-                row.update(ice_name="", ice_state="", ice_count=None, matched_by=f"{len(hit)} candidates",
-                           equal=False)
-            out.append(row)
-    df = pd.DataFrame(out)
-    df["ice_count"] = df["ice_count"].astype("Int64")
-    return df
 
 
 def vs_agreements_picks(releases: pd.DataFrame) -> pd.DataFrame:

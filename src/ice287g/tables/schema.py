@@ -1349,7 +1349,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  "crosswalk places it (see data/qa/unplaced_facilities.csv).", "crosswalk below", nullable=True),
             _col("crosswalk", "category", "How the county was found: a geocoded point in a 2024 county, the "
                  "Deportation Data Project's county code, or the printed city located via Census places; empty "
-                 "when unplaced.", "computed (detention.place_facilities)", nullable=True,
+                 "when unplaced.", "computed (facility_places.place_facilities)", nullable=True,
                  allowed=("city in Census places", "ddp_facilities", "facility_locations (geocoded point)")),
             _col("source_file", "string", "Workbook the row was read from.",
                  "data/raw/ice_detention/MANIFEST.csv file name"),
@@ -1464,7 +1464,7 @@ _DATASETS: tuple[Dataset, ...] = (
                  unit="average daily population (people)"),
             _col("matched_by", "category", "How the facilities were matched: `name and city`, `city and zip (name "
                  "differs)`, or `<n> candidates` when no single facility matched.",
-                 "computed (detention.trac_facility_check)"),
+                 "computed (trac.trac_facility_check)"),
             _col("equal", "boolean", "True when trac_count equals ice_count.", "computed"),
         ),
     ),
@@ -1484,7 +1484,7 @@ _DATASETS: tuple[Dataset, ...] = (
             _col("last_release", "date", "Last such release.", "detention_facilities.csv release_date"),
             _col("max_adp", "number", "Highest adp_total of the facility across those releases; empty if always blank.",
                  "detention_facilities.csv adp_total", nullable=True, unit="average daily population (people)"),
-            _col("reason", "category", "Why it is unplaced.", "computed (detention.unplaced_facilities)",
+            _col("reason", "category", "Why it is unplaced.", "computed (facility_places.unplaced_facilities)",
                  allowed=("name + state not in either facility crosswalk", "no state printed")),
         ),
     ),
