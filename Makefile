@@ -22,7 +22,7 @@ UV     ?= $(or $(shell command -v uv),$(wildcard $(VENV)/bin/uv))
 INSTALLER ?= uv
 PY     := $(VENV)/bin/python
 STAMP  := .build
-# Folders a build writes into (keep in step with ice287g.publish.writers.OUTPUT_DIRS; a test checks they agree).
+# Folders a build writes into (keep in step with ice287g.tables.writers.OUTPUT_DIRS; a test checks they agree).
 OUTPUT_DIRS := data/processed data/qa figures notebooks
 INSTALLED := $(VENV)/.installed
 # Which Python built .venv: rewritten (so the environment is rebuilt) when another one is named.
@@ -118,7 +118,7 @@ endif
 notebooks: $(STAMP)/docs.done
 
 # Generated pages, written once every notebook has run: the figure gallery (figures/README.md), the
-# README's at-a-glance numbers, and docs/codebook.md (from ice287g.publish.schema, row counts from the outputs).
+# README's at-a-glance numbers, and docs/codebook.md (from ice287g.tables.schema, row counts from the outputs).
 # The queue runs (order-only: it never makes the pages stale by itself) once every stale notebook is queued.
 $(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES) | run-queued
 	$(PY) -m ice287g docs
@@ -184,7 +184,7 @@ lock: $(INSTALLED)
 # Removes every generated output and the build stamps (not the environment): the next `make all` is cold.
 clean:
 	rm -rf $(STAMP) reports data/processed/* data/qa/* figures/*
-	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.publish.writers.STALE_TEMP)
+	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.tables.writers.STALE_TEMP)
 	find $(OUTPUT_DIRS) -name '.*.tmp-*' -type f -delete 2>/dev/null || true
 	rm -f $(NOTEBOOKS:%=notebooks/%.ipynb)
 

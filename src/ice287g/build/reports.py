@@ -39,8 +39,8 @@ from ..history.identity import row_agreement_ids
 from ..history.roster import LOCAL_TYPES, coverage_by_type
 from ..history.store import StaleError, qa_table
 from ..places.maps import map_layers
-from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
-from ..places.geography import states as census_states
+from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
+from ..core.states import states as census_states
 from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.pages import link, page
 from ..publish.release import zip_name

@@ -23,5 +23,8 @@ LIST_KINDS = ("participating", "pending")
 # is too stale to answer for a date.
 GAP_DAYS = 180
 
+# The map category of a county whose agreements are of more than one model.
+MIX = "two or more models"
+
 # What ICE prints in its COUNTY column when it names no county.
 NOT_PRINTED = {"", "NA", "#NA", "N/A", "#N/A", "NONE", "STATEWIDE", "STATE WIDE"}

@@ -41,8 +41,8 @@ from ..core.keys import ROLE_WORDS, agency_key, name_role_and_core
 from ..history.identity import row_agreement_ids as _agreement_ids
 from ..ingest.lists import series_lists
 from ..tables.qa import check_row, listing
-from ..tables.schema import (LEVEL_RULES, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES, SHARE_FLAG_BELOW,
-                     STATEWIDE_ROLES)
+from ..tables.schema import (CORRECTIONS, LAW_ENFORCEMENT, LEVEL_RULES, NAME_RULES, PLACEMENT_METHODS, ROLE_RULES,
+                             SHARE_FLAG_BELOW)
 from ..core.vocab import AGENCY_TYPES, MODELS, NOT_PRINTED, STATE_AGENCY_TYPE
 from ..core.states import COUNTY_5M, GeographyError, census_file, state_lookup, states  # noqa: F401
 
@@ -117,7 +117,6 @@ def jurisdiction_level(state: str, agency: str, agency_type: str, state_name: st
     return (*settle_level(agency_type, *name_level(state, agency, state_name)), "")
 
 
-CORRECTIONS, LAW_ENFORCEMENT = STATEWIDE_ROLES
 ROLE_HAND, ROLE_NAME_CORRECTIONS, ROLE_NAME_OTHER = ROLE_RULES
 NAME_CORRECTIONS = "corrections"  # keys.ROLE_WORDS' role of corrections, correctional, jail, detention
 assert NAME_CORRECTIONS in ROLE_WORDS, "the corrections role must stay one of keys.ROLE_WORDS"

@@ -12,7 +12,7 @@ from ..core.states import census_file, states
 from ..ingest.census import COUNTY_20M, POPULATION, STATE_20M, county_population
 from ..history.identity import row_agreement_ids as _agreement_ids
 from ..ingest.lists import series_lists
-from ..core.vocab import MODELS
+from ..core.vocab import MIX, MODELS
 from .geography import (LAW_ENFORCEMENT, ROLE_COLUMNS, agreement_columns, agreement_counties, month_end_lists,
                         name_role)
 
@@ -77,8 +77,6 @@ def map_layers():
 
 # ---------------------------------------------------------------------------------------------
 # What the maps show
-
-MIX = "two or more models"
 
 
 def _mix(fips, models) -> pd.DataFrame:

@@ -26,8 +26,8 @@ import base64
 from ..archive import sources
 from ..core import paths
 from ..tables import writers
-from ..places.geography import CORRECTIONS, LAW_ENFORCEMENT
-from ..places.maps import MIX as MIX_LABEL
+from ..core.vocab import MIX as MIX_LABEL
+from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from ..core.vocab import MODELS
 
 STYLE = Path(__file__).with_name("ice287g.mplstyle")

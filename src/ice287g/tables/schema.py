@@ -336,7 +336,8 @@ PLACE_HAND = ("`data/hand/jurisdiction_levels.csv`, `agency_counties.csv`, `coun
               "`statewide_agency_roles.csv`")
 # What a statewide agreement covers depends on the agency holding it: a corrections department's (prisons, jails)
 # reaches the people it holds, a law-enforcement agency's (state police, patrol, investigators) the state's residents.
-STATEWIDE_ROLES = ("corrections", "law enforcement")
+CORRECTIONS, LAW_ENFORCEMENT = "corrections", "law enforcement"
+STATEWIDE_ROLES = (CORRECTIONS, LAW_ENFORCEMENT)
 ROLE_RULES = ("hand", "name: corrections", "name: not corrections")
 STATEWIDE_ROLE = _col(
     "statewide_role", "category", "For an agreement placed statewide: `corrections` when its agency is a state "
