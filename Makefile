@@ -38,7 +38,7 @@ SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplst
 # The reader pages' template and stylesheet: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release test test-unit test-built test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 # Serial: every stage updates figures/manifest.csv and data/qa/qa_summary.csv in place, so two notebooks
 # run at once (make -j) would drop each other's rows. Speed comes from running less, not running together.
@@ -150,10 +150,20 @@ release: $(STAMP)/docs.done
 	$(PY) -m ice287g release
 
 # ---- checks ------------------------------------------------------------------------------
-test: all reports test-unit test-notebooks test-browser test-repro
+test: all reports test-unit test-built test-notebooks test-browser test-repro
 
+# The unit tests need no build (a fresh clone passes them) and run on every core: TEST_JOBS workers (the
+# machine's cores by default; TEST_JOBS=1 for one), each file whole on one worker, so the tests of a file
+# share its module fixtures and never race each other on a path; tests that name an xdist_group (the
+# probe's attacks) go whole to one worker per group instead (tests/conftest.py's scheduler for loadgroup).
+# Tests marked `built` read what only a build leaves outside git (.build/, reports/): test-built.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+UNIT_TESTS := tests --ignore=tests/repro --ignore=tests/browser
 test-unit: $(INSTALLED)
-	$(PY) -m pytest tests --ignore=tests/repro --ignore=tests/browser
+	$(PY) -m pytest $(UNIT_TESTS) -m "not built" -n $(TEST_JOBS) --dist loadgroup
+
+test-built: $(STAMP)/docs.done
+	$(PY) -m pytest $(UNIT_TESTS) -m built
 
 test-notebooks: $(INSTALLED)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)

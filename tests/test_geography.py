@@ -4,12 +4,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g import agreements, geography, paths, roster
+from ice287g import agreements, geography, paths
 
 
 @pytest.fixture(scope="module")
-def roster_counties():
-    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), roster.read_rosters())
+def roster_counties(real_rosters):
+    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), real_rosters)
 
 
 @pytest.fixture(scope="module")

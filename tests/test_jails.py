@@ -28,8 +28,8 @@ def tables():
 
 
 @pytest.fixture(scope="module")
-def operated(tables):
-    joined = operators.join(tables["facilities"], operators.read_lists())
+def operated(tables, facility_lists):
+    joined = operators.join(tables["facilities"], facility_lists)
     ops, unused = operators.resolve(joined, operators.read_hand())
     assert unused.empty
     return ops

@@ -20,8 +20,8 @@ def _read(name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def rosters() -> pd.DataFrame:
-    return roster.read_rosters()
+def rosters(real_rosters) -> pd.DataFrame:
+    return real_rosters
 
 
 @pytest.fixture(scope="module")

@@ -112,6 +112,7 @@ def _recording(name: str) -> list[str]:
     return opened
 
 
+@pytest.mark.built
 @pytest.mark.parametrize("name", NAMES)
 def test_each_notebook_opened_exactly_what_it_declares(name):
     opened = _recording(name)
@@ -120,6 +121,7 @@ def test_each_notebook_opened_exactly_what_it_declares(name):
         "declaration, or rerun `make all` if the notebook changed since")
 
 
+@pytest.mark.built
 def test_the_real_recording_catches_a_doctored_declaration():
     name = "01_agreement_history"
     opened = _recording(name)
