@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from ice287g import agreements, charts, detention, geography, pages, pipeline, reports
+from ice287g import agreements, charts, detention, geography, pages, pipeline, reports, store
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def test_report_states_are_every_state_ever_on_a_participating_list(tables):
 
 
 def test_state_timeline_on_the_newest_list_equals_the_count_api(tables):
-    newest = agreements.list_id_for(tables["lists"], "newest")
+    newest = store.list_row_for(tables["lists"], "newest")["list_id"]
     for state in ("FL", "TX", "MP"):
         t = reports.state_timeline(tables["lists"], tables["list_counts"], state)
         on_newest = t[t["list_id"] == newest]
@@ -57,7 +57,7 @@ def test_state_timeline_is_zero_before_a_state_joined(tables):
 def test_agencies_in_force_match_the_count_api(tables):
     counties, _ = geography.map_layers()
     lists = tables["lists"]
-    newest = agreements.list_id_for(lists, "newest")
+    newest = store.list_row_for(lists, "newest")["list_id"]
     day = lists.set_index("list_id").loc[newest, "list_date"]
     for state in ("FL", "AK"):
         table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
@@ -75,7 +75,7 @@ def test_agencies_in_force_match_the_count_api(tables):
 
 def test_agencies_at_an_earlier_date_exclude_later_agreements(tables):
     counties, _ = geography.map_layers()
-    lid = agreements.list_id_for(tables["lists"], "2023-06-30")
+    lid = store.list_row_for(tables["lists"], "2023-06-30")["list_id"]
     table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                    counties, tables["list_rows"], lid, "FL")
     assert (table["status"] == "in force").sum() == agreements.count("2023-06-30", state="FL", unit="agencies")
@@ -159,7 +159,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
 def test_the_agency_search_lists_every_agency_ever_listed(tables):
     counties, _ = geography.map_layers()
     lists, ags = tables["lists"], tables["agreements"]
-    newest = agreements.list_id_for(lists, "newest")
+    newest = store.list_row_for(lists, "newest")["list_id"]
     day = lists.set_index("list_id").loc[newest, "list_date"]
     table = reports.agency_rows(ags, tables["agencies"], tables["agreement_places"], counties,
                                 tables["list_rows"], newest)

@@ -22,12 +22,13 @@ from pathlib import Path
 import pandas as pd
 
 from . import corrections, paths, writers
-from .agreements import MODELS, list_id_for, series_lists, series_segments
+from .agreements import MODELS, series_lists, series_segments
 from .history import STATUSES
 from .identity import row_agreement_ids
 from .geography import CORRECTIONS, LAW_ENFORCEMENT
 from .pages import link, page
 from .release import zip_name
+from .store import list_row_for
 
 STATE_REPORT = "state_report"
 RECENT_DAYS = 90
@@ -169,11 +170,13 @@ def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_
     before the list of ``as_of`` and that list: ``(changes, before_list_id, after_list_id)``."""
     from .agreements import compare_lists
 
-    after = list_id_for(lists, as_of)
+    after = list_row_for(lists, as_of)["list_id"]
     after_date = lists.set_index("list_id").loc[after, "list_date"]
     start = (pd.Timestamp(after_date) - pd.Timedelta(days=days)).date().isoformat()
     try:
-        before = list_id_for(lists, start)
+        # any age: a window that opens inside an archive gap compares with the last list before the gap,
+        # which the report names by its date
+        before = list_row_for(lists, start, max_age_days=None)["list_id"]
     except ValueError:  # nothing archived that early: compare with the first list
         before = series_lists(lists).iloc[0]["list_id"]
     rows = list_rows[list_rows["state"] == state]
@@ -517,7 +520,7 @@ def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: 
     list of ``as_of``."""
     from .geography import states as census_states
 
-    newest = list_id_for(lists, as_of)
+    newest = list_row_for(lists, as_of)["list_id"]
     on_list = list_rows[list_rows["list_id"] == newest]
     on = on_list.groupby("state").size()
     agencies = on_list.groupby("state")["agency_id"].nunique()
@@ -554,7 +557,7 @@ def write_agencies_page(as_of: str = "newest") -> Path:
     from .pipeline import state_reports_folder
 
     lists, rows = processed("lists.csv"), processed("list_rows.csv")
-    list_id = list_id_for(lists, as_of)
+    list_id = list_row_for(lists, as_of)["list_id"]
     counties, _ = map_layers()
     table = agency_rows(processed("agreements.csv"), processed("agencies.csv"), processed("agreement_places.csv"),
                         counties, rows, list_id)
@@ -603,7 +606,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     from .pipeline import NOTEBOOKS, reading_order, state_reports_folder
     from .sources import ensure_verified
 
-    # refused before any work: an unknown code, a date before the first list
+    # refused before any work: an unknown code, a date before the first list or inside an archive gap
     as_of = validate("state_report", {"as_of": as_of})["as_of"]
     states = [validate("state_report", {"state": s})["state"] for s in states or ()]
     ags = processed("agreements.csv")
