@@ -266,20 +266,22 @@ class Param:
     check: Callable
 
 
-IN_FORCE = f"the newest one on or before it at most {GAP_DAYS} days old, not inside an archive gap"
-LIST_DATE = Param(str, f"`newest` or a date YYYY-MM-DD on or after the earliest ICE list ({IN_FORCE})",
+GAP_RULE = (f"a date is refused inside an archive gap, where the newest list or release on or before it is more "
+            f"than {GAP_DAYS} days old")
+LIST_DATE = Param(str, f"`newest` or a date YYYY-MM-DD on or after the earliest ICE list ({GAP_RULE})",
                   _list_date)
 ANALYSIS_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest ICE list (a date inside an "
                            "archive gap is allowed: a request the gap hides is judged `unknown_gap`)", _analysis_date)
-RELEASE_AND_ITS_LIST = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release (the "
-                                  f"release in force, and the ICE list in force at that release: {IN_FORCE})",
+RELEASE_AND_ITS_LIST = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release "
+                                  f"({GAP_RULE}: the release in force at it, and the ICE list in force at that "
+                                  "release)",
                              _release_and_its_list)
-RELEASE_AND_LIST = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release (the "
-                              f"release and the ICE list in force at that date: {IN_FORCE})", _release_and_list)
+RELEASE_AND_LIST = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release "
+                              f"({GAP_RULE}: the release and the ICE list in force at it)", _release_and_list)
 CHART_DATE = Param(str, "a date YYYY-MM-DD", _date)
 GAP = Param(int, f"a positive whole number of days (the project's threshold is {GAP_DAYS})", _positive_int)
 LIST_SPEC = Param(str, "`newest`, `previous` (the series list just before the other list), `first-YYYY` (the first "
-                       f"list of that year) or a date YYYY-MM-DD on or after the earliest ICE list ({IN_FORCE})",
+                       f"list of that year) or a date YYYY-MM-DD on or after the earliest ICE list ({GAP_RULE})",
                   _list_spec)
 
 PARAMETERS: dict[str, dict[str, Param]] = {
@@ -300,7 +302,7 @@ PARAMETERS: dict[str, dict[str, Param]] = {
         "model": Param(str, f"`ALL` or one of {', '.join(MODELS)} (any case)", _model_or_all),
         "state": Param(str, "`ALL` or a two-letter state, DC or territory code (any case)", _state_or_all),
         "spread_dates": Param(str, "dates YYYY-MM-DD (or `newest`) separated by `;`, none before the "
-                                   f"earliest ICE list nor inside an archive gap ({IN_FORCE})", _list_dates),
+                                   f"earliest ICE list ({GAP_RULE})", _list_dates),
     },
     "04_detention": {
         "as_of": RELEASE_AND_ITS_LIST,
