@@ -12,7 +12,8 @@ ROSTER_2017 = "2017-08-01_pre2018-roster-long.csv"
 
 
 def test_the_default_bound_is_the_projects_gap_threshold():
-    for fn in (store.list_in_force, store.count, store.release_in_force, detention.release_for, detention.state_adp):
+    for fn in (store.list_row_for, store.release_row_for, store.newest_on_or_before, store.list_in_force, store.count,
+               store.release_in_force, detention.release_for, detention.state_adp):
         assert inspect.signature(fn).parameters["max_age_days"].default == vocab.GAP_DAYS, fn.__name__
     assert agreements.count is store.count and agreements.list_in_force is store.list_in_force
 
