@@ -27,9 +27,9 @@ def static(name: str) -> Markup:
 
 
 def escape(value) -> Markup:
-    """Every value a template shows, escaped unless it is markup already. ``html.escape``'s entities
-    (``&quot;``, ``&#x27;``) rather than markupsafe's (``&#34;``, ``&#39;``): the pages stay byte for byte
-    what they were before templates built them."""
+    """Every value a template shows, escaped unless it is markup already, with ``html.escape``'s entities
+    for quotes rather than markupsafe's decimal ones: the pages stay byte for byte what they were before
+    templates built them."""
     return value if hasattr(value, "__html__") else Markup(html.escape(str(value)))
 
 
