@@ -35,7 +35,7 @@ NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_d
 RAW_FILES  := $(shell find data/raw -type f ! -name .landing.lock 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
-# The reader pages' template and stylesheet: only the reports depend on them.
+# The reader pages' templates, stylesheet and search script: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
 
 .PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
