@@ -9,9 +9,10 @@ and ``sources``, and each field's ``source``, ``unit`` and ``kind`` (``category`
 than Table Schema's ``type``).
 
 ``tables/shared.yaml`` holds what several tables share, defined once: ``fields`` (a table lists one as
-``- use: list_id``, any key beside ``use`` overriding the shared one's) and ``sources`` (a table lists one
-as ``- use: ice_lists``). A number a text quotes from the code is written ``{GAP_DAYS}`` and filled in
-from the ``constants`` the loader is given, so it is defined once, in the code.
+``- use: list_id``, any key beside ``use`` overriding the shared one's; a shared field may itself use
+another), ``sources`` (a table lists one as ``- use: ice_lists``) and ``texts``, passages several
+descriptions quote, written ``{model_meaning}`` in them. A number a text quotes from the code is written
+``{GAP_DAYS}`` and filled in from the ``constants`` the loader is given, so it is defined once, in the code.
 """
 from __future__ import annotations
 
@@ -30,7 +31,14 @@ TYPES = ("string", "integer", "number", "boolean", "date", "category", "geometry
 TABLE_SCHEMA_TYPES = MappingProxyType({"string": "string", "integer": "integer", "number": "number",
                                        "boolean": "boolean", "date": "date", "category": "string",
                                        "geometry": "any"})
-PLACEHOLDER = re.compile(r"\{([A-Z_]+)\}")
+# The keys a schema file may use (Table Schema's, and this project's own: path, writers, sources, kind,
+# unit, source); any other is a typo the loader refuses.
+TABLE_KEYS = {"path": True, "title": False, "description": True, "writers": True, "sources": True,
+              "primaryKey": False, "foreignKeys": False, "fields": True}
+FIELD_KEYS = {"name": True, "type": True, "kind": False, "description": True, "unit": False, "source": True,
+              "constraints": False}
+CONSTRAINT_KEYS = ("required", "enum")
+PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 
 
 class TableSchemaError(ValueError):
@@ -102,38 +110,57 @@ def schema_file(path: str, folder: Path = TABLES_DIR) -> Path:
     return folder / Path(path).with_suffix(".yaml")
 
 
+# libyaml's loader where PyYAML was built with it: every import of the package reads all the files.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _read(file: Path) -> dict:
     with open(file, encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
+        return yaml.load(fh, Loader=_LOADER)  # noqa: S506 - a safe loader
 
 
 def _fill(text: str, constants: Mapping[str, object], where: str) -> str:
     def value(match: re.Match) -> str:
         if match.group(1) not in constants:
-            raise TableSchemaError(f"{where}: {{{match.group(1)}}} names no constant the loader is given")
+            raise TableSchemaError(f"{where}: {{{match.group(1)}}} names no shared text and no constant the loader "
+                                   "is given")
         return str(constants[match.group(1)])
 
     return PLACEHOLDER.sub(value, text)
 
 
-def _resolve(entry: dict, shared: Mapping[str, dict], where: str) -> dict:
+def _resolve(entry: dict, shared: Mapping[str, dict], where: str, seen: tuple[str, ...] = ()) -> dict:
     """A field as written, its shared definition first when it says ``use``, overridden by the keys beside it."""
     if "use" not in entry:
         return entry
-    try:
-        base = shared[entry["use"]]
-    except KeyError:
-        raise TableSchemaError(f"{where}: no shared field {entry['use']!r} in {SHARED}") from None
+    if entry["use"] in seen:
+        raise TableSchemaError(f"{where}: shared field {entry['use']!r} uses itself ({' -> '.join(seen)})")
+    if entry["use"] not in shared:
+        raise TableSchemaError(f"{where}: no shared field {entry['use']!r} in {SHARED}")
+    base = _resolve(shared[entry["use"]], shared, where, (*seen, entry["use"]))
     merged = {**base, **{k: v for k, v in entry.items() if k not in ("use", "constraints")}}
     merged["constraints"] = {**base.get("constraints", {}), **entry.get("constraints", {})}
     return merged
 
 
+def _check_keys(spec: dict, keys: Mapping[str, bool], what: str) -> None:
+    """Refuse a key ``keys`` does not name, and a missing one it marks required."""
+    unknown = [k for k in spec if k not in keys]
+    if unknown:
+        raise TableSchemaError(f"{what}: unknown key {unknown[0]!r}")
+    missing = [k for k, required in keys.items() if required and k not in spec]
+    if missing:
+        raise TableSchemaError(f"{what}: no {missing[0]!r}")
+
+
 def column(spec: dict, constants: Mapping[str, object], where: str) -> Column:
     """A Column from its (resolved) Table Schema field."""
+    what = f"{where}: field {spec.get('name')!r}"
+    _check_keys(spec, FIELD_KEYS, what)
+    _check_keys(spec.get("constraints", {}), dict.fromkeys(CONSTRAINT_KEYS, False), what)
     kind = spec.get("kind", spec["type"])
     if TABLE_SCHEMA_TYPES.get(kind) != spec["type"]:
-        raise TableSchemaError(f"{where}: field {spec['name']!r} of type {spec['type']!r} cannot be a {kind!r}")
+        raise TableSchemaError(f"{what} of type {spec['type']!r} cannot be a {kind!r}")
     constraints = spec.get("constraints", {})
     return Column(spec["name"], kind, _fill(spec["description"], constants, where),
                   _fill(spec["source"], constants, where), nullable=not constraints.get("required", False),
@@ -152,6 +179,7 @@ def _source(entry, shared: Mapping[str, str], where: str) -> str:
 def dataset(doc: dict, shared: dict, constants: Mapping[str, object], paths_by_name: Mapping[str, str],
             where: str) -> Dataset:
     """A Dataset from one table's schema file (``paths_by_name``: each table's path by its resource name)."""
+    constants = {**shared.get("texts", {}), **constants}
     fields = [_resolve(f, shared["fields"], where) for f in doc["fields"]]
     keys = []
     for fk in doc.get("foreignKeys", ()):
@@ -179,6 +207,7 @@ def load(constants: Mapping[str, object], folder: Path = TABLES_DIR) -> dict[str
             continue
         doc = _read(file)
         where = file.relative_to(folder).as_posix()
+        _check_keys(doc, TABLE_KEYS, where)
         if schema_file(doc["path"], folder) != file:
             raise TableSchemaError(f"{where}: defines {doc['path']}, whose schema belongs in "
                                    f"{schema_file(doc['path'], folder).relative_to(folder)}")
