@@ -174,6 +174,18 @@ def test_each_schema_file_is_at_its_tables_path_and_in_table_schema_form():
     assert fk == (tableschema.ForeignKey(("list_id",), "data/processed/lists.csv", ("list_id",)),)
 
 
+def test_each_schema_file_is_a_valid_table_schema():
+    import frictionless  # slow to import (a second), and only this test needs it
+    shared = _yaml(tableschema.TABLES_DIR / tableschema.SHARED)
+    for rel in schema.DATASETS:
+        doc = _yaml(tableschema.schema_file(rel))
+        fields = [tableschema.resolve_field(f, shared["fields"], rel) for f in doc["fields"]]
+        descriptor = {"fields": fields, **{k: doc[k] for k in ("primaryKey", "foreignKeys") if k in doc}}
+        report = frictionless.Schema.validate_descriptor(descriptor)
+        assert report.valid, (rel, [e.message for e in report.errors])
+    assert not frictionless.Schema.validate_descriptor({"fields": [{"name": "a", "type": "category"}]}).valid
+
+
 def test_numbers_quoted_from_the_code_are_filled_in():
     text = schema.dataset("data/processed/detention_vs_agreements.csv").description
     assert f"({vocab.GAP_DAYS} days" in text and "{" not in text

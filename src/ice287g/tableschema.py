@@ -129,7 +129,7 @@ def _fill(text: str, constants: Mapping[str, object], where: str) -> str:
     return PLACEHOLDER.sub(value, text)
 
 
-def _resolve(entry: dict, shared: Mapping[str, dict], where: str, seen: tuple[str, ...] = ()) -> dict:
+def resolve_field(entry: dict, shared: Mapping[str, dict], where: str, seen: tuple[str, ...] = ()) -> dict:
     """A field as written, its shared definition first when it says ``use``, overridden by the keys beside it."""
     if "use" not in entry:
         return entry
@@ -137,7 +137,7 @@ def _resolve(entry: dict, shared: Mapping[str, dict], where: str, seen: tuple[st
         raise TableSchemaError(f"{where}: shared field {entry['use']!r} uses itself ({' -> '.join(seen)})")
     if entry["use"] not in shared:
         raise TableSchemaError(f"{where}: no shared field {entry['use']!r} in {SHARED}")
-    base = _resolve(shared[entry["use"]], shared, where, (*seen, entry["use"]))
+    base = resolve_field(shared[entry["use"]], shared, where, (*seen, entry["use"]))
     merged = {**base, **{k: v for k, v in entry.items() if k not in ("use", "constraints")}}
     merged["constraints"] = {**base.get("constraints", {}), **entry.get("constraints", {})}
     return merged
@@ -180,7 +180,7 @@ def dataset(doc: dict, shared: dict, constants: Mapping[str, object], paths_by_n
             where: str) -> Dataset:
     """A Dataset from one table's schema file (``paths_by_name``: each table's path by its resource name)."""
     constants = {**shared.get("texts", {}), **constants}
-    fields = [_resolve(f, shared["fields"], where) for f in doc["fields"]]
+    fields = [resolve_field(f, shared["fields"], where) for f in doc["fields"]]
     keys = []
     for fk in doc.get("foreignKeys", ()):
         ref = fk["reference"]
