@@ -34,8 +34,10 @@ NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_d
 
 RAW_FILES  := $(shell find data/raw -type f ! -name .landing.lock 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
-SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
-# The reader pages' template and stylesheet: only the reports depend on them.
+# The table schemas (src/ice287g/tables/*.yaml) are among them: the codebook is rebuilt from them, and no
+# notebook depends on them (ice287g.stages), so editing a table's description reruns no notebook.
+SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' -o -name '*.yaml' \) 2>/dev/null | sort)
+# The reader pages' templates, stylesheet and search script: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/templates -type f 2>/dev/null | sort)
 
 .PHONY: all env verify notebooks reports release test test-unit test-built test-notebooks test-browser test-repro bench lab lock clean distclean
@@ -118,7 +120,7 @@ endif
 notebooks: $(STAMP)/docs.done
 
 # Generated pages, written once every notebook has run: the figure gallery (figures/README.md), the
-# README's at-a-glance numbers, and docs/codebook.md (from ice287g.schema, row counts from the outputs).
+# README's at-a-glance numbers, and docs/codebook.md (from the table schemas, row counts from the outputs).
 # The queue runs (order-only: it never makes the pages stale by itself) once every stale notebook is queued.
 $(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES) | run-queued
 	$(PY) -m ice287g docs

@@ -47,7 +47,7 @@ from matplotlib.patches import Patch
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, corrections, paths
+from ice287g import agreements, charts, corrections, paths, store
 
 ice287g.setup_notebook("01_agreement_history")
 
@@ -241,7 +241,7 @@ charts.show_figure(fig, charts.save_figure(
 # ## States at a glance
 
 # %%
-list_id = agreements.list_id_for(lists, as_of)
+list_id = store.list_row_for(lists, as_of)["list_id"]
 ranked = agreements.state_model_table(rows, list_id)
 list_date = lists.loc[lists["list_id"] == list_id, "list_date"].iloc[0]
 

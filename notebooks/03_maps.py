@@ -47,7 +47,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g import agreements, charts, geography, paths, qa, roster, writers
+from ice287g import agreements, charts, geography, paths, qa, roster, store, writers
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("03_maps")
@@ -193,7 +193,7 @@ _ = writers.write_gpkg(gpkg.to_crs(4269).drop(columns=["population_2024"]).merge
 # ## The county map
 
 # %%
-list_id = agreements.list_id_for(lists, as_of)
+list_id = store.list_row_for(lists, as_of)["list_id"]
 list_date = lists.set_index("list_id").loc[list_id, "list_date"]
 source_file = lists.set_index("list_id").loc[list_id, "source_file"]
 mix, statewide = geography.coverage_on_list(rows, places, list_id, model)
@@ -270,7 +270,7 @@ nrows_ = -(-len(dates) // ncols)
 fig, axes = plt.subplots(nrows_, ncols, figsize=(16, 3.6 * nrows_))
 spread = []
 for ax, d in zip(axes.flat, dates):
-    lid = agreements.list_id_for(lists, d)
+    lid = store.list_row_for(lists, d)["list_id"]
     meta = lists.set_index("list_id").loc[lid]
     d_mix, d_statewide = geography.coverage_on_list(rows, places, lid)
     d_corrections = geography.corrections_only_states(rows, places, lid)

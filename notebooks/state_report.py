@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from IPython.display import HTML, Markdown, display
 
 import ice287g
-from ice287g import agreements, charts, detention, geography, jails, paths, pending, reports
+from ice287g import agreements, charts, detention, geography, jails, paths, pending, reports, store
 from ice287g.vocab import GAP_DAYS
 
 ice287g.setup_notebook("state_report")
@@ -41,7 +41,7 @@ if state not in reports.report_states(ags):
     raise ValueError(f"{state}: no agreement was ever listed; states with reports: {reports.report_states(ags)}")
 names = geography.states().set_index("state")["state_name"]
 state_name = names.get(state, state)
-list_id = agreements.list_id_for(lists, as_of)
+list_id = store.list_row_for(lists, as_of)["list_id"]
 meta = lists.set_index("list_id").loc[list_id]
 on_list = rows[(rows["list_id"] == list_id) & (rows["state"] == state)]
 ranking = agreements.state_model_table(rows, list_id)

@@ -38,7 +38,7 @@ def operated(tables, facility_lists):
 @pytest.fixture(scope="module")
 def newest(tables, operated):
     t = tables
-    lst = jails.list_for(t["lists"], "newest")
+    lst = store.list_row_for(t["lists"], "newest")
     agencies = jails.local_agencies(t["rows"], t["places"], lst["list_id"])
     matches, unmatched = jails.match(t["facilities"], agencies, NEWEST_RELEASE, lst["list_date"], operated)
     return agencies, matches, unmatched

@@ -34,7 +34,6 @@ import pandas as pd
 from . import geography
 from .detention import lists_in_force, release_for, vs_agreements_picks
 from .identity import agency_key, row_agreement_ids
-from .lists import series_lists
 from .operators import OPERATOR_COLUMNS, PRIVATE, SHERIFF, UNKNOWN, Operator, spell_out
 from .operators import columns as operator_columns
 from .qa import check_row
@@ -226,18 +225,11 @@ def match(facilities: pd.DataFrame, agencies: pd.DataFrame, release_date: str, l
     return matches, unmatched.sort_values(["state", "facility"], ignore_index=True)
 
 
-def list_for(lists: pd.DataFrame, as_of, max_age_days: int | None = GAP_DAYS) -> pd.Series:
-    """The participating series list in force at ``as_of`` (``newest``: the newest list)."""
-    if is_newest(as_of):
-        return series_lists(lists, "participating").iloc[-1]
-    return list_row_for(lists, as_of, max_age_days=max_age_days)
-
-
 def matches_at(facilities: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame,
                release_date: str, list_as_of=None, max_age_days: int | None = GAP_DAYS, operators: dict | None = None):
     """``match`` for one release against the list in force at ``list_as_of`` (default: the release date;
     ``newest``: the newest list)."""
-    lst = list_for(lists, list_as_of or release_date, max_age_days)
+    lst = list_row_for(lists, list_as_of or release_date, max_age_days=max_age_days)
     return match(facilities, local_agencies(list_rows, places, lst["list_id"]), release_date, lst["list_date"],
                  operators)
 
