@@ -34,11 +34,13 @@ NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_d
 
 RAW_FILES  := $(shell find data/raw -type f ! -name .landing.lock 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
-SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' \) 2>/dev/null | sort)
-# The reader pages' template and stylesheet: only the reports depend on them.
+# The table schemas (src/ice287g/tables/**/*.yaml) are among them: the codebook is rebuilt from them, and no
+# notebook depends on them (ice287g.build.stages), so editing a table's description reruns no notebook.
+SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplstyle' -o -name '*.yaml' \) 2>/dev/null | sort)
+# The reader pages' templates, stylesheet and search script: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/publish/templates -type f 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports release test test-unit test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release test test-unit test-built test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 # Serial: every stage updates figures/manifest.csv and data/qa/qa_summary.csv in place, so two notebooks
 # run at once (make -j) would drop each other's rows. Speed comes from running less, not running together.
@@ -118,7 +120,7 @@ endif
 notebooks: $(STAMP)/docs.done
 
 # Generated pages, written once every notebook has run: the figure gallery (figures/README.md), the
-# README's at-a-glance numbers, and docs/codebook.md (from ice287g.tables.schema, row counts from the outputs).
+# README's at-a-glance numbers, and docs/codebook.md (from the table schemas, row counts from the outputs).
 # The queue runs (order-only: it never makes the pages stale by itself) once every stale notebook is queued.
 $(STAMP)/docs.done: $(NOTEBOOKS:%=$(STAMP)/%.done) $(SRC_FILES) | run-queued
 	$(PY) -m ice287g docs
@@ -150,10 +152,20 @@ release: $(STAMP)/docs.done
 	$(PY) -m ice287g release
 
 # ---- checks ------------------------------------------------------------------------------
-test: all reports test-unit test-notebooks test-browser test-repro
+test: all reports test-unit test-built test-notebooks test-browser test-repro
 
+# The unit tests need no build (a fresh clone passes them) and run on every core: TEST_JOBS workers (the
+# machine's cores by default; TEST_JOBS=1 for one), each file whole on one worker, so the tests of a file
+# share its module fixtures and never race each other on a path; tests that name an xdist_group (the
+# probe's attacks) go whole to one worker per group instead (tests/conftest.py's scheduler for loadgroup).
+# Tests marked `built` read what only a build leaves outside git (.build/, reports/): test-built.
+TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+UNIT_TESTS := tests --ignore=tests/repro --ignore=tests/browser
 test-unit: $(INSTALLED)
-	$(PY) -m pytest tests --ignore=tests/repro --ignore=tests/browser
+	$(PY) -m pytest $(UNIT_TESTS) -m "not built" -n $(TEST_JOBS) --dist loadgroup
+
+test-built: $(STAMP)/docs.done
+	$(PY) -m pytest $(UNIT_TESTS) -m built
 
 test-notebooks: $(INSTALLED)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)

@@ -48,7 +48,7 @@ import pandas as pd
 
 import ice287g
 from ice287g.core import paths
-from ice287g.history import agreements, corrections
+from ice287g.history import agreements, corrections, store
 from ice287g.publish import charts
 
 ice287g.setup_notebook("01_agreement_history")
@@ -243,7 +243,7 @@ charts.show_figure(fig, charts.save_figure(
 # ## States at a glance
 
 # %%
-list_id = agreements.list_id_for(lists, as_of)
+list_id = store.list_row_for(lists, as_of)["list_id"]
 ranked = agreements.state_model_table(rows, list_id)
 list_date = lists.loc[lists["list_id"] == list_id, "list_date"].iloc[0]
 

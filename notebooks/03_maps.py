@@ -49,7 +49,7 @@ import pandas as pd
 import ice287g
 from ice287g.core import paths
 from ice287g.tables import qa
-from ice287g.history import agreements
+from ice287g.history import agreements, store
 from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
 from ice287g.places import geography
@@ -202,7 +202,7 @@ _ = writers.write_gpkg(gpkg.to_crs(4269).drop(columns=["population_2024"]).merge
 # ## The county map
 
 # %%
-list_id = agreements.list_id_for(lists, as_of)
+list_id = store.list_row_for(lists, as_of)["list_id"]
 list_date = lists.set_index("list_id").loc[list_id, "list_date"]
 source_file = lists.set_index("list_id").loc[list_id, "source_file"]
 mix, statewide = maps.coverage_on_list(rows, places, list_id, model)
@@ -279,7 +279,7 @@ nrows_ = -(-len(dates) // ncols)
 fig, axes = plt.subplots(nrows_, ncols, figsize=(16, 3.6 * nrows_))
 spread = []
 for ax, d in zip(axes.flat, dates):
-    lid = agreements.list_id_for(lists, d)
+    lid = store.list_row_for(lists, d)["list_id"]
     meta = lists.set_index("list_id").loc[lid]
     d_mix, d_statewide = maps.coverage_on_list(rows, places, lid)
     d_corrections = maps.corrections_only_states(rows, places, lid)

@@ -89,7 +89,7 @@ hand_operators = operators.read_hand()
 operated, unused_hand = operators.resolve(joined, hand_operators)
 
 release, list_as_of = jails.choose(releases, as_of, int(fiscal_year))
-the_list = jails.list_for(lists, list_as_of)
+the_list = store.list_row_for(lists, list_as_of)
 agencies = jails.local_agencies(rows, places, the_list["list_id"])
 matches, unmatched = jails.match(facilities, agencies, release, the_list["list_date"], operated)
 county, gaps = jails.county_detention(facilities, releases, rows, lists, places)
@@ -114,7 +114,7 @@ now = jails.totals(matches)
 base_release, base_list_as_of = jails.choose(releases, SINCE)
 base = jails.totals(jails.matches_at(facilities, rows, lists, places, base_release, base_list_as_of,
                                      operators=operated)[0])
-base_list = jails.list_for(lists, base_list_as_of)
+base_list = store.list_row_for(lists, base_list_as_of)
 all_adp = pd.to_numeric(facilities.loc[facilities["release_date"] == release, "adp_total"]).sum()
 print(f"ICE detention release of {release}, 287(g) list of {the_list['list_date']}: {now['agencies']} agencies with "
       f"287(g) agreements run {now['facilities']} facilities holding ICE detainees under contract, an average of "

@@ -25,7 +25,7 @@ import ice287g
 from ice287g.analyses import pending
 from ice287g.core import paths
 from ice287g.detention import detention, jails
-from ice287g.history import agreements
+from ice287g.history import agreements, store
 from ice287g.places import geography
 from ice287g.places import maps
 from ice287g.publish import charts
@@ -48,7 +48,7 @@ if state not in reports.report_states(ags):
     raise ValueError(f"{state}: no agreement was ever listed; states with reports: {reports.report_states(ags)}")
 names = geography.states().set_index("state")["state_name"]
 state_name = names.get(state, state)
-list_id = agreements.list_id_for(lists, as_of)
+list_id = store.list_row_for(lists, as_of)["list_id"]
 meta = lists.set_index("list_id").loc[list_id]
 on_list = rows[(rows["list_id"] == list_id) & (rows["state"] == state)]
 ranking = agreements.state_model_table(rows, list_id)

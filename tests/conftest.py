@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from xdist.scheduler import LoadGroupScheduling
 
 from ice287g.core import paths
+from ice287g.detention import operators
+from ice287g.history import agreements
+from ice287g.ingest import fbi_rosters
 
 REAL_ROOT = Path(__file__).resolve().parents[1]
 REAL_RAW = REAL_ROOT / "data" / "raw"
@@ -78,3 +85,113 @@ def archive(project) -> Path:
     for f in COUNTIES:
         shutil.copyfile(REAL_RAW / "census" / f, census / f)
     return project / "data" / "raw"
+
+
+# ---- the real project's expensive objects, built once per session (once per xdist worker) --------------
+# Many test files read the same real history, rosters and facility lists; each is built once here and
+# shared. A test that changed one would change what every later test sees, so the shared objects are
+# fingerprinted when built and checked after each test that used them: a test that must change one changes
+# a copy (``copy.deepcopy(real_history)``, ``real_rosters.copy()``).
+
+
+def frame_digest(value) -> str:
+    """A fingerprint of every frame, series and plain value inside ``value`` (dataclasses, dicts, lists and
+    tuples are walked): it changes when any cell, label, column or dtype does."""
+    h = hashlib.sha256()
+
+    def feed(v) -> None:
+        if isinstance(v, (pd.DataFrame, pd.Series)):
+            frame = v.to_frame() if isinstance(v, pd.Series) else v
+            h.update(repr((type(v).__name__, list(frame.columns), [str(t) for t in frame.dtypes],
+                           frame.shape)).encode())
+            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
+            for f in dataclasses.fields(v):
+                h.update(f.name.encode())
+                feed(getattr(v, f.name))
+        elif isinstance(v, dict):
+            for k in sorted(v, key=repr):
+                h.update(repr(k).encode())
+                feed(v[k])
+        elif isinstance(v, (list, tuple)):
+            h.update(f"{type(v).__name__}{len(v)}".encode())
+            for item in v:
+                feed(item)
+        else:
+            h.update(repr(v).encode())
+
+    feed(value)
+    return h.hexdigest()
+
+
+class SharedChanged(AssertionError):
+    pass
+
+
+# fixture name -> (the shared object, its digest when built)
+_SHARED: dict[str, tuple[object, str]] = {}
+
+
+def shared_changes(shared: dict[str, tuple[object, str]], names) -> list[str]:
+    """The shared fixtures among ``names`` whose object no longer matches its digest."""
+    return [n for n in sorted(set(names) & set(shared)) if frame_digest(shared[n][0]) != shared[n][1]]
+
+
+def _share(name: str, build):
+    """Build one real object against the real project (whatever root a test had pointed the package at when
+    it first asked), and remember its digest."""
+    with pytest.MonkeyPatch.context() as mp:
+        for var in ("ICE287G_ROOT", "ICE287G_OUTPUT_ROOT", "ICE287G_NOTEBOOK"):
+            mp.delenv(var, raising=False)
+        value = build()
+    _SHARED[name] = (value, frame_digest(value))
+    return value
+
+
+@pytest.fixture(autouse=True)
+def _shared_objects_unchanged(request):
+    """Fails the test (at its teardown) that changed a shared object it used, directly or through another
+    fixture."""
+    yield
+    changed = shared_changes(_SHARED, request.fixturenames)
+    if changed:
+        for name in changed:  # fingerprinted again, so that the culprit fails and not every later test
+            _SHARED[name] = (_SHARED[name][0], frame_digest(_SHARED[name][0]))
+        raise SharedChanged(f"this test changed the shared {', '.join(changed)} (later tests see the change): "
+                            "change a copy instead")
+
+
+@pytest.fixture(scope="session")
+def real_history():
+    """The agreement history built from the real raw archive (``agreements.build_history()``)."""
+    return _share("real_history", agreements.build_history)
+
+
+@pytest.fixture(scope="session")
+def real_rosters() -> pd.DataFrame:
+    """Both real FBI rosters as one frame (``fbi_rosters.read_rosters()``)."""
+    return _share("real_rosters", lambda: fbi_rosters.read_rosters(REAL_RAW))
+
+
+@pytest.fixture(scope="session")
+def facility_lists() -> pd.DataFrame:
+    """ICE's real facility lists of data/raw/ice_facilities (``operators.read_lists()``)."""
+    return _share("facility_lists", operators.read_lists)
+
+
+# ---- spreading the unit tests over the cores (pytest-xdist) ---------------------------------------
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup`` here means: each test file whole on one worker (as ``loadfile``: its tests share
+    its module fixtures and never race each other on a path), except the tests that name an ``xdist_group``,
+    which go whole to one worker per group. A slow file (the update probe) splits itself into groups so
+    that it spreads over the workers."""
+    if config.getvalue("dist") == "loadgroup":
+        return FileOrGroupScheduling(config, log)
+    return None
+
+
+class FileOrGroupScheduling(LoadGroupScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        group = super()._split_scope(nodeid)
+        return group if group != nodeid else nodeid.split("::", 1)[0]

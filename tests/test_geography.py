@@ -6,7 +6,6 @@ import pytest
 
 from ice287g.core import paths
 from ice287g.history import agreements
-from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.places import placement_qa
@@ -14,8 +13,8 @@ from ice287g.places import maps
 
 
 @pytest.fixture(scope="module")
-def roster_counties():
-    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), fbi_rosters.read_rosters())
+def roster_counties(real_rosters):
+    return geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"), real_rosters)
 
 
 @pytest.fixture(scope="module")

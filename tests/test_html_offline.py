@@ -95,6 +95,7 @@ def test_source_links_are_relative_to_the_page():
         ("executed notebook (.ipynb)", "../../notebooks/03_maps.ipynb"), ("source (.py)", "../../notebooks/03_maps.py"))
 
 
+@pytest.mark.built
 @pytest.mark.parametrize("page", sorted(REPORTS.rglob("*.html")) or [None],
                          ids=lambda p: str(p.relative_to(REPORTS)) if p else "none")
 def test_every_generated_page_loads_nothing_from_another_host(page):

@@ -185,35 +185,30 @@ def test_near_miss_goes_to_candidates_and_hand_distinct_pair_is_dropped():
 
 # ---- the real history -----------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def history():
-    return agreements.build_history()
-
-
-def test_the_real_history_carries_each_agency_ori_from_the_rosters(history):
-    agencies = history.agencies.set_index("agency_id")
+def test_the_real_history_carries_each_agency_ori_from_the_rosters(real_history):
+    agencies = real_history.agencies.set_index("agency_id")
     assert agencies.loc["TX-harris-county-sheriffs-office", "ori"] == "TX1010000"
     # created in 2025, after both rosters: no ORI, and the matches say why
     assert agencies.loc["FL-miami-dade-sheriffs-office", "ori"] == ""
-    matches = history.roster.matches.set_index("agency_id")
+    matches = real_history.roster.matches.set_index("agency_id")
     assert agencies["ori"].equals(matches["ori"].reindex(agencies.index))
     # no two names of the name rules claim one ORI on the real lists, so no merge by ORI
-    assert history.roster.shared.empty and history.roster.mapping == {}
-    assert not (history.qa["renames"]["rule"] == "ori").any()
+    assert real_history.roster.shared.empty and real_history.roster.mapping == {}
+    assert not (real_history.qa["renames"]["rule"] == "ori").any()
 
 
-def test_real_typo_rows_carry_the_corrected_agency_id(history):
-    rows = history.list_rows
+def test_real_typo_rows_carry_the_corrected_agency_id(real_history):
+    rows = real_history.list_rows
     dimmit = rows[rows["agency_printed"].str.startswith("Dimmit Couny")]
     assert len(dimmit) and set(dimmit["agency_id"]) == {"TX-dimmit-county-sheriffs-office"}
-    renames = history.qa["renames"]
+    renames = real_history.qa["renames"]
     dimmit = renames[renames["old_agency"] == "Dimmit Couny Sheriff's Office"]
     assert sorted(dimmit["model"]) == ["JEM", "TFM", "WSO"] and set(dimmit["rule"]) == {"edit_distance"}
     assert {"edit_distance", "abbreviation", "state_prefix", "hand"} <= set(renames["rule"])
 
 
-def test_real_okaloosa_sheriff_and_corrections_stay_distinct(history):
-    ids = set(history.agencies.loc[history.agencies["state"] == "FL", "agency_id"])
+def test_real_okaloosa_sheriff_and_corrections_stay_distinct(real_history):
+    ids = set(real_history.agencies.loc[real_history.agencies["state"] == "FL", "agency_id"])
     assert {"FL-okaloosa-county-sheriffs-office", "FL-okaloosa-county-department-of-corrections"} <= ids
 
 
@@ -234,10 +229,10 @@ def removed_with_near_identical_successor(agreements_df: pd.DataFrame, distinct=
     return out
 
 
-def test_done_when_fewer_than_3_removed_agreements_are_missed_renames(history):
+def test_done_when_fewer_than_3_removed_agreements_are_missed_renames(real_history):
     from ice287g.history.identity import load_distinct
 
-    assert len(removed_with_near_identical_successor(history.agreements, load_distinct())) < 3
+    assert len(removed_with_near_identical_successor(real_history.agreements, load_distinct())) < 3
 
 
 def test_missed_rename_check_can_fail():

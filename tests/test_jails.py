@@ -29,8 +29,8 @@ def tables():
 
 
 @pytest.fixture(scope="module")
-def operated(tables):
-    joined = operators.join(tables["facilities"], operators.read_lists())
+def operated(tables, facility_lists):
+    joined = operators.join(tables["facilities"], facility_lists)
     ops, unused = operators.resolve(joined, operators.read_hand())
     assert unused.empty
     return ops
@@ -39,7 +39,7 @@ def operated(tables):
 @pytest.fixture(scope="module")
 def newest(tables, operated):
     t = tables
-    lst = jails.list_for(t["lists"], "newest")
+    lst = store.list_row_for(t["lists"], "newest")
     agencies = jails.local_agencies(t["rows"], t["places"], lst["list_id"])
     matches, unmatched = jails.match(t["facilities"], agencies, NEWEST_RELEASE, lst["list_date"], operated)
     return agencies, matches, unmatched

@@ -23,13 +23,8 @@ def facilities():
 
 
 @pytest.fixture(scope="module")
-def lists():
-    return operators.read_lists()
-
-
-@pytest.fixture(scope="module")
-def joined(facilities, lists):
-    return operators.join(facilities, lists)
+def joined(facilities, facility_lists):
+    return operators.join(facilities, facility_lists)
 
 
 def _row(df, **where):
@@ -40,19 +35,19 @@ def _row(df, **where):
     return hit.iloc[0]
 
 
-def test_the_lists_are_read_from_their_header_rows_with_every_operator_classified(lists):
-    assert lists.groupby("list_date").size().to_dict() == {"2015-12-08": 209, "2017-11-06": 1685}
-    torrance = _row(lists, list_date="2017-11-06", detloc="TOORANM")
+def test_the_lists_are_read_from_their_header_rows_with_every_operator_classified(facility_lists):
+    assert facility_lists.groupby("list_date").size().to_dict() == {"2015-12-08": 209, "2017-11-06": 1685}
+    torrance = _row(facility_lists, list_date="2017-11-06", detloc="TOORANM")
     assert (torrance["name"], torrance["city"], torrance["state"], torrance["zip"]) == (
         "TORRANCE COUNTY DETENTION FACILITY", "ESTANCIA", "NM", "87016")
     assert (torrance["operator"], torrance["operator_kind"], torrance["row"]) == ("CCA", "private", 1536)
-    limestone = _row(lists, list_date="2017-11-06", detloc="LIMESTX")
+    limestone = _row(facility_lists, list_date="2017-11-06", detloc="LIMESTX")
     assert (limestone["operator"], limestone["operator_kind"]) == ("COUNTY", "county")  # stale: LaSalle's since 2016
-    assert _row(lists, list_date="2015-12-08", detloc="SLRDCAZ")["operator"] == "EMERALD"
-    grayson = lists[lists["name"] == "GRAYSON COUNTY JAIL"]
+    assert _row(facility_lists, list_date="2015-12-08", detloc="SLRDCAZ")["operator"] == "EMERALD"
+    grayson = facility_lists[facility_lists["name"] == "GRAYSON COUNTY JAIL"]
     assert set(grayson["operator_kind"]) == {"jailer"}
-    assert set(lists["operator"]) - {""} <= set(operators.ICE_OPERATORS)
-    assert set(lists.loc[lists["operator"] != "", "operator_kind"]) <= set(OPERATOR_KINDS)
+    assert set(facility_lists["operator"]) - {""} <= set(operators.ICE_OPERATORS)
+    assert set(facility_lists.loc[facility_lists["operator"] != "", "operator_kind"]) <= set(OPERATOR_KINDS)
 
 
 def test_an_unclassified_operator_stops_the_reader_naming_file_sheet_and_row(monkeypatch):
@@ -104,8 +99,8 @@ def test_real_facilities_join_by_each_rule(joined):
     assert set(joined["join_rule"]) <= set(operators.JOIN_RULES) | {operators.NOT_JOINED, operators.AMBIGUOUS}
 
 
-def test_the_zip_rule_does_not_fire_on_generic_or_city_words_or_a_hold_room(lists):
-    l17 = lists[lists["list_date"] == "2017-11-06"]
+def test_the_zip_rule_does_not_fire_on_generic_or_city_words_or_a_hold_room(facility_lists):
+    l17 = facility_lists[facility_lists["list_date"] == "2017-11-06"]
     hand_rows = operators.read_hand().iloc[:0]
     etowah = l17[l17["zip"] == "35901"]
     assert set(etowah["type_detailed"]) == {"USMS IGA", "HOLD"}  # the jail and ICE's hold room share a ZIP code

@@ -1,4 +1,5 @@
 """Notebook parameters are declared once (parameters.PARAMETERS) and refused before any kernel starts."""
+import pandas as pd
 import pytest
 
 from ice287g.archive import sources
@@ -6,7 +7,7 @@ from ice287g.archive import coverage
 from ice287g.build import parameters, pipeline
 from ice287g.build import codebook
 from ice287g.build import reports
-from ice287g.core.vocab import MODELS
+from ice287g.core.vocab import GAP_DAYS, MODELS
 
 
 @pytest.fixture
@@ -77,7 +78,10 @@ def test_a_detention_date_before_every_release_is_refused(no_kernel):
     _refused(lambda: pipeline.run_notebook("04_detention", {"as_of": "1990-01-01"}),
              rf"^04_detention: parameter as_of='1990-01-01' refused \(before the earliest detention release "
              rf"\({first}\)\)")
-    assert parameters.validate("04_detention", {"as_of": first}) == {"as_of": first}
+    # the first release itself is refused by its list: the newest list before it is older than the threshold
+    with pytest.raises(parameters.ParameterError,
+                       match=rf"its detention release is of {first}, and {first} falls inside an archive gap"):
+        parameters.validate("04_detention", {"as_of": first})
 
 
 def test_a_list_date_before_the_first_list_or_not_a_date_is_refused(no_kernel):
@@ -119,3 +123,62 @@ def test_an_unknown_parameter_name_is_refused(no_kernel):
 def test_reports_refuse_a_bad_date_before_any_work():
     with pytest.raises(ValueError, match=r"^state_report: parameter as_of='1990-01-01' refused"):
         reports.build_reports(["FL"], "1990-01-01")
+
+
+# ---- dates inside an archive gap (the store's rule, store.list_row_for / release_row_for) ----------------
+
+def test_a_map_date_inside_an_archive_gap_is_refused_before_a_kernel_starts(no_kernel):
+    _refused(lambda: pipeline.run_notebook("03_maps", {"as_of": "2010-06-01"}),
+             r"^03_maps: parameter as_of='2010-06-01' refused \(2010-06-01 falls inside an archive gap: the newest "
+             r"participating list on or before it is the list of 2008-03-10 \(2008-03-10_historical-ice-lists.csv\), "
+             r"813 days old, more than the gap threshold of 180 days\); allowed: `newest` or a date")
+    _refused(lambda: pipeline.run_notebook("03_maps", {"spread_dates": "2017-01-20;2019-06-01;newest"}),
+             r"spread_dates='2017-01-20;2019-06-01;newest' refused \(2019-06-01 falls inside an archive gap: .*"
+             r"the list of 2017-08-01 .*669 days old")
+    _refused(lambda: pipeline.run_notebook("02_compare_lists", {"before": "2019-06-01"}),
+             r"before='2019-06-01' refused \(2019-06-01 falls inside an archive gap")
+    _refused(lambda: pipeline.run_notebook("01_agreement_history", {"as_of": "2019-06-01"}),
+             r"as_of='2019-06-01' refused \(2019-06-01 falls inside an archive gap")
+    _refused(lambda: pipeline.run_state_report("FL", "2019-06-01"), r"^state_report: parameter as_of='2019-06-01' "
+                                                                    r"refused \(2019-06-01 falls inside an archive gap")
+    assert no_kernel == []
+
+
+def test_a_list_date_just_after_a_list_and_at_the_threshold_is_allowed():
+    assert parameters.validate("03_maps", {"as_of": "2021-01-14"}) == {"as_of": "2021-01-14"}
+    at = (pd.Timestamp("2008-03-10") + pd.Timedelta(days=GAP_DAYS)).date().isoformat()
+    after = (pd.Timestamp("2008-03-10") + pd.Timedelta(days=GAP_DAYS + 1)).date().isoformat()
+    assert parameters.validate("03_maps", {"as_of": at}) == {"as_of": at}
+    with pytest.raises(parameters.ParameterError, match=f"{GAP_DAYS + 1} days old"):
+        parameters.validate("03_maps", {"as_of": after})
+
+
+def test_detention_dates_inside_a_gap_of_the_releases_or_of_the_lists_are_refused(no_kernel):
+    for notebook in ("04_detention", "07_jails_and_detention"):
+        _refused(lambda: pipeline.run_notebook(notebook, {"as_of": "2020-06-01"}),
+                 rf"^{notebook}: parameter as_of='2020-06-01' refused \(2020-06-01 falls inside an archive gap: the "
+                 r"newest detention release on or before it is the detention release of 2019-10-07 "
+                 r"\(2019-10-07_FY19-detentionstats.xlsx\), 238 days old")
+    # 04 pairs the release with the list in force at the release; 07 with the list in force at the date
+    _refused(lambda: pipeline.run_notebook("04_detention", {"as_of": "2019-12-01"}),
+             r"as_of='2019-12-01' refused \(its detention release is of 2019-10-07, and 2019-10-07 falls inside an "
+             r"archive gap: the newest participating list on or before it is the list of 2017-08-01")
+    _refused(lambda: pipeline.run_notebook("07_jails_and_detention", {"as_of": "2019-12-01"}),
+             r"as_of='2019-12-01' refused \(2019-12-01 falls inside an archive gap: the newest participating list")
+    assert no_kernel == []
+    assert parameters.validate("07_jails_and_detention", {"as_of": "2021-02-01"}) == {"as_of": "2021-02-01"}
+
+
+def test_the_pending_analysis_date_may_fall_in_a_gap():
+    # 06 judges requests with every list up to the date; a gap makes them unknown_gap, not an error
+    assert parameters.validate("06_pending_pipeline", {"as_of": "2019-06-01"}) == {"as_of": "2019-06-01"}
+
+
+def test_the_changes_command_refuses_a_date_in_a_gap_in_one_line(capsys):
+    from ice287g.build import cli
+
+    assert cli.main(["changes", "--as-of", "2010-06-01"]) == 1
+    err = capsys.readouterr().err
+    assert err == ("changes: 2010-06-01 falls inside an archive gap: the newest participating list on or before it "
+                   "is the list of 2008-03-10 (2008-03-10_historical-ice-lists.csv), 813 days old, more than the gap "
+                   "threshold of 180 days; give a date with a list in force, or `newest`\n")

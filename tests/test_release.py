@@ -227,7 +227,7 @@ def test_stata_files_open_with_labels_from_the_schema(built, name):
     assert len(frame) == codebook.row_count(REAL_ROOT / rel)
     with pd.io.stata.StataReader(folder / "stata" / f"{name}.dta") as reader:
         labels = reader.variable_labels()
-        assert reader.data_label == schema.TITLES[rel]
+        assert reader.data_label == schema.dataset(rel).title
     assert all(0 < len(v) <= release.STATA_LABEL_MAX for v in labels.values())
     for c in schema.dataset(rel).columns:
         if c.type == "date":
@@ -241,13 +241,14 @@ def test_stata_labels_are_cut_to_stata_limit():
 
 def test_every_released_table_has_a_title_and_valid_keys():
     tables = schema.released_tables()
-    assert set(tables) <= set(schema.TITLES)
-    for rel, key in schema.PRIMARY_KEYS.items():
-        assert set(key) <= set(schema.dataset(rel).names), rel
-    for rel, fks in schema.FOREIGN_KEYS.items():
-        for fields, ref, ref_fields in fks:
-            assert set(fields) <= set(schema.dataset(rel).names) and set(ref_fields) <= set(schema.dataset(ref).names)
-            assert ref in tables
+    assert all(schema.dataset(rel).title for rel in tables)
+    keyed = [ds for ds in schema.DATASETS.values() if ds.primary_key]
+    assert keyed and all(set(ds.primary_key) <= set(ds.names) for ds in keyed)
+    linked = [(ds, fk) for ds in schema.DATASETS.values() for fk in ds.foreign_keys]
+    assert linked
+    for ds, fk in linked:
+        assert set(fk.fields) <= set(ds.names) and set(fk.reference) <= set(schema.dataset(fk.table).names)
+        assert fk.table in tables and ds.path in tables
 
 
 def test_make_release_is_its_own_target_and_dist_is_ignored():

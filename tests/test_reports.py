@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from html.parser import HTMLParser
 
+import nbformat
 import pandas as pd
 import pytest
 
 from ice287g.build import pipeline
 from ice287g.detention import detention
-from ice287g.history import agreements
+from ice287g.history import agreements, store
 from ice287g.places import geography
 from ice287g.places import maps
 from ice287g.publish import charts, pages
@@ -32,7 +33,7 @@ def test_report_states_are_every_state_ever_on_a_participating_list(tables):
 
 
 def test_state_timeline_on_the_newest_list_equals_the_count_api(tables):
-    newest = agreements.list_id_for(tables["lists"], "newest")
+    newest = store.list_row_for(tables["lists"], "newest")["list_id"]
     for state in ("FL", "TX", "MP"):
         t = reports.state_timeline(tables["lists"], tables["list_counts"], state)
         on_newest = t[t["list_id"] == newest]
@@ -63,7 +64,7 @@ def test_state_timeline_is_zero_before_a_state_joined(tables):
 def test_agencies_in_force_match_the_count_api(tables):
     counties, _ = maps.map_layers()
     lists = tables["lists"]
-    newest = agreements.list_id_for(lists, "newest")
+    newest = store.list_row_for(lists, "newest")["list_id"]
     day = lists.set_index("list_id").loc[newest, "list_date"]
     for state in ("FL", "AK"):
         table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
@@ -81,7 +82,7 @@ def test_agencies_in_force_match_the_count_api(tables):
 
 def test_agencies_at_an_earlier_date_exclude_later_agreements(tables):
     counties, _ = maps.map_layers()
-    lid = agreements.list_id_for(tables["lists"], "2023-06-30")
+    lid = store.list_row_for(tables["lists"], "2023-06-30")["list_id"]
     table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                    counties, tables["list_rows"], lid, "FL")
     assert (table["status"] == "in force").sum() == agreements.count("2023-06-30", state="FL", unit="agencies")
@@ -165,7 +166,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
 def test_the_agency_search_lists_every_agency_ever_listed(tables):
     counties, _ = maps.map_layers()
     lists, ags = tables["lists"], tables["agreements"]
-    newest = agreements.list_id_for(lists, "newest")
+    newest = store.list_row_for(lists, "newest")["list_id"]
     day = lists.set_index("list_id").loc[newest, "list_date"]
     table = reports.agency_rows(ags, tables["agencies"], tables["agreement_places"], counties,
                                 tables["list_rows"], newest)
@@ -248,6 +249,56 @@ def test_moa_links_light_up_when_the_history_carries_them():
     assert '<th>MOA</th>' in page and '<a href="https://www.ice.gov/doclib/287gMOA/good.pdf">MOA</a>' in page
     assert "javascript:" not in page  # a link from data that is not http(s) is dropped
     assert "1 of them link the signed agreement (MOA)" in page
+
+
+EVIL_STATE = "Tex<as> & 'Co'"
+
+
+def test_hostile_names_are_escaped_in_every_page_from_the_templates():
+    """An agency and a state named like markup, through each page the templates build: the agency search,
+    the front page with its change report, a state report's agencies and change section, and the page
+    around a state report (its title and source links)."""
+    import types
+
+    ags, agencies, places, counties, rows = _synthetic(moa=True)
+    table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
+    search = reports.agencies_page(table, "2025-04-01", {"TX": EVIL_STATE})
+    changes = pd.DataFrame({"change": ["added"], "state": ["TX"], "agency": [EVIL], "model_before": [""],
+                            "model_after": ["TFM"], "signed_before": [""], "signed_after": ["2025-02-01"]})
+    rep = types.SimpleNamespace(changes=changes, renames=changes.iloc[:0], after={"list_date": "2025-04-01"},
+                                before={"list_date": "2025-03-01"})
+    section = reports.state_changes_html(rep, "TX")
+    states = pd.DataFrame({"state": ["TX"], "state_name": [EVIL_STATE], "agreements": [1], "agencies": [1],
+                           "list_date": ["2025-04-01"]})
+    figures = pd.DataFrame({"slug": ["county_map"], "alt_text": [EVIL], "title": [EVIL], "source": [EVIL_STATE]})
+    front = reports.index_html(states, ["00_program_history"], figures, changes=reports.markdown_html(f"# {EVIL}"))
+    _, header, _ = pages.page_parts("../", [(EVIL_STATE, "TX.ipynb?a=1&b=2")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A state")])
+    report = pipeline.render_html(nb, title=reports.state_report_title(EVIL_STATE, "2025-04-01", None), root="../",
+                                  sources=[(EVIL_STATE, "TX.ipynb")])
+    state_table = reports.agencies_table_html(reports.state_agencies(ags, agencies, places, counties, rows, "l1", "TX"))
+    state_escaped = "Tex&lt;as&gt; &amp; &#x27;Co&#x27;"
+    for name, page in {"search": search, "section": section, "front": front, "state": state_table}.items():
+        assert EVIL_ESCAPED in page and "<script>alert" not in page and EVIL not in page, name
+    for page in (search, front, header):
+        assert state_escaped in page and EVIL_STATE not in page
+    # nbconvert writes the page out again: quotes in text come back as they were, markup stays escaped
+    assert "<title>287(g) in Tex&lt;as&gt; &amp; 'Co'" in report and "Tex<as>" not in report
+    assert """<a href="TX.ipynb">Tex&lt;as&gt; &amp; 'Co'</a>""" in report
+    assert f'<td title="{state_escaped}">TX</td>' in search
+    assert '<a href="TX.ipynb?a=1&amp;b=2">' in header
+
+
+def test_the_search_script_is_a_static_file_served_as_it_is():
+    script = (pages.TEMPLATES / "search.js").read_text(encoding="utf-8")
+    ags, agencies, places, counties, rows = _synthetic(moa=False)
+    page = reports.agencies_page(reports.agency_rows(ags, agencies, places, counties, rows, "l1"), "2025-04-01", {})
+    # whole and unescaped, never read as a template; the page's only script
+    assert f"<script>\n{script}</script>" in page and page.count("<script") == 1
+    assert "split(/\\s+/)" in script and "textContent" in script and "innerHTML" not in script
+    # no page is assembled in Python any more: the script and the markup live under templates/ only
+    source = (pages.TEMPLATES.parent / "reports.py").read_text(encoding="utf-8")
+    assert "getElementById" not in source and "html.escape" not in source and "<td" not in source
 
 
 def test_release_name_and_state_report_title():

@@ -21,8 +21,8 @@ def _read(name: str) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def rosters() -> pd.DataFrame:
-    return fbi_rosters.read_rosters()
+def rosters(real_rosters) -> pd.DataFrame:
+    return real_rosters
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,8 @@ ROSTER_2017 = "2017-08-01_pre2018-roster-long.csv"
 
 
 def test_the_default_bound_is_the_projects_gap_threshold():
-    for fn in (store.list_in_force, store.count, store.release_in_force, detention.release_for, detention.state_adp):
+    for fn in (store.list_row_for, store.release_row_for, store.newest_on_or_before, store.list_in_force, store.count,
+               store.release_in_force, detention.release_for, detention.state_adp):
         assert inspect.signature(fn).parameters["max_age_days"].default == vocab.GAP_DAYS, fn.__name__
     assert agreements.count is store.count and agreements.list_in_force is store.list_in_force
 
@@ -119,3 +120,123 @@ def test_the_project_root_follows_its_setting_and_a_relative_one_the_working_dir
     assert paths.project_root() == (tmp_path / "b" / "p").resolve()
     monkeypatch.delenv("ICE287G_ROOT")
     assert (paths.project_root() / "pyproject.toml").is_file()
+
+
+# ---- one rule for every as-of lookup, on the real lists and releases ------------------------------------
+
+# Inside the real 2017-2021 archive gap of the lists and the FY20-FY21 gap of the detention releases: the
+# newest list on or before it is the 2017-08-01 roster, the newest release that of 2019-10-07.
+IN_BOTH_GAPS = "2020-06-01"
+FIRST_AFTER_GAP = "2021-01-13"  # the first list after the 2017-2021 gap
+FIRST_RELEASE_AFTER_GAP = "2021-09-27"
+
+
+def _days_after(date: str, days: int) -> str:
+    return (pd.Timestamp(date) + pd.Timedelta(days=days)).date().isoformat()
+
+
+@pytest.fixture(scope="module")
+def built():
+    from ice287g.history import agreements
+
+    releases = store.processed("detention_releases.csv").astype({"fiscal_year": "int64"})
+    releases["fy_end"] = releases["fy_end"] == "True"
+    return {"lists": agreements.processed("lists.csv"), "rows": agreements.processed("list_rows.csv"),
+            "releases": releases}
+
+
+def _list_date_of(lists, list_id):
+    return lists.set_index("list_id").loc[list_id, "list_date"]
+
+
+# each answers "the date of the participating list in force at d"
+LIST_LOOKUPS = {
+    "store.list_row_for": lambda t, d: store.list_row_for(t["lists"], d)["list_date"],
+    "store.list_in_force": lambda t, d: store.list_in_force(d)[0],
+    "store.count": lambda t, d: store.count(d) and store.list_in_force(d)[0],
+    "agreements.resolve_list": lambda t, d: _list_date_of(t["lists"], agreements.resolve_list(t["lists"], d)),
+    "changes.list_pair": lambda t, d: _list_date_of(t["lists"], _changes().list_pair(t["lists"], "previous", d)[1]),
+    "reports.state_index_rows": lambda t, d: _reports().state_index_rows(t["rows"], t["lists"], ["FL"], d)[
+        "list_date"].iloc[0],
+    "reports.recent_changes": lambda t, d: _list_date_of(t["lists"], _reports().recent_changes(
+        t["rows"], t["lists"], "FL", d)[2]),
+}
+
+# each answers "the date of the detention release in force at d"
+RELEASE_LOOKUPS = {
+    "store.release_row_for": lambda t, d: store.release_row_for(t["releases"], d)["release_date"],
+    "store.release_in_force": lambda t, d: store.release_in_force(d)[0],
+    "detention.release_for": lambda t, d: detention.release_for(t["releases"]["release_date"], d),
+    "detention.state_adp": lambda t, d: detention.state_adp(as_of=d)["release_date"].iloc[0],
+    "jails.choose": lambda t, d: _jails().choose(t["releases"], d)[0],
+}
+
+
+def _changes():
+    from ice287g.history import changes
+
+    return changes
+
+
+def _reports():
+    from ice287g.build import reports
+
+    return reports
+
+
+def _jails():
+    from ice287g.detention import jails
+
+    return jails
+
+
+@pytest.mark.parametrize("lookup", sorted(LIST_LOOKUPS))
+def test_every_list_lookup_refuses_a_date_inside_the_archive_gap(built, lookup):
+    with pytest.raises(store.StaleError, match=f"the newest participating list on or before {IN_BOTH_GAPS} is the "
+                                               f"list of 2017-08-01 \\({ROSTER_2017}\\), 1035 days old") as err:
+        LIST_LOOKUPS[lookup](built, IN_BOTH_GAPS)
+    assert err.value.gap.startswith(f"{IN_BOTH_GAPS} falls inside an archive gap: the newest participating list")
+
+
+@pytest.mark.parametrize("lookup", sorted(LIST_LOOKUPS))
+def test_every_list_lookup_takes_the_list_of_the_day_before(built, lookup):
+    assert LIST_LOOKUPS[lookup](built, _days_after(FIRST_AFTER_GAP, 1)) == FIRST_AFTER_GAP
+    assert LIST_LOOKUPS[lookup](built, FIRST_AFTER_GAP) == FIRST_AFTER_GAP
+
+
+@pytest.mark.parametrize("lookup", sorted(LIST_LOOKUPS))
+def test_every_list_lookup_accepts_a_list_exactly_the_gap_threshold_old(built, lookup):
+    # the 2008-03-10 list is the last before the 2008-2011 gap
+    assert LIST_LOOKUPS[lookup](built, _days_after("2008-03-10", vocab.GAP_DAYS)) == "2008-03-10"
+    with pytest.raises(store.StaleError, match=f"list of 2008-03-10 .*{vocab.GAP_DAYS + 1} days old"):
+        LIST_LOOKUPS[lookup](built, _days_after("2008-03-10", vocab.GAP_DAYS + 1))
+
+
+@pytest.mark.parametrize("lookup", sorted(RELEASE_LOOKUPS))
+def test_every_release_lookup_refuses_a_date_inside_the_release_gap(built, lookup):
+    with pytest.raises(store.StaleError, match=f"the newest detention release on or before {IN_BOTH_GAPS} is the "
+                                               "detention release of 2019-10-07.*, 238 days old"):
+        RELEASE_LOOKUPS[lookup](built, IN_BOTH_GAPS)
+
+
+@pytest.mark.parametrize("lookup", sorted(RELEASE_LOOKUPS))
+def test_every_release_lookup_takes_the_release_of_the_day_before_and_one_the_threshold_old(built, lookup):
+    assert RELEASE_LOOKUPS[lookup](built, _days_after(FIRST_RELEASE_AFTER_GAP, 1)) == FIRST_RELEASE_AFTER_GAP
+    assert RELEASE_LOOKUPS[lookup](built, _days_after("2019-10-07", vocab.GAP_DAYS)) == "2019-10-07"
+    with pytest.raises(store.StaleError, match=f"{vocab.GAP_DAYS + 1} days old"):
+        RELEASE_LOOKUPS[lookup](built, _days_after("2019-10-07", vocab.GAP_DAYS + 1))
+
+
+def test_newest_is_the_newest_list_and_release_for_every_lookup(built):
+    newest_list = agreements.series_lists(built["lists"])["list_date"].max()
+    assert {LIST_LOOKUPS[k](built, "newest") for k in ("store.list_row_for", "agreements.resolve_list",
+                                                        "changes.list_pair", "reports.state_index_rows")} == {newest_list}
+    newest_release = built["releases"]["release_date"].max()
+    assert {RELEASE_LOOKUPS[k](built, "newest") for k in ("store.release_row_for", "detention.release_for",
+                                                           "jails.choose")} == {newest_release}
+
+
+def test_the_old_lookups_are_gone():
+    from ice287g.detention import jails
+
+    assert not hasattr(agreements, "list_id_for") and not hasattr(jails, "list_for")

@@ -196,9 +196,13 @@ def _update(args) -> int:
 
 def _changes(args) -> int:
     from ..history.changes import write_report
+    from ..history.store import StaleError
 
     try:
         path = write_report(after=args.as_of)
+    except StaleError as exc:  # said for the date given, without the API's max_age_days hint
+        print(f"changes: {exc.gap}; give a date with a list in force, or `newest`", file=sys.stderr)
+        return 1
     except (ValueError, FileNotFoundError) as exc:
         print(f"changes: {exc}", file=sys.stderr)
         return 1

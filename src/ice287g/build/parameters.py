@@ -6,7 +6,9 @@ notebook, the parameter, the value and what is allowed, instead of a traceback f
 checks them against each notebook's tagged ``parameters`` cell, so neither can drift.
 
 Bounds that depend on the data (the earliest ICE list, the detention releases) are read from the raw
-files' manifests when a value needs them, never typed here.
+files' manifests when a value needs them, never typed here. A date whose list or release in force would
+be too old (inside an archive gap) is refused by the store's own rule (``store.list_row_for``,
+``store.release_row_for``) on the tables the notebooks read, so a run stops before its kernel starts.
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from ..detention.detention import WORKBOOK_KIND
 from ..archive.sources import manifest
 from ..archive.sources import inventory
 from ..core.states import states
+from ..history.store import StaleError, list_row_for, processed, release_row_for
 
 NEWEST = "newest"
 
@@ -96,12 +99,68 @@ def _date(value) -> str:
     return _iso(value)
 
 
-def _list_date(value) -> str:
+def _built(name: str):
+    """A processed table the gap checks read; ``None`` before a build wrote it (the notebook's own lookup
+    then refuses a date in a gap, by the same rule)."""
+    try:
+        return processed(name)
+    except FileNotFoundError:
+        return None
+
+
+def _outside_gaps(lookup: Callable, table: str, date: str):
+    """``lookup(table, date)``: the list or release in force at ``date``; refused when it is too old."""
+    rows = _built(table)
+    if rows is None:
+        return None
+    try:
+        return lookup(rows, date)
+    except StaleError as exc:
+        raise _Refused(exc.gap) from None
+
+
+def _list_in_force(date: str):
+    return _outside_gaps(list_row_for, "lists.csv", date)
+
+
+def _release_in_force(date: str):
+    return _outside_gaps(release_row_for, "detention_releases.csv", date)
+
+
+def _analysis_date(value) -> str:
     return _date_or_newest(first_ice_list, "ICE list")(value)
+
+
+def _list_date(value) -> str:
+    date = _analysis_date(value)
+    if date != NEWEST:
+        _list_in_force(date)
+    return date
 
 
 def _release_date(value) -> str:
     return _date_or_newest(lambda: detention_releases()[0], "detention release")(value)
+
+
+def _release_and_its_list(value) -> str:
+    """04_detention: the release in force at the date, and the list in force at that release."""
+    date = _release_date(value)
+    release = None if date == NEWEST else _release_in_force(date)
+    if release is not None:
+        try:
+            _list_in_force(release["release_date"])
+        except _Refused as exc:
+            raise _Refused(f"its detention release is of {release['release_date']}, and {exc}") from None
+    return date
+
+
+def _release_and_list(value) -> str:
+    """07_jails_and_detention: the release and the list in force at the date itself."""
+    date = _release_date(value)
+    if date != NEWEST:
+        _release_in_force(date)
+        _list_in_force(date)
+    return date
 
 
 def _list_spec(value) -> str:
@@ -196,13 +255,23 @@ class Param:
     check: Callable
 
 
-LIST_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest ICE list", _list_date)
-RELEASE_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release",
-                     _release_date)
+GAP_RULE = (f"a date is refused inside an archive gap, where the newest list or release on or before it is more "
+            f"than {GAP_DAYS} days old")
+LIST_DATE = Param(str, f"`newest` or a date YYYY-MM-DD on or after the earliest ICE list ({GAP_RULE})",
+                  _list_date)
+ANALYSIS_DATE = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest ICE list (a date inside an "
+                           "archive gap is allowed: a request the gap hides is judged `unknown_gap`)", _analysis_date)
+RELEASE_AND_ITS_LIST = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release "
+                                  f"({GAP_RULE}: the release in force at it, and the ICE list in force at that "
+                                  "release)",
+                             _release_and_its_list)
+RELEASE_AND_LIST = Param(str, "`newest` or a date YYYY-MM-DD on or after the earliest detention release "
+                              f"({GAP_RULE}: the release and the ICE list in force at it)", _release_and_list)
 CHART_DATE = Param(str, "a date YYYY-MM-DD", _date)
 GAP = Param(int, f"a positive whole number of days (the project's threshold is {GAP_DAYS})", _positive_int)
 LIST_SPEC = Param(str, "`newest`, `previous` (the series list just before the other list), `first-YYYY` (the first "
-                       "list of that year) or a date YYYY-MM-DD on or after the earliest ICE list", _list_spec)
+                       f"list of that year) or a date YYYY-MM-DD on or after the earliest ICE list ({GAP_RULE})",
+                  _list_spec)
 
 PARAMETERS: dict[str, dict[str, Param]] = {
     "00_raw_inventory": {
@@ -222,19 +291,19 @@ PARAMETERS: dict[str, dict[str, Param]] = {
         "model": Param(str, f"`ALL` or one of {', '.join(MODELS)} (any case)", _model_or_all),
         "state": Param(str, "`ALL` or a two-letter state, DC or territory code (any case)", _state_or_all),
         "spread_dates": Param(str, "dates YYYY-MM-DD (or `newest`) separated by `;`, none before the "
-                                   "earliest ICE list", _list_dates),
+                                   f"earliest ICE list ({GAP_RULE})", _list_dates),
     },
     "04_detention": {
-        "as_of": RELEASE_DATE,
+        "as_of": RELEASE_AND_ITS_LIST,
         "fiscal_year": Param(int, "0 (the latest completed fiscal year) or a fiscal year some detention "
                                   "release covers", _fiscal_year),
     },
     "05_news_claims": {
         "claims_file": Param(str, "an existing claims CSV, relative to the project root", _project_file),
     },
-    "06_pending_pipeline": {"as_of": LIST_DATE},
+    "06_pending_pipeline": {"as_of": ANALYSIS_DATE},
     "07_jails_and_detention": {
-        "as_of": RELEASE_DATE,
+        "as_of": RELEASE_AND_LIST,
         "fiscal_year": Param(int, "0 (the release in force at as_of) or a fiscal year some detention release "
                                   "covers (its last release)", _fiscal_year),
     },

@@ -12,7 +12,6 @@ only draws and shows.
 from __future__ import annotations
 
 import contextlib
-import html
 import multiprocessing
 import os
 import re
@@ -25,6 +24,7 @@ from pathlib import Path
 import mistune
 import nbformat
 import pandas as pd
+from markupsafe import Markup
 
 from ..analyses.pending import days_by_model
 from ..archive.sources import ensure_verified
@@ -32,17 +32,17 @@ from ..core import paths
 from ..detention.detention import release_for
 from ..detention.jails import totals
 from ..history import changes, corrections
-from ..history.agreements import MODELS, compare_lists, list_id_for, processed, series_lists, series_segments
+from ..history.agreements import MODELS, compare_lists, processed, series_lists, series_segments
 from ..history.changes import CHANGE_KINDS, markdown
 from ..history.history import STATUSES
 from ..history.identity import row_agreement_ids
 from ..history.roster import LOCAL_TYPES, coverage_by_type
-from ..history.store import StaleError, qa_table
+from ..history.store import StaleError, list_row_for, qa_table
 from ..places.maps import map_layers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from ..core.states import states as census_states
+from ..publish import pages
 from ..publish.charts import MODEL_NAMES, read_manifest
-from ..publish.pages import link, page
 from ..publish.release import zip_name
 from ..tables import writers
 from .parameters import validate
@@ -187,11 +187,13 @@ def recent_changes(list_rows: pd.DataFrame, lists: pd.DataFrame, state: str, as_
                    days: int = RECENT_DAYS) -> tuple[pd.DataFrame, str, str]:
     """Additions, removals and model or date changes in ``state`` between the list in force ``days``
     before the list of ``as_of`` and that list: ``(changes, before_list_id, after_list_id)``."""
-    after = list_id_for(lists, as_of)
+    after = list_row_for(lists, as_of)["list_id"]
     after_date = lists.set_index("list_id").loc[after, "list_date"]
     start = (pd.Timestamp(after_date) - pd.Timedelta(days=days)).date().isoformat()
     try:
-        before = list_id_for(lists, start)
+        # any age: a window that opens inside an archive gap compares with the last list before the gap,
+        # which the report names by its date
+        before = list_row_for(lists, start, max_age_days=None)["list_id"]
     except ValueError:  # nothing archived that early: compare with the first list
         before = series_lists(lists).iloc[0]["list_id"]
     rows = list_rows[list_rows["state"] == state]
@@ -217,8 +219,8 @@ def state_facilities(facilities: pd.DataFrame, counties: pd.DataFrame, state: st
 
 
 # ---------------------------------------------------------------------------------------------
-# Pages: one header, one stylesheet (templates/site.css), every name escaped (html.escape; the agency
-# search's script reads text with textContent and never writes markup)
+# Pages: rendered from the templates in templates/ (pages.render), which escape every value; the
+# functions here only choose and shape the data a page shows.
 
 TIMELINE_FIGURE, MAP_FIGURE = "agreements_timeline", "county_map"
 
@@ -242,24 +244,25 @@ def state_report_title(state_name: str, list_date: str, release: str | None) -> 
     return f"287(g) in {state_name}: ICE list of {list_date}, {detention}"
 
 
+def table_part(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> dict:
+    """The arguments of the ``table`` template macro for ``df``'s ``headers`` columns: each cell as text."""
+    cols = [c for c in headers if c in df.columns]
+    records = [dict(zip(cols, map(str, rec))) for rec in df[cols].itertuples(index=False)]
+    return {"records": records, "headers": {c: headers[c] for c in cols}, "numeric": numeric, "table_id": table_id}
+
+
 def html_table(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> str:
     """``df``'s ``headers`` columns as an HTML table, every cell escaped, in a box that scrolls sideways on
     a narrow screen."""
-    e = html.escape
-    cols = [c for c in headers if c in df.columns]
-    head = "".join(f'<th{" class=n" if c in numeric else ""}>{e(headers[c])}</th>' for c in cols)
-    body = ["<tr>" + "".join(f'<td{" class=n" if c in numeric else ""}>{e(str(v))}</td>' for c, v in zip(cols, rec))
-            + "</tr>" for rec in df[cols].itertuples(index=False)]
-    ident = f' id="{e(table_id)}"' if table_id else ""
-    return (f'<div class="scroll"><table{ident}><thead><tr>{head}</tr></thead><tbody>' + "".join(body)
-            + "</tbody></table></div>")
+    return str(pages.part("table", **table_part(df, headers, numeric, table_id)))
 
 
-def markdown_html(text: str, shift: int = 1) -> str:
+def markdown_html(text: str, shift: int = 1) -> Markup:
     """Markdown (``changes.markdown``) as HTML, raw HTML in it escaped, headings ``shift`` levels down."""
     out = mistune.create_markdown(escape=True, plugins=["table"])(text)
     out = out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
-    return re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out)
+    # mistune escaped the text (escape=True): its HTML goes into the templates as it is
+    return Markup(re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,70 +274,24 @@ AGENCY_HEADERS = {"state": "State", "agency": "Agency", "county": "County", "typ
                   "status": "Status", "moa_url": "MOA", "addendum_url": "Addendum"}
 
 
+# The agency search's link columns and the words their links show
+LINK_LABELS = {"moa_url": "MOA", "addendum_url": "addendum"}
+
+
+def agencies_table_part(table: pd.DataFrame, state_names: dict[str, str] | None = None) -> dict:
+    """The arguments of the ``agencies_table`` template macro: the columns present, each cell as text, MOA
+    and addendum addresses only where they are http(s)."""
+    cols = [c for c in AGENCY_HEADERS if c in table.columns]
+    records = [{c: safe_url(v) if c in LINK_COLUMNS else str(v) for c, v in rec.items()}
+               for rec in table[cols].to_dict("records")]
+    return {"records": records, "headers": {c: AGENCY_HEADERS[c] for c in cols},
+            "links": {c: LINK_LABELS[c] for c in LINK_COLUMNS if c in cols}, "state_names": state_names or {}}
+
+
 def agencies_table_html(table: pd.DataFrame, state_names: dict[str, str] | None = None) -> str:
     """``agency_rows`` (or ``state_agencies``) as the search's table: the columns present, names escaped,
     MOA and addendum links only where the address is http(s); each row carries its state code."""
-    e = html.escape
-    names = state_names or {}
-    cols = [c for c in AGENCY_HEADERS if c in table.columns]
-    head = "".join(f"<th>{e(AGENCY_HEADERS[c])}</th>" for c in cols)
-    body = []
-    for rec in table[cols].to_dict("records"):
-        cells = []
-        for c in cols:
-            v = str(rec[c])
-            if c == "state":
-                cells.append(f'<td title="{e(names.get(v, v))}">{e(v)}</td>')
-            elif c in LINK_COLUMNS:
-                url = safe_url(v)
-                label = "MOA" if c == "moa_url" else "addendum"
-                cells.append(f"<td>{link(url, label) if url else ''}</td>")
-            else:
-                cells.append(f"<td>{e(v)}</td>")
-        state = f' data-state="{e(str(rec["state"]))}"' if "state" in rec else ""
-        body.append(f"<tr{state}>" + "".join(cells) + "</tr>")
-    return (f'<div class="scroll"><table id="agencies"><thead><tr>{head}</tr></thead><tbody>\n'
-            + "\n".join(body) + "\n</tbody></table></div>")
-
-
-# Filters the rows as one types: every word must appear in the row's state (code or name), agency,
-# county or ORI. `#state=TX` / `?state=TX` picks a state and `#q=...` / `?q=...` fills the box. Reads text with
-# textContent and writes only textContent and `hidden`: no markup is ever built from the data.
-SEARCH_SCRIPT = """
-(function () {
-  var table = document.getElementById('agencies');
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-  var cols = {};
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) { cols[th.textContent] = i; });
-  function text(row, name) { var i = cols[name]; return i === undefined ? '' : row.cells[i].textContent; }
-  var keys = rows.map(function (r) {
-    var s = cols.State === undefined ? '' : r.cells[cols.State].title;
-    return [r.dataset.state || '', s, text(r, 'Agency'), text(r, 'County'), text(r, 'ORI')].join(' ').toLowerCase();
-  });
-  var box = document.getElementById('q'), pick = document.getElementById('state');
-  var count = document.getElementById('count');
-  function apply() {
-    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean), state = pick.value, shown = 0;
-    rows.forEach(function (r, i) {
-      var ok = (!state || r.dataset.state === state) && words.every(function (w) { return keys[i].indexOf(w) >= 0; });
-      r.hidden = !ok;
-      if (ok) shown++;
-    });
-    count.textContent = shown.toLocaleString('en-US') + ' of ' + rows.length.toLocaleString('en-US') + ' agencies';
-  }
-  function fromAddress() {
-    var params = new URLSearchParams(location.search.slice(1));
-    new URLSearchParams(location.hash.slice(1)).forEach(function (v, k) { params.set(k, v); });
-    if (params.has('q')) box.value = params.get('q');
-    if (params.has('state')) pick.value = params.get('state').toUpperCase();
-    apply();
-  }
-  box.addEventListener('input', apply);
-  pick.addEventListener('change', apply);
-  window.addEventListener('hashchange', fromAddress);
-  fromAddress();
-})();
-"""
+    return str(pages.part("agencies_table", **agencies_table_part(table, state_names)))
 
 
 def agency_search_href(state: str, as_of: str = "newest") -> str:
@@ -346,46 +303,27 @@ def agency_search_href(state: str, as_of: str = "newest") -> str:
 
 def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, str]) -> str:
     """``reports/agencies.html``: every agency ever listed (``agency_rows``), searchable offline."""
-    e = html.escape
-    states = sorted(set(table["state"]))
-    options = "".join(f'<option value="{e(s)}">{e(s)} {e(state_names.get(s, s))}</option>' for s in states)
-    in_force = int((table["status"] == "in force").sum())
     links = [c for c in LINK_COLUMNS if c in table.columns]
-    moa = (f" {sum(bool(safe_url(u)) for u in table[links[0]]):,} of them link the signed agreement (MOA) "
-           "ICE published." if links else "")
-    body = [
-        "<h1>Agency search</h1>",
-        f'<p>Every agency ever on a participating ICE 287(g) list: {len(table):,} agencies, {in_force:,} in force on '
-        f"the list of {e(list_date)}, the others ended (no longer listed).{e(moa)} Models, signing dates and county "
-        "describe the agreements in force (for an ended agency, the ones it had).</p>",
-        '<form class="search" role="search" onsubmit="return false">',
-        '<label for="q">Search</label><input id="q" type="search" autocomplete="off" '
-        'placeholder="agency, county, state or ORI">',
-        f'<select id="state" aria-label="state"><option value="">all states</option>{options}</select>',
-        '<output id="count" aria-live="polite"></output></form>',
-        agencies_table_html(table, state_names),
-        f"<script>{SEARCH_SCRIPT}</script>",
-    ]
-    return page(f"Agency search: ICE 287(g) list of {list_date}", body)
+    return pages.render(
+        "site_agencies.html.j2", list_date=list_date, agencies=len(table), in_force=(table["status"] == "in force").sum(),
+        moa=sum(bool(safe_url(u)) for u in table[links[0]]) if links else None,
+        states=[(s, state_names.get(s, s)) for s in sorted(set(table["state"]))],
+        table=agencies_table_part(table, state_names))
 
 
 # ---------------------------------------------------------------------------------------------
 # Changes since the previous list (ice287g.changes), for the front page and each state report
 
-def changes_html(rep, detail_from: str = "## National totals by model") -> str:
+def changes_html(rep, detail_from: str = "## National totals by model") -> Markup:
     """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and
     summary shown, the rest (totals, by model, by state, each agreement, QA) folded."""
-    text = markdown(rep)
-    head, sep, rest = text.partition(detail_from)
-    out = markdown_html(head, shift=2)
-    if sep:
-        out += ("<details><summary>Totals, changes by model and state, each agreement, and what the QA flagged"
-                "</summary>" + markdown_html(sep + rest, shift=2) + "</details>")
-    return out
+    head, sep, rest = markdown(rep).partition(detail_from)
+    return pages.part("change_report", markdown_html(head, shift=2), markdown_html(sep + rest, shift=2) if sep else "")
 
 
 STATE_CHANGE_HEADERS = {"change": "Change", "agency": "Agency", "model_before": "Model before",
                         "model_after": "Model now", "signed_before": "Signed before", "signed_after": "Signed now"}
+RENAME_HEADERS = {"old_agency": "Name before", "new_agency": "Name now", "model": "Model", "signed": "Signed"}
 
 
 def state_changes(rep, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -416,17 +354,12 @@ def _change_report(as_of: str, inputs: tuple):
 def state_changes_html(rep, state: str) -> str:
     """A state's part of the change report as HTML, for its report's section."""
     ch, renamed = state_changes(rep, state)
-    e = html.escape
     n = ch["change"].value_counts()
-    words = ", ".join(f"{int(n.get(k, 0))} {k.replace('_', ' ')}" for k in CHANGE_KINDS)
-    out = [f"<p>ICE's list of {e(rep.after['list_date'])} against the list before it, of "
-           f"{e(rep.before['list_date'])}: {words}, {len(renamed)} renamed.</p>"]
-    if len(ch):
-        out.append(html_table(ch.assign(change=ch["change"].str.replace("_", " ")), STATE_CHANGE_HEADERS))
-    if len(renamed):
-        out.append(html_table(renamed, {"old_agency": "Name before", "new_agency": "Name now", "model": "Model",
-                                        "signed": "Signed"}))
-    return "\n".join(out)
+    changed = table_part(ch.assign(change=ch["change"].str.replace("_", " ")), STATE_CHANGE_HEADERS) if len(ch) else None
+    renames = table_part(renamed, RENAME_HEADERS) if len(renamed) else None
+    return str(pages.part("state_changes", rep.after["list_date"], rep.before["list_date"],
+                          [(k.replace("_", " "), int(n.get(k, 0))) for k in CHANGE_KINDS], len(renamed),
+                          changed, renames))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -444,79 +377,31 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
     names in reading order; ``figures``: ``figures/manifest.csv``; ``folder``: where the state reports
     are, under ``reports/``. Links are relative, so the page works opened from disk with no server.
     """
-    e = html.escape
     list_date = newest["list_date"] if newest is not None else (states["list_date"].max() if len(states) else "")
-    body = [f"<h1>ICE 287(g) agreements{': the list of ' + e(list_date) if list_date else ''}</h1>"]
-    if newest is not None:
-        body.append(f"<p>ICE's newest participating list, of {e(newest['list_date'])}, holds "
-                    f"<b>{int(newest['agreements']):,}</b> agreements of <b>{int(newest['agencies']):,}</b> agencies "
-                    f"in <b>{int(newest['states']):,}</b> states and territories. "
-                    f"{link('agencies.html', 'Look up an agency')}.</p>")
-    if totals is not None:
-        t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
-                          change=[f"{v:+,}" if v else "0" for v in totals["change"]],
-                          after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
-        body += ["<h2>Agreements by model</h2>",
-                 html_table(t, {"model": "Model", "name": "", "after": "Agreements", "before": "Previous list",
-                                "change": "Change"}, numeric=("after", "before", "change"))]
-    shown = [r for r in figures.itertuples(index=False) if r.slug in (TIMELINE_FIGURE, MAP_FIGURE)]
-    if shown:
-        body.append('<div class="figs lead">')
-        for r in sorted(shown, key=lambda r: r.slug != TIMELINE_FIGURE):
-            body.append(f'<figure><img src="../figures/{e(r.slug)}.png" alt="{e(r.alt_text, quote=True)}">'
-                        f"<figcaption>{e(r.title)}</figcaption></figure>")
-        body.append("</div>")
-    if changes:
-        body += ['<h2 id="changes">What changed since the previous list</h2>', changes]
-    body.append('<h2 id="states">State reports</h2>')
-    if len(states):
-        body.append(f'<p class="note">Agreements and agencies on the ICE list of {e(states["list_date"].max())}, '
-                    "the list the reports show; a state with none there had agreements on an earlier list.</p>")
-        rows = ["<tr><th>State</th><th>Name</th><th class=n>Agreements</th><th class=n>Agencies</th>"
-                "<th>Report</th></tr>"]
-        for r in states.sort_values("state").itertuples(index=False):
-            rows.append(f"<tr><td>{e(r.state)}</td><td>{e(r.state_name)}</td><td class=n>{int(r.agreements):,}</td>"
-                        f"<td class=n>{int(getattr(r, 'agencies', 0)):,}</td>"
-                        f"<td>{link(f'{folder}/{r.state}.html', 'report')} · "
-                        f"{link(f'agencies.html#state={r.state}', 'agencies')} · "
-                        f"{link(f'{folder}/{r.state}.ipynb', 'ipynb')}</td></tr>")
-        body.append('<div class="scroll"><table>' + "".join(rows) + "</table></div>")
-    body += ['<h2 id="notebooks">Notebooks, in reading order</h2>',
-             '<p class="note">Each page is the executed notebook with its code hidden; the notebook (.ipynb) and '
-             "its source (.py) hold the code.</p>", "<ul>"]
-    for name in notebooks:
-        body.append(f"<li>{link(f'notebooks/{name}.html', name)} "
-                    f"({link(f'../notebooks/{name}.ipynb', 'ipynb')}, {link(f'../notebooks/{name}.py', 'py')})</li>")
-    body += ["</ul>", '<h2 id="figures">Figures</h2>',
-             f"<p class=\"note\">{link('../figures/README.md', 'Figure gallery')} with sources and data; each "
-             "figure below links its SVG and the CSV of what it plots.</p>", '<div class="figs">']
-    for r in figures.sort_values("slug").itertuples(index=False):
-        body.append(
-            f'<figure><a href="../figures/{e(r.slug)}.svg"><img src="../figures/{e(r.slug)}.png" '
-            f'alt="{e(r.alt_text, quote=True)}" loading="eager"></a>'
-            f"<figcaption><b>{e(r.title)}</b><br>{e(r.source)}<br>"
-            f"{link(f'../figures/{r.slug}.csv', 'data (CSV)')} · {link(f'../figures/{r.slug}.svg', 'SVG')}"
-            "</figcaption></figure>")
-    body += ["</div>", '<h2 id="data">Download the data</h2>']
-    if list_date:
-        name = zip_name(list_date)
-        body.append(f"<p>{link(f'../dist/{name}', name)}: every processed table as CSV, Parquet and Stata, a "
-                    "workbook for reporters, the county layer and a Frictionless data package. Build it with "
-                    "<code>make release</code> (not committed).</p>")
-    if data_files:
-        body.append('<p class="note">The processed tables one by one, described in '
-                    f"{link('../docs/codebook.md', 'the codebook')}:</p><ul>")
-        body += [f"<li>{link('../' + f, f)}</li>" for f in data_files]
-        body.append("</ul>")
-    title = f"ICE 287(g) agreements: list of {list_date}" if list_date else "ICE 287(g) agreements"
-    return page(title, body)
+    lead = [r for r in figures.to_dict("records") if r["slug"] in (TIMELINE_FIGURE, MAP_FIGURE)]
+    return pages.render(
+        "site_index.html.j2", list_date=list_date, newest=newest, totals=None if totals is None else totals_part(totals),
+        lead=sorted(lead, key=lambda r: r["slug"] != TIMELINE_FIGURE), changes=Markup(changes),
+        states=states.sort_values("state").to_dict("records"),
+        states_list_date=states["list_date"].max() if len(states) else "", folder=folder, notebooks=notebooks,
+        figures=figures.sort_values("slug").to_dict("records"), release=zip_name(list_date) if list_date else "",
+        data_files=data_files)
+
+
+def totals_part(totals: pd.DataFrame) -> dict:
+    """The front page's agreements by model (``changes.national_totals``) as ``table`` macro arguments."""
+    t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
+                      change=[f"{v:+,}" if v else "0" for v in totals["change"]],
+                      after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
+    return table_part(t, {"model": "Model", "name": "", "after": "Agreements", "before": "Previous list",
+                          "change": "Change"}, numeric=("after", "before", "change"))
 
 
 def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: Sequence[str],
                      as_of: str = "newest") -> pd.DataFrame:
     """``state, state_name, agreements, agencies, list_date``: each state's agreements and agencies on the
     list of ``as_of``."""
-    newest = list_id_for(lists, as_of)
+    newest = list_row_for(lists, as_of)["list_id"]
     on_list = list_rows[list_rows["list_id"] == newest]
     on = on_list.groupby("state").size()
     agencies = on_list.groupby("state")["agency_id"].nunique()
@@ -544,7 +429,7 @@ def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]
 def write_agencies_page(as_of: str = "newest") -> Path:
     """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
     lists, rows = processed("lists.csv"), processed("list_rows.csv")
-    list_id = list_id_for(lists, as_of)
+    list_id = list_row_for(lists, as_of)["list_id"]
     counties, _ = map_layers()
     table = agency_rows(processed("agreements.csv"), processed("agencies.csv"), processed("agreement_places.csv"),
                         counties, rows, list_id)
@@ -582,7 +467,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     pipeline notebooks, and write ``reports/index.html``. Reports run in ``workers`` processes, each with
     one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
-    # refused before any work: an unknown code, a date before the first list
+    # refused before any work: an unknown code, a date before the first list or inside an archive gap
     as_of = validate("state_report", {"as_of": as_of})["as_of"]
     states = [validate("state_report", {"state": s})["state"] for s in states or ()]
     ags = processed("agreements.csv")

@@ -76,7 +76,9 @@ INPUTS: dict[str, Inputs] = {
 # Package imports
 
 # Files of the package that are not modules, with the module that reads them in a notebook's run (the
-# page templates only shape HTML, which default runs do not write).
+# page templates only shape HTML, which default runs do not write; the table schemas in tables/ only
+# describe and check what a notebook writes, never change it: tests/test_schema.py checks the committed
+# tables against them, and the codebook, not a notebook, is rebuilt when one changes).
 PACKAGE_DATA = {"publish.charts": ("ice287g.mplstyle",)}
 
 

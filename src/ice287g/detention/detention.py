@@ -388,10 +388,7 @@ def release_for(release_dates: pd.Series, as_of=None, max_age_days: int | None =
     """The newest release date on or before ``as_of`` (``None`` or ``newest``: the newest of all);
     ``None`` when the archive holds no release that early. A release more than ``max_age_days`` older
     than ``as_of`` is refused with ``store.StaleError`` (a ``LookupError``), as the store refuses lists."""
-    dates = pd.DataFrame({"release_date": sorted(set(release_dates))})
-    if store.is_newest(as_of):
-        return dates["release_date"].iloc[-1] if len(dates) else None
-    row = store.release_row_for(dates, as_of, max_age_days)
+    row = store.release_row_for(pd.DataFrame({"release_date": sorted(set(release_dates))}), as_of, max_age_days)
     return None if row is None else row["release_date"]
 
 

@@ -37,7 +37,6 @@ from ..places import maps
 from .detention import lists_in_force, release_for, vs_agreements_picks
 from ..core.keys import agency_key
 from ..history.identity import row_agreement_ids
-from ..ingest.lists import series_lists
 from .operators import OPERATOR_COLUMNS, PRIVATE, SHERIFF, UNKNOWN, Operator, spell_out
 from .operators import columns as operator_columns
 from ..tables.qa import check_row
@@ -229,18 +228,11 @@ def match(facilities: pd.DataFrame, agencies: pd.DataFrame, release_date: str, l
     return matches, unmatched.sort_values(["state", "facility"], ignore_index=True)
 
 
-def list_for(lists: pd.DataFrame, as_of, max_age_days: int | None = GAP_DAYS) -> pd.Series:
-    """The participating series list in force at ``as_of`` (``newest``: the newest list)."""
-    if is_newest(as_of):
-        return series_lists(lists, "participating").iloc[-1]
-    return list_row_for(lists, as_of, max_age_days=max_age_days)
-
-
 def matches_at(facilities: pd.DataFrame, list_rows: pd.DataFrame, lists: pd.DataFrame, places: pd.DataFrame,
                release_date: str, list_as_of=None, max_age_days: int | None = GAP_DAYS, operators: dict | None = None):
     """``match`` for one release against the list in force at ``list_as_of`` (default: the release date;
     ``newest``: the newest list)."""
-    lst = list_for(lists, list_as_of or release_date, max_age_days)
+    lst = list_row_for(lists, list_as_of or release_date, max_age_days=max_age_days)
     return match(facilities, local_agencies(list_rows, places, lst["list_id"]), release_date, lst["list_date"],
                  operators)
 

@@ -78,7 +78,7 @@ _FOOTNOTE = re.compile(r"(?<=[A-Z])\d{1,2}$")  # 'BERKS COUNTY RESIDENTIAL CENTE
 
 JOIN_COLUMNS = ["facility", "city", "state", "zip", "facility_type", "first_release", "last_release", "list_date",
                 "join_rule", "detloc", "list_name", "list_city", "list_operator", "list_owner"]
-OPERATOR_COLUMNS = [c.name for c in OPERATOR_FIELDS]  # what every jails table says of a facility's operator
+OPERATOR_COLUMNS = list(OPERATOR_FIELDS)  # what every jails table says of a facility's operator
 
 
 class OperatorError(FixError):

@@ -39,7 +39,7 @@ from .listqa import (  # noqa: F401
     suspicious_drops, unknown_values,
 )
 from ..core.states import parse_states  # noqa: F401
-from .store import count, is_newest, list_in_force, processed  # noqa: F401
+from .store import count, is_newest, list_in_force, list_row_for, processed  # noqa: F401
 from ..core.fixes import squash
 from ..core.vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
 from ..tables import writers
@@ -298,21 +298,9 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
                                                            "model_after"], ignore_index=True)
 
 
-def list_id_for(lists: pd.DataFrame, as_of, kind: str = "participating") -> str:
-    """The series list in force at ``as_of`` (``newest`` for the newest list)."""
-    series = series_lists(lists, kind)
-    if is_newest(as_of):
-        return series.iloc[-1]["list_id"]
-    as_of = pd.Timestamp(as_of).date().isoformat()
-    before = series[series["list_date"] <= as_of]
-    if before.empty:
-        raise ValueError(f"no {kind} list on or before {as_of}")
-    return before.iloc[-1]["list_id"]
-
-
 def resolve_list(lists: pd.DataFrame, spec: str, kind: str = "participating") -> str:
     """A list id from a notebook parameter: ``newest``, ``first-YYYY`` (first list of that year) or a
-    date (the list in force on that date)."""
+    date (the list in force on that date, refused inside an archive gap: ``store.list_row_for``)."""
     spec = str(spec).strip()
     m = re.fullmatch(r"first-(\d{4})", spec)
     if m:
@@ -321,7 +309,7 @@ def resolve_list(lists: pd.DataFrame, spec: str, kind: str = "participating") ->
         if hit.empty:
             raise ValueError(f"no {kind} list dated in {m.group(1)}")
         return hit.iloc[0]["list_id"]
-    return list_id_for(lists, spec, kind)
+    return list_row_for(lists, spec, kind)["list_id"]
 
 
 CHANGE_KINDS = ("added", "removed", "model_changed", "signed_changed", "corrected")
@@ -445,7 +433,8 @@ def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | N
     if len(wso):
         add("first_wso_list", "first archived list with Warrant Service Officer agreements", wso.iloc[0])
     surge = events.set_index("short_label").loc["EO 14159", "date"]
-    add("start_of_2025", f"last list on or before {surge}", s[s["list_date"] <= surge].iloc[-1])
+    in_force = list_row_for(lists, surge)["list_id"]
+    add("start_of_2025", f"last list on or before {surge}", s[s["list_id"] == in_force].iloc[0])
     tfm_back = s[(s["TFM"] > 0) & (s["list_date"] >= gap["first_list_after"])]
     if len(tfm_back):
         add("task_forces_back", "first list with task-force agreements again", tfm_back.iloc[0])

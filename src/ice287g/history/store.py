@@ -1,10 +1,12 @@
 """What is in force on a date: the processed tables, the 287(g) list and the detention release in force,
 and counts on the list.
 
-One rule answers every "in force on date X" question, for lists and releases alike: the newest one
-dated on or before X, refused (``StaleError``, a ``LookupError``) when it is older than
-``max_age_days`` at X. The default bound is the project's gap threshold (``vocab.GAP_DAYS``): across
-an archive gap the newest list says nothing about X. ``max_age_days=None`` accepts any age.
+One rule answers every "in force on date X" question, for lists and releases alike
+(``newest_on_or_before``): the newest one dated on or before X, refused (``StaleError``, a
+``LookupError``) when it is older than ``max_age_days`` at X. The default bound is the project's gap
+threshold (``vocab.GAP_DAYS``): across an archive gap the newest list says nothing about X.
+``max_age_days=None`` accepts any age. Every as-of lookup of the package, the notebooks and the
+parameter checks goes through ``list_row_for`` or ``release_row_for``, which also take ``newest``.
 
 Processed tables are read from this run's output folder (a parameterized run writes under
 ``reports/``), falling back to the committed ones when the run did not write them.
@@ -23,12 +25,20 @@ from ..core.vocab import GAP_DAYS, MODELS
 
 
 class StaleError(LookupError):
-    """The newest list or release on or before a date is older than the age bound at that date."""
+    """The newest list or release on or before a date is older than the age bound at that date: the date
+    falls inside an archive gap. ``str()`` is the message for the record (QA tables keep it); ``gap``
+    says it to a user who gave the date."""
 
-    def __init__(self, message: str, *, as_of: str, found: str, label: str, age_days: int, max_age_days: int):
+    def __init__(self, message: str, *, as_of: str, found: str, label: str, age_days: int, max_age_days: int,
+                 what: str = "list or release"):
         super().__init__(message)
-        self.as_of, self.found, self.label, self.age_days, self.max_age_days = (
-            as_of, found, label, age_days, max_age_days)
+        self.as_of, self.found, self.label, self.age_days, self.max_age_days, self.what = (
+            as_of, found, label, age_days, max_age_days, what)
+
+    @property
+    def gap(self) -> str:
+        return (f"{self.as_of} falls inside an archive gap: the newest {self.what} on or before it is "
+                f"{self.label}, {self.age_days} days old, more than the gap threshold of {self.max_age_days} days")
 
 
 def _output_path(folder: str, name: str) -> Path:
@@ -90,7 +100,7 @@ def newest_on_or_before(table: pd.DataFrame, as_of, *, date_column: str, what: s
         raise StaleError(f"the newest {what} on or before {as_of} is {name}, {age} days old: older than "
                          f"max_age_days={max_age_days}, so it cannot speak for {as_of} (pass max_age_days=None "
                          "to accept it anyway)", as_of=as_of, found=found, label=name, age_days=age,
-                         max_age_days=max_age_days)
+                         max_age_days=max_age_days, what=what)
     return row
 
 
@@ -100,10 +110,13 @@ def _list_label(row: pd.Series) -> str:
 
 def list_row_for(lists: pd.DataFrame, as_of, kind: str = "participating",
                  max_age_days: int | None = GAP_DAYS) -> pd.Series:
-    """The row of ``lists`` (a ``lists.csv`` table) for the series list of ``kind`` in force at ``as_of``."""
+    """The row of ``lists`` (a ``lists.csv`` table) for the series list of ``kind`` in force at ``as_of``
+    (``newest``: the newest of the series)."""
     if kind not in ("participating", "pending"):
         raise ValueError(f"kind must be 'participating' or 'pending', not {kind!r}")
     series = series_lists(lists, kind)
+    if is_newest(as_of):
+        return series.iloc[-1]
     row = newest_on_or_before(series, as_of, date_column="list_date", what=f"{kind} list", label=_list_label,
                               max_age_days=max_age_days)
     if row is None:
@@ -141,8 +154,10 @@ def count(as_of, *, model=None, state=None, unit="agreements", kind="participati
 
 def release_row_for(releases: pd.DataFrame, as_of, max_age_days: int | None = GAP_DAYS) -> pd.Series | None:
     """The row of ``releases`` (``release_date``, optionally ``source_file``) for the detention release in
-    force at ``as_of``; ``None`` when the archive holds no release that early."""
+    force at ``as_of`` (``newest``: the newest release); ``None`` when the archive holds no release that early."""
     ordered = releases.sort_values("release_date", kind="mergesort")
+    if is_newest(as_of):
+        return ordered.iloc[-1] if len(ordered) else None
 
     def label(row):
         return (f"the detention release of {row['release_date']}"

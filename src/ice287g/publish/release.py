@@ -147,7 +147,7 @@ def arrow_table(table: pd.DataFrame, rel: str):
         arrays.append(pa.array(values.astype(object).where(values.notna(), None).tolist(), type=kind))
         meta = {"description": column.meaning, **({"unit": column.unit} if column.unit else {})}
         fields.append(pa.field(column.name, kind, nullable=column.nullable, metadata=meta))
-    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata={"title": schema.TITLES[rel]}))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields, metadata={"title": schema.dataset(rel).title}))
 
 
 def parquet_bytes(table: pd.DataFrame, rel: str) -> bytes:
@@ -178,7 +178,7 @@ def stata_bytes(table: pd.DataFrame, rel: str, stamp: dt.datetime) -> bytes:
             frame[column.name] = frame[column.name].astype("Int8")
     buf = io.BytesIO()
     frame.to_stata(buf, write_index=False, version=118, time_stamp=stamp,
-                   data_label=_label(schema.TITLES[rel]),
+                   data_label=_label(schema.dataset(rel).title),
                    variable_labels={c.name: _label(c.meaning) for c in ds.columns},
                    convert_dates={c.name: "td" for c in ds.columns if c.type == "date"})
     return buf.getvalue()
@@ -329,7 +329,7 @@ def geopackage_resource(data: bytes) -> dict:
         "$schema": RESOURCE_PROFILE,
         "name": schema.resource_name(GPKG),
         "path": Path(GPKG).name,
-        "title": schema.TITLES[GPKG],
+        "title": ds.title,
         "description": ds.description,
         "format": "gpkg",
         "mediatype": "application/geopackage+sqlite3",
@@ -357,7 +357,7 @@ def datapackage(root: Path | str | None, csv_bytes: dict[str, bytes], sources: l
             "name": schema.resource_name(rel),
             "type": "table",
             "path": f"csv/{Path(rel).name}",
-            "title": schema.TITLES[rel],
+            "title": schema.dataset(rel).title,
             "description": ds.description,
             "format": "csv",
             "mediatype": "text/csv",

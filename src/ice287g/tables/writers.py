@@ -1,8 +1,9 @@
 """Atomic, deterministic writers for every output the project commits.
 
-Each writer sorts rows, fixes the float format, writes to a temporary file beside the target and
-renames it into place, so a run that fails half way leaves the previous output intact and a rebuild
-from the same inputs gives the same bytes.
+Each writer sorts rows (by the order asked for, else the table's primary key, else every column),
+fixes the float format, writes to a temporary file beside the target and renames it into place, so
+a run that fails half way leaves the previous output intact and a rebuild from the same inputs gives
+the same bytes.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from .schema import FLOAT_FORMAT, check_output
+from .schema import FLOAT_FORMAT, check_output, primary_key
 
 # GeoPackage stores a last-change timestamp; GDAL takes it from this setting instead of the clock.
 FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
@@ -99,6 +100,11 @@ def sorted_frame(df: pd.DataFrame, sort_by: Sequence[str] | None = None) -> pd.D
     return df.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
 
 
+def row_order(target: Path | str, sort_by: Sequence[str] | None) -> Sequence[str] | None:
+    """The columns ``target``'s rows are sorted by: ``sort_by`` if given, else its primary key (None: every column)."""
+    return sort_by if sort_by is not None else primary_key(target)
+
+
 def write_csv(
     df: pd.DataFrame,
     target: Path | str,
@@ -106,12 +112,13 @@ def write_csv(
     sort_by: Sequence[str] | None = None,
     float_format: str = FLOAT_FORMAT,
 ) -> Path:
-    """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows, fixed float format, no index.
+    """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows (by ``sort_by``, else by the table's
+    primary key in ``ice287g.schema``, else by every column), fixed float format, no index.
 
     A table under ``data/processed/`` or ``data/qa/`` of the output root, or ``figures/manifest.csv``,
     is first checked against ``ice287g.schema``; a mismatch raises SchemaError and writes nothing."""
     _check_schema(df, target)
-    out = sorted_frame(df, sort_by)
+    out = sorted_frame(df, row_order(target, sort_by))
     with atomic_path(target) as tmp:
         out.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
     return Path(target)
@@ -119,7 +126,7 @@ def write_csv(
 
 def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str] | None = None) -> Path:
     _check_schema(df, target)
-    out = sorted_frame(df, sort_by)
+    out = sorted_frame(df, row_order(target, sort_by))
     with atomic_path(target) as tmp:
         out.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
     return Path(target)
@@ -128,7 +135,7 @@ def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str
 def write_gpkg(gdf, target: Path | str, *, layer: str, sort_by: Sequence[str] | None = None) -> Path:
     """Write a GeoDataFrame as a one-layer GeoPackage with a fixed timestamp (schema-checked like ``write_csv``)."""
     _check_schema(gdf, target)
-    out = sorted_frame(gdf, sort_by)
+    out = sorted_frame(gdf, row_order(target, sort_by))
     with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE), atomic_path(target) as tmp:
         out.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
     return Path(target)

@@ -1,0 +1,40 @@
+"""The session's shared real objects (tests/conftest.py): built once, and a test that changes one fails."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .conftest import frame_digest, shared_changes
+
+
+@dataclass
+class Nested:  # the shape of a shared history: frames, a dict of frames, a plain dict
+    rows: pd.DataFrame
+    qa: dict[str, pd.DataFrame]
+    mapping: dict[str, str]
+
+
+def test_the_digest_sees_a_changed_cell_label_or_dtype_deep_inside_a_dataclass(real_rosters, facility_lists):
+    nested = copy.deepcopy(Nested(real_rosters, {"lists": facility_lists}, {}))
+    before = frame_digest(nested)
+    assert frame_digest(copy.deepcopy(nested)) == before  # a copy is the same object as far as tests can see
+    nested.rows.loc[nested.rows.index[0], "ori"] = "XX0000000"
+    changed_cell = frame_digest(nested)
+    assert changed_cell != before
+    nested.qa["lists"] = nested.qa["lists"].rename(columns={"operator": "who"})
+    changed_label = frame_digest(nested)
+    assert changed_label != changed_cell
+    nested.mapping["a"] = "b"
+    assert frame_digest(nested) != changed_label
+    frame = pd.DataFrame({"n": [1, 2]})
+    assert frame_digest(frame.astype("float64")) != frame_digest(frame)
+
+
+def test_a_test_that_changes_a_shared_object_is_named(real_rosters):
+    shared = {"real_rosters": (real_rosters.copy(), frame_digest(real_rosters)), "other": ("x", frame_digest("x"))}
+    assert shared_changes(shared, ["real_rosters", "other"]) == []
+    shared["real_rosters"][0].loc[shared["real_rosters"][0].index[0], "ori"] = "XX0000000"
+    assert shared_changes(shared, ["real_rosters", "other"]) == ["real_rosters"]
+    assert shared_changes(shared, ["other"]) == []  # a test that did not use it is not blamed
