@@ -21,15 +21,17 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-import pandas as pd
 
+import pandas as pd
+from openpyxl import load_workbook
+
+from ..archive.cache import DIR_NAME as CACHE_DIR
+from ..archive.cache import NO_CACHE_ENV
 from ..core import paths
-from ..archive.cache import DIR_NAME as CACHE_DIR, NO_CACHE_ENV
-from .pipeline import NOTEBOOKS
-from ..history.agreements import processed
-from .reports import default_workers, report_states
-from ..history.agreements import read_all
 from ..detention import detention
+from ..history.agreements import processed, read_all
+from .pipeline import NOTEBOOKS
+from .reports import default_workers, report_states
 
 # What reading every raw file of a source should take on the 2-core machine (seconds).
 TARGET_SECONDS = {"lists": 10, "detention": 15}
@@ -80,8 +82,6 @@ def newest_list_copy(folder: Path, days_later: int = 7) -> Path:
     day = dt.date.fromisoformat(newest["list_date"]) + dt.timedelta(days=days_later)
     target = folder / f"participatingAgencies{day:%m%d%Y}am.xlsx"
     # one agreement fewer: the archive refuses a file whose bytes it already holds, and a new list changes
-    from openpyxl import load_workbook
-
     book = load_workbook(paths.raw_dir() / "ice_287g" / newest["source_file"])
     sheet = book.worksheets[0]
     while sheet.max_row > 1:  # trailing blank rows go too, up to and including the last printed row

@@ -5,15 +5,34 @@ A raw-data problem (RawDataError) ends any command with one message naming the f
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
+from ..acquire import update
+from ..acquire.freshness import check
+from ..acquire.from_mirror import import_raw
+from ..acquire.landing import land, recover
+from ..acquire.lock import landing_lock
+from ..acquire.quarantine import stuck
+from ..analyses.claims import load_claims, sync_claims
+from ..archive.icenames import split_archive_name
+from ..archive.sources import RawDataError, check_raw, ensure_verified
+from ..archive.xlsxlimits import size_problem
 from ..core import paths
+from ..core.messages import printable
+from ..history.changes import write_report
+from ..history.store import StaleError
+from ..publish.charts import write_gallery
+from ..publish.release import build
+from ..tables.writers import write_text
+from .codebook import CODEBOOK, codebook_markdown
+from .pipeline import NotebookError, parse_value, run, run_queue
+from .reports import build_reports, write_readme
+from .stages import write_deps
 
 
 def _verify(args) -> int:
-    from ..archive.sources import check_raw
-
     n = check_raw()
     if args.quiet:
         return 0
@@ -22,12 +41,6 @@ def _verify(args) -> int:
 
 
 def _import(args) -> int:
-    from ..acquire.landing import recover
-    from ..acquire.lock import landing_lock
-    from ..core.messages import printable
-    from ..analyses.claims import load_claims, sync_claims
-    from ..acquire.from_mirror import import_raw
-
     if args.claims:
         load_claims(args.claims)  # a bad claims file stops before any raw file is copied
     with landing_lock():
@@ -56,14 +69,6 @@ def _import(args) -> int:
 
 
 def _add(args) -> int:
-    import datetime as dt
-
-    from ..archive.icenames import split_archive_name
-    from ..acquire.landing import land, recover
-    from ..acquire.lock import landing_lock
-    from ..core.messages import printable
-    from ..archive.xlsxlimits import size_problem
-
     path = Path(args.file)
     if not path.is_file():
         print(printable(f"add: {path}: no such file"), file=sys.stderr)
@@ -93,11 +98,6 @@ def _add(args) -> int:
 
 
 def _run(args) -> int:
-    from ..core.messages import printable
-    from .pipeline import NotebookError, parse_value, run, run_queue
-    from ..acquire.quarantine import stuck
-    from ..archive.sources import ensure_verified
-
     ensure_verified()  # an edited raw file stops here, before any kernel starts
     held = stuck()  # and so does a quarantined file that still does not parse
     for line in held:
@@ -129,16 +129,11 @@ def _run(args) -> int:
 
 
 def _gallery(args) -> int:
-    from ..publish.charts import write_gallery
-
     print(f"gallery: wrote {paths.relative(write_gallery())}")
     return 0
 
 
 def _codebook(args) -> int:
-    from .codebook import CODEBOOK, codebook_markdown
-    from ..tables.writers import write_text
-
     if args.check:
         path = paths.project_root() / CODEBOOK
         if not path.exists() or path.read_text(encoding="utf-8") != codebook_markdown():
@@ -151,10 +146,6 @@ def _codebook(args) -> int:
 
 
 def _reports(args) -> int:
-    from .pipeline import NotebookError
-    from .reports import build_reports
-    from ..archive.sources import ensure_verified
-
     ensure_verified()
     try:
         index = build_reports([s.upper() for s in args.state or []], args.as_of, workers=args.jobs)
@@ -166,8 +157,6 @@ def _reports(args) -> int:
 
 
 def _readme(args) -> int:
-    from .reports import write_readme
-
     print(f"readme: wrote the at-a-glance numbers of {paths.relative(write_readme())}")
     return 0
 
@@ -179,11 +168,7 @@ def _docs(args) -> int:
 
 
 def _update(args) -> int:
-    from ..acquire import update
-
     if args.check is not None:  # no network: the age of what is already in data/raw
-        from ..acquire.freshness import check
-
         if args.check < 0:
             print(f"update: --check takes a number of days, 0 or more, not {args.check}", file=sys.stderr)
             return 2
@@ -195,9 +180,6 @@ def _update(args) -> int:
 
 
 def _changes(args) -> int:
-    from ..history.changes import write_report
-    from ..history.store import StaleError
-
     try:
         path = write_report(after=args.as_of)
     except StaleError as exc:  # said for the date given, without the API's max_age_days hint
@@ -211,16 +193,12 @@ def _changes(args) -> int:
 
 
 def _release(args) -> int:
-    from ..publish.release import build
-
     path = build(args.out)
     print(f"release: wrote {paths.relative(path)} ({path.stat().st_size:,} bytes)")
     return 0
 
 
 def _make_deps(args) -> int:
-    from .stages import write_deps
-
     print(f"make-deps: wrote {paths.relative(write_deps())}")
     return 0
 
@@ -296,8 +274,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from ..archive.sources import RawDataError
-
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

@@ -7,6 +7,8 @@ import csv
 import re
 from pathlib import Path
 
+import pyogrio
+
 from ..core import paths
 from ..tables.schema import DATASETS, FLOAT_FORMAT, TYPE_HELP, TYPES, Column
 from .parameters import markdown as parameters_markdown
@@ -17,8 +19,6 @@ CODEBOOK = "docs/codebook.md"
 def row_count(path: Path) -> int:
     """Rows (features) in a committed table."""
     if path.suffix == ".gpkg":
-        import pyogrio
-
         return int(pyogrio.read_info(path)["features"])
     with open(path, newline="", encoding="utf-8") as fh:
         return max(sum(1 for _ in csv.reader(fh)) - 1, 0)

@@ -24,11 +24,13 @@ from pathlib import Path
 import mistune
 import nbformat
 import pandas as pd
+from IPython.display import Markdown, display
 from markupsafe import Markup
 
 from ..analyses.pending import days_by_model
 from ..archive.sources import ensure_verified
 from ..core import paths
+from ..core.states import states as census_states
 from ..detention.detention import release_for
 from ..detention.jails import totals
 from ..history import changes, corrections
@@ -39,15 +41,22 @@ from ..history.identity import row_agreement_ids
 from ..history.roster import LOCAL_TYPES, coverage_by_type
 from ..history.store import StaleError, list_row_for, qa_table
 from ..places.maps import map_layers
-from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
-from ..core.states import states as census_states
 from ..publish import pages
 from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.release import zip_name
 from ..tables import writers
+from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from .parameters import validate
-from .pipeline import (NOTEBOOKS, executed_path, reading_order, relative_href, render_html, run_state_report,
-                       source_links, state_reports_folder)
+from .pipeline import (
+    NOTEBOOKS,
+    executed_path,
+    reading_order,
+    relative_href,
+    render_html,
+    run_state_report,
+    source_links,
+    state_reports_folder,
+)
 
 STATE_REPORT = "state_report"
 RECENT_DAYS = 90
@@ -234,8 +243,6 @@ def safe_url(url) -> str:
 def show_title(title: str) -> None:
     """In a notebook: show ``title`` as the page's heading and name the rendered page after it
     (``pipeline.page_title`` reads it back)."""
-    from IPython.display import Markdown, display
-
     display(Markdown(f"# {title}"), metadata={"ice287g_title": title})
 
 

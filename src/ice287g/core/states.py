@@ -9,6 +9,7 @@ import sys
 from functools import lru_cache
 
 import pandas as pd
+import pyogrio
 
 from . import paths
 from .fixes import FixError, squash
@@ -37,8 +38,6 @@ def census_file(relative: str):
 
 @lru_cache(maxsize=None)
 def _state_frame(root: str) -> pd.DataFrame:
-    import pyogrio
-
     df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
                                 columns=["STATEFP", "STUSPS", "STATE_NAME"])
     df = df.drop_duplicates().rename(columns={"STATEFP": "state_fips", "STUSPS": "state", "STATE_NAME": "state_name"})

@@ -12,17 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
 from ..archive import cache, sources
 from ..core import hand, paths
-from ..history import store
 from ..core.fixes import FixError, column_letter, location, squash
-from ..tables.qa import check_row
 from ..core.vocab import GAP_DAYS, MODELS
+from ..history import store
+from ..tables import qa, writers
+from ..tables.qa import check_row
 from .facility_places import FACILITY_OUTPUT, by_state, place_facilities, unplaced_facilities
 from .trac import trac_facilities, trac_facility_check, trac_population
-from ..tables import qa
-from ..tables import writers
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
 # Bump when reading a workbook changes in a way this package's code does not show (the parse cache's
@@ -123,8 +123,6 @@ class Workbook:
 
     @classmethod
     def open(cls, path: Path) -> Workbook:
-        from python_calamine import CalamineWorkbook
-
         sources.check_workbook(path, DetentionError, _where(path.name))
         try:
             sheets = Sheets(CalamineWorkbook.from_path(str(path)), path.name)

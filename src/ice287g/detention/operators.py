@@ -17,14 +17,15 @@ import re
 from dataclasses import dataclass
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
 from ..archive import cache, sources
 from ..core import hand, paths
 from ..core.fixes import FixError, location, squash
 from ..core.keys import agency_key
+from ..core.states import state_lookup
 from ..tables.qa import check_row
 from ..tables.schema import OPERATOR_FIELDS, OPERATOR_JOIN_RULES, OPERATOR_KINDS
-from ..core.states import state_lookup
 
 SOURCE = "ice_facilities"
 LIST_KIND = "facility_list"
@@ -125,8 +126,6 @@ def read_list(path, list_date: str) -> pd.DataFrame:
     """One ICE facility list: a row per facility (``file, row, list_date`` and ``LIST_COLUMNS``' names) with the
     operator's ``operator_kind``; an unknown operator value or a missing column stops, naming where."""
     def parse():
-        from python_calamine import CalamineWorkbook
-
         sources.check_workbook(path, OperatorError, location(SOURCE, path.name))
         book = CalamineWorkbook.from_path(str(path))
         if SHEET not in book.sheet_names:

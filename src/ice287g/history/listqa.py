@@ -2,23 +2,30 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 from collections.abc import Collection
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
-import html
 
 from ..archive import cache, sources
 from ..core.fixes import squash
-from .identity import agreement_ids
-from ..ingest.lists import (DECISIONS_FILE, HTML_SUFFIXES, ListError, in_list_order, list_location, quarantined_excluded,
-                            series_lists)
-from ..ingest.moa_links import is_wayback, link_url, with_link_columns
-from ..tables.qa import QA_COLUMNS, check_row
 from ..core.states import state_lookup
 from ..core.vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
-
+from ..ingest.lists import (
+    DECISIONS_FILE,
+    HTML_SUFFIXES,
+    ListError,
+    in_list_order,
+    list_location,
+    quarantined_excluded,
+    series_lists,
+)
+from ..ingest.moa_links import is_wayback, link_url, with_link_columns
+from ..tables.qa import QA_COLUMNS, check_row
+from .identity import agreement_ids
 
 DROP_SHARE = 1 / 3  # a list losing more than this share of the previous list's agreements is suspicious
 
@@ -140,8 +147,6 @@ READER_VERSION = 1
 def _workbook_agency_cells(path: Path) -> dict[str, int]:
     """Non-blank cells under a LAW ENFORCEMENT AGENCY header, per sheet, read with openpyxl (the lists
     themselves are read with calamine), leaving out a repeated header."""
-    import openpyxl
-
     sources.check_workbook(path, ListError, list_location(path.name))
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:

@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import geopandas as gpd
+import numpy as np
 import pandas as pd
+import pyogrio
+import shapely
 
 from ..core import hand, paths
 from ..core.states import COUNTY_5M, GeographyError, census_file
@@ -61,8 +65,6 @@ def county_key(text: str) -> tuple[str, bool]:
 
 @lru_cache(maxsize=None)
 def _county_frame(root: str) -> pd.DataFrame:
-    import pyogrio
-
     df = pyogrio.read_dataframe(census_file(COUNTY_5M), read_geometry=False,
                                 columns=["GEOID", "STATEFP", "STUSPS", "NAME", "NAMELSAD", "LSAD"])
     return df.rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips", "STUSPS": "state",
@@ -105,8 +107,6 @@ def match_county(state: str, printed: str) -> str | None:
 def _county_polygons(root: str):
     """The 2024 county polygons (1:5m), NAD83: county_fips, county_state, geometry. Read once per process;
     callers never change it."""
-    import geopandas as gpd
-
     polys = gpd.read_file(census_file(COUNTY_5M), columns=["GEOID", "STUSPS"], engine="pyogrio")
     return polys.rename(columns={"GEOID": "county_fips", "STUSPS": "county_state"})
 
@@ -116,8 +116,6 @@ def counties_holding(longitude, latitude, index) -> pd.DataFrame:
     ``index``): ``county_fips`` and ``county_state``, one row per county, none for a point in no county
     (water, abroad), several for a point on a border, in the polygons' file order. The one point-in-county
     join of the project: each caller decides which of several counties counts, and what no county means."""
-    import geopandas as gpd
-
     pts = gpd.GeoDataFrame(index=index, geometry=gpd.points_from_xy(longitude, latitude), crs=4269)
     joined = gpd.sjoin(pts, _county_polygons(str(paths.project_root())), predicate="within", how="inner")
     return pd.DataFrame(joined[["county_fips", "county_state"]])
@@ -126,8 +124,6 @@ def counties_holding(longitude, latitude, index) -> pd.DataFrame:
 @lru_cache(maxsize=None)
 def _place_frame(root: str) -> pd.DataFrame:
     """Census 2010 places with the 2024 county holding each place's internal point."""
-    import geopandas as gpd
-
     gaz = pd.read_csv(census_file(PLACES), sep="\t", encoding="latin-1", dtype={"GEOID": str, "ANSICODE": str})
     gaz = gaz.rename(columns=str.strip)
     pts = gpd.GeoDataFrame(gaz[["STUSPS", "GEOID", "NAME"]],
@@ -137,9 +133,6 @@ def _place_frame(root: str) -> pd.DataFrame:
     joined = pts.join(held[~held.index.duplicated(keep="first")])
     wrong = joined["county_fips"].isna() | (joined["county_state"] != joined["STUSPS"])
     if wrong.any():  # points in water or across a state line: nearest county of the same state
-        import numpy as np
-        import shapely
-
         proj_pts = pts.loc[wrong].to_crs(5070)
         proj_polys = polys.to_crs(5070)
         nearest = {}

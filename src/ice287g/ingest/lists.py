@@ -16,16 +16,16 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import pandas as pd
+from python_calamine import CalamineWorkbook
 
 from ..archive import cache, icenames, sources
 from ..core import hand, paths
-from ..core.states import state_lookup
 from ..core.fixes import FixError, FixTable, column_letter, location, squash
 from ..core.keys import agency_id, agency_key
+from ..core.states import state_lookup
 from ..core.vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS, SERIES_ERAS
 from .moa_links import LINK_FIELDS, link_url, workbook_hyperlinks
 from .webtable import decode, page_tables
-
 
 LIST_ROW_COLUMNS = [
     "list_id", "list_date", "list_kind", "source_file", "sheet", "row", "state", "agency",
@@ -217,8 +217,6 @@ def check_kind(found: str, expected: str | None, where: str, evidence: str) -> s
 
 
 def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
-    from python_calamine import CalamineWorkbook
-
     name, label = path.name, _file_label(path)
     sources.check_workbook(path, ListError, list_location(label))
     try:

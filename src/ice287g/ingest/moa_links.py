@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pandas as pd
+from openpyxl.xml.constants import PKG_REL_NS, REL_NS, SHEET_MAIN_NS
 
 from ..archive.xlsxlimits import cell_index
-
 
 # ---------------------------------------------------------------------------------------------
 # Links to the signed agreements (MOA and ADDENDUM columns)
@@ -83,9 +83,7 @@ def is_wayback(url: str) -> bool:
 @lru_cache(maxsize=None)
 def _xlsx_names() -> tuple[dict[str, str], str]:
     """The package's XML namespaces (as ElementTree prefixes) and the relationship-id attribute, named by
-    openpyxl; imported on first use, as most builds never read a hyperlink."""
-    from openpyxl.xml.constants import PKG_REL_NS, REL_NS, SHEET_MAIN_NS
-
+    openpyxl."""
     return {"m": SHEET_MAIN_NS, "p": PKG_REL_NS}, f"{{{REL_NS}}}id"
 
 _HYPERLINKS_RE = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks\s*>", re.DOTALL)

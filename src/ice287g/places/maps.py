@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import geopandas as gpd
 import pandas as pd
+from shapely.affinity import scale, translate
 
 from ..core import paths
 from ..core.states import census_file, states
-from ..ingest.census import COUNTY_20M, POPULATION, STATE_20M, county_population
-from ..history.identity import row_agreement_ids as _agreement_ids
-from ..ingest.lists import series_lists
 from ..core.vocab import MIX, MODELS
-from .geography import (LAW_ENFORCEMENT, ROLE_COLUMNS, agreement_columns, agreement_counties, month_end_lists,
-                        name_role)
-
+from ..history.identity import row_agreement_ids as _agreement_ids
+from ..ingest.census import COUNTY_20M, POPULATION, STATE_20M, county_population
+from ..ingest.lists import series_lists
+from .geography import LAW_ENFORCEMENT, ROLE_COLUMNS, agreement_columns, agreement_counties, month_end_lists, name_role
 
 # ---------------------------------------------------------------------------------------------
 # Map geometry: equal-area (EPSG:5070), Alaska, Hawaii and Puerto Rico moved into insets
@@ -28,8 +28,6 @@ INSETS = {  # state fips: (scale, x of the inset's lower-left corner, y of it), 
 
 
 def _inset(gdf):
-    from shapely.affinity import scale, translate
-
     gdf = gdf.to_crs(5070)
     geoms = gdf.geometry.copy()
     for fips, (factor, x0, y0) in INSETS.items():
@@ -47,8 +45,6 @@ def _inset(gdf):
 
 @lru_cache(maxsize=None)
 def _boundaries(root: str):
-    import geopandas as gpd
-
     cty = gpd.read_file(census_file(COUNTY_20M), columns=["GEOID", "STATEFP", "STUSPS", "NAME"],
                         engine="pyogrio").rename(columns={"GEOID": "county_fips", "STATEFP": "state_fips",
                                                           "STUSPS": "state", "NAME": "county"})

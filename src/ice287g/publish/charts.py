@@ -7,6 +7,7 @@ depends on and their sha256.
 """
 from __future__ import annotations
 
+import base64
 import html
 import io
 import os
@@ -18,17 +19,18 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib.path import Path as MplPath
+from IPython.display import display
 from matplotlib.collections import PathCollection
 from matplotlib.patches import Patch
-import base64
+from matplotlib.path import Path as MplPath
+from PIL import Image
 
 from ..archive import sources
 from ..core import paths
-from ..tables import writers
 from ..core.vocab import MIX as MIX_LABEL
-from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from ..core.vocab import MODELS
+from ..tables import writers
+from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 
 STYLE = Path(__file__).with_name("ice287g.mplstyle")
 
@@ -231,9 +233,6 @@ def show_figure(fig, written: dict) -> None:
     """In a notebook: show the PNG ``save_figure`` just wrote (``written``) at the size the inline
     backend shows ``fig`` (its ``figure.dpi``), and close the figure. The figure is rasterized once, not
     again for the notebook (``plt.show()`` would draw it a third time, after the SVG and the PNG)."""
-    from IPython.display import display
-    from PIL import Image
-
     png = Path(written["png"]).read_bytes()
     with Image.open(io.BytesIO(png)) as im:
         (w, h), dpi = im.size, round(im.info.get("dpi", (fig.dpi,))[0])

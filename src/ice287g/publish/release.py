@@ -29,12 +29,15 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import xlsxwriter
 
 from ..core import paths
-from ..tables import schema
-from ..ingest.lists import series_lists
 from ..core.states import state_names
 from ..core.vocab import MODELS
+from ..ingest.lists import series_lists
+from ..tables import schema
 from ..tables.writers import write_bytes
 
 DIST = "dist"
@@ -133,8 +136,6 @@ def typed_frame(table: pd.DataFrame, rel: str) -> pd.DataFrame:
 def arrow_table(table: pd.DataFrame, rel: str):
     """A processed table as an Arrow table: date32, int64, float64, bool or string per the schema, with
     each column's meaning in its field metadata."""
-    import pyarrow as pa
-
     arrow_types = {"integer": pa.int64(), "number": pa.float64(), "boolean": pa.bool_(), "date": pa.date32(),
                    "string": pa.string(), "category": pa.string()}
     frame = typed_frame(table, rel)
@@ -151,8 +152,6 @@ def arrow_table(table: pd.DataFrame, rel: str):
 
 
 def parquet_bytes(table: pd.DataFrame, rel: str) -> bytes:
-    import pyarrow.parquet as pq
-
     buf = io.BytesIO()
     pq.write_table(arrow_table(table, rel), buf, compression="zstd", compression_level=9)
     return buf.getvalue()
@@ -246,8 +245,6 @@ def _readme_rows(root: Path, sheets, sources: list[dict]) -> list[tuple[str, str
 def workbook_bytes(root: Path, stamp: dt.datetime, sources: list[dict]) -> bytes:
     """``ice287g.xlsx``: a README sheet, then the data sheets with real dates and numbers, frozen headers
     and filters; a columns sheet gives each column's meaning and unit."""
-    import xlsxwriter
-
     sheets = workbook_sheets(root)
     buf = io.BytesIO()
     book = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_numbers": False, "strings_to_urls": False})

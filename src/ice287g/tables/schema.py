@@ -29,13 +29,15 @@ import re
 from pathlib import Path
 from types import MappingProxyType
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from ..core import paths
+from ..core.vocab import AGENCY_TYPES, GAP_DAYS, LIST_KINDS, MODELS, SERIES_ERAS  # noqa: F401
+from ..core.vocab import ERAS as ERA_DESCRIPTIONS
 from . import tableschema
 from .tableschema import TABLE_SCHEMA_TYPES, TYPES, Column, Dataset, ForeignKey, resource_name  # noqa: F401
-from ..core.vocab import AGENCY_TYPES, ERAS as ERA_DESCRIPTIONS, GAP_DAYS, LIST_KINDS, MODELS, SERIES_ERAS  # noqa: F401
 
 TYPE_HELP = {
     "string": "text",
@@ -353,8 +355,6 @@ def read_table(path: Path | str) -> pd.DataFrame:
     cells are missing (pandas' default would also read printed values such as ``#NA`` or ``NA`` as NaN)."""
     path = Path(path)
     if path.suffix == ".gpkg":
-        import geopandas as gpd
-
         return gpd.read_file(path, engine="pyogrio")
     return pd.read_csv(path, keep_default_na=False, na_values=[""])
 

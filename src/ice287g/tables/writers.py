@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pandas as pd
+import pyogrio
 
 from ..core import paths
 from .schema import FLOAT_FORMAT, check_output, primary_key
@@ -143,8 +144,6 @@ def write_gpkg(gdf, target: Path | str, *, layer: str, sort_by: Sequence[str] | 
 
 @contextlib.contextmanager
 def _gdal_config(**options: str) -> Iterator[None]:
-    import pyogrio
-
     previous = {k: pyogrio.get_gdal_config_option(k) for k in options}
     pyogrio.set_gdal_config_options(options)
     try:
