@@ -29,11 +29,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ice287g.acquire import update
+from ice287g.acquire import ice_pages, update, wayback
 from tests.loopback import XLSX, Loopback, Request
 
-DOCLIB_287G = update.PAGE_287G.folder
-DOCLIB_DETENTION = update.PAGE_DETENTION.folder
+DOCLIB_287G = ice_pages.PAGE_287G.folder
+DOCLIB_DETENTION = ice_pages.PAGE_DETENTION.folder
 REAL_ROOT = Path(__file__).resolve().parents[1]
 REAL_RAW = REAL_ROOT / "data" / "raw"
 
@@ -332,9 +332,9 @@ class Probe:
         archived = self.serve_list(ice_name(ARCHIVED_LIST), real("ice_287g", ARCHIVED_LIST))
         workbook = DOCLIB_DETENTION + ice_name(ARCHIVED_WORKBOOK)
         self.ice.serve(workbook, real("ice_detention", ARCHIVED_WORKBOOK))
-        self.ice.serve(update.PAGE_287G.path, page_287g if page_287g is not None else page(archived, *hrefs_287g),
+        self.ice.serve(ice_pages.PAGE_287G.path, page_287g if page_287g is not None else page(archived, *hrefs_287g),
                        content_type="text/html")
-        self.ice.serve(update.PAGE_DETENTION.path, page(workbook, *(hrefs_detention or []), title="Detention"),
+        self.ice.serve(ice_pages.PAGE_DETENTION.path, page(workbook, *(hrefs_detention or []), title="Detention"),
                        content_type="text/html")
 
     def bomb(self) -> Path:
@@ -696,7 +696,7 @@ def _cdx_attack(probe: Probe, listing: bytes) -> Expect:
     return Expect({2}, checks=[said(r"CDX|listing")])
 
 
-CDX_HEADER = list(update.CDX_FIELDS)
+CDX_HEADER = list(wayback.CDX_FIELDS)
 
 
 @attack(10)
@@ -708,7 +708,7 @@ def cdx_short_row(probe: Probe) -> Expect:
 @attack(10)
 def cdx_null_field(probe: Probe) -> Expect:
     """a CDX listing whose row has null for its URL: a page failure (exit 2) in one line"""
-    digest = update.wayback_digest(real("ice_287g", NEW_LIST))
+    digest = wayback.wayback_digest(real("ice_287g", NEW_LIST))
     return _cdx_attack(probe, cdx_json([CDX_HEADER, ["20260101000000", None, digest, "200", XLSX, "1000"]]))
 
 
@@ -741,8 +741,8 @@ def wayback_digest_mismatch(probe: Probe) -> Expect:
     listed = real("ice_287g", NEW_LIST_2)
     served = rezip(listed, level=1)
     ice = "https://www.ice.gov" + DOCLIB_287G
-    _serve_captures(probe, [("20260518120000", ice + ice_name(NEW_LIST), good, update.wayback_digest(good)),
-                            ("20260511120000", ice + ice_name(NEW_LIST_2), served, update.wayback_digest(listed))])
+    _serve_captures(probe, [("20260518120000", ice + ice_name(NEW_LIST), good, wayback.wayback_digest(good)),
+                            ("20260511120000", ice + ice_name(NEW_LIST_2), served, wayback.wayback_digest(listed))])
     probe.backfill()
     return Expect({1}, keep={good_sha: NEW_LIST}, refuse={sha256(served): "the capture that is not its digest"})
 
@@ -751,7 +751,7 @@ def wayback_digest_mismatch(probe: Probe) -> Expect:
 def wayback_max_captures(probe: Probe) -> Expect:
     """`--max-captures 1` with two new captures lands one, says one is left; the next run lands the other"""
     ice = "https://www.ice.gov" + DOCLIB_287G
-    caps = [(ts, ice + ice_name(f), data, update.wayback_digest(data))
+    caps = [(ts, ice + ice_name(f), data, wayback.wayback_digest(data))
             for ts, f in (("20260511120000", NEW_LIST_2), ("20260518120000", NEW_LIST))
             for data in [real("ice_287g", f)]]
     _serve_captures(probe, caps)

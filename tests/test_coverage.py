@@ -7,15 +7,13 @@ import shutil
 import pandas as pd
 import pytest
 
+from ice287g.build import readme, reports
 from ice287g.core import paths
 from ice287g.history import agreements
-from ice287g.ingest import census
-from ice287g.places import geography
-from ice287g.places import placement_qa
-from ice287g.places import maps
-from ice287g.publish import charts
-from ice287g.build import reports
 from ice287g.history.identity import agreement_ids
+from ice287g.ingest import census
+from ice287g.places import geography, maps, placement_qa
+from ice287g.publish import charts
 
 from .conftest import REAL_RAW
 
@@ -207,18 +205,18 @@ def test_the_readme_line_leads_with_the_law_enforcement_share_and_names_the_othe
     covered = pd.DataFrame({"list_id": ["L1", "L2"], "share_law_enforcement": ["0.4", "0.466086"],
                             "share_covered": ["0.5", "0.496234"], "share_local": ["0.3", "0.341696"],
                             "corrections_only_states": ["", "AK;AZ"]})
-    line, = reports.coverage_lines(covered, "L2")
+    line, = readme.coverage_lines(covered, "L2")
     assert line.startswith("- **46.6%** of U.S. residents")
     assert "**49.6%** counting any agreement, including the corrections departments' statewide agreements in the 2 " \
            "states where they are the only ones (AK, AZ), which reach the people held in state prisons" in line
     assert "**34.2%** counting local agreements only" in line
-    plain, = reports.coverage_lines(covered, "L1")
+    plain, = readme.coverage_lines(covered, "L1")
     assert "**50.0%** counting any agreement; " in plain and "prisons" not in plain
 
 
 def test_the_readme_headline_is_the_newest_lists_law_enforcement_share(real):
     cover = agreements.processed("population_covered.csv").set_index("list_id").loc[real["newest"]]
-    block = reports.readme_block(reports.readme_tables())
+    block = readme.readme_block(readme.readme_tables())
     assert f"- **{float(cover['share_law_enforcement']):.1%}** of U.S. residents" in block
     assert f"**{float(cover['share_covered']):.1%}** counting any agreement" in block
     assert "in the 4 states where they are the only ones (AK, AZ, MA, UT), which reach the people held in state " \

@@ -10,7 +10,7 @@ import tokenize
 import jupytext
 import pytest
 
-from ice287g.build import reports
+from ice287g.build import readme
 
 from .conftest import REAL_ROOT
 
@@ -36,7 +36,7 @@ NUMBER = re.compile(r"(?<![\w.])\d+(?:[.:,]\d+)*")
 def prose(markdown: str, generated_block: bool = True) -> str:
     """Markdown without code blocks, inline code, HTML comments, link targets, list markers and (in
     the README) the generated block."""
-    text = reports.replace_block(markdown, "") if generated_block else markdown
+    text = readme.replace_block(markdown, "") if generated_block else markdown
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
@@ -45,12 +45,12 @@ def prose(markdown: str, generated_block: bool = True) -> str:
 
 
 def test_readme_numbers_are_generated_from_the_processed_tables():
-    readme = (REAL_ROOT / "README.md").read_text(encoding="utf-8")
-    block = reports.readme_block(reports.readme_tables())
-    assert block in readme, "README.md's at-a-glance block is stale: run `python -m ice287g readme`"
+    text = (REAL_ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.readme_block(readme.readme_tables())
+    assert block in text, "README.md's at-a-glance block is stale: run `python -m ice287g readme`"
     assert re.search(r"\*\*2,127\*\* agreements \(1,843 active, 83 superseded", block)  # the real history, recomputed
     assert "and 42 rows of the earliest lists, which print no model, kept apart" in block
-    typed = sorted({n for n in NUMBER.findall(prose(readme)) if n not in NAMES})
+    typed = sorted({n for n in NUMBER.findall(prose(text)) if n not in NAMES})
     assert not typed, f"numbers typed by hand in README.md outside the generated block: {typed}"
 
 

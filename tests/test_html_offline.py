@@ -5,7 +5,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from ice287g.build import pipeline
+from ice287g.build import notebook_html, pipeline
 
 REPORTS = Path(__file__).resolve().parents[1] / "reports"
 
@@ -58,7 +58,7 @@ def _small_notebook():
 
 
 def test_a_rendered_notebook_loads_nothing_from_another_host():
-    page = pipeline.render_html(_small_notebook())
+    page = notebook_html.render_html(_small_notebook())
     assert outside_references(page) == []
     assert "<script src=" not in page  # no empty script tags either
     # still a page: the table and the image are inline
@@ -72,7 +72,7 @@ def test_a_rendered_notebook_hides_its_code_and_links_it():
     nb.cells.insert(1, nbformat.v4.new_code_cell("show_title()", outputs=[nbformat.v4.new_output(
         "display_data", {"text/markdown": "# Texas, list of 2026-05-18"},
         metadata={"ice287g_title": "Texas <list> of 2026-05-18"})]))
-    page = pipeline.render_html(nb, root="../", sources=[("executed notebook (.ipynb)", "TX.ipynb"),
+    page = notebook_html.render_html(nb, root="../", sources=[("executed notebook (.ipynb)", "TX.ipynb"),
                                                          ("source (.py)", "../../notebooks/state_report.py")])
     assert "SECRET_CODE" not in page
     assert not re.search(r'class="[^"]*\bjp-(InputPrompt|OutputPrompt|InputArea-editor)\b', page)

@@ -9,7 +9,7 @@ import pytest
 
 from ice287g.acquire import from_mirror
 from ice287g.history import agreements, listqa
-from ice287g.ingest import lists
+from ice287g.ingest import list_tables, lists
 from ice287g.history.history import agreement_history
 from ice287g.tables.qa import QAFailure
 
@@ -138,7 +138,7 @@ def test_summarize_lists_takes_exclusions_from_the_decisions_table(project):
         "participating-2025-01-01,accept,looked at it\n")
     rows, meta = synthetic({"participating-2025-01-01": SIX, "participating-2025-02-01": SIX[:1]})
     meta = meta.drop(columns=["in_series", "excluded_reason"]).assign(content_hash=meta["list_id"])
-    out = lists.summarize_lists(rows, meta, []).set_index("list_id")
+    out = list_tables.summarize_lists(rows, meta, []).set_index("list_id")
     assert out["in_series"].to_dict() == {"participating-2025-01-01": True, "participating-2025-02-01": False}
     assert out.loc["participating-2025-02-01", "series_note"] == (
         "excluded by data/hand/list_decisions.csv: partial capture")

@@ -6,7 +6,7 @@ import tempfile
 import nbformat
 import pytest
 
-from ice287g.build import pipeline
+from ice287g.build import notebook_html, pipeline
 
 from .conftest import REAL_ROOT
 
@@ -150,7 +150,7 @@ def test_strip_volatile_removes_timings_and_keeps_outputs():
     cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"}, execution_count=1)]
     nb.cells = [cell]
     nb.metadata["papermill"] = {"start_time": "x", "input_path": "/abs/path"}
-    out = pipeline.strip_volatile(nb)
+    out = notebook_html.strip_volatile(nb)
     assert "papermill" not in out.metadata and out.cells[0].metadata == {}
     assert out.cells[0].outputs[0]["data"]["text/plain"] == "2"
     assert "papermill" in nb.metadata  # input untouched
@@ -161,8 +161,6 @@ def test_strip_volatile_removes_timings_and_keeps_outputs():
 def test_a_print_split_into_two_messages_is_stored_as_one_output():
     import nbformat
 
-    from ice287g.build import pipeline
-
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("print(...)", outputs=[
         nbformat.v4.new_output("stream", name="stdout", text="1,843 agreements"),
@@ -170,7 +168,7 @@ def test_a_print_split_into_two_messages_is_stored_as_one_output():
         nbformat.v4.new_output("stream", name="stderr", text="a warning\n"),
         nbformat.v4.new_output("display_data", {"text/plain": "table"}),
         nbformat.v4.new_output("stream", name="stdout", text="after\n")])]
-    outputs = pipeline.strip_volatile(nb).cells[0].outputs
+    outputs = notebook_html.strip_volatile(nb).cells[0].outputs
     assert [(o.output_type, o.get("name"), o.get("text")) for o in outputs] == [
         ("stream", "stdout", "1,843 agreements on the list\n"), ("stream", "stderr", "a warning\n"),
         ("display_data", None, None), ("stream", "stdout", "after\n")]
@@ -179,12 +177,12 @@ def test_a_print_split_into_two_messages_is_stored_as_one_output():
 def test_a_path_in_text_output_is_a_leak_but_the_same_bytes_in_image_data_are_not(tmp_path):
     import nbformat
 
-    from ice287g.build.pipeline import _leaked_path
+    from ice287g.build.notebook_html import leaked_path
 
     tmp = tempfile.gettempdir() + "/"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[
         nbformat.v4.new_output("display_data", data={"image/png": f"iVBOR{tmp}AAAA", "text/plain": "<Figure>"})])])
-    assert _leaked_path(nb, tmp_path) is None  # base64 happens to spell /tmp/: not a path
+    assert leaked_path(nb, tmp_path) is None  # base64 happens to spell /tmp/: not a path
     assert nb.cells[0].outputs[0].data["image/png"].endswith("AAAA")  # the notebook itself is not changed
     nb.cells[0].outputs.append(nbformat.v4.new_output("stream", name="stdout", text=f"wrote {tmp}out.csv\n"))
-    assert _leaked_path(nb, tmp_path) == tmp
+    assert leaked_path(nb, tmp_path) == tmp

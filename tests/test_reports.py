@@ -8,13 +8,11 @@ import nbformat
 import pandas as pd
 import pytest
 
-from ice287g.build import pipeline
+from ice287g.build import notebook_html, pipeline, reports
 from ice287g.detention import detention
 from ice287g.history import agreements, store
-from ice287g.places import geography
-from ice287g.places import maps
+from ice287g.places import geography, maps
 from ice287g.publish import charts, pages
-from ice287g.build import reports
 
 
 @pytest.fixture(scope="module")
@@ -275,7 +273,7 @@ def test_hostile_names_are_escaped_in_every_page_from_the_templates():
     front = reports.index_html(states, ["00_program_history"], figures, changes=reports.markdown_html(f"# {EVIL}"))
     _, header, _ = pages.page_parts("../", [(EVIL_STATE, "TX.ipynb?a=1&b=2")])
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A state")])
-    report = pipeline.render_html(nb, title=reports.state_report_title(EVIL_STATE, "2025-04-01", None), root="../",
+    report = notebook_html.render_html(nb, title=reports.state_report_title(EVIL_STATE, "2025-04-01", None), root="../",
                                   sources=[(EVIL_STATE, "TX.ipynb")])
     state_table = reports.agencies_table_html(reports.state_agencies(ags, agencies, places, counties, rows, "l1", "TX"))
     state_escaped = "Tex&lt;as&gt; &amp; &#x27;Co&#x27;"
@@ -322,7 +320,7 @@ def test_reports_for_another_date_go_to_their_own_folder():
 
 
 def test_every_raw_source_has_a_name_for_the_readme():
+    from ice287g.build import readme
     from ice287g.core import paths
-    from ice287g.build import reports
 
-    assert set(reports.SOURCE_NAMES) == set(paths.RAW_SOURCES)
+    assert set(readme.SOURCE_NAMES) == set(paths.RAW_SOURCES)

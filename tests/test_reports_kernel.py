@@ -5,12 +5,12 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from ice287g.build import pipeline
+from ice287g.build import kernels, pipeline
 
 
 @pytest.fixture(scope="module")
 def kernel():
-    k = pipeline.ReusedKernel()
+    k = kernels.ReusedKernel()
     yield k
     k.shutdown()
 
@@ -41,10 +41,10 @@ def _report_text(result) -> tuple[str, str]:
 
 def test_two_states_in_one_kernel_equal_fresh_runs():
     """A state run after another in the same kernel writes the same notebook and page as in a fresh kernel."""
-    pipeline.shutdown_reused_kernels()
+    kernels.shutdown_reused_kernels()
     fresh = {s: _report_text(pipeline.run_state_report(s)) for s in ("DE", "AK")}
     reused = {s: _report_text(pipeline.run_state_report(s, reuse_kernel=True)) for s in ("AK", "DE")}
-    pipeline.shutdown_reused_kernels()
+    kernels.shutdown_reused_kernels()
     for s in fresh:
         assert reused[s] == fresh[s], s
     nb = nbformat.reads(reused["DE"][0], as_version=4)

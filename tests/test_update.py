@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ice287g.acquire import fetch, update
+from ice287g.acquire import fetch, ice_pages, update, wayback
 from ice287g.archive import sources
 from ice287g.archive import coverage
 from ice287g.core import paths
@@ -89,15 +89,15 @@ def serve_ice(server, files_287g, files_detention, extra_links=()):
     """ICE's two pages on the loopback server, each file under its ICE name, linked in turn by a root-relative,
     a page-relative with a percent-encoded letter, and an absolute link with a query string; returns {name: bytes}."""
     served = {}
-    for folder, files, page_path in ((DOCLIB_287G, files_287g, update.PAGE_287G.path),
-                                     (DOCLIB_DETENTION, files_detention, update.PAGE_DETENTION.path)):
+    for folder, files, page_path in ((DOCLIB_287G, files_287g, ice_pages.PAGE_287G.path),
+                                     (DOCLIB_DETENTION, files_detention, ice_pages.PAGE_DETENTION.path)):
         hrefs = []
         for i, (name, data) in enumerate(files):
             server.serve(folder + name, data, content_type=XLSX)
             hrefs.append([folder + name, ".." + folder + name[:3] + "%" + name[3].encode().hex().upper() + name[4:],
                           f"{server.url}{folder}{name}?ver={i}"][i % 3])
             served[name] = data
-        if page_path == update.PAGE_287G.path:
+        if page_path == ice_pages.PAGE_287G.path:
             hrefs += list(extra_links)
         server.serve(page_path, page(*hrefs), content_type="text/html")
     return served
@@ -138,7 +138,7 @@ def test_detention_page_takes_only_detention_statistics_workbooks():
     base = "https://www.ice.gov/detain/detention-management"
     html = page("/doclib/detention/FY26_detentionStats_04092026.xlsx", "/doclib/detention/FY19-detentionstats.xlsx",
                 "/doclib/detention/dedicatedNonDedicatedFacilityList.xlsx")
-    names = [fetch.file_name(u) for u in fetch.xlsx_links(html, base, [DOCLIB_DETENTION], update.PAGE_DETENTION.accept)]
+    names = [fetch.file_name(u) for u in fetch.xlsx_links(html, base, [DOCLIB_DETENTION], ice_pages.PAGE_DETENTION.accept)]
     assert names == ["FY26_detentionStats_04092026.xlsx", "FY19-detentionstats.xlsx"]
 
 
@@ -310,9 +310,9 @@ def test_a_file_revised_under_the_same_name_lands_beside_the_old_one(project, se
 def test_an_unreadable_page_exits_2_and_the_other_page_still_lands(project, server, landing, broken):
     serve_ice(server, [], [(ice_name(*WORKBOOK), real_bytes(*WORKBOOK))])
     if broken == "missing":
-        del server.routes[update.PAGE_287G.path]
+        del server.routes[ice_pages.PAGE_287G.path]
     else:
-        server.serve(update.PAGE_287G.path, page(), content_type="text/html", delay=1.0)
+        server.serve(ice_pages.PAGE_287G.path, page(), content_type="text/html", delay=1.0)
     lines = []
     run = run_update(server, lines, client=quick_client(timeout=0.3))
     assert run.code == 2
@@ -341,11 +341,11 @@ def test_the_command_line(project, server, landing, capsys):
 
 
 def test_the_backfill_estimate_for_a_year_of_287g_page_captures():
-    rows = update.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
-    found = update.captures(rows)
+    rows = wayback.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
+    found = wayback.captures(rows)
     assert len(rows) == 16 and len(found) == 12  # four repeated digests
     assert [c.timestamp[:6] for c in found] == [f"2019{m:02d}" for m in range(1, 13)]
-    est = update.estimate(found, set(), listings=len(update.cdx_queries("2019-01-01", "2019-12-31")),
+    est = wayback.estimate(found, set(), listings=len(update.cdx_queries("2019-01-01", "2019-12-31")),
                           pause=update.WAYBACK_PAUSE)
     assert (est.requests, est.bytes, est.seconds) == (16, 1_261_368, 80.0)
     assert est.line() == ("update: backfill would fetch 12 capture(s) (12 distinct, 0 already in the archive): "
@@ -354,7 +354,7 @@ def test_the_backfill_estimate_for_a_year_of_287g_page_captures():
 
 
 def test_cdx_queries_ask_for_both_287g_page_addresses_and_the_doclib_folders():
-    urls = [update.cdx_url("https://web.archive.org", u, m, "20190101", "20191231")
+    urls = [wayback.cdx_url("https://web.archive.org", u, m, "20190101", "20191231")
             for u, m in update.cdx_queries("2019-01-01", "2019-12-31")]
     assert any("url=www.ice.gov%2F287g&matchType=exact" in u for u in urls)
     assert any("url=www.ice.gov%2Fidentify-and-arrest%2F287g&matchType=exact" in u for u in urls)
@@ -381,7 +381,7 @@ def serve_wayback(server, captures: list[tuple[str, str, bytes, str]]) -> None:
             bare = original.split("://", 1)[1]
             if bare == url or (match == "prefix" and bare.startswith(url)):
                 for stamp in (ts, str(int(ts) + 100000000)):
-                    rows.append([stamp, original, update.wayback_digest(data), "200", mime, str(len(data))])
+                    rows.append([stamp, original, wayback.wayback_digest(data), "200", mime, str(len(data))])
         return json.dumps(rows if len(rows) > 1 else []).encode()
 
     server.serve("/cdx/search/cdx", cdx, content_type="application/json")
@@ -511,7 +511,7 @@ def test_wanted_fetches_exactly_the_listed_files_and_refuses_a_wrong_hash(projec
         ("landed", "participatingAgencies05182026am.xlsx"), ("refused", "pendingAgencies04112025pm.xlsx"),
         ("skipped", "page captures 2017-2021")], lines
     assert set(snapshot(project)) - set(before) == {"ice_287g/" + PARTICIPATING[1]}
-    assert server.hits(update.PAGE_287G.path) == 0  # --wanted reads no page
+    assert server.hits(ice_pages.PAGE_287G.path) == 0  # --wanted reads no page
     sources.check_raw(project / "data" / "raw")
 
 
@@ -649,7 +649,7 @@ def test_the_run_deadline_starts_no_download_after_it_and_names_what_it_left(pro
     assert [(o.status, o.name) for o in run.outcomes] == [
         ("landed", ice_name(*PARTICIPATING)), ("left", ice_name(*PENDING)), ("left", "the detention statistics page")]
     assert f"update: left {ice_name(*PENDING)} (the run's deadline of 50 s passed: left for the next run)" in lines
-    assert server.hits(DOCLIB_287G + ice_name(*PENDING)) == 0 and server.hits(update.PAGE_DETENTION.path) == 0
+    assert server.hits(DOCLIB_287G + ice_name(*PENDING)) == 0 and server.hits(ice_pages.PAGE_DETENTION.path) == 0
     assert run.code == 1 and lines[-1] == "update: 1 landed, 0 unchanged, 0 refused, 2 left"
     sources.check_raw(project / "data" / "raw")
     # the next run, in time, takes what was left
@@ -758,17 +758,17 @@ def test_a_quarantined_file_is_its_own_outcome_and_exits_1(project, server, monk
 
 
 MALFORMED_CDX = {
-    "short row": json.dumps([list(update.CDX_FIELDS), ["20190601020117", "https://www.ice.gov/287g"]]),
-    "null row": json.dumps([list(update.CDX_FIELDS), None]),
+    "short row": json.dumps([list(wayback.CDX_FIELDS), ["20190601020117", "https://www.ice.gov/287g"]]),
+    "null row": json.dumps([list(wayback.CDX_FIELDS), None]),
     "null listing": "null",
-    "a number in a row": json.dumps([list(update.CDX_FIELDS),
+    "a number in a row": json.dumps([list(wayback.CDX_FIELDS),
                                      ["20190601020117", "https://www.ice.gov/287g", "A" * 32, "200", "text/html", 5]]),
-    "nested row": json.dumps([list(update.CDX_FIELDS),
+    "nested row": json.dumps([list(wayback.CDX_FIELDS),
                               ["20190601020117", ["https://www.ice.gov/287g"], "A" * 32, "200", "text/html", "5"]]),
     "deep nesting": "[" * 100_000 + "]" * 100_000,
-    "bad timestamp": json.dumps([list(update.CDX_FIELDS),
+    "bad timestamp": json.dumps([list(wayback.CDX_FIELDS),
                                  ["2019-06-01", "https://www.ice.gov/287g", "A" * 32, "200", "text/html", "5"]]),
-    "bad digest": json.dumps([list(update.CDX_FIELDS),
+    "bad digest": json.dumps([list(wayback.CDX_FIELDS),
                               ["20190601020117", "https://www.ice.gov/287g", "a/b", "200", "text/html", "5"]]),
     "header not strings": json.dumps([[1, 2, 3], ["1", "2", "3"]]),
 }
@@ -788,9 +788,9 @@ def test_a_malformed_cdx_listing_is_a_page_failure_in_one_line(project, server, 
 
 
 def test_a_well_formed_cdx_listing_passes_the_row_checks():
-    rows = update.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
+    rows = wayback.parse_cdx((FIXTURES / "cdx_287g_page_2019.json").read_bytes(), "fixture")
     assert len(rows) == 16 and all(len(r["digest"]) == 32 and len(r["timestamp"]) == 14 for r in rows)
-    assert update.parse_cdx(b"[]", "empty") == [] and update.parse_cdx(b"", "empty") == []
+    assert wayback.parse_cdx(b"[]", "empty") == [] and wayback.parse_cdx(b"", "empty") == []
 
 
 def test_a_capture_whose_bytes_differ_from_its_cdx_digest_is_refused(project, server, landing):
@@ -804,8 +804,8 @@ def test_a_capture_whose_bytes_differ_from_its_cdx_digest_is_refused(project, se
     run = run_update(server, lines, wayback=server.url, since="2025-01-01", until="2026-06-30")
     assert [(o.status, o.name) for o in run.outcomes] == [("refused", ice_name(*PENDING)),
                                                           ("landed", ice_name(*PARTICIPATING))], lines
-    assert (f"update: refused {ice_name(*PENDING)}: SHA-1 {update.wayback_digest(real_bytes(*OTHER_LIST))} differs "
-            f"from the CDX digest {update.wayback_digest(real_bytes(*PENDING))}") in lines
+    assert (f"update: refused {ice_name(*PENDING)}: SHA-1 {wayback.wayback_digest(real_bytes(*OTHER_LIST))} differs "
+            f"from the CDX digest {wayback.wayback_digest(real_bytes(*PENDING))}") in lines
     held = {r["sha256"] for r in manifest_rows(project / "data" / "raw" / "ice_287g")[1]}
     assert hashlib.sha256(real_bytes(*OTHER_LIST)).hexdigest() not in held and run.code == 1
 
@@ -845,11 +845,11 @@ def test_a_page_that_answers_but_links_no_file_is_a_page_failure(project, server
     serve_ice(server, [(ice_name(*PARTICIPATING), real_bytes(*PARTICIPATING))], [])
     detention = (b"<html><body><h1>Access Denied</h1></body></html>" if served == "no link"
                  else page(DOCLIB_DETENTION + "dedicatedNonDedicatedFacilityList.xlsx"))
-    server.serve(update.PAGE_DETENTION.path, detention, content_type="text/html")
+    server.serve(ice_pages.PAGE_DETENTION.path, detention, content_type="text/html")
     lines = []
     run = run_update(server, lines)
     assert run.code == 2 and run.count("landed") == 1, lines
-    assert (f"update: cannot read the detention statistics page: {server.url}{update.PAGE_DETENTION.path}: "
+    assert (f"update: cannot read the detention statistics page: {server.url}{ice_pages.PAGE_DETENTION.path}: "
             "answered but linked no file: blocked or changed?") in lines
 
 
@@ -877,7 +877,7 @@ def test_an_unexpected_error_in_one_file_or_page_is_one_line_and_the_run_goes_on
         return real_land(data, name, url, **kw)
 
     def links(html, page_url, prefixes, accept=lambda name: True):
-        if page_url.endswith(update.PAGE_DETENTION.path):
+        if page_url.endswith(ice_pages.PAGE_DETENTION.path):
             raise KeyError("surprise")
         return real_links(html, page_url, prefixes, accept)
 

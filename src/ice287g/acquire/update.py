@@ -24,27 +24,23 @@ listing) could not be read, answered without linking any file, or an option was 
 """
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import json
 import math
 import re
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from pathlib import Path
 
-from . import fetch, landing, lock
-from ..core import paths
-from .landing import CAPTURE_SUFFIX
-from ..core.messages import printable
 from ..archive.sources import RawDataError
 from ..core.hand import read_table
+from ..core.messages import printable
+from . import fetch, landing, lock
+from .ice_pages import ICE_HOST, PAGE_287G_PATHS, PAGES, Page
+from .wayback import Capture, Estimate, archived_digests, captures, cdx_url, digest_check, estimate, parse_cdx, yyyymmdd
 
 ICE_BASE = "https://www.ice.gov"
 WAYBACK = "https://web.archive.org"
@@ -56,24 +52,9 @@ MAX_CAPTURES = 200
 WANTED = "wanted_files.csv"
 
 EXIT_OK, EXIT_REFUSED, EXIT_PAGE = 0, 1, 2
+WAYBACK_VIA = "ice287g update from a Wayback Machine capture"
 
 
-@dataclass(frozen=True)
-class Page:
-    label: str
-    path: str  # on ICE's site
-    folder: str  # the URL folder its files live in
-    accept: Callable[[str], bool]  # which file names in that folder are this page's files
-
-
-DETENTION_NAME = re.compile(r"^FY\d{2}.?detentionstats", re.IGNORECASE)
-PAGE_287G = Page("287(g)", "/identify-and-arrest/287g", "/doclib/about/offices/ero/287g/", lambda name: True)
-PAGE_DETENTION = Page("detention statistics", "/detain/detention-management", "/doclib/detention/",
-                      lambda name: bool(DETENTION_NAME.match(name)))
-PAGES = (PAGE_287G, PAGE_DETENTION)
-# The 287(g) page moved from /287g to /identify-and-arrest/287g; its web-table era captures carry the list.
-PAGE_287G_PATHS = ("/287g", "/identify-and-arrest/287g")
-ICE_HOST = fetch.ICE_HOSTS[0]
 WAYBACK_VIA = "ice287g update from a Wayback Machine capture"
 
 
@@ -253,170 +234,10 @@ def update_pages(run: Run, client: fetch.Client, base: str, *, dry_run: bool, ra
 # ---------------------------------------------------------------------------------------------
 # The Wayback Machine
 
-CDX_FIELDS = ("timestamp", "original", "digest", "statuscode", "mimetype", "length")
-CDX_REQUIRED = ("timestamp", "original", "digest")
-TIMESTAMP_DIGITS = 14  # YYYYMMDDhhmmss
-DIGEST_LENGTH = 32  # base32 of a SHA-1 digest
-DIGEST = re.compile(f"[A-Z2-7]{{{DIGEST_LENGTH}}}")
-
-
-@dataclass(frozen=True)
-class Capture:
-    timestamp: str  # YYYYMMDDhhmmss
-    original: str
-    digest: str  # base32 SHA-1 of the payload
-    mimetype: str
-    length: int  # CDX's length: the capture's compressed WARC record, a lower bound of the download
-    kind: str  # "xlsx" or "page"
-
-    def url(self, wayback: str) -> str:
-        return f"{wayback.rstrip('/')}/web/{self.timestamp}id_/{self.original}"
-
-    @property
-    def retrieved(self) -> str:
-        t = dt.datetime.strptime(self.timestamp[:14], "%Y%m%d%H%M%S")
-        return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-    @property
-    def name(self) -> str:
-        if self.kind == "xlsx":
-            return fetch.file_name(self.original)
-        # a page capture has no file name of its own: name it by page and capture time
-        return f"{fetch.file_name(self.original) or 'page'}-{self.timestamp}{CAPTURE_SUFFIX}"
-
-
 def cdx_queries(since: str, until: str) -> list[tuple[str, str]]:
     """(url, matchType) of every CDX listing a backfill asks for, dates as YYYYMMDD."""
     return ([(ICE_HOST + p.folder, "prefix") for p in PAGES]
             + [(ICE_HOST + path, "exact") for path in PAGE_287G_PATHS])
-
-
-def cdx_url(wayback: str, url: str, match: str, since: str, until: str) -> str:
-    query = [("url", url), ("matchType", match), ("from", since), ("to", until), ("output", "json"),
-             ("fl", ",".join(CDX_FIELDS)), ("filter", f"statuscode:{HTTPStatus.OK.value}"), ("collapse", "digest")]
-    return f"{wayback.rstrip('/')}/cdx/search/cdx?{urllib.parse.urlencode(query)}"
-
-
-def parse_cdx(data: bytes, source_url: str) -> list[dict[str, str]]:
-    """Rows of a CDX ``output=json`` answer (a header row, then one list per capture; ``[]`` when none),
-    each checked by ``cdx_problem``; a malformed listing raises FetchError (one line)."""
-    try:
-        table = json.loads(data.decode("utf-8") or "[]")
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:  # deep nesting: RecursionError
-        raise fetch.FetchError(f"{source_url}: not a CDX JSON listing ({exc})") from None
-    if table == []:
-        return []
-    problem = cdx_problem(table)
-    if problem:
-        raise fetch.FetchError(f"{source_url}: not a CDX JSON listing: {problem}")
-    return [dict(zip(table[0], row)) for row in table[1:]]
-
-
-def cdx_problem(table: object) -> str:
-    """What is wrong with a decoded CDX listing ('' when nothing): a list of rows, the first naming the
-    fields (timestamp, original and digest among them), every other a list of as many strings, with a
-    timestamp of ``TIMESTAMP_DIGITS`` digits and a base32 SHA-1 digest."""
-    if not isinstance(table, list):
-        return f"a JSON {type(table).__name__}, not a list of rows"
-    header = table[0]
-    if not isinstance(header, list) or not all(isinstance(f, str) for f in header):
-        return "its first row is not a list of field names"
-    missing = [f for f in CDX_REQUIRED if f not in header]
-    if missing:
-        return f"no field(s) {', '.join(missing)} in its header"
-    for number, row in enumerate(table[1:], start=1):
-        if not isinstance(row, list) or not all(isinstance(v, str) for v in row):
-            return f"row {number} is not a list of strings"
-        if len(row) != len(header):
-            return f"row {number} has {len(row)} fields where the header has {len(header)}"
-        fields = dict(zip(header, row))
-        if not (len(fields["timestamp"]) == TIMESTAMP_DIGITS and fields["timestamp"].isascii()
-                and fields["timestamp"].isdigit()):
-            return f"row {number}: timestamp {fields['timestamp']!r} is not {TIMESTAMP_DIGITS} digits"
-        if not DIGEST.fullmatch(fields["digest"]):
-            return f"row {number}: digest {fields['digest']!r} is not a base32 SHA-1"
-    return ""
-
-
-def _capture_kind(original: str) -> str | None:
-    parts = urllib.parse.urlsplit(original if "://" in original else "http://" + original)
-    path = urllib.parse.unquote(parts.path)
-    if (parts.hostname or "").lower() not in fetch.ICE_HOSTS:
-        return None
-    for page in PAGES:
-        if path.startswith(page.folder) and path.lower().endswith(".xlsx") and page.accept(path.rsplit("/", 1)[-1]):
-            return "xlsx"
-    if path.rstrip("/") in PAGE_287G_PATHS:
-        return "page"
-    return None
-
-
-def captures(rows: Iterable[dict[str, str]]) -> list[Capture]:
-    """Distinct captures (one per digest, the earliest) of ICE's files and the 287(g) page, by time."""
-    found: dict[str, Capture] = {}
-    for row in sorted(rows, key=lambda r: r["timestamp"]):
-        if row.get("statuscode", "200") not in ("200", ""):
-            continue
-        kind = _capture_kind(row["original"])
-        if kind is None or row["digest"] in found:
-            continue
-        length = row.get("length", "")
-        found[row["digest"]] = Capture(row["timestamp"], row["original"], row["digest"], row.get("mimetype", ""),
-                                       int(length) if str(length).isdigit() else 0, kind)
-    return sorted(found.values(), key=lambda c: (c.timestamp, c.original))
-
-
-def wayback_digest(data: bytes) -> str:
-    """The digest the Wayback Machine lists for a capture: base32 of the payload's SHA-1."""
-    return base64.b32encode(hashlib.sha1(data).digest()).decode("ascii")
-
-
-def archived_digests(raw: Path | None = None) -> set[str]:
-    """Wayback digests of every file already in the ICE folders of ``data/raw`` (skipped, never fetched)."""
-    raw = raw or paths.raw_dir()
-    return {wayback_digest(p.read_bytes()) for source in ("ice_287g", "ice_detention")
-            if (raw / source).is_dir() for p in sorted((raw / source).iterdir())
-            if p.is_file() and p.name not in ("MANIFEST.csv", "README.md")}
-
-
-@dataclass(frozen=True)
-class Estimate:
-    listings: int
-    captures: int
-    held: int  # already in the archive by digest: not fetched
-    bytes: int
-    pause: float
-
-    @property
-    def requests(self) -> int:
-        return self.listings + self.captures - self.held
-
-    @property
-    def seconds(self) -> float:
-        return self.requests * self.pause
-
-    def line(self) -> str:
-        return (f"update: backfill would fetch {self.captures - self.held} capture(s) "
-                f"({self.captures} distinct, {self.held} already in the archive): {self.requests} requests "
-                f"with the {self.listings} CDX listing(s), about {self.bytes:,} bytes by CDX length, "
-                f"about {self.seconds / 60:.1f} min at one request per {self.pause:g} s")
-
-
-def estimate(found: list[Capture], held: set[str], listings: int, pause: float) -> Estimate:
-    todo = [c for c in found if c.digest not in held]
-    return Estimate(listings, len(found), len(found) - len(todo), sum(c.length for c in todo), pause)
-
-
-def _yyyymmdd(date: str) -> str:
-    return dt.date.fromisoformat(date).strftime("%Y%m%d")
-
-
-def digest_check(digest: str) -> Callable[[bytes], str]:
-    """A check that refuses a capture's bytes unless their SHA-1 is the digest its CDX row lists."""
-    def check(data: bytes) -> str:
-        got = wayback_digest(data)
-        return "" if got == digest else f"SHA-1 {got} differs from the CDX digest {digest}"
-    return check
 
 
 def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: str, *, dry_run: bool,
@@ -424,7 +245,7 @@ def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: st
     rows: list[dict[str, str]] = []
     queries = cdx_queries(since, until)
     for url, match in queries:
-        listing = cdx_url(wayback, url, match, _yyyymmdd(since), _yyyymmdd(until))
+        listing = cdx_url(wayback, url, match, yyyymmdd(since), yyyymmdd(until))
         if run.out_of_time(f"the Wayback listing of {url}", listing):
             continue
         try:
@@ -457,7 +278,6 @@ def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: st
             _download_and_land(run, client, url, cap.name, raw, cap.retrieved, check=digest_check(cap.digest),
                                seen_at=cap.retrieved, via=WAYBACK_VIA)
     return est
-
 
 
 # ---------------------------------------------------------------------------------------------

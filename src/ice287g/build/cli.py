@@ -28,7 +28,8 @@ from ..publish.release import build
 from ..tables.writers import write_text
 from .codebook import CODEBOOK, codebook_markdown
 from .pipeline import NotebookError, parse_value, run, run_queue
-from .reports import build_reports, write_readme
+from .readme import write_readme
+from .reports import build_reports
 from .stages import write_deps
 
 

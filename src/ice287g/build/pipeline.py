@@ -9,40 +9,35 @@ from __future__ import annotations
 
 import ast
 import contextlib
-import copy
-import functools
 import os
 import re
 import shutil
-import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-import papermill
-import nbformat
-from jinja2 import FileSystemLoader
-from nbconvert import HTMLExporter
-import fcntl
-from jupyter_client.manager import KernelManager
-import atexit
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-import logging
+
 import jupytext
+import nbformat
+import papermill
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
+from ..archive.sources import ensure_verified
 from ..core import paths
 from ..tables import writers
 from .kernel import stage_dir
+from .kernels import (
+    KERNEL_NAME,
+    START_TIMEOUT,
+    NotebookError,
+    ReusedKernel,
+    kernel_start_guard,
+    register_reused_engine,
+    reused_kernel,
+    set_environment,
+)
+from .notebook_html import leaked_path, render_html, strip_volatile
 from .parameters import ParameterError, validate
-from ..publish.pages import page_parts
-from ..publish.pages import TEMPLATES
-from ..archive.sources import ensure_verified
-
-KERNEL_NAME = "ice287g"
-KERNEL_DISPLAY_NAME = "Python (ice287g)"
-START_TIMEOUT = 120
 
 
 @dataclass(frozen=True)
@@ -125,10 +120,6 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     # First in reading order, last to run: its narrative is computed from everything above.
     NotebookSpec("00_program_history", outputs=("data/processed/program_milestones.csv",)),
 )
-
-
-class NotebookError(RuntimeError):
-    """A notebook failed, or did not produce what it declares."""
 
 
 def reading_order() -> list[str]:
@@ -215,222 +206,7 @@ def report_slug(nb_name: str, params: Mapping[str, object]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Executed-notebook hygiene
-
-VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime", "collapsed", "scrolled")
-
-
-def strip_volatile(nb):
-    """Drop what changes from run to run: papermill timings, execution timestamps, paths."""
-    nb = copy.deepcopy(nb)
-    nb.metadata.pop("papermill", None)
-    nb.metadata.pop("widgets", None)
-    nb.metadata.get("language_info", {}).pop("version", None)
-    for cell in nb.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell["id"] = "injected-parameters"  # papermill's cell comes with a random id
-        for key in VOLATILE_CELL_METADATA:
-            cell.metadata.pop(key, None)
-        if cell.get("cell_type") == "code":
-            for output in cell.get("outputs", []):
-                output.get("metadata", {}).pop("execution", None)
-            cell["outputs"] = coalesce_streams(cell.get("outputs", []))
-    return nb
-
-
-def coalesce_streams(outputs: list) -> list:
-    """Consecutive outputs of one stream (stdout, stderr) as one: how a kernel splits a cell's printing
-    into messages depends on timing, so the split is not part of the result."""
-    merged = []
-    for output in outputs:
-        last = merged[-1] if merged else None
-        if (output.get("output_type") == "stream" and last is not None and last.get("output_type") == "stream"
-                and last.get("name") == output.get("name")):
-            last["text"] = "".join(last["text"]) + "".join(output["text"])
-        else:
-            merged.append(output)
-    return merged
-
-
-# Outputs whose text is base64 image data: "/tmp/" can occur in it by chance, and no path can leak there.
-BINARY_MIME = ("image/png", "image/jpeg", "image/gif")
-
-
-def _leaked_path(nb, root: Path) -> str | None:
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            for mime in BINARY_MIME:
-                output.get("data", {}).pop(mime, None)
-    text = nbformat.writes(nb)
-    for needle in {str(root), str(root.resolve()), tempfile.gettempdir() + "/"}:
-        if needle and needle in text:
-            return needle
-    return None
-
-
-def page_title(nb) -> str | None:
-    """The title a notebook gives its page at run time: the ``ice287g_title`` metadata of an output
-    (``reports.show_title``), so dates computed by the run can name the page."""
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            title = output.get("metadata", {}).get("ice287g_title")
-            if title:
-                return str(title)
-    return None
-
-
-def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequence[tuple[str, str]] = ()) -> str:
-    """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
-    code cells and prompts hidden, the site's header and stylesheet (``root`` is the relative path from
-    the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
-    nb = copy.deepcopy(nb)
-    title = title or page_title(nb)
-    if title:
-        nb.metadata["title"] = title
-    head, header, footer = page_parts(root, sources)
-    body, _ = _html_exporter().from_notebook_node(nb, resources={"ice287g": {"head": head, "header": header,
-                                                                             "footer": footer}})
-    return body
-
-
-@functools.lru_cache(maxsize=1)
-def _html_exporter():
-    """One exporter per process: its templates are compiled once, not once per page (everything that
-    differs between pages comes in through ``resources``)."""
-    return HTMLExporter(extra_loaders=[FileSystemLoader(str(TEMPLATES))], template_file="offline.html.j2",
-                        mathjax_url="", require_js_url="", exclude_input=True, exclude_input_prompt=True,
-                        exclude_output_prompt=True)
-
-
-# ---------------------------------------------------------------------------------------------
 # Running
-
-
-@contextlib.contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@contextlib.contextmanager
-def kernel_start_guard(lock_path: Path) -> Iterator:
-    """Hold an inter-process lock from before a kernel starts until it answers (the callback yielded is
-    nbclient's ``on_notebook_start`` hook) so that runs in parallel processes never pick the same
-    ports (jupyter_client's port race). Released at the latest when the block ends."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(lock_path, "w")
-    fcntl.flock(handle, fcntl.LOCK_EX)
-
-    def release(**_):
-        if not handle.closed:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-            handle.close()
-
-    try:
-        yield release
-    finally:
-        release()
-
-
-class ReusedKernel:
-    """One kernel that runs many notebooks in turn (the state reports: imports and processed tables are
-    loaded once per worker, not once per state). Before each notebook ``prepare`` gives the kernel a
-    fresh session: user namespace and execution counter reset (``InteractiveShell.reset``), figures
-    closed, warnings shown again, the run's environment and working directory set, so a notebook's
-    outputs are those of a fresh kernel. What stays is what a fresh kernel would rebuild the same: the
-    imported modules and their caches keyed by file (``store._processed``)."""
-
-    def __init__(self, kernel_name: str = KERNEL_NAME, lock_path: Path | None = None):
-        self.kernel_name = kernel_name
-        self.km = KernelManager(kernel_name=kernel_name)
-        lock_path = lock_path or paths.project_root() / ".build" / "papermill" / "kernel-start.lock"
-        with kernel_start_guard(lock_path) as started:
-            self.km.start_kernel(cwd=str(paths.project_root()))
-            self.kc = self.km.client()
-            self.kc.start_channels()
-            self.kc.wait_for_ready(timeout=START_TIMEOUT)
-            started()
-        self.kc.allow_stdin = False
-
-    def prepare(self, env: Mapping[str, str], cwd: Path, *, forget_caches: bool = False) -> None:
-        """A fresh session for the next notebook. ``forget_caches`` also empties the package's in-memory
-        caches (``cache.forget_memory``), so the notebook opens every file it reads as a fresh kernel
-        would: the pipeline's runs record what they open (``kernel.record_opens``)."""
-        code = (
-            "get_ipython().reset(new_session=True, aggressive=False)\n"
-            "import os as _os, sys as _sys, warnings as _w\n"
-            f"_os.environ.update({dict(env)!r})\n"
-            f"_os.chdir({str(cwd)!r})\n"
-            "if 'matplotlib.pyplot' in _sys.modules:\n"
-            "    _sys.modules['matplotlib.pyplot'].close('all')\n"
-            # a warning shown by an earlier notebook is shown again (fresh registries)
-            "getattr(_w, '_filters_mutated', getattr(_w, '_filters_mutated_lock_held', lambda: None))()\n"
-            "del _os, _sys, _w\n"
-            + ("import ice287g.archive.cache as _c\n_c.forget_memory()\ndel _c\n" if forget_caches else "")
-        )
-        reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT)
-        if reply["content"]["status"] != "ok":
-            raise NotebookError(f"could not reset the reused kernel: {reply['content'].get('evalue')}")
-
-    def shutdown(self) -> None:
-        with contextlib.suppress(Exception):
-            self.kc.stop_channels()
-        with contextlib.suppress(Exception):
-            self.km.shutdown_kernel(now=True)
-
-
-_REUSED: dict[str, ReusedKernel] = {}
-
-
-def reused_kernel(kernel_name: str = KERNEL_NAME) -> ReusedKernel:
-    """This process's reused kernel (started on first use, shut down when the process exits)."""
-    kernel = _REUSED.get(kernel_name)
-    if kernel is None or not kernel.km.is_alive():
-        if kernel is not None:
-            kernel.shutdown()
-        if not _REUSED:
-            atexit.register(shutdown_reused_kernels)
-        kernel = _REUSED[kernel_name] = ReusedKernel(kernel_name)
-    return kernel
-
-
-def shutdown_reused_kernels() -> None:
-    while _REUSED:
-        _REUSED.popitem()[1].shutdown()
-
-
-def _register_reused_engine() -> str:
-    """Papermill engine ``ice287g_reused``: papermill injects the parameters and records the run as
-    usual, but the cells run on a ``ReusedKernel`` (engine keyword ``kernel``) prepared for the run."""
-    class ReusedKernelEngine(NBClientEngine):
-        @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None, *,
-                                     kernel: ReusedKernel, env: Mapping[str, str], kernel_cwd: str,
-                                     forget_caches: bool = False, **kwargs):
-            kernel.prepare(env, Path(kernel_cwd), forget_caches=forget_caches)
-            client = PapermillNotebookClient(
-                nb_man, km=kernel.km, kernel_name=kernel_name, startup_timeout=start_timeout,
-                timeout=execution_timeout, log=logging.getLogger("papermill"), log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file,
-                **{k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")})
-            client.kc = kernel.kc
-            return client.execute()
-
-    papermill_engines.register(REUSED_ENGINE, ReusedKernelEngine)
-    return REUSED_ENGINE
-
-
-REUSED_ENGINE = "ice287g_reused"
 
 
 def load_source(name: str):
@@ -644,13 +420,13 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
     if redirect:
         env["ICE287G_OUTPUT_ROOT"] = str(out_root)
     if kernel is not None:  # no kernel starts: the reused one takes this run's environment instead
-        engine = {"engine_name": _register_reused_engine(), "kernel": kernel, "env": env, "kernel_cwd": str(root),
+        engine = {"engine_name": register_reused_engine(), "kernel": kernel, "env": env, "kernel_cwd": str(root),
                   "forget_caches": forget_caches}
         guard = contextlib.nullcontext(None)
     else:
         engine = {}
         guard = kernel_start_guard(scratch / "kernel-start.lock")
-    with _environment(**env), guard as started:
+    with set_environment(**env), guard as started:
         try:
             papermill.execute_notebook(
                 nb, str(raw_out), parameters=dict(parameters) or None, kernel_name=kernel_name,
@@ -676,7 +452,7 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
                                 f"  {kept}; committed outputs untouched") from None
     executed = strip_volatile(nbformat.read(raw_out, as_version=4))
     raw_out.unlink()
-    leaked = _leaked_path(executed, root)
+    leaked = leaked_path(executed, root)
     if leaked:
         writers.write_text(failed, nbformat.writes(executed) + "\n")
         raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r} "

@@ -30,9 +30,9 @@ from ..core.keys import ABBREVIATIONS, agency_id, agency_key  # noqa: F401
 from .identity import agreement_ids, identity_candidates, remap_candidates  # noqa: F401
 from ..ingest.lists import (  # noqa: F401
     EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, content_hash, file_date, in_list_order,
-    list_counts_table, list_decisions, list_location, normalize_date, normalize_state, parse_file, read_all, read_list,
-    series_lists, summarize_lists,
+    list_decisions, list_location, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists,
 )
+from ..ingest.list_tables import list_counts_table, summarize_lists
 from ..ingest.moa_links import is_wayback, link_url, workbook_hyperlinks  # noqa: F401
 from .listqa import (  # noqa: F401
     DROP_SHARE, link_coverage, manifest_expectations, newest_link_coverage, qa_summary, raw_agency_cells,

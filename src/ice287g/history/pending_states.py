@@ -14,9 +14,10 @@ from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
 from ..ingest.census import counties_in_name
 from ..ingest.lists import series_lists
-from . import roster, store
+from . import roster, roster_match, store
 from .history import days_between
 from .identity import agreement_ids
+
 
 def analysis_date(lists: pd.DataFrame, as_of="newest") -> str:
     """The date the outcomes are judged at: ``as_of``, or the newest series list of either kind."""
@@ -88,10 +89,10 @@ def load_state_fixes(path=None) -> pd.DataFrame:
 
 
 def on_roster(roster_matches: pd.DataFrame) -> set[str]:
-    """The agencies of ``roster_matches`` (``roster.match_agencies``) the FBI rosters of their state know: an
+    """The agencies of ``roster_matches`` (``roster_match.match_agencies``) the FBI rosters of their state know: an
     ORI found or a hand row, or a roster name the match refused (an ambiguous name, a county conflict: the
     name is on the state's roster all the same)."""
-    refused = roster_matches["note"].str.startswith(("ambiguous", roster.COUNTY_CONFLICT))
+    refused = roster_matches["note"].str.startswith(("ambiguous", roster_match.COUNTY_CONFLICT))
     return set(roster_matches.loc[(roster_matches["match_rule"] != "none") | refused, "agency_id"])
 
 
@@ -119,7 +120,7 @@ def state_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame, roster_match
     log)``, ``log`` in the corrections log's columns (``CORRECTION_COLUMNS``), kind ``state``.
 
     An agency printed on a pending list under state S (one decision per agency, S and list date) moves to T
-    when it is absent from S's rosters and counties: ``roster_matches`` (``roster.match_agencies``) finds it on
+    when it is absent from S's rosters and counties: ``roster_matches`` (``roster_match.match_agencies``) finds it on
     no FBI roster of S (``on_roster``; without rosters nothing moves by rule), it is on no participating list
     of S, ``names_county(S, name)`` (``census.counties_in_name``) finds no county of S in its name, and
     ICE does not type it a state agency (a state agency's name, "Office of the Attorney General", is its own
