@@ -956,7 +956,7 @@ def test_the_readme_states_the_rules_by_the_names_the_code_uses():
 
     readme = (REAL_ROOT_HAND.parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Keeping the archive current", 1)[1].split("\n## ", 1)[0]
-    named = set(re.findall(r"`(fetch|update|lock|messages)\.(\w+)`", section))
+    named = set(re.findall(r"`(fetch|update|wayback|lock|messages)\.(\w+)`", section))
     assert {("fetch", "DOWNLOAD_DEADLINE"), ("fetch", "ALTERNATE_HOSTS"), ("fetch", "MAX_REDIRECTS"),
             ("update", "MAX_CAPTURES"), ("lock", "WAIT_SECONDS")} <= named
     assert [f"{m}.{n}" for m, n in sorted(named) if not hasattr(importlib.import_module(f"ice287g.acquire.{m}" if m != "messages" else "ice287g.core.messages"), n)] == []
