@@ -268,15 +268,13 @@ def test_a_report_run_upserts_onto_the_committed_summary(project, monkeypatch):
     assert pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str).equals(SUMMARY)
 
 
-def test_placement_rows_go_in_as_03_maps_and_must_carry_the_prefix(project):
+def test_placement_rows_must_carry_the_prefix():
     from ice287g.places import placement_qa
 
-    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
-    placement_qa.upsert_qa(pd.DataFrame([qa.check_row("placement_x", "all", 0, 0, "pass")]), prefix="placement_")
-    out = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str)
-    assert out.loc[out["stage"] == "03_maps", "check"].tolist() == ["placement_x"]
+    rows = pd.DataFrame([qa.check_row("placement_x", "all", 0, 0, "pass")])
+    assert placement_qa.prefixed(rows, prefix="placement_") is rows
     with pytest.raises(ValueError, match="detention_x"):
-        placement_qa.upsert_qa(pd.DataFrame([qa.check_row("detention_x", "all", 0, 0, "pass")]), prefix="placement_")
+        placement_qa.prefixed(pd.DataFrame([qa.check_row("detention_x", "all", 0, 0, "pass")]), prefix="placement_")
 
 
 # ---------------------------------------------------------------------------------------------
