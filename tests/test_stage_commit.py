@@ -125,3 +125,27 @@ def test_no_notebook_writes_a_table_or_gates_itself():
     found = {nb.name: direct_writes(nb.read_text(encoding="utf-8")) for nb in notebooks}
     assert {name: lines for name, lines in found.items() if lines} == {}
     assert sum("stage_commit.commit(" in nb.read_text(encoding="utf-8") for nb in notebooks) >= 8
+
+
+def test_detention_gates_before_it_writes(project, monkeypatch):
+    """A failed detention check leaves every output in place: the gate runs before any write."""
+    from ice287g.detention import detention
+
+    def read(rel):
+        return schema.read_table(REAL_ROOT / rel)
+
+    det = detention.Detention(
+        facilities=read("data/processed/detention_facilities.csv"),
+        releases=read("data/processed/detention_releases.csv"),
+        by_state=read("data/processed/detention_by_state.csv"),
+        population=read("data/processed/detention_population.csv"),
+        trac_facilities=read("data/qa/trac_facility_check.csv"),
+        unplaced=read("data/qa/unplaced_facilities.csv"))
+    assert det.trac_facilities["equal"].all()
+    det.trac_facilities.loc[det.trac_facilities.index[0], "equal"] = False  # TRAC's table no longer ICE's
+    monkeypatch.setattr(detention, "vs_agreements", lambda *a: read("data/processed/detention_vs_agreements.csv"))
+    _previous_outputs(project)
+    with pytest.raises(qa.QAFailure, match="(?s)04_detention: 1 QA check.*detention_trac_facilities_equal"):
+        detention.write(det, pd.DataFrame(), read("data/processed/lists.csv"))
+    assert _files(project) == ["data/processed/agreements.csv", "data/qa/qa_summary.csv"]
+    assert (project / "data/qa/qa_summary.csv").read_text() == PREVIOUS
