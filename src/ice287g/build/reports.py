@@ -45,11 +45,10 @@ from ..publish import pages
 from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.release import zip_name
 from ..tables import writers
-from .parameters import validate
+from .registry import STATE_REPORT, validate
 from .pipeline import (NOTEBOOKS, executed_path, reading_order, relative_href, render_html, run_state_report,
                        source_links, state_reports_folder)
 
-STATE_REPORT = "state_report"
 RECENT_DAYS = 90
 
 
@@ -468,8 +467,8 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     one kernel that runs its states in turn (``pipeline.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``pipeline.kernel_start_guard``); ``workers=1`` runs them serially."""
     # refused before any work: an unknown code, a date before the first list or inside an archive gap
-    as_of = validate("state_report", {"as_of": as_of})["as_of"]
-    states = [validate("state_report", {"state": s})["state"] for s in states or ()]
+    as_of = validate(STATE_REPORT.name, {"as_of": as_of})["as_of"]
+    states = [validate(STATE_REPORT.name, {"state": s})["state"] for s in states or ()]
     ags = processed("agreements.csv")
     chosen = list(states) if states else report_states(ags)
     unknown = sorted(set(chosen) - set(report_states(ags)))
