@@ -29,9 +29,6 @@ INSTALLED := $(VENV)/.installed
 PYTHON_STAMP := $(VENV)/.python
 $(shell [ -d $(VENV) ] && [ "$$(cat $(PYTHON_STAMP) 2>/dev/null)" != "$(PYTHON)" ] && echo "$(PYTHON)" > $(PYTHON_STAMP))
 
-# Notebooks in run order (keep in step with ice287g.build.pipeline.NOTEBOOKS; a test checks they agree).
-NOTEBOOKS := 00_raw_inventory 01_agreement_history 02_compare_lists 03_maps 04_detention 05_news_claims 06_pending_pipeline 07_jails_and_detention 00_program_history
-
 RAW_FILES  := $(shell find data/raw -type f ! -name .landing.lock 2>/dev/null | sort)
 HAND_FILES := $(shell find data/hand -type f 2>/dev/null | sort)
 # The table schemas (src/ice287g/tables/**/*.yaml) are among them: the codebook is rebuilt from them, and no
@@ -83,10 +80,11 @@ $(STAMP)/verified: $(RAW_FILES) $(sort $(dir $(RAW_FILES))) $(INSTALLED)
 	$(PY) -m ice287g verify-raw
 	@touch $@
 
-# One stamp per notebook. Its prerequisites beyond its source are what it reads, declared in
-# ice287g.build.stages (raw source folders, hand tables, the stamps of the stages whose tables it reads, the
-# package modules it imports) and written to $(STAMP)/deps.mk, which make rewrites and rereads whenever a
-# package module or notebook changes. Editing a detention hand table reruns 04_detention, not 01.
+# One stamp per notebook. The notebooks (NOTEBOOKS, in run order) and each one's prerequisites beyond its
+# source, what it reads (raw source folders, hand tables, the stamps of the stages whose tables it reads,
+# the package modules it imports), are declared in ice287g.build.registry and written to $(STAMP)/deps.mk,
+# which make rewrites and rereads whenever a package module or notebook changes. Editing a detention hand
+# table reruns 04_detention, not 01.
 # A stale notebook is not run by its own rule: the rule removes its stamp (so what reads it is stale
 # too) and queues it; `run-queued` then runs the queue in one process on one kernel, in pipeline
 # order, every notebook writing into one stage (.build/stage/); only when all have passed are their
@@ -99,23 +97,23 @@ $(STAMP)/$(1).done: notebooks/$(1).py $(INSTALLED) | verify
 	@mkdir -p $(STAMP)
 	@rm -f $$@ && echo $(1) >> $(QUEUE) && echo "queued $(1)"
 endef
-$(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
 
 .PHONY: run-queued
 run-queued: $(INSTALLED)
 	@if [ -s $(QUEUE) ]; then echo "$(PY) -m ice287g run --queued"; $(PY) -m ice287g run --queued; fi
 
 DEPS := $(STAMP)/deps.mk
-$(DEPS): $(SRC_FILES) $(NOTEBOOKS:%=notebooks/%.py) $(INSTALLED)
+$(DEPS): $(SRC_FILES) $(wildcard notebooks/*.py) $(INSTALLED)
 	$(PY) -m ice287g make-deps
 # Goals that run no notebook never need it; nor does a dry run (make -n) before the environment exists,
-# which would otherwise install it to write deps.mk, and then lists the notebooks in run order.
+# which would otherwise install it to write deps.mk (it then plans the environment and no notebook).
 NO_DEPS_GOALS := clean distclean env lock lab update test-unit
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifeq ($(if $(wildcard $(INSTALLED)),,$(findstring n,$(firstword -$(MAKEFLAGS)))),)
 include $(DEPS)
 endif
 endif
+$(foreach nb,$(NOTEBOOKS),$(eval $(call notebook_rule,$(nb))))
 
 notebooks: $(STAMP)/docs.done
 
@@ -198,7 +196,8 @@ clean:
 	rm -rf $(STAMP) reports data/processed/* data/qa/* figures/*
 	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.tables.writers.STALE_TEMP)
 	find $(OUTPUT_DIRS) -name '.*.tmp-*' -type f -delete 2>/dev/null || true
-	rm -f $(NOTEBOOKS:%=notebooks/%.ipynb)
+	@# every executed notebook: clean reads no deps.mk, so it does not know the notebook list
+	rm -f notebooks/*.ipynb
 
 # Also the environment and the parse cache (.cache/, which `clean` keeps: each raw file parsed once).
 distclean: clean

@@ -31,7 +31,8 @@ import ice287g
 from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.history import agreements
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 
 ice287g.setup_notebook("00_program_history")
 
@@ -40,7 +41,8 @@ lists = agreements.processed("lists.csv")
 counts = agreements.processed("list_counts.csv")
 events = agreements.program_events()
 m = agreements.milestones(lists, counts).set_index("milestone")
-writers.write_csv(m.reset_index(), paths.processed_dir() / "program_milestones.csv", sort_by=["list_date", "milestone"])
+stage_commit.commit("00_program_history", {paths.processed_dir() / "program_milestones.csv":
+                                            Table(m.reset_index(), ["list_date", "milestone"])})
 gaps = coverage.list_gaps(coverage.coverage(), gap_days)
 ev = events.set_index("short_label")
 

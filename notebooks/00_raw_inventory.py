@@ -47,7 +47,8 @@ from ice287g.archive import sources
 from ice287g.archive import coverage as raw_coverage
 from ice287g.core import paths
 from ice287g.publish import charts
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 
 ice287g.setup_notebook("00_raw_inventory")
 
@@ -58,9 +59,11 @@ ice287g.setup_notebook("00_raw_inventory")
 
 # %%
 verification = sources.verification_table()
-writers.write_csv(verification, paths.qa_dir() / "raw_verification.csv", sort_by=["source", "file"])
 inventory = sources.inventory()
-writers.write_csv(inventory, paths.processed_dir() / "raw_inventory.csv", sort_by=["source", "file"])
+stage_commit.commit("00_raw_inventory", {
+    paths.qa_dir() / "raw_verification.csv": Table(verification, ["source", "file"]),
+    paths.processed_dir() / "raw_inventory.csv": Table(inventory, ["source", "file"]),
+})
 
 by_source = (
     inventory.groupby(["source", "kind"])

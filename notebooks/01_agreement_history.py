@@ -358,9 +358,9 @@ agreements.wapo_vs_lists(history.wapo, rows, lists)
 # of the agencies on the newest participating list that carry an ORI, by ICE's TYPE.
 
 # %%
-from ice287g.tables import qa as qa_gate
 from ice287g.history import roster
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 
 # the build matched the rosters already: ORIs are evidence of identity, so it merged by them
 rosters, hand_ori = history.roster.rosters, history.roster.hand_ori
@@ -373,15 +373,13 @@ rename_evidence = roster.rename_evidence(renames, rosters, hand_ori)
 roster_checks = roster.roster_qa(ori_matches, ori_coverage, ori_shared, ori_disagreements,
                                  roster.unused_hand_rows(hand_ori, history.agencies), newest_rows["list_id"].iloc[0],
                                  rename_evidence)
-qa_gate.gate(roster_checks, "01_agreement_history")
-writers.write_csv(ori_matches, paths.processed_dir() / "agency_roster_matches.csv", sort_by=["agency_id"])
-writers.write_csv(ori_candidates, paths.qa_dir() / "roster_candidates.csv", sort_by=["state", "agency_id", "ori"])
-writers.write_csv(ori_shared, paths.qa_dir() / "roster_shared_ori.csv", sort_by=["ori", "agency_id_a", "agency_id_b"])
-writers.write_csv(ori_disagreements, paths.qa_dir() / "roster_disagreements.csv",
-                  sort_by=["state", "agency_id", "kind"])
-# the history's checks and the roster's share the stage: upsert them together
-qa_gate.upsert_summary(pd.concat([history.qa["qa_summary"], roster_checks], ignore_index=True),
-                       "01_agreement_history")
+# the history's checks and the roster's share the stage: they are recorded together
+_ = stage_commit.commit("01_agreement_history", {
+    paths.processed_dir() / "agency_roster_matches.csv": Table(ori_matches, ["agency_id"]),
+    paths.qa_dir() / "roster_candidates.csv": Table(ori_candidates, ["state", "agency_id", "ori"]),
+    paths.qa_dir() / "roster_shared_ori.csv": Table(ori_shared, ["ori", "agency_id_a", "agency_id_b"]),
+    paths.qa_dir() / "roster_disagreements.csv": Table(ori_disagreements, ["state", "agency_id", "kind"]),
+}, pd.concat([history.qa["qa_summary"], roster_checks], ignore_index=True))
 ori_coverage
 
 # %% [markdown]

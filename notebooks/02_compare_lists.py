@@ -43,7 +43,8 @@ import ice287g
 from ice287g.core import paths
 from ice287g.history import agreements
 from ice287g.publish import charts
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 from ice287g.history import changes as changes_report
 
 ice287g.setup_notebook("02_compare_lists")
@@ -55,10 +56,12 @@ before_id, after_id = changes_report.list_pair(lists, before, after)
 meta = lists.set_index("list_id")
 changes = agreements.compare_lists(rows, before_id, after_id)
 by_state = agreements.changes_by_state(changes)
-writers.write_csv(changes.assign(before=before_id, after=after_id), paths.processed_dir() / "list_changes.csv",
-                  sort_by=["change", "state", "agency_id", "model_before", "model_after"])
-_ = writers.write_csv(by_state.assign(before=before_id, after=after_id),
-                      paths.processed_dir() / "list_changes_by_state.csv", sort_by=["state"])
+_ = stage_commit.commit("02_compare_lists", {
+    paths.processed_dir() / "list_changes.csv": Table(changes.assign(before=before_id, after=after_id),
+                                                      ["change", "state", "agency_id", "model_before", "model_after"]),
+    paths.processed_dir() / "list_changes_by_state.csv": Table(by_state.assign(before=before_id, after=after_id),
+                                                               ["state"]),
+})
 
 # %%
 # NBVAL_CHECK_OUTPUT

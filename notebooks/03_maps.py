@@ -48,7 +48,6 @@ import pandas as pd
 
 import ice287g
 from ice287g.core import paths
-from ice287g.tables import qa
 from ice287g.history import agreements, store
 from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
@@ -56,7 +55,8 @@ from ice287g.places import geography
 from ice287g.places import placement_qa
 from ice287g.places import maps
 from ice287g.publish import charts
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("03_maps")
@@ -81,20 +81,20 @@ placement_checks = pd.concat([
     placement_qa.placement_qa(places, ags, rates, unplaced, disagreements, unused_fixes,
                            placement_qa.hand_place_problems(), county_since),
     geography.second_opinion_qa(places, changes, roster_check)], ignore_index=True)
-# QA tables first, to inspect a failure; the gate then stops before any processed table is written.
-writers.write_csv(unplaced, paths.qa_dir() / "unplaced_agreements.csv", sort_by=["agreement_id"])
-writers.write_csv(rates, paths.qa_dir() / "placement_rates.csv", sort_by=["list_date", "list_id"])
-writers.write_csv(unused_fixes, paths.qa_dir() / "unused_place_fixes.csv", sort_by=["table", "state", "value"])
-writers.write_csv(disagreements, paths.qa_dir() / "type_disagreements.csv", sort_by=["state", "agency", "agency_id"])
-writers.write_csv(geography.changed_counties(changes), paths.qa_dir() / "placement_changes.csv",
-                  sort_by=["state", "agency", "agency_id"])
 roles = maps.statewide_agency_roles(places, ags, lists)
-writers.write_csv(roles, paths.qa_dir() / "statewide_agency_roles.csv", sort_by=["state", "agency", "agency_id"])
-placement_qa.upsert_qa(placement_checks, prefix="placement_")
-qa.gate(placement_checks, "03_maps")
 counts = geography.county_counts(rows, lists, places)
-writers.write_csv(places, paths.processed_dir() / "agreement_places.csv", sort_by=["agreement_id"])
-writers.write_csv(counts, paths.processed_dir() / "county_counts.csv", sort_by=["as_of", "county_fips"])
+# a failed placement check writes none of these tables
+qa_dir, proc = paths.qa_dir(), paths.processed_dir()
+_ = stage_commit.commit("03_maps", {
+    qa_dir / "unplaced_agreements.csv": Table(unplaced, ["agreement_id"]),
+    qa_dir / "placement_rates.csv": Table(rates, ["list_date", "list_id"]),
+    qa_dir / "unused_place_fixes.csv": Table(unused_fixes, ["table", "state", "value"]),
+    qa_dir / "type_disagreements.csv": Table(disagreements, ["state", "agency", "agency_id"]),
+    qa_dir / "placement_changes.csv": Table(geography.changed_counties(changes), ["state", "agency", "agency_id"]),
+    qa_dir / "statewide_agency_roles.csv": Table(roles, ["state", "agency", "agency_id"]),
+    proc / "agreement_places.csv": Table(places, ["agreement_id"]),
+    proc / "county_counts.csv": Table(counts, ["as_of", "county_fips"]),
+}, placement_qa.prefixed(placement_checks, "placement_"))
 counties, states = maps.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (census.COUNTY_20M, census.STATE_20M, geography.COUNTY_5M,
                                                census.PLACES, census.PLACE_SHARES, census.POPULATION)]
@@ -194,9 +194,9 @@ gpkg = maps.county_boundaries().merge(newest_gpkg.drop(columns=["county", "state
 for col in ("JEM", "WSO", "TFM", "agreements", "agencies"):
     gpkg[col] = gpkg[col].fillna(0).astype("int64")
 gpkg["as_of"] = counts["as_of"].max()
-_ = writers.write_gpkg(gpkg.to_crs(4269).drop(columns=["population_2024"]).merge(
-    census.county_population(), on="county_fips", how="left"),
-    paths.processed_dir() / "agreements_by_county.gpkg", layer="agreements_by_county", sort_by=["county_fips"])
+_ = stage_commit.commit("03_maps", {paths.processed_dir() / "agreements_by_county.gpkg": Table(
+    gpkg.to_crs(4269).drop(columns=["population_2024"]).merge(census.county_population(), on="county_fips",
+                                                              how="left"), ["county_fips"])})
 
 # %% [markdown]
 # ## The county map
@@ -365,7 +365,8 @@ charts.show_figure(fig, charts.save_figure(
 # %%
 # NBVAL_CHECK_OUTPUT
 covered = maps.population_covered(rows, lists, places)
-writers.write_csv(covered, paths.processed_dir() / "population_covered.csv", sort_by=["as_of", "list_id"])
+_ = stage_commit.commit("03_maps", {paths.processed_dir() / "population_covered.csv":
+                                   Table(covered, ["as_of", "list_id"])})
 n_states = int(maps.state_population()["state"].ne("DC").sum())  # the denominator's states, DC apart
 newest_cover = covered.iloc[-1]
 print(f"list of {newest_cover.as_of}: law enforcement {newest_cover.share_law_enforcement:.2%}, any agreement "

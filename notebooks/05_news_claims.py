@@ -40,14 +40,15 @@ import ice287g
 from ice287g.analyses import claims
 from ice287g.core import paths
 from ice287g.publish import charts
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 from ice287g.core.vocab import GAP_DAYS
 
 ice287g.setup_notebook("05_news_claims")
 
 # %%
 table = claims.check(claims.load(paths.project_root() / claims_file))
-_ = writers.write_csv(table, paths.processed_dir() / "news_claims_check.csv", sort_by=["claim_id"])
+_ = stage_commit.commit("05_news_claims", {paths.processed_dir() / "news_claims_check.csv": Table(table, ["claim_id"])})
 
 # %%
 # NBVAL_CHECK_OUTPUT

@@ -69,10 +69,10 @@ import pandas as pd
 import ice287g
 from ice287g.analyses import pending
 from ice287g.core import paths
-from ice287g.tables import qa
 from ice287g.history import pending_states, store
 from ice287g.publish import charts
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 from ice287g.ingest.lists import series_lists
 from ice287g.core.vocab import GAP_DAYS, MODELS
 
@@ -86,13 +86,11 @@ outcomes = pending.outcomes(rows, lists, as_of)
 unmatched = pending.unmatched(outcomes, rows, lists, as_of)
 corrections = store.qa_table("pending_state_corrections.csv")
 checks = pending.qa_rows(outcomes, rows, lists, unmatched, as_of, corrections)
-# QA tables first, to inspect a failure; the gate then stops before the processed table is written.
-writers.write_csv(unmatched, paths.qa_dir() / "pending_unmatched.csv",
-                  sort_by=["agency_id", "model", "first_pending", "candidate_agency_id"])
-qa.gate(checks, "06_pending_pipeline")
-qa.upsert_summary(checks, "06_pending_pipeline")
-_ = writers.write_csv(outcomes, paths.processed_dir() / "pending_outcomes.csv",
-                      sort_by=["agency_id", "model", "first_pending"])
+_ = stage_commit.commit("06_pending_pipeline", {
+    paths.qa_dir() / "pending_unmatched.csv": Table(unmatched, ["agency_id", "model", "first_pending",
+                                                                "candidate_agency_id"]),
+    paths.processed_dir() / "pending_outcomes.csv": Table(outcomes, ["agency_id", "model", "first_pending"]),
+}, checks)
 used = pd.concat([series_lists(lists, k) for k in ("pending", "participating")])
 raw_inputs = [paths.raw_dir() / "ice_287g" / f for f in sorted(set(used.loc[used["list_date"] <= day, "source_file"]))]
 

@@ -61,13 +61,13 @@ import pandas as pd
 
 import ice287g
 from ice287g.core import paths
-from ice287g.tables import qa
 from ice287g.detention import jails, operators
 from ice287g.history import store
 from ice287g.ingest import census
 from ice287g.places import maps
 from ice287g.publish import charts
-from ice287g.tables import writers
+from ice287g.tables import stage_commit
+from ice287g.tables.stage_commit import Table
 from ice287g.core.vocab import MODELS
 
 ice287g.setup_notebook("07_jails_and_detention")
@@ -96,14 +96,13 @@ county, gaps = jails.county_detention(facilities, releases, rows, lists, places)
 checks = pd.concat([jails.qa_rows(matches, unmatched, agencies, facilities, release, gaps),
                     operators.qa_rows(joined, facilities, unused_hand)], ignore_index=True)
 
-proc = paths.processed_dir()
-_ = writers.write_csv(matches, proc / "agency_facility_matches.csv", sort_by=["state", "facility", "agency_id"])
-_ = writers.write_csv(county, proc / "county_detention_287g.csv", sort_by=["release_date", "county_fips"])
-_ = writers.write_csv(unmatched, paths.qa_dir() / "unmatched_jails.csv", sort_by=["state", "facility"])
-_ = writers.write_csv(joined, paths.qa_dir() / "facility_operator_join.csv",
-                      sort_by=["state", "facility", "city", "list_date"])
-_ = qa.upsert_summary(checks, "07_jails_and_detention")
-qa.gate(checks, "07_jails_and_detention")
+proc, qa_dir = paths.processed_dir(), paths.qa_dir()
+_ = stage_commit.commit("07_jails_and_detention", {
+    proc / "agency_facility_matches.csv": Table(matches, ["state", "facility", "agency_id"]),
+    proc / "county_detention_287g.csv": Table(county, ["release_date", "county_fips"]),
+    qa_dir / "unmatched_jails.csv": Table(unmatched, ["state", "facility"]),
+    qa_dir / "facility_operator_join.csv": Table(joined, ["state", "facility", "city", "list_date"]),
+}, checks)
 
 # %% [markdown]
 # ## How many 287(g) agencies hold ICE detainees in their jails

@@ -1,10 +1,10 @@
-"""Notebook parameters are declared once (parameters.PARAMETERS) and refused before any kernel starts."""
+"""Notebook parameters are declared once (ice287g.build.registry) and refused before any kernel starts."""
 import pandas as pd
 import pytest
 
 from ice287g.archive import sources
 from ice287g.archive import coverage
-from ice287g.build import parameters, pipeline
+from ice287g.build import parameters, pipeline, registry
 from ice287g.build import codebook
 from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS, MODELS
@@ -33,20 +33,16 @@ def _refused(call, pattern):
 @pytest.mark.parametrize("name", sorted(p.stem for p in pipeline.paths.notebooks_dir().glob("*.py")))
 def test_declarations_agree_with_each_notebooks_parameters_cell(name):
     defaults = pipeline.notebook_parameters(pipeline.load_source(name))
-    declared = parameters.PARAMETERS[name]
+    declared = registry.declared(name).parameters  # every notebook in notebooks/ is declared
     assert sorted(defaults) == sorted(declared)
     for key, value in defaults.items():
         assert type(value) is declared[key].type, key
-    assert parameters.validate(name, defaults) == defaults  # defaults are allowed and already normal
-
-
-def test_every_pipeline_notebook_is_declared():
-    assert {nb.name for nb in pipeline.NOTEBOOKS} | {"state_report"} == set(parameters.PARAMETERS)
+    assert registry.validate(name, defaults) == defaults  # defaults are allowed and already normal
 
 
 def test_the_codebook_lists_every_parameter():
     text = codebook.codebook_markdown()
-    for notebook, declared in parameters.PARAMETERS.items():
+    for notebook, declared in ((s.name, s.parameters) for s in registry.NOTEBOOKS + (registry.STATE_REPORT,)):
         section = text.split(f"### Parameters of `{notebook}`\n", 1)[1].split("\n### ", 1)[0]
         for name, param in declared.items():
             assert f"| `{name}` | {param.type.__name__} | {param.allowed} |" in section
@@ -61,7 +57,7 @@ def test_an_unknown_state_is_refused_before_a_kernel_starts(no_kernel):
 
 
 def test_a_lower_case_state_and_model_are_upper_cased(no_kernel):
-    assert parameters.validate("03_maps", {"state": "tx", "model": "jem"}) == {"state": "TX", "model": "JEM"}
+    assert registry.validate("03_maps", {"state": "tx", "model": "jem"}) == {"state": "TX", "model": "JEM"}
     with pytest.raises(AssertionError, match="started"):
         pipeline.run_notebook("03_maps", {"state": "tx"})
     assert no_kernel == [("03_maps", {"state": "TX"})]
@@ -81,7 +77,7 @@ def test_a_detention_date_before_every_release_is_refused(no_kernel):
     # the first release itself is refused by its list: the newest list before it is older than the threshold
     with pytest.raises(parameters.ParameterError,
                        match=rf"its detention release is of {first}, and {first} falls inside an archive gap"):
-        parameters.validate("04_detention", {"as_of": first})
+        registry.validate("04_detention", {"as_of": first})
 
 
 def test_a_list_date_before_the_first_list_or_not_a_date_is_refused(no_kernel):
@@ -145,12 +141,12 @@ def test_a_map_date_inside_an_archive_gap_is_refused_before_a_kernel_starts(no_k
 
 
 def test_a_list_date_just_after_a_list_and_at_the_threshold_is_allowed():
-    assert parameters.validate("03_maps", {"as_of": "2021-01-14"}) == {"as_of": "2021-01-14"}
+    assert registry.validate("03_maps", {"as_of": "2021-01-14"}) == {"as_of": "2021-01-14"}
     at = (pd.Timestamp("2008-03-10") + pd.Timedelta(days=GAP_DAYS)).date().isoformat()
     after = (pd.Timestamp("2008-03-10") + pd.Timedelta(days=GAP_DAYS + 1)).date().isoformat()
-    assert parameters.validate("03_maps", {"as_of": at}) == {"as_of": at}
+    assert registry.validate("03_maps", {"as_of": at}) == {"as_of": at}
     with pytest.raises(parameters.ParameterError, match=f"{GAP_DAYS + 1} days old"):
-        parameters.validate("03_maps", {"as_of": after})
+        registry.validate("03_maps", {"as_of": after})
 
 
 def test_detention_dates_inside_a_gap_of_the_releases_or_of_the_lists_are_refused(no_kernel):
@@ -166,12 +162,12 @@ def test_detention_dates_inside_a_gap_of_the_releases_or_of_the_lists_are_refuse
     _refused(lambda: pipeline.run_notebook("07_jails_and_detention", {"as_of": "2019-12-01"}),
              r"as_of='2019-12-01' refused \(2019-12-01 falls inside an archive gap: the newest participating list")
     assert no_kernel == []
-    assert parameters.validate("07_jails_and_detention", {"as_of": "2021-02-01"}) == {"as_of": "2021-02-01"}
+    assert registry.validate("07_jails_and_detention", {"as_of": "2021-02-01"}) == {"as_of": "2021-02-01"}
 
 
 def test_the_pending_analysis_date_may_fall_in_a_gap():
     # 06 judges requests with every list up to the date; a gap makes them unknown_gap, not an error
-    assert parameters.validate("06_pending_pipeline", {"as_of": "2019-06-01"}) == {"as_of": "2019-06-01"}
+    assert registry.validate("06_pending_pipeline", {"as_of": "2019-06-01"}) == {"as_of": "2019-06-01"}
 
 
 def test_the_changes_command_refuses_a_date_in_a_gap_in_one_line(capsys):

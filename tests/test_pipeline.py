@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 import tempfile
 
 import nbformat
@@ -95,7 +94,7 @@ def test_unknown_parameter_and_missing_parameters_cell_are_errors(project):
 
 def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypatch):
     _write_notebook(project, "98_good", GOOD)
-    spec = pipeline.NotebookSpec("98_good", outputs=("data/processed/label.csv", "figures/never.svg"))
+    spec = pipeline.Stage("98_good", outputs=("data/processed/label.csv", "figures/never.svg"))
     monkeypatch.setattr(pipeline, "NOTEBOOKS", (spec,))
     with pytest.raises(pipeline.NotebookError, match="figures/never.svg"):
         pipeline.run_notebook("98_good")
@@ -106,7 +105,7 @@ def test_a_declared_output_an_earlier_notebook_staged_counts_only_when_written_a
 
     # a run stage already holds what an earlier notebook wrote: the one declaring it must write it itself
     writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")
-    nb_spec = pipeline.NotebookSpec("98_good", outputs=("data/qa/qa_summary.csv",))
+    nb_spec = pipeline.Stage("98_good", outputs=("data/qa/qa_summary.csv",))
     before = pipeline._signatures(tmp_path, nb_spec.outputs)
     with pytest.raises(pipeline.NotebookError, match=r"did not write its declared output\(s\): \['data/qa/qa_summary"):
         pipeline._check_outputs(nb_spec, tmp_path, before)
@@ -118,12 +117,6 @@ def test_a_declared_output_an_earlier_notebook_staged_counts_only_when_written_a
 def test_parameter_values_are_typed_like_papermill():
     assert [pipeline.parse_value(v) for v in ["3", "2.5", "true", "None", "2026-05-18"]] == [
         3, 2.5, True, None, "2026-05-18"]
-
-
-def test_makefile_runs_the_pipeline_notebooks_in_order():
-    makefile = (REAL_ROOT / "Makefile").read_text()
-    listed = re.search(r"^NOTEBOOKS := (.*)$", makefile, re.M).group(1).split()
-    assert listed == [nb.name for nb in pipeline.NOTEBOOKS]
 
 
 @pytest.mark.parametrize("spec", pipeline.NOTEBOOKS, ids=lambda s: s.name)

@@ -59,7 +59,7 @@ def _git(project, *args) -> str:
 def _commit_project(project, monkeypatch, notebook: str):
     """The throwaway project under git, with committed outputs of 98_stage and of other stages."""
     _write_notebook(project, "98_stage", notebook)
-    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.NotebookSpec("98_stage", outputs=OUTPUTS),))
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.Stage("98_stage", outputs=OUTPUTS),))
     (project / "data/processed/label.csv").write_text("label\nold\n")
     (project / "data/processed/other_stage.csv").write_text("kept\n")
     SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
@@ -93,7 +93,7 @@ def test_a_qa_failure_leaves_every_committed_output_as_it_was(project, monkeypat
 def test_a_missing_declared_output_leaves_every_committed_output_as_it_was(project, monkeypatch):
     _commit_project(project, monkeypatch, NO_UPSERT)
     monkeypatch.setattr(pipeline, "NOTEBOOKS",
-                        (pipeline.NotebookSpec("98_stage", outputs=OUTPUTS[:2] + ("figures/never.svg",)),))
+                        (pipeline.Stage("98_stage", outputs=OUTPUTS[:2] + ("figures/never.svg",)),))
     with pytest.raises(pipeline.NotebookError, match=r"figures/never\.svg.*committed outputs untouched"):
         pipeline.run_notebook("98_stage")
     assert _git(project, "status", "--porcelain") == ""
@@ -175,8 +175,8 @@ def _commit_run(project, monkeypatch, second: str, body: str, outputs: tuple[str
     (their stamps removed, as make's notebook rule does)."""
     _write_notebook(project, second, body)
     _commit_project(project, monkeypatch, STAGE)
-    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.NotebookSpec("98_stage", outputs=OUTPUTS),
-                                                pipeline.NotebookSpec(second, outputs=outputs)))
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.Stage("98_stage", outputs=OUTPUTS),
+                                                pipeline.Stage(second, outputs=outputs)))
     pipeline.queue_path().parent.mkdir(parents=True, exist_ok=True)
     pipeline.queue_path().write_text(f"{second}\n98_stage\n")  # make queues in any order
 
@@ -268,15 +268,13 @@ def test_a_report_run_upserts_onto_the_committed_summary(project, monkeypatch):
     assert pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str).equals(SUMMARY)
 
 
-def test_placement_rows_go_in_as_03_maps_and_must_carry_the_prefix(project):
+def test_placement_rows_must_carry_the_prefix():
     from ice287g.places import placement_qa
 
-    SUMMARY.to_csv(project / "data/qa/qa_summary.csv", index=False, lineterminator="\n")
-    placement_qa.upsert_qa(pd.DataFrame([qa.check_row("placement_x", "all", 0, 0, "pass")]), prefix="placement_")
-    out = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str)
-    assert out.loc[out["stage"] == "03_maps", "check"].tolist() == ["placement_x"]
+    rows = pd.DataFrame([qa.check_row("placement_x", "all", 0, 0, "pass")])
+    assert placement_qa.prefixed(rows, prefix="placement_") is rows
     with pytest.raises(ValueError, match="detention_x"):
-        placement_qa.upsert_qa(pd.DataFrame([qa.check_row("detention_x", "all", 0, 0, "pass")]), prefix="placement_")
+        placement_qa.prefixed(pd.DataFrame([qa.check_row("detention_x", "all", 0, 0, "pass")]), prefix="placement_")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -319,7 +317,7 @@ def test_a_dead_kernel_names_the_notebook_and_the_cell_and_touches_nothing(proje
     _write_notebook(project, "96_dies", DIES)
     _git(project, "add", "-A")
     _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "dies")
-    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.NotebookSpec("96_dies"),))
+    monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.Stage("96_dies"),))
     with pytest.raises(pipeline.NotebookError) as err:
         pipeline.run_notebook("96_dies")
     message = str(err.value)

@@ -1,5 +1,5 @@
-"""What each notebook reads (ice287g.build.stages): the declaration, the Makefile built from it, and the
-recordings of what each notebook's kernel opened in the last build."""
+"""What each notebook reads (declared in ice287g.build.registry): the declaration, the Makefile fragment
+ice287g.build.stages writes from it, and the recordings of what each notebook's kernel opened in the last build."""
 from __future__ import annotations
 
 import os
@@ -12,16 +12,20 @@ from pathlib import Path
 
 import pytest
 
-from ice287g.build import kernel, pipeline, stages
+from ice287g.build import kernel, registry, stages
 from ice287g.core import paths
 
 REAL_ROOT = Path(__file__).resolve().parents[1]
-NAMES = [nb.name for nb in pipeline.NOTEBOOKS]
+NAMES = [nb.name for nb in registry.NOTEBOOKS]
+
+
+def _inputs(name: str) -> registry.Inputs:
+    return registry.declared(name).inputs
 
 
 def _opened_as_declared(name: str) -> list[str]:
     """A recording that opens exactly what ``name`` declares (one file per raw source)."""
-    inputs = stages.INPUTS[name]
+    inputs = _inputs(name)
     return sorted([f"data/raw/{s}/MANIFEST.csv" for s in inputs.raw] + [f"data/hand/{h}" for h in inputs.hand]
                   + list(inputs.tables))
 
@@ -36,20 +40,20 @@ def _dependents(*names: str) -> set[str]:
 
 
 def _readers(hand: str) -> list[str]:
-    return [n for n in NAMES if hand in stages.INPUTS[n].hand]
+    return [n for n in NAMES if hand in _inputs(n).hand]
 
 
 def _detention_table() -> str:
     """A hand table the detention notebook reads and the 287(g) history does not."""
-    return next(h for h in stages.INPUTS["04_detention"].hand if "01_agreement_history" not in _readers(h))
+    return next(h for h in _inputs("04_detention").hand if "01_agreement_history" not in _readers(h))
 
 
 # ---- the declaration ----------------------------------------------------------------------
 
 
-def test_every_notebook_declares_what_it_reads_and_every_name_exists():
-    assert set(stages.INPUTS) == set(NAMES)
-    for name, inputs in stages.INPUTS.items():
+def test_every_name_a_notebook_declares_it_reads_exists():
+    for name in NAMES:
+        inputs = _inputs(name)
         assert set(inputs.raw) <= set(paths.RAW_SOURCES), name
         assert all((REAL_ROOT / "data" / "hand" / h).is_file() for h in inputs.hand), name
         assert all(t.startswith(("data/processed/", "data/qa/")) for t in inputs.tables), name
@@ -57,10 +61,9 @@ def test_every_notebook_declares_what_it_reads_and_every_name_exists():
 
 
 def test_a_table_nobody_writes_earlier_is_refused(monkeypatch):
-    doctored = dict(stages.INPUTS)
-    doctored["01_agreement_history"] = replace(doctored["01_agreement_history"],
-                                               tables=("data/processed/agreement_places.csv",))  # 03 writes it
-    monkeypatch.setattr(stages, "INPUTS", doctored)
+    doctored = tuple(replace(nb, inputs=replace(nb.inputs, tables=("data/processed/agreement_places.csv",)))
+                     if nb.name == "01_agreement_history" else nb for nb in registry.NOTEBOOKS)  # 03 writes it
+    monkeypatch.setattr(stages, "NOTEBOOKS", doctored)
     with pytest.raises(ValueError, match="01_agreement_history reads data/processed/agreement_places.csv"):
         stages.make_deps()
 
@@ -86,6 +89,7 @@ def test_make_deps_names_each_stamps_prerequisites():
     text = stages.make_deps()
     rules = dict(re.findall(r"(?m)^\$\(STAMP\)/(\S+)\.done: \\\n((?:  .*\n?)+)", text))
     assert list(rules) == NAMES
+    assert re.search(r"(?m)^NOTEBOOKS := (.*)$", text).group(1).split() == NAMES  # the Makefile's run order
     prereqs = {name: rule.replace("\\", " ").split() for name, rule in rules.items()}
     assert "$(STAMP)/01_agreement_history.done" in prereqs["02_compare_lists"]
     assert "data/hand/aliases.csv" in prereqs["01_agreement_history"]
@@ -101,14 +105,14 @@ def test_a_declaration_that_misses_or_invents_an_input_is_reported():
     opened = _opened_as_declared(name) + ["data/processed/detention_facilities.csv"]  # its own output: fine
     assert stages.problems(name, opened) == []
     hand = _detention_table()
-    inputs = stages.INPUTS[name]
+    inputs = _inputs(name)
     missing_hand = replace(inputs, hand=tuple(h for h in inputs.hand if h != hand))
     assert stages.problems(name, opened, missing_hand) == [
-        f"{name} opened hand table {hand} but stages.INPUTS does not declare it"]
+        f"{name} opened hand table {hand} but the registry does not declare it"]
     invented = replace(inputs, raw=inputs.raw + ("nowhere",), tables=inputs.tables + ("data/processed/agencies.csv",))
     assert stages.problems(name, opened, invented) == [
-        f"{name} declares raw source nowhere in stages.INPUTS but did not open it",
-        f"{name} declares table data/processed/agencies.csv in stages.INPUTS but did not open it"]
+        f"{name} declares raw source nowhere in the registry but did not open it",
+        f"{name} declares table data/processed/agencies.csv in the registry but did not open it"]
 
 
 def _recording(name: str) -> list[str]:
@@ -124,7 +128,7 @@ def _recording(name: str) -> list[str]:
 def test_each_notebook_opened_exactly_what_it_declares(name):
     opened = _recording(name)
     assert stages.problems(name, opened) == [], (
-        "stages.INPUTS disagrees with what the notebook opened in its last run (.build/opened/); fix the "
+        "The registry's inputs disagree with what the notebook opened in its last run (.build/opened/); fix the "
         "declaration, or rerun `make all` if the notebook changed since")
 
 
@@ -132,10 +136,10 @@ def test_each_notebook_opened_exactly_what_it_declares(name):
 def test_the_real_recording_catches_a_doctored_declaration():
     name = "01_agreement_history"
     opened = _recording(name)
-    inputs = stages.INPUTS[name]
+    inputs = _inputs(name)
     doctored = replace(inputs, hand=inputs.hand[1:])
     assert stages.problems(name, opened, doctored) == [
-        f"{name} opened hand table {inputs.hand[0]} but stages.INPUTS does not declare it"]
+        f"{name} opened hand table {inputs.hand[0]} but the registry does not declare it"]
 
 
 def test_a_run_with_parameters_records_nothing(monkeypatch, tmp_path):
@@ -222,7 +226,7 @@ def test_a_new_ice_list_reruns_the_history_and_what_reads_it(built_copy):
     newest = sorted(p.name for p in (REAL_ROOT / "data" / "raw" / "ice_287g").iterdir()
                     if p.suffix in (".xlsx", ".csv") and p.name != "MANIFEST.csv")[-1]
     planned = _planned(built_copy, f"data/raw/ice_287g/{newest}")
-    expected = _dependents(*(n for n in NAMES if "ice_287g" in stages.INPUTS[n].raw))
+    expected = _dependents(*(n for n in NAMES if "ice_287g" in _inputs(n).raw))
     assert planned == [n for n in NAMES if n in expected]  # in run order
     assert "01_agreement_history" in planned
     assert "04_detention" in planned  # it reads the history's tables

@@ -29,6 +29,7 @@ from ..tables.writers import write_text
 from .codebook import CODEBOOK, codebook_markdown
 from .pipeline import NotebookError, parse_value, run, run_queue
 from .readme import write_readme
+from .registry import write_readme_outputs
 from .reports import build_reports
 from .stages import write_deps
 
@@ -159,6 +160,7 @@ def _reports(args) -> int:
 
 def _readme(args) -> int:
     print(f"readme: wrote the at-a-glance numbers of {paths.relative(write_readme())}")
+    print(f"readme: wrote where each output comes from in {paths.relative(write_readme_outputs())}")
     return 0
 
 
@@ -236,7 +238,8 @@ def build_parser() -> argparse.ArgumentParser:
     cb = sub.add_parser("codebook", help="write docs/codebook.md from ice287g.schema (row counts from committed files)")
     cb.add_argument("--check", action="store_true", help="only check that docs/codebook.md is up to date")
     cb.set_defaults(func=_codebook)
-    rd = sub.add_parser("readme", help="rewrite README.md's at-a-glance numbers from data/processed")
+    rd = sub.add_parser("readme", help="rewrite README.md's at-a-glance numbers from data/processed and its "
+                                         "table of where each output comes from")
     rd.set_defaults(func=_readme)
     rp = sub.add_parser("reports", help="per-state reports (every state that ever had an agreement) and reports/index.html")
     rp.add_argument("--state", action="append", help="two-letter code; repeat for several (default: all)")

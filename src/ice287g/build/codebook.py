@@ -1,5 +1,5 @@
 """docs/codebook.md: every committed table and its columns (from ``ice287g.tables.schema``, row counts read
-from the committed files), then every notebook parameter (``ice287g.build.parameters``). It renders both
+from the committed files), then every notebook parameter (``ice287g.build.registry``). It renders both
 declarations, so it sits in the build layer above them."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pyogrio
 
 from ..core import paths
 from ..tables.schema import DATASETS, FLOAT_FORMAT, TYPE_HELP, TYPES, Column
-from .parameters import markdown as parameters_markdown
+from .registry import parameters_markdown
 
 CODEBOOK = "docs/codebook.md"
 

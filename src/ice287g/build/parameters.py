@@ -1,8 +1,9 @@
-"""Every notebook's parameters, declared once: type, what is allowed, and how a value is normalized.
+"""The kinds of value a notebook parameter takes: type, what is allowed, and how a value is normalized.
+Which notebook takes which is declared with the notebook, in ``registry``.
 
 The runner calls ``validate`` before any kernel starts, so a bad value stops with one line naming the
 notebook, the parameter, the value and what is allowed, instead of a traceback from inside a cell
-(or, worse, a silently blank map). The codebook lists these declarations (``markdown``) and a test
+(or, worse, a silently blank map). The codebook lists the declarations (``markdown``) and a test
 checks them against each notebook's tagged ``parameters`` cell, so neither can drift.
 
 Bounds that depend on the data (the earliest ICE list, the detention releases) are read from the raw
@@ -143,7 +144,7 @@ def _release_date(value) -> str:
 
 
 def _release_and_its_list(value) -> str:
-    """04_detention: the release in force at the date, and the list in force at that release."""
+    """The detention notebook's date: the release in force at it, and the list in force at that release."""
     date = _release_date(value)
     release = None if date == NEWEST else _release_in_force(date)
     if release is not None:
@@ -155,7 +156,7 @@ def _release_and_its_list(value) -> str:
 
 
 def _release_and_list(value) -> str:
-    """07_jails_and_detention: the release and the list in force at the date itself."""
+    """The jails notebook's date: the release and the list in force at the date itself."""
     date = _release_date(value)
     if date != NEWEST:
         _release_in_force(date)
@@ -164,7 +165,7 @@ def _release_and_list(value) -> str:
 
 
 def _list_spec(value) -> str:
-    if str(value).strip().lower() == "previous":  # the series list before the other one (02_compare_lists)
+    if str(value).strip().lower() == "previous":  # the series list before the other one (comparing two lists)
         return "previous"
     m = re.fullmatch(r"first-(\d{4})", str(value).strip().lower())
     if m:
@@ -273,54 +274,25 @@ LIST_SPEC = Param(str, "`newest`, `previous` (the series list just before the ot
                        f"list of that year) or a date YYYY-MM-DD on or after the earliest ICE list ({GAP_RULE})",
                   _list_spec)
 
-PARAMETERS: dict[str, dict[str, Param]] = {
-    "00_raw_inventory": {
-        "start_year": Param(int, "a year not after the newest raw file", _start_year),
-        "gap_days": GAP,
-    },
-    "01_agreement_history": {
-        "as_of": LIST_DATE,
-        "gap_days": GAP,
-        "changes_since": CHART_DATE,
-        "timeline_start": CHART_DATE,
-        "timeline_split": CHART_DATE,
-    },
-    "02_compare_lists": {"before": LIST_SPEC, "after": LIST_SPEC},
-    "03_maps": {
-        "as_of": LIST_DATE,
-        "model": Param(str, f"`ALL` or one of {', '.join(MODELS)} (any case)", _model_or_all),
-        "state": Param(str, "`ALL` or a two-letter state, DC or territory code (any case)", _state_or_all),
-        "spread_dates": Param(str, "dates YYYY-MM-DD (or `newest`) separated by `;`, none before the "
-                                   f"earliest ICE list ({GAP_RULE})", _list_dates),
-    },
-    "04_detention": {
-        "as_of": RELEASE_AND_ITS_LIST,
-        "fiscal_year": Param(int, "0 (the latest completed fiscal year) or a fiscal year some detention "
-                                  "release covers", _fiscal_year),
-    },
-    "05_news_claims": {
-        "claims_file": Param(str, "an existing claims CSV, relative to the project root", _project_file),
-    },
-    "06_pending_pipeline": {"as_of": ANALYSIS_DATE},
-    "07_jails_and_detention": {
-        "as_of": RELEASE_AND_LIST,
-        "fiscal_year": Param(int, "0 (the release in force at as_of) or a fiscal year some detention release "
-                                  "covers (its last release)", _fiscal_year),
-    },
-    "00_program_history": {"gap_days": GAP},
-    "state_report": {
-        "state": Param(str, "a two-letter state, DC or territory code (any case)", _state_code),
-        "as_of": LIST_DATE,
-    },
-}
+START_YEAR = Param(int, "a year not after the newest raw file", _start_year)
+MODEL_OR_ALL = Param(str, f"`ALL` or one of {', '.join(MODELS)} (any case)", _model_or_all)
+STATE_OR_ALL = Param(str, "`ALL` or a two-letter state, DC or territory code (any case)", _state_or_all)
+STATE = Param(str, "a two-letter state, DC or territory code (any case)", _state_code)
+LIST_DATES = Param(str, "dates YYYY-MM-DD (or `newest`) separated by `;`, none before the "
+                        f"earliest ICE list ({GAP_RULE})", _list_dates)
+COMPLETED_FISCAL_YEAR = Param(int, "0 (the latest completed fiscal year) or a fiscal year some detention "
+                                   "release covers", _fiscal_year)
+RELEASE_FISCAL_YEAR = Param(int, "0 (the release in force at as_of) or a fiscal year some detention release "
+                                 "covers (its last release)", _fiscal_year)
+CLAIMS_FILE = Param(str, "an existing claims CSV, relative to the project root", _project_file)
 
 
-def validate(notebook: str, params: Mapping[str, object]) -> dict[str, object]:
-    """``params`` of a project notebook normalized (``tx`` -> ``TX``, ``jem`` -> ``JEM``); the first
-    unknown name or refused value raises ParameterError, one line naming notebook, parameter, value and
-    what is allowed. A test keeps every notebook in ``notebooks/`` declared."""
-    declared = PARAMETERS.get(notebook)
-    if declared is None:  # not a notebook of the project (tests run throwaway ones): pipeline checks names
+def validate(notebook: str, declared: Mapping[str, Param] | None, params: Mapping[str, object]) -> dict[str, object]:
+    """``params`` of notebook ``notebook`` checked against its ``declared`` parameters and normalized
+    (``tx`` -> ``TX``, ``jem`` -> ``JEM``); the first unknown name or refused value raises ParameterError,
+    one line naming notebook, parameter, value and what is allowed. ``declared`` is None for a notebook
+    the project does not declare (tests run throwaway ones): the runner checks its names."""
+    if declared is None:
         return dict(params)
     unknown = sorted(set(params) - set(declared))
     if unknown:
@@ -336,13 +308,13 @@ def validate(notebook: str, params: Mapping[str, object]) -> dict[str, object]:
     return out
 
 
-def markdown() -> str:
-    """The codebook's section on notebook parameters."""
+def markdown(declarations: Mapping[str, Mapping[str, Param]]) -> str:
+    """The codebook's section on notebook parameters: ``declarations`` maps each notebook to its own."""
     lines = ["## Notebook parameters", "",
-             "Declared in `src/ice287g/parameters.py`; `python -m ice287g run NOTEBOOK -p NAME VALUE` refuses any "
-             "other name or value before the notebook starts. A run with non-default values writes under "
+             "Declared in `src/ice287g/build/registry.py`; `python -m ice287g run NOTEBOOK -p NAME VALUE` refuses "
+             "any other name or value before the notebook starts. A run with non-default values writes under "
              "`reports/`, never over the committed outputs."]
-    for notebook, declared in PARAMETERS.items():
+    for notebook, declared in declarations.items():
         lines += ["", f"### Parameters of `{notebook}`", "", "| parameter | type | allowed |", "|---|---|---|"]
         lines += [f"| `{name}` | {param.type.__name__} | {param.allowed} |" for name, param in declared.items()]
     return "\n".join(lines) + "\n"

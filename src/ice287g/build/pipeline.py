@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import jupytext
@@ -37,98 +37,17 @@ from .kernels import (
     set_environment,
 )
 from .notebook_html import leaked_path, render_html, strip_volatile
-from .parameters import ParameterError, validate
-
-
-@dataclass(frozen=True)
-class NotebookSpec:
-    """A pipeline stage: the notebook name and the outputs (relative to the output root) it declares."""
-
-    name: str
-    outputs: tuple[str, ...] = field(default_factory=tuple)
-
-
-# Run order is list order. Later notebooks may read what earlier ones write.
-NOTEBOOKS: tuple[NotebookSpec, ...] = (
-    NotebookSpec(
-        "00_raw_inventory",
-        outputs=(
-            "data/processed/raw_inventory.csv",
-            "data/qa/raw_verification.csv",
-            "figures/archive_coverage.svg",
-            "figures/archive_coverage.png",
-            "figures/archive_coverage.csv",
-            "figures/manifest.csv",
-        ),
-    ),
-    NotebookSpec(
-        "01_agreement_history",
-        outputs=tuple(f"data/processed/{n}.csv" for n in ("list_rows", "lists", "agreements", "agencies", "list_counts",
-                                                   "wapo_agency_years", "agency_roster_matches"))
-        + tuple(f"data/qa/{n}.csv" for n in ("qa_summary", "unknown_values", "suspicious_drops",
-                                               "identity_candidates", "unused_fixes", "skipped_rows",
-                                               "renames", "corrections", "earlier_successors",
-                                               "roster_candidates", "roster_shared_ori", "roster_disagreements",
-                                               "pending_state_corrections"))
-        + tuple(f"figures/{s}.{e}" for s in ("agreements_timeline", "state_ranking", "additions_removals")
-                for e in ("svg", "png", "csv")),
-    ),
-    NotebookSpec(
-        "02_compare_lists",
-        outputs=("data/processed/list_changes.csv", "data/processed/list_changes_by_state.csv",
-                 "figures/list_changes.svg", "figures/list_changes.png", "figures/list_changes.csv"),
-    ),
-    NotebookSpec(
-        "03_maps",
-        outputs=("data/processed/agreement_places.csv", "data/processed/county_counts.csv",
-                 "data/processed/population_covered.csv",
-                 "data/processed/agreements_by_county.gpkg", "data/qa/unplaced_agreements.csv",
-                 "data/qa/placement_rates.csv", "data/qa/unused_place_fixes.csv",
-                 "data/qa/type_disagreements.csv", "data/qa/placement_changes.csv",
-                 "data/qa/statewide_agency_roles.csv")
-        + tuple(f"figures/{s}.{e}" for s in ("county_map", "county_map_by_model", "spread_small_multiples",
-                                              "state_choropleth", "population_covered") for e in ("svg", "png", "csv")),
-    ),
-    NotebookSpec(
-        "04_detention",
-        outputs=tuple(f"data/processed/{n}.csv" for n in ("detention_facilities", "detention_by_state",
-                                                            "detention_population", "detention_vs_agreements",
-                                                            "detention_releases"))
-        + tuple(f"data/qa/{n}.csv" for n in ("trac_differences", "trac_facility_check", "unplaced_facilities"))
-        + tuple(f"figures/{s}.{e}" for s in ("detention_by_state", "detention_timeline",
-                                              "detention_vs_agreements_states", "facilities_map")
-                for e in ("svg", "png", "csv")),
-    ),
-    NotebookSpec(
-        "05_news_claims",
-        outputs=("data/processed/news_claims_check.csv", "figures/news_claims.svg", "figures/news_claims.png",
-                 "figures/news_claims.csv"),
-    ),
-    NotebookSpec(
-        "06_pending_pipeline",
-        outputs=("data/processed/pending_outcomes.csv", "data/qa/pending_unmatched.csv")
-        + tuple(f"figures/{s}.{e}" for s in ("pending_flow", "pending_time_to_sign", "pending_by_state")
-                for e in ("svg", "png", "csv")),
-    ),
-    NotebookSpec(
-        "07_jails_and_detention",
-        outputs=("data/processed/agency_facility_matches.csv", "data/processed/county_detention_287g.csv",
-                 "data/qa/unmatched_jails.csv", "data/qa/facility_operator_join.csv")
-        + tuple(f"figures/{s}.{e}" for s in ("jails_with_agreements_map", "detention_in_287g_counties")
-                for e in ("svg", "png", "csv")),
-    ),
-    # First in reading order, last to run: its narrative is computed from everything above.
-    NotebookSpec("00_program_history", outputs=("data/processed/program_milestones.csv",)),
-)
+from .parameters import ParameterError
+from .registry import NOTEBOOKS, READ_FIRST, STATE_REPORT, Stage, validate
 
 
 def reading_order() -> list[str]:
     """The order a reader takes: notebooks named ``00_`` first (the history before the inventory), then
     the rest by number. Run order differs: the history runs last because it reads everything."""
-    return sorted((nb.name for nb in NOTEBOOKS), key=lambda n: (n[:2], n != "00_program_history", n))
+    return sorted((nb.name for nb in NOTEBOOKS), key=lambda n: (n[:2], n != READ_FIRST, n))
 
 
-def spec(name: str) -> NotebookSpec:
+def spec(name: str) -> Stage:
     name = notebook_name(name)
     for nb in NOTEBOOKS:
         if nb.name == name:
@@ -193,7 +112,7 @@ def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb
 
 
 def validated(name: str, params: Mapping[str, object] | None) -> dict[str, object]:
-    """``parameters.validate`` before any kernel starts, its refusal as the runner's one-line error."""
+    """``registry.validate`` before any kernel starts, its refusal as the runner's one-line error."""
     try:
         return validate(name, dict(params or {}))
     except ParameterError as exc:
@@ -243,7 +162,7 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
     name = notebook_name(name)
     parameters = validated(name, parameters)
-    nb_spec = spec(name) if check_outputs else NotebookSpec(name)
+    nb_spec = spec(name) if check_outputs else Stage(name)
     nb = load_source(name)
     changed = non_default(dict(parameters or {}), notebook_parameters(nb), name)
     writers.remove_stale_temp()
@@ -261,7 +180,7 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     return result
 
 
-def _check_outputs(nb_spec: NotebookSpec, out_root: Path, before: Mapping[str, tuple] | None = None) -> None:
+def _check_outputs(nb_spec: Stage, out_root: Path, before: Mapping[str, tuple] | None = None) -> None:
     """Every output ``nb_spec`` declares exists under ``out_root`` and, given the ``_signatures`` taken
     ``before`` the notebook ran, was written by it (a run stage also holds what earlier notebooks wrote)."""
     after = _signatures(out_root, nb_spec.outputs)
@@ -320,7 +239,7 @@ def staged_run(first: str) -> Iterator[RunStage]:
     commit_stage(stage.path, paths.project_root())
 
 
-def run_staged(name: str, nb, nb_spec: NotebookSpec, stage: RunStage, *, kernel_name: str = KERNEL_NAME,
+def run_staged(name: str, nb, nb_spec: Stage, stage: RunStage, *, kernel_name: str = KERNEL_NAME,
                kernel: ReusedKernel | None = None) -> RunResult:
     """A default run into ``stage`` (see ``staged_run``): the notebook writes every output, and the
     runner its executed copy, there; it fails unless it wrote every output it declares. The result
@@ -378,7 +297,7 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     for a caller that has just run it (``reports.build_reports``, once for every state)."""
     if verify:
         ensure_verified()
-    name = "state_report"
+    name = STATE_REPORT.name
     params = validated(name, {"state": state, "as_of": as_of})
     state, as_of = params["state"], params["as_of"]
     nb = load_source(name)

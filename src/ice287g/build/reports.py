@@ -43,7 +43,6 @@ from ..publish.release import zip_name
 from ..tables import writers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from .notebook_html import render_html
-from .parameters import validate
 from .pipeline import (
     NOTEBOOKS,
     executed_path,
@@ -53,8 +52,8 @@ from .pipeline import (
     source_links,
     state_reports_folder,
 )
+from .registry import STATE_REPORT, validate
 
-STATE_REPORT = "state_report"
 RECENT_DAYS = 90
 
 
@@ -471,8 +470,8 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     one kernel that runs its states in turn (``kernels.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``kernels.kernel_start_guard``); ``workers=1`` runs them serially."""
     # refused before any work: an unknown code, a date before the first list or inside an archive gap
-    as_of = validate("state_report", {"as_of": as_of})["as_of"]
-    states = [validate("state_report", {"state": s})["state"] for s in states or ()]
+    as_of = validate(STATE_REPORT.name, {"as_of": as_of})["as_of"]
+    states = [validate(STATE_REPORT.name, {"state": s})["state"] for s in states or ()]
     ags = processed("agreements.csv")
     chosen = list(states) if states else report_states(ags)
     unknown = sorted(set(chosen) - set(report_states(ags)))

@@ -1,14 +1,12 @@
-"""What each notebook reads, declared once: the Makefile's prerequisites come from here, and a test
-holds the declaration to what each notebook's kernel actually opened.
+"""The Makefile's notebooks and their prerequisites, from what each stage of ``registry.NOTEBOOKS`` reads,
+and a check of that declaration against what each notebook's kernel actually opened.
 
-``INPUTS`` names, for every notebook of ``pipeline.NOTEBOOKS``, the raw source folders
-(``data/raw/<source>``), the hand tables (``data/hand/*.csv``) and the tables earlier stages write
-(``data/processed``, ``data/qa``) that it reads. Which stage writes a table is ``pipeline.NOTEBOOKS``'s
-``outputs``, so a notebook that reads a table waits for the stage that writes it. The package modules
-a notebook depends on are not listed: they are its imports, followed through the package's own
-imports (``imported_modules``), function-level ones included.
+Which stage writes a table is its ``outputs``, so a notebook that reads a table waits for the stage
+that writes it. The package modules a notebook depends on are its imports, followed through the
+package's own imports (``imported_modules``), function-level ones included.
 
-``python -m ice287g make-deps`` writes ``.build/deps.mk`` from this, which the Makefile includes.
+``python -m ice287g make-deps`` writes ``.build/deps.mk``, which the Makefile includes: the notebook
+list in run order (``NOTEBOOKS``) and each notebook's stamp with its prerequisites.
 Every default (staged) run records the files under ``data/`` its kernel opens for reading in
 ``.build/opened/<notebook>.txt`` (``kernel.record_opens``, installed by ``ice287g.setup_notebook``);
 ``problems`` compares such a recording with the declaration.
@@ -16,60 +14,13 @@ Every default (staged) run records the files under ``data/`` its kernel opens fo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..core import paths
 from ..archive.cache import PACKAGE, module_file, package_imports
-from .pipeline import NOTEBOOKS, spec
+from .registry import NOTEBOOKS, Inputs
+from .registry import declared as declared_stage
 from ..tables import writers
-
-
-@dataclass(frozen=True)
-class Inputs:
-    """What one notebook reads: raw source folders, hand table file names, earlier stages' tables."""
-
-    raw: tuple[str, ...] = ()
-    hand: tuple[str, ...] = ()
-    tables: tuple[str, ...] = ()
-
-
-def _processed(*names: str) -> tuple[str, ...]:
-    return tuple(f"data/processed/{n}.csv" for n in names)
-
-
-INPUTS: dict[str, Inputs] = {
-    "00_raw_inventory": Inputs(raw=paths.RAW_SOURCES),
-    "01_agreement_history": Inputs(
-        raw=("ice_287g", "fbi", "census"),
-        hand=("agency_counties.csv", "agency_name_fixes.csv", "agency_ori.csv", "agency_type_fixes.csv",
-              "agreement_corrections.csv", "aliases.csv", "blank_state_fixes.csv", "date_fixes.csv",
-              "distinct_agencies.csv", "jurisdiction_levels.csv", "list_decisions.csv", "model_fixes.csv",
-              "pending_state_fixes.csv", "program_events.csv", "state_fixes.csv"),
-    ),
-    "02_compare_lists": Inputs(raw=("ice_287g",), tables=_processed("lists", "list_rows")),
-    "03_maps": Inputs(
-        raw=("ice_287g", "fbi", "census"),
-        hand=("agency_counties.csv", "county_fixes.csv", "jurisdiction_levels.csv", "statewide_agency_roles.csv",
-              "unplaced_reasons.csv"),
-        tables=_processed("list_rows", "lists", "agreements", "agency_roster_matches"),
-    ),
-    "04_detention": Inputs(
-        raw=("ice_287g", "ice_detention", "trac", "census"),
-        hand=("superseded_files.csv",),
-        tables=_processed("list_rows", "lists", "list_counts", "agreement_places"),
-    ),
-    "05_news_claims": Inputs(raw=("census",), hand=("news_claims.csv",),
-                             tables=_processed("lists", "list_rows", "agreements", "detention_by_state")),
-    "06_pending_pipeline": Inputs(raw=("ice_287g", "census"), hand=("distinct_agencies.csv",),
-                                  tables=_processed("lists", "list_rows") + ("data/qa/pending_state_corrections.csv",)),
-    "07_jails_and_detention": Inputs(
-        raw=("ice_detention", "ice_facilities", "census"), hand=("facility_operators.csv",),
-        tables=_processed("detention_facilities", "detention_releases", "list_rows", "lists", "agreement_places"),
-    ),
-    "00_program_history": Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",),
-                                 tables=_processed("lists", "list_counts")),
-}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -135,19 +86,20 @@ UPSERTED = ("data/qa/qa_summary.csv",)
 
 
 def problems(name: str, opened: list[str], inputs: Inputs | None = None) -> list[str]:
-    """Where notebook ``name``'s recording ``opened`` and its declaration (default ``INPUTS[name]``)
+    """Where notebook ``name``'s recording ``opened`` and its declaration (default its registry ``inputs``)
     disagree: a raw source, hand table or earlier table it opened but does not declare, or one it
     declares but did not open. Re-reading its own outputs is neither."""
-    inputs = INPUTS[name] if inputs is None else inputs
-    own = set(spec(name).outputs) | set(UPSERTED)
+    stage = declared_stage(name)
+    inputs = stage.inputs if inputs is None else inputs
+    own = set(stage.outputs) | set(UPSERTED)
     raw = {p.split("/")[2] for p in opened if p.startswith("data/raw/") and p.count("/") >= 3}
     hand = {p.removeprefix("data/hand/") for p in opened if p.startswith("data/hand/")}
     tables = {p for p in opened if not p.startswith(("data/raw/", "data/hand/")) and p not in own}
     found = []
     for kind, read, declared in (("raw source", raw, set(inputs.raw)), ("hand table", hand, set(inputs.hand)),
                                  ("table", tables, set(inputs.tables))):
-        found += [f"{name} opened {kind} {x} but stages.INPUTS does not declare it" for x in sorted(read - declared)]
-        found += [f"{name} declares {kind} {x} in stages.INPUTS but did not open it" for x in sorted(declared - read)]
+        found += [f"{name} opened {kind} {x} but the registry does not declare it" for x in sorted(read - declared)]
+        found += [f"{name} declares {kind} {x} in the registry but did not open it" for x in sorted(declared - read)]
     return found
 
 
@@ -156,7 +108,7 @@ def problems(name: str, opened: list[str], inputs: Inputs | None = None) -> list
 
 
 def writers_of() -> dict[str, str]:
-    """Each declared output and the notebook that writes it (``pipeline.NOTEBOOKS``)."""
+    """Each declared output and the notebook that writes it."""
     return {out: nb.name for nb in NOTEBOOKS for out in nb.outputs}
 
 
@@ -166,26 +118,26 @@ def after(name: str) -> list[str]:
     writer = writers_of()
     earlier = set(order[:order.index(name)])
     stages = set()
-    for table in INPUTS[name].tables:
+    for table in NOTEBOOKS[order.index(name)].inputs.tables:
         if writer.get(table) not in earlier:
-            raise ValueError(f"stages.INPUTS: {name} reads {table}, which no earlier notebook of "
-                             "pipeline.NOTEBOOKS declares among its outputs")
+            raise ValueError(f"registry.NOTEBOOKS: {name} reads {table}, which no earlier notebook declares "
+                             "among its outputs")
         stages.add(writer[table])
     return sorted(stages, key=order.index)
 
 
 def make_deps() -> str:
-    """The Makefile fragment giving every notebook's stamp its prerequisites (``.build/deps.mk``). Raw
-    sources stay folders (``RAW_FILES`` filtered when make reads it), so a new raw file needs no rewrite."""
-    missing = sorted({nb.name for nb in NOTEBOOKS} - set(INPUTS))
-    if missing:
-        raise ValueError(f"stages.INPUTS: no entry for {missing}")
-    lines = ["# Written by `python -m ice287g make-deps` from ice287g.stages: what each notebook reads. Do not edit."]
+    """The Makefile fragment (``.build/deps.mk``) naming the notebooks in run order and giving every
+    notebook's stamp its prerequisites. Raw sources stay folders (``RAW_FILES`` filtered when make reads
+    it), so a new raw file needs no rewrite."""
+    lines = ["# Written by `python -m ice287g make-deps` from ice287g.build.registry: the notebooks in run order "
+             "and what each reads. Do not edit.",
+             "NOTEBOOKS := " + " ".join(nb.name for nb in NOTEBOOKS)]
     for nb in NOTEBOOKS:
-        inputs = INPUTS[nb.name]
+        inputs = nb.inputs
         unknown = sorted(set(inputs.raw) - set(paths.RAW_SOURCES))
         if unknown:
-            raise ValueError(f"stages.INPUTS: {nb.name} names unknown raw source(s) {unknown}")
+            raise ValueError(f"registry.NOTEBOOKS: {nb.name} names unknown raw source(s) {unknown}")
         prereqs = [f"$(STAMP)/{s}.done" for s in after(nb.name)]
         if inputs.raw:
             prereqs.append("$(filter " + " ".join(f"data/raw/{s}/%" for s in inputs.raw) + ",$(RAW_FILES))")

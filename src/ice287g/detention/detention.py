@@ -19,10 +19,11 @@ from ..core import hand, paths
 from ..core.fixes import FixError, column_letter, location, squash
 from ..core.vocab import GAP_DAYS, MODELS
 from ..history import store
-from ..tables import qa, writers
 from ..tables.qa import check_row
 from .facility_places import FACILITY_OUTPUT, by_state, place_facilities, unplaced_facilities
 from .trac import trac_facilities, trac_facility_check, trac_population
+from ..tables import stage_commit
+from ..tables.stage_commit import Table
 
 WORKBOOK_KIND = "ice_detentionStats_workbook_xlsx"
 # Bump when reading a workbook changes in a way this package's code does not show (the parse cache's
@@ -520,23 +521,21 @@ def build() -> Detention:
 
 
 def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
-    """Write every detention output and its QA rows; return the detention-vs-agreements table. A failed
-    QA check stops the build (after everything is written, so the QA tables can be read)."""
+    """Commit every detention output with its QA rows (``stage_commit.commit``: a failed check writes
+    nothing); return the detention-vs-agreements table."""
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
-    writers.write_csv(det.facilities, proc / "detention_facilities.csv", sort_by=["release_date", "source_file", "row"])
-    writers.write_csv(det.by_state, proc / "detention_by_state.csv", sort_by=["release_date", "state"])
-    writers.write_csv(det.population, proc / "detention_population.csv", sort_by=["release_date"])
-    writers.write_csv(det.releases, proc / "detention_releases.csv", sort_by=["release_date"])
     versus = vs_agreements(det.by_state, det.releases, list_rows, lists)
-    writers.write_csv(versus, proc / "detention_vs_agreements.csv", sort_by=["release_date", "state"])
-    writers.write_csv(det.population[det.population["match"] != "exact"], qa_dir / "trac_differences.csv",
-                      sort_by=["release_date"])
-    writers.write_csv(det.trac_facilities, qa_dir / "trac_facility_check.csv",
-                      sort_by=["release_date", "trac_name", "city"])
-    writers.write_csv(det.unplaced, qa_dir / "unplaced_facilities.csv", sort_by=["state", "facility", "city"])
     checks = qa_rows(det.releases, det.facilities, det.unplaced, det.trac_facilities, lists)
-    qa.upsert_summary(checks, "04_detention")
-    qa.gate(checks, "04_detention")
+    stage_commit.commit("04_detention", {
+        proc / "detention_facilities.csv": Table(det.facilities, ["release_date", "source_file", "row"]),
+        proc / "detention_by_state.csv": Table(det.by_state, ["release_date", "state"]),
+        proc / "detention_population.csv": Table(det.population, ["release_date"]),
+        proc / "detention_releases.csv": Table(det.releases, ["release_date"]),
+        proc / "detention_vs_agreements.csv": Table(versus, ["release_date", "state"]),
+        qa_dir / "trac_differences.csv": Table(det.population[det.population["match"] != "exact"], ["release_date"]),
+        qa_dir / "trac_facility_check.csv": Table(det.trac_facilities, ["release_date", "trac_name", "city"]),
+        qa_dir / "unplaced_facilities.csv": Table(det.unplaced, ["state", "facility", "city"]),
+    }, checks)
     return versus
 
 

@@ -56,7 +56,7 @@ LOCAL_LEVELS = ("County", "Municipal", "Other")
 SHERIFF_RULES = (RULE_COUNTY_JAIL, RULE_COUNTY_ONLY, RULE_SHERIFF_OPERATOR)
 
 # States whose county jails someone other than the sheriff runs: there, a county jail is never the sheriff's by
-# its name (the README and 07_jails_and_detention list these with the reason).
+# its name (the README and the jails notebook list these with the reason).
 JAILER_STATES = {
     "KY": ("Kentucky's county jails are run by the county's elected jailer, not the sheriff (Kentucky Constitution "
            "section 99; KRS 71.020 gives the jailer the custody, rule and charge of the jail; the sheriff acts as "

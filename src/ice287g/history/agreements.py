@@ -42,8 +42,8 @@ from ..core.states import parse_states  # noqa: F401
 from .store import count, is_newest, list_in_force, list_row_for, processed  # noqa: F401
 from ..core.fixes import squash
 from ..core.vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
-from ..tables import writers
-from ..tables.qa import gate, upsert_summary
+from ..tables import stage_commit
+from ..tables.stage_commit import Table
 
 
 @dataclass
@@ -131,9 +131,8 @@ LIST_COLUMNS = ["list_id", "list_date", "list_kind", "source_file", "sha256", "c
 
 
 def write_history(history: History) -> None:
-    """Pass the QA gate, then write the QA and processed tables: a failed check writes nothing, so every
-    output of the last good build stays in place (the failure message lists the failed checks)."""
-    gate(history.qa["qa_summary"], "01_agreement_history")
+    """Commit the history's stage (``stage_commit.commit``): a failed check writes nothing, so every output of
+    the last good build stays in place (the failure message lists the failed checks)."""
     proc, qa_dir = paths.processed_dir(), paths.qa_dir()
     sort_keys = {"skipped_rows": ["source_file", "sheet", "row"], "unknown_values": ["column", "printed", "normalized"],
                  "suspicious_drops": ["list_kind", "list_date", "list_id"],
@@ -143,16 +142,16 @@ def write_history(history: History) -> None:
                  "corrections": ["agreement_id", "last_list_before", "kind", "agency_before", "signed_before"],
                  "earlier_successors": ["agreement_id", "successor_id"],
                  "pending_state_corrections": ["state", "agency_after", "model_after", "last_list_before"]}
-    for name, keys in sort_keys.items():
-        writers.write_csv(history.qa[name], qa_dir / f"{name}.csv", sort_by=keys)
-    upsert_summary(history.qa["qa_summary"], "01_agreement_history")
-    writers.write_csv(history.list_rows, proc / "list_rows.csv", sort_by=["list_kind", "list_date", "list_id", "row"])
-    writers.write_csv(history.lists[LIST_COLUMNS], proc / "lists.csv", sort_by=["list_kind", "list_date", "list_id"])
-    writers.write_csv(history.agreements, proc / "agreements.csv", sort_by=["agreement_id"])
-    writers.write_csv(history.agencies, proc / "agencies.csv", sort_by=["agency_id"])
-    writers.write_csv(history.list_counts, proc / "list_counts.csv",
-                      sort_by=["list_kind", "list_date", "list_id", "state", "model"])
-    writers.write_csv(history.wapo, proc / "wapo_agency_years.csv", sort_by=["state", "agency_id", "year", "row"])
+    tables = {qa_dir / f"{name}.csv": Table(history.qa[name], keys) for name, keys in sort_keys.items()}
+    tables.update({
+        proc / "list_rows.csv": Table(history.list_rows, ["list_kind", "list_date", "list_id", "row"]),
+        proc / "lists.csv": Table(history.lists[LIST_COLUMNS], ["list_kind", "list_date", "list_id"]),
+        proc / "agreements.csv": Table(history.agreements, ["agreement_id"]),
+        proc / "agencies.csv": Table(history.agencies, ["agency_id"]),
+        proc / "list_counts.csv": Table(history.list_counts, ["list_kind", "list_date", "list_id", "state", "model"]),
+        proc / "wapo_agency_years.csv": Table(history.wapo, ["state", "agency_id", "year", "row"]),
+    })
+    stage_commit.commit("01_agreement_history", tables, history.qa["qa_summary"])
 
 
 def gap_segments(dates: pd.Series, gap_days: int = GAP_DAYS) -> pd.Series:

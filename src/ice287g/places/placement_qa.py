@@ -1,4 +1,4 @@
-"""Placement QA: every check can fail; ``qa.gate(rows, "03_maps")`` stops the build on a fail."""
+"""Placement QA: every check can fail; the stage's commit (``stage_commit.commit``) stops the build on a fail."""
 from __future__ import annotations
 
 import pandas as pd
@@ -6,12 +6,11 @@ import pandas as pd
 from ..ingest.census import PLACE_FIX_TABLES, ROLES_TABLE, counties, placement_table, text_key
 from ..tables.qa import check_row, listing
 from ..tables.schema import LEVELS, STATEWIDE_ROLES
-from ..tables import qa
 from .geography import ROLE_HAND, RULE_HAND, TYPE_LEVELS
 
 
 # ---------------------------------------------------------------------------------------------
-# Placement QA: every check can fail; qa.gate(rows, "03_maps") stops the build on a fail
+# Placement QA: every check can fail; the stage's commit stops the build on a fail
 
 # Hand rows whose loss silently changes a placement: a level override or a county by hand that matches
 # nothing means the agency is placed by the rules the row was written to overrule.
@@ -155,9 +154,10 @@ def placement_qa(places: pd.DataFrame, agreements: pd.DataFrame, rates: pd.DataF
     return pd.DataFrame(rows)
 
 
-def upsert_qa(rows: pd.DataFrame, prefix: str) -> None:
-    """Replace 03_maps' rows (its checks all start with ``prefix``) in data/qa/qa_summary.csv."""
+def prefixed(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """``rows`` if every check starts with ``prefix``, else ValueError naming the others: a check is named
+    for the stage that records it in data/qa/qa_summary.csv."""
     stray = sorted(set(rows.loc[~rows["check"].str.startswith(prefix), "check"]))
     if stray:
         raise ValueError(f"placement QA rows must start with {prefix!r}: {stray}")
-    qa.upsert_summary(rows, "03_maps")
+    return rows

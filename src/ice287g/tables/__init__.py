@@ -1,2 +1,2 @@
 """The output contract: every table's schema, the writers that hold each table to it (atomic, deterministic),
-and the QA summary every stage's gate writes."""
+the QA checks and summary, and the one stage commit (gate, write, record) every stage calls."""

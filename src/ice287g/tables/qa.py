@@ -1,7 +1,8 @@
 """The QA gate every stage passes through: a check that fails stops the build.
 
 Each stage computes its checks as rows ``check, scope, value, expected, status`` (status ``pass``,
-``fail`` or ``info``) and hands them to ``gate`` once its tables are computed. ``info`` rows are
+``fail`` or ``info``) and hands them, with its computed tables, to ``stage_commit.commit``, which runs
+``gate`` before writing any table and ``upsert_summary`` after. ``info`` rows are
 reported, never fatal; a ``fail`` raises ``QAFailure`` naming every failed check.
 
 Every stage's rows go into one file, ``data/qa/qa_summary.csv``, tagged with the stage (the notebook

@@ -75,7 +75,7 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class Dataset:
-    """One committed table. ``notebooks[0]`` declares it in ``pipeline.NOTEBOOKS``; any others update it.
+    """One committed table. ``notebooks[0]`` declares it in ``registry.NOTEBOOKS``; any others update it.
     Its rows are written sorted by ``primary_key`` where it has one."""
 
     path: str

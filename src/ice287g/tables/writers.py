@@ -106,6 +106,29 @@ def row_order(target: Path | str, sort_by: Sequence[str] | None) -> Sequence[str
     return sort_by if sort_by is not None else primary_key(target)
 
 
+def prepared(df: pd.DataFrame, target: Path | str, sort_by: Sequence[str] | None = None) -> pd.DataFrame:
+    """``df`` as ``target`` is written: checked against ``ice287g.schema`` (a table under ``data/processed/``
+    or ``data/qa/`` of the output root, or ``figures/manifest.csv``; a mismatch raises SchemaError) and sorted
+    (by ``sort_by``, else the table's primary key, else every column)."""
+    _check_schema(df, target)
+    return sorted_frame(df, row_order(target, sort_by))
+
+
+def save_csv(out: pd.DataFrame, path: Path, float_format: str = FLOAT_FORMAT) -> None:
+    """``out`` as UTF-8 CSV with LF line ends, fixed float format, no index, at ``path`` as it is."""
+    out.to_csv(path, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+
+
+def save_parquet(out: pd.DataFrame, path: Path) -> None:
+    out.to_parquet(path, index=False, engine="pyarrow", compression="zstd")
+
+
+def save_gpkg(out, path: Path, layer: str) -> None:
+    """``out`` (a GeoDataFrame) as a one-layer GeoPackage with a fixed timestamp."""
+    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE):
+        out.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+
+
 def write_csv(
     df: pd.DataFrame,
     target: Path | str,
@@ -118,27 +141,24 @@ def write_csv(
 
     A table under ``data/processed/`` or ``data/qa/`` of the output root, or ``figures/manifest.csv``,
     is first checked against ``ice287g.schema``; a mismatch raises SchemaError and writes nothing."""
-    _check_schema(df, target)
-    out = sorted_frame(df, row_order(target, sort_by))
+    out = prepared(df, target, sort_by)
     with atomic_path(target) as tmp:
-        out.to_csv(tmp, index=False, float_format=float_format, lineterminator="\n", encoding="utf-8")
+        save_csv(out, tmp, float_format)
     return Path(target)
 
 
 def write_parquet(df: pd.DataFrame, target: Path | str, *, sort_by: Sequence[str] | None = None) -> Path:
-    _check_schema(df, target)
-    out = sorted_frame(df, row_order(target, sort_by))
+    out = prepared(df, target, sort_by)
     with atomic_path(target) as tmp:
-        out.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+        save_parquet(out, tmp)
     return Path(target)
 
 
 def write_gpkg(gdf, target: Path | str, *, layer: str, sort_by: Sequence[str] | None = None) -> Path:
     """Write a GeoDataFrame as a one-layer GeoPackage with a fixed timestamp (schema-checked like ``write_csv``)."""
-    _check_schema(gdf, target)
-    out = sorted_frame(gdf, row_order(target, sort_by))
-    with _gdal_config(OGR_CURRENT_DATE=FIXED_GPKG_DATE), atomic_path(target) as tmp:
-        out.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+    out = prepared(gdf, target, sort_by)
+    with atomic_path(target) as tmp:
+        save_gpkg(out, tmp, layer)
     return Path(target)
 
 
