@@ -1,4 +1,4 @@
-"""Every hand table is read by hand.read_table: a duplicate key or a malformed CSV stops the build with
+"""Every hand table is read by hand.read_hand_table: a duplicate key or a malformed CSV stops the build with
 the file and the line as an editor shows it."""
 from pathlib import Path
 
@@ -58,7 +58,7 @@ def test_every_hand_table_declares_its_key_and_has_a_reader():
 
 @pytest.mark.parametrize("name", sorted(p.name for p in REAL_HAND.glob("*.csv")))
 def test_every_real_hand_table_reads_without_a_duplicate_key(name):
-    table = hand.read_table(name, REAL_HAND / name, folds=FOLDS)
+    table = hand.read_hand_table(name, REAL_HAND / name, folds=FOLDS)
     assert len(hand.lines(table)) == len(table)
     assert set(hand.HAND_KEYS[name].columns) <= set(table.columns)
 
@@ -66,7 +66,7 @@ def test_every_real_hand_table_reads_without_a_duplicate_key(name):
 def test_an_undeclared_table_is_refused(hand_dir):
     (hand_dir / "new_fixes.csv").write_text("value,fix,reason\n")
     with pytest.raises(hand.HandError, match=r"data/hand/new_fixes.csv: no key declared"):
-        hand.read_table("new_fixes.csv")
+        hand.read_hand_table("new_fixes.csv")
 
 
 @pytest.mark.parametrize("name", sorted(READERS))

@@ -37,7 +37,7 @@ def test_declarations_agree_with_each_notebooks_parameters_cell(name):
     assert sorted(defaults) == sorted(declared)
     for key, value in defaults.items():
         assert type(value) is declared[key].type, key
-    assert registry.validate(name, defaults) == defaults  # defaults are allowed and already normal
+    assert registry.validate_parameters(name, defaults) == defaults  # defaults are allowed and already normal
 
 
 def test_the_codebook_lists_every_parameter():
@@ -57,7 +57,7 @@ def test_an_unknown_state_is_refused_before_a_kernel_starts(no_kernel):
 
 
 def test_a_lower_case_state_and_model_are_upper_cased(no_kernel):
-    assert registry.validate("03_maps", {"state": "tx", "model": "jem"}) == {"state": "TX", "model": "JEM"}
+    assert registry.validate_parameters("03_maps", {"state": "tx", "model": "jem"}) == {"state": "TX", "model": "JEM"}
     with pytest.raises(AssertionError, match="started"):
         pipeline.run_notebook("03_maps", {"state": "tx"})
     assert no_kernel == [("03_maps", {"state": "TX"})]
@@ -77,7 +77,7 @@ def test_a_detention_date_before_every_release_is_refused(no_kernel):
     # the first release itself is refused by its list: the newest list before it is older than the threshold
     with pytest.raises(parameters.ParameterError,
                        match=rf"its detention release is of {first}, and {first} falls inside an archive gap"):
-        registry.validate("04_detention", {"as_of": first})
+        registry.validate_parameters("04_detention", {"as_of": first})
 
 
 def test_a_list_date_before_the_first_list_or_not_a_date_is_refused(no_kernel):
@@ -141,12 +141,12 @@ def test_a_map_date_inside_an_archive_gap_is_refused_before_a_kernel_starts(no_k
 
 
 def test_a_list_date_just_after_a_list_and_at_the_threshold_is_allowed():
-    assert registry.validate("03_maps", {"as_of": "2021-01-14"}) == {"as_of": "2021-01-14"}
+    assert registry.validate_parameters("03_maps", {"as_of": "2021-01-14"}) == {"as_of": "2021-01-14"}
     at = (pd.Timestamp("2008-03-10") + pd.Timedelta(days=GAP_DAYS)).date().isoformat()
     after = (pd.Timestamp("2008-03-10") + pd.Timedelta(days=GAP_DAYS + 1)).date().isoformat()
-    assert registry.validate("03_maps", {"as_of": at}) == {"as_of": at}
+    assert registry.validate_parameters("03_maps", {"as_of": at}) == {"as_of": at}
     with pytest.raises(parameters.ParameterError, match=f"{GAP_DAYS + 1} days old"):
-        registry.validate("03_maps", {"as_of": after})
+        registry.validate_parameters("03_maps", {"as_of": after})
 
 
 def test_detention_dates_inside_a_gap_of_the_releases_or_of_the_lists_are_refused(no_kernel):
@@ -162,12 +162,12 @@ def test_detention_dates_inside_a_gap_of_the_releases_or_of_the_lists_are_refuse
     _refused(lambda: pipeline.run_notebook("07_jails_and_detention", {"as_of": "2019-12-01"}),
              r"as_of='2019-12-01' refused \(2019-12-01 falls inside an archive gap: the newest participating list")
     assert no_kernel == []
-    assert registry.validate("07_jails_and_detention", {"as_of": "2021-02-01"}) == {"as_of": "2021-02-01"}
+    assert registry.validate_parameters("07_jails_and_detention", {"as_of": "2021-02-01"}) == {"as_of": "2021-02-01"}
 
 
 def test_the_pending_analysis_date_may_fall_in_a_gap():
     # 06 judges requests with every list up to the date; a gap makes them unknown_gap, not an error
-    assert registry.validate("06_pending_pipeline", {"as_of": "2019-06-01"}) == {"as_of": "2019-06-01"}
+    assert registry.validate_parameters("06_pending_pipeline", {"as_of": "2019-06-01"}) == {"as_of": "2019-06-01"}
 
 
 def test_the_changes_command_refuses_a_date_in_a_gap_in_one_line(capsys):

@@ -40,7 +40,7 @@ def header(path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def agreements_head() -> pd.DataFrame:
-    return schema.read_table(REAL_ROOT / AGREEMENTS).head(6).copy()
+    return schema.read_committed_table(REAL_ROOT / AGREEMENTS).head(6).copy()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -63,7 +63,7 @@ def test_every_schema_entry_is_a_committed_file():
 
 def test_every_committed_file_passes_validation():
     for rel in schema.DATASETS:
-        ds = schema.validate(schema.read_table(REAL_ROOT / rel), rel)
+        ds = schema.validate_table(schema.read_committed_table(REAL_ROOT / rel), rel)
         assert ds.path == rel
 
 
@@ -266,7 +266,7 @@ def test_committed_tables_are_sorted_by_their_primary_key():
     keyed = {rel: ds for rel, ds in schema.DATASETS.items() if ds.primary_key}
     assert WRITTEN_IN_ANOTHER_ORDER <= set(keyed)
     for rel, ds in keyed.items():
-        table = schema.read_table(REAL_ROOT / rel)
+        table = schema.read_committed_table(REAL_ROOT / rel)
         assert not table.duplicated(list(ds.primary_key)).any(), rel
         in_key_order = writers.sorted_frame(table, ds.primary_key).equals(table)
         assert in_key_order == (rel not in WRITTEN_IN_ANOTHER_ORDER), rel
@@ -278,19 +278,19 @@ def test_writers_sort_by_the_primary_key_unless_told_otherwise(tmp_path, monkeyp
     shuffled = agreements_head.iloc[::-1]
     assert schema.primary_key(target) == ["agreement_id"]
     writers.write_csv(shuffled, target)
-    assert list(schema.read_table(target)["agreement_id"]) == sorted(agreements_head["agreement_id"])
+    assert list(schema.read_committed_table(target)["agreement_id"]) == sorted(agreements_head["agreement_id"])
     writers.write_csv(shuffled, target, sort_by=["agency"])
-    assert list(schema.read_table(target)["agency"]) == sorted(agreements_head["agency"])
+    assert list(schema.read_committed_table(target)["agency"]) == sorted(agreements_head["agency"])
     assert schema.primary_key(paths.qa_dir() / "qa_summary.csv") is None
     assert schema.primary_key(tmp_path / "elsewhere.csv") is None
 
 
 # ---------------------------------------------------------------------------------------------
-# validate() rejects what does not match, naming the file and the column
+# validate_table() rejects what does not match, naming the file and the column
 
 
 def test_a_matching_frame_passes(agreements_head):
-    assert schema.validate(agreements_head, AGREEMENTS).path == AGREEMENTS
+    assert schema.validate_table(agreements_head, AGREEMENTS).path == AGREEMENTS
 
 
 @pytest.mark.parametrize("mutate, column, detail", [
@@ -309,7 +309,7 @@ def test_a_matching_frame_passes(agreements_head):
 ])
 def test_validate_rejects_and_names_file_and_column(agreements_head, mutate, column, detail):
     with pytest.raises(schema.SchemaError) as err:
-        schema.validate(mutate(agreements_head.copy()), AGREEMENTS)
+        schema.validate_table(mutate(agreements_head.copy()), AGREEMENTS)
     message = str(err.value)
     assert message.startswith(f"{AGREEMENTS}: ")
     assert f"'{column}'" in message
@@ -319,43 +319,43 @@ def test_validate_rejects_and_names_file_and_column(agreements_head, mutate, col
 def test_the_first_offending_row_is_named(agreements_head):
     df = agreements_head.assign(model=["JEM", "WSO", "XYZ", "TFM", "ABC", "JEM"])
     with pytest.raises(schema.SchemaError, match=r"row 2, first of 2 such rows has 'XYZ'"):
-        schema.validate(df, AGREEMENTS)
+        schema.validate_table(df, AGREEMENTS)
 
 
 def test_nullable_columns_accept_empty_values(agreements_head):
     df = agreements_head.assign(model=["", None, "JEM", "WSO", "TFM", "JEM"], signed=["", "", "2020-01-01",
                                                                                       None, "2020-01-01", ""])
-    schema.validate(df, AGREEMENTS)
+    schema.validate_table(df, AGREEMENTS)
 
 
 def test_unknown_file_is_rejected(agreements_head):
     with pytest.raises(schema.SchemaError, match=r"data/processed/nope\.csv: not in the schema"):
-        schema.validate(agreements_head, "data/processed/nope.csv")
+        schema.validate_table(agreements_head, "data/processed/nope.csv")
 
 
 def test_types_accept_how_pandas_holds_data_at_write_time():
-    lists = schema.read_table(REAL_ROOT / "data/processed/lists.csv").head(4)
+    lists = schema.read_committed_table(REAL_ROOT / "data/processed/lists.csv").head(4)
     as_text = lists.astype(str)  # how later notebooks hold an earlier notebook's table
-    schema.validate(as_text, "data/processed/lists.csv")
+    schema.validate_table(as_text, "data/processed/lists.csv")
     as_objects = lists.astype(object).assign(in_series=[True, False, True, True])
-    schema.validate(as_objects, "data/processed/lists.csv")
+    schema.validate_table(as_objects, "data/processed/lists.csv")
     with pytest.raises(schema.SchemaError, match=r"'in_series'.*'yes'"):
-        schema.validate(lists.assign(in_series=["yes", "True", "True", "True"]), "data/processed/lists.csv")
-    county = schema.read_table(REAL_ROOT / "data/processed/county_counts.csv").head(3)
-    schema.validate(county.assign(population_2024=pd.array([1, None, 3], dtype="Int64")),
+        schema.validate_table(lists.assign(in_series=["yes", "True", "True", "True"]), "data/processed/lists.csv")
+    county = schema.read_committed_table(REAL_ROOT / "data/processed/county_counts.csv").head(3)
+    schema.validate_table(county.assign(population_2024=pd.array([1, None, 3], dtype="Int64")),
                     "data/processed/county_counts.csv")
-    schema.validate(county.assign(population_2024=[1.0, float("nan"), 3.0]), "data/processed/county_counts.csv")
+    schema.validate_table(county.assign(population_2024=[1.0, float("nan"), 3.0]), "data/processed/county_counts.csv")
 
 
 def test_geopackage_geometry_may_sit_anywhere_but_must_be_there():
-    gdf = schema.read_table(REAL_ROOT / GPKG).head(3)
+    gdf = schema.read_committed_table(REAL_ROOT / GPKG).head(3)
     cols = [c for c in gdf.columns if c != "geometry"]
     moved = gdf[cols[:4] + ["geometry"] + cols[4:]]
-    schema.validate(moved, GPKG)
+    schema.validate_table(moved, GPKG)
     with pytest.raises(schema.SchemaError, match=r"column 'geometry' is missing"):
-        schema.validate(pd.DataFrame(gdf[cols]), GPKG)
+        schema.validate_table(pd.DataFrame(gdf[cols]), GPKG)
     with pytest.raises(schema.SchemaError, match=r"'county_fips' is at position 0"):
-        schema.validate(gdf[[cols[1], cols[0]] + cols[2:] + ["geometry"]], GPKG)
+        schema.validate_table(gdf[[cols[1], cols[0]] + cols[2:] + ["geometry"]], GPKG)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,7 +394,7 @@ def test_write_csv_refuses_an_undocumented_file_and_a_bad_manifest(tmp_path, mon
 
 def test_write_gpkg_is_validated_too(tmp_path, monkeypatch):
     monkeypatch.setenv("ICE287G_OUTPUT_ROOT", str(tmp_path / "out"))
-    gdf = schema.read_table(REAL_ROOT / GPKG).head(3)
+    gdf = schema.read_committed_table(REAL_ROOT / GPKG).head(3)
     target = paths.processed_dir() / "agreements_by_county.gpkg"
     with pytest.raises(schema.SchemaError, match=r"agreements_by_county\.gpkg: column 'agencies' is missing"):
         writers.write_gpkg(gdf.drop(columns="agencies"), target, layer="agreements_by_county")
@@ -432,7 +432,7 @@ def test_codebook_row_counts_are_the_committed_files_row_counts(codebook_text):
                           flags=re.M | re.S)
     assert [p for p, _ in sections] == sorted(schema.DATASETS)
     for rel, count in sections:
-        assert int(count) == len(schema.read_table(REAL_ROOT / rel)), rel
+        assert int(count) == len(schema.read_committed_table(REAL_ROOT / rel)), rel
 
 
 def test_codebook_documents_every_column(codebook_text):

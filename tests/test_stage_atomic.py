@@ -356,7 +356,7 @@ def test_writing_the_history_alone_keeps_the_placement_and_detention_rows(projec
     checks = history.qa["qa_summary"]  # a sample of the archive fails some checks: keep the rest
     history.qa["qa_summary"] = checks[checks["status"] != "fail"]
     # the sample has no Post workbook: take the committed table so every write passes its schema
-    history.wapo = schema.read_table(REAL_ROOT / "data/processed/wapo_agency_years.csv")
+    history.wapo = schema.read_committed_table(REAL_ROOT / "data/processed/wapo_agency_years.csv")
     agreements.write_history(history)
     out = pd.read_csv(project / "data/qa/qa_summary.csv", dtype=str, keep_default_na=False)
     others = SUMMARY[SUMMARY["stage"] != "01_agreement_history"].reset_index(drop=True)

@@ -22,8 +22,8 @@ def real():
     summary = pd.read_csv(REAL_ROOT / "data/qa/qa_summary.csv", dtype=str, keep_default_na=False)
     checks = summary.loc[summary["stage"] == STAGE, qa.QA_COLUMNS].reset_index(drop=True)
     assert len(checks) and not (checks["status"] == "fail").any()
-    return {"agreements": schema.read_table(REAL_ROOT / "data/processed/agreements.csv"),
-            "agencies": schema.read_table(REAL_ROOT / "data/processed/agencies.csv"), "checks": checks}
+    return {"agreements": schema.read_committed_table(REAL_ROOT / "data/processed/agreements.csv"),
+            "agencies": schema.read_committed_table(REAL_ROOT / "data/processed/agencies.csv"), "checks": checks}
 
 
 def _tables(project, real, agencies=None):
@@ -132,7 +132,7 @@ def test_detention_gates_before_it_writes(project, monkeypatch):
     from ice287g.detention import detention
 
     def read(rel):
-        return schema.read_table(REAL_ROOT / rel)
+        return schema.read_committed_table(REAL_ROOT / rel)
 
     det = detention.Detention(
         facilities=read("data/processed/detention_facilities.csv"),

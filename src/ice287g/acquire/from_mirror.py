@@ -49,7 +49,7 @@ def as_of_fixes(path: Path | None = None) -> dict[tuple[str, str], tuple[str, st
     """data/hand/raw_as_of_dates.csv: ``(source, file) -> (date, reason)`` for mirror rows whose
     as_of_date is not a date (a vintage described in words, a commit message); decided by hand, with
     the evidence in ``reason``."""
-    table = hand.read_table(AS_OF_FIXES, path, missing_ok=True, error=RawHandTableError)
+    table = hand.read_hand_table(AS_OF_FIXES, path, missing_ok=True, error=RawHandTableError)
     if table is None:
         return {}
     return {(r.source.strip(), r.value.strip()): (r.fix.strip(), r.reason.strip()) for r in table.itertuples()}

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..archive.sources import RawDataError
-from ..core.hand import read_table
+from ..core.hand import read_hand_table
 from ..core.messages import printable
 from . import fetch, landing, lock
 from .ice_pages import ICE_HOST, PAGE_287G_PATHS, PAGES, Page
@@ -285,8 +285,8 @@ def backfill(run: Run, client: fetch.Client, wayback: str, since: str, until: st
 
 
 def wanted_files() -> list[dict[str, str]]:
-    """``data/hand/wanted_files.csv``: one row per file the archive lacks (read through hand.read_table)."""
-    return read_table(WANTED).to_dict("records")
+    """``data/hand/wanted_files.csv``: one row per file the archive lacks (read through hand.read_hand_table)."""
+    return read_hand_table(WANTED).to_dict("records")
 
 
 def rebase(url: str, base: str | None) -> str:

@@ -40,7 +40,7 @@ def load(path=None) -> pd.DataFrame:
     """The claims of ``data/hand/news_claims.csv`` (or of the claims file at ``path``), every row checked;
     an error names the file read and the line."""
     label = f"data/hand/{CLAIMS_FILE}" if path is None else paths.relative(path)
-    df = hand.read_table(CLAIMS_FILE, path, error=ClaimError)
+    df = hand.read_hand_table(CLAIMS_FILE, path, error=ClaimError)
     missing = [c for c in COLUMNS if c not in df.columns]
     if missing:
         raise ClaimError(f"{label}: missing column(s) {missing}")

@@ -1,7 +1,7 @@
 """The kinds of value a notebook parameter takes: type, what is allowed, and how a value is normalized.
 Which notebook takes which is declared with the notebook, in ``registry``.
 
-The runner calls ``validate`` before any kernel starts, so a bad value stops with one line naming the
+The runner calls ``validate_values`` (through ``registry.validate_parameters``) before any kernel starts, so a bad value stops with one line naming the
 notebook, the parameter, the value and what is allowed, instead of a traceback from inside a cell
 (or, worse, a silently blank map). The codebook lists the declarations (``markdown``) and a test
 checks them against each notebook's tagged ``parameters`` cell, so neither can drift.
@@ -287,7 +287,7 @@ RELEASE_FISCAL_YEAR = Param(int, "0 (the release in force at as_of) or a fiscal 
 CLAIMS_FILE = Param(str, "an existing claims CSV, relative to the project root", _project_file)
 
 
-def validate(notebook: str, declared: Mapping[str, Param] | None, params: Mapping[str, object]) -> dict[str, object]:
+def validate_values(notebook: str, declared: Mapping[str, Param] | None, params: Mapping[str, object]) -> dict[str, object]:
     """``params`` of notebook ``notebook`` checked against its ``declared`` parameters and normalized
     (``tx`` -> ``TX``, ``jem`` -> ``JEM``); the first unknown name or refused value raises ParameterError,
     one line naming notebook, parameter, value and what is allowed. ``declared`` is None for a notebook

@@ -38,7 +38,7 @@ from .kernels import (
 )
 from .notebook_html import leaked_path, render_html, strip_volatile
 from .parameters import ParameterError
-from .registry import NOTEBOOKS, READ_FIRST, STATE_REPORT, Stage, validate
+from .registry import NOTEBOOKS, READ_FIRST, STATE_REPORT, Stage, validate_parameters
 
 
 def reading_order() -> list[str]:
@@ -48,7 +48,7 @@ def reading_order() -> list[str]:
 
 
 def spec(name: str) -> Stage:
-    name = notebook_name(name)
+    name = notebook_stem(name)
     for nb in NOTEBOOKS:
         if nb.name == name:
             return nb
@@ -56,7 +56,7 @@ def spec(name: str) -> Stage:
     raise NotebookError(f"unknown notebook {name!r}; the pipeline has: {known}")
 
 
-def notebook_name(name_or_path: str | Path) -> str:
+def notebook_stem(name_or_path: str | Path) -> str:
     """``notebooks/00_raw_inventory.py`` / ``00_raw_inventory.ipynb`` / ``00_raw_inventory`` -> stem."""
     return Path(str(name_or_path)).name.split(".")[0]
 
@@ -112,9 +112,9 @@ def non_default(params: Mapping[str, object], defaults: Mapping[str, object], nb
 
 
 def validated(name: str, params: Mapping[str, object] | None) -> dict[str, object]:
-    """``registry.validate`` before any kernel starts, its refusal as the runner's one-line error."""
+    """``registry.validate_parameters`` before any kernel starts, its refusal as the runner's one-line error."""
     try:
-        return validate(name, dict(params or {}))
+        return validate_parameters(name, dict(params or {}))
     except ParameterError as exc:
         raise NotebookError(str(exc)) from None
 
@@ -160,7 +160,7 @@ def run_notebook(name: str, parameters: Mapping[str, object] | None = None, *,
     ``reuse_kernel`` runs it on this process's ``reused_kernel`` (its in-memory caches emptied first)
     instead of a kernel of its own."""
     ensure_verified()  # no notebook reads a raw file that no longer matches its manifest
-    name = notebook_name(name)
+    name = notebook_stem(name)
     parameters = validated(name, parameters)
     nb_spec = spec(name) if check_outputs else Stage(name)
     nb = load_source(name)

@@ -5,7 +5,7 @@
 committed output. Everything else is read from here: the runner's output checks and run order
 (``pipeline``), the Makefile's notebook list and prerequisites (``stages.make_deps`` writes
 ``.build/deps.mk``), the check of what a kernel opened against what it declares (``stages.problems``),
-the parameter validation and the codebook's parameter section (``validate``, ``parameters_markdown``),
+the parameter validation and the codebook's parameter section (``validate_parameters``, ``parameters_markdown``),
 and the README's table of where each output comes from (``write_readme_outputs``).
 The table schemas (``src/ice287g/tables/**.yaml``) name their writers themselves, for the codebook; a
 test holds them to the outputs declared here.
@@ -25,7 +25,7 @@ from ..tables import writers
 from .parameters import (ANALYSIS_DATE, CLAIMS_FILE, COMPLETED_FISCAL_YEAR, GAP, LIST_DATE, LIST_DATES, LIST_SPEC,
                          MODEL_OR_ALL, RELEASE_AND_ITS_LIST, RELEASE_AND_LIST, RELEASE_FISCAL_YEAR, START_YEAR,
                          STATE, STATE_OR_ALL, CHART_DATE, Param, markdown)
-from .parameters import validate as validate_against
+from .parameters import validate_values
 
 
 @dataclass(frozen=True)
@@ -174,11 +174,11 @@ def declared(name: str) -> Stage | None:
     return next((s for s in NOTEBOOKS + (STATE_REPORT,) if s.name == name), None)
 
 
-def validate(notebook: str, params: Mapping[str, object]) -> dict[str, object]:
+def validate_parameters(notebook: str, params: Mapping[str, object]) -> dict[str, object]:
     """``params`` of ``notebook`` checked against its declared parameters and normalized
-    (``parameters.validate``); a notebook the project does not declare is the runner's to check."""
+    (``parameters.validate_values``); a notebook the project does not declare is the runner's to check."""
     stage = declared(notebook)
-    return validate_against(notebook, None if stage is None else stage.parameters, params)
+    return validate_values(notebook, None if stage is None else stage.parameters, params)
 
 
 def parameters_markdown() -> str:

@@ -52,7 +52,7 @@ from .pipeline import (
     source_links,
     state_reports_folder,
 )
-from .registry import STATE_REPORT, validate
+from .registry import STATE_REPORT, validate_parameters
 
 RECENT_DAYS = 90
 
@@ -470,8 +470,8 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     one kernel that runs its states in turn (``kernels.ReusedKernel``, a fresh session per state), each
     kernel start guarded by a lock (``kernels.kernel_start_guard``); ``workers=1`` runs them serially."""
     # refused before any work: an unknown code, a date before the first list or inside an archive gap
-    as_of = validate(STATE_REPORT.name, {"as_of": as_of})["as_of"]
-    states = [validate(STATE_REPORT.name, {"state": s})["state"] for s in states or ()]
+    as_of = validate_parameters(STATE_REPORT.name, {"as_of": as_of})["as_of"]
+    states = [validate_parameters(STATE_REPORT.name, {"state": s})["state"] for s in states or ()]
     ags = processed("agreements.csv")
     chosen = list(states) if states else report_states(ags)
     unknown = sorted(set(chosen) - set(report_states(ags)))

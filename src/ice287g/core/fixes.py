@@ -74,7 +74,7 @@ class FixTable:
 
     @classmethod
     def load(cls, name: str) -> FixTable:
-        df = hand.read_table(name, folds={"fix": fix_key}, missing_ok=True, error=FixError)
+        df = hand.read_hand_table(name, folds={"fix": fix_key}, missing_ok=True, error=FixError)
         if df is None:
             return cls(name, False)
         required = {"value", "fix", "reason"}

@@ -123,7 +123,7 @@ def _records(path: Path, label: str, error: type[Exception]) -> tuple[list[str],
     return header, rows, lines
 
 
-def read_table(name: str, path: Path | str | None = None, *, folds: dict | None = None, missing_ok: bool = False,
+def read_hand_table(name: str, path: Path | str | None = None, *, folds: dict | None = None, missing_ok: bool = False,
                error: type[Exception] = HandError) -> pd.DataFrame | None:
     """Hand table ``name`` (``data/hand/name``, or the same kind of table at ``path``) as a DataFrame of
     strings, its rows' editor line numbers in ``attrs["lines"]``. A missing file is an error unless
@@ -166,7 +166,7 @@ def _show(key: tuple) -> str:
 
 
 def lines(df: pd.DataFrame) -> list[int]:
-    """Editor line of each row of a table ``read_table`` returned (row i of the file after its header
+    """Editor line of each row of a table ``read_hand_table`` returned (row i of the file after its header
     when the frame carries no line numbers)."""
     return list(df.attrs.get("lines") or range(2, len(df) + 2))
 

@@ -254,7 +254,7 @@ def snapshot_date(wb: Workbook) -> str:
 def superseded(source: str = "ice_detention") -> pd.DataFrame:
     """Rows of ``data/hand/superseded_files.csv`` for ``source``: raw files kept for provenance but not read,
     each with the file that replaces it and why."""
-    df = hand.read_table(SUPERSEDED_FILE, missing_ok=True, error=DetentionError)
+    df = hand.read_hand_table(SUPERSEDED_FILE, missing_ok=True, error=DetentionError)
     if df is None:
         return pd.DataFrame(columns=SUPERSEDED_COLUMNS)
     missing = [c for c in SUPERSEDED_COLUMNS if c not in df.columns]

@@ -237,7 +237,7 @@ def join(facilities: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
 def read_hand(path=None) -> pd.DataFrame:
     """``data/hand/facility_operators.csv``: who runs a facility where ICE's lists do not say it or say it
     wrongly. Columns exactly ``HAND_COLUMNS``; ``operator_kind`` one of ``HAND_KINDS``; every field filled."""
-    df = hand.read_table(HAND_TABLE, path, folds={"facility": join_key}, error=OperatorError)
+    df = hand.read_hand_table(HAND_TABLE, path, folds={"facility": join_key}, error=OperatorError)
     label = f"data/hand/{HAND_TABLE}" if path is None else paths.relative(path)
     if list(df.columns) != HAND_COLUMNS:
         raise OperatorError(f"{label}: columns must be exactly {HAND_COLUMNS}, not {list(df.columns)}")

@@ -389,7 +389,7 @@ PROGRAM_EVENTS = "program_events.csv"
 def program_events() -> pd.DataFrame:
     """Dated events of the program's history (``data/hand/program_events.csv``: date, event, short_label,
     source), one per short_label."""
-    return hand.read_table(PROGRAM_EVENTS)
+    return hand.read_hand_table(PROGRAM_EVENTS)
 
 
 def milestones(lists: pd.DataFrame, counts: pd.DataFrame, gaps: pd.DataFrame | None = None,

@@ -167,7 +167,7 @@ def place_evidence(pred: Run, succ: Run) -> str:
 def load_hand(path=None) -> pd.DataFrame:
     """``data/hand/agreement_corrections.csv``: pairs of forms a person joined (``same``) or kept apart
     (``distinct``), each with a reason."""
-    df = hand.read_table(HAND_FILE, path, missing_ok=True, error=FixError)
+    df = hand.read_hand_table(HAND_FILE, path, missing_ok=True, error=FixError)
     if df is None:
         return pd.DataFrame(columns=["agreement_before", "agreement_after", "decision", "reason", "line"])
     where = f"data/hand/{HAND_FILE}" if path is None else str(path)

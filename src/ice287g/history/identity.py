@@ -167,7 +167,7 @@ def rename_rule(state: str, old: str, new: str, places_apart=None) -> str:
 def load_distinct(path=None) -> set[tuple[str, frozenset]]:
     """Pairs a person declared distinct agencies (``data/hand/distinct_agencies.csv``: state, agency_a,
     agency_b, reason), as (state, {key_a, key_b}): never merged, never proposed again."""
-    df = hand.read_table(DISTINCT_FILE, path, folds={"agency": agency_key}, missing_ok=True, error=FixError)
+    df = hand.read_hand_table(DISTINCT_FILE, path, folds={"agency": agency_key}, missing_ok=True, error=FixError)
     if df is None:
         return set()
     where = f"data/hand/{DISTINCT_FILE}" if path is None else paths.relative(path)

@@ -68,7 +68,7 @@ def load_state_fixes(path=None) -> pd.DataFrame:
     a pending list under ``state`` (``agency`` is compared by its identity key): ``fix_state`` the state it
     belongs to (the rows move there even where the rule does not fire), or '' to leave them where printed
     (the rule never moves them). Every row needs a reason; both states must be state codes."""
-    df = hand.read_table(STATE_FIXES, path, folds={"agency": agency_key}, missing_ok=True, error=StateFixError)
+    df = hand.read_hand_table(STATE_FIXES, path, folds={"agency": agency_key}, missing_ok=True, error=StateFixError)
     if df is None:
         return pd.DataFrame(columns=STATE_FIX_COLUMNS, dtype=str)
     where = f"data/hand/{STATE_FIXES}" if path is None else str(path)

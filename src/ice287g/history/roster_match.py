@@ -106,7 +106,7 @@ def _lookup(index: dict, form, state: str, names) -> list[str]:
 def load_hand_ori(path: Path | str | None = None) -> pd.DataFrame:
     """``data/hand/agency_ori.csv`` (``state, agency, ori, reason``): every row needs a reason, and an ori
     (when not empty) of nine letters and digits."""
-    df = hand.read_table(HAND_FILE, path, folds={"agency": agency_key}, missing_ok=True, error=RosterError)
+    df = hand.read_hand_table(HAND_FILE, path, folds={"agency": agency_key}, missing_ok=True, error=RosterError)
     if df is None:
         return pd.DataFrame(columns=["state", "agency", "ori", "reason"])
     where = f"data/hand/{HAND_FILE}" if path is None else paths.relative(path)

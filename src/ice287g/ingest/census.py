@@ -308,7 +308,7 @@ PLACE_FIX_TABLES = ("jurisdiction_levels.csv", "agency_counties.csv", "county_fi
 
 
 def placement_table(name: str) -> pd.DataFrame:
-    df = hand.read_table(name, folds={"place": text_key}, missing_ok=True, error=GeographyError)
+    df = hand.read_hand_table(name, folds={"place": text_key}, missing_ok=True, error=GeographyError)
     if df is None:
         return pd.DataFrame(columns=["state", "value", "fix", "reason"])
     return df.assign(state=df["state"].str.strip().str.upper())

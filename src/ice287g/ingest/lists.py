@@ -569,7 +569,7 @@ def list_decisions(path: Path | str | None = None) -> pd.DataFrame:
     """A person's decision on each suspicious list (``accept`` keeps it in the series, ``exclude`` takes
     it out), read from data/hand/list_decisions.csv; a malformed table stops the build."""
     where = DECISIONS_FILE if path is None else paths.relative(path)
-    df = hand.read_table("list_decisions.csv", path, error=ListError)  # a list decided twice stops here
+    df = hand.read_hand_table("list_decisions.csv", path, error=ListError)  # a list decided twice stops here
     if list(df.columns) != DECISION_COLUMNS:
         raise ListError(f"{where}: columns must be exactly {DECISION_COLUMNS}, not {list(df.columns)}")
     bad = ~df["decision"].isin(DECISIONS) | (df["reason"].str.strip() == "") | (df["list_id"].str.strip() == "")

@@ -177,7 +177,7 @@ def coverage_legend(ax, corrections: bool = True, **kwargs):
     return ax.legend(handles=handles + statewide_handles(corrections), **kwargs)
 
 
-def notebook_name() -> str:
+def running_notebook() -> str:
     """The notebook making the figure: set by the pipeline runner, ``interactive`` otherwise."""
     return os.environ.get("ICE287G_NOTEBOOK", "interactive")
 
@@ -278,7 +278,7 @@ def save_figure(
         written["png"] = writers.write_bytes(out_dir / f"{slug}.png", buf.getvalue())
     written["csv"] = writers.write_csv(data, out_dir / f"{slug}.csv", sort_by=sort_by)
     record_figure(slug=slug, title=title, alt_text=alt_text, source=source,
-                  notebook=notebook_name(), inputs=inputs_field)
+                  notebook=running_notebook(), inputs=inputs_field)
     return written
 
 

@@ -5,7 +5,7 @@ a description, the notebook(s) writing it, the raw sources it derives from, its 
 keys and its ``Column``s in the order they are written. Each is read (``ice287g.tableschema``) from its
 Table Schema file in ``src/ice287g/tables/``, which is where a table is documented. What uses it:
 
-- ``validate(df, path)`` checks a table against it (columns, order, types, empties, categories) and
+- ``validate_table(df, path)`` checks a table against it (columns, order, types, empties, categories) and
   raises ``SchemaError`` naming the file and the column. ``ice287g.writers`` calls it (through
   ``check_output``) before writing anything under ``data/processed/``, ``data/qa/`` or
   ``figures/manifest.csv``, so a table that does not match leaves the previous file in place.
@@ -299,7 +299,7 @@ def _where(pos: int, label, n: int) -> str:
     return at + (f", first of {n} such rows" if n > 1 else "")
 
 
-def validate(df: pd.DataFrame, relative_path: str | Path) -> Dataset:
+def validate_table(df: pd.DataFrame, relative_path: str | Path) -> Dataset:
     """Check ``df`` against the definition of ``relative_path``; raise SchemaError naming file and column.
 
     Checks: the file is in the schema; no column missing, none undocumented, none repeated; the order
@@ -350,7 +350,7 @@ def validate(df: pd.DataFrame, relative_path: str | Path) -> Dataset:
     return ds
 
 
-def read_table(path: Path | str) -> pd.DataFrame:
+def read_committed_table(path: Path | str) -> pd.DataFrame:
     """A committed table as the writers' frame round-trips: types inferred by pandas, but only empty
     cells are missing (pandas' default would also read printed values such as ``#NA`` or ``NA`` as NaN)."""
     path = Path(path)
@@ -393,4 +393,4 @@ def check_output(df: pd.DataFrame, target: Path | str) -> None:
         return
     if rel not in DATASETS and not _this_project():
         return
-    validate(df, rel)
+    validate_table(df, rel)
