@@ -37,8 +37,8 @@ from ice287g.tables.stage_commit import Table
 ice287g.setup_notebook("00_program_history")
 
 # %%
-lists = agreements.processed("lists.csv")
-counts = agreements.processed("list_counts.csv")
+lists = agreements.read_processed("lists.csv")
+counts = agreements.read_processed("list_counts.csv")
 events = agreements.program_events()
 m = agreements.milestones(lists, counts).set_index("milestone")
 stage_commit.commit("00_program_history", {paths.processed_dir() / "program_milestones.csv":

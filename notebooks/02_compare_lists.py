@@ -50,8 +50,8 @@ from ice287g.history import changes as changes_report
 ice287g.setup_notebook("02_compare_lists")
 
 # %%
-lists = agreements.processed("lists.csv")
-rows = agreements.processed("list_rows.csv")
+lists = agreements.read_processed("lists.csv")
+rows = agreements.read_processed("list_rows.csv")
 before_id, after_id = changes_report.list_pair(lists, before, after)
 meta = lists.set_index("list_id")
 changes = agreements.compare_lists(rows, before_id, after_id)

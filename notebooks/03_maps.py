@@ -62,10 +62,10 @@ from ice287g.core.vocab import GAP_DAYS
 ice287g.setup_notebook("03_maps")
 
 # %%
-rows = agreements.processed("list_rows.csv")
-lists = agreements.processed("lists.csv")
-ags = agreements.processed("agreements.csv")
-roster_counties = geography.roster_point_counties(agreements.processed("agency_roster_matches.csv"),
+rows = agreements.read_processed("list_rows.csv")
+lists = agreements.read_processed("lists.csv")
+ags = agreements.read_processed("agreements.csv")
+roster_counties = geography.roster_point_counties(agreements.read_processed("agency_roster_matches.csv"),
                                                  fbi_rosters.read_rosters())
 places = geography.place_agreements(rows, lists, ags, roster_counties)
 unplaced = geography.unplaced_table(places)

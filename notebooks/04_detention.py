@@ -55,8 +55,8 @@ ice287g.setup_notebook("04_detention")
 # %%
 det = detention.build()
 # the agreement and placement tables: this run's own if it wrote them, else the committed ones
-rows = store.processed("list_rows.csv")
-lists = store.processed("lists.csv")
+rows = store.read_processed("list_rows.csv")
+lists = store.read_processed("lists.csv")
 versus = detention.write(det, rows, lists)
 releases = det.releases
 workbook_inputs = [paths.raw_dir() / "ice_detention" / f for f in sorted(releases["source_file"])]
@@ -149,7 +149,7 @@ held["plotted_date"] = held["trac_date"].where(held["trac_date"] != "", held["ta
 held["plotted_date"] = held["plotted_date"].where(held["plotted_date"] != "", held["release_date"])
 start = min(trac["date"].min(), releases["release_date"].min())
 end = max(trac["date"].max(), releases["release_date"].max())
-timeline = agreements.timeline(lists, store.processed("list_counts.csv").astype({"agreements": "int64"}), GAP_DAYS)
+timeline = agreements.timeline(lists, store.read_processed("list_counts.csv").astype({"agreements": "int64"}), GAP_DAYS)
 ag_line = timeline[(timeline["model"] == "ALL") & (timeline["list_date"] >= start)]
 gaps = coverage.list_gaps(coverage.coverage(("ice_287g",)), GAP_DAYS)
 gaps = gaps[(gaps["first_list_after"] > start) & (gaps["last_list_before"] < end)]
@@ -223,7 +223,7 @@ charts.show_figure(fig, charts.save_figure(
 
 # %%
 counties, states = maps.map_layers()
-places = store.processed("agreement_places.csv")
+places = store.read_processed("agreement_places.csv")
 list_id = pair["list_id"].iloc[0]
 mix, statewide = maps.coverage_on_list(rows, places, list_id)
 fac = det.facilities[(det.facilities["release_date"] == day) & (det.facilities["county_fips"] != "")]

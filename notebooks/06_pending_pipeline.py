@@ -79,8 +79,8 @@ from ice287g.core.vocab import GAP_DAYS, MODELS
 ice287g.setup_notebook("06_pending_pipeline")
 
 # %%
-rows = store.processed("list_rows.csv")
-lists = store.processed("lists.csv")
+rows = store.read_processed("list_rows.csv")
+lists = store.read_processed("lists.csv")
 day = pending_states.analysis_date(lists, as_of)
 outcomes = pending.outcomes(rows, lists, as_of)
 unmatched = pending.unmatched(outcomes, rows, lists, as_of)

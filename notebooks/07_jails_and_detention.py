@@ -74,12 +74,12 @@ ice287g.setup_notebook("07_jails_and_detention")
 SINCE = "2025-01-01"  # the comparison the issue asks for: the release and list in force at the start of that year
 
 # %%
-facilities = store.processed("detention_facilities.csv")
-releases = store.processed("detention_releases.csv").astype({"fiscal_year": "int64"})
+facilities = store.read_processed("detention_facilities.csv")
+releases = store.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
 releases["fy_end"] = releases["fy_end"] == "True"
-rows = store.processed("list_rows.csv")
-lists = store.processed("lists.csv")
-places = store.processed("agreement_places.csv")
+rows = store.read_processed("list_rows.csv")
+lists = store.read_processed("lists.csv")
+places = store.read_processed("agreement_places.csv")
 workbook_inputs = [paths.raw_dir() / "ice_detention" / f for f in sorted(set(releases["source_file"]))]
 operator_inputs = operators.list_files()
 

@@ -35,13 +35,13 @@ from ice287g.core.vocab import GAP_DAYS
 ice287g.setup_notebook("state_report")
 
 # %%
-lists = agreements.processed("lists.csv")
-counts = agreements.processed("list_counts.csv")
-rows = agreements.processed("list_rows.csv")
-ags = agreements.processed("agreements.csv")
-agency_types = agreements.processed("agencies.csv")
-places = agreements.processed("agreement_places.csv")
-facilities_all = agreements.processed("detention_facilities.csv")
+lists = agreements.read_processed("lists.csv")
+counts = agreements.read_processed("list_counts.csv")
+rows = agreements.read_processed("list_rows.csv")
+ags = agreements.read_processed("agreements.csv")
+agency_types = agreements.read_processed("agencies.csv")
+places = agreements.read_processed("agreement_places.csv")
+facilities_all = agreements.read_processed("detention_facilities.csv")
 counties, state_shapes = maps.map_layers()
 state = state.upper()
 if state not in reports.report_states(ags):
@@ -86,7 +86,7 @@ display(Markdown(
     f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
     f"the list of {first_date}; {peak_text}."))
 # how the state's requests on ICE's pending lists ended (06_pending_pipeline), whatever `as_of` is
-display(Markdown(pending.state_summary(agreements.processed("pending_outcomes.csv"), state)))
+display(Markdown(pending.state_summary(agreements.read_processed("pending_outcomes.csv"), state)))
 
 # %% [markdown]
 # ## Agreements over time, by model
@@ -191,7 +191,7 @@ with pd.option_context("display.max_rows", None):
 # for the newest release and list, whatever `as_of` is):
 
 # %%
-display(Markdown(jails.state_summary(agreements.processed("agency_facility_matches.csv"), state)))
+display(Markdown(jails.state_summary(agreements.read_processed("agency_facility_matches.csv"), state)))
 
 # %% [markdown]
 # ## Changes since the previous list

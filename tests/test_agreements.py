@@ -21,10 +21,10 @@ PENDING_2025 = ICE / "2025-06-06_pendingAgencies06062025am.xlsx"
 
 
 @pytest.fixture(scope="module")
-def processed():
-    rows = agreements.processed("list_rows.csv")
-    return {"rows": rows, "lists": agreements.processed("lists.csv"),
-            "agreements": agreements.processed("agreements.csv"), "counts": agreements.processed("list_counts.csv")}
+def read_processed():
+    rows = agreements.read_processed("list_rows.csv")
+    return {"rows": rows, "lists": agreements.read_processed("lists.csv"),
+            "agreements": agreements.read_processed("agreements.csv"), "counts": agreements.read_processed("list_counts.csv")}
 
 
 def test_web_table_2023_counts_by_model_and_state():

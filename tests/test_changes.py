@@ -16,7 +16,7 @@ from ice287g.history import agreements, changes, store
 
 @pytest.fixture(scope="module")
 def tables():
-    return store.processed("lists.csv"), store.processed("list_counts.csv"), store.qa_table("renames.csv")
+    return store.read_processed("lists.csv"), store.read_processed("list_counts.csv"), store.qa_table("renames.csv")
 
 
 def _total(counts, list_id, model="ALL"):

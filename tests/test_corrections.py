@@ -200,7 +200,7 @@ def test_place_evidence():
 
 @pytest.fixture(scope="module")
 def real():
-    return {"agreements": store.processed("agreements.csv"), "corrections": store.qa_table("corrections.csv")}
+    return {"agreements": store.read_processed("agreements.csv"), "corrections": store.qa_table("corrections.csv")}
 
 
 def test_real_no_successor_is_dated_earlier(real):
@@ -246,7 +246,7 @@ def test_real_archive_gap_endings_are_lapsed(real):
 
 
 def test_real_a_correction_is_shown_as_corrected_between_two_lists():
-    rows = store.processed("list_rows.csv")
+    rows = store.read_processed("list_rows.csv")
     changes = agreements.compare_lists(rows, "participating-2025-06-26am", "participating-2025-07-01pm")
     laramie = changes[changes["agency_id"] == "WY-laramie-county-sheriffs-office"]
     assert laramie[["change", "model_after", "signed_before", "signed_after"]].values.tolist() == \

@@ -22,7 +22,7 @@ CORRECTIONS, LAW_ENFORCEMENT = geography.CORRECTIONS, geography.LAW_ENFORCEMENT
 
 @pytest.fixture(scope="module")
 def real():
-    tables = {n: agreements.processed(f"{n}.csv") for n in ("list_rows", "lists", "agreements", "agreement_places")}
+    tables = {n: agreements.read_processed(f"{n}.csv") for n in ("list_rows", "lists", "agreements", "agreement_places")}
     tables["newest"] = agreements.series_lists(tables["lists"])["list_id"].iloc[-1]
     return tables
 
@@ -215,7 +215,7 @@ def test_the_readme_line_leads_with_the_law_enforcement_share_and_names_the_othe
 
 
 def test_the_readme_headline_is_the_newest_lists_law_enforcement_share(real):
-    cover = agreements.processed("population_covered.csv").set_index("list_id").loc[real["newest"]]
+    cover = agreements.read_processed("population_covered.csv").set_index("list_id").loc[real["newest"]]
     block = readme.readme_block(readme.readme_tables())
     assert f"- **{float(cover['share_law_enforcement']):.1%}** of U.S. residents" in block
     assert f"**{float(cover['share_covered']):.1%}** counting any agreement" in block

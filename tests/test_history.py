@@ -75,7 +75,7 @@ def test_model_less_rows_are_never_superseded_nor_supersede():
 
 @pytest.fixture(scope="module")
 def real():
-    return agreements.processed("agreements.csv")
+    return agreements.read_processed("agreements.csv")
 
 
 def test_real_no_succession_spans_more_than_the_gap_threshold(real):

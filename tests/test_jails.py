@@ -21,11 +21,11 @@ NEWEST_RELEASE = "2026-04-02"
 
 @pytest.fixture(scope="module")
 def tables():
-    releases = store.processed("detention_releases.csv").astype({"fiscal_year": "int64"})
+    releases = store.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
     releases["fy_end"] = releases["fy_end"] == "True"
-    return {"facilities": store.processed("detention_facilities.csv"), "releases": releases,
-            "rows": store.processed("list_rows.csv"), "lists": store.processed("lists.csv"),
-            "places": store.processed("agreement_places.csv")}
+    return {"facilities": store.read_processed("detention_facilities.csv"), "releases": releases,
+            "rows": store.read_processed("list_rows.csv"), "lists": store.read_processed("lists.csv"),
+            "places": store.read_processed("agreement_places.csv")}
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ FACILITY_LIST_2015 = "2015-12-08_2015IceDetentionFacilityListing.xlsx"
 
 @pytest.fixture(scope="module")
 def facilities():
-    return store.processed("detention_facilities.csv")
+    return store.read_processed("detention_facilities.csv")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from ice287g.core.vocab import GAP_DAYS
 
 @pytest.fixture(scope="module")
 def real():
-    rows, lists = store.processed("list_rows.csv"), store.processed("lists.csv")
+    rows, lists = store.read_processed("list_rows.csv"), store.read_processed("lists.csv")
     out = pending.outcomes(rows, lists)
     return rows, lists, out
 
@@ -222,7 +222,7 @@ def as_printed(real):
 
 @pytest.fixture(scope="module")
 def matches():
-    return store.processed("agency_roster_matches.csv")
+    return store.read_processed("agency_roster_matches.csv")
 
 
 def _moved(log, agency):

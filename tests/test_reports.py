@@ -17,7 +17,7 @@ from ice287g.publish import charts, pages
 
 @pytest.fixture(scope="module")
 def tables():
-    return {n: agreements.processed(f"{n}.csv") for n in
+    return {n: agreements.read_processed(f"{n}.csv") for n in
             ("lists", "list_counts", "list_rows", "agreements", "agencies", "agreement_places",
              "detention_facilities")}
 

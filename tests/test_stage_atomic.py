@@ -136,7 +136,7 @@ x = 1
 
 # %%
 from ice287g.history import store
-label = store.processed("label.csv")["label"].tolist()
+label = store.read_processed("label.csv")["label"].tolist()
 
 # %%
 raise ValueError(f"99_fails stops after reading {label}")
@@ -158,8 +158,8 @@ from ice287g.history import store
 from ice287g.publish import charts
 from ice287g.tables import writers
 committed = (paths.project_root() / "data/processed/label.csv").read_text().split()[1]
-seen = {"staged": store.processed("label.csv")["label"][0], "committed": committed,
-        "other": store.processed("other_stage.csv").columns[0],
+seen = {"staged": store.read_processed("label.csv")["label"][0], "committed": committed,
+        "other": store.read_processed("other_stage.csv").columns[0],
         "figures": " ".join(sorted(charts.read_manifest()["slug"])),
         "checks": " ".join(sorted(store.qa_table("qa_summary.csv")["check"]))}
 writers.write_csv(pd.DataFrame({"what": list(seen), "value": list(seen.values())}),

@@ -139,9 +139,9 @@ def _days_after(date: str, days: int) -> str:
 def built():
     from ice287g.history import agreements
 
-    releases = store.processed("detention_releases.csv").astype({"fiscal_year": "int64"})
+    releases = store.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
     releases["fy_end"] = releases["fy_end"] == "True"
-    return {"lists": agreements.processed("lists.csv"), "rows": agreements.processed("list_rows.csv"),
+    return {"lists": agreements.read_processed("lists.csv"), "rows": agreements.read_processed("list_rows.csv"),
             "releases": releases}
 
 

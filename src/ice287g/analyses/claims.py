@@ -88,7 +88,7 @@ def _is_close(computed: int, claimed: int) -> bool:
 
 
 def _neighbours(as_of: str, kind: str, fn) -> str:
-    lists = agreements.series_lists(store.processed("lists.csv"), kind)
+    lists = agreements.series_lists(store.read_processed("lists.csv"), kind)
     before = lists[lists["list_date"] <= as_of].tail(1)
     after = lists[lists["list_date"] > as_of].head(1)
     parts = []
@@ -123,13 +123,13 @@ def _confusion(c) -> str:
     other_unit = {"agreements": "agencies", "agencies": "agreements"}.get(c.unit)
     if other_unit and _count(c, c.as_of, unit=other_unit) == claimed:
         return f"the claim counts {other_unit}, not {c.unit}"
-    lists = agreements.series_lists(store.processed("lists.csv"), c.list or "participating")
+    lists = agreements.series_lists(store.read_processed("lists.csv"), c.list or "participating")
     for d in lists["list_date"]:
         if abs(_age_days(c.as_of, d)) <= TIMING_DAYS and _count(c, d) == claimed:
             return f"the list of {d} gives exactly the claimed value (list timing)"
     if c.unit == "states" and not c.state:
-        rows = store.processed("list_rows.csv")
-        lid = store.list_row_for(store.processed("lists.csv"), c.as_of, c.list or "participating")["list_id"]
+        rows = store.read_processed("list_rows.csv")
+        lid = store.list_row_for(store.read_processed("lists.csv"), c.as_of, c.list or "participating")["list_id"]
         on = rows[rows["list_id"] == lid]
         if c.model:
             on = on[on["model"] == c.model]
@@ -165,8 +165,8 @@ def evaluate(c) -> Result:
                       f"(more than {stale.max_age_days}); " + _neighbours(stale.as_of, kind, lambda d: _count(c, d)))
     list_date, source_file = in_force
     if c.metric == "top_state":
-        lid = store.list_row_for(store.processed("lists.csv"), c.as_of, kind)["list_id"]
-        table = agreements.state_model_table(store.processed("list_rows.csv"), lid)
+        lid = store.list_row_for(store.read_processed("lists.csv"), c.as_of, kind)["list_id"]
+        table = agreements.state_model_table(store.read_processed("list_rows.csv"), lid)
         top = table.iloc[0]
         computed = top["state"]
         verdict = "exact" if computed == c.value else "differs"
@@ -179,9 +179,9 @@ def evaluate(c) -> Result:
     claimed = int(c.value)
     extra = ""
     if c.metric == "net_change":
-        ags = store.processed("agreements.csv")
-        lid = store.list_row_for(store.processed("lists.csv"), c.as_of, kind)["list_id"]
-        rows = store.processed("list_rows.csv")
+        ags = store.read_processed("agreements.csv")
+        lid = store.list_row_for(store.read_processed("lists.csv"), c.as_of, kind)["list_id"]
+        rows = store.read_processed("list_rows.csv")
         on_list = set(row_agreement_ids(rows[rows["list_id"] == lid]))
         new = ags[(ags["first_listed"] > c.since) & (ags["first_listed"] <= c.as_of) & ags["agreement_id"].isin(on_list)]
         extra = f"{len(new)} agreements on the {list_date} list were first listed after {c.since}"

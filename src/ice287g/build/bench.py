@@ -29,7 +29,7 @@ from ..archive.cache import DIR_NAME as CACHE_DIR
 from ..archive.cache import NO_CACHE_ENV
 from ..core import paths
 from ..detention import detention
-from ..history.agreements import processed, read_all
+from ..history.agreements import read_processed, read_all
 from .pipeline import NOTEBOOKS
 from .reports import default_workers, report_states
 
@@ -77,7 +77,7 @@ def read_all_xlsx(engine: str) -> tuple[float, int]:
 def newest_list_copy(folder: Path, days_later: int = 7) -> Path:
     """The newest participating list less its last row, under ICE's name for a date ``days_later`` days
     on, in ``folder``: the list a weekly update would bring, for timing what one new list costs."""
-    lists = processed("lists.csv")
+    lists = read_processed("lists.csv")
     newest = lists[lists["list_kind"] == "participating"].sort_values("list_date").iloc[-1]
     day = dt.date.fromisoformat(newest["list_date"]) + dt.timedelta(days=days_later)
     target = folder / f"participatingAgencies{day:%m%d%Y}am.xlsx"
@@ -142,7 +142,7 @@ def main() -> int:
     for nb in NOTEBOOKS:
         report(f"notebook {nb.name}", measure([sys.executable, "-m", "ice287g", "run", nb.name]))
 
-    n_states = len(report_states(processed("agreements.csv")))
+    n_states = len(report_states(read_processed("agreements.csv")))
     report(f"state reports ({n_states}, {default_workers()} kernels at once)",
            measure([sys.executable, "-m", "ice287g", "reports"]))
     os.environ[NO_CACHE_ENV] = "1"  # reading every raw file, as a cold build must

@@ -27,7 +27,7 @@ from ..detention.detention import WORKBOOK_KIND
 from ..archive.sources import manifest
 from ..archive.sources import inventory
 from ..core.states import states
-from ..history.store import StaleError, list_row_for, processed, release_row_for
+from ..history.store import StaleError, list_row_for, read_processed, release_row_for
 
 NEWEST = "newest"
 
@@ -104,7 +104,7 @@ def _built(name: str):
     """A processed table the gap checks read; ``None`` before a build wrote it (the notebook's own lookup
     then refuses a date in a gap, by the same rule)."""
     try:
-        return processed(name)
+        return read_processed(name)
     except FileNotFoundError:
         return None
 

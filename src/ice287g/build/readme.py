@@ -10,7 +10,7 @@ from ..analyses.pending import days_by_model
 from ..core import paths
 from ..detention.jails import totals
 from ..history import corrections
-from ..history.agreements import MODELS, processed, series_lists
+from ..history.agreements import MODELS, read_processed, series_lists
 from ..history.history import STATUSES
 from ..history.roster import LOCAL_TYPES, coverage_by_type
 from ..history.store import qa_table
@@ -157,7 +157,7 @@ def readme_tables() -> dict[str, pd.DataFrame]:
     names = ("raw_inventory", "lists", "agreements", "agencies", "agreement_places", "detention_releases",
              "news_claims_check", "list_rows", "agency_roster_matches", "pending_outcomes",
              "agency_facility_matches", "population_covered")
-    tables = {n: processed(f"{n}.csv") for n in names}
+    tables = {n: read_processed(f"{n}.csv") for n in names}
     tables.update({n: qa_table(f"{n}.csv") for n in ("renames", "corrections", "identity_candidates",
                                                       "type_disagreements", "roster_disagreements")})
     return tables

@@ -32,7 +32,7 @@ from ..core import paths
 from ..core.states import states as census_states
 from ..detention.detention import release_for
 from ..history import changes
-from ..history.agreements import MODELS, compare_lists, processed, series_lists, series_segments
+from ..history.agreements import MODELS, compare_lists, read_processed, series_lists, series_segments
 from ..history.changes import CHANGE_KINDS, markdown
 from ..history.identity import row_agreement_ids
 from ..history.store import StaleError, list_row_for
@@ -430,10 +430,10 @@ def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]
 
 def write_agencies_page(as_of: str = "newest") -> Path:
     """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
-    lists, rows = processed("lists.csv"), processed("list_rows.csv")
+    lists, rows = read_processed("lists.csv"), read_processed("list_rows.csv")
     list_id = list_row_for(lists, as_of)["list_id"]
     counties, _ = map_layers()
-    table = agency_rows(processed("agreements.csv"), processed("agencies.csv"), processed("agreement_places.csv"),
+    table = agency_rows(read_processed("agreements.csv"), read_processed("agencies.csv"), read_processed("agreement_places.csv"),
                         counties, rows, list_id)
     names = census_states().set_index("state")["state_name"].to_dict()
     folder = state_reports_folder(as_of)
@@ -445,7 +445,7 @@ def write_agencies_page(as_of: str = "newest") -> Path:
 def front_page_parts(as_of: str = "newest") -> dict:
     """The front page's data: the list row, totals by model against the list before, the change report
     as HTML, and the processed tables to download."""
-    lists = processed("lists.csv")
+    lists = read_processed("lists.csv")
     rep = changes.build(after=as_of)
     newest = lists.set_index("list_id").loc[rep.after["list_id"]]
     data_dir = paths.project_root() / "data" / "processed"
@@ -472,7 +472,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     # refused before any work: an unknown code, a date before the first list or inside an archive gap
     as_of = validate_parameters(STATE_REPORT.name, {"as_of": as_of})["as_of"]
     states = [validate_parameters(STATE_REPORT.name, {"state": s})["state"] for s in states or ()]
-    ags = processed("agreements.csv")
+    ags = read_processed("agreements.csv")
     chosen = list(states) if states else report_states(ags)
     unknown = sorted(set(chosen) - set(report_states(ags)))
     if unknown:
@@ -498,7 +498,7 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     write_agencies_page(as_of)
     # the index links every report on disk, so a run for a few states keeps the others linked
     on_disk = [s for s in report_states(ags) if (out / folder / f"{s}.html").exists()]
-    rows = state_index_rows(processed("list_rows.csv"), processed("lists.csv"), on_disk, as_of)
+    rows = state_index_rows(read_processed("list_rows.csv"), read_processed("lists.csv"), on_disk, as_of)
     front = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder,
                        **front_page_parts(as_of))
     name = "index.html" if folder == "states" else f"index_{folder.removeprefix('states_')}.html"

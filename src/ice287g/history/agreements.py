@@ -39,7 +39,7 @@ from .listqa import (  # noqa: F401
     suspicious_drops, unknown_values,
 )
 from ..core.states import parse_states  # noqa: F401
-from .store import count, is_newest, list_in_force, list_row_for, processed  # noqa: F401
+from .store import count, is_newest, list_in_force, list_row_for, read_processed  # noqa: F401
 from ..core.fixes import squash
 from ..core.vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
 from ..tables import stage_commit

@@ -183,15 +183,15 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
 
 def build(before: str = PREVIOUS, after: str = "newest") -> ChangeReport:
     """The change report's content for a pair of lists (default: the newest and the one before)."""
-    lists = store.processed("lists.csv")
-    rows = store.processed("list_rows.csv")
+    lists = store.read_processed("lists.csv")
+    rows = store.read_processed("list_rows.csv")
     before_id, after_id = list_pair(lists, before, after)
     meta = lists.set_index("list_id")
     b, a = meta.loc[before_id].copy(), meta.loc[after_id].copy()
     b["list_id"], a["list_id"] = before_id, after_id
     changes = compare_lists(rows, before_id, after_id)
     renames = transition_renames(store.qa_table("renames.csv"), b, a)
-    totals = national_totals(store.processed("list_counts.csv"), before_id, after_id)
+    totals = national_totals(store.read_processed("list_counts.csv"), before_id, after_id)
     return ChangeReport(b, a, changes, renames, totals, state_table(changes, renames),
                         model_table(changes, renames, totals), qa_findings(b, a, rows, changes))
 

@@ -67,7 +67,7 @@ def _processed(path: str) -> pd.DataFrame:
     return _read_text_table(path, st.st_size, st.st_mtime_ns)
 
 
-def processed(name: str) -> pd.DataFrame:
+def read_processed(name: str) -> pd.DataFrame:
     """A processed table, every column as text (see ``processed_path`` for which copy). The frame is
     shared by every caller in the process: callers copy before they change it."""
     return _processed(str(processed_path(name)))
@@ -127,7 +127,7 @@ def list_row_for(lists: pd.DataFrame, as_of, kind: str = "participating",
 def list_in_force(as_of, kind: str = "participating", max_age_days: int | None = GAP_DAYS) -> tuple[str, str]:
     """``(list_date, source_file)`` of the newest list of ``kind`` dated on or before ``as_of``; a
     ``StaleError`` (``LookupError``) when that list is more than ``max_age_days`` old at ``as_of``."""
-    row = list_row_for(processed("lists.csv"), as_of, kind, max_age_days)
+    row = list_row_for(read_processed("lists.csv"), as_of, kind, max_age_days)
     return row["list_date"], row["source_file"]
 
 
@@ -137,8 +137,8 @@ def count(as_of, *, model=None, state=None, unit="agreements", kind="participati
     refused like ``list_in_force`` when that list is too old."""
     if unit not in ("agreements", "agencies", "states"):
         raise ValueError(f"unit must be agreements, agencies or states, not {unit!r}")
-    lst = list_row_for(processed("lists.csv"), as_of, kind, max_age_days)
-    rows = processed("list_rows.csv")
+    lst = list_row_for(read_processed("lists.csv"), as_of, kind, max_age_days)
+    rows = read_processed("list_rows.csv")
     rows = rows[rows["list_id"] == lst["list_id"]]
     if model:
         model = str(model).upper()
@@ -170,7 +170,7 @@ def release_row_for(releases: pd.DataFrame, as_of, max_age_days: int | None = GA
 def release_in_force(as_of, max_age_days: int | None = GAP_DAYS) -> tuple[str, str]:
     """``(release_date, source_file)`` of the newest detentionStats release on or before ``as_of``;
     a ``StaleError`` (``LookupError``) when it is more than ``max_age_days`` old at ``as_of``."""
-    releases = processed("detention_releases.csv")
+    releases = read_processed("detention_releases.csv")
     row = release_row_for(releases, as_of, max_age_days)
     if row is None:
         raise ValueError(f"no detention release on or before {day(as_of)} (first is {releases['release_date'].min()})")
