@@ -21,7 +21,7 @@ PENDING_2025 = ICE / "2025-06-06_pendingAgencies06062025am.xlsx"
 
 
 @pytest.fixture(scope="module")
-def read_processed():
+def processed():
     rows = agreements.read_processed("list_rows.csv")
     return {"rows": rows, "lists": agreements.read_processed("lists.csv"),
             "agreements": agreements.read_processed("agreements.csv"), "counts": agreements.read_processed("list_counts.csv")}
