@@ -189,7 +189,7 @@ lock: $(INSTALLED)
 	$(VENV)/bin/uv lock $(UPGRADE)
 	$(VENV)/bin/uv export --frozen --no-hashes --no-emit-project --all-groups --format requirements-txt --quiet \
 	  | sed '1s/^/# Generated from uv.lock by `make lock`: pip installs this where uv is absent. Do not edit.\n/' > requirements.txt
-	$(PY) -m ice287g.build.environment
+	$(PY) -m ice287g.build.lockpins
 
 # Removes every generated output and the build stamps (not the environment): the next `make all` is cold.
 clean:

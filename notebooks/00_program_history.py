@@ -28,6 +28,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import ice287g
+from ice287g.history import asof
 from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.history import agreements
@@ -37,8 +38,8 @@ from ice287g.tables.stage_commit import Table
 ice287g.setup_notebook("00_program_history")
 
 # %%
-lists = agreements.read_processed("lists.csv")
-counts = agreements.read_processed("list_counts.csv")
+lists = asof.read_processed("lists.csv")
+counts = asof.read_processed("list_counts.csv")
 events = agreements.program_events()
 m = agreements.milestones(lists, counts).set_index("milestone")
 stage_commit.commit("00_program_history", {paths.processed_dir() / "program_milestones.csv":

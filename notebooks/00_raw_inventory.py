@@ -43,7 +43,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 import ice287g
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.archive import coverage as raw_coverage
 from ice287g.core import paths
 from ice287g.publish import charts
@@ -58,8 +58,8 @@ ice287g.setup_notebook("00_raw_inventory")
 # is the record of that check, written to `data/qa/raw_verification.csv`.
 
 # %%
-verification = sources.verification_table()
-inventory = sources.inventory()
+verification = manifests.verification_table()
+inventory = manifests.inventory()
 stage_commit.commit("00_raw_inventory", {
     paths.qa_dir() / "raw_verification.csv": Table(verification, ["source", "file"]),
     paths.processed_dir() / "raw_inventory.csv": Table(inventory, ["source", "file"]),
@@ -150,7 +150,7 @@ charts.show_figure(fig, charts.save_figure(
     alt_text=(f"Timeline from {start_year} to {right:%Y}, one row per kind of source, a tick for each date "
               f"with a file or list. Shaded stretches with no ICE 287(g) list: {gap_text}."),
     data=figure_data,
-    inputs=[folder / "MANIFEST.csv" for folder in sources.source_folders()]
+    inputs=[folder / "MANIFEST.csv" for folder in manifests.source_folders()]
     + [paths.raw_dir() / "ice_287g" / f for f in inventory.loc[inventory["kind"] == "ice_287g_derived_csv", "file"]],
     sort_by=["group", "series", "start", "file"],
 ))

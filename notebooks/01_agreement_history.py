@@ -47,8 +47,10 @@ from matplotlib.patches import Patch
 import pandas as pd
 
 import ice287g
+from ice287g.ingest.lists import series_lists
+from ice287g.history import listqa
 from ice287g.core import paths
-from ice287g.history import agreements, corrections, store
+from ice287g.history import agreements, corrections, asof
 from ice287g.publish import charts
 
 ice287g.setup_notebook("01_agreement_history")
@@ -102,7 +104,7 @@ print(f"agreements ever listed with an MOA link: {int((ags['moa_url'] != '').sum
       f"with an addendum link: {int((ags['addendum_url'] != '').sum())}")
 
 # %%
-agreements.newest_link_coverage(rows, lists)
+listqa.newest_link_coverage(rows, lists)
 
 # %% [markdown]
 # ## Cleaning, in the open
@@ -243,7 +245,7 @@ charts.show_figure(fig, charts.save_figure(
 # ## States at a glance
 
 # %%
-list_id = store.list_row_for(lists, as_of)["list_id"]
+list_id = asof.list_row_for(lists, as_of)["list_id"]
 ranked = agreements.state_model_table(rows, list_id)
 list_date = lists.loc[lists["list_id"] == list_id, "list_date"].iloc[0]
 
@@ -288,7 +290,7 @@ charts.show_figure(fig, charts.save_figure(
 
 # %%
 monthly = agreements.monthly_changes(ags, lists, gap_days)
-series = agreements.series_lists(lists)
+series = series_lists(lists)
 shown_ids = series.loc[series["list_date"] >= changes_since, "list_id"]
 monthly = monthly[monthly["month"] >= changes_since[:7]]
 wide = monthly.pivot_table(index="month", columns="change", values="agreements", fill_value=0)
@@ -335,7 +337,7 @@ charts.show_figure(fig, charts.save_figure(
 # %%
 # NBVAL_CHECK_OUTPUT
 flagged = sorted(history.wapo["year"].unique())
-listed_years = set(agreements.series_lists(lists)["list_date"].str[:4].astype(int))
+listed_years = set(series_lists(lists)["list_date"].str[:4].astype(int))
 unlisted = [y for y in flagged if y not in listed_years]
 print(f"The Post flags the years {flagged[0]}–{flagged[-1]}; no archived ICE list is dated in "
       + (", ".join(map(str, unlisted)) if unlisted else "none of them"))

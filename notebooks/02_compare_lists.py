@@ -40,6 +40,7 @@ import numpy as np
 from matplotlib.patches import Patch
 
 import ice287g
+from ice287g.history import asof
 from ice287g.core import paths
 from ice287g.history import agreements
 from ice287g.publish import charts
@@ -50,8 +51,8 @@ from ice287g.history import changes as changes_report
 ice287g.setup_notebook("02_compare_lists")
 
 # %%
-lists = agreements.read_processed("lists.csv")
-rows = agreements.read_processed("list_rows.csv")
+lists = asof.read_processed("lists.csv")
+rows = asof.read_processed("list_rows.csv")
 before_id, after_id = changes_report.list_pair(lists, before, after)
 meta = lists.set_index("list_id")
 changes = agreements.compare_lists(rows, before_id, after_id)

@@ -48,7 +48,7 @@ import pandas as pd
 
 import ice287g
 from ice287g.core import paths
-from ice287g.history import agreements, store
+from ice287g.history import agreements, asof
 from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
 from ice287g.places import geography
@@ -62,10 +62,10 @@ from ice287g.core.vocab import GAP_DAYS
 ice287g.setup_notebook("03_maps")
 
 # %%
-rows = agreements.read_processed("list_rows.csv")
-lists = agreements.read_processed("lists.csv")
-ags = agreements.read_processed("agreements.csv")
-roster_counties = geography.roster_point_counties(agreements.read_processed("agency_roster_matches.csv"),
+rows = asof.read_processed("list_rows.csv")
+lists = asof.read_processed("lists.csv")
+ags = asof.read_processed("agreements.csv")
+roster_counties = geography.roster_point_counties(asof.read_processed("agency_roster_matches.csv"),
                                                  fbi_rosters.read_rosters())
 places = geography.place_agreements(rows, lists, ags, roster_counties)
 unplaced = geography.unplaced_table(places)
@@ -202,7 +202,7 @@ _ = stage_commit.commit("03_maps", {paths.processed_dir() / "agreements_by_count
 # ## The county map
 
 # %%
-list_id = store.list_row_for(lists, as_of)["list_id"]
+list_id = asof.list_row_for(lists, as_of)["list_id"]
 list_date = lists.set_index("list_id").loc[list_id, "list_date"]
 source_file = lists.set_index("list_id").loc[list_id, "source_file"]
 mix, statewide = maps.coverage_on_list(rows, places, list_id, model)
@@ -279,7 +279,7 @@ nrows_ = -(-len(dates) // ncols)
 fig, axes = plt.subplots(nrows_, ncols, figsize=(16, 3.6 * nrows_))
 spread = []
 for ax, d in zip(axes.flat, dates):
-    lid = store.list_row_for(lists, d)["list_id"]
+    lid = asof.list_row_for(lists, d)["list_id"]
     meta = lists.set_index("list_id").loc[lid]
     d_mix, d_statewide = maps.coverage_on_list(rows, places, lid)
     d_corrections = maps.corrections_only_states(rows, places, lid)

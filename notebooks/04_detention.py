@@ -28,7 +28,7 @@
 # the year, taken only when it falls close to the end of September (else it is flagged).
 #
 # Like the 287(g) lists, a release answers for a date only while it is recent: the store
-# (`ice287g.history.store`) refuses one older than the project's gap threshold.
+# (`ice287g.history.asof`) refuses one older than the project's gap threshold.
 
 # %% tags=["parameters"]
 as_of = "newest"  # release date (YYYY-MM-DD) for the state comparison and the map, or "newest"
@@ -44,7 +44,7 @@ from ice287g.archive import coverage
 from ice287g.core import paths
 from ice287g.detention import detention
 from ice287g.detention.trac import trac_population
-from ice287g.history import agreements, store
+from ice287g.history import agreements, asof
 from ice287g.ingest import census
 from ice287g.places import maps
 from ice287g.publish import charts
@@ -55,8 +55,8 @@ ice287g.setup_notebook("04_detention")
 # %%
 det = detention.build()
 # the agreement and placement tables: this run's own if it wrote them, else the committed ones
-rows = store.read_processed("list_rows.csv")
-lists = store.read_processed("lists.csv")
+rows = asof.read_processed("list_rows.csv")
+lists = asof.read_processed("lists.csv")
 versus = detention.write(det, rows, lists)
 releases = det.releases
 workbook_inputs = [paths.raw_dir() / "ice_detention" / f for f in sorted(releases["source_file"])]
@@ -149,7 +149,7 @@ held["plotted_date"] = held["trac_date"].where(held["trac_date"] != "", held["ta
 held["plotted_date"] = held["plotted_date"].where(held["plotted_date"] != "", held["release_date"])
 start = min(trac["date"].min(), releases["release_date"].min())
 end = max(trac["date"].max(), releases["release_date"].max())
-timeline = agreements.timeline(lists, store.read_processed("list_counts.csv").astype({"agreements": "int64"}), GAP_DAYS)
+timeline = agreements.timeline(lists, asof.read_processed("list_counts.csv").astype({"agreements": "int64"}), GAP_DAYS)
 ag_line = timeline[(timeline["model"] == "ALL") & (timeline["list_date"] >= start)]
 gaps = coverage.list_gaps(coverage.coverage(("ice_287g",)), GAP_DAYS)
 gaps = gaps[(gaps["first_list_after"] > start) & (gaps["last_list_before"] < end)]
@@ -197,7 +197,7 @@ if day is None:
 pair = versus[versus["release_date"] == day] if day in set(versus["release_date"]) else detention.vs_agreements(
     det.by_state, releases, rows, lists, release_dates=[day])
 if pair.empty:  # no ICE list in force at that release: the store says which list is too old, and by how much
-    store.list_row_for(lists, day)
+    asof.list_row_for(lists, day)
 pair = pair[(pair["adp_total"] > 0) | (pair["agreements"] > 0)]
 fig, ax = plt.subplots(figsize=(10, 7))
 ax.scatter(pair["agreements"], pair["adp_total"], color=charts.MODEL_COLORS["JEM"], s=28)
@@ -223,7 +223,7 @@ charts.show_figure(fig, charts.save_figure(
 
 # %%
 counties, states = maps.map_layers()
-places = store.read_processed("agreement_places.csv")
+places = asof.read_processed("agreement_places.csv")
 list_id = pair["list_id"].iloc[0]
 mix, statewide = maps.coverage_on_list(rows, places, list_id)
 fac = det.facilities[(det.facilities["release_date"] == day) & (det.facilities["county_fips"] != "")]

@@ -69,7 +69,7 @@ import pandas as pd
 import ice287g
 from ice287g.analyses import pending
 from ice287g.core import paths
-from ice287g.history import pending_states, store
+from ice287g.history import pending_states, asof
 from ice287g.publish import charts
 from ice287g.tables import stage_commit
 from ice287g.tables.stage_commit import Table
@@ -79,12 +79,12 @@ from ice287g.core.vocab import GAP_DAYS, MODELS
 ice287g.setup_notebook("06_pending_pipeline")
 
 # %%
-rows = store.read_processed("list_rows.csv")
-lists = store.read_processed("lists.csv")
+rows = asof.read_processed("list_rows.csv")
+lists = asof.read_processed("lists.csv")
 day = pending_states.analysis_date(lists, as_of)
 outcomes = pending.outcomes(rows, lists, as_of)
 unmatched = pending.unmatched(outcomes, rows, lists, as_of)
-corrections = store.qa_table("pending_state_corrections.csv")
+corrections = asof.qa_table("pending_state_corrections.csv")
 checks = pending.qa_rows(outcomes, rows, lists, unmatched, as_of, corrections)
 _ = stage_commit.commit("06_pending_pipeline", {
     paths.qa_dir() / "pending_unmatched.csv": Table(unmatched, ["agency_id", "model", "first_pending",

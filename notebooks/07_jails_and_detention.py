@@ -62,7 +62,7 @@ import pandas as pd
 import ice287g
 from ice287g.core import paths
 from ice287g.detention import jails, operators
-from ice287g.history import store
+from ice287g.history import asof
 from ice287g.ingest import census
 from ice287g.places import maps
 from ice287g.publish import charts
@@ -74,12 +74,12 @@ ice287g.setup_notebook("07_jails_and_detention")
 SINCE = "2025-01-01"  # the comparison the issue asks for: the release and list in force at the start of that year
 
 # %%
-facilities = store.read_processed("detention_facilities.csv")
-releases = store.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
+facilities = asof.read_processed("detention_facilities.csv")
+releases = asof.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
 releases["fy_end"] = releases["fy_end"] == "True"
-rows = store.read_processed("list_rows.csv")
-lists = store.read_processed("lists.csv")
-places = store.read_processed("agreement_places.csv")
+rows = asof.read_processed("list_rows.csv")
+lists = asof.read_processed("lists.csv")
+places = asof.read_processed("agreement_places.csv")
 workbook_inputs = [paths.raw_dir() / "ice_detention" / f for f in sorted(set(releases["source_file"]))]
 operator_inputs = operators.list_files()
 
@@ -89,7 +89,7 @@ hand_operators = operators.read_hand()
 operated, unused_hand = operators.resolve(joined, hand_operators)
 
 release, list_as_of = jails.choose(releases, as_of, int(fiscal_year))
-the_list = store.list_row_for(lists, list_as_of)
+the_list = asof.list_row_for(lists, list_as_of)
 agencies = jails.local_agencies(rows, places, the_list["list_id"])
 matches, unmatched = jails.match(facilities, agencies, release, the_list["list_date"], operated)
 county, gaps = jails.county_detention(facilities, releases, rows, lists, places)
@@ -113,7 +113,7 @@ now = jails.totals(matches)
 base_release, base_list_as_of = jails.choose(releases, SINCE)
 base = jails.totals(jails.matches_at(facilities, rows, lists, places, base_release, base_list_as_of,
                                      operators=operated)[0])
-base_list = store.list_row_for(lists, base_list_as_of)
+base_list = asof.list_row_for(lists, base_list_as_of)
 all_adp = pd.to_numeric(facilities.loc[facilities["release_date"] == release, "adp_total"]).sum()
 print(f"ICE detention release of {release}, 287(g) list of {the_list['list_date']}: {now['agencies']} agencies with "
       f"287(g) agreements run {now['facilities']} facilities holding ICE detainees under contract, an average of "
@@ -220,7 +220,7 @@ charts.show_figure(fig, charts.save_figure(
     source=(f"ICE detentionStats workbook released {release} (facility ADP, levels A-D; counties from the facility "
             f"crosswalks); ICE 287(g) list {the_list['list_id']}: shaded counties hold a local agreement; "
             "operators from ICE's 2015 and 2017 facility lists and data/hand/facility_operators.csv; "
-            "matching rules of ice287g.jails; U.S. Census Bureau 2024 boundaries, EPSG:5070"),
+            "matching rules of ice287g.detention.jails; U.S. Census Bureau 2024 boundaries, EPSG:5070"),
     alt_text=(f"Map of the U.S. with {len(matches)} detention facilities run by {now['agencies']} agencies holding "
               f"287(g) agreements, drawn as circles sized by average daily population (together {now['adp']:,.0f} "
               "a day), over grey dots for the other facilities holding ICE detainees."),

@@ -25,7 +25,7 @@ import ice287g
 from ice287g.analyses import pending
 from ice287g.core import paths
 from ice287g.detention import detention, jails
-from ice287g.history import agreements, store
+from ice287g.history import agreements, asof
 from ice287g.places import geography
 from ice287g.places import maps
 from ice287g.publish import charts
@@ -35,20 +35,20 @@ from ice287g.core.vocab import GAP_DAYS
 ice287g.setup_notebook("state_report")
 
 # %%
-lists = agreements.read_processed("lists.csv")
-counts = agreements.read_processed("list_counts.csv")
-rows = agreements.read_processed("list_rows.csv")
-ags = agreements.read_processed("agreements.csv")
-agency_types = agreements.read_processed("agencies.csv")
-places = agreements.read_processed("agreement_places.csv")
-facilities_all = agreements.read_processed("detention_facilities.csv")
+lists = asof.read_processed("lists.csv")
+counts = asof.read_processed("list_counts.csv")
+rows = asof.read_processed("list_rows.csv")
+ags = asof.read_processed("agreements.csv")
+agency_types = asof.read_processed("agencies.csv")
+places = asof.read_processed("agreement_places.csv")
+facilities_all = asof.read_processed("detention_facilities.csv")
 counties, state_shapes = maps.map_layers()
 state = state.upper()
 if state not in reports.report_states(ags):
     raise ValueError(f"{state}: no agreement was ever listed; states with reports: {reports.report_states(ags)}")
 names = geography.states().set_index("state")["state_name"]
 state_name = names.get(state, state)
-list_id = store.list_row_for(lists, as_of)["list_id"]
+list_id = asof.list_row_for(lists, as_of)["list_id"]
 meta = lists.set_index("list_id").loc[list_id]
 on_list = rows[(rows["list_id"] == list_id) & (rows["state"] == state)]
 ranking = agreements.state_model_table(rows, list_id)
@@ -86,7 +86,7 @@ display(Markdown(
     f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
     f"the list of {first_date}; {peak_text}."))
 # how the state's requests on ICE's pending lists ended (06_pending_pipeline), whatever `as_of` is
-display(Markdown(pending.state_summary(agreements.read_processed("pending_outcomes.csv"), state)))
+display(Markdown(pending.state_summary(asof.read_processed("pending_outcomes.csv"), state)))
 
 # %% [markdown]
 # ## Agreements over time, by model
@@ -191,7 +191,7 @@ with pd.option_context("display.max_rows", None):
 # for the newest release and list, whatever `as_of` is):
 
 # %%
-display(Markdown(jails.state_summary(agreements.read_processed("agency_facility_matches.csv"), state)))
+display(Markdown(jails.state_summary(asof.read_processed("agency_facility_matches.csv"), state)))
 
 # %% [markdown]
 # ## Changes since the previous list

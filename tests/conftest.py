@@ -62,12 +62,12 @@ def project(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("ICE287G_ROOT", str(root))
     monkeypatch.delenv("ICE287G_OUTPUT_ROOT", raising=False)
     monkeypatch.delenv("ICE287G_NOTEBOOK", raising=False)
-    from ice287g.archive import sources
+    from ice287g.archive import manifests
 
-    sources._manifest_frame.cache_clear()
+    manifests._manifest_frame.cache_clear()
     assert paths.project_root() == root.resolve()
     yield root
-    sources._manifest_frame.cache_clear()
+    manifests._manifest_frame.cache_clear()
 
 
 COUNTIES = [f"cb_2024_us_county_5m.{ext}" for ext in ("shp", "shx", "dbf", "prj")]

@@ -8,8 +8,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from ice287g.ingest.lists import LIST_ROW_COLUMNS, Rules, file_date, parse_file, read_list
+from ice287g.history import listqa
+from ice287g.history import asof
+from ice287g.core import vocab
+from ice287g.core import keys
 from ice287g.history import agreements
-from ice287g.history.agreements import ListError
+from ice287g.ingest.lists import ListError
 from ice287g.history.history import STATUSES
 
 from .conftest import REAL_RAW
@@ -22,14 +27,14 @@ PENDING_2025 = ICE / "2025-06-06_pendingAgencies06062025am.xlsx"
 
 @pytest.fixture(scope="module")
 def processed():
-    rows = agreements.read_processed("list_rows.csv")
-    return {"rows": rows, "lists": agreements.read_processed("lists.csv"),
-            "agreements": agreements.read_processed("agreements.csv"), "counts": agreements.read_processed("list_counts.csv")}
+    rows = asof.read_processed("list_rows.csv")
+    return {"rows": rows, "lists": asof.read_processed("lists.csv"),
+            "agreements": asof.read_processed("agreements.csv"), "counts": asof.read_processed("list_counts.csv")}
 
 
 def test_web_table_2023_counts_by_model_and_state():
-    df = agreements.read_list(WEB_2023)
-    assert list(df.columns[:15]) == agreements.LIST_ROW_COLUMNS
+    df = read_list(WEB_2023)
+    assert list(df.columns[:15]) == LIST_ROW_COLUMNS
     by_model = df.groupby("model").agg(n=("row", "size"), states=("state", "nunique"))
     assert by_model.loc["JEM"].tolist() == [62, 18]
     assert by_model.loc["WSO"].tolist() == [75, 11]
@@ -38,35 +43,35 @@ def test_web_table_2023_counts_by_model_and_state():
 
 
 def test_workbook_2025_06_06_has_649_rows_277_in_florida_and_79_pending():
-    df = agreements.read_list(BOOK_2025)
+    df = read_list(BOOK_2025)
     assert len(df) == 649 and (df["state"] == "FL").sum() == 277
     assert (df["model"] == "TFM").sum() == 315
-    assert len(agreements.read_list(PENDING_2025)) == 79
+    assert len(read_list(PENDING_2025)) == 79
 
 
 def test_rows_are_numbered_as_in_excel_with_printed_values_kept():
-    df = agreements.read_list(ICE / "2025-05-12_participatingAgencies05122025amB.xlsx")
+    df = read_list(ICE / "2025-05-12_participatingAgencies05122025amB.xlsx")
     row = df[df["row"] == 533].iloc[0]
     assert (row["state"], row["agency"], row["model"]) == ("VA", "Campbell County Sheriff's Office", "TFM")
     assert (row["signed_printed"], row["signed"]) == ("05/082025", "2025-05-08")  # via data/hand/date_fixes.csv
 
 
 def test_every_curated_manifest_count_is_reproduced():
-    from ice287g.archive import sources
+    from ice287g.archive import manifests
 
-    expected = agreements.manifest_expectations()
-    inv = sources.manifest("ice_287g")
+    expected = listqa.manifest_expectations()
+    inv = manifests.manifest("ice_287g")
     workbooks = inv.loc[inv["kind"].str.startswith("ice_287g_") & inv["file"].str.endswith(".xlsx"), "file"]
     assert set(expected["source_file"]) == set(workbooks)  # no list workbook left unchecked
     for e in expected.itertuples(index=False):
-        df = agreements.read_list(ICE / e.source_file)
-        got = (len(df), *(int((df["model"] == m).sum()) for m in agreements.MODELS),
+        df = read_list(ICE / e.source_file)
+        got = (len(df), *(int((df["model"] == m).sum()) for m in vocab.MODELS),
                int((df["state"] == "FL").sum()), int((df["state"] == "TX").sum()), df["state"].nunique())
         assert got == (e.rows, e.JEM, e.WSO, e.TFM, e.FL, e.TX, e.states), e.source_file
 
 
 def test_stacked_roster_yields_one_list_per_capture():
-    parsed = agreements.parse_file(ICE / "2017-08-01_pre2018-roster-long.csv")
+    parsed = parse_file(ICE / "2017-08-01_pre2018-roster-long.csv")
     assert len(parsed.lists) == 33
     first = parsed.rows[parsed.rows["list_date"] == "2011-02-20"]
     assert len(first) == 71  # the caption says 71 agreements
@@ -82,30 +87,30 @@ def test_list_counts_all_all_equal_raw_rows_minus_skipped(processed):
 
 
 def test_list_in_force_and_count_api(processed):
-    assert agreements.list_in_force("2023-06-30") == ("2023-06-22",
+    assert asof.list_in_force("2023-06-30") == ("2023-06-22",
                                                        "2023-06-22_ParticipatingEntities-20230622112554.xlsx")
-    assert agreements.count("2025-06-06") == 649
-    assert agreements.count("2025-06-06", state="Florida") == 277
-    assert agreements.count("2025-06-06", kind="pending") == 79
-    assert agreements.count("2023-06-30", model="JEM", unit="states") == 18
-    assert agreements.count("2023-06-30", state="AZ;CA;NM;TX", unit="states") == 2
-    assert agreements.count("2025-06-06", unit="states") == 40
+    assert asof.count("2025-06-06") == 649
+    assert asof.count("2025-06-06", state="Florida") == 277
+    assert asof.count("2025-06-06", kind="pending") == 79
+    assert asof.count("2023-06-30", model="JEM", unit="states") == 18
+    assert asof.count("2023-06-30", state="AZ;CA;NM;TX", unit="states") == 2
+    assert asof.count("2025-06-06", unit="states") == 40
     # agencies vs agreements: one agency can hold several agreements
-    assert agreements.count("2026-05-18", unit="agencies") < agreements.count("2026-05-18")
+    assert asof.count("2026-05-18", unit="agencies") < asof.count("2026-05-18")
 
 
 def test_territories_count_as_states_as_ice_counts_them(processed):
-    assert agreements.count("2026-05-18", state="GU;MP", unit="states") == 2
-    assert agreements.count("2026-05-18", state="Northern Mariana Islands") > 0
+    assert asof.count("2026-05-18", state="GU;MP", unit="states") == 2
+    assert asof.count("2026-05-18", state="Northern Mariana Islands") > 0
 
 
 def test_api_rejects_bad_arguments(processed):
     with pytest.raises(ValueError, match="model"):
-        agreements.count("2025-06-06", model="XYZ")
+        asof.count("2025-06-06", model="XYZ")
     with pytest.raises(ValueError, match="unknown state"):
-        agreements.count("2025-06-06", state="Atlantis")
+        asof.count("2025-06-06", state="Atlantis")
     with pytest.raises(ValueError, match="no participating list"):
-        agreements.list_in_force("2001-01-01")
+        asof.list_in_force("2001-01-01")
 
 
 def test_agreement_ids_are_stable_and_statuses_explained(processed):
@@ -114,7 +119,7 @@ def test_agreement_ids_are_stable_and_statuses_explained(processed):
     assert set(ags["status"]) == set(STATUSES)
     assert (ags["status_reason"] != "").all()
     newest = processed["lists"].query("list_kind == 'participating' and in_series == 'True'")["list_date"].max()
-    assert int((ags["status"] == "Active").sum()) == agreements.count(newest)
+    assert int((ags["status"] == "Active").sum()) == asof.count(newest)
 
 
 def test_compare_lists_reconciles_counts(processed):
@@ -126,9 +131,9 @@ def test_compare_lists_reconciles_counts(processed):
 
 
 def test_agency_key_folds_only_listed_abbreviations():
-    assert agreements.agency_key("Polk Co. Sheriff’s Office") == agreements.agency_key("POLK COUNTY SHERIFF'S OFFICE")
-    assert agreements.agency_key("Tampa PD") == agreements.agency_key("Tampa Police Department")
-    assert agreements.agency_key("Polk County Sheriff's Office") != agreements.agency_key("Polk County Jail")
+    assert keys.agency_key("Polk Co. Sheriff’s Office") == keys.agency_key("POLK COUNTY SHERIFF'S OFFICE")
+    assert keys.agency_key("Tampa PD") == keys.agency_key("Tampa Police Department")
+    assert keys.agency_key("Polk County Sheriff's Office") != keys.agency_key("Polk County Jail")
 
 
 # ---- bad input: fixtures written to a temp dir from real files ----------------------------------
@@ -146,40 +151,40 @@ def test_renamed_column_is_named_with_file_sheet_row_and_column(tmp_path):
     path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["B1"], "value", "AGENCY NAME"))
     with pytest.raises(ListError, match=r"2025-06-06_participatingAgencies06062025am.xlsx, sheet 'Sheet1', "
                                         r"row 1, column B: unrecognized column header 'AGENCY NAME'"):
-        agreements.read_list(path)
+        read_list(path)
 
 
 def test_missing_column_is_named(tmp_path):
     path = _edited(tmp_path, BOOK_2025, lambda ws: ws.delete_cols(5))  # SUPPORT TYPE
     with pytest.raises(ListError, match=r"row 1: missing column\(s\) \['SUPPORT TYPE'\]"):
-        agreements.read_list(path)
+        read_list(path)
 
 
 def test_unknown_model_label_stops_with_its_cell(tmp_path):
     path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["E7"], "value", "Border Patrol Model"))
     with pytest.raises(ListError, match=r"sheet 'Sheet1', row 7, column E \(SUPPORT TYPE\): unknown model label"):
-        agreements.read_list(path)
+        read_list(path)
 
 
 def test_unparseable_date_stops_with_its_cell(tmp_path):
     path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["F9"], "value", "sometime in May"))
     with pytest.raises(ListError, match=r"row 9, column F \(SIGNED\): unparseable date 'sometime in May'"):
-        agreements.read_list(path)
+        read_list(path)
 
 
 def test_state_that_matches_nothing_stops(tmp_path):
     path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["A3"], "value", "FLORIDAA"))
     with pytest.raises(ListError, match=r"row 3, column A \(STATE\): state 'FLORIDAA' matches no state"):
-        agreements.read_list(path)
+        read_list(path)
 
 
 def test_empty_pending_list_is_valid_and_reported(tmp_path):
     def empty(ws):
         ws.delete_rows(2, ws.max_row)
     path = _edited(tmp_path, PENDING_2025, empty)
-    parsed = agreements.parse_file(path)
+    parsed = parse_file(path)
     assert parsed.rows.empty and parsed.lists[0]["list_kind"] == "pending" and parsed.lists[0]["rows"] == 0
-    real_empty = agreements.read_list(ICE / "2025-11-10_pendingAgencies11102025am.xlsx")
+    real_empty = read_list(ICE / "2025-11-10_pendingAgencies11102025am.xlsx")
     assert real_empty.empty
 
 
@@ -187,7 +192,7 @@ def test_blank_rows_are_skipped_and_reported(tmp_path):
     def blank(ws):
         for cell in ws[10]:
             cell.value = None
-    parsed = agreements.parse_file(_edited(tmp_path, BOOK_2025, blank))
+    parsed = parse_file(_edited(tmp_path, BOOK_2025, blank))
     assert len(parsed.rows) == 648
     assert [(s["row"], s["reason"]) for s in parsed.skipped] == [(10, "blank row")]
 
@@ -196,14 +201,14 @@ def test_truncated_xlsx_stops_naming_the_file(tmp_path):
     target = tmp_path / BOOK_2025.name
     target.write_bytes(BOOK_2025.read_bytes()[:5000])
     with pytest.raises(ListError, match="2025-06-06_participatingAgencies06062025am.xlsx: not a readable xlsx"):
-        agreements.read_list(target)
+        read_list(target)
 
 
 def test_file_name_dates_and_their_basis():
-    assert agreements.file_date("2025-09-02_participatingAgencies090022025am.xlsx").date_basis.startswith(
+    assert file_date("2025-09-02_participatingAgencies090022025am.xlsx").date_basis.startswith(
         "corrected file name")
-    assert agreements.file_date("2025-06-06_participatingAgencies06062025am.xlsx").date_basis == "file name"
-    assert agreements.file_date(WEB_2023.name).date_basis == "capture date"
+    assert file_date("2025-06-06_participatingAgencies06062025am.xlsx").date_basis == "file name"
+    assert file_date(WEB_2023.name).date_basis == "capture date"
 
 
 @pytest.fixture
@@ -228,16 +233,16 @@ def test_a_failed_history_build_leaves_outputs_intact(project_with_rules):
 def test_unused_fix_is_reported(project_with_rules):
     with open(project_with_rules / "data/hand/state_fixes.csv", "a") as fh:
         fh.write("ATLANTIS,FLORIDA,test row that matches nothing\n")
-    rules = agreements.Rules.load()
-    agreements.parse_file(BOOK_2025, rules)
+    rules = Rules.load()
+    parse_file(BOOK_2025, rules)
     unused = pd.DataFrame([u for t in rules.tables() for u in t.unused()])
     assert "ATLANTIS" in set(unused["value"])
 
 
 def test_wapo_flags_per_year_match_the_manifest_note():
-    from ice287g.archive import sources
+    from ice287g.archive import manifests
 
-    inv = sources.manifest("ice_287g")
+    inv = manifests.manifest("ice_287g")
     row = inv[inv["kind"] == agreements.WAPO_KIND].iloc[0]
     noted = {int(y): int(n) for y, n in re.findall(r"y(\d{4})=(\d+)", row["notes"])}
     assert noted  # y2010=63, y2016=38, ...
@@ -251,7 +256,7 @@ def test_wapo_flags_per_year_match_the_manifest_note():
 def test_program_milestones_agree_with_the_count_api(processed):
     m = agreements.milestones(processed["lists"], processed["counts"]).set_index("milestone")
     for key in ("start_of_2025", "newest", "last_before_gap", "first_fact_sheet"):
-        assert int(m.loc[key, "agreements"]) == agreements.count(m.loc[key, "list_date"]), key
+        assert int(m.loc[key, "agreements"]) == asof.count(m.loc[key, "list_date"]), key
     assert m.loc["task_forces_gone", "list_date"] == "2013-04-02"  # README: no Task Force rows from the 2013-04 capture on
     assert m.loc["first_wso_list", "list_date"] == "2021-01-13"
     committed = pd.read_csv(REAL_RAW.parent / "processed" / "program_milestones.csv", dtype={"agreements": int})

@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from ice287g.archive import cache, sources
+from ice287g.archive import cache, manifests
 from ice287g.core import paths
 from ice287g.detention import detention
 from ice287g.ingest import lists
@@ -206,13 +206,14 @@ def test_an_unwritable_cache_is_no_cache(tmp_path, parses, monkeypatch):
 
 def test_the_code_fingerprint_follows_every_module_the_reader_imports():
     found = cache.code_modules("ice287g.ingest.lists")
-    # webtable is imported inside a function; fixes and keys at the top, by relative import
-    assert {"ice287g.ingest.lists", "ice287g.ingest.webtable", "ice287g.core.fixes", "ice287g.core.keys", "ice287g.archive.cache"} <= found
+    # every module lists imports, by relative import, is followed: webtable, fixtables, text, keys ...
+    assert {"ice287g.ingest.lists", "ice287g.ingest.webtable", "ice287g.core.fixtables", "ice287g.core.text",
+            "ice287g.core.keys", "ice287g.archive.cache"} <= found
     assert "ice287g.build.reports" not in found
-    source = ("from . import hand, paths  # a comment\nfrom .fixes import (\n    squash,\n    location,\n)\n"
+    source = ("from . import hand, paths  # a comment\nfrom .fixtables import (\n    squash,\n    location,\n)\n"
               "def f():\n    from ..ingest.webtable import decode\n    import ice287g.core.vocab\nimport pandas as pd\n")
     assert cache.package_imports("ice287g.core.example", source) == {
-        "ice287g.core", "ice287g.core.hand", "ice287g.core.paths", "ice287g.core.fixes", "ice287g.ingest.webtable",
+        "ice287g.core", "ice287g.core.hand", "ice287g.core.paths", "ice287g.core.fixtables", "ice287g.ingest.webtable",
         "ice287g.core.vocab"}
 
 
@@ -246,7 +247,7 @@ def test_adding_one_list_parses_only_that_list(archive, parses, monkeypatch):
     real = {r["file"]: r for r in manifest_rows(ICE)[1]}
     rows.append(real["2025-06-06_pendingAgencies06062025am.xlsx"])
     write_manifest_rows(folder, fieldnames, rows)
-    sources._manifest_frame.cache_clear()
+    manifests._manifest_frame.cache_clear()
     assert cache.cache_dir() == paths.project_root() / ".cache"
 
     first = lists.read_all()
@@ -258,7 +259,7 @@ def test_adding_one_list_parses_only_that_list(archive, parses, monkeypatch):
     shutil.copyfile(folder / newest, folder / NEW_LIST)
     rows.append({**real[newest], "file": NEW_LIST, "as_of_date": "2025-06-13"})
     write_manifest_rows(folder, fieldnames, rows)
-    sources._manifest_frame.cache_clear()
+    manifests._manifest_frame.cache_clear()
     rows_c, lists_c, skipped_c, notes_c = lists.read_all()
     assert parses == [("lists", NEW_LIST)]
     assert "participating-2025-06-13am" in set(lists_c["list_id"])

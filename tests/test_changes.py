@@ -8,15 +8,16 @@ import re
 import pandas as pd
 import pytest
 
+from ice287g.ingest.lists import series_lists
 from ice287g.acquire import freshness
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.build import cli
-from ice287g.history import agreements, changes, store
+from ice287g.history import agreements, changes, asof
 
 
 @pytest.fixture(scope="module")
 def tables():
-    return store.read_processed("lists.csv"), store.read_processed("list_counts.csv"), store.qa_table("renames.csv")
+    return asof.read_processed("lists.csv"), asof.read_processed("list_counts.csv"), asof.qa_table("renames.csv")
 
 
 def _total(counts, list_id, model="ALL"):
@@ -26,7 +27,7 @@ def _total(counts, list_id, model="ALL"):
 
 def test_default_pair_is_the_newest_list_and_the_one_before(tables):
     lists, counts, _ = tables
-    series = agreements.series_lists(lists)
+    series = series_lists(lists)
     before, after = changes.list_pair(lists)
     assert (before, after) == tuple(series["list_id"].iloc[-2:])
     assert after == agreements.resolve_list(lists, "newest")
@@ -37,7 +38,7 @@ def test_default_pair_is_the_newest_list_and_the_one_before(tables):
 
 def test_previous_skips_an_excluded_list(tables):
     lists, _, _ = tables
-    series = agreements.series_lists(lists)
+    series = series_lists(lists)
     doctored = lists.copy()
     doctored.loc[doctored["list_id"] == series["list_id"].iloc[-2], "in_series"] = "False"
     assert changes.previous_list(doctored, series["list_id"].iloc[-1]) == series["list_id"].iloc[-3]
@@ -49,7 +50,7 @@ def test_report_on_the_newest_list_agrees_with_list_counts(tables, tmp_path):
     after, before = rep.after["list_id"], rep.before["list_id"]
     text = changes.markdown(rep)
     date = rep.after["list_date"]
-    assert date == agreements.series_lists(lists)["list_date"].iloc[-1]
+    assert date == series_lists(lists)["list_date"].iloc[-1]
     net = _total(counts, after) - _total(counts, before)
     headline = text.splitlines()[0]
     assert headline.startswith(f"# 287(g) list of {date}: {net:+,} agreements")
@@ -86,7 +87,7 @@ def test_markdown_cells_escape_pipes():
 
 
 def test_qa_findings_report_a_failing_check(tables, monkeypatch):
-    real = store.qa_table
+    real = asof.qa_table
 
     def doctored(name):
         df = real(name)
@@ -95,7 +96,7 @@ def test_qa_findings_report_a_failing_check(tables, monkeypatch):
             df.loc[df.index[0], "status"] = "fail"
         return df
 
-    monkeypatch.setattr(changes.store, "qa_table", doctored)
+    monkeypatch.setattr(changes.asof, "qa_table", doctored)
     text = changes.markdown(changes.build())
     assert "**1 QA check fail**" in text
 
@@ -109,7 +110,7 @@ def test_cli_has_changes_and_update_check():
 # ---- freshness -------------------------------------------------------------------------------------
 
 def _newest(kind=None, source=None):
-    inv = sources.inventory()
+    inv = manifests.inventory()
     part = inv[inv["kind"].isin(kind)] if kind else inv[inv["source"] == source]
     return dt.date.fromisoformat(part["as_of_date"].max())
 
@@ -147,10 +148,10 @@ def test_only_the_lists_and_workbooks_gate():
     lists_day = _newest(kind=["ice_287g_participating_xlsx"])
     detention_day = _newest(kind=["ice_detentionStats_workbook_xlsx"])
     today = max(lists_day, detention_day)
-    ages = freshness.source_ages(sources.inventory(), today, days=(today - min(lists_day, detention_day)).days)
+    ages = freshness.source_ages(manifests.inventory(), today, days=(today - min(lists_day, detention_day)).days)
     assert ages.loc[ages["stale"], "source"].tolist() == []
     assert ages.loc[~ages["gates"], "source"].str.contains("pending|TRAC|Census").all()
-    empty = sources.inventory().iloc[:0]
+    empty = manifests.inventory().iloc[:0]
     assert freshness.check(1, today=today, out=io.StringIO(), inventory=empty) == 1
 
 

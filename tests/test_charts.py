@@ -4,7 +4,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.publish import charts
 
 DATA = pd.DataFrame({"model": ["JEM", "WSO", "TFM"], "agreements": [62, 75, 0]})
@@ -45,7 +45,7 @@ def test_writes_svg_png_csv_and_manifest_deterministically(project, monkeypatch)
     manifest = charts.read_manifest()
     assert manifest.to_dict("records") == [{
         "slug": "bars", **TEXTS, "notebook": "notebooks/99_test.ipynb",
-        "inputs": f"data/raw/ice_287g/{raw.name}@sha256:{sources.sha256_file(raw)}",
+        "inputs": f"data/raw/ice_287g/{raw.name}@sha256:{manifests.sha256_file(raw)}",
     }]
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ice287g.history import asof
 from ice287g.analyses import claims
-from ice287g.history import agreements
 
 from .conftest import REAL_RAW
 
@@ -77,7 +77,7 @@ def test_a_claim_that_differs_gets_its_true_difference():
 
 
 def test_agencies_counted_as_agreements_is_explained():
-    agencies = agreements.count("2026-05-18", unit="agencies")
+    agencies = asof.count("2026-05-18", unit="agencies")
     row = claims.check(_claim(as_of="2026-05-18", value=str(agencies))).iloc[0]
     assert row["verdict"] == "differs" and row["reason"] == "the claim counts agencies, not agreements"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g.history import agreements, corrections, store
-from ice287g.core.fixes import FixError
+from ice287g.history import agreements, corrections, asof
+from ice287g.core.messages import FixError
 from ice287g.history.history import agreement_history, earlier_successors
 
 from .synthetic_history import lists_frame, rows_frame
@@ -200,7 +200,7 @@ def test_place_evidence():
 
 @pytest.fixture(scope="module")
 def real():
-    return {"agreements": store.read_processed("agreements.csv"), "corrections": store.qa_table("corrections.csv")}
+    return {"agreements": asof.read_processed("agreements.csv"), "corrections": asof.qa_table("corrections.csv")}
 
 
 def test_real_no_successor_is_dated_earlier(real):
@@ -246,7 +246,7 @@ def test_real_archive_gap_endings_are_lapsed(real):
 
 
 def test_real_a_correction_is_shown_as_corrected_between_two_lists():
-    rows = store.read_processed("list_rows.csv")
+    rows = asof.read_processed("list_rows.csv")
     changes = agreements.compare_lists(rows, "participating-2025-06-26am", "participating-2025-07-01pm")
     laramie = changes[changes["agency_id"] == "WY-laramie-county-sheriffs-office"]
     assert laramie[["change", "model_after", "signed_before", "signed_after"]].values.tolist() == \

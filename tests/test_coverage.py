@@ -7,9 +7,10 @@ import shutil
 import pandas as pd
 import pytest
 
+from ice287g.ingest.lists import series_lists
+from ice287g.history import asof
 from ice287g.build import readme, reports
-from ice287g.core import paths
-from ice287g.history import agreements
+from ice287g.core import keys, paths
 from ice287g.history.identity import agreement_ids
 from ice287g.ingest import census
 from ice287g.places import geography, maps, placement_qa
@@ -22,8 +23,8 @@ CORRECTIONS, LAW_ENFORCEMENT = geography.CORRECTIONS, geography.LAW_ENFORCEMENT
 
 @pytest.fixture(scope="module")
 def real():
-    tables = {n: agreements.read_processed(f"{n}.csv") for n in ("list_rows", "lists", "agreements", "agreement_places")}
-    tables["newest"] = agreements.series_lists(tables["lists"])["list_id"].iloc[-1]
+    tables = {n: asof.read_processed(f"{n}.csv") for n in ("list_rows", "lists", "agreements", "agreement_places")}
+    tables["newest"] = series_lists(tables["lists"])["list_id"].iloc[-1]
     return tables
 
 
@@ -48,7 +49,7 @@ def test_the_name_rule_reads_corrections_departments_only(state, agency, role, r
 
 
 def test_a_hand_row_overrules_the_name_rule_under_any_name_of_the_agency():
-    hand = {("LA", census.text_key("Louisiana DPS and Corrections")): (CORRECTIONS, "its JEM runs in prisons")}
+    hand = {("LA", keys.text_key("Louisiana DPS and Corrections")): (CORRECTIONS, "its JEM runs in prisons")}
     name = "Louisiana Department of Public Safety & Corrections"
     assert geography.statewide_role("LA", name, hand) == (LAW_ENFORCEMENT, "name: not corrections", "")
     assert geography.statewide_role("LA", name, hand, other_names=("Louisiana DPS and Corrections",)) == (
@@ -215,7 +216,7 @@ def test_the_readme_line_leads_with_the_law_enforcement_share_and_names_the_othe
 
 
 def test_the_readme_headline_is_the_newest_lists_law_enforcement_share(real):
-    cover = agreements.read_processed("population_covered.csv").set_index("list_id").loc[real["newest"]]
+    cover = asof.read_processed("population_covered.csv").set_index("list_id").loc[real["newest"]]
     block = readme.readme_block(readme.readme_tables())
     assert f"- **{float(cover['share_law_enforcement']):.1%}** of U.S. residents" in block
     assert f"**{float(cover['share_covered']):.1%}** counting any agreement" in block

@@ -7,7 +7,7 @@ import pytest
 
 from ice287g.detention import detention
 from ice287g.detention.trac import trac_facility_check
-from ice287g.history import store
+from ice287g.history import asof
 from ice287g.detention.detention import DetentionError
 from ice287g.tables.qa import QAFailure, gate
 
@@ -197,8 +197,8 @@ def test_two_workbooks_for_one_release_stop_the_build(monkeypatch):
 
 
 def test_releases_without_a_recent_list_are_not_set_beside_agreements(built):
-    lists = store.read_processed("lists.csv")
-    versus = detention.vs_agreements(built.by_state, built.releases, store.read_processed("list_rows.csv"), lists)
+    lists = asof.read_processed("lists.csv")
+    versus = detention.vs_agreements(built.by_state, built.releases, asof.read_processed("list_rows.csv"), lists)
     assert sorted(set(versus["release_date"])) == [
         "2021-09-27", "2022-09-19", "2023-09-30", "2024-10-07", "2025-09-15", "2026-04-02"]
     assert versus["list_age_days"].max() <= 180

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g.core import paths
-from ice287g.history import agreements
+from ice287g.history import asof
+from ice287g.core import keys, paths
 from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.places import placement_qa
@@ -14,13 +14,13 @@ from ice287g.places import maps
 
 @pytest.fixture(scope="module")
 def roster_counties(real_rosters):
-    return geography.roster_point_counties(agreements.read_processed("agency_roster_matches.csv"), real_rosters)
+    return geography.roster_point_counties(asof.read_processed("agency_roster_matches.csv"), real_rosters)
 
 
 @pytest.fixture(scope="module")
 def placed(roster_counties):
-    return geography.place_agreements(agreements.read_processed("list_rows.csv"), agreements.read_processed("lists.csv"),
-                                      agreements.read_processed("agreements.csv"), roster_counties)
+    return geography.place_agreements(asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv"),
+                                      asof.read_processed("agreements.csv"), roster_counties)
 
 
 def _agency(placed, state, name):
@@ -42,15 +42,15 @@ def test_city_department_lands_in_the_county_ice_printed(placed):
 
 @pytest.fixture(scope="module")
 def baseline():
-    return geography.place_agreements(agreements.read_processed("list_rows.csv"), agreements.read_processed("lists.csv"),
-                                      agreements.read_processed("agreements.csv"), second_opinion=False)
+    return geography.place_agreements(asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv"),
+                                      asof.read_processed("agreements.csv"), second_opinion=False)
 
 
 def test_city_department_without_a_printed_county_is_placed_by_its_roster_coordinates(placed, baseline):
     r = _agency(placed, "FL", "Tampa Police Department")
     assert (r["county_printed"], r["county_fips"], r["method"], r["county_share"] == r["county_share"],
             r["share_flag"]) == ("", "12057", "roster_coordinates", False, False)
-    matches = agreements.read_processed("agency_roster_matches.csv").set_index("agency_id")
+    matches = asof.read_processed("agency_roster_matches.csv").set_index("agency_id")
     assert matches.loc[r["agency_id"], "ori"] == "FL0290200"  # Tampa's ORI, its coordinates in Hillsborough
     old = _agency(baseline, "FL", "Tampa Police Department")  # today's rules: the town's 2010 place point
     assert (old["county_fips"], old["method"]) == ("12057", "place_file")
@@ -104,7 +104,7 @@ def test_the_roster_check_passes_on_the_real_placement_and_fails_on_a_moved_rost
                                                                                           roster_counties):
     from ice287g.tables import qa
 
-    rows, lists, ags = (agreements.read_processed(n) for n in ("list_rows.csv", "lists.csv", "agreements.csv"))
+    rows, lists, ags = (asof.read_processed(n) for n in ("list_rows.csv", "lists.csv", "agreements.csv"))
     check = geography.roster_place_check(placed)
     assert len(check) and not check["conflict"].any()
     checks = geography.second_opinion_qa(placed, geography.placement_changes(placed, baseline), check)
@@ -184,11 +184,11 @@ def test_places_in_water_stay_in_their_state():
 
 
 def test_newest_list_is_fully_placed_or_explained(placed):
-    rows, lists = agreements.read_processed("list_rows.csv"), agreements.read_processed("lists.csv")
+    rows, lists = asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv")
     rates = geography.placement_rates(rows, lists, placed).set_index("list_date")
     newest = rates.loc["2026-05-18"]
     unplaced = geography.unplaced_table(placed)
-    on_newest = set(agreements.read_processed("agreements.csv").query("status == 'Active'")["agreement_id"])
+    on_newest = set(asof.read_processed("agreements.csv").query("status == 'Active'")["agreement_id"])
     missing = unplaced[unplaced["agreement_id"].isin(on_newest)]
     assert missing["explained"].all()
     assert newest["placed"] + len(missing) == newest["agreements"]
@@ -196,9 +196,9 @@ def test_newest_list_is_fully_placed_or_explained(placed):
 
 
 def _placement_checks(placed):
-    rows, lists = agreements.read_processed("list_rows.csv"), agreements.read_processed("lists.csv")
+    rows, lists = asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv")
     return placement_qa.placement_qa(
-        placed, agreements.read_processed("agreements.csv"), geography.placement_rates(rows, lists, placed),
+        placed, asof.read_processed("agreements.csv"), geography.placement_rates(rows, lists, placed),
         geography.unplaced_table(placed), geography.type_disagreements(placed),
         placement_qa.unused_place_fixes(placed, geography.agency_names(rows, lists)), placement_qa.hand_place_problems(),
         geography.county_column_since(rows, lists))
@@ -210,7 +210,7 @@ def test_every_placement_check_passes_on_the_real_lists(placed):
 
 
 def test_the_county_cutoff_is_the_first_series_list_printing_a_county():
-    rows, lists = agreements.read_processed("list_rows.csv"), agreements.read_processed("lists.csv")
+    rows, lists = asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv")
     since = geography.county_column_since(rows, lists)
     earlier = rows[(rows["list_date"] < since) & rows["list_id"].isin(geography.series_lists(lists)["list_id"])]
     assert since == "2025-03-17"
@@ -274,7 +274,7 @@ def test_a_town_public_safety_department_ice_types_local_is_never_statewide(plac
 
 
 def test_the_newest_list_covers_no_state_through_a_town_department(placed):
-    rows, lists = agreements.read_processed("list_rows.csv"), agreements.read_processed("lists.csv")
+    rows, lists = asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv")
     newest = geography.series_lists(lists)["list_id"].iloc[-1]
     _, statewide = maps.coverage_on_list(rows, placed, newest)
     assert "VA" not in statewide and {"FL", "TX", "GA"} <= set(statewide)
@@ -571,7 +571,7 @@ def test_text_keys_match_the_plain_regex_rules():
 
     for text in ("Saint Sainte St. SAINTE-Marie  x", "  ’O'Brien\tCo. ", "SAINTES Saintly", "x\u00a0y", "straße",
                  "São Tomé", "", 1, 1.0, None):
-        assert census.text_key(text) == reference(text), text
+        assert keys.text_key(text) == reference(text), text
 
 
 def test_a_place_name_finds_the_incorporated_place_before_the_cdp():

@@ -7,7 +7,7 @@ import pytest
 from ice287g.acquire import update
 from ice287g.analyses import claims
 from ice287g.acquire import from_mirror
-from ice287g.core import fixes, hand, keys
+from ice287g.core import fixtables, hand, keys, messages
 from ice287g.detention import detention, operators
 from ice287g.history import agreements, corrections, identity, pending_states, roster
 from ice287g.ingest import lists
@@ -15,12 +15,12 @@ from ice287g.ingest import census
 from ice287g.places import geography
 
 REAL_HAND = Path(__file__).resolve().parents[1] / "data" / "hand"
-FOLDS = {"fix": fixes.fix_key, "place": census.text_key, "agency": keys.agency_key,
+FOLDS = {"fix": keys.fix_key, "place": keys.text_key, "agency": keys.agency_key,
          "facility": operators.join_key}
 
 # The reader each table's users call: a table read anywhere else would skip the checks.
 READERS = {
-    **{name: (lambda n=name: fixes.FixTable.load(n)) for name in (
+    **{name: (lambda n=name: fixtables.FixTable.load(n)) for name in (
         "agency_name_fixes.csv", "agency_type_fixes.csv", "aliases.csv", "blank_state_fixes.csv",
         "date_fixes.csv", "model_fixes.csv", "state_fixes.csv")},
     **{name: (lambda n=name: census.placement_table(n)) for name in census.PLACE_FIX_TABLES},
@@ -104,9 +104,9 @@ def test_a_fix_table_duplicate_counts_lines_as_an_editor_does(hand_dir):
     (hand_dir / "model_fixes.csv").write_text(
         'value,fix,reason\nTask Force,Task Force Model,"label of\n2010-2017 fact sheets"\n\n'
         "Jail Enforcement,Jail Enforcement Model,r\ntask force,Task Force Model,again\n")
-    with pytest.raises(fixes.FixError, match=r"data/hand/model_fixes.csv: lines 2 and 6 have the same key "
+    with pytest.raises(messages.FixError, match=r"data/hand/model_fixes.csv: lines 2 and 6 have the same key "
                                              r"\(value='task force'"):
-        fixes.FixTable.load("model_fixes.csv")
+        fixtables.FixTable.load("model_fixes.csv")
 
 
 @pytest.mark.parametrize("text, message", [
@@ -121,8 +121,8 @@ def test_a_fix_table_duplicate_counts_lines_as_an_editor_does(hand_dir):
 ])
 def test_a_malformed_hand_table_names_file_and_editor_line(hand_dir, text, message):
     (hand_dir / "state_fixes.csv").write_text(text)
-    with pytest.raises(fixes.FixError, match=rf"^data/hand/state_fixes.csv {message}"):
-        fixes.FixTable.load("state_fixes.csv")
+    with pytest.raises(messages.FixError, match=rf"^data/hand/state_fixes.csv {message}"):
+        fixtables.FixTable.load("state_fixes.csv")
 
 
 def test_a_malformed_placement_table_names_file_and_line(hand_dir):

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g.history import agreements
-from ice287g.history.history import agreement_history
+from ice287g.history import asof
+from ice287g.history.history import agency_table, agreement_history
 from ice287g.core.vocab import GAP_DAYS
 
 from .synthetic_history import lists_frame, rows_frame
@@ -75,7 +75,7 @@ def test_model_less_rows_are_never_superseded_nor_supersede():
 
 @pytest.fixture(scope="module")
 def real():
-    return agreements.read_processed("agreements.csv")
+    return asof.read_processed("agreements.csv")
 
 
 def test_real_no_succession_spans_more_than_the_gap_threshold(real):
@@ -125,7 +125,7 @@ def test_agency_table_by_hand():
     lists = pd.concat([lists_frame(dates), pd.DataFrame({"list_id": ["pending-2024-12-01"], "list_date": ["2024-12-01"],
                                                          "list_kind": ["pending"], "in_series": [True],
                                                          "time_of_day": [""]})], ignore_index=True)
-    table = agreements.agency_table(pd.concat([rows, pending], ignore_index=True), lists)
+    table = agency_table(pd.concat([rows, pending], ignore_index=True), lists)
     assert table.to_dict("records") == [
         {"agency_id": "FL-gulf-county-sheriffs-office", "state": "FL", "agency": "Gulf County Sheriff's Office",
          "spellings": "Gulf County Sheriff's Office", "agency_type": "County", "first_listed": "2025-02-01",

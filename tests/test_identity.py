@@ -6,10 +6,12 @@ import difflib
 import pandas as pd
 import pytest
 
+from ice287g.history.history import agreement_history
 from ice287g.history import agreements
 from ice287g.history.history import merge_list_renames
 from ice287g.core.keys import agency_key
-from ice287g.history.identity import edit_distance, rename_rule, strip_state
+from ice287g.history.identity import edit_distance, rename_rule
+from ice287g.core.keys import strip_state
 
 from .synthetic_history import lists_frame, rows_frame
 
@@ -119,7 +121,7 @@ def test_each_rule_merges_a_transition():
     assert set(dimmit["agency_id"]) == {"TX-dimmit-county-sheriffs-office"}
     assert set(dimmit["agency_key"]) == {"DIMMIT COUNY SHERIFFS OFFICE", "DIMMIT COUNTY SHERIFFS OFFICE"}
     assert cand.empty
-    history = agreements.agreement_history(list_rows, lists_frame(DATES))
+    history = agreement_history(list_rows, lists_frame(DATES))
     assert set(history["status"]) == {"Active"} and len(history) == 4
 
 

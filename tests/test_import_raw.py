@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.acquire import from_mirror
 from ice287g.build import cli
-from ice287g.archive.sources import RawDataError
+from ice287g.archive.manifests import RawDataError
 
 from .conftest import REAL_RAW, REAL_ROOT, manifest_rows, write_manifest_rows
 
@@ -21,7 +21,7 @@ REAL_CLAIMS = REAL_ROOT / "data" / "hand" / "news_claims.csv"
 def _snapshot(root: Path) -> dict[str, bytes]:
     """Every file under ``root`` but the landing lock (``import-raw`` holds it; it stays, unlocked, when done)."""
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and p.name != sources.LOCK_NAME}
+            if p.is_file() and p.name != manifests.LOCK_NAME}
 
 
 @pytest.fixture
@@ -63,7 +63,7 @@ def test_a_row_verify_raw_would_reject_copies_nothing(project, mirror, reason):
     shutil.copyfile(mirror / broken["file"], local / broken["file"])
     fieldnames, mine = manifest_rows(local)
     write_manifest_rows(local, fieldnames, mine + [broken])
-    assert any(reason in str(p) for p in sources.verify_raw())
+    assert any(reason in str(p) for p in manifests.verify_raw())
 
 
 def test_a_file_listed_twice_is_refused(project, mirror):
@@ -176,7 +176,7 @@ def test_an_as_of_date_in_words_stops_the_import_until_a_hand_row_dates_it(proje
     dated = next(r for r in rows if r["file"].startswith("2017-08-21_"))
     assert dated["as_of_date"] == "2017-08-21"
     assert "raw_as_of_dates.csv" in dated["notes"] and "Update agencies search dropdown" in dated["notes"]
-    assert [p for p in sources.verify_raw(project / "data/raw") if p.source == "fbi"] == []  # it passes verify-raw
+    assert [p for p in manifests.verify_raw(project / "data/raw") if p.source == "fbi"] == []  # it passes verify-raw
 
 
 def test_every_as_of_decision_dates_a_vendored_file():

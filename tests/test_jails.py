@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ice287g.detention import jails, operators
-from ice287g.history import store
+from ice287g.history import asof
 from ice287g.detention.operators import Operator
 from ice287g.tables.qa import QAFailure, gate
 from ice287g.core.states import state_names
@@ -21,11 +21,11 @@ NEWEST_RELEASE = "2026-04-02"
 
 @pytest.fixture(scope="module")
 def tables():
-    releases = store.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
+    releases = asof.read_processed("detention_releases.csv").astype({"fiscal_year": "int64"})
     releases["fy_end"] = releases["fy_end"] == "True"
-    return {"facilities": store.read_processed("detention_facilities.csv"), "releases": releases,
-            "rows": store.read_processed("list_rows.csv"), "lists": store.read_processed("lists.csv"),
-            "places": store.read_processed("agreement_places.csv")}
+    return {"facilities": asof.read_processed("detention_facilities.csv"), "releases": releases,
+            "rows": asof.read_processed("list_rows.csv"), "lists": asof.read_processed("lists.csv"),
+            "places": asof.read_processed("agreement_places.csv")}
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +39,7 @@ def operated(tables, facility_lists):
 @pytest.fixture(scope="module")
 def newest(tables, operated):
     t = tables
-    lst = store.list_row_for(t["lists"], "newest")
+    lst = asof.list_row_for(t["lists"], "newest")
     agencies = jails.local_agencies(t["rows"], t["places"], lst["list_id"])
     matches, unmatched = jails.match(t["facilities"], agencies, NEWEST_RELEASE, lst["list_date"], operated)
     return agencies, matches, unmatched

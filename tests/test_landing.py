@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from ice287g.acquire import landing
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.build import cli
 from ice287g.ingest import lists
 from ice287g.acquire.landing import land
@@ -32,7 +32,7 @@ WHEN = "2026-05-18T14:05:00Z"
 def _snapshot(raw: Path) -> dict[str, bytes]:
     """Every file under ``raw`` but the landing lock (``add`` holds it; it stays, unlocked, when done)."""
     return {p.relative_to(raw).as_posix(): p.read_bytes() for p in sorted(raw.rglob("*"))
-            if p.is_file() and p.name != sources.LOCK_NAME}
+            if p.is_file() and p.name != manifests.LOCK_NAME}
 
 
 def _row(raw: Path, source: str, file: str) -> dict:
@@ -54,7 +54,7 @@ def test_a_real_list_lands_with_its_name_kind_date_hash_and_url(archive):
     assert (row["bytes"], row["kind"], row["as_of_date"], row["original_url"]) == (
         "231759", "ice_287g_participating_xlsx", "2026-05-18", url)
     assert row["notes"] == f"retrieved {WHEN} by ice287g update; date from the file name (MMDDYYYY)"
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
     # the manifest keeps its line ending: every line of the sample ends as the header does
     text = (archive / "ice_287g" / "MANIFEST.csv").read_bytes()
     assert text.count(b"\r\n") in (0, text.count(b"\n"))
@@ -83,7 +83,7 @@ def test_revised_bytes_under_the_same_name_are_kept_beside_the_old_ones(archive)
     assert _row(archive, "ice_287g", revised.file)["as_of_date"] == "2026-05-18"
     third = land(PENDING.read_bytes(), "pendingAgencies05182026am.xlsx", BASE, retrieved=WHEN)
     assert third.status == "landed"
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
     # the history reads both versions as two lists of one date, with distinct ids
     _, read, _, _ = lists.read_all()
     both = read[read["list_date"] == "2026-05-18"].sort_values("list_id")
@@ -126,7 +126,7 @@ def test_an_impostor_is_refused_naming_the_file_and_nothing_changes(archive, wha
     assert got.reason.startswith("participatingAgencies05192026am.xlsx: ") and why in got.reason
     assert "\n" not in got.reason and "ice287g-land-" not in got.reason  # one line, no temporary path
     assert _snapshot(archive) == before
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 @pytest.mark.parametrize("name, why", [
@@ -167,7 +167,7 @@ def test_a_detention_workbook_lands_under_its_data_pull_date(archive):
     row = _row(archive, "ice_detention", got.file)
     assert {k: row[k] for k in ("file", "sha256", "bytes", "kind", "as_of_date")} == {
         k: real[k] for k in ("file", "sha256", "bytes", "kind", "as_of_date")}
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 def test_a_failed_manifest_write_leaves_no_file_behind(archive, monkeypatch):
@@ -176,7 +176,7 @@ def test_a_failed_manifest_write_leaves_no_file_behind(archive, monkeypatch):
     def fail(manifest, rows):
         raise OSError("disk full")
 
-    monkeypatch.setattr(sources, "append_manifest_rows", fail)
+    monkeypatch.setattr(manifests, "append_manifest_rows", fail)
     with pytest.raises(OSError, match="disk full"):
         land(LIST.read_bytes(), "participatingAgencies05182026am.xlsx", BASE, retrieved=WHEN)
     assert _snapshot(archive) == before
@@ -240,7 +240,7 @@ def test_a_second_detention_workbook_of_one_release_lands_and_says_what_the_buil
     assert got.reason == (f"revised under the same name: {first.file} holds other bytes; {first.file} has the same "
                           "data-pull date: the build reads one workbook per release, so mark one superseded in "
                           "data/hand/superseded_files.csv")
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 # ---------------------------------------------------------------------------------------------

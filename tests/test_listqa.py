@@ -7,6 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from ice287g.core import vocab
 from ice287g.acquire import from_mirror
 from ice287g.history import agreements, listqa
 from ice287g.ingest import list_tables, lists
@@ -204,7 +205,7 @@ def test_manifest_count_fails_when_a_list_row_changes_state():
     assert status(bad, "manifest_FL", BOOK_2025.name) == ["fail"]
     assert status(bad, "manifest_rows", BOOK_2025.name) == ["pass"]
     unread = summary(rows.iloc[:0], meta, expected=expected)  # a file in the manifest the build never read
-    for check in ("rows", *agreements.MODELS, "FL", "TX", "states"):
+    for check in ("rows", *vocab.MODELS, "FL", "TX", "states"):
         assert status(unread, f"manifest_{check}", BOOK_2025.name) == ["fail"], check
 
 

@@ -7,7 +7,7 @@ import shutil
 import openpyxl
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.acquire import from_mirror
 from ice287g.ingest import lists
 from ice287g.ingest.lists import ListError
@@ -34,7 +34,7 @@ def _drop_signed(ws):
 
 
 def test_every_list_kind_in_the_manifest_has_a_list_kind():
-    kinds = set(sources.manifest("ice_287g")["kind"])
+    kinds = set(manifests.manifest("ice_287g")["kind"])
     read = {k for k in kinds if k.startswith("ice_287g_")}
     # every kind the manifest holds is read; HTML captures are read once update lands one
     assert read <= set(lists.MANIFEST_LIST_KINDS)
@@ -94,7 +94,7 @@ def test_read_all_takes_the_kind_from_the_manifest(project_with_rules):
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(recs)
-    sources._manifest_frame.cache_clear()
+    manifests._manifest_frame.cache_clear()
     with pytest.raises(ListError, match=r"2025-06-06_participatingAgencies06062025am.xlsx.*manifest says a pending"):
         lists.read_all()
 

@@ -4,7 +4,7 @@ import textwrap
 
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.acquire.lock import LockBusy, landing_lock
 
 
@@ -25,7 +25,7 @@ def test_a_second_holder_waits_then_stops_with_one_line_naming_the_holder(tmp_pa
             with landing_lock(raw, wait=3, sleep=lambda s: None, clock=lambda: next(ticks)):
                 pass
         message = str(err.value)
-        assert "\n" not in message and sources.LOCK_NAME in message and f"pid {holder.pid}" in message
+        assert "\n" not in message and manifests.LOCK_NAME in message and f"pid {holder.pid}" in message
     finally:
         holder.kill()
         holder.wait()
@@ -37,7 +37,7 @@ def test_a_second_holder_waits_then_stops_with_one_line_naming_the_holder(tmp_pa
 def test_the_lock_file_is_not_an_unlisted_raw_file(tmp_path):
     raw = tmp_path / "raw"
     with landing_lock(raw, wait=0):
-        assert (raw / sources.LOCK_NAME).exists()
-        assert sources.verify_raw(raw) == []
+        assert (raw / manifests.LOCK_NAME).exists()
+        assert manifests.verify_raw(raw) == []
     (raw / "stray.txt").write_text("x")
-    assert [p.file for p in sources.verify_raw(raw)] == [""]
+    assert [p.file for p in manifests.verify_raw(raw)] == [""]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.detention import operators
-from ice287g.history import store
+from ice287g.history import asof
 from ice287g.tables.schema import OPERATOR_KINDS
 from ice287g.detention.operators import OperatorError
 
@@ -19,7 +19,7 @@ FACILITY_LIST_2015 = "2015-12-08_2015IceDetentionFacilityListing.xlsx"
 
 @pytest.fixture(scope="module")
 def facilities():
-    return store.read_processed("detention_facilities.csv")
+    return asof.read_processed("detention_facilities.csv")
 
 
 @pytest.fixture(scope="module")
@@ -186,8 +186,8 @@ def test_qa_checks_fail_on_doctored_input(facilities, joined):
 
 
 def test_the_new_source_is_registered_and_verified():
-    assert "ice_facilities" in sources.paths.RAW_SOURCES
-    rows = sources.manifest("ice_facilities")
+    assert "ice_facilities" in manifests.paths.RAW_SOURCES
+    rows = manifests.manifest("ice_facilities")
     assert sorted(rows["file"]) == [FACILITY_LIST_2015, FACILITY_LIST_2017]
     assert set(rows["kind"]) == {operators.LIST_KIND}
     assert [p.name for p in operators.list_files()] == [FACILITY_LIST_2015, FACILITY_LIST_2017]

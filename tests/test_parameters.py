@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.archive import coverage
 from ice287g.build import parameters, pipeline, registry
 from ice287g.build import codebook
@@ -69,7 +69,7 @@ def test_an_unknown_model_is_refused(no_kernel):
 
 
 def test_a_detention_date_before_every_release_is_refused(no_kernel):
-    m = sources.manifest("ice_detention")
+    m = manifests.manifest("ice_detention")
     first = m.loc[m["kind"] == "ice_detentionStats_workbook_xlsx", "as_of_date"].min()
     _refused(lambda: pipeline.run_notebook("04_detention", {"as_of": "1990-01-01"}),
              rf"^04_detention: parameter as_of='1990-01-01' refused \(before the earliest detention release "

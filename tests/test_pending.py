@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from ice287g.analyses import pending
-from ice287g.history import pending_states, store
+from ice287g.history import pending_states, asof
 from ice287g.ingest.census import counties_in_name
 from ice287g.core.keys import agency_id
 from ice287g.core.states import state_lookup
@@ -14,7 +14,7 @@ from ice287g.core.vocab import GAP_DAYS
 
 @pytest.fixture(scope="module")
 def real():
-    rows, lists = store.read_processed("list_rows.csv"), store.read_processed("lists.csv")
+    rows, lists = asof.read_processed("list_rows.csv"), asof.read_processed("lists.csv")
     out = pending.outcomes(rows, lists)
     return rows, lists, out
 
@@ -222,7 +222,7 @@ def as_printed(real):
 
 @pytest.fixture(scope="module")
 def matches():
-    return store.read_processed("agency_roster_matches.csv")
+    return asof.read_processed("agency_roster_matches.csv")
 
 
 def _moved(log, agency):
@@ -249,7 +249,7 @@ def test_a_pending_row_under_the_wrong_state_moves_to_where_its_agency_signs(rea
         ("TN", "Trousdale County Sheriff's Office", "pending_state: printed TX,")]
     # the build did exactly this: its list rows and its log
     assert fixed[["state", "agency_id"]].equals(rows[["state", "agency_id"]])
-    assert log.astype(str).equals(store.qa_table("pending_state_corrections.csv")[pending_states.CORRECTION_COLUMNS])
+    assert log.astype(str).equals(asof.qa_table("pending_state_corrections.csv")[pending_states.CORRECTION_COLUMNS])
     # so the request is North Dakota's, signed; no phantom Texas request is dropped
     r = _request(out, "ND-mckenzie-county-sheriffs-office", "TFM")
     assert (r["outcome"], r["first_pending"], r["first_participating"]) == ("signed", "2025-03-17", "2025-03-27")
@@ -352,7 +352,7 @@ def test_a_bad_state_fix_row_stops_the_build(tmp_path, line, message):
 
 def test_state_correction_checks_fail_on_doctored_input(real, as_printed):
     rows, lists, _ = real
-    log = store.qa_table("pending_state_corrections.csv")
+    log = asof.qa_table("pending_state_corrections.csv")
     checks = pending.state_correction_checks(log, rows, lists)
     assert set(checks["status"]) <= {"pass", "info"}
     assert _status(checks, "pending_state_corrections") == "info"

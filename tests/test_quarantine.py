@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from ice287g.acquire import quarantine
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.build import cli, pipeline
 from ice287g.history import listqa
 from ice287g.ingest import lists
@@ -66,7 +66,7 @@ def test_a_list_whose_row_500_lost_its_state_lands_quarantined_naming_blank_stat
     assert row["notes"].endswith("quarantined: " + got.reason.split(": ", 1)[1].split("; the build stops")[0])
     assert row["kind"] == "ice_287g_participating_xlsx" and row["as_of_date"] == "2026-05-19"
     assert (row["original_url"], row["final_url"]) == (url, url + "?redirected")
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
     # the other rows of the (widened) manifest say nothing in the new column
     header, rows = manifest_rows(archive / "ice_287g")
     assert header[-2:] == ["final_url", "status"]
@@ -100,7 +100,7 @@ def test_an_excluded_quarantined_list_is_never_read_and_its_decision_matches(arc
     assert LIST_ID not in set(read["list_id"])
     assert f"{FILE}: quarantined, and data/hand/list_decisions.csv excludes list {LIST_ID}: not read" in notes
     decisions = lists.list_decisions()
-    unread = lists.quarantined_excluded(sources.manifest("ice_287g"), decisions).values()
+    unread = lists.quarantined_excluded(manifests.manifest("ice_287g"), decisions).values()
     checks = listqa.decision_checks(read, pd.DataFrame(columns=["list_id"]), decisions, unread)
     assert [(c["scope"], c["status"]) for c in checks if c["scope"] == LIST_ID] == [(LIST_ID, "pass")]
     # without the quarantine, the same decision on no list still fails
@@ -112,7 +112,7 @@ def test_an_accepted_or_unrelated_decision_does_not_excuse_a_quarantined_list(ar
     land(_lost_state(), NAME, "", retrieved=WHEN)
     _hand_row(archive.parent.parent, "list_decisions.csv", f"{LIST_ID},accept,looked at it (test)")
     assert len(quarantine.stuck()) == 1
-    assert lists.quarantined_excluded(sources.manifest("ice_287g"), lists.list_decisions()) == {}
+    assert lists.quarantined_excluded(manifests.manifest("ice_287g"), lists.list_decisions()) == {}
 
 
 def test_a_workbook_of_another_kind_under_a_list_name_is_quarantined_not_refused(archive):
@@ -122,7 +122,7 @@ def test_a_workbook_of_another_kind_under_a_list_name_is_quarantined_not_refused
     assert "the header has no SIGNED column" in got.reason
     got = land(WORKBOOK.read_bytes(), "participatingAgencies05202026am.xlsx", "", retrieved="2026-05-20T12:00:00Z")
     assert got.status == "quarantined" and "does not parse as a participating list" in got.reason
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 def test_a_detention_workbook_that_does_not_parse_is_quarantined_until_superseded(archive):
@@ -179,11 +179,11 @@ def test_a_manifest_without_the_new_columns_gains_them_only_when_a_row_fills_the
     header, rows = manifest_rows(folder)
     assert "status" not in header and "final_url" not in header
     row = dict(rows[0], file="x.csv", final_url="", status="")
-    sources.append_manifest_rows(folder / "MANIFEST.csv", [row])
+    manifests.append_manifest_rows(folder / "MANIFEST.csv", [row])
     after = (folder / "MANIFEST.csv").read_bytes()
     assert after.startswith(before) and manifest_rows(folder)[0] == header  # appended, header as it was
     shutil.copyfile(folder / "MANIFEST.csv", tmp_path / "m.csv")
-    sources.append_manifest_rows(folder / "MANIFEST.csv", [dict(row, file="y.csv", status="quarantined")])
+    manifests.append_manifest_rows(folder / "MANIFEST.csv", [dict(row, file="y.csv", status="quarantined")])
     widened, rows = manifest_rows(folder)
     assert widened == header + ["status"]
     # every earlier line is the same bytes with one empty cell more

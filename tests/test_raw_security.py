@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.acquire import from_mirror
 from ice287g.build import cli
-from ice287g.archive.sources import RawDataError
+from ice287g.archive.manifests import RawDataError
 
 from .conftest import REAL_RAW, manifest_rows, write_manifest_rows
 
@@ -26,7 +26,7 @@ def _add_row(folder: Path, name: str, data: bytes) -> None:
     """Append a well-formed row for ``name`` (whose bytes are ``data``) to ``folder``'s manifest."""
     fieldnames, rows = manifest_rows(folder)
     row = dict(rows[0])
-    row.update(file=name, sha256=sources.hashlib.sha256(data).hexdigest(), bytes=str(len(data)))
+    row.update(file=name, sha256=manifests.hashlib.sha256(data).hexdigest(), bytes=str(len(data)))
     write_manifest_rows(folder, fieldnames, rows + [row])
 
 
@@ -53,7 +53,7 @@ def _import_is_refused(project: Path, mirror: Path, tmp_path: Path, match: str) 
 
 
 def _verify_refuses(project: Path, name: str, capsys) -> None:
-    problems = [str(p) for p in sources.verify_raw()]
+    problems = [str(p) for p in manifests.verify_raw()]
     assert any("refused" in p and "row" in p for p in problems), problems
     assert cli.main(["verify-raw"]) == 1
     err = capsys.readouterr().err
@@ -137,30 +137,30 @@ def test_a_source_folder_that_links_outside_data_raw_is_refused(project, tmp_pat
 def test_safe_raw_name_refuses_anything_but_a_plain_name(project, name):
     folder = project / "data/raw/trac"
     with pytest.raises(RawDataError, match="refused"):
-        sources.safe_raw_name(name, folder, "data/raw/trac/MANIFEST.csv row 9")
+        manifests.safe_raw_name(name, folder, "data/raw/trac/MANIFEST.csv row 9")
     with pytest.raises(RawDataError):
-        sources.raw_path("trac", name)
+        manifests.raw_path("trac", name)
 
 
 def test_safe_raw_name_accepts_the_archive_names(project):
     folder = project / "data/raw/trac"
-    assert sources.safe_raw_name(TRAC_FILE, folder) == folder / TRAC_FILE
-    assert sources.safe_raw_name("a" * 146 + ".csv", folder) == folder / ("a" * 146 + ".csv")  # 150 bytes: the cap
-    assert sources.raw_path("trac", TRAC_FILE) == sources.paths.raw_dir() / "trac" / TRAC_FILE
+    assert manifests.safe_raw_name(TRAC_FILE, folder) == folder / TRAC_FILE
+    assert manifests.safe_raw_name("a" * 146 + ".csv", folder) == folder / ("a" * 146 + ".csv")  # 150 bytes: the cap
+    assert manifests.raw_path("trac", TRAC_FILE) == manifests.paths.raw_dir() / "trac" / TRAC_FILE
 
 
 def test_every_manifest_reader_refuses_an_unsafe_row(project):
     _add_row(project / "data/raw/trac", "../../evil.txt", PAYLOAD)
     with pytest.raises(RawDataError, match=r"data/raw/trac/MANIFEST.csv row 3: file '\.\./\.\./evil\.txt' refused"):
-        sources.read_manifest(project / "data/raw/trac")
+        manifests.read_manifest(project / "data/raw/trac")
     with pytest.raises(RawDataError, match="refused"):
-        sources.inventory()
+        manifests.inventory()
 
 
 @pytest.mark.parametrize("length", [151, 241, 300, 5000])
 def test_a_name_over_the_cap_is_one_line_never_an_oserror(project, mirror, tmp_path, length):
     name = "a" * (length - 5) + ".json"
-    problem = sources.raw_name_problem(name, project / "data/raw/trac")
+    problem = manifests.raw_name_problem(name, project / "data/raw/trac")
     assert problem == f"file name of {length} bytes, longer than the limit of 150"
     # a mirror row of that name is refused like any unsafe name: nothing imported
     fieldnames, rows = manifest_rows(mirror)

@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from ice287g.acquire import lock
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.build import cli, data_commands
 from ice287g.acquire.landing import land, recover
 from tests.conftest import REAL_RAW, manifest_rows
@@ -28,11 +28,11 @@ def _listed(raw, source="ice_287g") -> dict[str, dict]:
 def test_a_file_killed_before_its_row_is_adopted_and_the_same_bytes_are_then_unchanged(archive):
     # what `kill -9` leaves between the file and its row: the file in place, no row
     shutil.copyfile(LIST, archive / "ice_287g" / FILE)
-    assert [(p.file, p.issue) for p in sources.verify_raw(archive)] == [(FILE, "unlisted file (not in MANIFEST.csv)")]
+    assert [(p.file, p.issue) for p in manifests.verify_raw(archive)] == [(FILE, "unlisted file (not in MANIFEST.csv)")]
     said = recover(archive, via="ice287g update")
     assert said == [f"adopted data/raw/ice_287g/{FILE}: found without its manifest row; its bytes pass every check a "
                     "landing makes, so its row is added"]
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
     row = _listed(archive)[FILE]
     assert (row["kind"], row["as_of_date"], row.get("status", "")) == ("ice_287g_participating_xlsx", "2026-05-18", "")
     assert row["notes"].startswith("adopted by ice287g update: found without its manifest row")
@@ -56,7 +56,7 @@ def test_a_temporary_copy_is_adopted_when_whole_and_removed_when_cut_short(archi
         "check a landing makes, so its row is added",
     ]
     assert not whole.exists() and not cut.exists() and (folder / FILE).read_bytes() == LIST.read_bytes()
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 def test_a_temporary_copy_of_a_file_in_place_or_of_a_manifest_is_removed(archive):
@@ -72,7 +72,7 @@ def test_a_temporary_copy_of_a_file_in_place_or_of_a_manifest_is_removed(archive
         f"removed data/raw/ice_287g/{stale[1].name}: a temporary copy a killed writer left of MANIFEST.csv, which is "
         "in place",
     ]
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 def test_what_a_landing_would_refuse_is_removed_and_a_genuine_workbook_is_never_lost(archive):
@@ -85,7 +85,7 @@ def test_what_a_landing_would_refuse_is_removed_and_a_genuine_workbook_is_never_
                        "manifest row, and refused: this is an HTML page, not a workbook")
     assert said[1].startswith("adopted data/raw/ice_287g/2026-05-20_participatingAgencies05202026am.xlsx")
     assert _listed(archive)[pending_as_list.name]["status"] == "quarantined"  # kept, quarantined as landing would
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 def test_a_copy_of_bytes_already_listed_is_removed(archive):
@@ -114,7 +114,7 @@ def test_add_recovers_first_under_the_lock(archive, tmp_path, capsys):
     assert out == [f"add: adopted data/raw/ice_287g/{FILE}: found without its manifest row; its bytes pass every "
                    "check a landing makes, so its row is added",
                    f"add: unchanged data/raw/ice_287g/{FILE}: these bytes are already data/raw/ice_287g/{FILE}"]
-    assert sources.verify_raw(archive) == []
+    assert manifests.verify_raw(archive) == []
 
 
 def test_import_raw_adopts_a_file_it_copied_before_it_was_killed(project, tmp_path, capsys):
@@ -123,14 +123,14 @@ def test_import_raw_adopts_a_file_it_copied_before_it_was_killed(project, tmp_pa
     have = {r["file"] for r in manifest_rows(project / "data/raw/trac")[1]}
     new = sorted(r["file"] for r in manifest_rows(mirror)[1] if r["file"] not in have)[0]
     shutil.copyfile(mirror / new, project / "data/raw/trac" / new)  # copied, then killed before its row
-    assert any(p.file == new for p in sources.verify_raw())
+    assert any(p.file == new for p in manifests.verify_raw())
     assert cli.main(["import-raw", str(mirror)]) == 0
     out = capsys.readouterr().out
     assert (f"import-raw: adopted data/raw/trac/{new}: in place without its manifest row (an import stopped before "
             "writing it), with the mirror's bytes; its row is added") in out
     assert _listed(project / "data/raw", "trac")[new] == {k: v for k, v in
                                                           {r["file"]: r for r in manifest_rows(mirror)[1]}[new].items()}
-    assert sources.verify_raw() == []
+    assert manifests.verify_raw() == []
 
 
 @pytest.mark.parametrize("command", ["add", "import-raw"])
@@ -141,7 +141,7 @@ def test_add_and_import_raw_wait_for_the_landing_lock_then_stop_in_one_line(arch
     download = tmp_path / NAME
     shutil.copyfile(LIST, download)
     target = str(download) if command == "add" else str(REAL_RAW / "trac")
-    with open(archive / sources.LOCK_NAME, "a+") as held:
+    with open(archive / manifests.LOCK_NAME, "a+") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # another run is landing
         assert cli.main([command, target]) == 1
     err = capsys.readouterr().err.strip().splitlines()

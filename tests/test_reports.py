@@ -8,22 +8,23 @@ import nbformat
 import pandas as pd
 import pytest
 
+from ice287g.ingest.lists import series_lists
 from ice287g.build import notebook_html, pipeline, reports
 from ice287g.detention import detention
-from ice287g.history import agreements, store
+from ice287g.history import asof
 from ice287g.places import geography, maps
 from ice287g.publish import charts, pages
 
 
 @pytest.fixture(scope="module")
 def tables():
-    return {n: agreements.read_processed(f"{n}.csv") for n in
+    return {n: asof.read_processed(f"{n}.csv") for n in
             ("lists", "list_counts", "list_rows", "agreements", "agencies", "agreement_places",
              "detention_facilities")}
 
 
 def test_report_states_are_every_state_ever_on_a_participating_list(tables):
-    rows, lists = tables["list_rows"], agreements.series_lists(tables["lists"])
+    rows, lists = tables["list_rows"], series_lists(tables["lists"])
     on_series = set(rows.loc[rows["list_id"].isin(lists["list_id"]), "state"]) - {""}
     states = reports.report_states(tables["agreements"])
     assert set(states) == on_series
@@ -32,17 +33,17 @@ def test_report_states_are_every_state_ever_on_a_participating_list(tables):
 
 
 def test_state_timeline_on_the_newest_list_equals_the_count_api(tables):
-    newest = store.list_row_for(tables["lists"], "newest")["list_id"]
+    newest = asof.list_row_for(tables["lists"], "newest")["list_id"]
     for state in ("FL", "TX", "MP"):
         t = reports.state_timeline(tables["lists"], tables["list_counts"], state)
         on_newest = t[t["list_id"] == newest]
         assert list(on_newest["model"]) == sorted([*charts.MODEL_ORDER, "ALL"])
         newest_date = tables["lists"].set_index("list_id").loc[newest, "list_date"]
         by_model = on_newest.set_index("model")["agreements"]
-        assert by_model["ALL"] == agreements.count(newest_date, state=state) == by_model.drop("ALL").sum()
+        assert by_model["ALL"] == asof.count(newest_date, state=state) == by_model.drop("ALL").sum()
         for model in charts.MODEL_ORDER:
             got = int(on_newest.loc[on_newest["model"] == model, "agreements"].iloc[0])
-            assert got == agreements.count(newest_date, state=state, model=model)
+            assert got == asof.count(newest_date, state=state, model=model)
 
 
 def test_state_timeline_is_zero_before_a_state_joined(tables):
@@ -63,14 +64,14 @@ def test_state_timeline_is_zero_before_a_state_joined(tables):
 def test_agencies_in_force_match_the_count_api(tables):
     counties, _ = maps.map_layers()
     lists = tables["lists"]
-    newest = store.list_row_for(lists, "newest")["list_id"]
+    newest = asof.list_row_for(lists, "newest")["list_id"]
     day = lists.set_index("list_id").loc[newest, "list_date"]
     for state in ("FL", "AK"):
         table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                        counties, tables["list_rows"], newest, state)
         assert list(table.columns) == ["agency", "type", "county", "ori", "models", "signed", "status",
                                        "first_listed", "last_listed", "moa_url", "addendum_url"]
-        assert (table["status"] == "in force").sum() == agreements.count(day, state=state, unit="agencies")
+        assert (table["status"] == "in force").sum() == asof.count(day, state=state, unit="agencies")
         assert set(table["status"]) <= {"in force", "ended"}
         assert (table["first_listed"] <= day).all()
     fl = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"], counties,
@@ -81,10 +82,10 @@ def test_agencies_in_force_match_the_count_api(tables):
 
 def test_agencies_at_an_earlier_date_exclude_later_agreements(tables):
     counties, _ = maps.map_layers()
-    lid = store.list_row_for(tables["lists"], "2023-06-30")["list_id"]
+    lid = asof.list_row_for(tables["lists"], "2023-06-30")["list_id"]
     table = reports.state_agencies(tables["agreements"], tables["agencies"], tables["agreement_places"],
                                    counties, tables["list_rows"], lid, "FL")
-    assert (table["status"] == "in force").sum() == agreements.count("2023-06-30", state="FL", unit="agencies")
+    assert (table["status"] == "in force").sum() == asof.count("2023-06-30", state="FL", unit="agencies")
     assert (table["first_listed"] <= "2023-06-30").all()
 
 
@@ -146,13 +147,13 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert srcs[:2] == ["../figures/agreements_timeline.png", "../figures/county_map.png"]
     assert not any(h.startswith(("http:", "https:", "/")) for h in parsed.hrefs)  # works offline, from disk
     fl = rows.set_index("state").loc["FL"]
-    assert fl["agreements"] == agreements.count(fl["list_date"], state="FL")
-    assert fl["agencies"] == agreements.count(fl["list_date"], state="FL", unit="agencies")
+    assert fl["agreements"] == asof.count(fl["list_date"], state="FL")
+    assert fl["agencies"] == asof.count(fl["list_date"], state="FL", unit="agencies")
     assert fl["state_name"] == "Florida"
     # the newest list, its totals by model, the change report and the release named by that date
-    newest = agreements.series_lists(tables["lists"]).iloc[-1]
+    newest = series_lists(tables["lists"]).iloc[-1]
     assert f"<title>ICE 287(g) agreements: list of {newest['list_date']}</title>" in page
-    total = agreements.count(newest["list_date"])
+    total = asof.count(newest["list_date"])
     assert f"<b>{total:,}</b> agreements" in page
     assert front["totals"].set_index("model").loc["ALL", "after"] == total
     assert f"../dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
@@ -165,12 +166,12 @@ def test_index_links_every_state_notebook_and_figure(tables):
 def test_the_agency_search_lists_every_agency_ever_listed(tables):
     counties, _ = maps.map_layers()
     lists, ags = tables["lists"], tables["agreements"]
-    newest = store.list_row_for(lists, "newest")["list_id"]
+    newest = asof.list_row_for(lists, "newest")["list_id"]
     day = lists.set_index("list_id").loc[newest, "list_date"]
     table = reports.agency_rows(ags, tables["agencies"], tables["agreement_places"], counties,
                                 tables["list_rows"], newest)
     assert len(table) == ags["agency_id"].nunique() == table[["state", "agency"]].drop_duplicates().shape[0]
-    assert (table["status"] == "in force").sum() == agreements.count(day, unit="agencies")
+    assert (table["status"] == "in force").sum() == asof.count(day, unit="agencies")
     assert list(table.columns[:10]) == ["state", *reports.AGENCY_COLUMNS]
     fl = reports.state_agencies(ags, tables["agencies"], tables["agreement_places"], counties, tables["list_rows"],
                                 newest, "FL")

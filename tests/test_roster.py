@@ -7,7 +7,8 @@ import gzip
 import pandas as pd
 import pytest
 
-from ice287g.history import roster, roster_match
+from ice287g.core import keys
+from ice287g.history import roster
 from ice287g.ingest import fbi_rosters
 
 from .conftest import REAL_ROOT
@@ -103,11 +104,11 @@ def test_the_fbi_name_forms_match_as_normalized(matches, agency_id, ori, roster_
 
 
 def test_roster_key_keeps_townships_and_state_departments():
-    assert roster_match.roster_key("Pointe Coupee Parish Sheriff's Department") == roster_match.roster_key(
+    assert keys.roster_key("Pointe Coupee Parish Sheriff's Department") == keys.roster_key(
         "Pointe Coupee County Sheriff's Office")
-    assert roster_match.roster_key("West York Borough Police Department") == roster_match.roster_key("West York Police Department")
-    assert roster_match.roster_key("Manor Township Police Department") != roster_match.roster_key("Manor Police Department")
-    assert roster_match.roster_key("Minnesota Department of Public Safety", "MN") == "MINNESOTA DEPARTMENT OF PUBLIC SAFETY"
+    assert keys.roster_key("West York Borough Police Department") == keys.roster_key("West York Police Department")
+    assert keys.roster_key("Manor Township Police Department") != keys.roster_key("Manor Police Department")
+    assert keys.roster_key("Minnesota Department of Public Safety", "MN") == "MINNESOTA DEPARTMENT OF PUBLIC SAFETY"
 
 
 def test_an_ambiguous_name_is_not_taken_and_its_oris_are_candidates(matches, rosters, agencies):

@@ -1,4 +1,4 @@
-"""The schema (one Table Schema file per table in src/ice287g/tables/, read by ice287g.schema) documents
+"""The schema (one Table Schema file per table in src/ice287g/tables/, read by ice287g.tables.schema) documents
 every committed table, and the writers enforce it."""
 from __future__ import annotations
 

@@ -135,8 +135,8 @@ FAILS = """
 x = 1
 
 # %%
-from ice287g.history import store
-label = store.read_processed("label.csv")["label"].tolist()
+from ice287g.history import asof
+label = asof.read_processed("label.csv")["label"].tolist()
 
 # %%
 raise ValueError(f"99_fails stops after reading {label}")
@@ -154,14 +154,14 @@ ice287g.setup_notebook("99_reads")
 import pandas as pd
 from ice287g.core import paths
 from ice287g.tables import qa
-from ice287g.history import store
+from ice287g.history import asof
 from ice287g.publish import charts
 from ice287g.tables import writers
 committed = (paths.project_root() / "data/processed/label.csv").read_text().split()[1]
-seen = {"staged": store.read_processed("label.csv")["label"][0], "committed": committed,
-        "other": store.read_processed("other_stage.csv").columns[0],
+seen = {"staged": asof.read_processed("label.csv")["label"][0], "committed": committed,
+        "other": asof.read_processed("other_stage.csv").columns[0],
         "figures": " ".join(sorted(charts.read_manifest()["slug"])),
-        "checks": " ".join(sorted(store.qa_table("qa_summary.csv")["check"]))}
+        "checks": " ".join(sorted(asof.qa_table("qa_summary.csv")["check"]))}
 writers.write_csv(pd.DataFrame({"what": list(seen), "value": list(seen.values())}),
                   paths.processed_dir() / "echo.csv")
 charts.record_figure(slug="second_figure", title="Second", alt_text="A second figure", source="Source: test",

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from ice287g.acquire import fetch, ice_pages, update, wayback
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.archive import coverage
 from ice287g.core import paths
 from tests.conftest import REAL_RAW, manifest_rows
@@ -50,7 +50,7 @@ def snapshot(root: Path) -> dict[str, str]:
     """Every raw file and its sha256 (the landing lock, an empty file git ignores, left out)."""
     raw = root / "data" / "raw"
     return {str(p.relative_to(raw)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(raw.rglob("*")) if p.is_file() and p.name != sources.LOCK_NAME}
+            for p in sorted(raw.rglob("*")) if p.is_file() and p.name != manifests.LOCK_NAME}
 
 
 def hold(project: Path, source: str, file: str) -> tuple[str, bytes]:
@@ -234,7 +234,7 @@ def test_update_lands_new_files_with_dates_kinds_hashes_and_urls(project, server
         assert (got["kind"], got["as_of_date"], got["bytes"]) == (want["kind"], want["as_of_date"], want["bytes"])
         assert got["original_url"] == f"{server.url}{want['original_url'][len('https://www.ice.gov'):]}"
         assert (project / "data" / "raw" / source / file).read_bytes() == real_bytes(source, file)
-    assert sources.check_raw(project / "data" / "raw") > 0
+    assert manifests.check_raw(project / "data" / "raw") > 0
     assert any(line.startswith("update: unchanged participatingAgencies06062025am.xlsx") for line in lines)
     assert lines[-1] == "update: 3 landed, 1 unchanged, 0 refused"
 
@@ -287,8 +287,8 @@ def test_impostors_are_refused_the_rest_lands_and_the_archive_stays_valid(projec
     new = set(after) - set(before)
     assert {k for k in new if not k.endswith("MANIFEST.csv")} == {"ice_287g/" + PARTICIPATING[1]}
     assert all(after[k] == v for k, v in before.items() if not k.endswith("MANIFEST.csv"))
-    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".") and p.name != sources.LOCK_NAME]
-    sources.check_raw(project / "data" / "raw")
+    assert not [p for p in (project / "data" / "raw").rglob("*") if p.name.startswith(".") and p.name != manifests.LOCK_NAME]
+    manifests.check_raw(project / "data" / "raw")
 
 
 def test_a_file_revised_under_the_same_name_lands_beside_the_old_one(project, server, landing):
@@ -302,7 +302,7 @@ def test_a_file_revised_under_the_same_name_lands_beside_the_old_one(project, se
     new = [k for k in set(after) - set(before)]
     assert len(new) == 1 and new[0] != "ice_287g/" + IN_SAMPLE[1] and name.removesuffix(".xlsx") in new[0]
     assert after[new[0]] == hashlib.sha256(real_bytes(*OTHER_LIST)).hexdigest()
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
     assert run_update(server).count("landed") == 0
 
 
@@ -319,7 +319,7 @@ def test_an_unreadable_page_exits_2_and_the_other_page_still_lands(project, serv
     assert any(line.startswith(f"update: cannot read the 287(g) page: {server.url}/identify-and-arrest/287g: ")
                for line in lines), lines
     assert run.count("landed") == 1
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
 
 
 def test_the_command_line(project, server, landing, capsys):
@@ -410,7 +410,7 @@ def test_backfill_lands_distinct_captures_once(project, server, landing):
     assert row["original_url"] == f"{server.url}/web/20250412093000id_/{caps[0][1]}"
     assert "2025-04-12T09:30:00Z" in row["notes"]
     assert landed[real_row(*WORKBOOK)["sha256"]]["as_of_date"] == real_row(*WORKBOOK)["as_of_date"]
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
     before = snapshot(project)
     again = run_update(server, wayback=server.url, since="2025-01-01", until="2026-06-30")
     assert again.count("landed") == 0 and snapshot(project) == before
@@ -441,7 +441,7 @@ def test_backfill_lands_page_captures_that_the_build_reads_as_lists(landing, pro
     row = rows["2019-06-01_287g-20190601020117.html"]
     assert row["kind"] == "ice_287g_html_capture" and row["as_of_date"] == "2019-06-01"
     assert row["original_url"] == f"{server.url}/web/20190601020117id_/https://www.ice.gov/287g"
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
     parsed = lists.parse_file(project / "data" / "raw" / "ice_287g" / row["file"], kind="participating")
     table = pd.read_excel(REAL_RAW / "ice_287g" / "2021-01-13_ParticipatingEntities-20210113002027.xlsx",
                           engine="calamine")
@@ -512,7 +512,7 @@ def test_wanted_fetches_exactly_the_listed_files_and_refuses_a_wrong_hash(projec
         ("skipped", "page captures 2017-2021")], lines
     assert set(snapshot(project)) - set(before) == {"ice_287g/" + PARTICIPATING[1]}
     assert server.hits(ice_pages.PAGE_287G.path) == 0  # --wanted reads no page
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -547,7 +547,7 @@ def test_the_build_steps_open_no_network_connection(no_network):
     from ice287g.detention import detention
     from ice287g.ingest import lists
 
-    assert sources.check_raw() > 0
+    assert manifests.check_raw() > 0
     assert len(coverage.coverage()) > 0
     assert len(lists.parse_file(REAL_RAW.joinpath(*PARTICIPATING)).rows) > 0
     facilities, _ = detention.read_facilities(REAL_RAW.joinpath(*WORKBOOK))
@@ -651,7 +651,7 @@ def test_the_run_deadline_starts_no_download_after_it_and_names_what_it_left(pro
     assert f"update: left {ice_name(*PENDING)} (the run's deadline of 50 s passed: left for the next run)" in lines
     assert server.hits(DOCLIB_287G + ice_name(*PENDING)) == 0 and server.hits(ice_pages.PAGE_DETENTION.path) == 0
     assert run.code == 1 and lines[-1] == "update: 1 landed, 0 unchanged, 0 refused, 2 left"
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
     # the next run, in time, takes what was left
     later = run_update(server, deadline=50, clock=lambda: 0.0)
     assert (later.code, later.count("landed"), later.count("unchanged")) == (0, 1, 2)
@@ -862,7 +862,7 @@ def test_a_name_too_long_for_the_disk_is_refused_and_the_run_goes_on(project, se
     assert [(o.status, o.name) for o in run.outcomes] == [
         ("refused", long), ("landed", ice_name(*PARTICIPATING)), ("unchanged", ice_name(*WORKBOOK))], lines
     assert run.code == 1 and sum(line.startswith(f"update: refused {long}: ") for line in lines) == 1, lines
-    sources.check_raw(project / "data" / "raw")
+    manifests.check_raw(project / "data" / "raw")
 
 
 def test_an_unexpected_error_in_one_file_or_page_is_one_line_and_the_run_goes_on(project, server, landing,
@@ -944,7 +944,7 @@ def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project,
         done = subprocess.run(second, capture_output=True, text=True, timeout=120)
         took = time.monotonic() - started
     assert done.returncode == 1 and done.stdout == "" and took >= 0.3, done
-    assert done.stderr.count("\n") == 1 and sources.LOCK_NAME in done.stderr and f"pid {os.getpid()}" in done.stderr
+    assert done.stderr.count("\n") == 1 and manifests.LOCK_NAME in done.stderr and f"pid {os.getpid()}" in done.stderr
     assert server.requests == [] and snapshot(project) == before
     # the holder is done: the next run lands
     assert cli.main(["update", "--ice-base-url", server.url]) == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ice287g.acquire import landing
-from ice287g.archive import sources, xlsxlimits
+from ice287g.archive import manifests, xlsxlimits
 from tests.conftest import REAL_RAW
 from tests.workbooks import rezip
 
@@ -173,7 +173,7 @@ def test_a_zip_bomb_is_refused_in_one_line_by_add(archive, tmp_path):
         b"</sheetData>", b'<row r="1855"><c r="A99999999"><v>1</v></c></row></sheetData>', 1)), "is no cell"),
 ])
 def test_each_limit_is_named(what, make, why):
-    problem = sources.workbook_problem(make())
+    problem = manifests.workbook_problem(make())
     assert problem.startswith("over a workbook limit: ") and why in problem, problem
 
 
@@ -191,7 +191,7 @@ def test_a_part_that_holds_more_than_its_header_declares_is_refused(tmp_path):
 READERS = """
 import sys
 from pathlib import Path
-from ice287g.archive import coverage, sources
+from ice287g.archive import coverage, manifests
 from ice287g.detention import detention, operators
 from ice287g.history import agreements, listqa
 from ice287g.ingest import lists
@@ -253,14 +253,14 @@ def test_a_workbook_that_passed_is_only_sniffed_next_time_and_one_that_failed_is
     real = xlsxlimits.zip_problem
     monkeypatch.setattr(xlsxlimits, "zip_problem", lambda source: scanned.append(source) or real(source))
     for _ in range(2):
-        sources.check_workbook(good)
-        with pytest.raises(sources.RawDataError, match="over a workbook limit"):
-            sources.check_workbook(bad)
+        manifests.check_workbook(good)
+        with pytest.raises(manifests.RawDataError, match="over a workbook limit"):
+            manifests.check_workbook(bad)
     assert scanned == [good, bad, bad]
-    cache = project / sources.WITHIN_LIMITS_CACHE
-    assert cache.read_text().split() == ["[", f'"{sources.sha256_file(good)}"', "]"]
-    sources._PASSED.clear()  # another process: it reads the file
-    sources.check_workbook(good)
+    cache = project / manifests.WITHIN_LIMITS_CACHE
+    assert cache.read_text().split() == ["[", f'"{manifests.sha256_file(good)}"', "]"]
+    manifests._PASSED.clear()  # another process: it reads the file
+    manifests.check_workbook(good)
     assert scanned == [good, bad, bad]
 
 
@@ -278,7 +278,7 @@ def test_the_readme_states_the_limits_as_they_are():
         "MAX_COLUMNS": f"{xlsxlimits.MAX_COLUMNS}",
         "MAX_ROWS": f"{xlsxlimits.MAX_ROWS:,}",
         "MAX_DECLARED_CELLS": f"{xlsxlimits.MAX_DECLARED_CELLS:,}",
-        "sources.MAX_NAME_BYTES": f"{sources.MAX_NAME_BYTES}",
+        "manifests.MAX_NAME_BYTES": f"{manifests.MAX_NAME_BYTES}",
         "landing.NAME_AFTER_PULL_DAYS": f"{landing.NAME_AFTER_PULL_DAYS}",
         "lock.WAIT_SECONDS": f"{lock.WAIT_SECONDS:g}",
     }

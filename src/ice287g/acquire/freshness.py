@@ -18,7 +18,7 @@ from typing import Callable, TextIO
 import pandas as pd
 from ..ingest.lists import MANIFEST_LIST_KINDS
 from ..detention.detention import WORKBOOK_KIND
-from ..archive.sources import inventory as raw_inventory
+from ..archive.manifests import inventory as raw_inventory
 
 DETENTION_LABEL = "ICE detention statistics workbooks"
 

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..archive.sources import (MANIFEST, README, WORKBOOK_SUFFIXES, Problem, RawDataError, RawHandTableError,
+from ..archive.manifests import (MANIFEST, README, WORKBOOK_SUFFIXES, Problem, RawDataError, RawHandTableError,
                                append_manifest_rows, check_manifest_row, parse_manifest, path_label,
                                problems_message, raw_name_problem, read_manifest, safe_raw_name, sha256_file,
                                workbook_problem)

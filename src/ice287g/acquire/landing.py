@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ..archive import icenames, sources, xlsxlimits
+from ..archive import icenames, manifests, xlsxlimits
 from ..core import paths
 from ..detention import detention
 from ..ingest import lists
@@ -106,10 +106,10 @@ class _Verdict:
 
 def _holder(sha256: str, raw: Path) -> tuple[str, str] | None:
     """(source, file) of the archive file with these bytes, by the manifests' sha256."""
-    for folder in sources.source_folders(raw):
-        if not (folder / sources.MANIFEST).exists():
+    for folder in manifests.source_folders(raw):
+        if not (folder / manifests.MANIFEST).exists():
             continue
-        for row in sources.read_manifest(folder):
+        for row in manifests.read_manifest(folder):
             if row["sha256"].strip().lower() == sha256:
                 return folder.name, row["file"]
     return None
@@ -124,7 +124,7 @@ def list_id_of(kind: str, file: str) -> str:
 def _taken(folder: Path, kind: str) -> tuple[set[str], dict[str, str]]:
     """The names a source folder lists, and what a new file of ``kind`` may not share with them: a list's
     id, or a detention workbook's data-pull date (each mapped to the file that has it)."""
-    rows = sources.read_manifest(folder) if (folder / sources.MANIFEST).exists() else []
+    rows = manifests.read_manifest(folder) if (folder / manifests.MANIFEST).exists() else []
     taken: dict[str, str] = {}
     for r in rows:
         if kind == "detention" and r["kind"] == WORKBOOK_KIND:
@@ -228,7 +228,7 @@ def _judge(data: bytes, ice_name: str, *, retrieved: str, seen_at: str | None, a
     """Every check a file's bytes and name must pass to land: a ``_Verdict``, or ``_Refused`` naming why not.
     ``given_how`` says, for the notes, where ``as_of_date`` came from."""
     capture = ice_name.lower().endswith(CAPTURE_SUFFIX)
-    problem = "" if capture else sources.workbook_problem(data)
+    problem = "" if capture else manifests.workbook_problem(data)
     if problem:
         raise _Refused(problem)
     info = icenames.ice_name_info(ice_name, seen_at or retrieved)
@@ -294,7 +294,7 @@ def land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path | No
 
 def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, expected_sha256: str | None,
           as_of_date: str | None, seen_at: str | None, via: str, final_url: str, today: Today) -> Landed:
-    unsafe = sources.raw_name_problem(ice_name, raw)
+    unsafe = manifests.raw_name_problem(ice_name, raw)
     if unsafe:
         raise _Refused(f"file name refused: {unsafe}")
     if not ice_name.lower().endswith(LANDABLE_SUFFIXES):
@@ -327,7 +327,7 @@ def _land(data: bytes, ice_name: str, url: str, *, retrieved: str, raw: Path, ex
                           "time of day")
         revision += 1
         name = f"{as_of}_{icenames.revision_name(ice_name, revision)}"
-    unsafe = sources.raw_name_problem(name, folder)
+    unsafe = manifests.raw_name_problem(name, folder)
     if unsafe:
         raise _Refused(f"archive name {name!r} refused: {unsafe}", source)
     notes = [f"retrieved {retrieved} by {via}", *verdict.notes]
@@ -352,7 +352,7 @@ def _row(name: str, data: bytes, kind: str, as_of: str, url: str, notes: list[st
     return {"file": name, "sha256": hashlib.sha256(data).hexdigest(), "bytes": str(len(data)),
             "kind": MANIFEST_KINDS[kind], "as_of_date": as_of, "source_repo": "", "source_path": "",
             "source_commit": "", "original_url": url, "notes": "; ".join(notes), "final_url": final_url,
-            "status": sources.QUARANTINED if quarantine else ""}
+            "status": manifests.QUARANTINED if quarantine else ""}
 
 
 def _write(folder: Path, target: Path, data: bytes, row: dict[str, str]) -> None:
@@ -368,15 +368,15 @@ def _write(folder: Path, target: Path, data: bytes, row: dict[str, str]) -> None
 
 
 def _add_row(folder: Path, row: dict[str, str]) -> None:
-    problems = sources.check_manifest_row(row, 0, folder)
+    problems = manifests.check_manifest_row(row, 0, folder)
     if problems:
         raise _Refused("; ".join(str(p) for p in problems), folder.name)
-    manifest = folder / sources.MANIFEST
+    manifest = folder / manifests.MANIFEST
     if manifest.exists():
-        sources.append_manifest_rows(manifest, [row])
+        manifests.append_manifest_rows(manifest, [row])
     else:  # a new source folder: header and row in one write
         buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=sources.MANIFEST_COLUMNS, lineterminator="\n")
+        writer = csv.DictWriter(buf, fieldnames=manifests.MANIFEST_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerow(row)
         writers.write_bytes(manifest, buf.getvalue().encode("utf-8"))
@@ -404,7 +404,7 @@ def _adopt(folder: Path, path: Path, name: str, raw: Path, via: str, today: Toda
     if held:
         return f"its bytes are already data/raw/{held[0]}/{held[1]}"
     prefix, ice_name = icenames.split_archive_name(name)
-    unsafe = sources.raw_name_problem(name, folder) or (
+    unsafe = manifests.raw_name_problem(name, folder) or (
         "" if ice_name.lower().endswith(LANDABLE_SUFFIXES) else "not a name that lands")
     if unsafe:
         return unsafe
@@ -444,24 +444,24 @@ def recover(raw: Path | None = None, *, via: str = "ice287g", today: Today = dt.
     said: list[str] = []
     if not raw.is_dir():
         return said
-    for folder in sources.source_folders(raw):
-        if sources.raw_name_problem(folder.name, raw) or not (folder / sources.MANIFEST).exists():
+    for folder in manifests.source_folders(raw):
+        if manifests.raw_name_problem(folder.name, raw) or not (folder / manifests.MANIFEST).exists():
             continue  # a folder that links out of data/raw is verify-raw's to name, never recovery's to clean
-        listed = {r["file"] for r in sources.read_manifest(folder)}
+        listed = {r["file"] for r in manifests.read_manifest(folder)}
         for path in sorted(folder.iterdir()):
-            if not (path.is_file() or path.is_symlink()) or path.name in listed or path.name in sources.DOC_FILES:
+            if not (path.is_file() or path.is_symlink()) or path.name in listed or path.name in manifests.DOC_FILES:
                 continue
             where = f"data/raw/{folder.name}/{path.name}"
             temp = TEMP_RE.match(path.name)
             if temp:
                 name = temp.group("stem") + (temp.group("suffix") or "")
-                if name in listed or name in sources.DOC_FILES or (folder / name).exists():
+                if name in listed or name in manifests.DOC_FILES or (folder / name).exists():
                     path.unlink()
                     said.append(printable(f"removed {where}: a temporary copy a killed writer left of {name}, "
                                           "which is in place"))
                     continue
             elif folder.name not in LANDING_SOURCES:
-                said.append(printable(f"left {where}: not in {sources.MANIFEST}, and only files of "
+                said.append(printable(f"left {where}: not in {manifests.MANIFEST}, and only files of "
                                       f"{', '.join(LANDING_SOURCES)} are landed here (import-raw adopts its own)"))
                 continue
             else:

@@ -1,4 +1,4 @@
-"""One landing at a time: ``update``, ``add`` and ``import-raw`` each hold ``data/raw/.landing.lock`` (``sources.LOCK_NAME``)
+"""One landing at a time: ``update``, ``add`` and ``import-raw`` each hold ``data/raw/.landing.lock`` (``manifests.LOCK_NAME``)
 while they run.
 
 Two runs at once would each see the same ICE file as new and land it twice. The lock is an advisory
@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..core import paths
-from ..archive.sources import LOCK_NAME, RawDataError
+from ..archive.manifests import LOCK_NAME, RawDataError
 
 WAIT_SECONDS = 60.0  # a second run waits this long for the first, then stops with a message
 POLL_SECONDS = 0.2

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import landing
-from ..archive import sources
+from ..archive import manifests
 from ..core import paths
 from ..detention import detention
 from ..ingest import lists
@@ -29,9 +29,9 @@ def excluded(source: str, rows: list[dict[str, str]], decisions: pd.DataFrame, s
 
 def quarantined_rows(folder: Path) -> list[dict[str, str]]:
     """The manifest rows of ``folder`` that landed quarantined."""
-    if not (folder / sources.MANIFEST).exists():
+    if not (folder / manifests.MANIFEST).exists():
         return []
-    return [r for r in sources.read_manifest(folder) if (r.get("status") or "").strip() == sources.QUARANTINED]
+    return [r for r in manifests.read_manifest(folder) if (r.get("status") or "").strip() == manifests.QUARANTINED]
 
 
 def stuck(raw: Path | None = None) -> list[str]:

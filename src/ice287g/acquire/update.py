@@ -35,7 +35,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..archive.sources import RawDataError
+from ..archive.manifests import RawDataError
 from ..core.hand import read_hand_table
 from ..core.messages import printable
 from . import fetch, landing, lock

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..archive.sources import RawDataError
+from ..ingest.lists import series_lists
+from ..archive.manifests import RawDataError
 from ..core import hand, paths
 from ..detention import detention
-from ..history import agreements, store
-from ..core.fixes import FixError
+from ..history import agreements, asof
+from ..core.messages import FixError
 from ..history.identity import row_agreement_ids
 from ..core.vocab import GAP_DAYS
 from ..tables.writers import write_bytes
@@ -88,7 +89,7 @@ def _is_close(computed: int, claimed: int) -> bool:
 
 
 def _neighbours(as_of: str, kind: str, fn) -> str:
-    lists = agreements.series_lists(store.read_processed("lists.csv"), kind)
+    lists = series_lists(asof.read_processed("lists.csv"), kind)
     before = lists[lists["list_date"] <= as_of].tail(1)
     after = lists[lists["list_date"] > as_of].head(1)
     parts = []
@@ -100,7 +101,7 @@ def _neighbours(as_of: str, kind: str, fn) -> str:
 
 
 def _count(c, as_of: str, unit: str | None = None, state: str | None = None, max_age_days=GAP_DAYS) -> int:
-    return store.count(as_of, model=c.model or None, state=state if state is not None else (c.state or None),
+    return asof.count(as_of, model=c.model or None, state=state if state is not None else (c.state or None),
                        unit=unit or c.unit, kind=c.list or "participating", max_age_days=max_age_days)
 
 
@@ -123,13 +124,13 @@ def _confusion(c) -> str:
     other_unit = {"agreements": "agencies", "agencies": "agreements"}.get(c.unit)
     if other_unit and _count(c, c.as_of, unit=other_unit) == claimed:
         return f"the claim counts {other_unit}, not {c.unit}"
-    lists = agreements.series_lists(store.read_processed("lists.csv"), c.list or "participating")
+    lists = series_lists(asof.read_processed("lists.csv"), c.list or "participating")
     for d in lists["list_date"]:
         if abs(_age_days(c.as_of, d)) <= TIMING_DAYS and _count(c, d) == claimed:
             return f"the list of {d} gives exactly the claimed value (list timing)"
     if c.unit == "states" and not c.state:
-        rows = store.read_processed("list_rows.csv")
-        lid = store.list_row_for(store.read_processed("lists.csv"), c.as_of, c.list or "participating")["list_id"]
+        rows = asof.read_processed("list_rows.csv")
+        lid = asof.list_row_for(asof.read_processed("lists.csv"), c.as_of, c.list or "participating")["list_id"]
         on = rows[rows["list_id"] == lid]
         if c.model:
             on = on[on["model"] == c.model]
@@ -153,11 +154,11 @@ def evaluate(c) -> Result:
     in_force = None  # (list_date, source_file) at as_of: the same list whatever the age bound
     try:
         for day in (c.as_of, c.since) if c.metric == "net_change" else (c.as_of,):
-            found = store.list_in_force(day, kind)  # every day checked: a stale since is refused too
+            found = asof.list_in_force(day, kind)  # every day checked: a stale since is refused too
             in_force = in_force or found
-    except store.StaleError as stale:
+    except asof.StaleError as stale:
         # the store refuses the list as too old to speak for the date: its value is kept for the record
-        list_date, source_file = in_force or store.list_in_force(c.as_of, kind, max_age_days=None)
+        list_date, source_file = in_force or asof.list_in_force(c.as_of, kind, max_age_days=None)
         computed = _count(c, c.as_of, max_age_days=None) - (
             _count(c, c.since, max_age_days=None) if c.metric == "net_change" else 0)
         return Result(str(computed), list_date, source_file, "not_archived",
@@ -165,8 +166,8 @@ def evaluate(c) -> Result:
                       f"(more than {stale.max_age_days}); " + _neighbours(stale.as_of, kind, lambda d: _count(c, d)))
     list_date, source_file = in_force
     if c.metric == "top_state":
-        lid = store.list_row_for(store.read_processed("lists.csv"), c.as_of, kind)["list_id"]
-        table = agreements.state_model_table(store.read_processed("list_rows.csv"), lid)
+        lid = asof.list_row_for(asof.read_processed("lists.csv"), c.as_of, kind)["list_id"]
+        table = agreements.state_model_table(asof.read_processed("list_rows.csv"), lid)
         top = table.iloc[0]
         computed = top["state"]
         verdict = "exact" if computed == c.value else "differs"
@@ -179,9 +180,9 @@ def evaluate(c) -> Result:
     claimed = int(c.value)
     extra = ""
     if c.metric == "net_change":
-        ags = store.read_processed("agreements.csv")
-        lid = store.list_row_for(store.read_processed("lists.csv"), c.as_of, kind)["list_id"]
-        rows = store.read_processed("list_rows.csv")
+        ags = asof.read_processed("agreements.csv")
+        lid = asof.list_row_for(asof.read_processed("lists.csv"), c.as_of, kind)["list_id"]
+        rows = asof.read_processed("list_rows.csv")
         on_list = set(row_agreement_ids(rows[rows["list_id"] == lid]))
         new = ags[(ags["first_listed"] > c.since) & (ags["first_listed"] <= c.as_of) & ags["agreement_id"].isin(on_list)]
         extra = f"{len(new)} agreements on the {list_date} list were first listed after {c.since}"

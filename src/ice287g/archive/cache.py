@@ -47,7 +47,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from ..core import paths
-from .sources import sha256_file
+from .manifests import sha256_file
 from ..tables.writers import atomic_path
 
 T = TypeVar("T")
@@ -128,10 +128,10 @@ def code_modules(module: str) -> set[str]:
 @lru_cache(maxsize=None)
 def code_fingerprint(module: str) -> str:
     """sha256 over the source of ``module`` and of every package module it imports, transitively."""
-    sources = {}
+    digests = {}
     for name in sorted(code_modules(module)):
-        sources[name] = hashlib.sha256(module_file(name).read_text(encoding="utf-8").encode("utf-8")).hexdigest()
-    return hashlib.sha256(json.dumps(sorted(sources.items())).encode()).hexdigest()
+        digests[name] = hashlib.sha256(module_file(name).read_text(encoding="utf-8").encode("utf-8")).hexdigest()
+    return hashlib.sha256(json.dumps(sorted(digests.items())).encode()).hexdigest()
 
 
 @lru_cache(maxsize=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from .sources import RawDataError, check_workbook, folder_check, inventory, safe_raw_name
+from .manifests import RawDataError, check_workbook, folder_check, inventory, safe_raw_name
 
 
 # ---------------------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ from ..archive.cache import DIR_NAME as CACHE_DIR
 from ..archive.cache import NO_CACHE_ENV
 from ..core import paths
 from ..detention import detention
-from ..history.agreements import read_processed, read_all
+from ..history.asof import read_processed
+from ..ingest.lists import read_all
 from .pipeline import NOTEBOOKS
 from .reports import default_workers, report_states
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..archive.sources import RawDataError
+from ..archive.manifests import RawDataError
 
 # Each command is a function of ``data_commands`` or ``notebook_commands``, named by ``set_defaults(func=...)``.
 NOTEBOOK_COMMANDS = frozenset({"run_notebooks", "make_deps", "docs", "gallery", "codebook", "readme", "reports"})
@@ -38,11 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.set_defaults(func="run_notebooks")
     dc = sub.add_parser("docs", help="gallery, readme and codebook in one process (what make runs after the notebooks)")
     dc.set_defaults(func="docs")
-    md = sub.add_parser("make-deps", help="write .build/deps.mk, the notebooks' Makefile prerequisites (ice287g.stages)")
+    md = sub.add_parser("make-deps", help="write .build/deps.mk, the notebooks' Makefile prerequisites (ice287g.build.stages)")
     md.set_defaults(func="make_deps")
     g = sub.add_parser("gallery", help="write figures/README.md from figures/manifest.csv")
     g.set_defaults(func="gallery")
-    cb = sub.add_parser("codebook", help="write docs/codebook.md from ice287g.schema (row counts from committed files)")
+    cb = sub.add_parser("codebook", help="write docs/codebook.md from ice287g.tables.schema (row counts from committed files)")
     cb.add_argument("--check", action="store_true", help="only check that docs/codebook.md is up to date")
     cb.set_defaults(func="codebook")
     rd = sub.add_parser("readme", help="rewrite README.md's at-a-glance numbers from data/processed and its "

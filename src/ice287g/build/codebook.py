@@ -62,7 +62,7 @@ def codebook_markdown(root: Path | str | None = None) -> str:
         "",
         "**Types**",
         "",
-        *(f"- `{t}`: {TYPE_HELP[t].replace('the fixed float format of `ice287g.writers`', f'`{FLOAT_FORMAT}`')}"
+        *(f"- `{t}`: {TYPE_HELP[t].replace('the fixed float format of `ice287g.tables.writers`', f'`{FLOAT_FORMAT}`')}"
           for t in TYPES),
         "",
         "**Empty?** `yes` means the cell may be blank in the CSV (NULL in the GeoPackage).",

@@ -14,12 +14,12 @@ from ..acquire.landing import land, recover
 from ..acquire.lock import landing_lock
 from ..analyses.claims import load_claims, sync_claims
 from ..archive.icenames import split_archive_name
-from ..archive.sources import check_raw
+from ..archive.manifests import check_raw
 from ..archive.xlsxlimits import size_problem
 from ..core import paths
 from ..core.messages import printable
 from ..history.changes import write_report
-from ..history.store import StaleError
+from ..history.asof import StaleError
 from ..publish.release import build
 
 

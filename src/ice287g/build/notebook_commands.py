@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 
 from ..acquire.quarantine import stuck
-from ..archive.sources import ensure_verified
+from ..archive.manifests import ensure_verified
 from ..core import paths
 from ..core.messages import printable
 from ..publish.charts import write_gallery

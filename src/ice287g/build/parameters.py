@@ -8,8 +8,8 @@ checks them against each notebook's tagged ``parameters`` cell, so neither can d
 
 Bounds that depend on the data (the earliest ICE list, the detention releases) are read from the raw
 files' manifests when a value needs them, never typed here. A date whose list or release in force would
-be too old (inside an archive gap) is refused by the store's own rule (``store.list_row_for``,
-``store.release_row_for``) on the tables the notebooks read, so a run stops before its kernel starts.
+be too old (inside an archive gap) is refused by the store's own rule (``asof.list_row_for``,
+``asof.release_row_for``) on the tables the notebooks read, so a run stops before its kernel starts.
 """
 from __future__ import annotations
 
@@ -24,10 +24,10 @@ from ..core import paths
 from ..core.vocab import GAP_DAYS, MODELS
 from ..archive.coverage import coverage
 from ..detention.detention import WORKBOOK_KIND
-from ..archive.sources import manifest
-from ..archive.sources import inventory
+from ..archive.manifests import manifest
+from ..archive.manifests import inventory
 from ..core.states import states
-from ..history.store import StaleError, list_row_for, read_processed, release_row_for
+from ..history.asof import StaleError, list_row_for, read_processed, release_row_for
 
 NEWEST = "newest"
 

@@ -22,7 +22,7 @@ import papermill
 from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
-from ..archive.sources import ensure_verified
+from ..archive.manifests import ensure_verified
 from ..core import paths
 from ..tables import writers
 from .kernel import stage_dir
@@ -293,7 +293,7 @@ def run_state_report(state: str, as_of: str = "newest", *, kernel_name: str = KE
     """``notebooks/state_report.py`` for one state into ``reports/states/XX.ipynb`` and ``.html`` (for an
     ``as_of`` other than ``newest``, ``reports/states_<as_of>/``); any file it writes goes under
     ``reports/states/XX/``, never over the committed outputs. ``reuse_kernel`` runs it on this process's
-    ``reused_kernel`` instead of a kernel of its own; ``verify=False`` skips ``sources.ensure_verified``
+    ``reused_kernel`` instead of a kernel of its own; ``verify=False`` skips ``manifests.ensure_verified``
     for a caller that has just run it (``reports.build_reports``, once for every state)."""
     if verify:
         ensure_verified()

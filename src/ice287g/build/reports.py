@@ -27,15 +27,18 @@ import pandas as pd
 from IPython.display import Markdown, display
 from markupsafe import Markup
 
-from ..archive.sources import ensure_verified
+from ..archive.manifests import ensure_verified
 from ..core import paths
 from ..core.states import states as census_states
 from ..detention.detention import release_for
 from ..history import changes
-from ..history.agreements import MODELS, compare_lists, read_processed, series_lists, series_segments
+from ..core.vocab import MODELS
+from ..history.agreements import compare_lists, series_segments
+from ..history.asof import read_processed
+from ..ingest.lists import series_lists
 from ..history.changes import CHANGE_KINDS, markdown
 from ..history.identity import row_agreement_ids
-from ..history.store import StaleError, list_row_for
+from ..history.asof import StaleError, list_row_for
 from ..places.maps import map_layers
 from ..publish import pages
 from ..publish.charts import MODEL_NAMES, read_manifest
@@ -314,7 +317,7 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
 
 
 # ---------------------------------------------------------------------------------------------
-# Changes since the previous list (ice287g.changes), for the front page and each state report
+# Changes since the previous list (ice287g.history.changes), for the front page and each state report
 
 def changes_html(rep, detail_from: str = "## National totals by model") -> Markup:
     """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and

@@ -1,1 +1,1 @@
-"""Definitions and helpers every layer uses: paths, vocabulary, text fixes, hand tables, states, messages, QA rows."""
+"""Definitions and helpers every layer uses: paths, vocabulary, cell text, name keys, messages, hand tables and their fixes, states."""

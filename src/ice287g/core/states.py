@@ -12,7 +12,8 @@ import pandas as pd
 import pyogrio
 
 from . import paths
-from .fixes import FixError, squash
+from .messages import FixError
+from .text import squash
 
 COUNTY_5M = "census/cb_2024_us_county_5m.shp"
 

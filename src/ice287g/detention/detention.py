@@ -14,11 +14,12 @@ from pathlib import Path
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from ..archive import cache, sources
+from ..archive import cache, manifests
 from ..core import hand, paths
-from ..core.fixes import FixError, column_letter, location, squash
+from ..core.messages import FixError, column_letter, location
+from ..core.text import squash
 from ..core.vocab import GAP_DAYS, MODELS
-from ..history import store
+from ..history import asof
 from ..tables.qa import check_row
 from .facility_places import FACILITY_OUTPUT, by_state, place_facilities, unplaced_facilities
 from .trac import trac_facilities, trac_facility_check, trac_population
@@ -124,7 +125,7 @@ class Workbook:
 
     @classmethod
     def open(cls, path: Path) -> Workbook:
-        sources.check_workbook(path, DetentionError, _where(path.name))
+        manifests.check_workbook(path, DetentionError, _where(path.name))
         try:
             sheets = Sheets(CalamineWorkbook.from_path(str(path)), path.name)
         except Exception as exc:
@@ -269,7 +270,7 @@ def superseded(source: str = "ice_detention") -> pd.DataFrame:
 
 def workbooks() -> pd.DataFrame:
     """The detentionStats workbooks to read: every one in the manifest but those superseded by a hand row."""
-    inv = sources.manifest("ice_detention")
+    inv = manifests.manifest("ice_detention")
     books = inv[inv["kind"] == WORKBOOK_KIND]
     books = books[~books["file"].isin(superseded()["file"])]
     return books.sort_values("file", ignore_index=True)
@@ -386,8 +387,8 @@ def compare_with_trac(detained: pd.DataFrame, trac: pd.DataFrame) -> pd.DataFram
 def release_for(release_dates: pd.Series, as_of=None, max_age_days: int | None = GAP_DAYS) -> str | None:
     """The newest release date on or before ``as_of`` (``None`` or ``newest``: the newest of all);
     ``None`` when the archive holds no release that early. A release more than ``max_age_days`` older
-    than ``as_of`` is refused with ``store.StaleError`` (a ``LookupError``), as the store refuses lists."""
-    row = store.release_row_for(pd.DataFrame({"release_date": sorted(set(release_dates))}), as_of, max_age_days)
+    than ``as_of`` is refused with ``asof.StaleError`` (a ``LookupError``), as the store refuses lists."""
+    row = asof.release_row_for(pd.DataFrame({"release_date": sorted(set(release_dates))}), as_of, max_age_days)
     return None if row is None else row["release_date"]
 
 
@@ -395,7 +396,7 @@ def state_adp(as_of=None, fiscal_year=None, max_age_days: int | None = GAP_DAYS)
     """``state, adp_total, facilities, rank`` from the newest release on or before ``as_of`` (refused when
     more than ``max_age_days`` old), or the last release of ``fiscal_year`` (its year-end release once the
     year is over, its latest while the year is still running; see ``fy_end`` in detention_releases.csv)."""
-    df = pd.read_csv(store.processed_path("detention_by_state.csv"), dtype={"state": str})
+    df = pd.read_csv(asof.processed_path("detention_by_state.csv"), dtype={"state": str})
     if fiscal_year is not None:
         pick = df[(df["fiscal_year"] == int(fiscal_year)) & df["fy_latest"]]
         if pick.empty:
@@ -403,7 +404,7 @@ def state_adp(as_of=None, fiscal_year=None, max_age_days: int | None = GAP_DAYS)
     else:
         release = release_for(df["release_date"], as_of, max_age_days)
         if release is None:
-            raise ValueError(f"no detention release on or before {store.day(as_of)}")
+            raise ValueError(f"no detention release on or before {asof.iso_date(as_of)}")
         pick = df[df["release_date"] == release]
     pick = pick[pick["state"] != "ALL"].sort_values(["adp_total", "state"], ascending=[False, True])
     pick = pick.assign(rank=pick["adp_total"].rank(method="min", ascending=False).astype("int64"))
@@ -422,7 +423,7 @@ def lists_in_force(picks: pd.DataFrame, lists: pd.DataFrame, max_age_days: int |
     paired, gaps = [], []
     for rel in picks.itertuples(index=False):
         try:
-            paired.append((rel, store.list_row_for(lists, rel.release_date, max_age_days=max_age_days)))
+            paired.append((rel, asof.list_row_for(lists, rel.release_date, max_age_days=max_age_days)))
         except (LookupError, ValueError) as exc:
             gaps.append((rel.release_date, str(exc)))
     return paired, gaps
@@ -540,4 +541,4 @@ def write(det: Detention, list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.Da
 
 
 def sources_files(source: str) -> list[str]:
-    return sources.manifest(source)["file"].tolist()
+    return manifests.manifest(source)["file"].tolist()

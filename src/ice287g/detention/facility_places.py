@@ -3,25 +3,17 @@ its name key and state, else its city), the facilities left unplaced, and the av
 state."""
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 
 import pandas as pd
 
 from ..core import paths
-from ..core.fixes import squash
+from ..core.keys import facility_key
 from ..ingest import census
 
 
 # ---------------------------------------------------------------------------------------------
 # Facilities on the county map
-
-
-def facility_key(name: str) -> str:
-    """Name key for joining releases and crosswalks: case, punctuation and glued footnote digits folded."""
-    text = squash(name).upper().replace("'", "").replace("&", " AND ")
-    text = re.sub(r"(?<=[A-Z])\d{1,2}$", "", text)  # 'BERKS COUNTY RESIDENTIAL CENTER3'
-    return re.sub(r"[^A-Z0-9]+", " ", text).strip()
 
 
 @lru_cache(maxsize=None)

@@ -23,7 +23,7 @@ Matching is conservative, and every match carries the rule that made it (``match
 A local facility in a county with a local agreement that no rule matches is listed with the reason
 (``unmatched``), and every table carries the facility's operator and its evidence. Which agreements count:
 those on the participating list in force at the date asked
-(``store.list_row_for``); a release with no list in force is a gap, never a zero.
+(``asof.list_row_for``); a release with no list in force is a gap, never a zero.
 """
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ from .operators import OPERATOR_COLUMNS, PRIVATE, SHERIFF, UNKNOWN, Operator, sp
 from .operators import columns as operator_columns
 from ..tables.qa import check_row
 from ..tables.schema import JAIL_REASONS, JAIL_RULES
-from ..history.store import day, is_newest, list_row_for
+from ..history.asof import is_newest, iso_date, list_row_for
 from ..core.vocab import GAP_DAYS, MODELS
 
 # ICE's facility types run by a county or city under an agreement with ICE or the Marshals.
@@ -252,7 +252,7 @@ def choose(releases: pd.DataFrame, as_of, fiscal_year: int = 0,
         if release is None:
             raise ValueError(f"no detention release on or before {as_of}")
     if not is_newest(as_of):
-        return release, day(as_of)
+        return release, iso_date(as_of)
     return release, (release if fiscal_year else NEWEST)
 
 
@@ -390,7 +390,7 @@ def state_summary(matches: pd.DataFrame, state: str) -> str:
             f"{matches['list_date'].iloc[0]})" if len(matches) and "release_date" in matches else "")
     if part.empty:
         return (f"**Jails holding ICE detainees:** no facility holding ICE detainees{when} is run by one of the "
-                f"state's 287(g) agencies by the matching rules of `ice287g.jails`.")
+                f"state's 287(g) agencies by the matching rules of `ice287g.detention.jails`.")
     adp = pd.to_numeric(part["adp_total"]).fillna(0).sum()
     agencies = part.groupby("agency")["facility"].apply(lambda s: ", ".join(sorted(s)))
     named = "; ".join(f"{a} ({f})" for a, f in agencies.items())

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from ..archive import cache, sources
+from ..archive import cache, manifests
 from ..core import hand, paths
-from ..core.fixes import FixError, location, squash
-from ..core.keys import agency_key
+from ..core.messages import FixError, location
+from ..core.text import squash
+from ..core.keys import agency_key, city_key
 from ..core.states import state_lookup
 from ..tables.qa import check_row
 from ..tables.schema import OPERATOR_FIELDS, OPERATOR_JOIN_RULES, OPERATOR_KINDS
@@ -102,10 +103,6 @@ def join_key(name: str) -> str:
     return spell_out(agency_key(_FOOTNOTE.sub("", text.strip())))
 
 
-def city_key(city: str) -> str:
-    return " ".join(re.sub(r"[^A-Z0-9]+", " ", squash(city).upper()).split())
-
-
 def distinctive(name_key: str, city: str) -> frozenset:
     """The words of a name key that say which facility it is: not generic, not the city's."""
     return frozenset(name_key.split()) - GENERIC_WORDS - set(city_key(city).split())
@@ -126,7 +123,7 @@ def read_list(path, list_date: str) -> pd.DataFrame:
     """One ICE facility list: a row per facility (``file, row, list_date`` and ``LIST_COLUMNS``' names) with the
     operator's ``operator_kind``; an unknown operator value or a missing column stops, naming where."""
     def parse():
-        sources.check_workbook(path, OperatorError, location(SOURCE, path.name))
+        manifests.check_workbook(path, OperatorError, location(SOURCE, path.name))
         book = CalamineWorkbook.from_path(str(path))
         if SHEET not in book.sheet_names:
             raise OperatorError(f"{location(SOURCE, path.name)}: no sheet {SHEET!r} (sheets: {book.sheet_names})")
@@ -159,16 +156,16 @@ def read_list(path, list_date: str) -> pd.DataFrame:
 
 def read_lists() -> pd.DataFrame:
     """Every ICE facility list of ``data/raw/ice_facilities`` (manifest kind ``facility_list``), newest first."""
-    inv = sources.manifest(SOURCE)
+    inv = manifests.manifest(SOURCE)
     books = inv[inv["kind"] == LIST_KIND].sort_values("as_of_date", ascending=False)
-    frames = [read_list(sources.raw_path(SOURCE, r.file), r.as_of_date) for r in books.itertuples(index=False)]
+    frames = [read_list(manifests.raw_path(SOURCE, r.file), r.as_of_date) for r in books.itertuples(index=False)]
     return pd.concat(frames, ignore_index=True)
 
 
 def list_files() -> list:
     """Paths of the lists ``read_lists`` reads (a figure's or table's inputs)."""
-    inv = sources.manifest(SOURCE)
-    return [sources.raw_path(SOURCE, f) for f in sorted(inv.loc[inv["kind"] == LIST_KIND, "file"])]
+    inv = manifests.manifest(SOURCE)
+    return [manifests.raw_path(SOURCE, f) for f in sorted(inv.loc[inv["kind"] == LIST_KIND, "file"])]
 
 
 # ---------------------------------------------------------------------------------------------

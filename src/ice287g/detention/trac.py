@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..archive import sources
+from ..archive import manifests
 from ..core import paths
 
 
@@ -19,7 +19,7 @@ def _trac_json(path: str) -> list:
 
 def trac_population() -> pd.DataFrame:
     """TRAC's daily detained-population rows (pop_agen), one per ICE release date."""
-    inv = sources.manifest("trac")
+    inv = manifests.manifest("trac")
     file = inv.loc[inv["kind"] == "trac_detained_population_json", "file"].iloc[0]
     df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
     df["date"] = pd.to_datetime(df["date"], format="%m/%d/%Y").dt.date.astype(str)
@@ -28,7 +28,7 @@ def trac_population() -> pd.DataFrame:
 
 
 def trac_facilities() -> pd.DataFrame:
-    inv = sources.manifest("trac")
+    inv = manifests.manifest("trac")
     file = inv.loc[inv["kind"] == "trac_facilities_adp_json", "file"].iloc[0]
     df = pd.DataFrame(_trac_json(str(paths.raw_dir() / "trac" / file)))
     df["count_num"] = df["count"].astype(str).str.replace(",", "").str.strip().astype(int)

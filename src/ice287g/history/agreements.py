@@ -1,12 +1,13 @@
 """Every ICE 287(g) list, every era, into one agreement history: the build, and the tables behind charts.
 
-The work is split by concern, and this module gathers it for notebooks and the command line:
+The work is split by concern, and this module runs it in order for the history stage; callers import
+each name from its home, never through here:
 
-- ``lists``     reading the lists of each era into list rows;
-- ``identity``  when two names are one agency, what makes one agreement;
-- ``history``   the agreement history and its status rules;
-- ``listqa``    quality checks of the lists and the history;
-- ``store``     what is in force on a date (the query API over the processed tables).
+- ``ingest.lists`` reading the lists of each era into list rows;
+- ``identity``     when two names are one agency, what makes one agreement;
+- ``history``      the agreement history and its status rules;
+- ``listqa``       quality checks of the lists and the history;
+- ``asof``         what is in force on a date (the query API over the processed tables).
 
 A row is an agreement (one agency can hold JEM, WSO and TFM rows at once).
 """
@@ -19,29 +20,26 @@ from pathlib import Path
 import pandas as pd
 
 from . import pending_states
-from ..archive import sources
+from ..archive import manifests
 from ..archive import coverage
 from ..core import hand, paths
 from . import corrections, roster
 from .history import (
     agency_table, agreement_history, earlier_successors, merge_list_by_ori, merge_list_renames, series_rows,
 )
-from ..core.keys import ABBREVIATIONS, agency_id, agency_key  # noqa: F401
-from .identity import agreement_ids, identity_candidates, remap_candidates  # noqa: F401
-from ..ingest.lists import (  # noqa: F401
-    EXTRA_ROW_COLUMNS, LIST_ROW_COLUMNS, ListError, ParsedFile, Rules, content_hash, file_date, in_list_order,
-    list_decisions, list_location, normalize_date, normalize_state, parse_file, read_all, read_list, series_lists,
+from ..core.keys import agency_id, agency_key
+from .identity import identity_candidates, remap_candidates
+from ..ingest.lists import (
+    ListError, Rules, list_decisions, list_location, normalize_state, read_all, series_lists,
 )
 from ..ingest.list_tables import list_counts_table, summarize_lists
-from ..ingest.moa_links import is_wayback, link_url, workbook_hyperlinks  # noqa: F401
-from .listqa import (  # noqa: F401
-    DROP_SHARE, link_coverage, manifest_expectations, newest_link_coverage, qa_summary, raw_agency_cells,
+from .listqa import (
+    manifest_expectations, qa_summary, raw_agency_cells,
     suspicious_drops, unknown_values,
 )
-from ..core.states import parse_states  # noqa: F401
-from .store import count, is_newest, list_in_force, list_row_for, read_processed  # noqa: F401
-from ..core.fixes import squash
-from ..core.vocab import AGENCY_TYPES, GAP_DAYS, MODEL_LABELS, MODELS, SERIES_ERAS  # noqa: F401
+from .asof import list_row_for
+from ..core.text import squash
+from ..core.vocab import GAP_DAYS, MODELS
 from ..tables import stage_commit
 from ..tables.stage_commit import Table
 
@@ -65,7 +63,7 @@ def build_history() -> History:
     lists = summarize_lists(list_rows, lists, skipped)
     list_rows, renames, rename_candidates = merge_list_renames(list_rows, lists)
     evidence = None
-    if roster.vendored():
+    if roster.rosters_vendored():
         list_rows, by_ori, evidence = merge_list_by_ori(list_rows, lists)
         renames = pd.concat([renames, by_ori], ignore_index=True)
         rename_candidates = remap_candidates(rename_candidates, evidence.mapping)
@@ -77,7 +75,7 @@ def build_history() -> History:
     agreements = agreement_history(list_rows, lists, corrections_log=fixes.log)
     agencies = agency_table(list_rows, lists)
     if evidence is not None:
-        evidence = roster.rematch(evidence, agencies, list_rows)
+        evidence = roster.match_after_merge(evidence, agencies, list_rows)
     ori_of = {} if evidence is None else dict(zip(evidence.matches["agency_id"], evidence.matches["ori"]))
     agencies["ori"] = [ori_of.get(a, "") for a in agencies["agency_id"]]
     counts = list_counts_table(list_rows, lists)
@@ -299,7 +297,7 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
 
 def resolve_list(lists: pd.DataFrame, spec: str, kind: str = "participating") -> str:
     """A list id from a notebook parameter: ``newest``, ``first-YYYY`` (first list of that year) or a
-    date (the list in force on that date, refused inside an archive gap: ``store.list_row_for``)."""
+    date (the list in force on that date, refused inside an archive gap: ``asof.list_row_for``)."""
     spec = str(spec).strip()
     m = re.fullmatch(r"first-(\d{4})", spec)
     if m:
@@ -333,7 +331,7 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
     the sheet's second section (after a sub-header row) lists agencies that ended their agreements."""
     path = Path(path)
     rules = rules or Rules.load()
-    sources.check_workbook(path, ListError, list_location(path.name))
+    manifests.check_workbook(path, ListError, list_location(path.name))
     df = pd.read_excel(path, engine="calamine", dtype=str).fillna("")
     need = {"State", "County", "Sheriff", "FIPS"}
     if not need <= set(df.columns):
@@ -363,7 +361,7 @@ def read_wapo_flags(path: Path | str, rules: Rules | None = None) -> pd.DataFram
 
 
 def wapo_flags(rules: Rules | None = None) -> pd.DataFrame:
-    inv = sources.manifest("ice_287g")
+    inv = manifests.manifest("ice_287g")
     files = inv.loc[inv["kind"] == WAPO_KIND, "file"].sort_values()
     frames = [read_wapo_flags(paths.raw_dir() / "ice_287g" / f, rules) for f in files]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import paths
-from . import store
+from . import asof
 from .agreements import CHANGE_KINDS, changes_by_state, compare_lists, resolve_list
 from .identity import row_agreement_ids
 from ..ingest.lists import series_lists
@@ -131,7 +131,7 @@ def state_table(changes: pd.DataFrame, renames: pd.DataFrame) -> pd.DataFrame:
 
 def _qa(name: str) -> pd.DataFrame | None:
     try:
-        return store.qa_table(name)
+        return asof.qa_table(name)
     except FileNotFoundError:
         return None
 
@@ -183,15 +183,15 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
 
 def build(before: str = PREVIOUS, after: str = "newest") -> ChangeReport:
     """The change report's content for a pair of lists (default: the newest and the one before)."""
-    lists = store.read_processed("lists.csv")
-    rows = store.read_processed("list_rows.csv")
+    lists = asof.read_processed("lists.csv")
+    rows = asof.read_processed("list_rows.csv")
     before_id, after_id = list_pair(lists, before, after)
     meta = lists.set_index("list_id")
     b, a = meta.loc[before_id].copy(), meta.loc[after_id].copy()
     b["list_id"], a["list_id"] = before_id, after_id
     changes = compare_lists(rows, before_id, after_id)
-    renames = transition_renames(store.qa_table("renames.csv"), b, a)
-    totals = national_totals(store.read_processed("list_counts.csv"), before_id, after_id)
+    renames = transition_renames(asof.qa_table("renames.csv"), b, a)
+    totals = national_totals(asof.read_processed("list_counts.csv"), before_id, after_id)
     return ChangeReport(b, a, changes, renames, totals, state_table(changes, renames),
                         model_table(changes, renames, totals), qa_findings(b, a, rows, changes))
 

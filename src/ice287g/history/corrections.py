@@ -30,9 +30,10 @@ from dataclasses import dataclass
 import pandas as pd
 
 from ..core import hand
-from ..core.fixes import FixError
+from ..core.messages import FixError
 from ..core.keys import fold, name_role_and_core
-from .identity import CANDIDATE_COLUMNS, agreement_ids, strip_state
+from .identity import CANDIDATE_COLUMNS, agreement_ids
+from ..core.keys import strip_state
 from ..core.vocab import NOT_PRINTED
 
 # A signing date moved by more than this is a new date, not a fix (a month covers ICE's batch fixes).

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import difflib
 import re
-from functools import cache
 
 import pandas as pd
 
-from ..core.fixes import squash
-from ..core.keys import agency_key, fold, name_role_and_core
-from ..core.states import state_lookup
+from ..core.text import squash
+from ..core.keys import agency_key, fold, name_role_and_core, strip_state
 from ..core import hand, paths
-from ..core.fixes import FixError
+from ..core.messages import FixError
 
 def agreement_ids(rows: pd.DataFrame) -> pd.Series:
     """An agreement's identity for each list row: agency × model × signing date."""
@@ -108,21 +106,6 @@ def edit_distance(a: str, b: str) -> int:
 
 def _numbers(key: str) -> list[str]:
     return sorted(t for t in key.split() if any(c.isdigit() for c in t))
-
-
-@cache
-def _state_prefixes(state: str) -> tuple[tuple[str, ...], ...]:
-    names = [n for n, code in state_lookup().items() if code == state] + [state]
-    return tuple(sorted({tuple(fold(n).split()) for n in names}, key=len, reverse=True))
-
-
-def strip_state(key: str, state: str) -> str:
-    """The key without a leading name or code of its own state ("MONTANA DEPARTMENT OF JUSTICE" -> ...)."""
-    tokens = key.split()
-    for prefix in _state_prefixes(state):
-        if len(tokens) > len(prefix) and tuple(tokens[:len(prefix)]) == prefix:
-            return " ".join(tokens[len(prefix):])
-    return key
 
 
 _SUFFIX = re.compile(r"\s*[/,-]\s*\S")

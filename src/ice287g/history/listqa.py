@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from ..archive import cache, sources
-from ..core.fixes import squash
+from ..archive import cache, manifests
+from ..core.text import squash
 from ..core.states import state_lookup
 from ..core.vocab import AGENCY_TYPES, MODEL_LABELS, MODELS, SERIES_ERAS
 from ..ingest.lists import (
@@ -36,7 +36,7 @@ MANIFEST_COUNT_RE = re.compile(r"rows=(\d+); JEM=(\d+) \((\d+) states\); WSO=(\d
 
 def manifest_expectations() -> pd.DataFrame:
     """Counts the archive's curators recorded in MANIFEST notes, per single-list file."""
-    inv = sources.manifest("ice_287g")
+    inv = manifests.manifest("ice_287g")
     out = []
     for rec in inv.itertuples(index=False):
         m = MANIFEST_COUNT_RE.search(rec.notes)
@@ -147,7 +147,7 @@ READER_VERSION = 1
 def _workbook_agency_cells(path: Path) -> dict[str, int]:
     """Non-blank cells under a LAW ENFORCEMENT AGENCY header, per sheet, read with openpyxl (the lists
     themselves are read with calamine), leaving out a repeated header."""
-    sources.check_workbook(path, ListError, list_location(path.name))
+    manifests.check_workbook(path, ListError, list_location(path.name))
     wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     try:
         out = {}
@@ -393,7 +393,7 @@ def qa_summary(list_rows, lists, skipped, qa: dict) -> pd.DataFrame:
     pending = suspicious[suspicious["list_kind"] == "pending"]
     add("suspicious_pending_lists", "pending lists", len(pending),
         "reported in data/qa/suspicious_drops.csv (pending lists turn over fast)", "info")
-    unread = quarantined_excluded(sources.manifest("ice_287g"), qa["list_decisions"]).values()
+    unread = quarantined_excluded(manifests.manifest("ice_287g"), qa["list_decisions"]).values()
     checks.extend(decision_checks(lists, suspicious, qa["list_decisions"], unread))
     add("unused_fixes", "data/hand", len(qa["unused_fixes"]), 0, "pass" if qa["unused_fixes"].empty else "fail")
     if "corrections" in qa:

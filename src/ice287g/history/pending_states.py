@@ -14,16 +14,16 @@ from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
 from ..ingest.census import counties_in_name
 from ..ingest.lists import series_lists
-from . import roster, roster_match, store
+from . import roster, roster_match, asof
 from .history import days_between
 from .identity import agreement_ids
 
 
 def analysis_date(lists: pd.DataFrame, as_of="newest") -> str:
     """The date the outcomes are judged at: ``as_of``, or the newest series list of either kind."""
-    if store.is_newest(as_of):
+    if asof.is_newest(as_of):
         return max(series_lists(lists, kind)["list_date"].max() for kind in ("participating", "pending"))
-    return store.day(as_of)
+    return asof.iso_date(as_of)
 
 
 def participating_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, as_of="newest") -> pd.DataFrame:

@@ -169,7 +169,7 @@ def ori_mapping(shared: pd.DataFrame, list_rows: pd.DataFrame) -> dict[str, str]
     return mapping
 
 
-def vendored(root: Path | str | None = None) -> bool:
+def rosters_vendored(root: Path | str | None = None) -> bool:
     """Whether the project holds the FBI rosters (a sample project of the tests may not: its history then
     has no ORI evidence, and says so)."""
     raw = Path(root) if root is not None else paths.raw_dir()
@@ -199,7 +199,7 @@ def ori_evidence(agencies: pd.DataFrame, series_rows: pd.DataFrame, list_rows: p
     return OriEvidence(rosters, hand_ori, shared, ori_mapping(shared, series_rows), matches)
 
 
-def rematch(evidence: OriEvidence, agencies: pd.DataFrame, list_rows: pd.DataFrame) -> OriEvidence:
+def match_after_merge(evidence: OriEvidence, agencies: pd.DataFrame, list_rows: pd.DataFrame) -> OriEvidence:
     """``evidence`` with ``matches`` for the agencies after the merge by ORI (the same frame when nothing
     merged: the agencies did not change)."""
     if not evidence.mapping:

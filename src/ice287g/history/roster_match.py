@@ -27,11 +27,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..core import hand, paths
-from ..core.keys import agency_key, fold
+from ..core.keys import agency_key, fold, roster_key
 from ..core.vocab import STATE_AGENCY_TYPE
 from ..ingest.census import match_county
 from ..ingest.fbi_rosters import ORI_RE, ROSTER_FILES, RosterError
-from .identity import strip_state
 
 HAND_FILE = "agency_ori.csv"
 MATCH_COLUMNS = ["agency_id", "state", "agency", "ori", "roster", "roster_name", "roster_type",
@@ -51,34 +50,6 @@ NO_NAME = "no roster name matched"
 COUNTY_CONFLICT = "county conflict: "
 # ---------------------------------------------------------------------------------------------
 # Matching
-
-# The FBI's ways of writing a name that ICE writes otherwise, applied to both sides (rule 3 above).
-_SHERIFF = re.compile(r"\bSHERIFFS?( (OFFICE|DEPARTMENT))?$")
-_PLACE_PREFIX = re.compile(r"^(CITY|TOWN|VILLAGE|BOROUGH) OF ")
-_PLACE_WORD = re.compile(r"\b(CITY|TOWN|VILLAGE|BOROUGH) (POLICE DEPARTMENT)$")
-_TOWN_SAFETY = re.compile(r"^(.+?) (DEPARTMENT OF PUBLIC SAFETY|PUBLIC SAFETY DEPARTMENT|PUBLIC SAFETY)$")
-
-
-def roster_key(name: str, state: str = "") -> str:
-    """The identity key in the FBI's forms: a sheriff ("Sheriff", "Sheriff's Department") is "Sheriff's
-    Office", a parish is a county, Saint is St, a state's police department is its state police, and a
-    town's police department drops "City", "Town", "Village" or "Borough" ("West York Borough Police
-    Department" is the FBI's "West York Police Department"); a town's department of public safety is its
-    police department (the FBI's "Jupiter Island Police Department"), a state's (its name or code first)
-    stays what it is. Townships keep the word: a township and a borough of one name are two agencies in
-    Pennsylvania and New Jersey."""
-    key = agency_key(name)
-    key = re.sub(r"\bPARISH\b", "COUNTY", key)
-    key = re.sub(r"\bSAINT\b", "ST", key)
-    key = _SHERIFF.sub("SHERIFFS OFFICE", key)
-    key = re.sub(r"\bSTATE POLICE DEPARTMENT$", "STATE POLICE", key)
-    town = _TOWN_SAFETY.match(key)
-    if town and state and strip_state(key, state) == key:
-        key = f"{town.group(1)} POLICE DEPARTMENT"
-    if key.endswith("POLICE DEPARTMENT"):
-        key = _PLACE_WORD.sub(r"\2", _PLACE_PREFIX.sub("", key))
-    return key
-
 
 # (rule, function giving the name's form): the same order for the agency's own name and its other spellings.
 NAME_FORMS = (("exact_name", lambda n, s: fold(n)), ("normalized", lambda n, s: agency_key(n)), ("normalized", roster_key))

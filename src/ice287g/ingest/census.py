@@ -15,6 +15,7 @@ import pyogrio
 import shapely
 
 from ..core import hand, paths
+from ..core.keys import text_key
 from ..core.states import COUNTY_5M, GeographyError, census_file
 
 # ---------------------------------------------------------------------------------------------
@@ -31,21 +32,6 @@ COUNTY_WORDS = ("CITY AND BOROUGH", "CENSUS AREA", "COUNTY", "PARISH", "BOROUGH"
                 "PLANNING REGION")
 PLACE_WORDS = ("CITY AND BOROUGH", "CITY", "TOWN", "VILLAGE", "BOROUGH", "CDP", "MUNICIPALITY", "TOWNSHIP",
                "COMUNIDAD", "ZONA URBANA")
-
-
-@lru_cache(maxsize=None, typed=True)  # agency names recur on every list and under every hand-table lookup
-def text_key(text: str) -> str:
-    t = str(text).upper().replace("’", "'").replace("'", "").replace(".", "")
-    t = _NOT_KEY_CHARS.sub(" ", t)
-    if "SAINT" in t:
-        t = _SAINT.sub("ST", t)
-        t = _SAINTE.sub("STE", t)
-    return " ".join(t.split())  # only spaces are left: runs of them collapsed, ends stripped
-
-
-_NOT_KEY_CHARS = re.compile(r"[^A-Z0-9 ]+")
-_SAINT = re.compile(r"\bSAINT\b")
-_SAINTE = re.compile(r"\bSAINTE\b")
 
 
 def county_key(text: str) -> tuple[str, bool]:

@@ -18,9 +18,11 @@ from xml.etree import ElementTree
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from ..archive import cache, icenames, sources
+from ..archive import cache, icenames, manifests
 from ..core import hand, paths
-from ..core.fixes import FixError, FixTable, column_letter, location, squash
+from ..core.fixtables import FixTable
+from ..core.messages import FixError, column_letter, location
+from ..core.text import squash
 from ..core.keys import agency_id, agency_key
 from ..core.states import state_lookup
 from ..core.vocab import AGENCY_TYPES, LIST_KINDS, MODEL_LABELS
@@ -218,7 +220,7 @@ def check_kind(found: str, expected: str | None, where: str, evidence: str) -> s
 
 def _read_workbook(path: Path, rules: Rules, expected_kind: str | None = None) -> ParsedFile:
     name, label = path.name, _file_label(path)
-    sources.check_workbook(path, ListError, list_location(label))
+    manifests.check_workbook(path, ListError, list_location(label))
     try:
         wb = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for zip/xml damage
@@ -517,7 +519,7 @@ def quarantined_excluded(inv: pd.DataFrame, decisions: pd.DataFrame) -> dict[str
         return {}
     ids = set(decisions.loc[decisions["decision"] == "exclude", "list_id"])
     out = {}
-    for rec in inv[inv["status"].fillna("").str.strip() == sources.QUARANTINED].itertuples(index=False):
+    for rec in inv[inv["status"].fillna("").str.strip() == manifests.QUARANTINED].itertuples(index=False):
         kind = MANIFEST_LIST_KINDS.get(rec.kind)
         lid = list_id(kind, file_date(rec.file)) if kind else ""
         if lid in ids:
@@ -527,7 +529,7 @@ def quarantined_excluded(inv: pd.DataFrame, decisions: pd.DataFrame) -> dict[str
 
 def read_all(rules: Rules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict], list[str]]:
     rules = rules or Rules.load()
-    inv = sources.manifest("ice_287g")
+    inv = manifests.manifest("ice_287g")
     rows, lists, skipped, notes = [], [], [], []
     fingerprint = rules_fingerprint(rules)
     unread = quarantined_excluded(inv, list_decisions())

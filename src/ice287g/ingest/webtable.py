@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from ..core.fixes import squash
+from ..core.text import squash
 
 # Columns whose cells link a document: their value is the link's address, not its label.
 LINK_COLUMNS = ("MOA", "ADDENDUM")

@@ -34,9 +34,8 @@ import re
 
 import pandas as pd
 
-from ..ingest.census import (COUNTY_IN_NAME, ROLES_TABLE, counties,
-                     counties_in_name, county_population, match_county, match_place, match_place_share,
-                     place_counties, placement_keyed, placement_lookup, text_key)
+from ..ingest.census import COUNTY_IN_NAME, ROLES_TABLE, counties, counties_in_name, county_population, match_county, match_place, match_place_share, place_counties, placement_keyed, placement_lookup
+from ..core.keys import text_key
 from ..core.keys import ROLE_WORDS, agency_key, name_role_and_core
 from ..history.identity import row_agreement_ids as _agreement_ids
 from ..ingest.lists import series_lists

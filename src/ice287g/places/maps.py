@@ -75,7 +75,7 @@ def map_layers():
 # What the maps show
 
 
-def _mix(fips, models) -> pd.DataFrame:
+def models_by_county(fips, models) -> pd.DataFrame:
     """Per county (sorted by FIPS): the models present, in MODELS order and ';'-joined (other values left
     out), the number of rows, and the map category (the one model, or MIX)."""
     size: dict = {}
@@ -95,7 +95,7 @@ def _coverage(rows: pd.DataFrame, on_list: pd.DataFrame, places: pd.DataFrame, m
         rows = rows[rows["model"] == model]
         on_list = on_list[on_list["model"] == model]
     if len(rows):
-        mix = _mix(rows["county_fips"].tolist(), rows["model"].tolist())
+        mix = models_by_county(rows["county_fips"].tolist(), rows["model"].tolist())
     else:  # keeps the dtypes an empty groupby gives
         mix = rows.groupby("county_fips").agg(models=("model", lambda s: ""),
                                               agreements=("model", "size")).reset_index()

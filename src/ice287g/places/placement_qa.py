@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ingest.census import PLACE_FIX_TABLES, ROLES_TABLE, counties, placement_table, text_key
+from ..ingest.census import PLACE_FIX_TABLES, ROLES_TABLE, counties, placement_table
+from ..core.keys import text_key
 from ..tables.qa import check_row, listing
 from ..tables.schema import LEVELS, STATEWIDE_ROLES
 from .geography import ROLE_HAND, RULE_HAND, TYPE_LEVELS

@@ -25,7 +25,7 @@ from matplotlib.patches import Patch
 from matplotlib.path import Path as MplPath
 from PIL import Image
 
-from ..archive import sources
+from ..archive import manifests
 from ..core import paths
 from ..core.vocab import MIX as MIX_LABEL
 from ..core.vocab import MODELS
@@ -190,7 +190,7 @@ def _inputs_field(inputs: Iterable[Path | str]) -> str:
             path = paths.project_root() / path
         if not path.is_file():
             raise FigureError(f"figure input {paths.relative(path)} does not exist")
-        entries.add(f"{paths.relative(path)}@sha256:{sources.raw_sha256(path)}")
+        entries.add(f"{paths.relative(path)}@sha256:{manifests.raw_sha256(path)}")
     return "; ".join(sorted(entries))
 
 

@@ -3,7 +3,7 @@
 One zip for people who will not clone the repository, built only from committed outputs and the schema:
 
 - ``csv/``: every processed table, byte for byte as committed;
-- ``parquet/``: the same tables typed from ``ice287g.schema`` (dates as date32, FIPS codes as text,
+- ``parquet/``: the same tables typed from ``ice287g.tables.schema`` (dates as date32, FIPS codes as text,
   counts as int64), so nobody has to guess a type again;
 - ``stata/``: ``agreements``, ``agencies``, ``list_counts`` and ``county_counts`` as ``.dta``, labelled
   from the schema;
@@ -342,7 +342,7 @@ def geopackage_resource(data: bytes) -> dict:
 def datapackage(root: Path | str | None, csv_bytes: dict[str, bytes], sources: list[dict],
                 gpkg: bytes | None = None) -> dict:
     """The ``datapackage.json`` descriptor: one tabular resource per processed CSV (``csv/<name>.csv``),
-    its Table Schema from ``ice287g.schema``, its size and sha256, the GeoPackage as a file resource, and
+    its Table Schema from ``ice287g.tables.schema``, its size and sha256, the GeoPackage as a file resource, and
     the package's sources and licences."""
     newest = newest_list(root)
     resources = []

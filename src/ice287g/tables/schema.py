@@ -6,11 +6,11 @@ keys and its ``Column``s in the order they are written. Each is read (``ice287g.
 Table Schema file in ``src/ice287g/tables/``, which is where a table is documented. What uses it:
 
 - ``validate_table(df, path)`` checks a table against it (columns, order, types, empties, categories) and
-  raises ``SchemaError`` naming the file and the column. ``ice287g.writers`` calls it (through
+  raises ``SchemaError`` naming the file and the column. ``ice287g.tables.writers`` calls it (through
   ``check_output``) before writing anything under ``data/processed/``, ``data/qa/`` or
   ``figures/manifest.csv``, so a table that does not match leaves the previous file in place.
 - ``codebook_markdown(root)`` renders ``docs/codebook.md`` (``python -m ice287g codebook``).
-- ``table_schema(path)`` gives a processed table's Table Schema for the data release (``ice287g.release``).
+- ``table_schema(path)`` gives a processed table's Table Schema for the data release (``ice287g.publish.release``).
 - ``tests/test_schema.py`` checks every committed file against it.
 
 The labels a category may take are the code's where the code decides them (``LEVELS``, ``JAIL_RULES``
@@ -42,7 +42,7 @@ from .tableschema import TABLE_SCHEMA_TYPES, TYPES, Column, Dataset, ForeignKey,
 TYPE_HELP = {
     "string": "text",
     "integer": "whole number",
-    "number": "decimal number (written with the fixed float format of `ice287g.writers`)",
+    "number": "decimal number (written with the fixed float format of `ice287g.tables.writers`)",
     "boolean": "`True` or `False`",
     "date": "date as text, `YYYY-MM-DD`",
     "category": "one of a set of labels; the allowed labels are listed where the set is small and fixed",
@@ -56,7 +56,7 @@ MANIFEST = "figures/manifest.csv"
 
 
 class SchemaError(ValueError):
-    """A table that does not match its definition in ``ice287g.schema`` (names file and column)."""
+    """A table that does not match its definition in ``ice287g.tables.schema`` (names file and column)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -67,7 +67,7 @@ LEVELS = ("State", "County", "Municipal", "Other")
 NAME_RULES = ("name: state agency", "name: campus, port, court, constable or regional body", "name: sheriff or county",
               "name: police department of a city or town", "no rule matched")
 LEVEL_RULES = ("hand", "ICE TYPE column", "ICE TYPE column (Municipality), finer Other from name", *NAME_RULES)
-# How ice287g.jails ties a detention facility to the 287(g) agency running it, and why it leaves one unmatched.
+# How ice287g.detention.jails ties a detention facility to the 287(g) agency running it, and why it leaves one unmatched.
 JAIL_RULES = ("facility bears the agency's name", "county jail <-> county sheriff",
               "county's name alone <-> county sheriff", "county jail <-> county jail or corrections agency",
               "city jail <-> city police", "the agency named its operator (data/hand/facility_operators.csv)",
@@ -95,7 +95,7 @@ SHARE_FLAG_BELOW = 0.9  # a place whose largest county holds less of its people 
 CORRECTIONS, LAW_ENFORCEMENT = "corrections", "law enforcement"
 STATEWIDE_ROLES = (CORRECTIONS, LAW_ENFORCEMENT)
 ROLE_RULES = ("hand", "name: corrections", "name: not corrections")
-# What every table of ice287g.jails says of a facility's operator (shared fields of tables/shared.yaml).
+# What every table of ice287g.detention.jails says of a facility's operator (shared fields of tables/shared.yaml).
 OPERATOR_FIELDS = ("operator", "operator_kind", "operator_source")
 
 # ---------------------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ QUOTED_CONSTANTS = MappingProxyType({"GAP_DAYS": GAP_DAYS, "SHARE_FLAG_BELOW": S
 DATASETS: MappingProxyType[str, Dataset] = MappingProxyType(tableschema.load(QUOTED_CONSTANTS))
 
 # ---------------------------------------------------------------------------------------------
-# The processed tables as a data package (datapackage.json of the data release, ice287g.release)
+# The processed tables as a data package (datapackage.json of the data release, ice287g.publish.release)
 
 RELEASED = "data/processed/"
 DATA_PACKAGE_VERSION = "2.0"

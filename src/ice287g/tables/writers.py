@@ -107,7 +107,7 @@ def row_order(target: Path | str, sort_by: Sequence[str] | None) -> Sequence[str
 
 
 def prepared(df: pd.DataFrame, target: Path | str, sort_by: Sequence[str] | None = None) -> pd.DataFrame:
-    """``df`` as ``target`` is written: checked against ``ice287g.schema`` (a table under ``data/processed/``
+    """``df`` as ``target`` is written: checked against ``ice287g.tables.schema`` (a table under ``data/processed/``
     or ``data/qa/`` of the output root, or ``figures/manifest.csv``; a mismatch raises SchemaError) and sorted
     (by ``sort_by``, else the table's primary key, else every column)."""
     _check_schema(df, target)
@@ -137,10 +137,10 @@ def write_csv(
     float_format: str = FLOAT_FORMAT,
 ) -> Path:
     """Write ``df`` as UTF-8 CSV with LF line ends, sorted rows (by ``sort_by``, else by the table's
-    primary key in ``ice287g.schema``, else by every column), fixed float format, no index.
+    primary key in ``ice287g.tables.schema``, else by every column), fixed float format, no index.
 
     A table under ``data/processed/`` or ``data/qa/`` of the output root, or ``figures/manifest.csv``,
-    is first checked against ``ice287g.schema``; a mismatch raises SchemaError and writes nothing."""
+    is first checked against ``ice287g.tables.schema``; a mismatch raises SchemaError and writes nothing."""
     out = prepared(df, target, sort_by)
     with atomic_path(target) as tmp:
         save_csv(out, tmp, float_format)

@@ -5,7 +5,7 @@ in pyproject.toml), so one file pins every package for every version, each with 
 is needed. ``requirements.txt`` is its pip-installable export (``uv export``: the same pins with the
 same markers), which ``make`` installs with pip where uv is absent; ``environment.yml`` gives conda users
 the same pins for the direct dependencies. ``make lock`` rewrites all three; ``python -m
-ice287g.environment`` rewrites environment.yml from requirements.txt.
+ice287g.build.lockpins`` rewrites environment.yml from requirements.txt.
 
 Where the lock installs a package on one Python and not on another, or another version of it,
 ``PER_VERSION`` says why; a test reads the lock for each supported version and checks that these are
@@ -99,7 +99,7 @@ def direct_dependencies(root: Path | None = None) -> list[str]:
 def environment_yml(root: Path | None = None) -> str:
     pins = lock_pins(root)
     lines = [
-        "# Generated from requirements.txt by `python -m ice287g.environment`; tests check the pins agree.",
+        "# Generated from requirements.txt by `python -m ice287g.build.lockpins`; tests check the pins agree.",
         "name: ice287g",
         "channels:",
         "  - conda-forge",

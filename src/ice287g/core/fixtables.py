@@ -5,62 +5,11 @@ Every table records which rows were used, so a fix that matches nothing can be r
 """
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
-
-import pandas as pd
 
 from . import hand
-
-
-class FixError(ValueError):
-    """A hand table or a raw value that cannot be used as it stands."""
-
-
-def location(source: str, file: str, sheet: str | None = None, row: int | None = None,
-             column: str | None = None) -> str:
-    """Where a raw value sits, as every error message names it: file, sheet, row (as in Excel), column."""
-    parts = [f"data/raw/{source}/{file}"]
-    if sheet is not None:
-        parts.append(f"sheet {sheet!r}")
-    if row is not None:
-        parts.append(f"row {row}")
-    if column is not None:
-        parts.append(f"column {column}")
-    return ", ".join(parts)
-
-
-def column_letter(index: int) -> str:
-    """Excel column letter of a 0-based column index (0 -> A, 26 -> AA)."""
-    letters, index = "", index + 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
-_SPACES = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=None)
-def squash_text(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
-    return _SPACES.sub(" ", text).strip()
-
-
-def squash(value) -> str:
-    """Text of a cell: NFKC, curly quotes straight, non-breaking spaces gone, spaces collapsed."""
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return squash_text(value if isinstance(value, str) else str(value))
-
-
-def fix_key(value: str) -> str:
-    """How a fix table looks a value up: squashed, upper-cased."""
-    return squash(value).upper()
+from .keys import fix_key
+from .messages import FixError
 
 
 @dataclass

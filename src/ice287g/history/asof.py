@@ -78,7 +78,7 @@ def qa_table(name: str) -> pd.DataFrame:
     return _processed(str(_output_path("qa", name)))
 
 
-def day(as_of) -> str:
+def iso_date(as_of) -> str:
     """A date parameter as ``YYYY-MM-DD``."""
     return pd.Timestamp(as_of).date().isoformat()
 
@@ -88,7 +88,7 @@ def newest_on_or_before(table: pd.DataFrame, as_of, *, date_column: str, what: s
     """The last row of ``table`` (ordered oldest first) dated on or before ``as_of``; ``None`` when none is
     that early. Raises ``StaleError`` naming the row (``label(row)``, else its date) and its age when it is
     more than ``max_age_days`` older than ``as_of``."""
-    as_of = day(as_of)
+    as_of = iso_date(as_of)
     before = table[table[date_column] <= as_of]
     if before.empty:
         return None
@@ -120,7 +120,7 @@ def list_row_for(lists: pd.DataFrame, as_of, kind: str = "participating",
     row = newest_on_or_before(series, as_of, date_column="list_date", what=f"{kind} list", label=_list_label,
                               max_age_days=max_age_days)
     if row is None:
-        raise ValueError(f"no {kind} list is dated on or before {day(as_of)} (first is {series['list_date'].min()})")
+        raise ValueError(f"no {kind} list is dated on or before {iso_date(as_of)} (first is {series['list_date'].min()})")
     return row
 
 
@@ -173,7 +173,7 @@ def release_in_force(as_of, max_age_days: int | None = GAP_DAYS) -> tuple[str, s
     releases = read_processed("detention_releases.csv")
     row = release_row_for(releases, as_of, max_age_days)
     if row is None:
-        raise ValueError(f"no detention release on or before {day(as_of)} (first is {releases['release_date'].min()})")
+        raise ValueError(f"no detention release on or before {iso_date(as_of)} (first is {releases['release_date'].min()})")
     return row["release_date"], row["source_file"]
 
 

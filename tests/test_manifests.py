@@ -6,11 +6,11 @@ import shutil
 
 import pytest
 
-from ice287g.archive import sources
+from ice287g.archive import manifests
 from ice287g.acquire import from_mirror
 from ice287g.archive import coverage
 from ice287g.build import cli
-from ice287g.archive.sources import RawDataError
+from ice287g.archive.manifests import RawDataError
 
 from .conftest import REAL_RAW
 
@@ -21,9 +21,9 @@ def _manifest_rows(folder):
 
 
 def test_real_archive_matches_every_manifest():
-    problems = sources.verify_raw(REAL_RAW)
+    problems = manifests.verify_raw(REAL_RAW)
     assert problems == []
-    counts = {f.name: len(_manifest_rows(f)) for f in sources.source_folders(REAL_RAW)}
+    counts = {f.name: len(_manifest_rows(f)) for f in manifests.source_folders(REAL_RAW)}
     assert counts == {"census": 26, "fbi": 3, "ice_287g": 150, "ice_detention": 49, "ice_facilities": 2, "trac": 4}
 
 
@@ -31,40 +31,40 @@ def test_vendored_files_are_byte_identical_to_shared_mirror():
     shared = REAL_RAW.parents[2] / "shared" / "data" / "raw"
     if not shared.is_dir():
         pytest.skip("../shared is not beside this checkout")
-    for folder in sources.source_folders(REAL_RAW):
+    for folder in manifests.source_folders(REAL_RAW):
         for row in _manifest_rows(folder):
             mirror = shared / folder.name / row["file"]
             if mirror.exists():
-                assert sources.sha256_file(mirror) == row["sha256"], mirror
+                assert manifests.sha256_file(mirror) == row["sha256"], mirror
 
 
 def test_one_changed_byte_is_named_with_both_hashes(project, capsys):
     target = project / "data/raw/ice_287g/2025-06-06_participatingAgencies06062025am.xlsx"
-    expected = sources.sha256_file(target)
+    expected = manifests.sha256_file(target)
     data = bytearray(target.read_bytes())
     data[100] ^= 0xFF
     target.write_bytes(bytes(data))
-    problems = sources.verify_raw()
+    problems = manifests.verify_raw()
     assert len(problems) == 1
     message = str(problems[0])
     assert "data/raw/ice_287g/2025-06-06_participatingAgencies06062025am.xlsx" in message
-    assert "sha256 mismatch" in message and expected in message and sources.sha256_file(target) in message
+    assert "sha256 mismatch" in message and expected in message and manifests.sha256_file(target) in message
     assert cli.main(["verify-raw"]) == 1
     assert "2025-06-06_participatingAgencies06062025am.xlsx" in capsys.readouterr().err
 
 
 def test_missing_file_is_named(project):
     (project / "data/raw/trac/2026-07-11_pop_agen_table.json").unlink()
-    problems = [str(p) for p in sources.verify_raw()]
+    problems = [str(p) for p in manifests.verify_raw()]
     assert problems == ["data/raw/trac/2026-07-11_pop_agen_table.json: missing (listed in MANIFEST.csv row 2)"]
 
 
 def test_unlisted_file_is_named(project):
     (project / "data/raw/trac/notes.txt").write_text("scratch")
-    problems = [str(p) for p in sources.verify_raw()]
+    problems = [str(p) for p in manifests.verify_raw()]
     assert problems == ["data/raw/trac/notes.txt: unlisted file (not in MANIFEST.csv)"]
     with pytest.raises(RawDataError, match="notes.txt"):
-        sources.check_raw()
+        manifests.check_raw()
 
 
 def test_malformed_hash_in_manifest_is_named(project):
@@ -75,7 +75,7 @@ def test_malformed_hash_in_manifest_is_named(project):
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    (problem,) = sources.verify_raw()
+    (problem,) = manifests.verify_raw()
     assert "malformed sha256" in str(problem) and "2026-07-11_pop_agen_table.json" in str(problem)
 
 
@@ -88,7 +88,7 @@ def test_import_raw_copies_only_new_files_and_appends_manifest_rows(project):
     assert result.unchanged == ["trac/2026-07-11_pop_agen_table.json"]
     after = (raw / "trac/MANIFEST.csv").read_bytes()
     assert after.startswith(before) and after.count(b"\r\n") == before.count(b"\r\n") + 3
-    assert sources.verify_raw() == []
+    assert manifests.verify_raw() == []
     again = from_mirror.import_raw(REAL_RAW / "trac")
     assert again.copied == [] and len(again.unchanged) == 4
 
@@ -96,9 +96,9 @@ def test_import_raw_copies_only_new_files_and_appends_manifest_rows(project):
 def test_import_raw_of_a_whole_mirror_brings_new_sources(project):
     result = from_mirror.import_raw(REAL_RAW)
     assert any(f.startswith("census/") for f in result.copied)
-    assert sources.verify_raw() == []
-    assert sum(len(_manifest_rows(f)) for f in sources.source_folders()) == sum(
-        len(_manifest_rows(f)) for f in sources.source_folders(REAL_RAW))
+    assert manifests.verify_raw() == []
+    assert sum(len(_manifest_rows(f)) for f in manifests.source_folders()) == sum(
+        len(_manifest_rows(f)) for f in manifests.source_folders(REAL_RAW))
 
 
 def test_import_raw_never_overwrites_a_different_file(project, tmp_path):
@@ -110,7 +110,7 @@ def test_import_raw_never_overwrites_a_different_file(project, tmp_path):
     rows = _manifest_rows(mirror)
     for r in rows:
         if r["file"] == victim.name:
-            r["sha256"], r["bytes"] = sources.sha256_file(mirror / victim.name), "2"
+            r["sha256"], r["bytes"] = manifests.sha256_file(mirror / victim.name), "2"
     with open(mirror / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -158,10 +158,10 @@ def _age(path, seconds=3600):
 
 
 def test_an_edited_raw_csv_stops_ensure_verified(project):
-    assert sources.ensure_verified() == 3
+    assert manifests.ensure_verified() == 3
     _same_size_edit(project / ROSTER)
     with pytest.raises(RawDataError, match=r"2017-08-01_pre2018-roster-long.csv: sha256 mismatch"):
-        sources.ensure_verified()
+        manifests.ensure_verified()
 
 
 def test_an_edited_raw_csv_stops_run_before_any_kernel_starts(project, monkeypatch, capsys):
@@ -188,28 +188,28 @@ def test_the_cache_trusts_unchanged_files_and_rehashes_touched_ones(project, mon
     for p in (project / "data/raw").rglob("*"):
         if p.is_file():
             _age(p)
-    sources.ensure_verified()
+    manifests.ensure_verified()
     hashed = []
-    real = sources.sha256_file
-    monkeypatch.setattr(sources, "sha256_file", lambda p: hashed.append(p.name) or real(p))
-    sources.ensure_verified()
+    real = manifests.sha256_file
+    monkeypatch.setattr(manifests, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    manifests.ensure_verified()
     assert hashed == []  # size and mtime unchanged: nothing is read again
     roster = project / ROSTER
     roster.touch()  # same bytes, new mtime: hashed again, still passes
-    sources.ensure_verified()
+    manifests.ensure_verified()
     assert hashed == [roster.name]
     _same_size_edit(roster)  # new bytes, same size
     with pytest.raises(RawDataError, match="sha256 mismatch"):
-        sources.ensure_verified()
+        manifests.ensure_verified()
     assert (project / ".build/raw_verified.json").exists()
 
 
 def test_a_file_changed_just_after_it_was_hashed_is_not_trusted(project, monkeypatch):
-    sources.ensure_verified()  # the sample was copied a moment ago: racily recent
+    manifests.ensure_verified()  # the sample was copied a moment ago: racily recent
     hashed = []
-    real = sources.sha256_file
-    monkeypatch.setattr(sources, "sha256_file", lambda p: hashed.append(p.name) or real(p))
-    sources.ensure_verified()
+    real = manifests.sha256_file
+    monkeypatch.setattr(manifests, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    manifests.ensure_verified()
     assert len(hashed) == 3
 
 
@@ -227,7 +227,7 @@ def test_a_non_utf8_manifest_is_one_line(project, capsys):
     manifest = project / "data/raw/trac/MANIFEST.csv"
     manifest.write_bytes(manifest.read_bytes().replace(b"\n", b" caf\xe9\n", 2))
     with pytest.raises(RawDataError, match=r"data/raw/trac/MANIFEST.csv line 1: not UTF-8 text \(byte 0xe9\)"):
-        sources.read_manifest(project / "data/raw/trac")
+        manifests.read_manifest(project / "data/raw/trac")
     assert "data/raw/trac/MANIFEST.csv: line 1: not UTF-8" in _one_line_error(capsys)
 
 
@@ -237,18 +237,18 @@ def test_an_unbalanced_quote_in_a_manifest_is_one_line(project, capsys):
     lines[1] = lines[1].replace(b",", b',"', 1)  # opens a quote that never closes
     manifest.write_bytes(b"\n".join(lines))
     with pytest.raises(RawDataError, match=r"data/raw/ice_287g/MANIFEST.csv line 2: .*unbalanced quote"):
-        sources.read_manifest(project / "data/raw/ice_287g")
+        manifests.read_manifest(project / "data/raw/ice_287g")
     assert "MANIFEST.csv: line 2" in _one_line_error(capsys)
     manifest.write_bytes(b"\n".join(lines[:1] + lines[2:]).rstrip(b"\n") + b'\nlast.json,"abc\n')
     with pytest.raises(RawDataError, match=r"MANIFEST.csv line 3: malformed CSV \(unexpected end of data"):
-        sources.read_manifest(project / "data/raw/ice_287g")
+        manifests.read_manifest(project / "data/raw/ice_287g")
 
 
 def test_a_short_manifest_row_is_named(project):
     manifest = project / "data/raw/trac/MANIFEST.csv"
     manifest.write_bytes(manifest.read_bytes() + b"extra.json,abc\n")
     with pytest.raises(RawDataError, match=r"MANIFEST.csv line 3: 2 fields where the header has"):
-        sources.read_manifest(project / "data/raw/trac")
+        manifests.read_manifest(project / "data/raw/trac")
 
 
 def _csv_renamed_xlsx(project):
@@ -257,7 +257,7 @@ def _csv_renamed_xlsx(project):
     fake = folder / "2026-01-01_participatingAgencies01012026.xlsx"
     shutil.copyfile(folder / "2017-08-01_pre2018-roster-long.csv", fake)
     rows = _manifest_rows(folder)
-    row = dict(rows[0], file=fake.name, sha256=sources.sha256_file(fake), bytes=str(fake.stat().st_size))
+    row = dict(rows[0], file=fake.name, sha256=manifests.sha256_file(fake), bytes=str(fake.stat().st_size))
     with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -280,32 +280,32 @@ def test_a_csv_renamed_xlsx_says_it_is_text(project, capsys):
 def test_workbook_sniffing_names_what_the_file_is(tmp_path):
     real = REAL_RAW / "ice_287g" / "2025-06-06_participatingAgencies06062025am.xlsx"
     data = real.read_bytes()
-    assert sources.workbook_problem(data) == "" and sources.workbook_problem(real) == ""
-    assert "truncated or damaged workbook" in sources.workbook_problem(data[: len(data) // 2])
-    assert sources.workbook_problem(b"<!DOCTYPE html><html><body>Access denied") == (
+    assert manifests.workbook_problem(data) == "" and manifests.workbook_problem(real) == ""
+    assert "truncated or damaged workbook" in manifests.workbook_problem(data[: len(data) // 2])
+    assert manifests.workbook_problem(b"<!DOCTYPE html><html><body>Access denied") == (
         "this is an HTML page, not a workbook")
-    assert sources.workbook_problem(b"\xef\xbb\xbfSTATE,AGENCY\nTX,x\n") == "this is text, not a workbook"
-    assert sources.workbook_problem(b"") == "empty file, not a workbook"
-    assert sources.workbook_problem(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)) == ""  # an old .xls
+    assert manifests.workbook_problem(b"\xef\xbb\xbfSTATE,AGENCY\nTX,x\n") == "this is text, not a workbook"
+    assert manifests.workbook_problem(b"") == "empty file, not a workbook"
+    assert manifests.workbook_problem(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(500)) == ""  # an old .xls
     bad = tmp_path / "page.xlsx"
     bad.write_bytes(b"<html>moved</html>")
     with pytest.raises(RawDataError, match="page.xlsx: this is an HTML page, not a workbook"):
-        sources.check_workbook(bad)
+        manifests.check_workbook(bad)
 
 
 def test_raw_sha256_reads_the_manifest_and_hashes_only_files_it_lacks(project):
     folder = project / "data/raw/trac"
     rows = _manifest_rows(folder)
     first = rows[0]
-    assert sources.raw_sha256(folder / first["file"]) == first["sha256"]
+    assert manifests.raw_sha256(folder / first["file"]) == first["sha256"]
     # a file listed twice: the first row's hash, as before (verify-raw names the repeat)
     fields = list(rows[0].keys())
     with open(folder / "MANIFEST.csv", "w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows + [{**first, "sha256": "0" * 64}])
-    sources._manifest_frame.cache_clear()
-    assert sources.raw_sha256(folder / first["file"]) == first["sha256"]
+    manifests._manifest_frame.cache_clear()
+    assert manifests.raw_sha256(folder / first["file"]) == first["sha256"]
     (folder / "notes.txt").write_text("scratch")
-    assert sources.raw_sha256(folder / "notes.txt") == sources.sha256_file(folder / "notes.txt")
-    assert len(sources.manifest("trac")) == len(rows) + 1
+    assert manifests.raw_sha256(folder / "notes.txt") == manifests.sha256_file(folder / "notes.txt")
+    assert len(manifests.manifest("trac")) == len(rows) + 1
