@@ -71,12 +71,15 @@
         var p = document.getElementById('c' + f);
         if (p) { p.setAttribute('data-k', c.counties[f].key); coloured.push(p); }
       });
-      Object.keys(c.states).forEach(function (s) {
+      var statewide = Object.keys(c.states).sort(), offMap = [];
+      statewide.forEach(function (s) {
         var p = document.getElementById('s-' + s);
-        if (p) { p.setAttribute('data-h', c.states[s].key); hatched.push(p); }
+        if (p) { p.setAttribute('data-h', c.states[s].key); hatched.push(p); } else offMap.push(s);
       });
+      // the Census map has no shapes for Guam, the Northern Marianas and the other island territories
       status.textContent = 'ICE list of ' + dates[i] + ': ' + plural(coloured.length, 'county', 'counties') +
-        ' with an agreement, ' + plural(hatched.length, 'state', 'states') + ' with a statewide agreement.';
+        ' with an agreement, ' + plural(statewide.length, 'state or territory', 'states and territories') +
+        ' with a statewide agreement' + (offMap.length ? ' (' + offMap.join(', ') + ' not on the map)' : '') + '.';
     }
     describe(i);
     if (history.replaceState) history.replaceState(null, '', '#date=' + day);
