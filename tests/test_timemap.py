@@ -14,6 +14,9 @@ from ice287g.history.store import StaleError, list_row_for, read_processed
 from ice287g.places.geography import month_end_lists
 from ice287g.publish import timemap
 from ice287g.publish.charts import COVERAGE_COLORS, STATEWIDE_HATCH
+from ice287g.publish.pages import static
+
+from .test_html_offline import outside_references
 
 
 @pytest.fixture(scope="module")
@@ -115,9 +118,10 @@ def test_the_written_files(site, data):
     assert '<html lang="en">' in page and '<meta name="viewport"' in page
     assert re.search(r"<title>The 287\(g\) program on the map: every ICE list, 2007-09-19 to \d{4}-\d\d-\d\d</title>", page)
     assert re.search(r'<input id="tm-day" type="range" min="0" max="\d+"', page)
-    # nothing from another host: no address in any src or href, no script but the page's own
-    assert not re.findall(r'(?:src|href)="(?:https?:)?//', page)
-    assert page.count("<script") == 1 and "<script>" in page
+    # nothing from another host, no script but the page's own; its data file next to it
+    assert outside_references(page) == []
+    assert page.count("<script") == 1 and "<script>" in page and "://" not in static("timemap.js")
+    assert f'data-src="{timemap.DATA}"' in page
     # every county county_counts ever holds has its shape
     shapes = set(re.findall(r'<path id="c(\d{5})"', page))
     assert len(shapes) > 3000 and set(read_processed("county_counts.csv")["county_fips"]) <= shapes

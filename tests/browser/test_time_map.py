@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ice287g.history.store import read_processed
 from ice287g.publish import timemap
@@ -120,6 +120,17 @@ def test_a_click_lists_the_countys_agencies(page, driver, first_day):
     newest = read_processed("county_counts.csv")["as_of"].max()
     _move(driver, newest, first_day)
     assert "Harris County Sheriff's Office" not in panel.text and "Statewide in TX:" in panel.text
+
+
+def test_a_county_picked_with_the_keyboard(page, driver, first_day):
+    _move(driver, "2012-06-06", first_day)
+    chooser = Select(driver.find_element("id", "tm-pick"))
+    # one option a coloured county, after the prompt
+    assert len(chooser.options) - 1 == _coloured(driver) == 49
+    chooser.select_by_visible_text("Harris County, TX")
+    panel = driver.find_element("id", "tm-county")
+    assert panel.find_element("tag name", "h2").text == "Harris County, TX"
+    assert [a.text for a in panel.find_elements("tag name", "a")] == ["Harris County Sheriff's Office"]
 
 
 def test_play_steps_from_list_to_list(site, page, driver, first_day):

@@ -3,6 +3,7 @@
   var slider = document.getElementById('tm-day'), play = document.getElementById('tm-play');
   var label = document.getElementById('tm-date'), status = document.getElementById('tm-status');
   var gapNote = document.getElementById('tm-gap'), panel = document.getElementById('tm-county');
+  var chooser = document.getElementById('tm-pick');
   var DAY = 864e5, first = Date.parse(figure.dataset.first + 'T00:00:00Z');
   var data, dates, stops, byList = {}, coloured = [], hatched = [], picked = null, timer = null;
 
@@ -81,6 +82,7 @@
         ' with an agreement, ' + plural(statewide.length, 'state or territory', 'states and territories') +
         ' with a statewide agreement' + (offMap.length ? ' (' + offMap.join(', ') + ' not on the map)' : '') + '.';
     }
+    listCounties();
     describe(i);
     if (history.replaceState) history.replaceState(null, '', '#date=' + day);
   }
@@ -115,13 +117,26 @@
     }
   }
 
-  function pick(event) {
-    var p = event.target.closest('path');
+  function pick(p) {
     if (!p || !data) return;
     if (picked) picked.classList.remove('tm-picked');
     picked = p;
     p.classList.add('tm-picked');
+    syncChooser();
     describe(listOn(iso(+slider.value)));
+  }
+  function syncChooser() {
+    chooser.value = picked ? picked.id : '';
+    if (chooser.selectedIndex < 0) chooser.selectedIndex = 0;
+  }
+
+  // the counties coloured, by name, for a reader who picks with the keyboard rather than a click
+  function listCounties() {
+    var names = coloured.map(function (p) { return [p.querySelector('title').textContent, p.id]; }).sort();
+    chooser.length = 1;
+    names.forEach(function (n) { var o = el('option', n[0]); o.value = n[1]; chooser.appendChild(o); });
+    chooser.disabled = !names.length;
+    syncChooser();
   }
 
   function stop() { clearInterval(timer); timer = null; play.textContent = 'Play'; play.setAttribute('aria-pressed', 'false'); }
@@ -148,7 +163,8 @@
     slider.disabled = play.disabled = false;
     slider.addEventListener('input', function () { if (timer) stop(); show(); });
     play.addEventListener('click', toggle);
-    document.getElementById('tm-counties').addEventListener('click', pick);
+    document.getElementById('tm-counties').addEventListener('click', function (e) { pick(e.target.closest('path')); });
+    chooser.addEventListener('change', function () { pick(document.getElementById(chooser.value)); });
     window.addEventListener('hashchange', function () { fromAddress(); show(); });
     show();
   }
