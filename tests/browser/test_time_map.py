@@ -14,6 +14,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from ice287g.history.store import read_processed
 from ice287g.publish import timemap
+from ice287g.tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 
 from .chromium import load, needs_chromium, outside, serve
 
@@ -58,9 +59,10 @@ def _coloured(driver) -> int:
     return driver.execute_script("return document.querySelectorAll('#tm-counties path[data-k]').length")
 
 
-def _hatched(driver) -> list[str]:
-    return sorted(driver.execute_script(
-        "return Array.from(document.querySelectorAll('#tm-states path[data-h]')).map(p => p.id.slice(2))"))
+def _hatched(driver) -> dict[str, str]:
+    """state -> its hatch (``timemap.ROLE_KEYS``), for the states hatched."""
+    return dict(driver.execute_script("return Array.from(document.querySelectorAll('#tm-states path[data-h]'))"
+                                      ".map(p => [p.id.slice(2), p.dataset.h])"))
 
 
 def test_the_slider_shows_each_lists_counties(page, driver, first_day):
@@ -75,7 +77,9 @@ def test_the_slider_shows_each_lists_counties(page, driver, first_day):
         _move(driver, day, first_day)
         assert _coloured(driver) == per_list[day], day
         statewide = sorted(filter(None, covered.at[day, "statewide_states"].split(";")))
-        assert _hatched(driver) == [s for s in statewide if s in shapes], day
+        corrections = set(filter(None, covered.at[day, "corrections_only_states"].split(";")))
+        role = {s: timemap.ROLE_KEYS[CORRECTIONS if s in corrections else LAW_ENFORCEMENT] for s in statewide}
+        assert _hatched(driver) == {s: role[s] for s in statewide if s in shapes}, day
         status = driver.find_element("id", "tm-status").text
         assert status.startswith(f"ICE list of {day}: {per_list[day]:,} counties with an agreement, "
                                  f"{len(statewide)} states and territories with a statewide agreement"), status
@@ -99,7 +103,7 @@ def test_a_gap_day_shows_no_list_archived(page, driver, first_day):
     assert status.startswith("No list archived for 2010-01-01: the newest list before it, of 2008-03-10"), status
     assert driver.find_element("id", "tm-gap").is_displayed()
     assert driver.find_element("id", "tm-gap").text == "No list archived"
-    assert _coloured(driver) == 0 and _hatched(driver) == []
+    assert _coloured(driver) == 0 and _hatched(driver) == {}
     # back on a list, the note goes
     _move(driver, "2011-02-20", first_day)
     assert not driver.find_element("id", "tm-gap").is_displayed() and _coloured(driver) > 0

@@ -52,7 +52,7 @@ NO_MODEL = "none"
 CATEGORY_KEYS = {**{m: m for m in MODELS}, MIX: "MIX", NO_MODEL: "NA"}
 CATEGORY_COLORS = {**COVERAGE_COLORS, NO_MODEL: NEUTRAL}
 CATEGORY_LABELS = {**{m: f"{MODEL_NAMES[m]} only" for m in MODELS}, MIX: MIX,
-                   NO_MODEL: "model not printed (lists of 2007 and 2008)"}
+                   NO_MODEL: "model not printed (the earliest lists)"}
 ROLE_KEYS = {LAW_ENFORCEMENT: "L", CORRECTIONS: "C"}
 
 
@@ -250,11 +250,18 @@ def _style() -> str:
     return "".join(fills + hatches)
 
 
+def script_keys() -> str:
+    """The keys the script writes (``data-k``, ``data-h``) that are not a model's name, as JSON for the figure's
+    ``data-keys``: the script takes them from the page rather than spell them again."""
+    return json.dumps({"mix": CATEGORY_KEYS[MIX], "none": CATEGORY_KEYS[NO_MODEL],
+                       "law": ROLE_KEYS[LAW_ENFORCEMENT], "corrections": ROLE_KEYS[CORRECTIONS]}, sort_keys=True)
+
+
 def map_page(data: dict) -> str:
     dates = [d for d, _ in data["lists"]]
     days = (date.fromisoformat(dates[-1]) - date.fromisoformat(dates[0])).days
     return pages.render("site_map.html.j2", first=dates[0], newest=dates[-1], lists=len(dates), days=days,
-                        gaps=len(data["gaps"]), gap_days=data["gap_days"], data_file=DATA, search=AGENCY_SEARCH,
+                        gaps=len(data["gaps"]), gap_days=data["gap_days"], data_file=DATA, search=AGENCY_SEARCH, keys=script_keys(),
                         svg=Markup(map_svg()), legend=_legend(), legend_hatches=Markup(hatch_patterns(6, LEGEND)))
 
 

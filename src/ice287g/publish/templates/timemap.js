@@ -4,7 +4,7 @@
   var label = document.getElementById('tm-date'), status = document.getElementById('tm-status');
   var gapNote = document.getElementById('tm-gap'), panel = document.getElementById('tm-county');
   var chooser = document.getElementById('tm-pick');
-  var DAY = 864e5, first = Date.parse(figure.dataset.first + 'T00:00:00Z');
+  var KEYS = JSON.parse(figure.dataset.keys), DAY = 864e5, first = Date.parse(figure.dataset.first + 'T00:00:00Z');
   var data, dates, stops, byList = {}, coloured = [], hatched = [], picked = null, timer = null;
 
   function iso(offset) { return new Date(first + offset * DAY).toISOString().slice(0, 10); }
@@ -43,9 +43,9 @@
     });
     Object.keys(counties).forEach(function (f) {
       var known = data.models.filter(function (m) { return counties[f].models[m]; });
-      counties[f].key = known.length === 0 ? 'NA' : known.length === 1 ? known[0] : 'MIX';
+      counties[f].key = known.length === 0 ? KEYS.none : known.length === 1 ? known[0] : KEYS.mix;
     });
-    Object.keys(states).forEach(function (s) { states[s].key = states[s].roles.L ? 'L' : 'C'; });
+    Object.keys(states).forEach(function (s) { states[s].key = states[s].roles[KEYS.law] ? KEYS.law : KEYS.corrections; });
     return (byList[i] = {counties: counties, states: states});
   }
 
