@@ -1,5 +1,5 @@
-"""The time-slider map (``site/map.html``): the county map of every archived participating list, 2007 to the
-newest, with a slider over the days between them and a play button.
+"""The time-slider map (``site/map.html``): the county map of every archived participating list, the first to
+the newest, with a slider over the days between them and a play button.
 
 The page holds the map as inline SVG (the Census counties as the static maps draw them, ``maps.map_layers``:
 equal-area, Alaska, Hawaii and Puerto Rico in insets; simplified as one coverage so neighbours keep their
@@ -47,7 +47,7 @@ SIMPLIFY_METRES = 2_000
 UNIT_METRES = 1_000
 
 # The colour classes of a county (``data-k`` in the page): one model, two or more (MIX), or none printed (the
-# partners-page lists of 2007 and 2008 name agencies without their model).
+# earliest lists, ICE's partners page, name agencies without their model).
 NO_MODEL = "none"
 CATEGORY_KEYS = {**{m: m for m in MODELS}, MIX: "MIX", NO_MODEL: "NA"}
 CATEGORY_COLORS = {**COVERAGE_COLORS, NO_MODEL: NEUTRAL}
@@ -202,7 +202,7 @@ def hatch_patterns(tile: int, suffix: str = "") -> str:
     return "".join(out)
 
 
-# The hatches' tile on the map, in kilometres: about 6 pixels on a screen 1,000 pixels wide.
+# The hatches' tile on the map, in kilometres: a few pixels on a desktop screen, as on the static maps.
 MAP_HATCH_TILE = 28
 
 
@@ -232,7 +232,7 @@ def map_svg() -> str:
 # The page
 
 
-LEGEND = "-legend"  # the suffix of the legend's own hatch patterns, drawn on its 12-unit swatches
+LEGEND = "-legend"  # the suffix of the legend's own hatch patterns, sized for its small swatches
 
 
 def _legend() -> list[dict]:
