@@ -9,11 +9,7 @@ disk. Every request the browser makes is read from its DevTools network log: non
 from __future__ import annotations
 
 import functools
-import http.server
-import json
 import re
-import shutil
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,82 +18,23 @@ from urllib.parse import urldefrag, urlparse
 import pandas as pd
 import pytest
 
+from .chromium import load, needs_chromium, outside, serve
+
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no Chromium or chromedriver here: `apt-get install chromium chromium-driver` (Debian; .ci/run does it)")
+pytestmark = needs_chromium
 
 # Code cells as nbconvert draws them: the input area of a code cell and the In/Out prompts.
 CODE_SELECTORS = (".jp-CodeCell .jp-Cell-inputWrapper", ".jp-InputArea-editor", ".jp-InputPrompt",
                   ".jp-OutputPrompt", "div.input", "div.prompt")
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture(scope="module")
 def server():
     if not (REPORTS / "index.html").exists():
         pytest.fail("reports/index.html is missing: run `make reports` first")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(ROOT)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--window-size=1200,900",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    d.set_page_load_timeout(120)
-    yield d
-    d.quit()
-
-
-def requested(driver) -> list[str]:
-    """Every URL the browser asked for since the log was last read (DevTools Network events)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        # the browser's own pages (its new-tab page, chrome://...) are not ours to judge
-        if msg.get("method") == "Network.requestWillBeSent" and \
-                not msg["params"].get("documentURL", "").startswith(("chrome:", "chrome-")):
-            urls.append(msg["params"]["request"]["url"])
-    return urls
-
-
-def outside(urls) -> list[str]:
-    return [u for u in urls if not u.startswith(("data:", "blob:", "about:"))
-            and urlparse(u).hostname not in LOCAL_HOSTS]
-
-
-def load(driver, url: str) -> list[str]:
-    """Open ``url``, wait for it and its images; return the URLs it requested."""
-    requested(driver)  # drop what earlier pages asked for
-    driver.get(url)
-    driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "Promise.all(Array.from(document.images).map(i => i.complete ? null : new Promise(r => {"
-        "  i.addEventListener('load', r); i.addEventListener('error', r); }))).then(() => done(null));")
-    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-    return requested(driver) + resources
+    with serve(ROOT) as url:
+        yield url
 
 
 def visible_code(driver) -> list[str]:
