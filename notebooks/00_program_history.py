@@ -108,7 +108,7 @@ for ax in axes:
     for g in spans.itertuples():
         a, b = pd.Timestamp(g.last_list_before), pd.Timestamp(g.first_list_after)
         ax.axvspan(a, b, color="#eeeeee", zorder=0)
-        ax.text(a + (b - a) / 2, 0.5, "no list archived", transform=ax.get_xaxis_transform(), rotation=90,
+        ax.text(a + (b - a) / 2, 0.35, "no list archived", transform=ax.get_xaxis_transform(), rotation=90,
                 ha="center", va="center", fontsize=8, color="#666666")
     for i, e in enumerate(marks.itertuples(), start=1):
         ax.axvline(pd.Timestamp(e.date), color="#999999", lw=0.8, ls="--", zorder=0.5)
@@ -207,24 +207,24 @@ start25_year = ev.loc["EO 14159", "date"][:4]
 text = f"""
 **Origins.** Congress created the program in {ev.loc['287(g) enacted', 'date'][:4]}; Florida signed the first
 agreement in {ev.loc['first agreement (FL)', 'date'][:4]}. The oldest list in this archive, ICE's partners page
-of {first.list_date}, names **{first.agreements}** agencies with agreements.
+of {first.list_date}, names **{first.agreements:,}** agencies with agreements.
 
-**Growth and the task forces.** The first archived fact-sheet roster ({fact.list_date}) lists **{fact.agreements}**
+**Growth and the task forces.** The first archived fact-sheet roster ({fact.list_date}) lists **{fact.agreements:,}**
 agreements: {fact.JEM} jail-model and {fact.TFM} task-force agreements. ICE let the task forces lapse at the end of
 {ev.loc['task forces ended', 'date'][:4]}; the first roster without any task-force agreement is dated {gone.list_date},
-with **{gone.agreements}** agreements left. The roster reaches its low of **{low.agreements}** on {low.list_date}.
+with **{gone.agreements:,}** agreements left. The roster reaches its low of **{low.agreements:,}** on {low.list_date}.
 
 **The {ev.loc['EO 13768', 'date'][:4]} resurgence and the gap.** After the executive order of {ev.loc['EO 13768', 'date']}, the roster grows
-to **{before_gap.agreements}** agreements on {before_gap.list_date}. Then the record stops: **no ICE list survives
-from {long_gap.last_list_before} to {long_gap.first_list_after}** ({long_gap.days} days). ICE created the Warrant
+to **{before_gap.agreements:,}** agreements on {before_gap.list_date}. Then the record stops: **no ICE list survives
+from {long_gap.last_list_before} to {long_gap.first_list_after}** ({long_gap.days:,} days). ICE created the Warrant
 Service Officer model inside that gap ({ev.loc['WSO model', 'date'][:7]}); it first appears on an archived list on
 {wso.list_date}, with **{wso.WSO}** WSO agreements beside {wso.JEM} jail-model ones.
 
 **{ev.loc['EO 13993', 'date'][:4]} to {int(ev.loc['EO 14159', 'date'][:4]) - 1}.** The program holds steady: the last list before {ev.loc['EO 14159', 'date']} ({start25.list_date})
-shows **{start25.agreements}** agreements.
+shows **{start25.agreements:,}** agreements.
 
 **The {ev.loc['EO 14159', 'date'][:4]} surge.** Task-force agreements return on {back.list_date}. On the newest list ({newest.list_date}) ICE
-counts **{newest.agreements}** agreements: {newest.JEM} jail-model, {newest.WSO} warrant-service and {newest.TFM}
+counts **{newest.agreements:,}** agreements: {newest.JEM:,} jail-model, {newest.WSO:,} warrant-service and {newest.TFM:,}
 task-force agreements. That is {newest.agreements / start25.agreements:.1f} times the count at the start of {start25_year}.
 """
 display(Markdown(text))
