@@ -150,7 +150,7 @@ charts.show_figure(fig, charts.save_figure(
               f"cuts the scale at {round(zoom_top * 1.3):,} to show the years before the surge. "
               + "; ".join(f"{letters[r.moment]}, {r.label}: {r.agreements:,} agreements on {r.list_date}"
                           for r in picked.itertuples())
-              + f". The newest list holds {by_model} agreements. Shaded, unlabelled by any line: "
+              + f". The newest list holds {by_model} agreements. Shaded stretches that no line crosses: "
               + "; ".join(f"no list archived from {g.last_list_before} to {g.first_list_after}"
                           for g in spans.itertuples())
               + ". Dashed lines mark: " + "; ".join(f"{e.short_label} ({e.date})" for e in marks.itertuples()) + "."),
