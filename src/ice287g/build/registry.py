@@ -157,8 +157,10 @@ NOTEBOOKS: tuple[Stage, ...] = (
         parameters={"as_of": RELEASE_AND_LIST, "fiscal_year": RELEASE_FISCAL_YEAR},
     ),
     # First in reading order, last to run: its narrative is computed from everything above.
-    Stage("00_program_history", outputs=("data/processed/program_milestones.csv",),
-          inputs=Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",), tables=_processed("lists", "list_counts")),
+    Stage("00_program_history", outputs=("data/processed/program_milestones.csv",)
+          + _figures("program_timeline", "program_moments_maps"),
+          inputs=Inputs(raw=paths.RAW_SOURCES, hand=("program_events.csv",),
+                        tables=_processed("lists", "list_counts", "list_rows", "agreement_places")),
           parameters={"gap_days": GAP}),
 )
 
