@@ -28,7 +28,7 @@ from ice287g.detention import detention, jails
 from ice287g.history import agreements, asof
 from ice287g.places import geography
 from ice287g.places import maps
-from ice287g.publish import charts
+from ice287g.publish import change_pages, charts
 from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS
 
@@ -200,7 +200,7 @@ display(Markdown(jails.state_summary(asof.read_processed("agency_facility_matche
 # agency is one agreement under a new name, not an addition and a removal.
 
 # %%
-display(HTML(reports.state_changes_html(reports.change_report(as_of), state)))
+display(HTML(change_pages.state_changes_html(reports.change_report(as_of), state)))
 
 # %% [markdown]
 # ## Added and removed recently

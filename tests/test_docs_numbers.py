@@ -88,6 +88,9 @@ ALLOWED = {
     r"\b50 states\b": "the number of states is a name of the country's parts",
     r"100 ×|× 100(?:,000)?\b": "a unit conversion in a formula",
     r"\b30 September\b|\bsep30\b": "the last day of the federal fiscal year, a definition",
+    r"\bRFC \d+\b": "an Internet standard's number is its name",
+    r"http://www\.w3\.org/2005/Atom|<\?xml version=\"1\.0\"": "the Atom namespace and the XML version are names",
+    r"\btag:[\w.]+,\d{4}:": "a tag: URI's date is part of the name its tagging entity mints (RFC 4151)",
 }
 ALLOWED_RE = re.compile("|".join(f"(?:{p})" for p in ALLOWED), re.MULTILINE)
 # A result: a count, a share, a year or a date typed into text (thousands separators and decimals included).

@@ -13,7 +13,7 @@ from ice287g.build import notebook_html, pipeline, reports
 from ice287g.detention import detention
 from ice287g.history import asof
 from ice287g.places import geography, maps
-from ice287g.publish import charts, pages
+from ice287g.publish import change_pages, charts, pages
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +221,7 @@ def test_agency_names_are_escaped_in_the_search_and_the_state_report():
                             "signed": ["2025-02-01"]})
     rep = types.SimpleNamespace(changes=changes, renames=renames, after={"list_date": "2025-04-01"},
                                 before={"list_date": "2025-03-01"})
-    section = reports.state_changes_html(rep, "TX")
+    section = change_pages.state_changes_html(rep, "TX")
     assert "1 added, 0 removed, 0 model changed, 0 signed changed, 0 corrected, 1 renamed" in section
     for page in (search, state, section, reports.html_table(changes, {"agency": "Agency"})):
         assert EVIL_ESCAPED in page
@@ -236,7 +236,7 @@ def test_agency_names_are_escaped_in_the_front_pages_change_report():
     rep = changes.build()
     evil = rep.changes.iloc[:1].assign(change="added", agency=EVIL)
     rep.changes = pd.concat([evil, rep.changes], ignore_index=True)
-    page = reports.changes_html(rep)
+    page = change_pages.changes_html(rep)
     assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "<table>" in page and '<div class="scroll">' in page
 
@@ -267,11 +267,11 @@ def test_hostile_names_are_escaped_in_every_page_from_the_templates():
                             "model_after": ["TFM"], "signed_before": [""], "signed_after": ["2025-02-01"]})
     rep = types.SimpleNamespace(changes=changes, renames=changes.iloc[:0], after={"list_date": "2025-04-01"},
                                 before={"list_date": "2025-03-01"})
-    section = reports.state_changes_html(rep, "TX")
+    section = change_pages.state_changes_html(rep, "TX")
     states = pd.DataFrame({"state": ["TX"], "state_name": [EVIL_STATE], "agreements": [1], "agencies": [1],
                            "list_date": ["2025-04-01"]})
     figures = pd.DataFrame({"slug": ["county_map"], "alt_text": [EVIL], "title": [EVIL], "source": [EVIL_STATE]})
-    front = reports.index_html(states, ["00_program_history"], figures, changes=reports.markdown_html(f"# {EVIL}"))
+    front = reports.index_html(states, ["00_program_history"], figures, changes=pages.markdown_html(f"# {EVIL}"))
     _, header, _ = pages.page_parts("../", [(EVIL_STATE, "TX.ipynb?a=1&b=2")])
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# A state")])
     report = notebook_html.render_html(nb, title=reports.state_report_title(EVIL_STATE, "2025-04-01", None), root="../",

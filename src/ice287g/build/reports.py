@@ -14,14 +14,12 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
-import re
 import shutil
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
-import mistune
 import nbformat
 import pandas as pd
 from IPython.display import Markdown, display
@@ -33,15 +31,16 @@ from ..core.states import states as census_states
 from ..detention.detention import release_for
 from ..history import changes
 from ..core.vocab import MODELS
-from ..history.agreements import compare_lists, series_segments
+from ..history.agreements import compare_lists, report_states, series_segments
 from ..history.asof import read_processed
 from ..ingest.lists import series_lists
-from ..history.changes import CHANGE_KINDS, markdown
 from ..history.identity import row_agreement_ids
 from ..history.asof import StaleError, list_row_for
 from ..places.maps import map_layers
 from ..publish import pages
+from ..publish.change_pages import changes_html
 from ..publish.charts import MODEL_NAMES, read_manifest
+from ..publish.pages import table_part
 from ..publish.release import zip_name
 from ..tables import writers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
@@ -58,11 +57,6 @@ from .pipeline import (
 from .registry import STATE_REPORT, validate_parameters
 
 RECENT_DAYS = 90
-
-
-def report_states(agreements: pd.DataFrame) -> list[str]:
-    """Every state or territory with at least one agreement on any participating list of the series."""
-    return sorted(set(agreements["state"]) - {""})
 
 
 def state_timeline(lists: pd.DataFrame, counts: pd.DataFrame, state: str, gap_days: int = 180) -> pd.DataFrame:
@@ -249,25 +243,10 @@ def state_report_title(state_name: str, list_date: str, release: str | None) -> 
     return f"287(g) in {state_name}: ICE list of {list_date}, {detention}"
 
 
-def table_part(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> dict:
-    """The arguments of the ``table`` template macro for ``df``'s ``headers`` columns: each cell as text."""
-    cols = [c for c in headers if c in df.columns]
-    records = [dict(zip(cols, map(str, rec))) for rec in df[cols].itertuples(index=False)]
-    return {"records": records, "headers": {c: headers[c] for c in cols}, "numeric": numeric, "table_id": table_id}
-
-
 def html_table(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> str:
     """``df``'s ``headers`` columns as an HTML table, every cell escaped, in a box that scrolls sideways on
     a narrow screen."""
     return str(pages.part("table", **table_part(df, headers, numeric, table_id)))
-
-
-def markdown_html(text: str, shift: int = 1) -> Markup:
-    """Markdown (``changes.markdown``) as HTML, raw HTML in it escaped, headings ``shift`` levels down."""
-    out = mistune.create_markdown(escape=True, plugins=["table"])(text)
-    out = out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
-    # mistune escaped the text (escape=True): its HTML goes into the templates as it is
-    return Markup(re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,25 +296,8 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
 
 
 # ---------------------------------------------------------------------------------------------
-# Changes since the previous list (ice287g.history.changes), for the front page and each state report
-
-def changes_html(rep, detail_from: str = "## National totals by model") -> Markup:
-    """The change report (``changes.markdown``) as HTML under the front page's heading: its headline and
-    summary shown, the rest (totals, by model, by state, each agreement, QA) folded."""
-    head, sep, rest = markdown(rep).partition(detail_from)
-    return pages.part("change_report", markdown_html(head, shift=2), markdown_html(sep + rest, shift=2) if sep else "")
-
-
-STATE_CHANGE_HEADERS = {"change": "Change", "agency": "Agency", "model_before": "Model before",
-                        "model_after": "Model now", "signed_before": "Signed before", "signed_after": "Signed now"}
-RENAME_HEADERS = {"old_agency": "Name before", "new_agency": "Name now", "model": "Model", "signed": "Signed"}
-
-
-def state_changes(rep, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The change report's agreements changed and renamed in ``state``."""
-    ch = rep.changes[rep.changes["state"] == state]
-    return ch.reset_index(drop=True), rep.renames[rep.renames["state"] == state].reset_index(drop=True)
-
+# Changes since the previous list (ice287g.changes), for the front page and each state report: the HTML
+# comes from publish.change_pages, which the site's change pages and feeds share
 
 def change_report(as_of: str = "newest"):
     """``changes.build(after=as_of)``, built once per process while the tables it may read stay as they
@@ -354,17 +316,6 @@ def change_report(as_of: str = "newest"):
 @lru_cache(maxsize=4)
 def _change_report(as_of: str, inputs: tuple):
     return changes.build(after=as_of)
-
-
-def state_changes_html(rep, state: str) -> str:
-    """A state's part of the change report as HTML, for its report's section."""
-    ch, renamed = state_changes(rep, state)
-    n = ch["change"].value_counts()
-    changed = table_part(ch.assign(change=ch["change"].str.replace("_", " ")), STATE_CHANGE_HEADERS) if len(ch) else None
-    renames = table_part(renamed, RENAME_HEADERS) if len(renamed) else None
-    return str(pages.part("state_changes", rep.after["list_date"], rep.before["list_date"],
-                          [(k.replace("_", " "), int(n.get(k, 0))) for k in CHANGE_KINDS], len(renamed),
-                          changed, renames))
 
 
 # ---------------------------------------------------------------------------------------------

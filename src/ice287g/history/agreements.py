@@ -312,6 +312,12 @@ def resolve_list(lists: pd.DataFrame, spec: str, kind: str = "participating") ->
 CHANGE_KINDS = ("added", "removed", "model_changed", "signed_changed", "corrected")
 
 
+def report_states(agreements: pd.DataFrame) -> list[str]:
+    """Every state or territory with at least one agreement on any participating list of the series: the
+    states with a report and a change feed of their own."""
+    return sorted(set(agreements["state"]) - {""})
+
+
 def changes_by_state(changes: pd.DataFrame) -> pd.DataFrame:
     kinds = list(CHANGE_KINDS)
     table = pd.crosstab(changes["state"], changes["change"]).reindex(columns=kinds, fill_value=0)

@@ -183,9 +183,21 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
 
 def build(before: str = PREVIOUS, after: str = "newest") -> ChangeReport:
     """The change report's content for a pair of lists (default: the newest and the one before)."""
+    return build_pair(*list_pair(asof.read_processed("lists.csv"), before, after))
+
+
+def series_pairs(lists: pd.DataFrame, kind: str = "participating") -> list[tuple[str, str]]:
+    """``(before_id, after_id)`` of every list of the series of ``kind`` and the list just before it, oldest
+    first: every change the archive records (two lists of one day, am and pm, are a pair like any other)."""
+    series = series_lists(lists, kind)["list_id"].tolist()
+    return list(zip(series, series[1:]))
+
+
+def build_pair(before_id: str, after_id: str) -> ChangeReport:
+    """The change report's content for two lists named by ``list_id`` (a date cannot tell apart the am and
+    pm lists of one day)."""
     lists = asof.read_processed("lists.csv")
     rows = asof.read_processed("list_rows.csv")
-    before_id, after_id = list_pair(lists, before, after)
     meta = lists.set_index("list_id")
     b, a = meta.loc[before_id].copy(), meta.loc[after_id].copy()
     b["list_id"], a["list_id"] = before_id, after_id

@@ -2,16 +2,20 @@
 the page every other extends (header with the site's navigation, stylesheet ``site.css``, footer),
 ``site_parts.html.j2`` holds the pieces (links, tables, the change report's sections) that
 ``pipeline.render_html`` and the state report's notebook put in pages of their own, and ``search.js``
-is the agency search's script. Nothing here reads data; the templates escape every value they show.
+is the agency search's script. Nothing here reads data; the templates escape every value they show, and
+Markdown (the change report's) comes in with its own HTML escaped (``markdown_html``).
 """
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import mistune
+import pandas as pd
 from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,3 +66,18 @@ def page_parts(root: str = "", sources: Sequence[tuple[str, str]] = ()) -> tuple
     """``(head, header, footer)`` of every page: the stylesheet, the navigation (``root`` is the relative
     path from the page to ``reports/``) with links to the page's ``sources`` (label, href), a footer."""
     return str(part("head")), str(part("header", root, sources)), str(part("footer"))
+
+
+def table_part(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> dict:
+    """The arguments of the ``table`` template macro for ``df``'s ``headers`` columns: each cell as text."""
+    cols = [c for c in headers if c in df.columns]
+    records = [dict(zip(cols, map(str, rec))) for rec in df[cols].itertuples(index=False)]
+    return {"records": records, "headers": {c: headers[c] for c in cols}, "numeric": numeric, "table_id": table_id}
+
+
+def markdown_html(text: str, shift: int = 1) -> Markup:
+    """Markdown (``changes.markdown``) as HTML, raw HTML in it escaped, headings ``shift`` levels down."""
+    out = mistune.create_markdown(escape=True, plugins=["table"])(text)
+    out = out.replace("<table>", '<div class="scroll"><table>').replace("</table>", "</table></div>")
+    # mistune escaped the text (escape=True): its HTML goes into the templates as it is
+    return Markup(re.sub(r"<(/?)h([1-6])\b", lambda m: f"<{m.group(1)}h{min(6, int(m.group(2)) + shift)}", out))
