@@ -36,6 +36,7 @@ from ..history.agreements import MODELS, compare_lists, read_processed, series_l
 from ..history.changes import CHANGE_KINDS, markdown
 from ..history.identity import row_agreement_ids
 from ..history.store import StaleError, list_row_for
+from ..places import agency_shares
 from ..places.maps import map_layers
 from ..publish import pages
 from ..publish.charts import MODEL_NAMES, read_manifest
@@ -325,6 +326,8 @@ def changes_html(rep, detail_from: str = "## National totals by model") -> Marku
 
 STATE_CHANGE_HEADERS = {"change": "Change", "agency": "Agency", "model_before": "Model before",
                         "model_after": "Model now", "signed_before": "Signed before", "signed_after": "Signed now"}
+FACILITY_HEADERS = {"facility": "Facility", "city": "City", "county": "County", "facility_type": "Type",
+                    "adp_total": "People held on an average day"}
 RENAME_HEADERS = {"old_agency": "Name before", "new_agency": "Name now", "model": "Model", "signed": "Signed"}
 
 
@@ -369,10 +372,11 @@ def state_changes_html(rep, state: str) -> str:
 
 def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame,
                folder: str = "states", *, newest: pd.Series | None = None, totals: pd.DataFrame | None = None,
-               changes: str = "", data_files: Sequence[str] = ()) -> str:
+               changes: str = "", data_files: Sequence[str] = (), shares: str = "") -> str:
     """``reports/index.html``, the front page: the newest list (``newest``, its ``lists.csv`` row) and its
     totals by model (``changes.national_totals``), the national timeline and county map, what changed
-    (``changes``: HTML of ``changes_html``), one row per state report, the notebooks, every figure, and
+    (``changes``: HTML of ``changes_html``), the national shares of sheriffs and police in the program
+    (``shares``: ``agency_shares.sentence``), one row per state report, the notebooks, every figure, and
     the downloads (the data release by its name, ``data_files`` relative to the project root).
 
     ``states``: ``state, state_name, agreements, agencies, list_date``; ``notebooks``: pipeline notebook
@@ -387,7 +391,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
         states=states.sort_values("state").to_dict("records"),
         states_list_date=states["list_date"].max() if len(states) else "", folder=folder, notebooks=notebooks,
         figures=figures.sort_values("slug").to_dict("records"), release=zip_name(list_date) if list_date else "",
-        data_files=data_files)
+        data_files=data_files, shares=shares)
 
 
 def totals_part(totals: pd.DataFrame) -> dict:
@@ -444,13 +448,16 @@ def write_agencies_page(as_of: str = "newest") -> Path:
 
 def front_page_parts(as_of: str = "newest") -> dict:
     """The front page's data: the list row, totals by model against the list before, the change report
-    as HTML, and the processed tables to download."""
+    as HTML, the national shares of sheriffs and police in the program, and the processed tables to download."""
     lists = read_processed("lists.csv")
     rep = changes.build(after=as_of)
     newest = lists.set_index("list_id").loc[rep.after["list_id"]]
     data_dir = paths.project_root() / "data" / "processed"
     files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
-    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files}
+    national = read_processed("state_agency_shares.csv").set_index("state").loc[agency_shares.NATIONAL]
+    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files,
+            # the shares are of the newest list: a front page for another date leaves them out
+            "shares": agency_shares.sentence(national, "the country") if national["as_of"] == newest["list_date"] else ""}
 
 
 def _run_one(state: str, as_of: str) -> str:
