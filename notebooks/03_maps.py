@@ -423,7 +423,7 @@ charts.show_figure(fig, charts.save_figure(
 # %% [markdown]
 # ## Shares of each state's sheriffs' offices and police departments
 # What share of a state's sheriffs' offices and local police departments hold an agreement on the newest list,
-# with the FBI's agency roster of 2018 as the denominator (`places.agency_shares` says how each is counted and
+# with the FBI's newer agency roster as the denominator (`places.agency_shares` says how each is counted and
 # the roster's limits), computed and checked with the placement above (`data/processed/state_agency_shares.csv`).
 # An agency of the list counts through the ORI `agency_roster_matches.csv` gives it; those it leaves out are in
 # `data/qa/agency_shares_unmatched.csv`, with the reason.

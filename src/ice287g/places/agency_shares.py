@@ -1,14 +1,15 @@
 """What share of each state's sheriffs' offices and local police departments hold a 287(g) agreement on the
-newest participating list, with the FBI's 2018 agency roster as the denominator.
+newest participating list, with the FBI's newer agency roster (``ROSTER_FILE``, under ``data/raw/``) as the
+denominator.
 
-The roster (``data/raw/fbi/2018-09-17_fbi_cde_api_agencies.csv``) lists the agencies that report, or once
+The roster lists the agencies that report, or once
 reported, crime to the FBI: the nearest thing to a census of local law enforcement in the archive. An
 agency counts as a **sheriff's office** when its roster name says sheriff, and as a **local police
 department** when it is any other agency the roster types ``City`` or ``County`` (county police
 departments included, as the Bureau of Justice Statistics counts them). An agency of the list is **in the
 program** when it holds an agreement on the newest list and ``agency_roster_matches.csv`` gives it an ORI
 of that roster; counted once per ORI. Its limits, said wherever the shares are shown (``LIMITS``): the
-roster is of 2018, so agencies formed or closed since are missing or still counted; it holds some agencies
+roster is years older than the list, so agencies formed or closed since are missing or still counted; it holds some agencies
 that never report; and an agency of the list that found no ORI (``data/qa/agency_shares_unmatched.csv``
 says which and why) is not counted, so the shares are lower bounds.
 """
