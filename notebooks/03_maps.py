@@ -53,6 +53,7 @@ from ice287g.ingest import fbi_rosters
 from ice287g.ingest import census
 from ice287g.places import geography
 from ice287g.places import placement_qa
+from ice287g.places import agency_shares
 from ice287g.places import maps
 from ice287g.publish import charts
 from ice287g.tables import stage_commit
@@ -65,8 +66,8 @@ ice287g.setup_notebook("03_maps")
 rows = asof.read_processed("list_rows.csv")
 lists = asof.read_processed("lists.csv")
 ags = asof.read_processed("agreements.csv")
-roster_counties = geography.roster_point_counties(asof.read_processed("agency_roster_matches.csv"),
-                                                 fbi_rosters.read_rosters())
+roster_matches = asof.read_processed("agency_roster_matches.csv")
+roster_counties = geography.roster_point_counties(roster_matches, fbi_rosters.read_rosters())
 places = geography.place_agreements(rows, lists, ags, roster_counties)
 unplaced = geography.unplaced_table(places)
 rates = geography.placement_rates(rows, lists, places)
@@ -83,6 +84,12 @@ placement_checks = pd.concat([
     geography.second_opinion_qa(places, changes, roster_check)], ignore_index=True)
 roles = maps.statewide_agency_roles(places, ags, lists)
 counts = geography.county_counts(rows, lists, places)
+# the shares of each state's sheriffs and police in the program, gated with the placement
+fbi_2018 = fbi_rosters.read_fbi_2018(paths.raw_dir() / agency_shares.ROSTER_FILE)
+newest_list = asof.list_row_for(lists, "newest")
+on_newest = agency_shares.list_agencies(rows, newest_list["list_id"], roster_matches)
+state_shares = agency_shares.shares(fbi_2018, on_newest, newest_list["list_date"])
+left_out = agency_shares.not_counted(fbi_2018, on_newest)
 # a failed placement check writes none of these tables
 qa_dir, proc = paths.qa_dir(), paths.processed_dir()
 _ = stage_commit.commit("03_maps", {
@@ -94,7 +101,10 @@ _ = stage_commit.commit("03_maps", {
     qa_dir / "statewide_agency_roles.csv": Table(roles, ["state", "agency", "agency_id"]),
     proc / "agreement_places.csv": Table(places, ["agreement_id"]),
     proc / "county_counts.csv": Table(counts, ["as_of", "county_fips"]),
-}, placement_qa.prefixed(placement_checks, "placement_"))
+    proc / "state_agency_shares.csv": Table(state_shares, ["state"]),
+    qa_dir / "agency_shares_unmatched.csv": Table(left_out, ["state", "agency_id"]),
+}, pd.concat([placement_qa.prefixed(placement_checks, "placement_"),
+              agency_shares.checks(state_shares, on_newest, left_out)], ignore_index=True))
 counties, states = maps.map_layers()
 census_inputs = [paths.raw_dir() / f for f in (census.COUNTY_20M, census.STATE_20M, geography.COUNTY_5M,
                                                census.PLACES, census.PLACE_SHARES, census.POPULATION)]
@@ -409,3 +419,17 @@ charts.show_figure(fig, charts.save_figure(
               "agreements only."),
     data=line.drop(columns=["segment"]), inputs=placement_inputs, sort_by=["as_of", "list_id"],
 ))
+
+# %% [markdown]
+# ## Shares of each state's sheriffs' offices and police departments
+# What share of a state's sheriffs' offices and local police departments hold an agreement on the newest list,
+# with the FBI's newer agency roster as the denominator (`places.agency_shares` says how each is counted and
+# the roster's limits), computed and checked with the placement above (`data/processed/state_agency_shares.csv`).
+# An agency of the list counts through the ORI `agency_roster_matches.csv` gives it; those it leaves out are in
+# `data/qa/agency_shares_unmatched.csv`, with the reason.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(agency_shares.sentence(state_shares.set_index("state").loc[agency_shares.NATIONAL], "the country"))
+print(f"left out: {len(left_out)} of the list's {len(on_newest)} agencies; by reason:")
+print(agency_shares.reason_kinds(left_out).value_counts().to_string())

@@ -28,6 +28,7 @@ from ice287g.detention import detention, jails
 from ice287g.history import agreements, asof
 from ice287g.places import geography
 from ice287g.places import maps
+from ice287g.places import agency_shares
 from ice287g.publish import change_pages, charts
 from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS
@@ -59,16 +60,6 @@ fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
 reports.show_title(reports.state_report_title(state_name, meta["list_date"], release))
 
 # %% [markdown]
-# ## About this report
-# One report per state or territory that ever had a 287(g) agreement. `make reports` runs this
-# notebook with papermill for each of them (`reports/states/XX.html`); run one by hand with
-# `python -m ice287g reports --state TX`. Everything below is computed from the committed processed
-# tables (`data/processed/`) when the notebook runs.
-#
-# Parameters: `state` (two-letter code) and `as_of` (a date, or `newest`): the report shows the
-# ICE list in force on that date and the newest detention release on or before it.
-
-# %% [markdown]
 # ## In brief
 
 # %%
@@ -79,59 +70,20 @@ first_date = per_list[per_list > 0].index.min()
 models_text = ", ".join(f"{int(by_model.get(m, 0))} {m}" for m in charts.MODEL_ORDER)
 rank_text = (f"ranking **{rank}** of {len(ranking)} states and territories with agreements"
              if rank is not None else "none on this list")
-peak_text = (f"up to this list its peak is **{so_far.max()}** agreements, on {so_far.idxmax()}" if so_far.max()
+peak_text = (f"up to this list its peak is **{so_far.max():,}** agreements, on {so_far.idxmax()}" if so_far.max()
              else "it had none up to this list")
 display(Markdown(
-    f"**{state_name}** has **{len(on_list)}** agreements held by **{on_list['agency_id'].nunique()}** agencies on "
+    f"**{state_name}** has **{len(on_list):,}** agreements held by **{on_list['agency_id'].nunique():,}** agencies on "
     f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
     f"the list of {first_date}; {peak_text}."))
-# how the state's requests on ICE's pending lists ended (06_pending_pipeline), whatever `as_of` is
-display(Markdown(pending.state_summary(asof.read_processed("pending_outcomes.csv"), state)))
+# the share of the state's sheriffs and police in the program (03_maps), on the newest list whatever `as_of` is
+shares = asof.read_processed("state_agency_shares.csv").set_index("state")
+display(Markdown(agency_shares.sentence(shares.loc[state], state_name) if state in shares.index else
+                 f"The FBI's agency roster of {agency_shares.ROSTER_DATE} lists no agency of {state_name}."))
 
 # %% [markdown]
-# ## Agreements over time, by model
-# Each colored line is one model, the grey line all agreements (the earliest lists name no model);
-# a break in a line is a gap in the archive (no list survives for more than `GAP_DAYS` days, the project's
-# gap threshold), not a drop to zero.
-
-# %%
-fig, ax = plt.subplots(figsize=(10, 4.5))
-for m in [*charts.MODEL_ORDER, "ALL"]:
-    part = timeline[timeline["model"] == m]
-    style = dict(color=charts.MODEL_COLORS[m], lw=1.8) if m != "ALL" else dict(color=charts.NEUTRAL, lw=1, ls="--")
-    for i, (_, seg) in enumerate(part.groupby("segment")):
-        ax.plot(pd.to_datetime(seg["list_date"]), seg["agreements"], **style,
-                label=(charts.MODEL_NAMES.get(m, "all agreements")) if i == 0 else None)
-ax.set_ylabel("agreements on the list")
-ax.set_ylim(bottom=0)
-ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-ax.legend(loc="upper left")
-charts.show_figure(fig, charts.save_figure(
-    fig, "state_timeline",
-    title=f"287(g) agreements in {state_name} by model, every archived ICE list",
-    source="ICE 287(g) lists (fact-sheet rosters, ice.gov tables, participating-agency workbooks), as archived",
-    alt_text=(f"Line chart of {state_name}'s agreements by model from {timeline['list_date'].min()} to "
-              f"{timeline['list_date'].max()}, peaking at {per_list.max()} on {per_list.idxmax()}."),
-    data=timeline, sort_by=["list_date", "model"],
-))
-
-# %% [markdown]
-# ## Agencies
-# Every agency of the state with an agreement listed on or before the list of `as_of`. `status` is
-# *in force* when one of its agreements is on that list; `models` and `signed` describe the
-# agreements in force (for an ended agency, the ones it had). `ORI` is the agency's code on the FBI's agency
-# rosters, where a logged rule found exactly one (`data/processed/agency_roster_matches.csv` says how, or why
-# not): the key to join these agencies to crime, arrest and staffing data the FBI publishes.
-
-# %%
-table = reports.state_agencies(ags, agency_types, places, counties, rows, list_id, state)
-display(Markdown(f"{(table['status'] == 'in force').sum()} agencies in force, {(table['status'] == 'ended').sum()} "
-                 f"ended. [Search them]({reports.agency_search_href(state, as_of)}) with every other state's."))
-display(HTML(reports.agencies_table_html(table)))
-
-# %% [markdown]
-# ## Counties covered
-# Counties shaded by the models their local agreements use on the list of `as_of`; a statewide
+# ## The state's map: counties covered
+# Counties shaded by the models their local agreements use on the list this report shows; a statewide
 # agreement of a law-enforcement agency (state police, patrol, investigators) hatches the whole state. A
 # corrections department's covers the people it holds, not the state's residents: a state whose only
 # statewide agreements are a corrections department's is hatched apart and not counted as covered.
@@ -168,8 +120,81 @@ else:
     ))
 
 # %% [markdown]
-# ## ICE detention in the state
-# Facilities in ICE's detentionStats workbook (the newest release on or before `as_of`), with their
+# ## Changes since the previous list
+# This report's list against the list just before it in the archive, agreement by agreement: the same
+# comparison as the project's change report, for this state. A renamed agency is one agreement under a new
+# name, not an addition and a removal.
+
+# %%
+display(HTML(change_pages.state_changes_html(reports.change_report(as_of), state)))
+
+# %% [markdown]
+# ## Added and removed recently
+# The list in force about three months earlier compared with this report's list, agreement by agreement
+# (agency × model × signing date).
+
+# %%
+changes, before_id, after_id = reports.recent_changes(rows, lists, state, as_of)
+dates = lists.set_index("list_id")["list_date"]
+summary = changes["change"].value_counts().reindex(list(agreements.CHANGE_KINDS), fill_value=0)
+display(Markdown(f"From the list of {dates[before_id]} (in force {reports.RECENT_DAYS} days before) to the list "
+                 f"of {dates[after_id]}: "
+                 + ", ".join(f"**{n:,}** {k.replace('_', ' ')}" for k, n in summary.items()) + "."))
+if len(changes):
+    display(HTML(reports.html_table(changes.assign(change=changes["change"].str.replace("_", " ")),
+                                    reports.STATE_CHANGE_HEADERS)))
+
+# %% [markdown]
+# ## Agreements over time, by model
+# Each colored line is one model, the grey line all agreements (the earliest lists name no model);
+# a break in a line is a gap in the archive (a stretch with no surviving list), not a drop to zero.
+
+# %%
+fig, ax = plt.subplots(figsize=(10, 4.5))
+for m in [*charts.MODEL_ORDER, "ALL"]:
+    part = timeline[timeline["model"] == m]
+    style = dict(color=charts.MODEL_COLORS[m], lw=1.8) if m != "ALL" else dict(color=charts.NEUTRAL, lw=1, ls="--")
+    for i, (_, seg) in enumerate(part.groupby("segment")):
+        ax.plot(pd.to_datetime(seg["list_date"]), seg["agreements"], **style,
+                label=(charts.MODEL_NAMES.get(m, "all agreements")) if i == 0 else None)
+ax.set_ylabel("agreements on the list")
+ax.set_ylim(bottom=0)
+ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+ax.legend(loc="upper left")
+charts.show_figure(fig, charts.save_figure(
+    fig, "state_timeline",
+    title=f"287(g) agreements in {state_name} by model, every archived ICE list",
+    source="ICE 287(g) lists (fact-sheet rosters, ice.gov tables, participating-agency workbooks), as archived",
+    alt_text=(f"Line chart of {state_name}'s agreements by model from {timeline['list_date'].min()} to "
+              f"{timeline['list_date'].max()}, peaking at {per_list.max()} on {per_list.idxmax()}."),
+    data=timeline, sort_by=["list_date", "model"],
+))
+
+# %% [markdown]
+# ## Agencies
+# Every agency of the state with an agreement listed on or before this report's list. `status` is
+# *in force* when one of its agreements is on that list; `models` and `signed` describe the
+# agreements in force (for an ended agency, the ones it had). `ORI` is the agency's code on the FBI's agency
+# rosters, where a logged rule found exactly one (`data/processed/agency_roster_matches.csv` says how, or why
+# not): the key to join these agencies to crime, arrest and staffing data the FBI publishes.
+
+# %%
+table = reports.state_agencies(ags, agency_types, places, counties, rows, list_id, state)
+display(Markdown(f"{(table['status'] == 'in force').sum()} agencies in force, {(table['status'] == 'ended').sum()} "
+                 f"ended. [Search them]({reports.agency_search_href(state, as_of)}) with every other state's."))
+display(HTML(reports.agencies_table_html(table)))
+
+# %% [markdown]
+# ## Pending requests
+# How the state's requests on ICE's pending lists ended, up to the newest pending list whatever this report's
+# date: signed (listed as participating afterwards, in the model asked or another), dropped, or still pending.
+
+# %%
+display(Markdown(pending.state_summary(asof.read_processed("pending_outcomes.csv"), state)))
+
+# %% [markdown]
+# ## Jails and detention
+# Facilities in ICE's detentionStats workbook (the newest release on or before this report's date), with their
 # average daily population (ADP, people held on an average day of the fiscal year to date).
 
 # %%
@@ -182,8 +207,9 @@ elif state in adp.index:
                      f"an average day, rank **{int(r['rank'])}** of {len(adp)} states."))
 else:
     display(Markdown(f"Release of {release}: no ICE detention facility in {state_name}."))
-with pd.option_context("display.max_rows", None):
-    display(fac)
+if len(fac):
+    display(HTML(reports.html_table(fac.assign(adp_total=fac["adp_total"].map("{:,.1f}".format)),
+                                    reports.FACILITY_HEADERS, numeric=("adp_total",))))
 
 # %% [markdown]
 # Which of these facilities are jails run by the state's own 287(g) agencies (`07_jails_and_detention`: matched by
@@ -194,24 +220,11 @@ with pd.option_context("display.max_rows", None):
 display(Markdown(jails.state_summary(asof.read_processed("agency_facility_matches.csv"), state)))
 
 # %% [markdown]
-# ## Changes since the previous list
-# The list of `as_of` against the list just before it in the archive's series, agreement by agreement:
-# the same comparison as the change report (`python -m ice287g changes`), for this state; a renamed
-# agency is one agreement under a new name, not an addition and a removal.
-
-# %%
-display(HTML(change_pages.state_changes_html(reports.change_report(as_of), state)))
-
-# %% [markdown]
-# ## Added and removed recently
-# The list in force `reports.RECENT_DAYS` days before the list of `as_of`, compared with that list,
-# agreement by agreement (agency × model × signing date).
-
-# %%
-changes, before_id, after_id = reports.recent_changes(rows, lists, state, as_of)
-dates = lists.set_index("list_id")["list_date"]
-summary = changes["change"].value_counts().reindex(list(agreements.CHANGE_KINDS), fill_value=0)
-display(Markdown(f"From the list of {dates[before_id]} to the list of {dates[after_id]}: "
-                 + ", ".join(f"**{n}** {k.replace('_', ' ')}" for k, n in summary.items()) + "."))
-with pd.option_context("display.max_rows", None, "display.max_colwidth", 60):
-    display(changes.drop(columns=["state", "agency_id"]))
+# ## About this report
+# How this page was made. One report per state or territory that ever had a 287(g) agreement. `make reports`
+# runs this notebook with papermill for each of them (`reports/states/XX.html`); run one by hand with
+# `python -m ice287g reports --state TX`. Everything above is computed from the committed processed
+# tables (`data/processed/`) when the notebook runs.
+#
+# Parameters: `state` (two-letter code) and `as_of` (a date, or `newest`): the report shows the
+# ICE list in force on that date and the newest detention release on or before it.

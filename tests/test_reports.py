@@ -1,6 +1,8 @@
 """Per-state report tables and the index page, on the committed processed tables (real data)."""
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -158,6 +160,13 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert front["totals"].set_index("model").loc["ALL", "after"] == total
     assert f"../dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
     assert "What changed since the previous list" in page and "<details>" in page
+    # the national shares of sheriffs and police, their roster's date and limits (the page escapes apostrophes)
+    shares = pd.read_csv(pipeline.paths.project_root() / "data" / "processed" / "state_agency_shares.csv",
+                         keep_default_na=False).set_index("state").loc["US"]
+    shown = html.unescape(re.search(r'<p id="shares">(.*?)</p>', page).group(1))
+    assert f"{shares['sheriffs_in_program']:,} of the country's {shares['sheriffs_total']:,} sheriffs' offices" in shown
+    assert f"{shares['police_in_program']:,} of its {shares['police_total']:,} local police departments" in shown
+    assert shares["as_of"] == newest["list_date"] and "roster of 2018-09-17" in shown and "lower bounds" in shown
     assert "../data/processed/agreements.csv" in parsed.hrefs and "../docs/codebook.md" in parsed.hrefs
     for label, href in pages.NAV:
         assert href in parsed.hrefs, label

@@ -84,6 +84,28 @@ def test_a_state_report_shows_no_code(server, driver):
     assert not outside(urls), f"requests leaving localhost: {outside(urls)}"
 
 
+# The state report's sections in the order a reader meets them (issue 27): findings first, the machinery last.
+STATE_SECTIONS = ("In brief", "The state's map: counties covered", "Changes since the previous list",
+                  "Added and removed recently", "Agreements over time, by model", "Agencies", "Pending requests",
+                  "Jails and detention", "About this report")
+
+
+def test_a_state_report_opens_with_its_findings(server, driver):
+    state = a_state()
+    load(driver, f"{server}/reports/states/{state}.html")
+    headings = [h.text.strip().rstrip("¶").strip() for h in driver.find_elements("tag name", "h2")]
+    assert [h for h in headings if h in STATE_SECTIONS] == list(STATE_SECTIONS), headings
+    # no cell cut short with an ellipsis; the shares of the state's sheriffs and police, as the table has them
+    cells = driver.execute_script("return Array.from(document.querySelectorAll('td')).map(c => c.textContent)")
+    assert cells and not [c for c in cells if c.rstrip().endswith(("…", "..."))]
+    shares = pd.read_csv(ROOT / "data" / "processed" / "state_agency_shares.csv", keep_default_na=False)
+    row = shares.set_index("state").loc[state]
+    text = driver.find_element("tag name", "body").text
+    brief = text[text.index("In brief"):text.index("The state's map")]
+    assert f"{row['sheriffs_in_program']:,} of " in brief and f"{row['sheriffs_total']:,} sheriffs' offices" in brief
+    assert f"{row['police_total']:,} local police departments" in brief and "roster of 2018-09-17" in brief
+
+
 def test_the_rendered_notebooks_show_no_code(server, driver):
     for page in sorted((REPORTS / "notebooks").glob("*.html")):
         urls = load(driver, f"{server}/reports/notebooks/{page.name}")

@@ -101,11 +101,11 @@ NOTEBOOKS: tuple[Stage, ...] = (
     Stage(
         "03_maps",
         outputs=("data/processed/agreement_places.csv", "data/processed/county_counts.csv",
-                 "data/processed/population_covered.csv",
+                 "data/processed/population_covered.csv", "data/processed/state_agency_shares.csv",
                  "data/processed/agreements_by_county.gpkg", "data/qa/unplaced_agreements.csv",
                  "data/qa/placement_rates.csv", "data/qa/unused_place_fixes.csv",
                  "data/qa/type_disagreements.csv", "data/qa/placement_changes.csv",
-                 "data/qa/statewide_agency_roles.csv")
+                 "data/qa/statewide_agency_roles.csv", "data/qa/agency_shares_unmatched.csv")
         + _figures("county_map", "county_map_by_model", "spread_small_multiples", "state_choropleth",
                    "population_covered"),
         inputs=Inputs(

@@ -36,6 +36,7 @@ from ..history.asof import read_processed
 from ..ingest.lists import series_lists
 from ..history.identity import row_agreement_ids
 from ..history.asof import StaleError, list_row_for
+from ..places import agency_shares
 from ..places.maps import map_layers
 from ..publish import pages
 from ..publish.change_pages import changes_html
@@ -299,6 +300,9 @@ def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, st
 # Changes since the previous list (ice287g.changes), for the front page and each state report: the HTML
 # comes from publish.change_pages, which the site's change pages and feeds share
 
+FACILITY_HEADERS = {"facility": "Facility", "city": "City", "county": "County", "facility_type": "Type",
+                    "adp_total": "People held on an average day"}
+
 def change_report(as_of: str = "newest"):
     """``changes.build(after=as_of)``, built once per process while the tables it may read stay as they
     are (keyed by every processed and QA table's path, size and mtime, in the output root and the
@@ -323,10 +327,11 @@ def _change_report(as_of: str, inputs: tuple):
 
 def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataFrame,
                folder: str = "states", *, newest: pd.Series | None = None, totals: pd.DataFrame | None = None,
-               changes: str = "", data_files: Sequence[str] = ()) -> str:
+               changes: str = "", data_files: Sequence[str] = (), shares: str = "") -> str:
     """``reports/index.html``, the front page: the newest list (``newest``, its ``lists.csv`` row) and its
     totals by model (``changes.national_totals``), the national timeline and county map, what changed
-    (``changes``: HTML of ``changes_html``), one row per state report, the notebooks, every figure, and
+    (``changes``: HTML of ``changes_html``), the national shares of sheriffs and police in the program
+    (``shares``: ``agency_shares.sentence``), one row per state report, the notebooks, every figure, and
     the downloads (the data release by its name, ``data_files`` relative to the project root).
 
     ``states``: ``state, state_name, agreements, agencies, list_date``; ``notebooks``: pipeline notebook
@@ -341,7 +346,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
         states=states.sort_values("state").to_dict("records"),
         states_list_date=states["list_date"].max() if len(states) else "", folder=folder, notebooks=notebooks,
         figures=figures.sort_values("slug").to_dict("records"), release=zip_name(list_date) if list_date else "",
-        data_files=data_files)
+        data_files=data_files, shares=shares)
 
 
 def totals_part(totals: pd.DataFrame) -> dict:
@@ -398,13 +403,16 @@ def write_agencies_page(as_of: str = "newest") -> Path:
 
 def front_page_parts(as_of: str = "newest") -> dict:
     """The front page's data: the list row, totals by model against the list before, the change report
-    as HTML, and the processed tables to download."""
+    as HTML, the national shares of sheriffs and police in the program, and the processed tables to download."""
     lists = read_processed("lists.csv")
     rep = changes.build(after=as_of)
     newest = lists.set_index("list_id").loc[rep.after["list_id"]]
     data_dir = paths.project_root() / "data" / "processed"
     files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
-    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files}
+    national = read_processed("state_agency_shares.csv").set_index("state").loc[agency_shares.NATIONAL]
+    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files,
+            # the shares are of the newest list: a front page for another date leaves them out
+            "shares": agency_shares.sentence(national, "the country") if national["as_of"] == newest["list_date"] else ""}
 
 
 def _run_one(state: str, as_of: str) -> str:
