@@ -1,74 +1,30 @@
-"""The reader pages under reports/ in a real browser: Selenium drives Debian's headless Chromium through
-Debian's chromedriver (no browser download). Run by `make test-browser` after `make reports`; `.ci/run`
-installs both packages, and the tests skip without them.
+"""The site's pages (site/, `make site`) in a real browser: Selenium drives a headless Chromium or Chrome
+found by its system's names (tests/browser/browsers.py; no browser download). Run by `make test-browser`
+after `make site`; `.ci/run` installs Debian's packages where neither is there, and the tests skip
+without them.
 
-Pages are served from the project root on 127.0.0.1 so that the browser may follow the links they hold
-(``../figures/...``, ``../notebooks/...``); the pages themselves use only relative links and open from
-disk. Every request the browser makes is read from its DevTools network log: none may leave localhost.
+The site is served as its own web root on 127.0.0.1 (conftest.py), as GitHub Pages serves it; the pages
+use only relative links and open from disk too. Every request the browser makes is read from its
+DevTools network log: none may leave localhost.
 """
 from __future__ import annotations
 
 import functools
-import http.server
 import json
 import re
-import shutil
-import threading
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORTS = ROOT / "reports"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMEDRIVER = shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None or CHROMEDRIVER is None,
-    reason="no Chromium or chromedriver here: `apt-get install chromium chromium-driver` (Debian; .ci/run does it)")
+from .conftest import ROOT, SITE
 
 # Code cells as nbconvert draws them: the input area of a code cell and the In/Out prompts.
 CODE_SELECTORS = (".jp-CodeCell .jp-Cell-inputWrapper", ".jp-InputArea-editor", ".jp-InputPrompt",
                   ".jp-OutputPrompt", "div.input", "div.prompt")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server():
-    if not (REPORTS / "index.html").exists():
-        pytest.fail("reports/index.html is missing: run `make reports` first")
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(ROOT)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def driver(tmp_path_factory):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-quic", "--window-size=1200,900",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    d = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    d.set_page_load_timeout(120)
-    yield d
-    d.quit()
 
 
 def requested(driver) -> list[str]:
@@ -113,14 +69,14 @@ def images(driver) -> list[dict]:
 
 
 def a_state() -> str:
-    built = sorted(p.stem for p in (REPORTS / "states").glob("*.html"))
+    built = sorted(p.stem for p in (SITE / "states").glob("*.html"))
     if not built:
-        pytest.fail("no state report under reports/states: run `make reports`")
+        pytest.fail("no state report under site/states: run `make site`")
     return "TX" if "TX" in built else built[0]
 
 
 def test_front_page(server, driver):
-    urls = load(driver, f"{server}/reports/index.html")
+    urls = load(driver, f"{server}/index.html")
     assert driver.title.startswith("ICE 287(g) agreements: list of ")
     lists = pd.read_csv(ROOT / "data" / "processed" / "lists.csv", dtype=str, keep_default_na=False)
     newest = lists[lists["in_series"] == "True"]["list_date"].max()
@@ -129,7 +85,7 @@ def test_front_page(server, driver):
         assert driver.find_elements("id", section), f"no section #{section}"
     figures = pd.read_csv(ROOT / "figures" / "manifest.csv")
     srcs = {i["src"] for i in images(driver)}
-    assert srcs == {f"../figures/{s}.png" for s in figures["slug"]}
+    assert srcs == {f"figures/{s}.png" for s in figures["slug"]}
     assert all(i["width"] > 0 for i in images(driver)), images(driver)
     assert not visible_code(driver)
     assert not outside(urls), f"requests leaving localhost: {outside(urls)}"
@@ -137,7 +93,7 @@ def test_front_page(server, driver):
 
 def test_a_state_report_shows_no_code(server, driver):
     state = a_state()
-    urls = load(driver, f"{server}/reports/states/{state}.html")
+    urls = load(driver, f"{server}/states/{state}.html")
     assert not visible_code(driver), visible_code(driver)
     assert re.search(r"ICE list of \d{4}-\d\d-\d\d, (ICE detention release of \d{4}-\d\d-\d\d|no ICE detention)",
                      driver.title), driver.title
@@ -148,8 +104,8 @@ def test_a_state_report_shows_no_code(server, driver):
 
 
 def test_the_rendered_notebooks_show_no_code(server, driver):
-    for page in sorted((REPORTS / "notebooks").glob("*.html")):
-        urls = load(driver, f"{server}/reports/notebooks/{page.name}")
+    for page in sorted((SITE / "notebooks").glob("*.html")):
+        urls = load(driver, f"{server}/notebooks/{page.name}")
         assert not visible_code(driver), f"{page.name}: {visible_code(driver)[:3]}"
         assert not outside(urls), f"{page.name}: requests leaving localhost: {outside(urls)}"
 
@@ -168,7 +124,7 @@ def _count(driver) -> tuple[int, int]:
 
 def test_the_agency_search_filters_as_one_types(server, driver):
     ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, keep_default_na=False)
-    urls = load(driver, f"{server}/reports/agencies.html")
+    urls = load(driver, f"{server}/agencies.html")
     shown, total = _count(driver)
     assert shown == total == ags["agency_id"].nunique()
     # a real agency, typed as a reader would: every row left names it (or its county), and it is there
@@ -189,9 +145,9 @@ def test_the_agency_search_filters_as_one_types(server, driver):
 def test_a_state_report_links_its_slice_of_the_search(server, driver):
     state = a_state()
     ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, keep_default_na=False)
-    load(driver, f"{server}/reports/states/{state}.html")
+    load(driver, f"{server}/states/{state}.html")
     hrefs = driver.execute_script("return Array.from(document.links).map(a => a.href)")
-    slice_href = next(h for h in hrefs if h.endswith(f"/reports/agencies.html#state={state}"))
+    slice_href = next(h for h in hrefs if h.endswith(f"/agencies.html#state={state}"))
     load(driver, slice_href)
     rows = _shown_rows(driver)
     assert {r[0] for r in rows} == {state}
@@ -214,10 +170,10 @@ def _agreement_links() -> frozenset[str]:
 
 def test_every_link_is_followed(server, driver):
     """Every link of the front page, the agency search, a state report and the notebook pages: pages
-    open in the browser (and request nothing outside localhost), files answer 200. The data release is
-    linked by its name before `make release` has built it: absent, it is only checked by name."""
-    pages = ["reports/index.html", "reports/agencies.html", f"reports/states/{a_state()}.html",
-             *(f"reports/notebooks/{p.name}" for p in sorted((REPORTS / "notebooks").glob("*.html")))]
+    open in the browser (and request nothing outside localhost), files answer 200, the data release
+    among them (`make site` needs `make release`)."""
+    pages = ["index.html", "agencies.html", f"states/{a_state()}.html",
+             *(f"notebooks/{p.name}" for p in sorted((SITE / "notebooks").glob("*.html")))]
     links: set[str] = set()
     for p in pages:
         load(driver, f"{server}/{p}")
@@ -226,14 +182,10 @@ def test_every_link_is_followed(server, driver):
         off_site = outside(h for h in hrefs if not h.startswith("mailto:"))
         assert set(off_site) <= _agreement_links(), f"{p}: links off the site: {sorted(set(off_site) - _agreement_links())}"
         links |= {urldefrag(h).url for h in hrefs if h.startswith(server)}
-    assert any("/reports/states/" in h for h in links) and any(h.endswith(".py") for h in links)
+    assert any("/states/" in h for h in links) and any(h.endswith(".py") for h in links)
     broken, visited = [], 0
     for href in sorted(links):
-        path = urlparse(href).path
-        if path.startswith("/dist/") and not (ROOT / path.lstrip("/")).exists():
-            assert re.fullmatch(r"/dist/ice287g-data-\d{4}-\d\d-\d\d\.zip", path), path
-            continue
-        if path.endswith(".html"):
+        if urlparse(href).path.endswith(".html"):
             urls = load(driver, href)
             visited += 1
             assert not outside(urls), f"{href}: requests leaving localhost: {outside(urls)}"
@@ -248,7 +200,7 @@ def test_pages_fit_a_phone(server, driver):
     driver.set_window_size(390, 844)
     try:
         for p in ("index.html", "agencies.html", f"states/{a_state()}.html"):
-            load(driver, f"{server}/reports/{p}")
+            load(driver, f"{server}/{p}")
             assert driver.execute_script("return document.querySelector('meta[name=viewport]') !== null"), p
             wide = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert wide <= 1, f"{p} scrolls sideways by {wide}px on a 390px-wide screen"
