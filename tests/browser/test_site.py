@@ -87,7 +87,7 @@ def crawl(driver, base: str) -> Crawl:
             facts = driver.execute_script(PAGE_FACTS)
             pages.append(name)
             ids[url] = set(facts["ids"])
-            problems["request leaving the machine"] += [f"{name}: {u}" for u in outside(requested)]
+            problems["request leaving the machine"] += [f"{name}: {u}" for u in sorted(set(outside(requested)))]
             problems["no lang"] += [name] if not facts["lang"].strip() else []
             problems["no title"] += [name] if not facts["title"] else []
             problems["heading out of order"] += [f"{name}: {s}" for s in heading_skips(facts["headings"])]
@@ -107,7 +107,7 @@ def crawl(driver, base: str) -> Crawl:
                     external.add(href)
                     continue
                 if fragment and "=" not in fragment:  # #state=TX is the search's filter, not an anchor
-                    anchors.append((name, target, unquote(fragment)))
+                    anchors.append((name, target, fragment))
                 if not _is_page(target):
                     files.add(target)
                 elif target not in seen:
@@ -117,7 +117,8 @@ def crawl(driver, base: str) -> Crawl:
         driver.set_window_size(1200, 900)
     problems["broken link"] += [f.removeprefix(base) for f in sorted(files) if _status(f) != 200]
     problems["broken link"] += [f"{page}: {target.removeprefix(base)}#{frag}" for page, target, frag in anchors
-                                if target in ids and frag not in ids[target]]
+                                # as a browser looks an anchor up: the fragment as written, then decoded
+                                if target in ids and not {frag, unquote(frag)} & ids[target]]
     return Crawl(pages, files, external, images, {k: problems.get(k, []) for k in CHECKS})
 
 
