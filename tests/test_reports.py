@@ -142,8 +142,8 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert page.index("00_program_history") < page.index("00_raw_inventory")
     # the gallery shows every figure; the timeline and the county map lead the page as well
     srcs = [i["src"] for i in parsed.imgs]
-    assert sorted(set(srcs)) == sorted(f"../figures/{s}.png" for s in figures["slug"]) and all(i["alt"] for i in parsed.imgs)
-    assert srcs[:2] == ["../figures/agreements_timeline.png", "../figures/county_map.png"]
+    assert sorted(set(srcs)) == sorted(f"figures/{s}.png" for s in figures["slug"]) and all(i["alt"] for i in parsed.imgs)
+    assert srcs[:2] == ["figures/agreements_timeline.png", "figures/county_map.png"]
     assert not any(h.startswith(("http:", "https:", "/")) for h in parsed.hrefs)  # works offline, from disk
     fl = rows.set_index("state").loc["FL"]
     assert fl["agreements"] == agreements.count(fl["list_date"], state="FL")
@@ -155,9 +155,9 @@ def test_index_links_every_state_notebook_and_figure(tables):
     total = agreements.count(newest["list_date"])
     assert f"<b>{total:,}</b> agreements" in page
     assert front["totals"].set_index("model").loc["ALL", "after"] == total
-    assert f"../dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
+    assert f"dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
     assert "What changed since the previous list" in page and "<details>" in page
-    assert "../data/processed/agreements.csv" in parsed.hrefs and "../docs/codebook.md" in parsed.hrefs
+    assert "data/processed/agreements.csv" in parsed.hrefs and "docs/codebook.md" in parsed.hrefs
     for label, href in pages.NAV:
         assert href in parsed.hrefs, label
 
