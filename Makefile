@@ -37,7 +37,7 @@ SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplst
 # The reader pages' templates, stylesheet and search script: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/publish/templates -type f 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports release test test-unit test-built test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release site test test-unit test-built test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 # Serial: every stage updates figures/manifest.csv and data/qa/qa_summary.csv in place, so two notebooks
 # run at once (make -j) would drop each other's rows. Speed comes from running less, not running together.
@@ -149,6 +149,13 @@ $(STAMP)/reports.done: $(STAMP)/docs.done notebooks/state_report.py $(SRC_FILES)
 release: $(STAMP)/docs.done
 	$(PY) -m ice287g release
 
+# ---- the published site (not committed) ---------------------------------------------------
+# site/: the whole site, served as its own web root (GitHub Pages, .github/workflows/pages.yml; locally
+# `python -m http.server -d site`): the reports' pages of the newest list and every file they link, the
+# release among them (ice287g.publish.site). `make reports` alone stays for parameter runs.
+site: reports release
+	$(PY) -m ice287g site
+
 # ---- checks ------------------------------------------------------------------------------
 test: all reports test-unit test-built test-notebooks test-browser test-repro
 
@@ -168,9 +175,10 @@ test-built: $(STAMP)/docs.done
 test-notebooks: $(INSTALLED)
 	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
 
-# The reader pages in headless Chromium driven by Selenium through Debian's `chromium-driver` (.ci/run
-# installs `chromium` and `chromium-driver`; the tests skip without them).
-test-browser: reports
+# The site in headless Chromium driven by Selenium: Debian's `chromium` and `chromium-driver`, or Ubuntu's
+# and GitHub's runners' Chrome and chromedriver (.ci/run installs Debian's where neither is there; the tests
+# skip without them).
+test-browser: site
 	$(PY) -m pytest -p no:cacheprovider tests/browser
 
 # Last: committed outputs must equal what this build (and the nbval re-run) wrote.

@@ -107,7 +107,7 @@ print(f"agencies with more than one spell of the same model: "
 print("QA checks:", checks["status"].value_counts().sort_index().to_dict())
 
 # %% [markdown]
-# ### Rows printed under the wrong state
+# ## Rows printed under the wrong state
 # The pending rows the history's build moved, with the evidence (`rule`: the printed state, the participating
 # listing in the state the agency signs in) and the agreement each request became there:
 

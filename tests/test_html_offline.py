@@ -1,9 +1,13 @@
 """Generated pages carry the data and open offline: nothing they reference lives on another host."""
+import base64
+import html
+import io
 import re
 from pathlib import Path
 
 import nbformat
 import pytest
+from PIL import Image, PngImagePlugin
 
 from ice287g.build import notebook_html, pipeline
 
@@ -52,9 +56,45 @@ def _small_notebook():
             "execute_result", {"text/html": "<table><tr><td>FL</td><td>12</td></tr></table>",
                                "text/plain": "FL 12"}, execution_count=1)]),
         nbformat.v4.new_code_cell("figure", outputs=[nbformat.v4.new_output(
-            "display_data", {"image/png": png, "text/plain": "<Figure>"})]),
+            "display_data", {"image/png": png, "text/plain": "<Figure>"},
+            metadata={"image/png": {"alt": "One white pixel"}})]),
     ]
     return nb
+
+
+def _png_with_description(text: str | None) -> str:
+    """A base64 PNG as save_figure writes one: its alt text in the Description chunk (none when ``None``)."""
+    info = PngImagePlugin.PngInfo()
+    if text is not None:
+        info.add_text("Description", text)
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 2), "white").save(buf, format="PNG", pnginfo=info)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def test_a_figure_is_shown_with_the_alt_text_its_png_carries():
+    nb = _small_notebook()
+    nb.cells[2].outputs[0] = nbformat.v4.new_output(
+        "display_data", {"image/png": _png_with_description('Bars of "agreements" by model & year'),
+                         "text/plain": "<Figure>"})
+    page = notebook_html.render_html(nb)
+    assert _alts(page) == ['Bars of "agreements" by model & year']
+    assert "No description has been provided" not in page
+    # the notebook's own alt text, for a figure drawn inline, comes first
+    nb.cells[2].outputs[0].metadata = {"image/png": {"alt": "Drawn inline"}}
+    assert _alts(notebook_html.render_html(nb)) == ["Drawn inline"]
+
+
+def _alts(page: str) -> list[str]:
+    return [html.unescape(m.group(2)) for m in re.finditer(r"""<img\b[^>]*\balt=(["'])(.*?)\1""", page)]
+
+
+def test_an_image_without_alt_text_stops_the_page():
+    nb = _small_notebook()
+    nb.cells[2].outputs[0] = nbformat.v4.new_output(
+        "display_data", {"image/png": _png_with_description(None), "text/plain": "<Figure>"})
+    with pytest.raises(notebook_html.MissingAltText, match="cell 3"):
+        notebook_html.render_html(nb)
 
 
 def test_a_rendered_notebook_loads_nothing_from_another_host():
@@ -90,9 +130,10 @@ def test_source_links_are_relative_to_the_page():
 
     executed = paths.reports_dir() / "states" / "TX.ipynb"
     assert pipeline.source_links("state_report", executed) == (
-        ("executed notebook (.ipynb)", "TX.ipynb"), ("source (.py)", "../../notebooks/state_report.py"))
+        ("executed notebook (.ipynb)", "TX.ipynb"), ("source (.py)", "../notebooks/state_report.py"))
+    # as the site places them: reports/notebooks/03_maps.html beside notebooks/03_maps.ipynb (publish.site)
     assert pipeline.source_links("03_maps", pipeline.executed_path("03_maps"), paths.reports_dir() / "notebooks") == (
-        ("executed notebook (.ipynb)", "../../notebooks/03_maps.ipynb"), ("source (.py)", "../../notebooks/03_maps.py"))
+        ("executed notebook (.ipynb)", "03_maps.ipynb"), ("source (.py)", "03_maps.py"))
 
 
 @pytest.mark.built

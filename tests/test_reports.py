@@ -145,8 +145,8 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert page.index("00_program_history") < page.index("00_raw_inventory")
     # the gallery shows every figure; the timeline and the county map lead the page as well
     srcs = [i["src"] for i in parsed.imgs]
-    assert sorted(set(srcs)) == sorted(f"../figures/{s}.png" for s in figures["slug"]) and all(i["alt"] for i in parsed.imgs)
-    assert srcs[:2] == ["../figures/agreements_timeline.png", "../figures/county_map.png"]
+    assert sorted(set(srcs)) == sorted(f"figures/{s}.png" for s in figures["slug"]) and all(i["alt"] for i in parsed.imgs)
+    assert srcs[:2] == ["figures/agreements_timeline.png", "figures/county_map.png"]
     assert not any(h.startswith(("http:", "https:", "/")) for h in parsed.hrefs)  # works offline, from disk
     fl = rows.set_index("state").loc["FL"]
     assert fl["agreements"] == asof.count(fl["list_date"], state="FL")
@@ -158,7 +158,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
     total = asof.count(newest["list_date"])
     assert f"<b>{total:,}</b> agreements" in page
     assert front["totals"].set_index("model").loc["ALL", "after"] == total
-    assert f"../dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
+    assert f"dist/ice287g-data-{newest['list_date']}.zip" in parsed.hrefs
     assert "What changed since the previous list" in page and "<details>" in page
     # the national shares of sheriffs and police, their roster's date and limits (the page escapes apostrophes)
     shares = pd.read_csv(pipeline.paths.project_root() / "data" / "processed" / "state_agency_shares.csv",
@@ -167,7 +167,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert f"{shares['sheriffs_in_program']:,} of the country's {shares['sheriffs_total']:,} sheriffs' offices" in shown
     assert f"{shares['police_in_program']:,} of its {shares['police_total']:,} local police departments" in shown
     assert shares["as_of"] == newest["list_date"] and "roster of 2018-09-17" in shown and "lower bounds" in shown
-    assert "../data/processed/agreements.csv" in parsed.hrefs and "../docs/codebook.md" in parsed.hrefs
+    assert "data/processed/agreements.csv" in parsed.hrefs and "docs/codebook.md" in parsed.hrefs
     for label, href in pages.NAV:
         assert href in parsed.hrefs, label
 

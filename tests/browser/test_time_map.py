@@ -16,9 +16,9 @@ from ice287g.history.asof import read_processed
 from ice287g.publish import timemap
 from ice287g.tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 
-from .chromium import load, needs_chromium, outside, serve
+from .conftest import serve
+from .test_reader_pages import load, outside
 
-pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

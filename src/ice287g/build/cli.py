@@ -1,5 +1,5 @@
 """Command line: ``python -m ice287g verify-raw | import-raw PATH [--claims FILE] | run [NOTEBOOK ...] [-p NAME VALUE ...]
-| release [--out DIR] | update [--ice-base-url URL] [--wayback-url URL] [--wanted] [--since DATE --until DATE] [--dry-run]``.
+| release [--out DIR] | site | update [--ice-base-url URL] [--wayback-url URL] [--wanted] [--since DATE --until DATE] [--dry-run]``.
 
 A raw-data problem (RawDataError) ends any command with one message naming the file, and exit status 1."""
 from __future__ import annotations
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
                                          "CSV, Parquet, Stata, xlsx, GeoPackage and a Frictionless datapackage.json")
     rl.add_argument("--out", metavar="DIR", help="folder to write the zip into (default: dist/)")
     rl.set_defaults(func="release")
+    st = sub.add_parser("site", help="write site/, the whole site (the reports' pages and every file they link, "
+                                      "the release among them) to publish or serve: python -m http.server -d site")
+    st.set_defaults(func="site")
     return parser
 
 

@@ -1,5 +1,5 @@
 """The commands that read and write the raw archive and the data, without running a notebook: `verify-raw`,
-`import-raw`, `add`, `update`, `changes`, `release`. Each takes the parsed arguments (``build.cli``) and
+`import-raw`, `add`, `update`, `changes`, `release`, `site`. Each takes the parsed arguments (``build.cli``) and
 returns the exit status."""
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from ..core import paths
 from ..core.messages import printable
 from ..history.changes import write_report
 from ..history.asof import StaleError
-from ..publish.release import build
+from ..publish.release import DIST, build, release_name
+from ..publish.site import build_site
 
 
 def verify_raw(args) -> int:
@@ -116,4 +117,16 @@ def changes(args) -> int:
 def release(args) -> int:
     path = build(args.out)
     print(f"release: wrote {paths.relative(path)} ({path.stat().st_size:,} bytes)")
+    return 0
+
+
+def site(args) -> int:
+    try:
+        written = build_site(paths.project_root() / DIST / release_name())
+    except FileNotFoundError as exc:
+        print(f"site: {exc}", file=sys.stderr)
+        return 1
+    size = sum(p.stat().st_size for p in written)
+    pages = sum(p.suffix == ".html" for p in written)
+    print(f"site: wrote {paths.relative(paths.site_dir())}/: {len(written):,} files ({pages} pages), {size:,} bytes")
     return 0

@@ -2,8 +2,11 @@
 machine left in an output, and one self-contained HTML page per notebook."""
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
 import functools
+import io
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,6 +14,7 @@ from pathlib import Path
 import nbformat
 from jinja2 import FileSystemLoader
 from nbconvert import HTMLExporter
+from PIL import Image, UnidentifiedImageError
 
 from ..publish.pages import TEMPLATES, page_parts
 
@@ -77,11 +81,50 @@ def page_title(nb) -> str | None:
     return None
 
 
+class MissingAltText(ValueError):
+    """A notebook shows an image no reader of a screen reader could know: no alt text anywhere."""
+
+
+# The PNG text chunk publish.charts.save_figure writes the figure's alt text into (its manifest's alt_text).
+ALT_CHUNK = "Description"
+
+
+def png_alt_text(data: str) -> str | None:
+    """The alt text carried by a base64 PNG: its ``Description`` text chunk, else ``None``."""
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(data))) as im:
+            text = im.text.get(ALT_CHUNK) if hasattr(im, "text") else None
+    except (binascii.Error, UnidentifiedImageError, OSError):
+        return None
+    return text.strip() if isinstance(text, str) and text.strip() else None
+
+
+def with_alt_text(nb):
+    """Every PNG a notebook shows with its alt text in the output's ``image/png`` metadata (``alt``), which
+    ``offline.html.j2`` writes into the page: the notebook's own, if it gave one for a figure drawn inline,
+    else the alt text ``save_figure`` wrote into the PNG, the same as the figure's row of
+    ``figures/manifest.csv``. An image with neither stops the page (nbconvert would write "No description
+    has been provided for this image")."""
+    nb = copy.deepcopy(nb)
+    for number, cell in enumerate(nb.cells, 1):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {}).get("image/png")
+            if data is None:
+                continue
+            meta = output.setdefault("metadata", {}).setdefault("image/png", {})
+            alt = str(meta.get("alt") or "").strip() or png_alt_text(data)
+            if not alt:
+                raise MissingAltText(f"cell {number} shows an image without alt text: draw it with "
+                                     "publish.charts.save_figure and show_figure, which carry the figure's alt text")
+            meta["alt"] = alt
+    return nb
+
+
 def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequence[tuple[str, str]] = ()) -> str:
     """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
-    code cells and prompts hidden, the site's header and stylesheet (``root`` is the relative path from
+    code cells and prompts hidden, every image with its alt text (``with_alt_text``), the site's header and stylesheet (``root`` is the relative path from
     the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
-    nb = copy.deepcopy(nb)
+    nb = with_alt_text(nb)
     title = title or page_title(nb)
     if title:
         nb.metadata["title"] = title

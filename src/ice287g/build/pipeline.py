@@ -24,6 +24,7 @@ from papermill.execute import ERROR_MARKER_TAG
 
 from ..archive.manifests import ensure_verified
 from ..core import paths
+from ..publish.site import site_href
 from ..tables import writers
 from .kernel import stage_dir
 from .kernels import (
@@ -319,10 +320,10 @@ def relative_href(path: Path, start: Path) -> str:
 
 def source_links(name: str, executed: Path, page_dir: Path | None = None) -> tuple[tuple[str, str], ...]:
     """Links from a page in ``page_dir`` (default: beside ``executed``) to the executed notebook and its
-    ``.py`` source."""
+    ``.py`` source, as the site (``publish.site``) places the three."""
     page_dir = executed.parent if page_dir is None else page_dir
-    return (("executed notebook (.ipynb)", relative_href(executed.parent, page_dir) + executed.name),
-            ("source (.py)", relative_href(source_path(name).parent, page_dir) + source_path(name).name))
+    return (("executed notebook (.ipynb)", site_href(executed, page_dir)),
+            ("source (.py)", site_href(source_path(name), page_dir)))
 
 
 def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_root: Path, *,

@@ -43,6 +43,7 @@ from ..publish.change_pages import changes_html
 from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.pages import table_part
 from ..publish.release import zip_name
+from ..publish.site import site_prefix
 from ..tables import writers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from .notebook_html import render_html
@@ -336,7 +337,8 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
 
     ``states``: ``state, state_name, agreements, agencies, list_date``; ``notebooks``: pipeline notebook
     names in reading order; ``figures``: ``figures/manifest.csv``; ``folder``: where the state reports
-    are, under ``reports/``. Links are relative, so the page works opened from disk with no server.
+    are, under ``reports/``. Links are relative and reach the project's files as the site (``make site``,
+    ``publish.site``) places them, so the page works in ``site/`` opened from disk with no server.
     """
     list_date = newest["list_date"] if newest is not None else (states["list_date"].max() if len(states) else "")
     lead = [r for r in figures.to_dict("records") if r["slug"] in (TIMELINE_FIGURE, MAP_FIGURE)]
@@ -346,7 +348,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
         states=states.sort_values("state").to_dict("records"),
         states_list_date=states["list_date"].max() if len(states) else "", folder=folder, notebooks=notebooks,
         figures=figures.sort_values("slug").to_dict("records"), release=zip_name(list_date) if list_date else "",
-        data_files=data_files, shares=shares)
+        data_files=data_files, shares=shares, project=site_prefix(paths.project_root(), paths.reports_dir()))
 
 
 def totals_part(totals: pd.DataFrame) -> dict:

@@ -44,6 +44,11 @@ def reports_dir() -> Path:
     return project_root() / "reports"
 
 
+def site_dir() -> Path:
+    """The published site (``make site``): generated, never committed."""
+    return project_root() / "site"
+
+
 def output_root() -> Path:
     env = os.environ.get("ICE287G_OUTPUT_ROOT")
     return Path(env).resolve() if env else project_root()

@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 TEMPLATES = Path(__file__).parent / "templates"
 PARTS = "site_parts.html.j2"
-NAV = (("home", "index.html"), ("states", "index.html#states"), ("agencies", "agencies.html"),
+NAV = (("home", "index.html"), ("states", "index.html#states"), ("map", "map.html"), ("changes", "changes/index.html"),
+       ("agencies", "agencies.html"),
        ("notebooks", "index.html#notebooks"), ("figures", "index.html#figures"), ("data", "index.html#data"))
 
 
