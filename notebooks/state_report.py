@@ -142,7 +142,7 @@ display(Markdown(f"From the list of {dates[before_id]} (in force {reports.RECENT
                  + ", ".join(f"**{n:,}** {k.replace('_', ' ')}" for k, n in summary.items()) + "."))
 if len(changes):
     display(HTML(reports.html_table(changes.assign(change=changes["change"].str.replace("_", " ")),
-                                    reports.STATE_CHANGE_HEADERS)))
+                                    change_pages.STATE_CHANGE_HEADERS)))
 
 # %% [markdown]
 # ## Agreements over time, by model

@@ -111,7 +111,7 @@ STATE_SECTIONS = ("In brief", "The state's map: counties covered", "Changes sinc
 
 def test_a_state_report_opens_with_its_findings(server, driver):
     state = a_state()
-    load(driver, f"{server}/reports/states/{state}.html")
+    load(driver, f"{server}/states/{state}.html")
     headings = [h.text.strip().rstrip("¶").strip() for h in driver.find_elements("tag name", "h2")]
     assert [h for h in headings if h in STATE_SECTIONS] == list(STATE_SECTIONS), headings
     # no cell cut short with an ellipsis; the shares of the state's sheriffs and police, as the table has them
