@@ -1,12 +1,17 @@
-"""The browser tests' site server and browser, one of each for the whole run (tests/browser/browsers.py
-says where the browser and its driver are found)."""
+"""What every browser test shares: the site server and the browser, one of each for the whole run
+(tests/browser/browsers.py says where the browser and its driver are found), and the requests a page made,
+read from the browser's DevTools log, so that a test can check none left the machine."""
 from __future__ import annotations
 
 import contextlib
 import functools
 import http.server
+import json
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -71,3 +76,44 @@ def driver(tmp_path_factory):
     d.set_page_load_timeout(120)
     yield d
     d.quit()
+
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def requested(driver) -> list[str]:
+    """Every URL the browser asked for since the log was last read (DevTools Network events)."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        # the browser's own pages (its new-tab page, chrome://...) are not ours to judge
+        if msg.get("method") == "Network.requestWillBeSent" and \
+                not msg["params"].get("documentURL", "").startswith(("chrome:", "chrome-")):
+            urls.append(msg["params"]["request"]["url"])
+    return urls
+
+
+def outside(urls) -> list[str]:
+    return [u for u in urls if not u.startswith(("data:", "blob:", "about:"))
+            and urlparse(u).hostname not in LOCAL_HOSTS]
+
+
+def load(driver, url: str) -> list[str]:
+    """Open ``url``, wait for it and its images; return the URLs it requested."""
+    requested(driver)  # drop what earlier pages asked for
+    driver.get(url)
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "Promise.all(Array.from(document.images).map(i => i.complete ? null : new Promise(r => {"
+        "  i.addEventListener('load', r); i.addEventListener('error', r); }))).then(() => done(null));")
+    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    return requested(driver) + resources
+
+
+def status(url: str) -> int:
+    """The HTTP status of a HEAD request for ``url`` (a page of the site served on 127.0.0.1)."""
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as exc:
+        return exc.code

@@ -10,50 +10,17 @@ DevTools network log: none may leave localhost.
 from __future__ import annotations
 
 import functools
-import json
 import re
-import urllib.error
-import urllib.request
 from urllib.parse import urldefrag, urlparse
 
 import pandas as pd
 import pytest
 
-from .conftest import ROOT, SITE
+from .conftest import ROOT, SITE, load, outside, status
 
 # Code cells as nbconvert draws them: the input area of a code cell and the In/Out prompts.
 CODE_SELECTORS = (".jp-CodeCell .jp-Cell-inputWrapper", ".jp-InputArea-editor", ".jp-InputPrompt",
                   ".jp-OutputPrompt", "div.input", "div.prompt")
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-
-
-def requested(driver) -> list[str]:
-    """Every URL the browser asked for since the log was last read (DevTools Network events)."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        msg = json.loads(entry["message"])["message"]
-        # the browser's own pages (its new-tab page, chrome://...) are not ours to judge
-        if msg.get("method") == "Network.requestWillBeSent" and \
-                not msg["params"].get("documentURL", "").startswith(("chrome:", "chrome-")):
-            urls.append(msg["params"]["request"]["url"])
-    return urls
-
-
-def outside(urls) -> list[str]:
-    return [u for u in urls if not u.startswith(("data:", "blob:", "about:"))
-            and urlparse(u).hostname not in LOCAL_HOSTS]
-
-
-def load(driver, url: str) -> list[str]:
-    """Open ``url``, wait for it and its images; return the URLs it requested."""
-    requested(driver)  # drop what earlier pages asked for
-    driver.get(url)
-    driver.execute_async_script(
-        "const done = arguments[arguments.length - 1];"
-        "Promise.all(Array.from(document.images).map(i => i.complete ? null : new Promise(r => {"
-        "  i.addEventListener('load', r); i.addEventListener('error', r); }))).then(() => done(null));")
-    resources = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
-    return requested(driver) + resources
 
 
 def visible_code(driver) -> list[str]:
@@ -176,14 +143,6 @@ def test_a_state_report_links_its_slice_of_the_search(server, driver):
     assert _count(driver)[0] == len(rows) == ags.loc[ags["state"] == state, "agency_id"].nunique()
 
 
-def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=30) as r:
-            return r.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 @functools.cache
 def _agreement_links() -> frozenset[str]:
     ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, usecols=["moa_url", "addendum_url"])
@@ -212,7 +171,7 @@ def test_every_link_is_followed(server, driver):
             visited += 1
             assert not outside(urls), f"{href}: requests leaving localhost: {outside(urls)}"
             assert driver.title, f"{href}: no page"
-        if _status(href) != 200:
+        if status(href) != 200:
             broken.append(href)
     assert not broken, f"broken links: {broken}"
     assert visited >= 3

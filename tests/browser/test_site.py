@@ -17,8 +17,7 @@ from urllib.parse import unquote, urldefrag, urlparse
 import pandas as pd
 import pytest
 
-from .conftest import ROOT, SITE, serve
-from .test_reader_pages import _status, load, outside
+from .conftest import ROOT, SITE, load, outside, serve, status
 
 PHONE = (375, 812)
 # What nbconvert writes for an image that has no alt text.
@@ -80,7 +79,7 @@ def crawl(driver, base: str) -> Crawl:
         while queue:
             url = queue.pop(0)
             name = url.removeprefix(base)
-            if _status(url) != 200:
+            if status(url) != 200:
                 problems["broken link"].append(name)
                 continue
             requested = load(driver, url)
@@ -115,7 +114,7 @@ def crawl(driver, base: str) -> Crawl:
                     queue.append(target)
     finally:
         driver.set_window_size(1200, 900)
-    problems["broken link"] += [f.removeprefix(base) for f in sorted(files) if _status(f) != 200]
+    problems["broken link"] += [f.removeprefix(base) for f in sorted(files) if status(f) != 200]
     problems["broken link"] += [f"{page}: {target.removeprefix(base)}#{frag}" for page, target, frag in anchors
                                 # as a browser looks an anchor up: the fragment as written, then decoded
                                 if target in ids and not {frag, unquote(frag)} & ids[target]]

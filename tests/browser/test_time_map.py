@@ -16,9 +16,7 @@ from ice287g.history.asof import read_processed
 from ice287g.publish import timemap
 from ice287g.tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 
-from .conftest import serve
-from .test_reader_pages import load, outside
-
+from .conftest import load, outside, serve
 
 
 @pytest.fixture(scope="module")
