@@ -10,7 +10,7 @@ import pytest
 
 from ice287g.acquire import lock
 from ice287g.archive import manifests
-from ice287g.build import cli, data_commands
+from ice287g.build import cli, raw_commands
 from ice287g.acquire.landing import land, recover
 from tests.conftest import REAL_RAW, manifest_rows
 
@@ -136,8 +136,8 @@ def test_import_raw_adopts_a_file_it_copied_before_it_was_killed(project, tmp_pa
 @pytest.mark.parametrize("command", ["add", "import-raw"])
 def test_add_and_import_raw_wait_for_the_landing_lock_then_stop_in_one_line(archive, tmp_path, capsys, monkeypatch,
                                                                            command):
-    # the commands hold the lock through data_commands.landing_lock: a short wait there, not the default minute
-    monkeypatch.setattr(data_commands, "landing_lock", functools.partial(lock.landing_lock, wait=0.3))
+    # the commands hold the lock through raw_commands.landing_lock: a short wait there, not the default minute
+    monkeypatch.setattr(raw_commands, "landing_lock", functools.partial(lock.landing_lock, wait=0.3))
     download = tmp_path / NAME
     shutil.copyfile(LIST, download)
     target = str(download) if command == "add" else str(REAL_RAW / "trac")

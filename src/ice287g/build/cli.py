@@ -9,8 +9,10 @@ import sys
 
 from ..archive.manifests import RawDataError
 
-# Each command is a function of ``data_commands`` or ``notebook_commands``, named by ``set_defaults(func=...)``.
+# Each command is a function of ``raw_commands``, ``data_commands`` or ``notebook_commands``, named by
+# ``set_defaults(func=...)``.
 NOTEBOOK_COMMANDS = frozenset({"run_notebooks", "make_deps", "docs", "gallery", "codebook", "readme", "reports"})
+RAW_COMMANDS = frozenset({"verify_raw", "import_raw_files", "add", "update_raw"})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,11 +91,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Each group of commands is imported once the command is known, so `--help` and a mistyped argument
+    # load no pandas.
     if args.func in NOTEBOOK_COMMANDS:
-        # imported once the command is known: papermill, nbconvert and matplotlib take about a second to load
+        # papermill, nbconvert and matplotlib take about a second to load
         from . import notebook_commands as commands
+    elif args.func in RAW_COMMANDS:
+        # `update` and `add` (subprocesses of every daily run and of the probe) load no matplotlib
+        from . import raw_commands as commands
     else:
-        # imported once the command is known: `--help` and a mistyped argument load no pandas
+        # the release's writers and the site's map load matplotlib and the table writers
         from . import data_commands as commands
     try:
         return getattr(commands, args.func)(args)

@@ -1,6 +1,7 @@
 """The commands that run notebooks or write pages from their outputs: `run`, `make-deps`, `docs`, `gallery`,
-`codebook`, `readme`, `reports`. They load the notebook runner (papermill, nbconvert) and matplotlib, which the
-data commands (``build.data_commands``) never need. Each takes the parsed arguments and returns the exit status."""
+`codebook`, `readme`, `reports`. They load the notebook runner (papermill, nbconvert), which the raw-archive
+commands (``build.raw_commands``) and the data commands (``build.data_commands``) never need. Each takes the
+parsed arguments and returns the exit status."""
 from __future__ import annotations
 
 import sys
