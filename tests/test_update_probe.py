@@ -7,7 +7,7 @@ few held-out files, reset before every attack. After each one, whatever the atta
 1. every run ended cleanly: its exit code is one the attack allows (0 ok, 1 refused or quarantined,
    2 a page failure), never a signal, a timeout or a traceback; every output line is one message
    (``update: ...``), with no raw control character;
-2. ``python -m ice287g verify-raw`` passes;
+2. verify-raw's check passes;
 3. ``git status`` shows only files that legitimately landed: new ICE files with their manifests' rows,
    and nothing else in data/raw (no temporary file, no second copy of the same bytes);
 4. every genuine ICE file the attack served is in data/raw (landed, or quarantined), unless the attack
@@ -22,7 +22,6 @@ import csv
 import json
 import os
 import re
-import subprocess
 import sys
 import unicodedata
 from collections import Counter
@@ -31,6 +30,8 @@ from pathlib import Path
 
 import pytest
 
+from ice287g.archive import manifests
+from ice287g.core.messages import printable
 from tests.loopback import Loopback
 from tests.probe_attacks import (
     ATTACKS,
@@ -72,17 +73,19 @@ def manifest_rows(project: Path) -> list[dict[str, str]]:
     return rows
 
 
-def verify_raw(project: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "ICE287G_ROOT": str(project)}
-    return subprocess.run([sys.executable, "-m", "ice287g", "verify-raw"], cwd=project, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+def verify_raw(project: Path) -> list[str]:
+    """What ``python -m ice287g verify-raw`` would name in the throwaway archive, one line per problem ([] when
+    it passes): its own check, ``archive.manifests.verify_raw``, called on the project's data/raw in this
+    process (tests/test_manifests.py runs the command itself), without a second of interpreter start-up
+    after every attack."""
+    return [printable(problem) for problem in manifests.verify_raw(project / "data" / "raw")]
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     base = tmp_path_factory.mktemp("probe")
     project = build_project(base / "project")
-    assert verify_raw(project).returncode == 0, "the throwaway archive does not verify before any attack"
+    assert verify_raw(project) == [], "the throwaway archive does not verify before any attack"
     cache = base / "cache"
     cache.mkdir()
     ice, other = Loopback().start(), Loopback().start()
@@ -129,9 +132,8 @@ def archive_problems(world: World, expect: Expect) -> list[str]:
     """Why the archive is not what the attack should leave ([] when it is)."""
     out = []
     verify = verify_raw(world.project)
-    if verify.returncode != 0:
-        lines = [line for line in (verify.stderr + verify.stdout).splitlines() if line.strip()]
-        out.append(f"verify-raw fails: {' | '.join(lines[:3])[:300]}")
+    if verify:
+        out.append(f"verify-raw fails: {' | '.join(verify[:3])[:300]}")
 
     rows = manifest_rows(world.project)
     by_sha: dict[str, list[dict[str, str]]] = {}
