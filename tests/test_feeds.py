@@ -13,6 +13,7 @@ import pytest
 
 from ice287g.build import reports
 from ice287g.publish import feeds, pages
+from ice287g.publish.change_pages import ListChange
 
 PROCESSED = Path(__file__).resolve().parents[1] / "data" / "processed"
 QA = PROCESSED.parent / "qa"
@@ -23,9 +24,15 @@ def _csv(path: Path) -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> tuple[Path, list[Path]]:
+def changes() -> list[ListChange]:
+    """Every list change, built once for the module: the pairs' reports are most of a write's time."""
+    return feeds.list_changes()
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, changes) -> tuple[Path, list[Path]]:
     root = tmp_path_factory.mktemp("site")
-    return root, feeds.write_feeds(root)
+    return root, feeds.write_feeds(root, changes)
 
 
 @pytest.fixture(scope="module")
@@ -222,13 +229,13 @@ def test_pages_announce_the_feed_in_their_head(site):
         '''title="Changes to ICE's 287(g) lists in Texas">''')
 
 
-def test_writing_twice_gives_the_same_bytes_and_drops_what_is_no_longer_derived(site, tmp_path):
+def test_writing_twice_gives_the_same_bytes_and_drops_what_is_no_longer_derived(site, changes, tmp_path):
     root, _ = site
     (tmp_path / "feeds").mkdir()
     (tmp_path / "feeds" / "ZZ.xml").write_text("<feed/>", encoding="utf-8")
     (tmp_path / "changes").mkdir()
     (tmp_path / "changes" / "participating-1999-01-01.html").write_text("gone", encoding="utf-8")
-    feeds.write_feeds(tmp_path)
+    feeds.write_feeds(tmp_path, changes)
 
     def files(folder: Path) -> dict[str, bytes]:
         return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}

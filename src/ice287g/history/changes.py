@@ -197,7 +197,9 @@ def build_pair(before_id: str, after_id: str) -> ChangeReport:
     """The change report's content for two lists named by ``list_id`` (a date cannot tell apart the am and
     pm lists of one day)."""
     lists = asof.read_processed("lists.csv")
-    rows = asof.read_processed("list_rows.csv")
+    # the two lists' rows, picked once: every step below reads only them, and a feed builds every pair
+    every_row = asof.read_processed("list_rows.csv")
+    rows = every_row[every_row["list_id"].isin([before_id, after_id])]
     meta = lists.set_index("list_id")
     b, a = meta.loc[before_id].copy(), meta.loc[after_id].copy()
     b["list_id"], a["list_id"] = before_id, after_id

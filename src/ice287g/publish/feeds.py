@@ -135,10 +135,11 @@ def list_changes() -> list[ListChange]:
     return [describe(changes.build_pair(b, a)) for b, a in changes.series_pairs(read_processed("lists.csv"))]
 
 
-def write_feeds(site: Path) -> list[Path]:
-    """Write the change pages and the feeds into the site folder ``site``; return every path written. The
-    folders hold only what this writes: a page or feed no longer derived from the tables goes."""
-    series = list_changes()
+def write_feeds(site: Path, series: Sequence[ListChange] | None = None) -> list[Path]:
+    """Write the change pages and the feeds of ``series`` (default: ``list_changes()``, every change the
+    tables hold) into the site folder ``site``; return every path written. The folders hold only what this
+    writes: a page or feed no longer derived from the tables goes."""
+    series = list_changes() if series is None else series
     names = state_names()
     states = [(s, names.get(s, s)) for s in report_states(read_processed("agreements.csv"))]
     written = write_change_pages(site, series, states, lambda s: f"{ROOT}{FEEDS_DIR}/{feed_name(s)}")
