@@ -101,8 +101,9 @@ def listings_by_agency(rows: pd.DataFrame, lists: pd.DataFrame) -> dict:
     series = set(series_lists(lists, "participating")["list_id"])
     part = rows[rows["list_id"].isin(series)].drop_duplicates(["agency_key", "state", "list_date", "signed"])
     out: dict = {}
-    for key, state, date, aid, signed in zip(part["agency_key"], part["state"], part["list_date"], part["agency_id"],
-                                             part["signed"]):
+    # as Python lists first: iterating a pyarrow-backed column yields its cells one slow call at a time
+    columns = (part[c].tolist() for c in ("agency_key", "state", "list_date", "agency_id", "signed"))
+    for key, state, date, aid, signed in zip(*columns):
         out.setdefault(key, {}).setdefault(state, []).append((date, aid, signed))
     return out
 
@@ -140,10 +141,13 @@ def state_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame, roster_match
     known = None if roster_matches is None else on_roster(roster_matches)
     participating = set(list_rows.loc[list_rows["list_kind"] == "participating", "agency_id"])
     pend = list_rows[list_rows["list_kind"] == "pending"]
+    decision = ["state", "agency_id", "list_date"]  # one decision per agency, state and pending list
+    # each decision's first row and whether ICE typed any of its rows a state agency, read as plain lists:
+    # a frame per decision would cost more than the decision itself
+    state_agencies = set(zip(*(pend.loc[pend["agency_type"] == STATE_AGENCY_TYPE, c].tolist() for c in decision)))
+    first = pend.drop_duplicates(decision).sort_values(decision, kind="mergesort")
     moves: dict[tuple, tuple] = {}
-    groups = pend.groupby(["state", "agency_id", "list_date"], sort=True)
-    for (state, aid, day), part in groups:
-        key, name = part["agency_key"].iloc[0], part["agency"].iloc[0]
+    for state, aid, day, key, name in zip(*(first[c].tolist() for c in (*decision, "agency_key", "agency"))):
         others = {t: nearest_listing(v, day) for t, v in listed.get(key, {}).items() if t != state}
         fix = by_hand.get((state, key))
         if fix is not None:
@@ -155,7 +159,7 @@ def state_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame, roster_match
                                             f"{STATE_FIXES}: printed {state}, moved to {target}: {reason}")
             continue
         if (known is None or aid in known or aid in participating or names_county(state, name)
-                or (part["agency_type"] == STATE_AGENCY_TYPE).any()):
+                or (state, aid, day) in state_agencies):
             continue
         close = {t: n for t, n in others.items() if n[0] <= window_days}
         if len(close) != 1:
