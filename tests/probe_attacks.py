@@ -161,7 +161,8 @@ def zip_bomb(path: Path, base: bytes, sheet_bytes: int = BOMB_BYTES) -> Path:
     row = b"<row>" + b"<c><v>1</v></c>" * 16 + b"</row>"
     chunk = row * ((1 << 20) // len(row))
     with zipfile.ZipFile(io.BytesIO(base)) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as dst:
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as dst:
+        # level 1: the sheet still shrinks over 100 times (past xlsxlimits.MAX_RATIO), in a third of level 9's time
         for info in src.infolist():
             if info.filename != first:
                 dst.writestr(zipfile.ZipInfo(info.filename, info.date_time), src.read(info),
