@@ -93,6 +93,7 @@ _PLACE_WORD = re.compile(r"\b(CITY|TOWN|VILLAGE|BOROUGH) (POLICE DEPARTMENT)$")
 _TOWN_SAFETY = re.compile(r"^(.+?) (DEPARTMENT OF PUBLIC SAFETY|PUBLIC SAFETY DEPARTMENT|PUBLIC SAFETY)$")
 
 
+@cache  # every roster name is keyed in three forms, and again by each match and rename check
 def roster_key(name: str, state: str = "") -> str:
     """The identity key in the FBI's forms: a sheriff ("Sheriff", "Sheriff's Department") is "Sheriff's
     Office", a parish is a county, Saint is St, a state's police department is its state police, and a
