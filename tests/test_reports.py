@@ -168,7 +168,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert f"{shares['police_in_program']:,} of its {shares['police_total']:,} local police departments" in shown
     assert shares["as_of"] == newest["list_date"] and "roster of 2018-09-17" in shown and "lower bounds" in shown
     assert "data/processed/agreements.csv" in parsed.hrefs and "docs/codebook.md" in parsed.hrefs
-    for label, href in pages.NAV:
+    for label, href in pages.NAV["en"]:
         assert href in parsed.hrefs, label
 
 

@@ -1,0 +1,85 @@
+"""The site's words in two languages: one catalogue per language (``locale/en.yaml``, ``locale/es.yaml``, the
+same keys, each message with the same ``{placeholders}``) and one way per language to write a number, a share
+and a date, so every page of a language shows figures alike.
+
+English keeps the figures as the English pages always showed them: ``1,843``, ``12.3%``, ISO dates
+(``2026-05-18``). Spanish follows the Real Academia's rules: a comma before decimals, a narrow no-break space
+(U+202F) between groups of three digits only from five digits up (``1843``, ``12 345``), a no-break space
+before ``%`` (``12,3 %``), and dates in words (``18 de mayo de 2026``).
+
+A message may mark words to stress with ``**``: Markdown shows them as they are, ``html`` as ``<b>``.
+"""
+from __future__ import annotations
+
+import re
+import string
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from markupsafe import Markup, escape
+
+LOCALE = Path(__file__).parent / "locale"
+LANGS = ("en", "es")
+NARROW_NBSP = "\u202f"
+NBSP = "\u00a0"
+MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+             "noviembre", "diciembre")
+_ISO = re.compile(r"(\d{4})-(\d\d)(?:-(\d\d))?")
+_STRESS = re.compile(r"\*\*(.+?)\*\*")
+
+
+@lru_cache(maxsize=len(LANGS))
+def catalogue(lang: str) -> dict[str, str]:
+    """Every message of ``lang``: key to text, from ``locale/<lang>.yaml``."""
+    if lang not in LANGS:
+        raise ValueError(f"no catalogue for {lang!r}: the site speaks {', '.join(LANGS)}")
+    return yaml.safe_load((LOCALE / f"{lang}.yaml").read_text(encoding="utf-8"))
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{names}`` a message takes."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def message(lang: str, key: str, **values) -> str:
+    """The message ``key`` of ``lang`` with its placeholders filled: text (or Markdown) as it is."""
+    return catalogue(lang)[key].format(**values)
+
+
+def html(lang: str, key: str, **values) -> Markup:
+    """The message ``key`` as HTML: the catalogue's text and every value escaped (a value that is markup
+    already kept), ``**stressed**`` words in ``<b>``."""
+    out = Markup(escape(catalogue(lang)[key])).format(**values)
+    return Markup(_STRESS.sub(r"<b>\1</b>", str(out)))
+
+
+def number(lang: str, value) -> str:
+    """A whole number as ``lang`` writes it: ``12,345`` (en), ``12 345`` with a narrow no-break space (es,
+    which leaves four digits whole: ``1843``)."""
+    n = int(value)
+    if lang == "es":
+        return f"{n:,}".replace(",", NARROW_NBSP) if abs(n) >= 10_000 else str(n)
+    return f"{n:,}"
+
+
+def decimal(lang: str, value, digits: int = 1) -> str:
+    """A number with ``digits`` decimals: ``2.5`` (en), ``2,5`` (es)."""
+    text = f"{float(value):.{digits}f}"
+    return text.replace(".", ",") if lang == "es" else text
+
+
+def percent(lang: str, share) -> str:
+    """A share (0 to 1) as a percentage with one decimal: ``12.3%`` (en), ``12,3 %`` (es)."""
+    return f"{decimal(lang, float(share) * 100)}{NBSP}%" if lang == "es" else f"{float(share):.1%}"
+
+
+def date(lang: str, iso: str) -> str:
+    """An ISO date (``2026-05-18``) or month (``2019-05``): as it is in English, in words in Spanish
+    (``18 de mayo de 2026``, ``mayo de 2019``)."""
+    m = _ISO.fullmatch(str(iso))
+    if lang != "es" or m is None:
+        return str(iso)
+    year, month, day = m.groups()
+    words = f"{MONTHS_ES[int(month) - 1]} de {year}"
+    return f"{int(day)} de {words}" if day else words
