@@ -25,6 +25,9 @@ NARROW_NBSP = "\u202f"
 NBSP = "\u00a0"
 MONTHS_ES = ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
              "noviembre", "diciembre")
+# How each language groups the digits of a whole number: (separator, the fewest digits it splits). The
+# agency search's script counts by the same rule (its output's data-sep and data-group-from).
+GROUPING = {"en": (",", 4), "es": (NARROW_NBSP, 5)}
 _ISO = re.compile(r"(\d{4})-(\d\d)(?:-(\d\d))?")
 _STRESS = re.compile(r"\*\*(.+?)\*\*")
 
@@ -58,9 +61,10 @@ def number(lang: str, value) -> str:
     """A whole number as ``lang`` writes it: ``12,345`` (en), ``12 345`` with a narrow no-break space (es,
     which leaves four digits whole: ``1843``)."""
     n = int(value)
-    if lang == "es":
-        return f"{n:,}".replace(",", NARROW_NBSP) if abs(n) >= 10_000 else str(n)
-    return f"{n:,}"
+    sep, split_from = GROUPING[lang]
+    digits = str(abs(n))
+    grouped = f"{abs(n):,}".replace(",", sep) if len(digits) >= split_from else digits
+    return "-" + grouped if n < 0 else grouped
 
 
 def decimal(lang: str, value, digits: int = 1) -> str:

@@ -54,7 +54,8 @@ def environment() -> jinja2.Environment:
     page kept."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, finalize=escape,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.globals.update(static=static, NAV=NAV, words=i18n.html, number=i18n.number, date=i18n.date)
+    env.globals.update(static=static, NAV=NAV, words=i18n.html, number=i18n.number, date=i18n.date,
+                       GROUPING=i18n.GROUPING)
     env.filters["thousands"] = thousands
     return env
 

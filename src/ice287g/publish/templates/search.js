@@ -10,6 +10,8 @@
   });
   var box = document.getElementById('q'), pick = document.getElementById('state');
   var count = document.getElementById('count');
+  var sep = count.dataset.sep, splitFrom = Number(count.dataset.groupFrom);
+  function grouped(n) { var s = String(n); return s.length < splitFrom ? s : s.replace(/\B(?=(\d{3})+(?!\d))/g, sep); }
   function apply() {
     var words = box.value.toLowerCase().split(/\s+/).filter(Boolean), state = pick.value, shown = 0;
     rows.forEach(function (r, i) {
@@ -17,9 +19,7 @@
       r.hidden = !ok;
       if (ok) shown++;
     });
-    var locale = count.dataset.locale;
-    count.textContent = count.dataset.count.replace('{shown}', shown.toLocaleString(locale))
-      .replace('{total}', rows.length.toLocaleString(locale));
+    count.textContent = count.dataset.count.replace('{shown}', grouped(shown)).replace('{total}', grouped(rows.length));
   }
   function fromAddress() {
     var params = new URLSearchParams(location.search.slice(1));
