@@ -255,7 +255,7 @@ def test_moa_links_light_up_when_the_history_carries_them():
     table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
     assert list(table.columns[-2:]) == ["moa_url", "addendum_url"]
     page = reports.agencies_page(table, "2025-04-01", {"TX": "Texas"})
-    assert '<th>MOA</th>' in page and '<a href="https://www.ice.gov/doclib/287gMOA/good.pdf">MOA</a>' in page
+    assert '<th data-col="moa_url">MOA</th>' in page and '<a href="https://www.ice.gov/doclib/287gMOA/good.pdf">MOA</a>' in page
     assert "javascript:" not in page  # a link from data that is not http(s) is dropped
     assert "1 of them link the signed agreement (MOA)" in page
 
