@@ -2,10 +2,11 @@
 same keys, each message with the same ``{placeholders}``) and one way per language to write a number, a share
 and a date, so every page of a language shows figures alike.
 
-English keeps the figures as the English pages always showed them: ``1,843``, ``12.3%``, ISO dates
-(``2026-05-18``). Spanish follows the Real Academia's rules: a comma before decimals, a narrow no-break space
-(U+202F) between groups of three digits only from five digits up (``1843``, ``12 345``), a no-break space
-before ``%`` (``12,3 %``), and dates in words (``18 de mayo de 2026``).
+English keeps the figures as the English pages always showed them: a comma between groups of three digits, a
+point before decimals, ``%`` after the number, ISO dates. Spanish follows the Real Academia's rules: a comma
+before decimals, a narrow no-break space (U+202F) between groups of three digits only from five digits up (a
+four-digit number stays whole), a no-break space before ``%``, and dates in words (day, ``de``, month, ``de``,
+year).
 
 A message may mark words to stress with ``**``: Markdown shows them as they are, ``html`` as ``<b>``.
 """
@@ -58,8 +59,7 @@ def html(lang: str, key: str, **values) -> Markup:
 
 
 def number(lang: str, value) -> str:
-    """A whole number as ``lang`` writes it: ``12,345`` (en), ``12 345`` with a narrow no-break space (es,
-    which leaves four digits whole: ``1843``)."""
+    """A whole number as ``lang`` writes it, its digits grouped by ``GROUPING``."""
     n = int(value)
     sep, split_from = GROUPING[lang]
     digits = str(abs(n))
@@ -68,19 +68,19 @@ def number(lang: str, value) -> str:
 
 
 def decimal(lang: str, value, digits: int = 1) -> str:
-    """A number with ``digits`` decimals: ``2.5`` (en), ``2,5`` (es)."""
+    """A number with ``digits`` decimals, after a point (en) or a comma (es)."""
     text = f"{float(value):.{digits}f}"
     return text.replace(".", ",") if lang == "es" else text
 
 
 def percent(lang: str, share) -> str:
-    """A share (0 to 1) as a percentage with one decimal: ``12.3%`` (en), ``12,3 %`` (es)."""
+    """A share (of one) as a percentage with one decimal, ``%`` after it (es: after a no-break space)."""
     return f"{decimal(lang, float(share) * 100)}{NBSP}%" if lang == "es" else f"{float(share):.1%}"
 
 
 def date(lang: str, iso: str) -> str:
-    """An ISO date (``2026-05-18``) or month (``2019-05``): as it is in English, in words in Spanish
-    (``18 de mayo de 2026``, ``mayo de 2019``)."""
+    """An ISO date or month (``YYYY-MM-DD``, ``YYYY-MM``): as it is in English, in words in Spanish (the day,
+    the month's name, the year, joined by ``de``)."""
     m = _ISO.fullmatch(str(iso))
     if lang != "es" or m is None:
         return str(iso)
