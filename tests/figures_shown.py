@@ -22,7 +22,7 @@ def figures(text: str, lang: str) -> Counter:
     decimal commas made points, Spanish dates in words made ISO dates; as a multiset."""
     if lang == "es":
         text = SPANISH_DATE.sub(_iso, text)
-        text = re.sub(r"(?<=\d)[\u202f\u00a0 ](?=\d{3}\b)", "", text)
+        text = re.sub(r"(?<=\d)\u202f(?=\d{3}\b)", "", text)
         text = re.sub(r"(?<=\d),(?=\d)", ".", text)
     else:
         text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)
