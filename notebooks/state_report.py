@@ -28,7 +28,7 @@ from ice287g.detention import detention, jails
 from ice287g.history import agreements, asof
 from ice287g.places import geography
 from ice287g.places import maps
-from ice287g.publish import brief, change_pages, charts
+from ice287g.publish import brief, change_pages, charts, i18n
 from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS
 
@@ -91,13 +91,10 @@ else:
         {"models": "", "agreements": 0, "category": "none"})
     charts.show_figure(fig, charts.save_figure(
         fig, "state_county_map",
-        title=f"Counties of {state_name} covered by 287(g) agreements, ICE list of {meta['list_date']}",
+        title=i18n.message("en", "state.map_title", state=state_name, date=meta["list_date"]),
         source=(f"ICE 287(g) list {meta['source_file']}; placement in data/processed/agreement_places.csv; "
                 "U.S. Census Bureau 2024 cartographic boundaries (1:20m), EPSG:5070"),
-        alt_text=(f"Map of {state_name}'s {len(shape)} counties: {len(mix)} hold at least one local agreement"
-                  + ("; the state's only statewide agreements are a corrections department's, which cover the people "
-                     "it holds, not the state's residents." if corrections_only else
-                     ", and a statewide agreement covers the whole state." if statewide else ".")),
+        alt_text=brief.state_map_alt("en", state_name, len(shape), len(mix), bool(statewide), bool(corrections_only)),
         data=map_data.assign(statewide=bool(statewide) and not corrections_only,
                              corrections_only=bool(corrections_only)),
         inputs=[list_file], sort_by=["county_fips"],

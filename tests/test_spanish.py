@@ -116,3 +116,13 @@ def test_the_history_shows_the_same_figures_in_both_languages():
     ("reports/notebooks/03_maps.html", "../es/index.html"), ("reports/states_2025-01-01/TX.html", "../es/index.html")])
 def test_each_english_page_switches_to_its_spanish_twin_or_the_spanish_front_page(page, twin):
     assert site.spanish_twin(paths.project_root() / page) == twin
+
+
+def test_the_state_maps_alt_text_says_the_same_in_both_languages():
+    en = brief.state_map_alt("en", "Texas", 254, 207, True, False)
+    assert en == ("Map of Texas's 254 counties: 207 hold at least one local agreement, and a statewide agreement "
+                  "covers the whole state.")
+    for flags in ((True, False), (False, True), (False, False)):
+        assert figures(brief.state_map_alt("en", "X", 12345, 67, *flags), "en") == \
+            figures(brief.state_map_alt("es", "X", 12345, 67, *flags), "es") == Counter(["12345", "67"])
+    assert "penitenciario" in brief.state_map_alt("es", "X", 3, 1, False, True)

@@ -49,9 +49,16 @@ def test_a_states_spanish_brief_shows_the_figures_of_its_english_report(server, 
     spanish = text_between(driver, "En breve", "El informe completo")
     assert figures(english, "en") == figures(spanish, "es")
     assert sum(figures(spanish, "es").values()) >= 10
-    assert driver.find_element(By.CSS_SELECTOR, "main img").get_attribute("alt")
+    spanish_map = driver.find_element(By.CSS_SELECTOR, "main img")
+    assert spanish_map.get_attribute("lang") in ("", None) and spanish_map.get_attribute("alt").startswith("Mapa de ")
+    spanish_alt = spanish_map.get_attribute("alt")
     switch(driver).click()
     assert driver.current_url == f"{server}/states/{state}.html"
+    english_alt = next(a for a in (i.get_attribute("alt") for i in driver.find_elements(By.TAG_NAME, "img"))
+                       if a.startswith("Map of "))
+    assert figures(english_alt, "en") == figures(spanish_alt, "es")
+    switch(driver).click()
+    assert driver.current_url == f"{server}/es/states/{state}.html"
 
 
 def front_figures(driver, lang: str):

@@ -37,17 +37,23 @@ def figure(slug: str, manifest: pd.DataFrame, src: str) -> dict:
     """An image of the manifest's figure ``slug`` at ``src``: its alt text and title are the manifest's,
     in English (the page marks them ``lang="en"``)."""
     row = manifest.set_index("slug").loc[slug]
-    return {"src": src, "alt": row["alt_text"], "title": row["title"]}
+    return {"src": src, "alt": row["alt_text"], "alt_lang": "en", "title": row["title"], "title_lang": "en"}
 
 
-def state_map(state: str) -> dict | None:
-    """The state report's county map, inline (the English report embeds it too), or None where it drew none."""
+def state_map(state: str, state_name: str, list_date: str) -> dict | None:
+    """The state report's county map, inline (the English report embeds it too), its alt text in Spanish from
+    the data it plots; None where the report drew none."""
     folder = paths.reports_dir() / "states" / state / "figures"
     png = folder / f"{STATE_MAP}.png"
     if not png.exists():
         return None
-    data = "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
-    return figure(STATE_MAP, read_manifest(folder), data)
+    plotted = pd.read_csv(folder / f"{STATE_MAP}.csv", dtype=str, keep_default_na=False)
+    flag = lambda c: bool(len(plotted)) and plotted[c].iloc[0] == "True"  # noqa: E731
+    alt = brief.state_map_alt(LANG, state_name, len(plotted), int((plotted["category"] != "none").sum()),
+                              flag("statewide"), flag("corrections_only"))
+    return {"src": "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"), "alt": alt,
+            "alt_lang": LANG, "title": i18n.message(LANG, "state.map_title", state=state_name, date=i18n.date(LANG, list_date)),
+            "title_lang": LANG}
 
 
 def front_page(newest: pd.Series, totals: pd.DataFrame, shares: pd.DataFrame, states: pd.DataFrame,
@@ -67,7 +73,7 @@ def state_page(state: str, state_name: str, facts: dict, shares: pd.DataFrame) -
         "es_state.html.j2", lang=LANG, root="../", twin=f"../../states/{state}.html", state=state,
         state_name=state_name, list_date=facts["list_date"],
         brief=brief.state_brief_text(LANG, facts, state_name, i18n.html),
-        shares=brief.state_shares_text(LANG, shares, state, state_name, i18n.html), map=state_map(state))
+        shares=brief.state_shares_text(LANG, shares, state, state_name, i18n.html), map=state_map(state, state_name, facts["list_date"]))
 
 
 def history_page(manifest: pd.DataFrame) -> str:

@@ -49,6 +49,16 @@ def state_shares_text(lang: str, shares: pd.DataFrame, state: str, state_name: s
     return shares_text(lang, rows.iloc[0], state_name, render)
 
 
+def state_map_alt(lang: str, state_name: str, counties: int, covered: int, statewide: bool,
+                  corrections_only: bool) -> str:
+    """The alt text of a state's county map: its ``counties``, how many hold a local agreement (``covered``),
+    and what its statewide agreements cover."""
+    tail = ("alt.state_map_corrections" if corrections_only else "alt.state_map_statewide" if statewide
+            else "alt.state_map_end")
+    return message(lang, "alt.state_map", state=state_name, counties=number(lang, counties),
+                   covered=number(lang, covered), tail=message(lang, tail))
+
+
 def history_facts(milestones: pd.DataFrame, events: pd.DataFrame, gaps: pd.DataFrame) -> dict:
     """The program's history in numbers (``history_text``'s values, unformatted): ``milestones`` is
     ``program_milestones.csv``, ``events`` ``agreements.program_events()``, ``gaps`` ``coverage.list_gaps``."""
