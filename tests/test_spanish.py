@@ -11,10 +11,10 @@ import pytest
 
 from ice287g.analyses.state_brief import state_brief
 from ice287g.archive import coverage
+from ice287g.core import paths
 from ice287g.core.vocab import GAP_DAYS
 from ice287g.history import agreements
 from ice287g.history.asof import list_row_for, read_processed
-from ice287g.core import paths
 from ice287g.publish import brief, i18n, site
 
 from .figures_shown import figures

@@ -48,7 +48,7 @@ def state_map(state: str, state_name: str, list_date: str) -> dict | None:
     if not png.exists():
         return None
     plotted = pd.read_csv(folder / f"{STATE_MAP}.csv", dtype=str, keep_default_na=False)
-    flag = lambda c: bool(len(plotted)) and plotted[c].iloc[0] == "True"  # noqa: E731
+    flag = lambda c: bool(len(plotted)) and plotted[c].iloc[0] == "True"
     alt = brief.state_map_alt(LANG, state_name, len(plotted), int((plotted["category"] != "none").sum()),
                               flag("statewide"), flag("corrections_only"))
     return {"src": "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii"), "alt": alt,
