@@ -22,14 +22,13 @@ from matplotlib.ticker import MaxNLocator
 from IPython.display import HTML, Markdown, display
 
 import ice287g
-from ice287g.analyses import pending
+from ice287g.analyses import pending, state_brief
 from ice287g.core import paths
 from ice287g.detention import detention, jails
 from ice287g.history import agreements, asof
 from ice287g.places import geography
 from ice287g.places import maps
-from ice287g.places import agency_shares
-from ice287g.publish import change_pages, charts
+from ice287g.publish import brief, change_pages, charts, i18n
 from ice287g.build import reports
 from ice287g.core.vocab import GAP_DAYS
 
@@ -52,9 +51,6 @@ state_name = names.get(state, state)
 list_id = asof.list_row_for(lists, as_of)["list_id"]
 meta = lists.set_index("list_id").loc[list_id]
 on_list = rows[(rows["list_id"] == list_id) & (rows["state"] == state)]
-ranking = agreements.state_model_table(rows, list_id)
-rank = ranking.set_index("state")["rank"].get(state)
-by_model = on_list["model"].value_counts()
 list_file = paths.raw_dir() / "ice_287g" / meta["source_file"]
 fac, release = reports.state_facilities(facilities_all, counties, state, as_of)
 reports.show_title(reports.state_report_title(state_name, meta["list_date"], release))
@@ -65,21 +61,9 @@ reports.show_title(reports.state_report_title(state_name, meta["list_date"], rel
 # %%
 timeline = reports.state_timeline(lists, counts, state)
 per_list = timeline[timeline["model"] == "ALL"].set_index("list_date")["agreements"]
-so_far = per_list[per_list.index <= meta["list_date"]]
-first_date = per_list[per_list > 0].index.min()
-models_text = ", ".join(f"{int(by_model.get(m, 0))} {m}" for m in charts.MODEL_ORDER)
-rank_text = (f"ranking **{rank}** of {len(ranking)} states and territories with agreements"
-             if rank is not None else "none on this list")
-peak_text = (f"up to this list its peak is **{so_far.max():,}** agreements, on {so_far.idxmax()}" if so_far.max()
-             else "it had none up to this list")
-display(Markdown(
-    f"**{state_name}** has **{len(on_list):,}** agreements held by **{on_list['agency_id'].nunique():,}** agencies on "
-    f"ICE's list of {meta['list_date']} ({models_text}), {rank_text}. Its first archived agreement appears on "
-    f"the list of {first_date}; {peak_text}."))
+display(Markdown(brief.state_brief_text("en", state_brief.state_brief(lists, counts, rows, state, list_id), state_name)))
 # the share of the state's sheriffs and police in the program (03_maps), on the newest list whatever `as_of` is
-shares = asof.read_processed("state_agency_shares.csv").set_index("state")
-display(Markdown(agency_shares.sentence(shares.loc[state], state_name) if state in shares.index else
-                 f"The FBI's agency roster of {agency_shares.ROSTER_DATE} lists no agency of {state_name}."))
+display(Markdown(brief.state_shares_text("en", asof.read_processed("state_agency_shares.csv"), state, state_name)))
 
 # %% [markdown]
 # ## The state's map: counties covered
@@ -107,13 +91,10 @@ else:
         {"models": "", "agreements": 0, "category": "none"})
     charts.show_figure(fig, charts.save_figure(
         fig, "state_county_map",
-        title=f"Counties of {state_name} covered by 287(g) agreements, ICE list of {meta['list_date']}",
+        title=i18n.message("en", "state.map_title", state=state_name, date=meta["list_date"]),
         source=(f"ICE 287(g) list {meta['source_file']}; placement in data/processed/agreement_places.csv; "
                 "U.S. Census Bureau 2024 cartographic boundaries (1:20m), EPSG:5070"),
-        alt_text=(f"Map of {state_name}'s {len(shape)} counties: {len(mix)} hold at least one local agreement"
-                  + ("; the state's only statewide agreements are a corrections department's, which cover the people "
-                     "it holds, not the state's residents." if corrections_only else
-                     ", and a statewide agreement covers the whole state." if statewide else ".")),
+        alt_text=brief.state_map_alt("en", state_name, len(shape), len(mix), bool(statewide), bool(corrections_only)),
         data=map_data.assign(statewide=bool(statewide) and not corrections_only,
                              corrections_only=bool(corrections_only)),
         inputs=[list_file], sort_by=["county_fips"],

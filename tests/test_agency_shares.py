@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from ice287g.places import agency_shares
+from ice287g.publish import brief
 from ice287g.tables import qa
 
 from .conftest import REAL_ROOT
@@ -161,9 +162,9 @@ def test_the_checks_pass_on_the_computed_table_and_fail_on_doctored_ones():
 def test_the_sentence_formats_numbers_and_states_the_limits():
     row = {"as_of": "2026-05-18", "sheriffs_in_program": 759, "sheriffs_total": 2987, "police_in_program": 524,
            "police_total": 11907}
-    text = agency_shares.sentence(row, "the country")
+    text = brief.shares_text("en", row, "the country")
     assert text.startswith("On ICE's list of 2026-05-18, 759 of the country's 2,987 sheriffs' offices (25.4%) and "
                            "524 of its 11,907 local police departments (4.4%) hold a 287(g) agreement;")
     assert "2018-09-17" in text and "lower bounds" in text
-    guam = agency_shares.sentence({**row, "sheriffs_total": 0, "sheriffs_in_program": 0}, "Guam")
+    guam = brief.shares_text("en", {**row, "sheriffs_total": 0, "sheriffs_in_program": 0}, "Guam")
     assert guam.startswith("On ICE's list of 2026-05-18, no sheriffs' offices (the roster lists none) and 524 of its")

@@ -168,7 +168,7 @@ def test_index_links_every_state_notebook_and_figure(tables):
     assert f"{shares['police_in_program']:,} of its {shares['police_total']:,} local police departments" in shown
     assert shares["as_of"] == newest["list_date"] and "roster of 2018-09-17" in shown and "lower bounds" in shown
     assert "data/processed/agreements.csv" in parsed.hrefs and "docs/codebook.md" in parsed.hrefs
-    for label, href in pages.NAV:
+    for label, href in pages.NAV["en"]:
         assert href in parsed.hrefs, label
 
 
@@ -255,7 +255,7 @@ def test_moa_links_light_up_when_the_history_carries_them():
     table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
     assert list(table.columns[-2:]) == ["moa_url", "addendum_url"]
     page = reports.agencies_page(table, "2025-04-01", {"TX": "Texas"})
-    assert '<th>MOA</th>' in page and '<a href="https://www.ice.gov/doclib/287gMOA/good.pdf">MOA</a>' in page
+    assert '<th data-col="moa_url">MOA</th>' in page and '<a href="https://www.ice.gov/doclib/287gMOA/good.pdf">MOA</a>' in page
     assert "javascript:" not in page  # a link from data that is not http(s) is dropped
     assert "1 of them link the signed agreement (MOA)" in page
 

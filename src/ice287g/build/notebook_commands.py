@@ -13,10 +13,11 @@ from ..core.messages import printable
 from ..publish.charts import write_gallery
 from ..tables.writers import write_text
 from .codebook import CODEBOOK, codebook_markdown
-from .pipeline import NotebookError, parse_value, run, run_queue
+from .pipeline import NotebookError, parse_value, run, run_queue, state_reports_folder
 from .readme import write_readme
 from .registry import write_readme_outputs
-from .reports import build_reports
+from .reports import build_reports, state_reports_on_disk
+from .spanish import write_spanish
 from .stages import write_deps
 
 
@@ -76,6 +77,9 @@ def reports(args) -> int:
         print(f"reports: {exc}", file=sys.stderr)
         return 1
     print(f"reports: wrote {paths.relative(index)}")
+    if state_reports_folder(args.as_of) == "states":  # the Spanish edition is of the newest list only
+        es = write_spanish(state_reports_on_disk())
+        print(f"reports: wrote {len(es)} pages of the Spanish edition in {paths.relative(es[0].parent)}")
     return 0
 
 

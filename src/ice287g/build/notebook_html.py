@@ -120,15 +120,17 @@ def with_alt_text(nb):
     return nb
 
 
-def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequence[tuple[str, str]] = ()) -> str:
+def render_html(nb, *, title: str | None = None, root: str = "", sources: Sequence[tuple[str, str]] = (),
+                twin: str = "") -> str:
     """A notebook as one self-contained HTML page (images inline), the only way the project renders one:
     code cells and prompts hidden, every image with its alt text (``with_alt_text``), the site's header and stylesheet (``root`` is the relative path from
-    the page to ``reports/``), and ``sources`` (label, href) linking the executed notebook and its code."""
+    the page to ``reports/``), ``sources`` (label, href) linking the executed notebook and its code, and the
+    language switch to the page's Spanish ``twin`` (``publish.site.spanish_twin``)."""
     nb = with_alt_text(nb)
     title = title or page_title(nb)
     if title:
         nb.metadata["title"] = title
-    head, header, footer = page_parts(root, sources)
+    head, header, footer = page_parts(root, sources, twin)
     body, _ = _html_exporter().from_notebook_node(nb, resources={"ice287g": {"head": head, "header": header,
                                                                              "footer": footer}})
     return body

@@ -24,7 +24,7 @@ from papermill.execute import ERROR_MARKER_TAG
 
 from ..archive.manifests import ensure_verified
 from ..core import paths
-from ..publish.site import site_href
+from ..publish.site import site_href, spanish_twin
 from ..tables import writers
 from .kernel import stage_dir
 from .kernels import (
@@ -381,7 +381,7 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
     writers.write_text(target, nbformat.writes(executed) + "\n")
     html_path = writers.write_text(target.with_suffix(".html"), render_html(
         executed, root=relative_href(paths.reports_dir(), target.parent),
-        sources=source_links(name, target))) if html else None
+        sources=source_links(name, target), twin=spanish_twin(target.with_suffix(".html")))) if html else None
     return RunResult(name, target, html_path, out_root, dict(parameters))
 
 

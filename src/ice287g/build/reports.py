@@ -25,25 +25,25 @@ import pandas as pd
 from IPython.display import Markdown, display
 from markupsafe import Markup
 
+from ..analyses.state_brief import state_timeline  # noqa: F401  (the state report's, by its old name)
 from ..archive.manifests import ensure_verified
 from ..core import paths
 from ..core.states import states as census_states
+from ..core.vocab import MODELS
 from ..detention.detention import release_for
 from ..history import changes
-from ..core.vocab import MODELS
-from ..history.agreements import compare_lists, report_states, series_segments
-from ..history.asof import read_processed
-from ..ingest.lists import series_lists
+from ..history.agreements import compare_lists, report_states
+from ..history.asof import StaleError, list_row_for, read_processed
 from ..history.identity import row_agreement_ids
-from ..history.asof import StaleError, list_row_for
+from ..ingest.lists import series_lists
 from ..places import agency_shares
 from ..places.maps import map_layers
-from ..publish import pages
+from ..publish import brief, i18n, pages
 from ..publish.change_pages import changes_html
 from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.pages import table_part
 from ..publish.release import zip_name
-from ..publish.site import site_prefix
+from ..publish.site import site_prefix, spanish_twin
 from ..tables import writers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from .notebook_html import render_html
@@ -59,19 +59,6 @@ from .pipeline import (
 from .registry import STATE_REPORT, validate_parameters
 
 RECENT_DAYS = 90
-
-
-def state_timeline(lists: pd.DataFrame, counts: pd.DataFrame, state: str, gap_days: int = 180) -> pd.DataFrame:
-    """Agreements in ``state`` on every series list, by model and in all (``model`` = ``ALL``, which also
-    counts the earliest lists' rows that name no model), zero where the state has none, with the
-    archive-gap ``segment`` numbers of ``agreements.timeline`` so charts never bridge a gap."""
-    series = series_segments(lists, gap_days)[["list_date", "list_id", "segment"]]
-    models = [*MODELS, "ALL"]
-    grid = series.merge(pd.DataFrame({"model": models}), how="cross")
-    c = counts[(counts["state"] == state) & counts["model"].isin(models)][["list_id", "model", "agreements"]]
-    out = grid.merge(c, on=["list_id", "model"], how="left")
-    out["agreements"] = pd.to_numeric(out["agreements"]).fillna(0).astype("int64")
-    return out.sort_values(["list_date", "model"], ignore_index=True)
 
 
 def _county_names(counties: pd.DataFrame) -> dict[str, str]:
@@ -254,24 +241,22 @@ def html_table(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str]
 # ---------------------------------------------------------------------------------------------
 # The agency search
 
-AGENCY_HEADERS = {"state": "State", "agency": "Agency", "county": "County", "type": "Type", "ori": "ORI",
-                  "models": "Models",
-                  "signed": "Signed", "first_listed": "First listed", "last_listed": "Last listed",
-                  "status": "Status", "moa_url": "MOA", "addendum_url": "Addendum"}
+# The agency search's columns, in order (their headings: agencies.col.<column> of the catalogues)
+AGENCY_COLUMN_ORDER = ("state", "agency", "county", "type", "ori", "models", "signed", "first_listed", "last_listed",
+                       "status", "moa_url", "addendum_url")
+STATUS_KEYS = {"in force": "in_force", "ended": "ended"}
 
 
-# The agency search's link columns and the words their links show
-LINK_LABELS = {"moa_url": "MOA", "addendum_url": "addendum"}
-
-
-def agencies_table_part(table: pd.DataFrame, state_names: dict[str, str] | None = None) -> dict:
-    """The arguments of the ``agencies_table`` template macro: the columns present, each cell as text, MOA
-    and addendum addresses only where they are http(s)."""
-    cols = [c for c in AGENCY_HEADERS if c in table.columns]
-    records = [{c: safe_url(v) if c in LINK_COLUMNS else str(v) for c, v in rec.items()}
-               for rec in table[cols].to_dict("records")]
-    return {"records": records, "headers": {c: AGENCY_HEADERS[c] for c in cols},
-            "links": {c: LINK_LABELS[c] for c in LINK_COLUMNS if c in cols}, "state_names": state_names or {}}
+def agencies_table_part(table: pd.DataFrame, state_names: dict[str, str] | None = None, lang: str = "en") -> dict:
+    """The arguments of the ``agencies_table`` template macro: the columns present under ``lang``'s headings,
+    each cell as text (the status in ``lang``), MOA and addendum addresses only where they are http(s)."""
+    cols = [c for c in AGENCY_COLUMN_ORDER if c in table.columns]
+    status = {v: i18n.message(lang, f"agencies.status.{k}") for v, k in STATUS_KEYS.items()}
+    records = [{c: safe_url(v) if c in LINK_COLUMNS else status.get(v, v) if c == "status" else str(v)
+                for c, v in rec.items()} for rec in table[cols].to_dict("records")]
+    return {"records": records, "headers": {c: i18n.message(lang, f"agencies.col.{c}") for c in cols},
+            "links": {c: i18n.message(lang, f"agencies.link.{c}") for c in LINK_COLUMNS if c in cols},
+            "state_names": state_names or {}}
 
 
 def agencies_table_html(table: pd.DataFrame, state_names: dict[str, str] | None = None) -> str:
@@ -287,14 +272,16 @@ def agency_search_href(state: str, as_of: str = "newest") -> str:
     return f"../{name}#state={state}"
 
 
-def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, str]) -> str:
-    """``reports/agencies.html``: every agency ever listed (``agency_rows``), searchable offline."""
+def agencies_page(table: pd.DataFrame, list_date: str, state_names: dict[str, str], lang: str = "en",
+                  twin: str = "") -> str:
+    """``reports/agencies.html``: every agency ever listed (``agency_rows``), searchable offline; in ``lang``
+    (the Spanish edition's ``es/agencies.html``), with a link to its ``twin`` in the other language."""
     links = [c for c in LINK_COLUMNS if c in table.columns]
     return pages.render(
         "site_agencies.html.j2", list_date=list_date, agencies=len(table), in_force=(table["status"] == "in force").sum(),
         moa=sum(bool(safe_url(u)) for u in table[links[0]]) if links else None,
         states=[(s, state_names.get(s, s)) for s in sorted(set(table["state"]))],
-        table=agencies_table_part(table, state_names))
+        table=agencies_table_part(table, state_names, lang), lang=lang, twin=twin)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -332,7 +319,7 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
     """``reports/index.html``, the front page: the newest list (``newest``, its ``lists.csv`` row) and its
     totals by model (``changes.national_totals``), the national timeline and county map, what changed
     (``changes``: HTML of ``changes_html``), the national shares of sheriffs and police in the program
-    (``shares``: ``agency_shares.sentence``), one row per state report, the notebooks, every figure, and
+    (``shares``: ``brief.shares_text``), one row per state report, the notebooks, every figure, and
     the downloads (the data release by its name, ``data_files`` relative to the project root).
 
     ``states``: ``state, state_name, agreements, agencies, list_date``; ``notebooks``: pipeline notebook
@@ -351,13 +338,17 @@ def index_html(states: pd.DataFrame, notebooks: Sequence[str], figures: pd.DataF
         data_files=data_files, shares=shares, project=site_prefix(paths.project_root(), paths.reports_dir()))
 
 
-def totals_part(totals: pd.DataFrame) -> dict:
-    """The front page's agreements by model (``changes.national_totals``) as ``table`` macro arguments."""
-    t = totals.assign(name=totals["model"].map({**MODEL_NAMES, "ALL": "All models"}).fillna(totals["model"]),
-                      change=[f"{v:+,}" if v else "0" for v in totals["change"]],
-                      after=[f"{v:,}" for v in totals["after"]], before=[f"{v:,}" for v in totals["before"]])
-    return table_part(t, {"model": "Model", "name": "", "after": "Agreements", "before": "Previous list",
-                          "change": "Change"}, numeric=("after", "before", "change"))
+def totals_part(totals: pd.DataFrame, lang: str = "en") -> dict:
+    """The front page's agreements by model (``changes.national_totals``) as ``table`` macro arguments, in
+    ``lang``."""
+    n = lambda v: i18n.number(lang, v)
+    t = totals.assign(name=[i18n.message(lang, f"model.{m}") if m in (*MODEL_NAMES, "ALL") else m for m in totals["model"]],
+                      change=[("+" if v > 0 else "-") + n(abs(v)) if v else "0" for v in totals["change"]],
+                      after=[n(v) for v in totals["after"]], before=[n(v) for v in totals["before"]])
+    words = {k: i18n.message(lang, f"col.{k}") for k in ("model", "agreements", "previous", "change")}
+    return table_part(t, {"model": words["model"], "name": "", "after": words["agreements"],
+                          "before": words["previous"], "change": words["change"]},
+                      numeric=("after", "before", "change"))
 
 
 def state_index_rows(list_rows: pd.DataFrame, lists: pd.DataFrame, states_done: Sequence[str],
@@ -384,23 +375,35 @@ def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]
     for name in names:
         nb = nbformat.read(executed_path(name), as_version=4)
         page_html = render_html(nb, title=name, root=relative_href(paths.reports_dir(), out_dir),
-                                sources=source_links(name, executed_path(name), out_dir))
+                                sources=source_links(name, executed_path(name), out_dir),
+                                twin=spanish_twin(out_dir / f"{name}.html"))
         written.append(writers.write_text(out_dir / f"{name}.html", page_html))
     return written
 
 
-def write_agencies_page(as_of: str = "newest") -> Path:
-    """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
+def agency_search_rows(as_of: str = "newest") -> tuple[pd.DataFrame, str, dict[str, str]]:
+    """The agency search's rows (``agency_rows``) of the list of ``as_of``, that list's date, and the state
+    names: what both editions' searches show."""
     lists, rows = read_processed("lists.csv"), read_processed("list_rows.csv")
     list_id = list_row_for(lists, as_of)["list_id"]
     counties, _ = map_layers()
     table = agency_rows(read_processed("agreements.csv"), read_processed("agencies.csv"), read_processed("agreement_places.csv"),
                         counties, rows, list_id)
-    names = census_states().set_index("state")["state_name"].to_dict()
+    return table, lists.set_index("list_id").loc[list_id, "list_date"], census_states().set_index("state")["state_name"].to_dict()
+
+
+def write_agencies_page(as_of: str = "newest") -> Path:
+    """``reports/agencies.html`` (``agencies_<date>.html`` for another date) from the processed tables."""
     folder = state_reports_folder(as_of)
     name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
-    page_html = agencies_page(table, lists.set_index("list_id").loc[list_id, "list_date"], names)
+    page_html = agencies_page(*agency_search_rows(as_of), twin="es/agencies.html" if folder == "states" else "")
     return writers.write_text(paths.reports_dir() / name, page_html)
+
+
+def state_reports_on_disk(as_of: str = "newest") -> list[str]:
+    """The states whose report of ``as_of`` is on disk: the ones the front page links."""
+    folder = paths.reports_dir() / state_reports_folder(as_of)
+    return [s for s in report_states(read_processed("agreements.csv")) if (folder / f"{s}.html").exists()]
 
 
 def front_page_parts(as_of: str = "newest") -> dict:
@@ -414,7 +417,8 @@ def front_page_parts(as_of: str = "newest") -> dict:
     national = read_processed("state_agency_shares.csv").set_index("state").loc[agency_shares.NATIONAL]
     return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files,
             # the shares are of the newest list: a front page for another date leaves them out
-            "shares": agency_shares.sentence(national, "the country") if national["as_of"] == newest["list_date"] else ""}
+            "shares": brief.shares_text("en", national, i18n.message("en", "where.country"))
+            if national["as_of"] == newest["list_date"] else ""}
 
 
 def _run_one(state: str, as_of: str) -> str:
@@ -461,8 +465,8 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     render_pipeline_notebooks([nb.name for nb in NOTEBOOKS], out / "notebooks")
     write_agencies_page(as_of)
     # the index links every report on disk, so a run for a few states keeps the others linked
-    on_disk = [s for s in report_states(ags) if (out / folder / f"{s}.html").exists()]
-    rows = state_index_rows(read_processed("list_rows.csv"), read_processed("lists.csv"), on_disk, as_of)
+    rows = state_index_rows(read_processed("list_rows.csv"), read_processed("lists.csv"), state_reports_on_disk(as_of),
+                            as_of)
     front = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder,
                        **front_page_parts(as_of))
     name = "index.html" if folder == "states" else f"index_{folder.removeprefix('states_')}.html"

@@ -8,7 +8,8 @@ agency counts as a **sheriff's office** when its roster name says sheriff, and a
 department** when it is any other agency the roster types ``City`` or ``County`` (county police
 departments included, as the Bureau of Justice Statistics counts them). An agency of the list is **in the
 program** when it holds an agreement on the newest list and ``agency_roster_matches.csv`` gives it an ORI
-of that roster; counted once per ORI. Its limits, said wherever the shares are shown (``LIMITS``): the
+of that roster; counted once per ORI. Its limits, said wherever the shares are shown (``shares.limits`` of
+the site's catalogues, ``publish.brief.shares_text`` puts the shares in words): the
 roster is years older than the list, so agencies formed or closed since are missing or still counted; it holds some agencies
 that never report; and an agency of the list that found no ORI (``data/qa/agency_shares_unmatched.csv``
 says which and why) is not counted, so the shares are lower bounds.
@@ -33,9 +34,6 @@ CLASSES = ("sheriffs", "police")
 # The roster's types of local government; its others (state police, universities, tribes, ...) are neither class.
 LOCAL_ROSTER_TYPES = ("City", "County")
 _SHERIFF = re.compile(r"\bSHERIFF", re.IGNORECASE)
-LIMITS = (f"the FBI's agency roster of {ROSTER_DATE} is the denominator: agencies formed since are missing, some "
-          "that closed or never report are counted, and an agency of ICE's list the roster matching could not "
-          "find is left out, so the shares are lower bounds")
 
 
 def roster_class(name: str, roster_type: str) -> str:
@@ -148,14 +146,3 @@ def checks(table: pd.DataFrame, agencies: pd.DataFrame, unmatched: pd.DataFrame)
                               "reported: agencies left out, by reason", "info"))
     return pd.DataFrame(rows)
 
-
-def _part(held, total, label: str, owner: str) -> str:
-    held, total = int(held), int(total)
-    return f"{held:,} of {owner} {total:,} {label} ({held / total:.1%})" if total else f"no {label} (the roster lists none)"
-
-
-def sentence(row, where: str) -> str:
-    """The shares of one row of ``SHARE_COLUMNS`` in words, for ``where`` ("Texas", "the country")."""
-    sheriffs = _part(row["sheriffs_in_program"], row["sheriffs_total"], "sheriffs' offices", f"{where}'s")
-    police = _part(row["police_in_program"], row["police_total"], "local police departments", "its")
-    return f"On ICE's list of {row['as_of']}, {sheriffs} and {police} hold a 287(g) agreement; {LIMITS}."

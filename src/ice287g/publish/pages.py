@@ -18,11 +18,17 @@ import mistune
 import pandas as pd
 from markupsafe import Markup
 
+from . import i18n
+
 TEMPLATES = Path(__file__).parent / "templates"
 PARTS = "site_parts.html.j2"
-NAV = (("home", "index.html"), ("states", "index.html#states"), ("map", "map.html"), ("changes", "changes/index.html"),
-       ("agencies", "agencies.html"),
-       ("notebooks", "index.html#notebooks"), ("figures", "index.html#figures"), ("data", "index.html#data"))
+# Each edition's navigation, (catalogue key nav.<key>, href from the top of the edition); the Spanish links
+# the English pages it has no twin of.
+NAV = {"en": (("home", "index.html"), ("states", "index.html#states"), ("map", "map.html"),
+              ("changes", "changes/index.html"), ("agencies", "agencies.html"), ("notebooks", "index.html#notebooks"),
+              ("figures", "index.html#figures"), ("data", "index.html#data")),
+       "es": (("home", "index.html"), ("states", "index.html#states"), ("history", "history.html"),
+              ("agencies", "agencies.html"), ("map", "../map.html"), ("changes", "../changes/index.html"))}
 
 
 def static(name: str) -> Markup:
@@ -48,7 +54,8 @@ def environment() -> jinja2.Environment:
     page kept."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, finalize=escape,
                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-    env.globals.update(static=static, NAV=NAV)
+    env.globals.update(static=static, NAV=NAV, words=i18n.html, number=i18n.number, date=i18n.date,
+                       GROUPING=i18n.GROUPING)
     env.filters["thousands"] = thousands
     return env
 
@@ -63,10 +70,11 @@ def part(name: str, *args, **kwargs) -> Markup:
     return getattr(environment().get_template(PARTS).module, name)(*args, **kwargs)
 
 
-def page_parts(root: str = "", sources: Sequence[tuple[str, str]] = ()) -> tuple[str, str, str]:
+def page_parts(root: str = "", sources: Sequence[tuple[str, str]] = (), twin: str = "") -> tuple[str, str, str]:
     """``(head, header, footer)`` of every page: the stylesheet, the navigation (``root`` is the relative
-    path from the page to ``reports/``) with links to the page's ``sources`` (label, href), a footer."""
-    return str(part("head")), str(part("header", root, sources)), str(part("footer"))
+    path from the page to ``reports/``) with links to the page's ``sources`` (label, href) and to its Spanish
+    ``twin`` (default: the Spanish front page), a footer."""
+    return str(part("head")), str(part("header", root, sources, "en", twin)), str(part("footer"))
 
 
 def table_part(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str] = (), table_id: str = "") -> dict:

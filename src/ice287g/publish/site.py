@@ -30,6 +30,8 @@ PAGES = "reports"
 # of the newest list only: a parameter run's (reports/states_<date>/, index_<date>.html) is not published.
 SITE_FILES: tuple[tuple[str, tuple[str, ...]], ...] = (
     (PAGES, ("index.html", "agencies.html")),
+    (f"{PAGES}/es", ("*.html",)),
+    (f"{PAGES}/es/states", ("*.html",)),
     (f"{PAGES}/states", ("*.html", "*.ipynb")),
     (f"{PAGES}/notebooks", ("*.html",)),
     ("notebooks", ("*.ipynb", "*.py")),
@@ -62,6 +64,23 @@ def site_prefix(folder: Path | str, page_dir: Path | str) -> str:
     """``site_href`` of a folder as a URL prefix: ``""`` for the page's own folder, else ending in ``/``."""
     rel = site_href(folder, page_dir)
     return "" if rel == "." else rel + "/"
+
+
+# The Spanish edition (build.spanish): each English page with a Spanish twin, by their places in the site; a
+# state report's twin is es/states/<its name>.
+SPANISH = "es"
+SPANISH_TWINS = {"index.html": "es/index.html", "agencies.html": "es/agencies.html",
+                 "notebooks/00_program_history.html": "es/history.html"}
+
+
+def spanish_twin(page: Path | str) -> str:
+    """The link from the English page ``page`` (a project path under ``reports/``) to its Spanish twin, or to
+    the Spanish front page where it has none: its language switch."""
+    place = site_path(page)
+    twin = SPANISH_TWINS.get(place.as_posix())
+    if twin is None and place.parent == PurePosixPath("states"):
+        twin = f"{SPANISH}/states/{place.name}"
+    return posixpath.relpath(twin or f"{SPANISH}/index.html", place.parent.as_posix())
 
 
 def site_sources(release: Path) -> list[tuple[Path, PurePosixPath]]:

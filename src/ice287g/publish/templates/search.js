@@ -2,14 +2,16 @@
   var table = document.getElementById('agencies');
   var rows = Array.prototype.slice.call(table.tBodies[0].rows);
   var cols = {};
-  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) { cols[th.textContent] = i; });
+  Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) { cols[th.dataset.col] = i; });
   function text(row, name) { var i = cols[name]; return i === undefined ? '' : row.cells[i].textContent; }
   var keys = rows.map(function (r) {
-    var s = cols.State === undefined ? '' : r.cells[cols.State].title;
-    return [r.dataset.state || '', s, text(r, 'Agency'), text(r, 'County'), text(r, 'ORI')].join(' ').toLowerCase();
+    var s = cols.state === undefined ? '' : r.cells[cols.state].title;
+    return [r.dataset.state || '', s, text(r, 'agency'), text(r, 'county'), text(r, 'ori')].join(' ').toLowerCase();
   });
   var box = document.getElementById('q'), pick = document.getElementById('state');
   var count = document.getElementById('count');
+  var sep = count.dataset.sep, splitFrom = Number(count.dataset.groupFrom);
+  function grouped(n) { var s = String(n); return s.length < splitFrom ? s : s.replace(/\B(?=(\d{3})+(?!\d))/g, sep); }
   function apply() {
     var words = box.value.toLowerCase().split(/\s+/).filter(Boolean), state = pick.value, shown = 0;
     rows.forEach(function (r, i) {
@@ -17,7 +19,7 @@
       r.hidden = !ok;
       if (ok) shown++;
     });
-    count.textContent = shown.toLocaleString('en-US') + ' of ' + rows.length.toLocaleString('en-US') + ' agencies';
+    count.textContent = count.dataset.count.replace('{shown}', grouped(shown)).replace('{total}', grouped(rows.length));
   }
   function fromAddress() {
     var params = new URLSearchParams(location.search.slice(1));
