@@ -59,7 +59,7 @@ reports.show_title(reports.state_report_title(state_name, meta["list_date"], rel
 # ## In brief
 
 # %%
-timeline = reports.state_timeline(lists, counts, state)
+timeline = state_brief.state_timeline(lists, counts, state)
 per_list = timeline[timeline["model"] == "ALL"].set_index("list_date")["agreements"]
 display(Markdown(brief.state_brief_text("en", state_brief.state_brief(lists, counts, rows, state, list_id), state_name)))
 # the share of the state's sheriffs and police in the program (03_maps), on the newest list whatever `as_of` is

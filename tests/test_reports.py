@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from ice287g.ingest.lists import series_lists
+from ice287g.analyses import state_brief
 from ice287g.build import notebook_html, pipeline, reports
 from ice287g.detention import detention
 from ice287g.history import asof
@@ -37,7 +38,7 @@ def test_report_states_are_every_state_ever_on_a_participating_list(tables):
 def test_state_timeline_on_the_newest_list_equals_the_count_api(tables):
     newest = asof.list_row_for(tables["lists"], "newest")["list_id"]
     for state in ("FL", "TX", "MP"):
-        t = reports.state_timeline(tables["lists"], tables["list_counts"], state)
+        t = state_brief.state_timeline(tables["lists"], tables["list_counts"], state)
         on_newest = t[t["list_id"] == newest]
         assert list(on_newest["model"]) == sorted([*charts.MODEL_ORDER, "ALL"])
         newest_date = tables["lists"].set_index("list_id").loc[newest, "list_date"]
@@ -52,12 +53,12 @@ def test_state_timeline_is_zero_before_a_state_joined(tables):
     ags = tables["agreements"]
     for state in ("ND", "TX"):
         joined = ags.loc[ags["state"] == state, "first_listed"].min()
-        t = reports.state_timeline(tables["lists"], tables["list_counts"], state)
+        t = state_brief.state_timeline(tables["lists"], tables["list_counts"], state)
         per_list = t[t["model"] == "ALL"].set_index("list_date")["agreements"]
         assert (per_list[per_list.index < joined] == 0).all() and len(per_list[per_list.index < joined]) > 0
         assert per_list[joined] > 0
     # the partners page of 2007 names no model: only the ALL line counts Florida there
-    fl = reports.state_timeline(tables["lists"], tables["list_counts"], "FL")
+    fl = state_brief.state_timeline(tables["lists"], tables["list_counts"], "FL")
     first = fl[fl["list_date"] == "2007-09-19"].set_index("model")["agreements"]
     assert first["ALL"] > 0 and first.drop("ALL").sum() == 0
     assert t["segment"].nunique() >= 2  # the 2017-2021 gap splits the series

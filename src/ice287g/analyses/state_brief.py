@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..core.vocab import MODELS
+from ..core.vocab import GAP_DAYS, MODELS
 from ..history.agreements import series_segments, state_model_table
 
 
-def state_timeline(lists: pd.DataFrame, counts: pd.DataFrame, state: str, gap_days: int = 180) -> pd.DataFrame:
+def state_timeline(lists: pd.DataFrame, counts: pd.DataFrame, state: str, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     """Agreements in ``state`` on every series list, by model and in all (``model`` = ``ALL``, which also
     counts the earliest lists' rows that name no model), zero where the state has none, with the
     archive-gap ``segment`` numbers of ``agreements.timeline`` so charts never bridge a gap."""

@@ -25,7 +25,6 @@ import pandas as pd
 from IPython.display import Markdown, display
 from markupsafe import Markup
 
-from ..analyses.state_brief import state_timeline  # noqa: F401  (the state report's, by its old name)
 from ..archive.manifests import ensure_verified
 from ..core import paths
 from ..core.states import states as census_states
