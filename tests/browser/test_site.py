@@ -138,6 +138,14 @@ def test_the_crawl_reaches_every_page_of_the_site(site_crawl):
     assert any(f.endswith(".zip") for f in site_crawl.files) and any(f.endswith(".csv") for f in site_crawl.files)
 
 
+def test_the_only_links_off_the_site_are_the_signed_agreements(site_crawl):
+    # the agreements ICE published (moa_url, addendum_url of agreements.csv), linked from the state reports
+    ags = pd.read_csv(ROOT / "data" / "processed" / "agreements.csv", dtype=str, usecols=["moa_url", "addendum_url"])
+    signed = set(ags.stack().dropna())
+    assert site_crawl.external_links and {urldefrag(h).url for h in site_crawl.external_links} <= signed, \
+        sorted({urldefrag(h).url for h in site_crawl.external_links} - signed)[:10]
+
+
 @pytest.mark.parametrize("check", CHECKS)
 def test_no_page_of_the_site_fails(site_crawl, check):
     assert not site_crawl.problems[check], f"{check}: {site_crawl.problems[check][:10]}"
