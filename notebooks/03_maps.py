@@ -55,7 +55,7 @@ from ice287g.places import geography
 from ice287g.places import placement_qa
 from ice287g.places import agency_shares
 from ice287g.places import maps
-from ice287g.publish import brief, charts, i18n
+from ice287g.publish import brief, charts
 from ice287g.tables import stage_commit
 from ice287g.tables.stage_commit import Table
 from ice287g.core.vocab import GAP_DAYS
@@ -430,6 +430,6 @@ charts.show_figure(fig, charts.save_figure(
 
 # %%
 # NBVAL_CHECK_OUTPUT
-print(brief.shares_text("en", state_shares.set_index("state").loc[agency_shares.NATIONAL], i18n.message("en", "where.country")))
+print(brief.national_shares_text("en", state_shares))
 print(f"left out: {len(left_out)} of the list's {len(on_newest)} agencies; by reason:")
 print(agency_shares.reason_kinds(left_out).value_counts().to_string())

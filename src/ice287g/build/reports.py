@@ -35,7 +35,6 @@ from ..history.agreements import compare_lists, report_states
 from ..history.asof import StaleError, list_row_for, read_processed
 from ..history.identity import row_agreement_ids
 from ..ingest.lists import series_lists
-from ..places import agency_shares
 from ..places.maps import map_layers
 from ..publish import brief, i18n, pages
 from ..publish.change_pages import changes_html
@@ -342,7 +341,7 @@ def totals_part(totals: pd.DataFrame, lang: str = "en") -> dict:
     ``lang``."""
     n = lambda v: i18n.number(lang, v)
     t = totals.assign(name=[i18n.message(lang, f"model.{m}") if m in (*MODEL_NAMES, "ALL") else m for m in totals["model"]],
-                      change=[("+" if v > 0 else "-") + n(abs(v)) if v else "0" for v in totals["change"]],
+                      change=[("+" if v > 0 else "") + n(v) if v else "0" for v in totals["change"]],
                       after=[n(v) for v in totals["after"]], before=[n(v) for v in totals["before"]])
     words = {k: i18n.message(lang, f"col.{k}") for k in ("model", "agreements", "previous", "change")}
     return table_part(t, {"model": words["model"], "name": "", "after": words["agreements"],
@@ -413,11 +412,9 @@ def front_page_parts(as_of: str = "newest") -> dict:
     newest = lists.set_index("list_id").loc[rep.after["list_id"]]
     data_dir = paths.project_root() / "data" / "processed"
     files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
-    national = read_processed("state_agency_shares.csv").set_index("state").loc[agency_shares.NATIONAL]
     return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files,
-            # the shares are of the newest list: a front page for another date leaves them out
-            "shares": brief.shares_text("en", national, i18n.message("en", "where.country"))
-            if national["as_of"] == newest["list_date"] else ""}
+            "shares": brief.national_shares_text("en", read_processed("state_agency_shares.csv"),
+                                                 list_date=newest["list_date"])}
 
 
 def _run_one(state: str, as_of: str) -> str:

@@ -58,12 +58,10 @@ def state_map(state: str, state_name: str, list_date: str) -> dict | None:
 
 def front_page(newest: pd.Series, totals: pd.DataFrame, shares: pd.DataFrame, states: pd.DataFrame,
                manifest: pd.DataFrame) -> str:
-    national = shares[shares["state"] == "US"]
     return pages.render(
         "es_index.html.j2", lang=LANG, root="", twin="../index.html", newest=newest,
         totals=reports.totals_part(totals, LANG),
-        shares=brief.state_shares_text(LANG, shares, "US", i18n.message(LANG, "where.country"), i18n.html)
-        if len(national) and national["as_of"].iloc[0] == newest["list_date"] else "",
+        shares=brief.national_shares_text(LANG, shares, i18n.html, list_date=newest["list_date"]),
         lead=[figure(s, manifest, f"../figures/{s}.png") for s in LEAD_FIGURES if s in set(manifest["slug"])],
         states=states.sort_values("state").to_dict("records"))
 

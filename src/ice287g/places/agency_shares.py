@@ -117,22 +117,22 @@ def checks(table: pd.DataFrame, agencies: pd.DataFrame, unmatched: pd.DataFrame)
     """The QA rows: no count above its total; the in-program counts equal ``matched_count``; the national
     row the sum of the states; the agencies left out, by reason (reported)."""
     rows = []
-    states = table[table["state"] != NATIONAL]
+    states, national = table[table["state"] != NATIONAL], table.loc[table["state"] == NATIONAL]
     for c in CLASSES:
         over = table[table[f"{c}_in_program"] > table[f"{c}_total"]]
         rows.append(check_row("agency_shares_bounded", f"data/processed/state_agency_shares.csv, {c}",
                               len(over) if over.empty else f"{len(over)}: " + listing(over, ["state"]),
                               f"0 (no state counts more {c} in the program than the roster holds)",
                               "pass" if over.empty else "fail"))
-        national = table.loc[table["state"] == NATIONAL]
         ok = len(national) == 1 and all(int(national[f"{c}_{k}"].iloc[0]) == int(states[f"{c}_{k}"].sum())
                                         for k in ("total", "in_program"))
         rows.append(check_row("agency_shares_national", f"{NATIONAL} row, {c}", "equal" if ok else "differs",
                               "equal (the national row sums the states)", "pass" if ok else "fail"))
-    independent = matched_count(agencies).pivot(index="state", columns="class", values="in_program")
+    matched = matched_count(agencies)
+    independent = matched.pivot(index="state", columns="class", values="in_program")
     independent = independent.reindex(columns=list(CLASSES)).reindex(states["state"]).fillna(0).astype(int)
     mine = states.set_index("state")[[f"{c}_in_program" for c in CLASSES]].set_axis(list(CLASSES), axis=1)
-    extra = sorted(set(matched_count(agencies)["state"]) - set(states["state"]))
+    extra = sorted(set(matched["state"]) - set(states["state"]))
     differ = [s for s in mine.index if not mine.loc[s].equals(independent.loc[s])] + extra
     rows.append(check_row("agency_shares_match_table", "data/processed/agency_roster_matches.csv",
                           len(differ) if not differ else f"{len(differ)}: " + "; ".join(differ[:5]),

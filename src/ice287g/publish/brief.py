@@ -9,7 +9,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from ..core.vocab import MODELS
-from ..places.agency_shares import CLASSES, ROSTER_DATE
+from ..places.agency_shares import CLASSES, NATIONAL, ROSTER_DATE
 from .i18n import date, decimal, html, message, number, percent
 
 Render = Callable[..., str]
@@ -47,6 +47,15 @@ def state_shares_text(lang: str, shares: pd.DataFrame, state: str, state_name: s
     if rows.empty:
         return render(lang, "shares.no_roster", date=date(lang, ROSTER_DATE), state=state_name)
     return shares_text(lang, rows.iloc[0], state_name, render)
+
+
+def national_shares_text(lang: str, shares: pd.DataFrame, render: Render = message, list_date: str | None = None) -> str:
+    """``shares_text`` of the country, the ``NATIONAL`` row of ``state_agency_shares.csv`` (``shares``); '' where
+    ``list_date`` is given and the table is of another list (a front page for another date leaves them out)."""
+    row = shares.set_index("state").loc[NATIONAL]
+    if list_date is not None and row["as_of"] != list_date:
+        return ""
+    return shares_text(lang, row, message(lang, "where.country"), render)
 
 
 def state_map_alt(lang: str, state_name: str, counties: int, covered: int, statewide: bool,
