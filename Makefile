@@ -202,7 +202,7 @@ lock: $(INSTALLED)
 # Removes every generated output and the build stamps (not the environment): the next `make all` is cold.
 clean:
 	rm -rf $(STAMP) reports data/processed/* data/qa/* figures/*
-	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.tables.writers.STALE_TEMP)
+	@# the globs above skip dotfiles: temp files a killed writer left (ice287g.core.files.STALE_TEMP)
 	find $(OUTPUT_DIRS) -name '.*.tmp-*' -type f -delete 2>/dev/null || true
 	@# every executed notebook: clean reads no deps.mk, so it does not know the notebook list
 	rm -f notebooks/*.ipynb

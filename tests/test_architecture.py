@@ -1,5 +1,6 @@
 """The module layout the project promises: layered subpackages, no import cycles between its concerns."""
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,30 @@ def test_importing_the_package_loads_no_pandas():
     code = "import sys, ice287g; print(' '.join(sorted(m for m in sys.modules if m.startswith(('ice287g', 'pandas')))))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == ["ice287g"]
+
+
+def _runs_core_first(module: str, seen: set[str]) -> bool:
+    """Whether importing ``module`` (``layer.module``) runs ``ice287g.core``'s ``__init__`` before the module's
+    own body: it is in core, or one of its imports (transitively) is."""
+    if module.split(".")[0] == "core":
+        return True
+    seen.add(module)
+    return any(_runs_core_first(m, seen) for m in sorted(imported_modules(module) - seen))
+
+
+FRAME_MAKER = re.compile(r"\bpd\.(read_\w+|DataFrame|Series|concat|array)\(")
+
+
+def test_every_module_that_makes_frames_runs_cores_pandas_settings_first():
+    """``core/__init__`` sets pandas' string storage (the same outputs, faster on small frames): every module
+    that reads or builds a frame must load ``core`` before it makes one, in a kernel, a command or a test
+    alike. (A module that only reshapes the frames its callers pass, such as the page renderer, needn't.)"""
+    users = sorted(".".join(f.relative_to(PACKAGE).with_suffix("").parts) for f in PACKAGE.rglob("*.py")
+                   if f.name != "__init__.py" and FRAME_MAKER.search(f.read_text(encoding="utf-8")))
+    assert len(users) > 20  # the walk finds the package's frame makers
+    assert [m for m in users if not _runs_core_first(m, set())] == []
+    code = "import ice287g.core, pandas; print(pandas.options.mode.string_storage)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "python\n"
 
 
 def test_schema_and_writers_do_not_import_each_other():

@@ -6,6 +6,7 @@ import nbformat
 import pytest
 
 from ice287g.build import notebook_html, pipeline
+from ice287g.core import files
 
 from .conftest import REAL_ROOT
 
@@ -101,15 +102,13 @@ def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypa
 
 
 def test_a_declared_output_an_earlier_notebook_staged_counts_only_when_written_again(tmp_path):
-    from ice287g.tables import writers
-
     # a run stage already holds what an earlier notebook wrote: the one declaring it must write it itself
-    writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")
+    files.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")
     nb_spec = pipeline.Stage("98_good", outputs=("data/qa/qa_summary.csv",))
     before = pipeline._signatures(tmp_path, nb_spec.outputs)
     with pytest.raises(pipeline.NotebookError, match=r"did not write its declared output\(s\): \['data/qa/qa_summary"):
         pipeline._check_outputs(nb_spec, tmp_path, before)
-    writers.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")  # the same bytes, written again
+    files.write_text(tmp_path / "data/qa/qa_summary.csv", "stage\n")  # the same bytes, written again
     pipeline._check_outputs(nb_spec, tmp_path, before)
     pipeline._check_outputs(nb_spec, tmp_path)  # a report folder holds only what its one notebook wrote
 

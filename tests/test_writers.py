@@ -3,6 +3,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from ice287g.core import files
 from ice287g.tables import writers
 
 
@@ -23,7 +24,7 @@ def test_a_failed_write_leaves_the_previous_file_intact(tmp_path):
     writers.write_csv(pd.DataFrame({"a": [1]}), target)
     before = target.read_bytes()
     with pytest.raises(RuntimeError):
-        with writers.atomic_path(target) as tmp:
+        with files.atomic_path(target) as tmp:
             tmp.write_text("half a fi")
             raise RuntimeError("disk full")
     assert target.read_bytes() == before
@@ -80,7 +81,7 @@ def test_stale_temp_files_under_the_output_folders_are_removed_and_nothing_else(
 
 def test_the_temp_files_atomic_path_makes_are_the_ones_the_cleaner_removes(tmp_path):
     with pytest.raises(KeyboardInterrupt):  # a killed writer: the rename never happens
-        with writers.atomic_path(tmp_path / "data/processed/x.csv") as tmp:
+        with files.atomic_path(tmp_path / "data/processed/x.csv") as tmp:
             tmp.write_text("half")
             left = tmp.with_name(tmp.name + "-journal")
             left.write_text("journal")

@@ -11,7 +11,7 @@ from ..archive.manifests import (MANIFEST, README, WORKBOOK_SUFFIXES, Problem, R
                                problems_message, raw_name_problem, read_manifest, safe_raw_name, sha256_file,
                                workbook_problem)
 from ..core import hand, paths
-from ..tables.writers import write_bytes
+from ..core.files import write_bytes
 
 
 # ---------------------------------------------------------------------------------------------

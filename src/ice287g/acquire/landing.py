@@ -33,10 +33,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..archive import icenames, manifests, xlsxlimits
-from ..core import paths
+from ..core import files, paths
 from ..detention import detention
 from ..ingest import lists
-from ..tables import writers
 from ..detention.detention import SUPERSEDED_FILE, WORKBOOK_KIND
 from ..core.messages import printable
 
@@ -62,8 +61,8 @@ EXCLUDED_BY = {"ice_287g": lists.DECISIONS_FILE, "ice_detention": f"data/hand/{S
 # name dated more than this many days after the pull (or before it) disagrees with the data, and the
 # data-pull date printed inside decides.
 NAME_AFTER_PULL_DAYS = 60
-# What ``writers.atomic_path`` names the temporary copy of ``<stem><suffix>``: its prefix, mkstemp's letters.
-TEMP_RE = re.compile("^" + re.escape(writers.TEMP_PREFIX).replace(re.escape("{stem}"), "(?P<stem>.+)")
+# What ``files.atomic_path`` names the temporary copy of ``<stem><suffix>``: its prefix, mkstemp's letters.
+TEMP_RE = re.compile("^" + re.escape(files.TEMP_PREFIX).replace(re.escape("{stem}"), "(?P<stem>.+)")
                      + r"[A-Za-z0-9_]+?(?P<suffix>\.[A-Za-z0-9]+)?$")
 Today = Callable[[], dt.date]
 
@@ -359,7 +358,7 @@ def _write(folder: Path, target: Path, data: bytes, row: dict[str, str]) -> None
     """The file (atomically), then at once its manifest row; the file goes again if the row cannot be
     written. A kill between the two leaves a file the manifest lacks, which ``recover`` settles."""
     folder.mkdir(parents=True, exist_ok=True)
-    writers.write_bytes(target, data)
+    files.write_bytes(target, data)
     try:
         _add_row(folder, row)
     except BaseException:
@@ -379,7 +378,7 @@ def _add_row(folder: Path, row: dict[str, str]) -> None:
         writer = csv.DictWriter(buf, fieldnames=manifests.MANIFEST_COLUMNS, lineterminator="\n")
         writer.writeheader()
         writer.writerow(row)
-        writers.write_bytes(manifest, buf.getvalue().encode("utf-8"))
+        files.write_bytes(manifest, buf.getvalue().encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from ..history import agreements, asof
 from ..core.messages import FixError
 from ..history.identity import row_agreement_ids
 from ..core.vocab import GAP_DAYS
-from ..tables.writers import write_bytes
+from ..core.files import write_bytes
 
 CLAIMS_FILE = "news_claims.csv"
 COLUMNS = ["claim_id", "outlet", "published", "as_of", "since", "statement", "metric", "list", "model", "state",

@@ -25,7 +25,7 @@ Entries are pickles of exactly what the parse returned, so a cached read returns
 (dtypes, column order, index) an uncached read does. Pickle runs code when loaded; the cache is written
 only by this module into the project's own folder, which is trusted as much as the code beside it.
 
-Writes are atomic (``writers.atomic_path``). An entry that cannot be read, or holds another key, is
+Writes are atomic (``files.atomic_path``). An entry that cannot be read, or holds another key, is
 deleted and the file parsed again: the cache is never a reason for a build to fail, and the outputs
 never depend on whether it was there. ``ICE287G_NO_CACHE=1`` turns it off (nothing read, nothing
 written); deleting ``.cache/`` clears it.
@@ -48,7 +48,7 @@ from typing import TypeVar
 
 from ..core import paths
 from .manifests import sha256_file
-from ..tables.writers import atomic_path
+from ..core.files import atomic_path
 
 T = TypeVar("T")
 

@@ -26,7 +26,7 @@ import pandas as pd
 from . import xlsxlimits
 from ..core import paths
 from ..core.messages import printable
-from ..tables.writers import write_bytes, write_text
+from ..core.files import write_bytes, write_text
 
 MANIFEST = "MANIFEST.csv"
 README = "README.md"

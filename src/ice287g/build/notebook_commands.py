@@ -11,7 +11,7 @@ from ..archive.manifests import ensure_verified
 from ..core import paths
 from ..core.messages import printable
 from ..publish.charts import write_gallery
-from ..tables.writers import write_text
+from ..core.files import write_text
 from .codebook import CODEBOOK, codebook_markdown
 from .pipeline import NotebookError, parse_value, run, run_queue, state_reports_folder
 from .readme import write_readme

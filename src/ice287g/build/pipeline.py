@@ -23,7 +23,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.execute import ERROR_MARKER_TAG
 
 from ..archive.manifests import ensure_verified
-from ..core import paths
+from ..core import files, paths
 from ..publish.site import site_href, spanish_twin
 from ..tables import writers
 from .kernel import stage_dir
@@ -269,10 +269,10 @@ def commit_stage(stage: Path, root: Path) -> list[str]:
     file system) and remove the stage; return the files moved, relative. Outputs go first and the
     executed notebooks last, so an interruption leaves a notebook older than its outputs, never newer;
     the done stamps come after (``run_queue``), so every notebook of an interrupted commit runs again."""
-    files = sorted((p for p in stage.rglob("*") if p.is_file() and not writers.STALE_TEMP.match(p.name)),
-                   key=lambda p: (p.suffix == ".ipynb", p.relative_to(stage).as_posix()))
+    staged = sorted((p for p in stage.rglob("*") if p.is_file() and not files.STALE_TEMP.match(p.name)),
+                    key=lambda p: (p.suffix == ".ipynb", p.relative_to(stage).as_posix()))
     moved = []
-    for f in files:
+    for f in staged:
         rel = f.relative_to(stage)
         dest = root / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -374,12 +374,12 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
     raw_out.unlink()
     leaked = leaked_path(executed, root)
     if leaked:
-        writers.write_text(failed, nbformat.writes(executed) + "\n")
+        files.write_text(failed, nbformat.writes(executed) + "\n")
         raise NotebookError(f"notebook {name}: output contains the machine-specific path {leaked!r} "
                             f"(see {paths.relative(failed)}); outputs must not depend on where the "
                             "project is checked out")
-    writers.write_text(target, nbformat.writes(executed) + "\n")
-    html_path = writers.write_text(target.with_suffix(".html"), render_html(
+    files.write_text(target, nbformat.writes(executed) + "\n")
+    html_path = files.write_text(target.with_suffix(".html"), render_html(
         executed, root=relative_href(paths.reports_dir(), target.parent),
         sources=source_links(name, target), twin=spanish_twin(target.with_suffix(".html")))) if html else None
     return RunResult(name, target, html_path, out_root, dict(parameters))

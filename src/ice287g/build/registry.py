@@ -20,8 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..core import paths
-from ..tables import writers
+from ..core import files, paths
 from .parameters import (ANALYSIS_DATE, CLAIMS_FILE, COMPLETED_FISCAL_YEAR, GAP, LIST_DATE, LIST_DATES, LIST_SPEC,
                          MODEL_OR_ALL, RELEASE_AND_ITS_LIST, RELEASE_AND_LIST, RELEASE_FISCAL_YEAR, START_YEAR,
                          STATE, STATE_OR_ALL, CHART_DATE, Param, markdown)
@@ -238,4 +237,4 @@ def with_outputs_table(text: str) -> str:
 
 def write_readme_outputs() -> Path:
     path = paths.project_root() / "README.md"
-    return writers.write_text(path, with_outputs_table(path.read_text(encoding="utf-8")))
+    return files.write_text(path, with_outputs_table(path.read_text(encoding="utf-8")))

@@ -26,7 +26,7 @@ from IPython.display import Markdown, display
 from markupsafe import Markup
 
 from ..archive.manifests import ensure_verified
-from ..core import paths
+from ..core import files, paths
 from ..core.states import states as census_states
 from ..core.vocab import MODELS
 from ..detention.detention import release_for
@@ -42,7 +42,6 @@ from ..publish.charts import MODEL_NAMES, read_manifest
 from ..publish.pages import table_part
 from ..publish.release import zip_name
 from ..publish.site import site_prefix, spanish_twin
-from ..tables import writers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from .notebook_html import render_html
 from .pipeline import (
@@ -375,7 +374,7 @@ def render_pipeline_notebooks(names: Sequence[str], out_dir: Path) -> list[Path]
         page_html = render_html(nb, title=name, root=relative_href(paths.reports_dir(), out_dir),
                                 sources=source_links(name, executed_path(name), out_dir),
                                 twin=spanish_twin(out_dir / f"{name}.html"))
-        written.append(writers.write_text(out_dir / f"{name}.html", page_html))
+        written.append(files.write_text(out_dir / f"{name}.html", page_html))
     return written
 
 
@@ -395,7 +394,7 @@ def write_agencies_page(as_of: str = "newest") -> Path:
     folder = state_reports_folder(as_of)
     name = "agencies.html" if folder == "states" else f"agencies_{folder.removeprefix('states_')}.html"
     page_html = agencies_page(*agency_search_rows(as_of), twin="es/agencies.html" if folder == "states" else "")
-    return writers.write_text(paths.reports_dir() / name, page_html)
+    return files.write_text(paths.reports_dir() / name, page_html)
 
 
 def state_reports_on_disk(as_of: str = "newest") -> list[str]:
@@ -411,8 +410,8 @@ def front_page_parts(as_of: str = "newest") -> dict:
     rep = changes.build(after=as_of)
     newest = lists.set_index("list_id").loc[rep.after["list_id"]]
     data_dir = paths.project_root() / "data" / "processed"
-    files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
-    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": files,
+    data_files = sorted(paths.relative(p) for p in data_dir.iterdir() if p.suffix in (".csv", ".gpkg"))
+    return {"newest": newest, "totals": rep.totals, "changes": changes_html(rep), "data_files": data_files,
             "shares": brief.national_shares_text("en", read_processed("state_agency_shares.csv"),
                                                  list_date=newest["list_date"])}
 
@@ -466,4 +465,4 @@ def build_reports(states: Sequence[str] | None = None, as_of: str = "newest", *,
     front = index_html(rows, reading_order(), read_manifest(paths.project_root() / "figures"), folder,
                        **front_page_parts(as_of))
     name = "index.html" if folder == "states" else f"index_{folder.removeprefix('states_')}.html"
-    return writers.write_text(out / name, front)
+    return files.write_text(out / name, front)

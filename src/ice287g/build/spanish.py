@@ -15,14 +15,13 @@ import pandas as pd
 
 from ..analyses.state_brief import state_brief
 from ..archive import coverage
-from ..core import paths
+from ..core import files, paths
 from ..core.states import states as census_states
 from ..core.vocab import GAP_DAYS
 from ..history import agreements
 from ..history.asof import list_row_for, read_processed
 from ..publish import brief, i18n, pages
 from ..publish.charts import read_manifest
-from ..tables import writers
 from . import reports
 
 LANG = "es"
@@ -95,16 +94,16 @@ def write_spanish(states_done: list[str]) -> list[Path]:
     parts = reports.front_page_parts()
     index_rows = reports.state_index_rows(rows, lists, states_done)
     written = [
-        writers.write_text(out / "index.html", front_page(parts["newest"], parts["totals"], shares, index_rows, manifest)),
-        writers.write_text(out / "agencies.html", reports.agencies_page(*reports.agency_search_rows(), LANG,
+        files.write_text(out / "index.html", front_page(parts["newest"], parts["totals"], shares, index_rows, manifest)),
+        files.write_text(out / "agencies.html", reports.agencies_page(*reports.agency_search_rows(), LANG,
                                                                         "../agencies.html")),
-        writers.write_text(out / "history.html", history_page(manifest)),
+        files.write_text(out / "history.html", history_page(manifest)),
     ]
     for stale in sorted((out / "states").glob("*.html")):
         if stale.stem not in states_done:
             stale.unlink()
     for state in states_done:
         facts = state_brief(lists, counts, rows, state, list_id)
-        written.append(writers.write_text(out / "states" / f"{state}.html",
+        written.append(files.write_text(out / "states" / f"{state}.html",
                                           state_page(state, names.get(state, state), facts, shares)))
     return written

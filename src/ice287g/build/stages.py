@@ -16,11 +16,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..core import paths
+from ..core import files, paths
 from ..archive.cache import PACKAGE, module_file, package_imports
 from .registry import NOTEBOOKS, Inputs
 from .registry import declared as declared_stage
-from ..tables import writers
 
 
 # ---------------------------------------------------------------------------------------------
@@ -71,13 +70,13 @@ def notebook_modules(name: str) -> set[str]:
 def src_files(name: str) -> list[str]:
     """The package files (modules and the data files they read) notebook ``name`` depends on, relative
     to the project root."""
-    files = []
+    found = []
     for module in notebook_modules(name):
-        files.append(module_file(f"{PACKAGE}.{module}"))
+        found.append(module_file(f"{PACKAGE}.{module}"))
         for data in PACKAGE_DATA.get(module, ()):
-            target = files[-1].parent / data
-            files.extend(sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target])
-    return sorted("src/" + f.relative_to(package_dir().parent).as_posix() for f in files)
+            target = found[-1].parent / data
+            found.extend(sorted(p for p in target.rglob("*") if p.is_file()) if target.is_dir() else [target])
+    return sorted("src/" + f.relative_to(package_dir().parent).as_posix() for f in found)
 
 
 # Tables each stage updates in place (``qa.upsert_summary``): a stage reads the committed copy only to keep
@@ -148,4 +147,4 @@ def make_deps() -> str:
 
 def write_deps(target: Path | None = None) -> Path:
     target = target or paths.project_root() / ".build" / "deps.mk"
-    return writers.write_text(target, make_deps())
+    return files.write_text(target, make_deps())

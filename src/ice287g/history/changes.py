@@ -23,7 +23,7 @@ from .agreements import CHANGE_KINDS, changes_by_state, compare_lists, resolve_l
 from .identity import row_agreement_ids
 from ..ingest.lists import series_lists
 from ..core.vocab import MODELS
-from ..tables.writers import write_text
+from ..core.files import write_text
 
 PREVIOUS = "previous"
 # Detail tables stop here so the text stays well inside a pull request body's limit; the full list is

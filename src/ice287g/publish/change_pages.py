@@ -18,7 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..history.changes import CHANGE_KINDS, ChangeReport, markdown
-from ..tables.writers import write_text
+from ..core.files import write_text
 from . import pages
 from .pages import markdown_html, table_part
 

@@ -26,7 +26,7 @@ from matplotlib.path import Path as MplPath
 from PIL import Image
 
 from ..archive import manifests
-from ..core import paths
+from ..core import files, paths
 from ..core.vocab import MIX as MIX_LABEL
 from ..core.vocab import MODELS
 from ..tables import writers
@@ -271,11 +271,11 @@ def save_figure(
         written = {}
         buf = io.BytesIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
-        written["svg"] = writers.write_bytes(out_dir / f"{slug}.svg",
+        written["svg"] = files.write_bytes(out_dir / f"{slug}.svg",
                                              _svg_with_description(buf.getvalue(), title, alt_text))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None, "Title": title, "Description": alt_text})
-        written["png"] = writers.write_bytes(out_dir / f"{slug}.png", buf.getvalue())
+        written["png"] = files.write_bytes(out_dir / f"{slug}.png", buf.getvalue())
     written["csv"] = writers.write_csv(data, out_dir / f"{slug}.csv", sort_by=sort_by)
     record_figure(slug=slug, title=title, alt_text=alt_text, source=source,
                   notebook=running_notebook(), inputs=inputs_field)
@@ -326,4 +326,4 @@ def gallery_markdown(manifest: pd.DataFrame) -> str:
 
 
 def write_gallery() -> Path:
-    return writers.write_text(paths.figures_dir() / "README.md", gallery_markdown(read_manifest()))
+    return files.write_text(paths.figures_dir() / "README.md", gallery_markdown(read_manifest()))

@@ -32,7 +32,7 @@ from ..core.states import state_names
 from ..history import changes
 from ..history.agreements import report_states
 from ..history.asof import read_processed
-from ..tables.writers import write_text
+from ..core.files import write_text
 from . import pages
 from .change_pages import (
     CHANGES_DIR,

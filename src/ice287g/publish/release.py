@@ -38,7 +38,7 @@ from ..core.states import state_names
 from ..core.vocab import MODELS
 from ..ingest.lists import series_lists
 from ..tables import schema
-from ..tables.writers import write_bytes
+from ..core.files import write_bytes
 
 DIST = "dist"
 PREFIX = "ice287g-data"

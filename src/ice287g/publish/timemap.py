@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 from markupsafe import Markup
 
+from ..core import files
 from ..core.vocab import GAP_DAYS, MIX, MODELS
 from ..history.identity import row_agreement_ids
 from ..history.asof import read_processed
@@ -32,7 +33,6 @@ from ..ingest.census import counties as census_counties
 from ..ingest.lists import series_lists
 from ..places.geography import agreement_columns, agreement_counties
 from ..places.maps import map_layers
-from ..tables import writers
 from ..tables.schema import CORRECTIONS, LAW_ENFORCEMENT
 from . import pages
 from .charts import COVERAGE_COLORS, MODEL_NAMES, NEUTRAL, STATEWIDE_HATCH
@@ -275,7 +275,7 @@ def write_time_map(site: Path) -> list[Path]:
     site = Path(site)
     data = map_data(read_processed("list_rows.csv"), read_processed("lists.csv"),
                     read_processed("agreement_places.csv"), read_processed("agencies.csv"))
-    return [writers.write_text(site / DATA, data_json(data)), writers.write_text(site / PAGE, map_page(data))]
+    return [files.write_text(site / DATA, data_json(data)), files.write_text(site / PAGE, map_page(data))]
 
 
 def main(argv: list[str]) -> int:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..core import files
 from . import qa, writers
 
 
@@ -60,7 +61,7 @@ def commit(stage: str, tables: Mapping[Path, Table | pd.DataFrame], checks: pd.D
     # exception on the way removes every temporary file and renames none
     with contextlib.ExitStack() as stack:
         for target, out in prepared.items():
-            savers[target](out, stack.enter_context(writers.atomic_path(target)))
+            savers[target](out, stack.enter_context(files.atomic_path(target)))
     if checks is not None:
         qa.upsert_summary(checks, stage)
     return list(prepared)

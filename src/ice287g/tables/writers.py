@@ -1,16 +1,13 @@
-"""Atomic, deterministic writers for every output the project commits.
+"""Atomic, deterministic writers for every table the project commits.
 
 Each writer sorts rows (by the order asked for, else the table's primary key, else every column),
-fixes the float format, writes to a temporary file beside the target and renames it into place, so
-a run that fails half way leaves the previous output intact and a rebuild from the same inputs gives
-the same bytes.
+fixes the float format, writes to a temporary file beside the target and renames it into place
+(``core.files.atomic_path``), so a run that fails half way leaves the previous output intact and a
+rebuild from the same inputs gives the same bytes.
 """
 from __future__ import annotations
 
 import contextlib
-import os
-import re
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -18,6 +15,7 @@ import pandas as pd
 import pyogrio
 
 from ..core import paths
+from ..core.files import STALE_TEMP, atomic_path
 from .schema import FLOAT_FORMAT, check_output, primary_key
 
 # GeoPackage stores a last-change timestamp; GDAL takes it from this setting instead of the clock.
@@ -26,34 +24,11 @@ FIXED_GPKG_DATE = "2000-01-01T00:00:00.000Z"
 
 # Folders (relative to the project root) whose files a build writes; a killed writer can leave temp files there.
 OUTPUT_DIRS = ("data/processed", "data/qa", "figures", "notebooks")
-TEMP_PREFIX = ".{stem}.tmp-"
-# What ``atomic_path`` creates, and the companions GDAL/SQLite add beside it (``-journal``, ``-wal``, ``-shm``).
-STALE_TEMP = re.compile(r"^\..+\.tmp-")
-
-
-@contextlib.contextmanager
-def atomic_path(target: Path | str) -> Iterator[Path]:
-    """Yield a temporary path next to ``target``; on success rename it onto ``target``."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # keep the real suffix: some drivers (GeoPackage) check it
-    fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX.format(stem=target.stem), suffix=target.suffix,
-                               dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    tmp_path.unlink()  # let the writer create it fresh (some drivers refuse an existing file)
-    try:
-        yield tmp_path
-        os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
 
 
 def remove_stale_temp(root: Path | str | None = None) -> list[Path]:
     """Delete temp files a killed writer left under the output folders of ``root`` (default: the project
-    root); return them. Only files named as ``atomic_path`` names them are touched."""
+    root); return them. Only files named as ``core.files.atomic_path`` names them are touched."""
     root = Path(root) if root is not None else paths.project_root()
     stale = sorted(p for d in OUTPUT_DIRS if (root / d).is_dir()
                    for p in (root / d).rglob(".*") if p.is_file() and STALE_TEMP.match(p.name))
@@ -74,16 +49,6 @@ def upsert_base(target: Path | str) -> Path:
     except ValueError:
         return target
     return paths.project_root() / rel
-
-
-def write_bytes(target: Path | str, data: bytes) -> Path:
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(data)
-    return Path(target)
-
-
-def write_text(target: Path | str, text: str) -> Path:
-    return write_bytes(target, text.encode("utf-8"))
 
 
 def _check_schema(df: pd.DataFrame, target: Path | str) -> None:
