@@ -91,6 +91,7 @@ ALLOWED = {
     r"\bRFC \d+\b": "an Internet standard's number is its name",
     r"http://www\.w3\.org/2005/Atom|<\?xml version=\"1\.0\"": "the Atom namespace and the XML version are names",
     r"\btag:[\w.]+,\d{4}:": "a tag: URI's date is part of the name its tagging entity mints (RFC 4151)",
+    r"http://schemas\.openxmlformats\.org/\S+|\bECMA-\d+": "the Office Open XML standard and its namespaces are names",
 }
 ALLOWED_RE = re.compile("|".join(f"(?:{p})" for p in ALLOWED), re.MULTILINE)
 # A result: a count, a share, a year or a date typed into text (thousands separators and decimals included).

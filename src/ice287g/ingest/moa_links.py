@@ -10,9 +10,14 @@ from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
 import pandas as pd
-from openpyxl.xml.constants import PKG_REL_NS, REL_NS, SHEET_MAIN_NS
 
 from ..archive.xlsxlimits import cell_index
+
+# The Office Open XML namespaces of a sheet and its relationships (ECMA-376), as openpyxl names them: written
+# out, since reading a sheet's hyperlinks needs no more of openpyxl (importing any of it loads all of it).
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+SHEET_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 # ---------------------------------------------------------------------------------------------
 # Links to the signed agreements (MOA and ADDENDUM columns)
