@@ -172,8 +172,13 @@ test-unit: $(INSTALLED)
 test-built: $(STAMP)/docs.done
 	$(PY) -m pytest $(UNIT_TESTS) -m built
 
+# nbval runs each committed notebook again and compares its outputs, on every core: each notebook whole on one
+# worker (--dist loadfile), in a kernel of its own. Two notebooks at once rewrite what the build already wrote:
+# each table by an atomic rename (a reader sees the old file or the new, never half), the shared QA summary and
+# figure manifest each notebook's own rows over the rest; test-repro then compares them with the committed.
 test-notebooks: $(INSTALLED)
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile \
+	  $(NOTEBOOKS:%=notebooks/%.ipynb)
 
 # The site in headless Chromium driven by Selenium: Debian's `chromium` and `chromium-driver`, or Ubuntu's
 # and GitHub's runners' Chrome and chromedriver (.ci/run installs Debian's where neither is there; the tests
