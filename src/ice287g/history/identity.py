@@ -169,7 +169,7 @@ def is_distinct(distinct, state, name_a, name_b) -> bool:
     return (state, frozenset({agency_key(name_a), agency_key(name_b)})) in distinct
 
 
-def _date_codes(dates: pd.Series) -> tuple[list, pd.Index]:
+def date_codes(dates: pd.Series) -> tuple[list, pd.Index]:
     """Each ISO date's rank among the sorted distinct dates, and those dates: a groupby takes the min or
     max of the ranks in compiled code, where one of text falls back to Python for every group."""
     codes, uniques = pd.factorize(dates, sort=True)
@@ -178,7 +178,7 @@ def _date_codes(dates: pd.Series) -> tuple[list, pd.Index]:
 
 def _agreement_spans(rows: pd.DataFrame) -> pd.DataFrame:
     """Per agreement of series rows (with ``_pos``): where it starts and ends and its latest name."""
-    codes, dates = _date_codes(rows["list_date"])
+    codes, dates = date_codes(rows["list_date"])
     rows = rows.assign(agreement_id=agreement_ids(rows), _date=codes).sort_values("_pos", kind="mergesort")
     out = rows.groupby("agreement_id").agg(
         agency_id=("agency_id", "first"), state=("state", "first"), agency=("agency", "last"),
@@ -302,7 +302,7 @@ def joined_transitions(rows: pd.DataFrame) -> pd.DataFrame:
                        _hand=rows["agency"].map(agency_key) != rows["agency_key"])
     # within one agency as the key (and aliases) made it: transitions merged by rename_transitions are
     # logged there under their own rule
-    codes, dates = _date_codes(rows["list_date"])
+    codes, dates = date_codes(rows["list_date"])
     spans = rows.assign(_date=codes).groupby(["agreement_id", "_key_id", "_form"], sort=True).agg(
         first_pos=("_pos", "min"), last_pos=("_pos", "max"), first=("_date", "min"), last=("_date", "max"),
         agency=("agency", "first"), hand=("_hand", "any")).reset_index().rename(columns={"_key_id": "key_id"})

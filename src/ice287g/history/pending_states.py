@@ -16,7 +16,7 @@ from ..ingest.census import counties_in_name
 from ..ingest.lists import series_lists
 from . import roster, roster_match, asof
 from .history import days_between
-from .identity import agreement_ids
+from .identity import agreement_ids, date_codes
 
 
 def analysis_date(lists: pd.DataFrame, as_of="newest") -> str:
@@ -33,8 +33,10 @@ def participating_agreements(list_rows: pd.DataFrame, lists: pd.DataFrame, as_of
     series = series_lists(lists, "participating")
     ids = set(series.loc[series["list_date"] <= day, "list_id"])
     rows = list_rows[list_rows["list_id"].isin(ids) & (list_rows["model"] != "")]
-    return (rows.groupby(["agency_id", "model", "signed"], sort=True)
-            .agg(first_listed=("list_date", "min"), last_listed=("list_date", "max")).reset_index())
+    codes, dates = date_codes(rows["list_date"])
+    spans = (rows.assign(_date=codes).groupby(["agency_id", "model", "signed"], sort=True)
+             .agg(first_listed=("_date", "min"), last_listed=("_date", "max")).reset_index())
+    return spans.assign(first_listed=dates.take(spans["first_listed"]), last_listed=dates.take(spans["last_listed"]))
 
 
 def became(agreements: pd.DataFrame, first_pending: str, next_start: str = ""):
