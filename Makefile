@@ -37,7 +37,7 @@ SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplst
 # The reader pages' templates, stylesheet and search script: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/publish/templates -type f 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports release site test test-unit test-built test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release site test test-unit test-integration test-built test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 # Serial: every stage updates figures/manifest.csv and data/qa/qa_summary.csv in place, so two notebooks
 # run at once (make -j) would drop each other's rows. Speed comes from running less, not running together.
@@ -107,7 +107,7 @@ $(DEPS): $(SRC_FILES) $(wildcard notebooks/*.py) $(INSTALLED)
 	$(PY) -m ice287g make-deps
 # Goals that run no notebook never need it; nor does a dry run (make -n) before the environment exists,
 # which would otherwise install it to write deps.mk (it then plans the environment and no notebook).
-NO_DEPS_GOALS := clean distclean env lock lab update test-unit
+NO_DEPS_GOALS := clean distclean env lock lab update test-unit test-integration
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifeq ($(if $(wildcard $(INSTALLED)),,$(findstring n,$(firstword -$(MAKEFLAGS)))),)
 include $(DEPS)
@@ -157,28 +157,39 @@ site: reports release
 	$(PY) -m ice287g site
 
 # ---- checks ------------------------------------------------------------------------------
-test: all reports test-unit test-built test-notebooks test-browser test-repro
+# `make all` runs the notebooks one at a time in one kernel, which leaves a core idle: the integration tests
+# run beside it (each in a throwaway project of its own, so nothing the build writes reaches them); their
+# output is shown once both are done, and either failing fails `make test`.
+test: $(INSTALLED)
+	@mkdir -p $(STAMP)
+	@$(MAKE) --no-print-directory test-integration > $(STAMP)/test-integration.log 2>&1 & integration=$$!; \
+	  $(MAKE) --no-print-directory all; built=$$?; \
+	  wait $$integration; passed=$$?; \
+	  echo "---- make test-integration (beside make all): exit $$passed ----"; cat $(STAMP)/test-integration.log; \
+	  [ $$built -eq 0 ] && [ $$passed -eq 0 ]
+	@$(MAKE) --no-print-directory reports test-unit test-built test-notebooks test-browser test-repro
 
 # The unit tests need no build (a fresh clone passes them) and run on every core: TEST_JOBS workers (the
 # machine's cores by default; TEST_JOBS=1 for one), each file whole on one worker, so the tests of a file
-# share its module fixtures and never race each other on a path; tests that name an xdist_group (the
-# probe's attacks) go whole to one worker per group instead (tests/conftest.py's scheduler for loadgroup).
-# Tests marked `built` read what only a build leaves outside git (.build/, reports/): test-built.
+# share its module fixtures and never race each other on a path (--dist loadfile).
+# Tests marked `built` read what only a build leaves outside git (.build/, reports/): test-built. Tests
+# marked `integration` run whole commands (update and add as subprocesses against loopback servers, stages
+# of notebooks in kernels) in throwaway projects: test-integration, one process, beside `make all`.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 UNIT_TESTS := tests --ignore=tests/repro --ignore=tests/browser
 test-unit: $(INSTALLED)
-	$(PY) -m pytest $(UNIT_TESTS) -m "not built" -n $(TEST_JOBS) --dist loadgroup
+	$(PY) -m pytest $(UNIT_TESTS) -m "not built and not integration" -n $(TEST_JOBS) --dist loadfile
+
+test-integration: $(INSTALLED)
+	$(PY) -m pytest $(UNIT_TESTS) -m integration -p no:cacheprovider
 
 test-built: $(STAMP)/docs.done
 	$(PY) -m pytest $(UNIT_TESTS) -m built
 
-# nbval runs each committed notebook again and compares its outputs, on every core: each notebook whole on one
-# worker (--dist loadfile), in a kernel of its own. Two notebooks at once rewrite what the build already wrote:
-# each table by an atomic rename (a reader sees the old file or the new, never half), the shared QA summary and
-# figure manifest each notebook's own rows over the rest; test-repro then compares them with the committed.
+# One notebook at a time: with two pytest-xdist workers, nbval's kernels died at start-up in one run of
+# three (nbval starts each kernel itself, outside the lock `ice287g reports` starts its kernels under).
 test-notebooks: $(INSTALLED)
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider -n $(TEST_JOBS) --dist loadfile \
-	  $(NOTEBOOKS:%=notebooks/%.ipynb)
+	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
 
 # The site in headless Chromium driven by Selenium: Debian's `chromium` and `chromium-driver`, or Ubuntu's
 # and GitHub's runners' Chrome and chromedriver (.ci/run installs Debian's where neither is there; the tests

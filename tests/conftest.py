@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from xdist.scheduler import LoadGroupScheduling
 
 from ice287g.core import paths
 from ice287g.detention import operators
@@ -177,21 +176,3 @@ def real_rosters() -> pd.DataFrame:
 def facility_lists() -> pd.DataFrame:
     """ICE's real facility lists of data/raw/ice_facilities (``operators.read_lists()``)."""
     return _share("facility_lists", operators.read_lists)
-
-
-# ---- spreading the unit tests over the cores (pytest-xdist) ---------------------------------------
-@pytest.hookimpl(optionalhook=True)
-def pytest_xdist_make_scheduler(config, log):
-    """``--dist loadgroup`` here means: each test file whole on one worker (as ``loadfile``: its tests share
-    its module fixtures and never race each other on a path), except the tests that name an ``xdist_group``,
-    which go whole to one worker per group. A slow file (the update probe) splits itself into groups so
-    that it spreads over the workers."""
-    if config.getvalue("dist") == "loadgroup":
-        return FileOrGroupScheduling(config, log)
-    return None
-
-
-class FileOrGroupScheduling(LoadGroupScheduling):
-    def _split_scope(self, nodeid: str) -> str:
-        group = super()._split_scope(nodeid)
-        return group if group != nodeid else nodeid.split("::", 1)[0]

@@ -41,6 +41,9 @@ _ = qa.upsert_summary(checks, "03_maps")
 qa.gate(checks, "03_maps")
 """
 
+# Whole stages in kernels, in throwaway projects: the integration tier (`make test-integration`).
+pytestmark = pytest.mark.integration
+
 OUTPUTS = ("data/processed/label.csv", "figures/manifest.csv", "data/qa/qa_summary.csv")
 # the same without the summary's upsert: what a stage writes before its gate fails
 NO_UPSERT = STAGE.replace('_ = qa.upsert_summary(checks, "03_maps")\n', "")

@@ -204,14 +204,12 @@ def report(name: str, results: list[Result], problems: list[str], capsys) -> Non
             fh.write(json.dumps(line) + "\n")
 
 
-# The attacks run in WORKER_GROUPS groups, each whole on one pytest-xdist worker with its own world (the
-# module fixture, built again where a worker starts a group): the attacks are the unit suite's slowest file,
-# and one worker alone would finish them long after the rest.
-WORKER_GROUPS = 3
+# The integration tier (`make test-integration`, run beside `make all`): each attack runs whole commands as
+# subprocesses, and the throwaway project keeps every file they write away from the build.
+pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xdist_group(f"probe-{i % WORKER_GROUPS}"))
-                                  for i, name in enumerate(ATTACKS)])
+@pytest.mark.parametrize("name", list(ATTACKS))
 def test_attack(name, world, tmp_path, capsys):
     reset_project(world.project, world.base)
     world.ice.reset()
