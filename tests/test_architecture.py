@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ice287g.build import registry
 from ice287g.build.stages import imported_modules
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "ice287g"
@@ -108,3 +109,27 @@ def test_no_module_is_over_the_limit():
     assert lines["build/pipeline.py"] > MAX_MODULE_LINES / 2  # the count reads the modules
     over = sorted(f"{m}: {n}" for m, n in lines.items() if n > MAX_MODULE_LINES)
     assert over == [], f"modules over {MAX_MODULE_LINES} lines (split them by concern): {over}"
+
+
+def _code_strings(source: str) -> list[str]:
+    """The string literals of a module's code, its docstrings left out (they may name a notebook)."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return [n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
+
+
+def modules_naming(name: str) -> list[str]:
+    """The package's modules whose code spells the notebook name ``name`` in a string."""
+    return sorted(f.relative_to(PACKAGE).as_posix() for f in PACKAGE.rglob("*.py")
+                  if any(name in s for s in _code_strings(f.read_text(encoding="utf-8"))))
+
+
+def test_a_notebooks_name_is_spelled_in_at_most_two_modules():
+    """Issue 26: each stage is declared once (``build.registry``); one more module may name a notebook (a
+    message pointing a reader to it), no third copy to keep in step."""
+    named = {nb.name: modules_naming(nb.name) for nb in registry.NOTEBOOKS}
+    assert all("build/registry.py" in mods for mods in named.values())  # the walk finds the declarations
+    assert {n: mods for n, mods in named.items() if len(mods) > 2} == {}

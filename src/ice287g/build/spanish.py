@@ -22,11 +22,10 @@ from ..history import agreements
 from ..history.asof import list_row_for, read_processed
 from ..publish import brief, i18n, pages
 from ..publish.charts import read_manifest
+from ..publish.site import HISTORY_NOTEBOOK, SPANISH
 from . import reports
 
 LANG = "es"
-FOLDER = "es"
-HISTORY_NOTEBOOK = "00_program_history"
 LEAD_FIGURES = (reports.TIMELINE_FIGURE, reports.MAP_FIGURE)
 HISTORY_FIGURES = ("program_timeline", "program_moments_maps")
 STATE_MAP = "state_county_map"
@@ -85,7 +84,7 @@ def history_page(manifest: pd.DataFrame) -> str:
 def write_spanish(states_done: list[str]) -> list[Path]:
     """Every page of the Spanish edition into ``reports/es/``, for the newest list: ``states_done`` are the
     states with an English report."""
-    out = paths.reports_dir() / FOLDER
+    out = paths.reports_dir() / SPANISH
     lists, rows, counts = read_processed("lists.csv"), read_processed("list_rows.csv"), read_processed("list_counts.csv")
     shares = read_processed("state_agency_shares.csv")
     manifest = read_manifest(paths.project_root() / "figures")

@@ -103,7 +103,7 @@ def listings_by_agency(rows: pd.DataFrame, lists: pd.DataFrame) -> dict:
     series = set(series_lists(lists, "participating")["list_id"])
     part = rows[rows["list_id"].isin(series)].drop_duplicates(["agency_key", "state", "list_date", "signed"])
     out: dict = {}
-    # as Python lists first: iterating a pyarrow-backed column yields its cells one slow call at a time
+    # as Python lists first: iterating a pandas column yields its cells one slow call at a time
     columns = (part[c].tolist() for c in ("agency_key", "state", "list_date", "agency_id", "signed"))
     for key, state, date, aid, signed in zip(*columns):
         out.setdefault(key, {}).setdefault(state, []).append((date, aid, signed))

@@ -59,7 +59,7 @@ FORM_NOTES = dict(zip([f for _, f in NAME_FORMS], ("", "identity key", "FBI name
 def _index(rosters: pd.DataFrame) -> dict:
     """(roster, form, state, form of name) -> ORIs, for every form of NAME_FORMS."""
     index: dict = {}
-    # as Python lists: iterating the frame's pyarrow-backed rows costs more than keying the names
+    # as Python lists: iterating the frame's rows (itertuples) costs more than keying the names
     rows = list(zip(*(rosters[c].tolist() for c in ("roster", "state", "roster_name", "ori"))))
     for _, form in NAME_FORMS:
         for roster, state, name, ori in rows:

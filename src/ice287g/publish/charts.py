@@ -272,7 +272,7 @@ def save_figure(
         buf = io.BytesIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
         written["svg"] = files.write_bytes(out_dir / f"{slug}.svg",
-                                             _svg_with_description(buf.getvalue(), title, alt_text))
+                                           _svg_with_description(buf.getvalue(), title, alt_text))
         buf = io.BytesIO()
         fig.savefig(buf, format="png", metadata={"Software": None, "Title": title, "Description": alt_text})
         written["png"] = files.write_bytes(out_dir / f"{slug}.png", buf.getvalue())

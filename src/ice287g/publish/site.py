@@ -69,8 +69,10 @@ def site_prefix(folder: Path | str, page_dir: Path | str) -> str:
 # The Spanish edition (build.spanish): each English page with a Spanish twin, by their places in the site; a
 # state report's twin is es/states/<its name>.
 SPANISH = "es"
-SPANISH_TWINS = {"index.html": "es/index.html", "agencies.html": "es/agencies.html",
-                 "notebooks/00_program_history.html": "es/history.html"}
+# The notebook whose story the Spanish edition tells on a page of its own, history.html
+HISTORY_NOTEBOOK = "00_program_history"
+SPANISH_TWINS = {"index.html": f"{SPANISH}/index.html", "agencies.html": f"{SPANISH}/agencies.html",
+                 f"notebooks/{HISTORY_NOTEBOOK}.html": f"{SPANISH}/history.html"}
 
 
 def spanish_twin(page: Path | str) -> str:
