@@ -92,10 +92,12 @@ $(STAMP)/verified: $(RAW_FILES) $(sort $(dir $(RAW_FILES))) $(INSTALLED)
 # and the imports once instead of once per notebook; a failed or interrupted run commits nothing and
 # stamps none, so the next make runs the whole queue again.
 QUEUE := $(STAMP)/queue
+# Every notebook queued since `make test` began (its nbval run leaves them out: they were just re-executed)
+REBUILT := $(STAMP)/rebuilt
 define notebook_rule
 $(STAMP)/$(1).done: notebooks/$(1).py $(INSTALLED) | verify
 	@mkdir -p $(STAMP)
-	@rm -f $$@ && echo $(1) >> $(QUEUE) && echo "queued $(1)"
+	@rm -f $$@ && echo $(1) >> $(QUEUE) && echo $(1) >> $(REBUILT) && echo "queued $(1)"
 endef
 
 .PHONY: run-queued
@@ -157,17 +159,21 @@ site: reports release
 	$(PY) -m ice287g site
 
 # ---- checks ------------------------------------------------------------------------------
-# `make all` runs the notebooks one at a time in one kernel, which leaves a core idle: the integration tests
-# run beside it (each in a throwaway project of its own, so nothing the build writes reaches them); their
-# output is shown once both are done, and either failing fails `make test`.
+# Two lanes, so that both cores stay busy. The build's lane runs `make all`, the reports, the site and what
+# checks them; the tests that need no build (test-integration, each in a throwaway project of its own, then
+# test-unit) run beside it at a lower priority (nice), taking what the build leaves idle: `make all` runs the
+# notebooks one at a time in one kernel, the browser mostly waits for pages. Their output is shown once both
+# lanes are done, and either failing fails `make test`; test-repro runs last.
+# Every notebook is re-executed once: by `make all` when it was stale (the queue lists it in $(REBUILT); its
+# outputs are then held to the committed ones by test-repro), else by nbval in a fresh kernel of its own.
 test: $(INSTALLED)
-	@mkdir -p $(STAMP)
-	@$(MAKE) --no-print-directory test-integration > $(STAMP)/test-integration.log 2>&1 & integration=$$!; \
-	  $(MAKE) --no-print-directory all; built=$$?; \
-	  wait $$integration; passed=$$?; \
-	  echo "---- make test-integration (beside make all): exit $$passed ----"; cat $(STAMP)/test-integration.log; \
+	@mkdir -p $(STAMP) && rm -f $(REBUILT)
+	@nice -n 10 $(MAKE) --no-print-directory -k test-integration test-unit > $(STAMP)/test-beside.log 2>&1 & beside=$$!; \
+	  $(MAKE) --no-print-directory all test-browser test-built test-notebooks NBVAL_SKIP_REBUILT=1; built=$$?; \
+	  wait $$beside; passed=$$?; \
+	  echo "---- make test-integration test-unit (beside the build): exit $$passed ----"; cat $(STAMP)/test-beside.log; \
 	  [ $$built -eq 0 ] && [ $$passed -eq 0 ]
-	@$(MAKE) --no-print-directory reports test-unit test-built test-notebooks test-browser test-repro
+	@$(MAKE) --no-print-directory test-repro
 
 # The unit tests need no build (a fresh clone passes them) and run on every core: TEST_JOBS workers (the
 # machine's cores by default; TEST_JOBS=1 for one), each file whole on one worker, so the tests of a file
@@ -188,8 +194,10 @@ test-built: $(STAMP)/docs.done
 
 # One notebook at a time: with two pytest-xdist workers, nbval's kernels died at start-up in one run of
 # three (nbval starts each kernel itself, outside the lock `ice287g reports` starts its kernels under).
+# NBVAL_SKIP_REBUILT=1 (make test) leaves out the notebooks this build has just run ($(REBUILT)).
+NBVAL_NOTEBOOKS = $(filter-out $(if $(NBVAL_SKIP_REBUILT),$(shell cat $(REBUILT) 2>/dev/null)),$(NOTEBOOKS))
 test-notebooks: $(INSTALLED)
-	$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NOTEBOOKS:%=notebooks/%.ipynb)
+	$(if $(NBVAL_NOTEBOOKS),$(PY) -m pytest --nbval-lax --nbval-current-env -p no:cacheprovider $(NBVAL_NOTEBOOKS:%=notebooks/%.ipynb),@echo "test-notebooks: every notebook was re-executed by this build (.build/rebuilt); nbval has none left to run")
 
 # The site in headless Chromium driven by Selenium: Debian's `chromium` and `chromium-driver`, or Ubuntu's
 # and GitHub's runners' Chrome and chromedriver (.ci/run installs Debian's where neither is there; the tests

@@ -8,6 +8,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -20,6 +21,13 @@ from ..core import paths
 KERNEL_NAME = "ice287g"
 KERNEL_DISPLAY_NAME = "Python (ice287g)"
 START_TIMEOUT = 120
+
+
+def kernel_start_lock() -> Path:
+    """The lock every kernel start of this user holds, whatever project it runs in: `make test` starts the
+    reports' kernels while the integration tests start theirs in throwaway projects, and the two would
+    otherwise race for the same ports."""
+    return Path(tempfile.gettempdir()) / f"ice287g-kernel-start-{os.getuid()}.lock"
 
 class NotebookError(RuntimeError):
     """A notebook failed, or did not produce what it declares."""
@@ -69,7 +77,7 @@ class ReusedKernel:
     def __init__(self, kernel_name: str = KERNEL_NAME, lock_path: Path | None = None):
         self.kernel_name = kernel_name
         self.km = KernelManager(kernel_name=kernel_name)
-        lock_path = lock_path or paths.project_root() / ".build" / "papermill" / "kernel-start.lock"
+        lock_path = lock_path or kernel_start_lock()
         with kernel_start_guard(lock_path) as started:
             self.km.start_kernel(cwd=str(paths.project_root()))
             self.kc = self.km.client()

@@ -33,6 +33,7 @@ from .kernels import (
     NotebookError,
     ReusedKernel,
     kernel_start_guard,
+    kernel_start_lock,
     register_reused_engine,
     reused_kernel,
     set_environment,
@@ -345,7 +346,7 @@ def _execute(name: str, nb, parameters: Mapping[str, object], target: Path, out_
         guard = contextlib.nullcontext(None)
     else:
         engine = {}
-        guard = kernel_start_guard(scratch / "kernel-start.lock")
+        guard = kernel_start_guard(kernel_start_lock())
     with set_environment(**env), guard as started:
         try:
             papermill.execute_notebook(
