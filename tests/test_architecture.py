@@ -121,15 +121,17 @@ def _code_strings(source: str) -> list[str]:
             if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docstrings]
 
 
-def modules_naming(name: str) -> list[str]:
-    """The package's modules whose code spells the notebook name ``name`` in a string."""
-    return sorted(f.relative_to(PACKAGE).as_posix() for f in PACKAGE.rglob("*.py")
-                  if any(name in s for s in _code_strings(f.read_text(encoding="utf-8"))))
+def modules_naming(names) -> dict[str, list[str]]:
+    """Each name of ``names`` and the package's modules whose code spells it in a string (each module read
+    and parsed once)."""
+    strings = {f.relative_to(PACKAGE).as_posix(): _code_strings(f.read_text(encoding="utf-8"))
+               for f in PACKAGE.rglob("*.py")}
+    return {name: sorted(m for m, found in strings.items() if any(name in s for s in found)) for name in names}
 
 
 def test_a_notebooks_name_is_spelled_in_at_most_two_modules():
     """Issue 26: each stage is declared once (``build.registry``); one more module may name a notebook (a
     message pointing a reader to it), no third copy to keep in step."""
-    named = {nb.name: modules_naming(nb.name) for nb in registry.NOTEBOOKS}
+    named = modules_naming(nb.name for nb in registry.NOTEBOOKS)
     assert all("build/registry.py" in mods for mods in named.values())  # the walk finds the declarations
     assert {n: mods for n, mods in named.items() if len(mods) > 2} == {}

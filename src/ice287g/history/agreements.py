@@ -14,6 +14,7 @@ A row is an agreement (one agency can hold JEM, WSO and TFM rows at once).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,6 +231,10 @@ def monthly_changes(agreements: pd.DataFrame, lists: pd.DataFrame, gap_days: int
     return out.sort_values(["month", "change"], ignore_index=True)
 
 
+def _records(frame: pd.DataFrame, fields: list[str]) -> list[tuple]:
+    return list(zip(*(frame[c].tolist() for c in fields)))
+
+
 def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.DataFrame:
     """Agreement-level differences between two lists: added, removed, model_changed, signed_changed, corrected.
 
@@ -238,57 +243,67 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
     plus a removal. The other rows are matched on agency and model (then agency alone for a model change);
     an agency-and-model pair whose signing date differs is ``signed_changed``.
     """
+    # In plain Python over the two lists' rows: a feed compares every pair of lists, and pandas' merges and
+    # per-group filters cost more than the comparison on lists of a few thousand rows.
     cols = ["agency_id", "state", "agency", "model", "signed"]
+    agency_id, state, agency, model, signed = range(len(cols))
     before = list_rows[list_rows["list_id"] == before_id]
     after = list_rows[list_rows["list_id"] == after_id]
-    a, b = before[cols].drop_duplicates(), after[cols].drop_duplicates()
+    a, b = list(dict.fromkeys(_records(before, cols))), list(dict.fromkeys(_records(after, cols)))
     out = []
     if "agreement_id" in list_rows:
-        both = before[["agreement_id", *cols]].drop_duplicates("agreement_id").merge(
-            after[["agreement_id", *cols]].drop_duplicates("agreement_id"), on="agreement_id",
-            suffixes=("_before", "_after"))
-        fixed = both[(both["agency_id_before"] != both["agency_id_after"]) | (both["model_before"] != both["model_after"])
-                     | (both["signed_before"] != both["signed_after"])]
-        for r in fixed.itertuples(index=False):
-            name = r.agency_after if r.agency_id_before == r.agency_id_after else f"{r.agency_before} → {r.agency_after}"
-            out.append({"change": "corrected", "agency_id": r.agency_id_after, "state": r.state_after,
-                        "agency": name, "model_before": r.model_before, "model_after": r.model_after,
-                        "signed_before": r.signed_before, "signed_after": r.signed_after})
-
-        def without(rows: pd.DataFrame, side: str) -> pd.DataFrame:
-            # the forms a correction accounts for take no part in the matching below
-            forms = set(zip(*(fixed[f"{c}_{side}"] for c in ("agency_id", "model", "signed"))))
-            keep = [k not in forms for k in zip(rows["agency_id"], rows["model"], rows["signed"])]
-            return rows[pd.Series(keep, index=rows.index, dtype=bool)]
-
-        a, b = without(a, "before"), without(b, "after")
-    m = a.merge(b, on=["agency_id", "model"], how="outer", suffixes=("_before", "_after"), indicator=True)
-    both = m[m["_merge"] == "both"]
-    for r in both[both["signed_before"] != both["signed_after"]].itertuples(index=False):
-        out.append({"change": "signed_changed", "agency_id": r.agency_id, "state": r.state_after,
-                    "agency": r.agency_after, "model_before": r.model, "model_after": r.model,
-                    "signed_before": r.signed_before, "signed_after": r.signed_after})
-    left = m[m["_merge"] == "left_only"]
-    right = m[m["_merge"] == "right_only"]
+        # each agreement's first row on each list; the later list's forms of one agreement that differ
+        firsts = [{}, {}]
+        for first, side in zip(firsts, (before, after)):
+            for rec in _records(side, ["agreement_id", *cols]):
+                first.setdefault(rec[0], rec[1:])
+        was, now = firsts
+        fixed = [(old, now[aid]) for aid, old in was.items() if aid in now
+                 and (old[agency_id], old[model], old[signed]) != (now[aid][agency_id], now[aid][model], now[aid][signed])]
+        for old, new in fixed:
+            name = new[agency] if old[agency_id] == new[agency_id] else f"{old[agency]} → {new[agency]}"
+            out.append({"change": "corrected", "agency_id": new[agency_id], "state": new[state], "agency": name,
+                        "model_before": old[model], "model_after": new[model],
+                        "signed_before": old[signed], "signed_after": new[signed]})
+        # the forms a correction accounts for take no part in the matching below
+        for i, rows in enumerate((a, b)):
+            forms = {(f[i][agency_id], f[i][model], f[i][signed]) for f in fixed}
+            rows[:] = [r for r in rows if (r[agency_id], r[model], r[signed]) not in forms]
+    # matched on agency and model, as an outer join does: keys in order, every pair of rows within a key
+    by_key: dict[tuple, tuple[list, list]] = {}
+    for i, rows in enumerate((a, b)):
+        for r in rows:
+            by_key.setdefault((r[agency_id], r[model]), ([], []))[i].append(r)
+    left, right = [], []
+    for key in sorted(by_key):
+        was_rows, now_rows = by_key[key]
+        if not now_rows:
+            left += was_rows
+        elif not was_rows:
+            right += now_rows
+        for old in was_rows:
+            for new in now_rows:
+                if old[signed] != new[signed]:
+                    out.append({"change": "signed_changed", "agency_id": key[0], "state": new[state],
+                                "agency": new[agency], "model_before": key[1], "model_after": key[1],
+                                "signed_before": old[signed], "signed_after": new[signed]})
     # an agency that lost one model and gained another, with one row each side, changed model
-    l_one = left.groupby("agency_id").filter(lambda g: len(g) == 1)
-    r_one = right.groupby("agency_id").filter(lambda g: len(g) == 1)
-    switched = set(l_one["agency_id"]) & set(r_one["agency_id"])
-    for r in left.itertuples(index=False):
-        if r.agency_id in switched:
-            new = r_one[r_one["agency_id"] == r.agency_id].iloc[0]
-            out.append({"change": "model_changed", "agency_id": r.agency_id, "state": r.state_before,
-                        "agency": new["agency_after"], "model_before": r.model, "model_after": new["model"],
-                        "signed_before": r.signed_before, "signed_after": new["signed_after"]})
+    left_count, right_count = Counter(r[agency_id] for r in left), Counter(r[agency_id] for r in right)
+    gained = {r[agency_id]: r for r in right if right_count[r[agency_id]] == 1}
+    switched = {k for k, n in left_count.items() if n == 1} & set(gained)
+    for r in left:
+        if r[agency_id] in switched:
+            new = gained[r[agency_id]]
+            out.append({"change": "model_changed", "agency_id": r[agency_id], "state": r[state],
+                        "agency": new[agency], "model_before": r[model], "model_after": new[model],
+                        "signed_before": r[signed], "signed_after": new[signed]})
         else:
-            out.append({"change": "removed", "agency_id": r.agency_id, "state": r.state_before,
-                        "agency": r.agency_before, "model_before": r.model, "model_after": "",
-                        "signed_before": r.signed_before, "signed_after": ""})
-    for r in right.itertuples(index=False):
-        if r.agency_id not in switched:
-            out.append({"change": "added", "agency_id": r.agency_id, "state": r.state_after,
-                        "agency": r.agency_after, "model_before": "", "model_after": r.model,
-                        "signed_before": "", "signed_after": r.signed_after})
+            out.append({"change": "removed", "agency_id": r[agency_id], "state": r[state], "agency": r[agency],
+                        "model_before": r[model], "model_after": "", "signed_before": r[signed], "signed_after": ""})
+    for r in right:
+        if r[agency_id] not in switched:
+            out.append({"change": "added", "agency_id": r[agency_id], "state": r[state], "agency": r[agency],
+                        "model_before": "", "model_after": r[model], "signed_before": "", "signed_after": r[signed]})
     cols_out = ["change", "state", "agency", "agency_id", "model_before", "model_after", "signed_before",
                 "signed_after"]
     return pd.DataFrame(out, columns=cols_out).sort_values(["change", "state", "agency_id", "model_before",

@@ -87,12 +87,15 @@ def _int(s: pd.Series) -> pd.Series:
 def national_totals(counts: pd.DataFrame, before_id: str, after_id: str) -> pd.DataFrame:
     """Agreements per model (and ALL) on both lists, read from ``list_counts.csv``."""
     c = counts[(counts["state"] == "ALL") & counts["list_id"].isin([before_id, after_id])]
-    wide = c.pivot_table(index="model", columns="list_id", values="agreements", aggfunc="first")
-    wide = wide.reindex(index=[*MODELS, "ALL"], columns=[before_id, after_id])
-    out = pd.DataFrame({"model": wide.index, "before": _int(wide[before_id].reset_index(drop=True)),
-                        "after": _int(wide[after_id].reset_index(drop=True))})
+    found: dict[tuple[str, str], str] = {}
+    for key in zip(c["list_id"], c["model"], c["agreements"]):
+        found.setdefault(key[:2], key[2])  # a model's first row on a list
+    models = [*MODELS, "ALL"]
+    out = pd.DataFrame({"model": models,
+                        **{side: _int(pd.Series([found.get((list_id, m)) for m in models], dtype=object))
+                           for side, list_id in (("before", before_id), ("after", after_id))}})
     out["change"] = out["after"] - out["before"]
-    return out.reset_index(drop=True)
+    return out
 
 
 def transition_renames(renames: pd.DataFrame, before: pd.Series, after: pd.Series) -> pd.DataFrame:
@@ -107,12 +110,13 @@ def model_table(changes: pd.DataFrame, renames: pd.DataFrame, totals: pd.DataFra
     """Per model: agreements added and removed (a model switch counts as removed from the old model and
     added to the new), renamed, and the totals before and after."""
     rows = []
+    by_model = totals.set_index("model")
     for m in MODELS:
         added = ((changes["change"] == "added") & (changes["model_after"] == m)).sum()
         removed = ((changes["change"] == "removed") & (changes["model_before"] == m)).sum()
         switched_in = ((changes["change"] == "model_changed") & (changes["model_after"] == m)).sum()
         switched_out = ((changes["change"] == "model_changed") & (changes["model_before"] == m)).sum()
-        t = totals.set_index("model").loc[m]
+        t = by_model.loc[m]
         rows.append({"model": m, "before": int(t["before"]), "added": int(added + switched_in),
                      "removed": int(removed + switched_out), "renamed": int((renames["model"] == m).sum()),
                      "after": int(t["after"]), "change": int(t["change"])})
