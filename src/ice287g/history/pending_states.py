@@ -185,12 +185,13 @@ def state_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame, roster_match
     out.loc[moved, "agency_id"] = log["new_id"].to_numpy()
     agreements = participating_agreements(out, lists)
     agreements = agreements.assign(agreement_id=agreement_ids(agreements))
-    by_pair = dict(list(agreements.groupby(["agency_id", "model"], sort=False)))
+    # each agency and model's rows by position: a frame is cut only for the few pairs a move names
+    by_pair = agreements.groupby(["agency_id", "model"], sort=False).indices
     log = log.drop_duplicates(["new_id", "model", "list_date", "agency"])
     became_ids = []
     for r in log.itertuples(index=False):
-        cand = by_pair.get((r.new_id, r.model))
-        hit = None if cand is None else became(cand, r.list_date)
+        at = by_pair.get((r.new_id, r.model))
+        hit = None if at is None else became(agreements.iloc[at], r.list_date)
         became_ids.append("" if hit is None else hit["agreement_id"])
     log = pd.DataFrame({
         "agreement_id": became_ids, "state": log["new_state"].to_numpy(), "agency_before": log["agency"].to_numpy(),
