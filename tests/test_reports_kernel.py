@@ -45,14 +45,14 @@ def kernel():
 
 
 def _run(kernel, code: str) -> dict:
-    return kernel.kc.execute_interactive(code, timeout=60)["content"]
+    return kernel.execute(code, timeout=60)["content"]
 
 
 def test_prepare_gives_a_fresh_session(kernel, tmp_path):
     _run(kernel, "leaked = 1")
     kernel.prepare({"ICE287G_OUTPUT_ROOT": str(tmp_path)}, tmp_path)
     outputs = []
-    reply = kernel.kc.execute_interactive(
+    reply = kernel.execute(
         "import os\nprint('leaked' in globals(), os.environ['ICE287G_OUTPUT_ROOT'] == os.getcwd())",
         output_hook=outputs.append, timeout=60)
     assert reply["content"]["execution_count"] == 1  # the counter starts again, as in a fresh kernel

@@ -12,7 +12,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from ice287g.build import kernel, pipeline
+from ice287g.build import kernel, kernels, pipeline
 from ice287g.tables import qa
 from ice287g.tables import schema
 
@@ -315,14 +315,20 @@ print("never")
 """
 
 
-def test_a_dead_kernel_names_the_notebook_and_the_cell_and_touches_nothing(project, monkeypatch):
+# The reused kernel's runs write the notebook once, when the run ends (kernels.register_reused_engine): a
+# kernel that dies mid-run must still leave the cell it was running named
+@pytest.mark.parametrize("reuse_kernel", [False, True], ids=["own kernel", "reused kernel"])
+def test_a_dead_kernel_names_the_notebook_and_the_cell_and_touches_nothing(project, monkeypatch, reuse_kernel):
     _commit_project(project, monkeypatch, STAGE)
     _write_notebook(project, "96_dies", DIES)
     _git(project, "add", "-A")
     _git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "dies")
     monkeypatch.setattr(pipeline, "NOTEBOOKS", (pipeline.Stage("96_dies"),))
-    with pytest.raises(pipeline.NotebookError) as err:
-        pipeline.run_notebook("96_dies")
+    try:
+        with pytest.raises(pipeline.NotebookError) as err:
+            pipeline.run_notebook("96_dies", reuse_kernel=reuse_kernel)
+    finally:
+        kernels.shutdown_reused_kernels()
     message = str(err.value)
     assert "notebook 96_dies: the kernel died" in message
     assert "while running cell 3 of 4" in message and "cell starts: import os" in message

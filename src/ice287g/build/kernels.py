@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from jupyter_client.manager import KernelManager
+from jupyter_core.utils import run_sync
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
 
@@ -21,6 +22,7 @@ from ..core import paths
 KERNEL_NAME = "ice287g"
 KERNEL_DISPLAY_NAME = "Python (ice287g)"
 START_TIMEOUT = 120
+ASYNC_CLIENT = "jupyter_client.asynchronous.AsyncKernelClient"
 
 
 def kernel_start_lock() -> Path:
@@ -76,15 +78,22 @@ class ReusedKernel:
 
     def __init__(self, kernel_name: str = KERNEL_NAME, lock_path: Path | None = None):
         self.kernel_name = kernel_name
-        self.km = KernelManager(kernel_name=kernel_name)
+        # An asynchronous client, as nbclient makes for a kernel of its own: nbclient runs the cells in an
+        # event loop that also polls whether the kernel is alive, and a blocking client's wait for output
+        # would block that loop, so a kernel that died mid-run would hang the run instead of failing it.
+        self.km = KernelManager(kernel_name=kernel_name, client_class=ASYNC_CLIENT)
         lock_path = lock_path or kernel_start_lock()
         with kernel_start_guard(lock_path) as started:
             self.km.start_kernel(cwd=str(paths.project_root()))
             self.kc = self.km.client()
             self.kc.start_channels()
-            self.kc.wait_for_ready(timeout=START_TIMEOUT)
+            run_sync(self.kc.wait_for_ready)(timeout=START_TIMEOUT)
             started()
         self.kc.allow_stdin = False
+
+    def execute(self, code: str, **kwargs) -> dict:
+        """Run ``code`` on the kernel and wait for its reply (``execute_interactive``'s keywords)."""
+        return run_sync(self.kc.execute_interactive)(code, **kwargs)
 
     def prepare(self, env: Mapping[str, str], cwd: Path, *, forget_caches: bool = False) -> None:
         """A fresh session for the next notebook. ``forget_caches`` also empties the package's in-memory
@@ -102,7 +111,7 @@ class ReusedKernel:
             "del _os, _sys, _w\n"
             + ("import ice287g.archive.cache as _c\n_c.forget_memory()\ndel _c\n" if forget_caches else "")
         )
-        reply = self.kc.execute_interactive(code, silent=True, store_history=False, timeout=START_TIMEOUT)
+        reply = self.execute(code, silent=True, store_history=False, timeout=START_TIMEOUT)
         if reply["content"]["status"] != "ok":
             raise NotebookError(f"could not reset the reused kernel: {reply['content'].get('evalue')}")
 
@@ -149,7 +158,15 @@ def register_reused_engine() -> str:
                 stdout_file=stdout_file, stderr_file=stderr_file,
                 **{k: v for k, v in kwargs.items() if k not in ("input_path", "timeout", "startup_timeout")})
             client.kc = kernel.kc
-            return client.execute()
+            # No save after every cell (papermill's default, the whole notebook encoded again each time: a
+            # state report's figures made each save cost more than most cells). The notebook is written once
+            # when the run ends, however it ends (papermill's notebook_complete, after this returns or
+            # raises), so a run stopped by a dead kernel still shows which cell had started.
+            saved_to, nb_man.output_path = nb_man.output_path, None
+            try:
+                return client.execute()
+            finally:
+                nb_man.output_path = saved_to
 
     papermill_engines.register(REUSED_ENGINE, ReusedKernelEngine)
     return REUSED_ENGINE
