@@ -48,6 +48,7 @@ raise ValueError("bad input: data/raw/ice_287g/x.xlsx, sheet Sheet1, row 7, colu
 """
 
 
+@pytest.mark.integration  # runs a notebook in a kernel
 def test_failing_notebook_is_named_with_its_cell_and_earlier_outputs_survive(project):
     _write_notebook(project, "99_boom", BOOM)
     committed = project / "notebooks" / "99_boom.ipynb"
@@ -61,6 +62,7 @@ def test_failing_notebook_is_named_with_its_cell_and_earlier_outputs_survive(pro
     assert (project / "reports" / "failed" / "99_boom.ipynb").exists()
 
 
+@pytest.mark.integration  # runs a notebook in a kernel
 def test_default_run_writes_committed_notebook_without_volatile_metadata(project):
     _write_notebook(project, "98_good", GOOD)
     result = pipeline.run_notebook("98_good", check_outputs=False)
@@ -73,6 +75,7 @@ def test_default_run_writes_committed_notebook_without_volatile_metadata(project
     assert (project / "data/processed/label.csv").read_text() == "label\ndefault\n"
 
 
+@pytest.mark.integration  # runs a notebook in a kernel
 def test_non_default_parameters_write_to_reports_only(project):
     _write_notebook(project, "98_good", GOOD)
     (project / "data/processed/label.csv").write_text("label\ndefault\n")
@@ -93,6 +96,7 @@ def test_unknown_parameter_and_missing_parameters_cell_are_errors(project):
         pipeline.run_notebook("97_untagged", check_outputs=False)
 
 
+@pytest.mark.integration  # runs a notebook in a kernel
 def test_a_notebook_that_writes_nothing_fails_its_output_check(project, monkeypatch):
     _write_notebook(project, "98_good", GOOD)
     spec = pipeline.Stage("98_good", outputs=("data/processed/label.csv", "figures/never.svg"))

@@ -586,6 +586,7 @@ socket.socket.connect = connect
 '''
 
 
+@pytest.mark.integration  # runs a notebook in a kernel
 def test_a_notebook_kernel_opens_no_network_connection(project, landing, tmp_path, monkeypatch):
     import os
 
@@ -928,6 +929,7 @@ def test_a_bad_option_is_one_line_and_exit_2(project, capsys, argv, says):
     assert err.startswith(says) and err.count("\n") == 1 and out == "", err
 
 
+@pytest.mark.integration  # runs ice287g as a subprocess
 def test_a_second_run_waits_for_the_landing_lock_then_stops_in_one_line(project, server, landing):
     import os
 

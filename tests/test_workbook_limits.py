@@ -129,6 +129,7 @@ def test_a_real_detention_workbook_declares_columns_to_XFC_and_passes():
     assert xlsxlimits.zip_problem(book) == ""
 
 
+@pytest.mark.integration  # runs ice287g as a subprocess
 def test_a_cell_at_XFD1048576_is_refused_in_one_line_by_add(archive, tmp_path):
     path = tmp_path / NAME
     path.write_bytes(_far_cell(LIST.read_bytes()))
@@ -150,6 +151,7 @@ def test_a_style_only_cell_at_XFD1048576_is_no_value_and_passes(archive):
     assert got.status == "landed", got
 
 
+@pytest.mark.integration  # runs ice287g as a subprocess
 def test_a_zip_bomb_is_refused_in_one_line_by_add(archive, tmp_path):
     path = tmp_path / NAME
     _bomb(path, 2_400_000_000)
@@ -229,6 +231,7 @@ def test_every_reader_checks_the_limits_before_opening(tmp_path):
         assert error in errors and "over a workbook limit" in message and "|" not in message, (reader, line)
 
 
+@pytest.mark.integration  # runs ice287g as a subprocess
 def test_add_refuses_a_file_over_the_size_cap_unread(archive, tmp_path):
     path = tmp_path / NAME
     with open(path, "wb") as fh:
