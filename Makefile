@@ -37,7 +37,7 @@ SRC_FILES  := $(shell find src/ice287g -type f \( -name '*.py' -o -name '*.mplst
 # The reader pages' templates, stylesheet and search script: only the reports depend on them.
 PAGE_FILES := $(shell find src/ice287g/publish/templates -type f 2>/dev/null | sort)
 
-.PHONY: all env verify notebooks reports release site test test-unit test-integration test-built test-notebooks test-browser test-repro bench lab lock clean distclean
+.PHONY: all env verify notebooks reports release site test test-unit test-integration test-unbuilt test-built test-notebooks test-browser test-repro bench lab lock clean distclean
 .DELETE_ON_ERROR:
 # Serial: every stage updates figures/manifest.csv and data/qa/qa_summary.csv in place, so two notebooks
 # run at once (make -j) would drop each other's rows. Speed comes from running less, not running together.
@@ -109,7 +109,7 @@ $(DEPS): $(SRC_FILES) $(wildcard notebooks/*.py) $(INSTALLED)
 	$(PY) -m ice287g make-deps
 # Goals that run no notebook never need it; nor does a dry run (make -n) before the environment exists,
 # which would otherwise install it to write deps.mk (it then plans the environment and no notebook).
-NO_DEPS_GOALS := clean distclean env lock lab update test-unit test-integration
+NO_DEPS_GOALS := clean distclean env lock lab update test-unit test-integration test-unbuilt
 ifneq ($(filter-out $(NO_DEPS_GOALS),$(or $(MAKECMDGOALS),$(.DEFAULT_GOAL))),)
 ifeq ($(if $(wildcard $(INSTALLED)),,$(findstring n,$(firstword -$(MAKEFLAGS)))),)
 include $(DEPS)
@@ -160,18 +160,19 @@ site: reports release
 
 # ---- checks ------------------------------------------------------------------------------
 # Two lanes, so that both cores stay busy. The build's lane runs `make all`, the reports, the site and what
-# checks them; the tests that need no build (test-integration, each in a throwaway project of its own, then
-# test-unit) run beside it at a lower priority (nice), taking what the build leaves idle: `make all` runs the
-# notebooks one at a time in one kernel, the browser mostly waits for pages. Their output is shown once both
-# lanes are done, and either failing fails `make test`; test-repro runs last.
+# checks them; the tests that need no build (test-unbuilt: the integration tests, each in a throwaway project
+# of its own, and the unit tests) run beside it at a lower priority (nice), taking what the build leaves idle:
+# `make all` runs the notebooks one at a time in one kernel, the browser mostly waits for pages. Their output
+# is shown once both lanes are done, and either failing fails `make test`; test-repro runs last.
 # Every notebook is re-executed once: by `make all` when it was stale (the queue lists it in $(REBUILT); its
 # outputs are then held to the committed ones by test-repro), else by nbval in a fresh kernel of its own.
 test: $(INSTALLED)
 	@mkdir -p $(STAMP) && rm -f $(REBUILT)
-	@nice -n 10 $(MAKE) --no-print-directory -k test-integration test-unit > $(STAMP)/test-beside.log 2>&1 & beside=$$!; \
+	@nice -n 10 $(MAKE) --no-print-directory test-unbuilt > $(STAMP)/test-beside.log 2>&1 & beside=$$!; \
 	  $(MAKE) --no-print-directory all test-browser test-built test-notebooks NBVAL_SKIP_REBUILT=1; built=$$?; \
 	  wait $$beside; passed=$$?; \
-	  echo "---- make test-integration test-unit (beside the build): exit $$passed ----"; cat $(STAMP)/test-beside.log; \
+	  echo "---- make test-unbuilt (the integration and unit tests, beside the build): exit $$passed ----"; \
+	  cat $(STAMP)/test-beside.log; \
 	  [ $$built -eq 0 ] && [ $$passed -eq 0 ]
 	@$(MAKE) --no-print-directory test-repro
 
@@ -188,6 +189,11 @@ test-unit: $(INSTALLED)
 
 test-integration: $(INSTALLED)
 	$(PY) -m pytest $(UNIT_TESTS) -m integration -p no:cacheprovider
+
+# Both tiers in one session on every core (the files with integration tests first: tests/conftest.py), as
+# `make test` runs them beside the build: one import and collection per worker instead of one per tier.
+test-unbuilt: $(INSTALLED)
+	$(PY) -m pytest $(UNIT_TESTS) -m "not built" -n $(TEST_JOBS) --dist loadfile -p no:cacheprovider
 
 test-built: $(STAMP)/docs.done
 	$(PY) -m pytest $(UNIT_TESTS) -m built

@@ -86,6 +86,14 @@ def archive(project) -> Path:
     return project / "data" / "raw"
 
 
+def pytest_collection_modifyitems(items):
+    """The files with integration tests first, each file's tests in their order: under pytest-xdist
+    (``--dist loadfile``, a file to a worker) the long files start early and the short ones fill in around
+    them, instead of one long file running alone at the end."""
+    slow = {item.path for item in items if item.get_closest_marker("integration")}
+    items.sort(key=lambda item: item.path not in slow)
+
+
 # ---- the real project's expensive objects, built once per session (once per xdist worker) --------------
 # Many test files read the same real history, rosters and facility lists; each is built once here and
 # shared. A test that changed one would change what every later test sees, so the shared objects are
