@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import fcntl
 import hashlib
+import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -144,13 +147,30 @@ def shared_changes(shared: dict[str, tuple[object, str]], names) -> list[str]:
     return [n for n in sorted(set(names) & set(shared)) if frame_digest(shared[n][0]) != shared[n][1]]
 
 
-def _share(name: str, build):
+def built_once(name: str, build, folder: Path | None):
+    """``build()``, once for the whole session: under pytest-xdist (``folder``, the session's temporary folder
+    the workers share) the first worker to ask builds it and leaves it pickled there, and the others read the
+    pickle, waiting on a lock while it is being built; without xdist (``folder`` None), simply ``build()``."""
+    if folder is None:
+        return build()
+    pickled = folder / f"{name}.pickle"
+    with open(folder / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not pickled.exists():
+            partial = pickled.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(build(), protocol=pickle.HIGHEST_PROTOCOL))
+            partial.rename(pickled)
+        return pickle.loads(pickled.read_bytes())
+
+
+def _share(name: str, build, tmp_path_factory):
     """Build one real object against the real project (whatever root a test had pointed the package at when
-    it first asked), and remember its digest."""
+    it first asked), once for the session (``built_once``), and remember its digest."""
+    folder = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
     with pytest.MonkeyPatch.context() as mp:
         for var in ("ICE287G_ROOT", "ICE287G_OUTPUT_ROOT", "ICE287G_NOTEBOOK"):
             mp.delenv(var, raising=False)
-        value = build()
+        value = built_once(name, build, folder)
     _SHARED[name] = (value, frame_digest(value))
     return value
 
@@ -169,18 +189,18 @@ def _shared_objects_unchanged(request):
 
 
 @pytest.fixture(scope="session")
-def real_history():
+def real_history(tmp_path_factory):
     """The agreement history built from the real raw archive (``agreements.build_history()``)."""
-    return _share("real_history", agreements.build_history)
+    return _share("real_history", agreements.build_history, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def real_rosters() -> pd.DataFrame:
+def real_rosters(tmp_path_factory) -> pd.DataFrame:
     """Both real FBI rosters as one frame (``fbi_rosters.read_rosters()``)."""
-    return _share("real_rosters", lambda: fbi_rosters.read_rosters(REAL_RAW))
+    return _share("real_rosters", lambda: fbi_rosters.read_rosters(REAL_RAW), tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
-def facility_lists() -> pd.DataFrame:
+def facility_lists(tmp_path_factory) -> pd.DataFrame:
     """ICE's real facility lists of data/raw/ice_facilities (``operators.read_lists()``)."""
-    return _share("facility_lists", operators.read_lists)
+    return _share("facility_lists", operators.read_lists, tmp_path_factory)

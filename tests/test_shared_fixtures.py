@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .conftest import frame_digest, shared_changes
+from .conftest import built_once, frame_digest, shared_changes
 
 
 @dataclass
@@ -38,3 +38,17 @@ def test_a_test_that_changes_a_shared_object_is_named(real_rosters):
     shared["real_rosters"][0].loc[shared["real_rosters"][0].index[0], "ori"] = "XX0000000"
     assert shared_changes(shared, ["real_rosters", "other"]) == ["real_rosters"]
     assert shared_changes(shared, ["other"]) == []  # a test that did not use it is not blamed
+
+
+def test_a_shared_object_is_built_once_for_every_worker(tmp_path, real_rosters):
+    builds = []
+
+    def build():
+        builds.append(1)
+        return real_rosters.copy()
+
+    # two workers asking in turn (their calls share the session's folder): one build, the second reads it
+    first, second = built_once("rosters", build, tmp_path), built_once("rosters", build, tmp_path)
+    assert len(builds) == 1 and first is not second
+    assert frame_digest(first) == frame_digest(second) == frame_digest(real_rosters)
+    assert built_once("rosters", build, None) is not None and len(builds) == 2  # no folder: no xdist, built
