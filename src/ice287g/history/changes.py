@@ -161,8 +161,8 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
     out["skipped"] = None if skipped is None else skipped[skipped["source_file"] == after["source_file"]]
     unplaced = _qa("unplaced_agreements.csv")
     if unplaced is not None:
-        on_after = set(row_agreement_ids(after_rows))
-        new = set(row_agreement_ids(before_rows))
+        on_after = set(row_agreement_ids(after_rows).tolist())
+        new = set(row_agreement_ids(before_rows).tolist())
         part = unplaced[unplaced["agreement_id"].isin(on_after)]
         out["unplaced"] = part.assign(new=~part["agreement_id"].isin(new))
     else:
@@ -171,7 +171,7 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
     if types is not None:
         # new on this list: the list that types the agency is this one, and the list before did not
         # already print that TYPE for it
-        earlier = set(zip(before_rows["agency_id"], before_rows["agency_type"]))
+        earlier = set(zip(before_rows["agency_id"].tolist(), before_rows["agency_type"].tolist()))
         part = types[types["type_list"] == after["list_id"]]
         out["types"] = part[[(a, t) not in earlier for a, t in zip(part["agency_id"], part["agency_type"])]]
     else:

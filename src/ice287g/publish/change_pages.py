@@ -10,6 +10,7 @@ only each other, the feeds and the site's own header.
 """
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,8 +82,8 @@ def state_changes(rep: ChangeReport, state: str) -> tuple[pd.DataFrame, pd.DataF
 def state_changes_html(rep: ChangeReport, state: str) -> str:
     """A state's part of the change report as HTML: a sentence, then the agreements changed and renamed."""
     ch, renamed = state_changes(rep, state)
-    n = ch["change"].value_counts()
-    changed = table_part(ch.assign(change=ch["change"].str.replace("_", " ")), STATE_CHANGE_HEADERS) if len(ch) else None
+    n = Counter(ch["change"].tolist())
+    changed = table_part(ch.assign(change=[c.replace("_", " ") for c in ch["change"]]), STATE_CHANGE_HEADERS) if len(ch) else None
     renames = table_part(renamed, RENAME_HEADERS) if len(renamed) else None
     return str(pages.part("state_changes", rep.after["list_date"], rep.before["list_date"],
                           [(k.replace("_", " "), int(n.get(k, 0))) for k in CHANGE_KINDS], len(renamed),
