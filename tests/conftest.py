@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from ice287g.core import paths
+from ice287g.core.files import write_bytes
 from ice287g.detention import operators
 from ice287g.history import agreements
 from ice287g.ingest import fbi_rosters
@@ -97,7 +98,7 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: item.path not in slow)
 
 
-# ---- the real project's expensive objects, built once per session (once per xdist worker) --------------
+# ---- the real project's expensive objects, built once per session for every xdist worker -------------
 # Many test files read the same real history, rosters and facility lists; each is built once here and
 # shared. A test that changed one would change what every later test sees, so the shared objects are
 # fingerprinted when built and checked after each test that used them: a test that must change one changes
@@ -156,10 +157,8 @@ def built_once(name: str, build, folder: Path | None):
     pickled = folder / f"{name}.pickle"
     with open(folder / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not pickled.exists():
-            partial = pickled.with_suffix(".partial")
-            partial.write_bytes(pickle.dumps(build(), protocol=pickle.HIGHEST_PROTOCOL))
-            partial.rename(pickled)
+        if not pickled.exists():  # written whole or not at all, should the worker building it be stopped
+            write_bytes(pickled, pickle.dumps(build(), protocol=pickle.HIGHEST_PROTOCOL))
         return pickle.loads(pickled.read_bytes())
 
 

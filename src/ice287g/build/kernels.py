@@ -31,6 +31,7 @@ def kernel_start_lock() -> Path:
     otherwise race for the same ports."""
     return Path(tempfile.gettempdir()) / f"ice287g-kernel-start-{os.getuid()}.lock"
 
+
 class NotebookError(RuntimeError):
     """A notebook failed, or did not produce what it declares."""
 
