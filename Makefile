@@ -18,6 +18,10 @@ VENV   := .venv
 # the installed modules are compiled to bytecode once: where PYTHONDONTWRITEBYTECODE is set, Python would
 # otherwise compile pandas, matplotlib and the rest again in every process (about 4 s each: the build,
 # every kernel, every test that starts one).
+# The project's own modules and tests are compiled once too, into their __pycache__ folders (ignored by git):
+# where PYTHONDONTWRITEBYTECODE is set, every test worker, kernel and command compiled them again, and
+# pytest rewrote every test file's asserts again (about 2 s a test worker).
+export PYTHONDONTWRITEBYTECODE :=
 UV     ?= $(or $(shell command -v uv),$(wildcard $(VENV)/bin/uv))
 INSTALLER ?= uv
 PY     := $(VENV)/bin/python
@@ -178,14 +182,18 @@ test: $(INSTALLED)
 
 # The unit tests need no build (a fresh clone passes them) and run on every core: TEST_JOBS workers (the
 # machine's cores by default; TEST_JOBS=1 for one), each file whole on one worker, so the tests of a file
-# share its module fixtures and never race each other on a path (--dist loadfile).
-# Tests marked `built` read what only a build leaves outside git (.build/, reports/): test-built. Tests
+# share its module fixtures and never race each other on a path (--dist loadfile). Files go out in the
+# order tests/conftest.py sets, the long ones first (--no-loadscope-reorder: pytest-xdist would otherwise
+# send the files with the most tests first, and a long file of few tests would run alone at the end).
+# Tests marked `built` read what only a build leaves outside git (.build/, reports/, the release in dist/):
+# test-built, after the release (which `make test` has already made for the site). Tests
 # marked `integration` run whole commands (update and add as subprocesses against loopback servers, stages
 # of notebooks in kernels) in throwaway projects: test-integration, one process, beside `make all`.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+XDIST := -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
 UNIT_TESTS := tests --ignore=tests/repro --ignore=tests/browser
 test-unit: $(INSTALLED)
-	$(PY) -m pytest $(UNIT_TESTS) -m "not built and not integration" -n $(TEST_JOBS) --dist loadfile
+	$(PY) -m pytest $(UNIT_TESTS) -m "not built and not integration" $(XDIST)
 
 test-integration: $(INSTALLED)
 	$(PY) -m pytest $(UNIT_TESTS) -m integration -p no:cacheprovider
@@ -193,9 +201,9 @@ test-integration: $(INSTALLED)
 # Both tiers in one session on every core (the files with integration tests first: tests/conftest.py), as
 # `make test` runs them beside the build: one import and collection per worker instead of one per tier.
 test-unbuilt: $(INSTALLED)
-	$(PY) -m pytest $(UNIT_TESTS) -m "not built" -n $(TEST_JOBS) --dist loadfile -p no:cacheprovider
+	$(PY) -m pytest $(UNIT_TESTS) -m "not built" $(XDIST) -p no:cacheprovider
 
-test-built: $(STAMP)/docs.done
+test-built: $(STAMP)/docs.done release
 	$(PY) -m pytest $(UNIT_TESTS) -m built
 
 # One notebook at a time: with two pytest-xdist workers, nbval's kernels died at start-up in one run of

@@ -91,11 +91,13 @@ def archive(project) -> Path:
 
 
 def pytest_collection_modifyitems(items):
-    """The files with integration tests first, each file's tests in their order: under pytest-xdist
-    (``--dist loadfile``, a file to a worker) the long files start early and the short ones fill in around
-    them, instead of one long file running alone at the end."""
-    slow = {item.path for item in items if item.get_closest_marker("integration")}
-    items.sort(key=lambda item: item.path not in slow)
+    """The files with integration tests first, then the files marked ``long``, each file's tests in their
+    order: under pytest-xdist (``--dist loadfile --no-loadscope-reorder``, a file to a worker, in this order)
+    the long files start early and the short ones fill in around them, instead of one long file running
+    alone at the end."""
+    integration = {item.path for item in items if item.get_closest_marker("integration")}
+    long = {item.path for item in items if item.get_closest_marker("long")}
+    items.sort(key=lambda item: (item.path not in integration, item.path not in long))
 
 
 # ---- the real project's expensive objects, built once per session for every xdist worker -------------

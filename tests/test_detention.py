@@ -13,6 +13,8 @@ from ice287g.tables.qa import QAFailure, gate
 
 from .conftest import REAL_RAW
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 DET = REAL_RAW / "ice_detention"
 FY19 = DET / "2019-10-07_FY19-detentionstats.xlsx"
 EOFY23 = DET / "2023-09-30_FY23_detentionStats10312023.xlsx"

@@ -15,6 +15,8 @@ from ice287g.build import reports
 from ice287g.publish import feeds, pages
 from ice287g.publish.change_pages import ListChange
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 PROCESSED = Path(__file__).resolve().parents[1] / "data" / "processed"
 QA = PROCESSED.parent / "qa"
 

@@ -11,6 +11,8 @@ from ice287g.places import geography
 from ice287g.places import placement_qa
 from ice287g.places import maps
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 
 @pytest.fixture(scope="module")
 def roster_counties(real_rosters):

@@ -15,6 +15,8 @@ from ice287g.core.keys import strip_state
 
 from .synthetic_history import lists_frame, rows_frame
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 # ---- the abbreviation table: one test per entry ---------------------------------------------------
 
 @pytest.mark.parametrize("short, full", [

@@ -19,6 +19,8 @@ from ice287g.acquire.landing import land
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.workbooks import rezip
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
 OLDER = ICE / "2026-05-11_participatingAgencies05112026am.xlsx"

@@ -14,6 +14,8 @@ from ice287g.archive.manifests import RawDataError
 
 from .conftest import REAL_RAW
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 
 def _manifest_rows(folder):
     with open(folder / "MANIFEST.csv", newline="", encoding="utf-8") as fh:

@@ -11,6 +11,8 @@ from ice287g.core.keys import agency_id
 from ice287g.core.states import state_lookup
 from ice287g.core.vocab import GAP_DAYS
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 
 @pytest.fixture(scope="module")
 def real():

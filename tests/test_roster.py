@@ -13,6 +13,8 @@ from ice287g.ingest import fbi_rosters
 
 from .conftest import REAL_ROOT
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 PROCESSED = REAL_ROOT / "data" / "processed"
 FBI_2018 = REAL_ROOT / "data" / "raw" / fbi_rosters.ROSTER_FILES["fbi_2018"]
 

@@ -18,6 +18,8 @@ from ice287g.tables import qa, schema, tableschema, writers
 
 from .conftest import REAL_ROOT
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 AGREEMENTS = "data/processed/agreements.csv"
 GPKG = "data/processed/agreements_by_county.gpkg"
 

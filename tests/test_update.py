@@ -22,6 +22,8 @@ from ice287g.core import paths
 from tests.conftest import REAL_RAW, manifest_rows
 from tests.loopback import XLSX, Loopback, quick_client, server  # noqa: F401 (server: a fixture)
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCLIB_287G = "/doclib/about/offices/ero/287g/"
 DOCLIB_DETENTION = "/doclib/detention/"

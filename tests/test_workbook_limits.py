@@ -20,6 +20,8 @@ from ice287g.archive import manifests, xlsxlimits
 from tests.conftest import REAL_RAW
 from tests.workbooks import rezip
 
+pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
+
 ICE = REAL_RAW / "ice_287g"
 LIST = ICE / "2026-05-18_participatingAgencies05182026am.xlsx"
 WORKBOOK = REAL_RAW / "ice_detention" / "2026-02-05_FY26_detentionStats_02122026.xlsx"
