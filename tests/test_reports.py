@@ -15,6 +15,7 @@ from ice287g.analyses import state_brief
 from ice287g.build import notebook_html, pipeline, reports
 from ice287g.detention import detention
 from ice287g.history import asof
+from ice287g.history.changes import ChangeReport, state_table
 from ice287g.places import geography, maps
 from ice287g.publish import change_pages, charts, pages
 
@@ -198,6 +199,14 @@ EVIL = '<script>alert(1)</script> & "Co"'
 EVIL_ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;Co&quot;"
 
 
+def _report(changes: pd.DataFrame, renames: pd.DataFrame) -> ChangeReport:
+    """A change report of the lists of 2025-03-01 and 2025-04-01 with these changes and renames, and only the
+    parts a state's section reads."""
+    return ChangeReport(before=pd.Series({"list_date": "2025-03-01"}), after=pd.Series({"list_date": "2025-04-01"}),
+                        changes=changes, renames=renames, totals=pd.DataFrame(), by_state=state_table(changes, renames),
+                        by_model=pd.DataFrame(), qa={})
+
+
 def _synthetic(moa: bool):
     ags = pd.DataFrame({
         "agreement_id": ["ZZ-evil:TFM:2025-02-01", "ZZ-good:JEM:2019-01-01"], "agency_id": ["ZZ-evil", "ZZ-good"],
@@ -217,7 +226,6 @@ def _synthetic(moa: bool):
 
 
 def test_agency_names_are_escaped_in_the_search_and_the_state_report():
-    import types
 
     ags, agencies, places, counties, rows = _synthetic(moa=False)
     table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
@@ -229,8 +237,7 @@ def test_agency_names_are_escaped_in_the_search_and_the_state_report():
                             "signed_after": ["2025-02-01"]})
     renames = pd.DataFrame({"state": ["TX"], "old_agency": [EVIL], "new_agency": [EVIL + " 2"], "model": ["TFM"],
                             "signed": ["2025-02-01"]})
-    rep = types.SimpleNamespace(changes=changes, renames=renames, after={"list_date": "2025-04-01"},
-                                before={"list_date": "2025-03-01"})
+    rep = _report(changes, renames)
     section = change_pages.state_changes_html(rep, "TX")
     assert "1 added, 0 removed, 0 model changed, 0 signed changed, 0 corrected, 1 renamed" in section
     for page in (search, state, section, reports.html_table(changes, {"agency": "Agency"})):
@@ -268,15 +275,13 @@ def test_hostile_names_are_escaped_in_every_page_from_the_templates():
     """An agency and a state named like markup, through each page the templates build: the agency search,
     the front page with its change report, a state report's agencies and change section, and the page
     around a state report (its title and source links)."""
-    import types
 
     ags, agencies, places, counties, rows = _synthetic(moa=True)
     table = reports.agency_rows(ags, agencies, places, counties, rows, "l1")
     search = reports.agencies_page(table, "2025-04-01", {"TX": EVIL_STATE})
     changes = pd.DataFrame({"change": ["added"], "state": ["TX"], "agency": [EVIL], "model_before": [""],
                             "model_after": ["TFM"], "signed_before": [""], "signed_after": ["2025-02-01"]})
-    rep = types.SimpleNamespace(changes=changes, renames=changes.iloc[:0], after={"list_date": "2025-04-01"},
-                                before={"list_date": "2025-03-01"})
+    rep = _report(changes, pd.DataFrame(columns=["state", "old_agency", "new_agency", "model", "signed"]))
     section = change_pages.state_changes_html(rep, "TX")
     states = pd.DataFrame({"state": ["TX"], "state_name": [EVIL_STATE], "agreements": [1], "agencies": [1],
                            "list_date": ["2025-04-01"]})

@@ -13,6 +13,7 @@ removal, and the renames themselves are read from ``data/qa/renames.csv``. Every
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -65,6 +66,18 @@ class ChangeReport:
     by_state: pd.DataFrame
     by_model: pd.DataFrame
     qa: dict[str, pd.DataFrame | None]  # None: the QA table is not built
+
+    @cached_property
+    def states(self) -> dict[str, tuple[pd.DataFrame, pd.DataFrame, pd.Series]]:
+        """Each state where anything changed (``by_state``): its agreements changed, its renames and its row
+        of ``by_state``. Split once: a feed reads every state's part of every change."""
+        def split(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
+            return {state: part.reset_index(drop=True) for state, part in frame.groupby("state", sort=False)}
+
+        changes, renames = split(self.changes), split(self.renames)
+        return {row["state"]: (changes.get(row["state"], self.changes.iloc[:0]),
+                               renames.get(row["state"], self.renames.iloc[:0]), row)
+                for _, row in self.by_state.iterrows()}
 
 
 def chart_alt_text(by_state: pd.DataFrame, before_date: str, after_date: str) -> str:
@@ -243,7 +256,7 @@ def table(df: pd.DataFrame, headers: dict[str, str], right: tuple[str, ...] = ()
     shown = df if limit is None else df.head(limit)
     lines = ["| " + " | ".join(headers[c] for c in cols) + " |",
              "|" + "|".join("---:" if c in right else "---" for c in cols) + "|"]
-    for rec in shown[cols].itertuples(index=False):
+    for rec in zip(*(shown[c].tolist() for c in cols)):
         lines.append("| " + " | ".join(md(v) for v in rec) + " |")
     if limit is not None and len(df) > limit:
         lines.append("")

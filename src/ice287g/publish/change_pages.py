@@ -74,9 +74,10 @@ def summary_html(change: ListChange) -> Markup:
 
 
 def state_changes(rep: ChangeReport, state: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The change report's agreements changed and renamed in ``state``."""
-    ch = rep.changes[rep.changes["state"] == state]
-    return ch.reset_index(drop=True), rep.renames[rep.renames["state"] == state].reset_index(drop=True)
+    """The change report's agreements changed and renamed in ``state`` (none where nothing changed there)."""
+    if state in rep.states:
+        return rep.states[state][:2]
+    return rep.changes.iloc[:0], rep.renames.iloc[:0]
 
 
 def state_changes_html(rep: ChangeReport, state: str) -> str:
@@ -93,13 +94,13 @@ def state_changes_html(rep: ChangeReport, state: str) -> str:
 def changed_states(rep: ChangeReport) -> list[str]:
     """The states where anything changed between the two lists (an agreement added, removed, renamed,
     switched model, re-dated or corrected), alphabetical: the states whose feeds carry this change."""
-    return sorted(rep.by_state["state"])
+    return sorted(rep.states)
 
 
 def state_headline(rep: ChangeReport, state: str, state_name: str) -> str:
     """The headline of ``state``'s part of the change report, worded as the report's own: net change, then
     added, removed and renamed, then any other kind of change there was."""
-    row = rep.by_state.set_index("state").loc[state]
+    row = rep.states[state][2]
     counts = [f"{int(row['added']):,} added", f"{int(row['removed']):,} removed", f"{int(row['renamed']):,} renamed"]
     counts += [f"{int(row[k]):,} {k.replace('_', ' ')}" for k in CHANGE_KINDS
                if k not in ("added", "removed") and int(row[k])]
