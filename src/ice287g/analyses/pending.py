@@ -96,15 +96,18 @@ def spells(seen: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
     a new spell. ``state`` and ``agency`` are those of its newest sighting; ``spell`` counts the pair's
     spells from 1."""
     out = []
-    for (aid, model), part in seen.sort_values("pos", kind="mergesort").groupby(["agency_id", "model"], sort=True):
+    ordered = seen.sort_values("pos", kind="mergesort")
+    state, agency, date, pos = (ordered[c].tolist() for c in ("state", "agency", "list_date", "pos"))
+    pairs = ordered.groupby(["agency_id", "model"], sort=True).indices  # each pair's rows, in sighting order
+    for aid, model in sorted(pairs):
         spell, number = None, 0
-        for r in part.itertuples(index=False):
-            if spell is None or days_between(spell["last_pending"], r.list_date) > gap_days:
+        for i in pairs[aid, model]:
+            if spell is None or days_between(spell["last_pending"], date[i]) > gap_days:
                 number += 1
-                spell = {"agency_id": aid, "model": model, "spell": number, "first_pending": r.list_date,
-                         "first_pos": r.pos, "lists_seen": 0}
+                spell = {"agency_id": aid, "model": model, "spell": number, "first_pending": date[i],
+                         "first_pos": pos[i], "lists_seen": 0}
                 out.append(spell)
-            spell.update(state=r.state, agency=r.agency, last_pending=r.list_date, last_pos=r.pos)
+            spell.update(state=state[i], agency=agency[i], last_pending=date[i], last_pos=pos[i])
             spell["lists_seen"] += 1
     cols = ["agency_id", "state", "agency", "model", "spell", "first_pending", "last_pending", "first_pos",
             "last_pos", "lists_seen"]
@@ -114,13 +117,14 @@ def spells(seen: pd.DataFrame, gap_days: int = GAP_DAYS) -> pd.DataFrame:
 def match_signed(requests: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFrame:
     """``requests`` with ``first_participating`` and ``signed_date`` of the agreement each became ('' when
     none; ``became``)."""
-    by_pair = dict(list(agreements.groupby(["agency_id", "model"], sort=False)))
+    by_pair = agreements.groupby(["agency_id", "model"], sort=False).indices  # positions: a frame cut only when asked
     next_start = (requests.sort_values("spell").groupby(["agency_id", "model"])["first_pending"].shift(-1)
                   .reindex(requests.index).fillna(""))
     listed, signed = [], []
-    for r, nxt in zip(requests.itertuples(index=False), next_start):
-        cand = by_pair.get((r.agency_id, r.model))
-        hit = None if cand is None else became(cand, r.first_pending, nxt)
+    for aid, model, first, nxt in zip(requests["agency_id"].tolist(), requests["model"].tolist(),
+                                      requests["first_pending"].tolist(), next_start.tolist()):
+        at = by_pair.get((aid, model))
+        hit = None if at is None else became(agreements.iloc[at], first, nxt)
         listed.append("" if hit is None else hit["first_listed"])
         signed.append("" if hit is None else hit["signed"])
     return requests.assign(first_participating=listed, signed_date=signed)

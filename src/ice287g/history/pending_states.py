@@ -43,9 +43,10 @@ def became(agreements: pd.DataFrame, first_pending: str, next_start: str = ""):
     """The agreement (a row of ``participating_agreements``) a request became, or None: of ``agreements`` (one
     agency and model), the first listed still on a participating list on or after the request's first pending
     sighting, and first listed before ``next_start`` (the pair's next spell; '' when none)."""
-    ok = agreements[(agreements["last_listed"] >= first_pending)
-                    & ((next_start == "") | (agreements["first_listed"] < next_start))]
-    return ok.sort_values(["first_listed", "signed"], kind="mergesort").iloc[0] if len(ok) else None
+    first, last, signed = (agreements[c].tolist() for c in ("first_listed", "last_listed", "signed"))
+    ok = [i for i in range(len(first)) if last[i] >= first_pending and (next_start == "" or first[i] < next_start)]
+    # min keeps the first of equals, as a stable sort would
+    return agreements.iloc[min(ok, key=lambda i: (first[i], signed[i]))] if ok else None
 
 
 # A pending row moves to another state only when its agency is listed as participating there, under the same
