@@ -1,10 +1,10 @@
 """Shared fixtures. Tests that break things do it in a throwaway project built from real raw files."""
 from __future__ import annotations
 
+import copy
 import csv
 import dataclasses
 import fcntl
-import hashlib
 import os
 import pickle
 import shutil
@@ -102,52 +102,41 @@ def pytest_collection_modifyitems(items):
 
 # ---- the real project's expensive objects, built once per session for every xdist worker -------------
 # Many test files read the same real history, rosters and facility lists; each is built once here and
-# shared. A test that changed one would change what every later test sees, so the shared objects are
-# fingerprinted when built and checked after each test that used them: a test that must change one changes
-# a copy (``copy.deepcopy(real_history)``, ``real_rosters.copy()``).
+# shared. A test that changed one would change what every later test sees, so a pristine copy of each is
+# kept when it is built, and the object is held to it after each test that used it: a test that must change
+# one changes a copy (``copy.deepcopy(real_history)``, ``real_rosters.copy()``).
 
 
-def frame_digest(value) -> str:
-    """A fingerprint of every frame, series and plain value inside ``value`` (dataclasses, dicts, lists and
-    tuples are walked): it changes when any cell, label, column or dtype does."""
-    h = hashlib.sha256()
-
-    def feed(v) -> None:
-        if isinstance(v, (pd.DataFrame, pd.Series)):
-            frame = v.to_frame() if isinstance(v, pd.Series) else v
-            h.update(repr((type(v).__name__, list(frame.columns), [str(t) for t in frame.dtypes],
-                           frame.shape)).encode())
-            h.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-        elif dataclasses.is_dataclass(v) and not isinstance(v, type):
-            for f in dataclasses.fields(v):
-                h.update(f.name.encode())
-                feed(getattr(v, f.name))
-        elif isinstance(v, dict):
-            for k in sorted(v, key=repr):
-                h.update(repr(k).encode())
-                feed(v[k])
-        elif isinstance(v, (list, tuple)):
-            h.update(f"{type(v).__name__}{len(v)}".encode())
-            for item in v:
-                feed(item)
-        else:
-            h.update(repr(v).encode())
-
-    feed(value)
-    return h.hexdigest()
+def same(pristine, value) -> bool:
+    """Whether ``value`` still equals ``pristine``, its copy: every frame and series inside (dataclasses, dicts,
+    lists and tuples are walked) with the same cells, labels, columns and dtypes, every plain value equal."""
+    if isinstance(pristine, (pd.DataFrame, pd.Series)):
+        # equals: same shape, cells (NaN where NaN), labels and each column's dtype
+        return type(value) is type(pristine) and pristine.equals(value) and (
+            not isinstance(pristine, pd.DataFrame) or list(pristine.columns) == list(value.columns))
+    if dataclasses.is_dataclass(pristine) and not isinstance(pristine, type):
+        return type(value) is type(pristine) and all(
+            same(getattr(pristine, f.name), getattr(value, f.name)) for f in dataclasses.fields(pristine))
+    if isinstance(pristine, dict):
+        return isinstance(value, dict) and pristine.keys() == value.keys() and all(
+            same(pristine[k], value[k]) for k in pristine)
+    if isinstance(pristine, (list, tuple)):
+        return type(value) is type(pristine) and len(value) == len(pristine) and all(
+            same(a, b) for a, b in zip(pristine, value))
+    return type(value) is type(pristine) and value == pristine
 
 
 class SharedChanged(AssertionError):
     pass
 
 
-# fixture name -> (the shared object, its digest when built)
-_SHARED: dict[str, tuple[object, str]] = {}
+# fixture name -> (the shared object, its pristine copy)
+_SHARED: dict[str, tuple[object, object]] = {}
 
 
-def shared_changes(shared: dict[str, tuple[object, str]], names) -> list[str]:
-    """The shared fixtures among ``names`` whose object no longer matches its digest."""
-    return [n for n in sorted(set(names) & set(shared)) if frame_digest(shared[n][0]) != shared[n][1]]
+def shared_changes(shared: dict[str, tuple[object, object]], names) -> list[str]:
+    """The shared fixtures among ``names`` whose object no longer equals its pristine copy."""
+    return [n for n in sorted(set(names) & set(shared)) if not same(shared[n][1], shared[n][0])]
 
 
 def built_once(name: str, build, folder: Path | None):
@@ -166,13 +155,13 @@ def built_once(name: str, build, folder: Path | None):
 
 def _share(name: str, build, tmp_path_factory):
     """Build one real object against the real project (whatever root a test had pointed the package at when
-    it first asked), once for the session (``built_once``), and remember its digest."""
+    it first asked), once for the session (``built_once``), and keep a pristine copy of it."""
     folder = tmp_path_factory.getbasetemp().parent if os.environ.get("PYTEST_XDIST_WORKER") else None
     with pytest.MonkeyPatch.context() as mp:
         for var in ("ICE287G_ROOT", "ICE287G_OUTPUT_ROOT", "ICE287G_NOTEBOOK"):
             mp.delenv(var, raising=False)
         value = built_once(name, build, folder)
-    _SHARED[name] = (value, frame_digest(value))
+    _SHARED[name] = (value, copy.deepcopy(value))
     return value
 
 
@@ -183,8 +172,8 @@ def _shared_objects_unchanged(request):
     yield
     changed = shared_changes(_SHARED, request.fixturenames)
     if changed:
-        for name in changed:  # fingerprinted again, so that the culprit fails and not every later test
-            _SHARED[name] = (_SHARED[name][0], frame_digest(_SHARED[name][0]))
+        for name in changed:  # copied again, so that the culprit fails and not every later test
+            _SHARED[name] = (_SHARED[name][0], copy.deepcopy(_SHARED[name][0]))
         raise SharedChanged(f"this test changed the shared {', '.join(changed)} (later tests see the change): "
                             "change a copy instead")
 

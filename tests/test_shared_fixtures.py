@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .conftest import built_once, frame_digest, shared_changes
+from .conftest import built_once, same, shared_changes
 
 
 @dataclass
@@ -16,24 +16,28 @@ class Nested:  # the shape of a shared history: frames, a dict of frames, a plai
     mapping: dict[str, str]
 
 
-def test_the_digest_sees_a_changed_cell_label_or_dtype_deep_inside_a_dataclass(real_rosters, facility_lists):
-    nested = copy.deepcopy(Nested(real_rosters, {"lists": facility_lists}, {}))
-    before = frame_digest(nested)
-    assert frame_digest(copy.deepcopy(nested)) == before  # a copy is the same object as far as tests can see
+def test_the_check_sees_a_changed_cell_label_or_dtype_deep_inside_a_dataclass(real_rosters, facility_lists):
+    pristine = copy.deepcopy(Nested(real_rosters, {"lists": facility_lists}, {}))
+    assert same(pristine, copy.deepcopy(pristine))  # a copy is the same object as far as tests can see
+    nested = copy.deepcopy(pristine)
     nested.rows.loc[nested.rows.index[0], "ori"] = "XX0000000"
-    changed_cell = frame_digest(nested)
-    assert changed_cell != before
+    assert not same(pristine, nested)  # a cell
+    nested = copy.deepcopy(pristine)
     nested.qa["lists"] = nested.qa["lists"].rename(columns={"operator": "who"})
-    changed_label = frame_digest(nested)
-    assert changed_label != changed_cell
+    assert not same(pristine, nested)  # a column's name
+    nested = copy.deepcopy(pristine)
+    nested.rows.index = nested.rows.index + 1
+    assert not same(pristine, nested)  # the row labels
+    nested = copy.deepcopy(pristine)
     nested.mapping["a"] = "b"
-    assert frame_digest(nested) != changed_label
+    assert not same(pristine, nested)  # a plain dict
     frame = pd.DataFrame({"n": [1, 2]})
-    assert frame_digest(frame.astype("float64")) != frame_digest(frame)
+    assert same(frame, frame.copy()) and not same(frame, frame.astype("float64"))  # a dtype
+    assert not same(frame, frame["n"]) and not same(frame, frame.iloc[:1])
 
 
 def test_a_test_that_changes_a_shared_object_is_named(real_rosters):
-    shared = {"real_rosters": (real_rosters.copy(), frame_digest(real_rosters)), "other": ("x", frame_digest("x"))}
+    shared = {"real_rosters": (real_rosters.copy(), real_rosters.copy()), "other": ("x", "x")}
     assert shared_changes(shared, ["real_rosters", "other"]) == []
     shared["real_rosters"][0].loc[shared["real_rosters"][0].index[0], "ori"] = "XX0000000"
     assert shared_changes(shared, ["real_rosters", "other"]) == ["real_rosters"]
@@ -50,5 +54,5 @@ def test_a_shared_object_is_built_once_for_every_worker(tmp_path, real_rosters):
     # two workers asking in turn (their calls share the session's folder): one build, the second reads it
     first, second = built_once("rosters", build, tmp_path), built_once("rosters", build, tmp_path)
     assert len(builds) == 1 and first is not second
-    assert frame_digest(first) == frame_digest(second) == frame_digest(real_rosters)
+    assert same(real_rosters, first) and same(real_rosters, second)
     assert built_once("rosters", build, None) is not None and len(builds) == 2  # no folder: no xdist, built

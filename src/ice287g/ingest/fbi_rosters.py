@@ -122,8 +122,9 @@ def first_county(text: str) -> str:
 
 def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county FIPS of each row's first county name ('' when it matches none)."""
-    return pd.Series([match_county(s, first_county(c)) or "" if c else ""
-                      for s, c in zip(rosters["state"], rosters["roster_county"])], index=rosters.index, dtype=str)
+    pairs = list(zip(rosters["state"], rosters["roster_county"]))
+    fips = {(s, c): match_county(s, first_county(c)) or "" if c else "" for s, c in set(pairs)}  # each name once
+    return pd.Series([fips[p] for p in pairs], index=rosters.index, dtype=str)
 
 
 def point_county_fips(rosters: pd.DataFrame) -> pd.Series:
