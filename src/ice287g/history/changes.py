@@ -12,6 +12,7 @@ removal, and the renames themselves are read from ``data/qa/renames.csv``. Every
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,7 +21,7 @@ import pandas as pd
 
 from ..core import paths
 from . import asof
-from .agreements import CHANGE_KINDS, changes_by_state, compare_lists, resolve_list
+from .agreements import CHANGE_KINDS, compare_lists, resolve_list
 from .identity import row_agreement_ids
 from ..ingest.lists import series_lists
 from ..core.vocab import MODELS
@@ -122,27 +123,33 @@ def transition_renames(renames: pd.DataFrame, before: pd.Series, after: pd.Serie
 def model_table(changes: pd.DataFrame, renames: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFrame:
     """Per model: agreements added and removed (a model switch counts as removed from the old model and
     added to the new), renamed, and the totals before and after."""
-    rows = []
+    added, removed = Counter(), Counter()
+    for kind, before, after in zip(*(changes[c].tolist() for c in ("change", "model_before", "model_after"))):
+        if kind in ("added", "model_changed"):
+            added[after] += 1
+        if kind in ("removed", "model_changed"):
+            removed[before] += 1
+    renamed = Counter(renames["model"].tolist())
     by_model = totals.set_index("model")
-    for m in MODELS:
-        added = ((changes["change"] == "added") & (changes["model_after"] == m)).sum()
-        removed = ((changes["change"] == "removed") & (changes["model_before"] == m)).sum()
-        switched_in = ((changes["change"] == "model_changed") & (changes["model_after"] == m)).sum()
-        switched_out = ((changes["change"] == "model_changed") & (changes["model_before"] == m)).sum()
-        t = by_model.loc[m]
-        rows.append({"model": m, "before": int(t["before"]), "added": int(added + switched_in),
-                     "removed": int(removed + switched_out), "renamed": int((renames["model"] == m).sum()),
-                     "after": int(t["after"]), "change": int(t["change"])})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"model": m, "before": int(by_model.at[m, "before"]), "added": added[m],
+                          "removed": removed[m], "renamed": renamed[m], "after": int(by_model.at[m, "after"]),
+                          "change": int(by_model.at[m, "change"])} for m in MODELS])
 
 
 def state_table(changes: pd.DataFrame, renames: pd.DataFrame) -> pd.DataFrame:
-    """``agreements.changes_by_state`` with a ``renamed`` column, every state with any change."""
-    base = changes_by_state(changes) if len(changes) else pd.DataFrame(
-        columns=["state", *CHANGE_KINDS, "net"])
-    renamed = renames.groupby("state").size().rename("renamed")
-    out = base.set_index("state").join(renamed, how="outer").fillna(0).astype("int64").reset_index()
-    out = out[["state", "added", "removed", "renamed", "model_changed", "signed_changed", "corrected", "net"]]
+    """Per state with any change or rename: the agreements of each kind of change (``CHANGE_KINDS``) and
+    renamed, and ``net``, added less removed (as ``agreements.changes_by_state``); largest net gain first."""
+    kinds = Counter(zip(changes["state"].tolist(), changes["change"].tolist()))
+    renamed = Counter(renames["state"].tolist())
+    states = sorted({state for state, _ in kinds} | set(renamed))
+
+    def column(counts) -> pd.Series:
+        return pd.Series(counts, dtype="int64")
+
+    out = pd.DataFrame({"state": pd.Series(states, dtype="str")})
+    for k in ("added", "removed", "renamed", *(k for k in CHANGE_KINDS if k not in ("added", "removed"))):
+        out[k] = column([renamed[s] if k == "renamed" else kinds[s, k] for s in states])
+    out["net"] = out["added"] - out["removed"]
     return out.sort_values(["net", "state"], ascending=[False, True], kind="mergesort", ignore_index=True)
 
 
