@@ -2,6 +2,7 @@
 and every QA check failing on doctored input."""
 from __future__ import annotations
 
+import functools
 import gzip
 
 import pandas as pd
@@ -19,8 +20,15 @@ PROCESSED = REAL_ROOT / "data" / "processed"
 FBI_2018 = REAL_ROOT / "data" / "raw" / fbi_rosters.ROSTER_FILES["fbi_2018"]
 
 
-def _read(name: str) -> pd.DataFrame:
+@functools.lru_cache(maxsize=None)
+def _committed(name: str) -> pd.DataFrame:
     return pd.read_csv(PROCESSED / name, dtype=str, keep_default_na=False)
+
+
+def _read(name: str) -> pd.DataFrame:
+    """A committed processed table, read from disk once for the module (list_rows.csv takes half a second);
+    a copy, which the test may change."""
+    return _committed(name).copy()
 
 
 @pytest.fixture(scope="module")
