@@ -187,8 +187,9 @@ test: $(INSTALLED)
 # send the files with the most tests first, and a long file of few tests would run alone at the end).
 # Tests marked `built` read what only a build leaves outside git (.build/, reports/, the release in dist/):
 # test-built, after the release (which `make test` has already made for the site). Tests
-# marked `integration` run whole commands (update and add as subprocesses against loopback servers, stages
-# of notebooks in kernels) in throwaway projects: test-integration, one process, beside `make all`.
+# marked `integration` run whole commands or builds (update and add as subprocesses against loopback servers,
+# stages of notebooks in kernels, an import of the whole archive, the whole history build again), each in a
+# throwaway project where it writes: test-integration, one process, beside `make all`.
 TEST_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
 XDIST := -n $(TEST_JOBS) --dist loadfile --no-loadscope-reorder
 UNIT_TESTS := tests --ignore=tests/repro --ignore=tests/browser

@@ -247,6 +247,7 @@ def test_missed_rename_check_can_fail():
     assert removed_with_near_identical_successor(a) == [("x", "y")]
 
 
+@pytest.mark.integration  # the whole history build, again, with doctored roster evidence
 def test_a_merge_by_ori_runs_through_the_whole_build(monkeypatch):
     # doctored evidence: the rosters give the partners page's Alabama State Police and the fact sheets' Alabama
     # Department of Public Safety one ORI (no name rule joins them); the build merges them as one agency

@@ -95,6 +95,7 @@ def test_import_raw_copies_only_new_files_and_appends_manifest_rows(project):
     assert again.copied == [] and len(again.unchanged) == 4
 
 
+@pytest.mark.integration  # the whole real archive imported into a throwaway project
 def test_import_raw_of_a_whole_mirror_brings_new_sources(project):
     result = from_mirror.import_raw(REAL_RAW)
     assert any(f.startswith("census/") for f in result.copied)
