@@ -29,6 +29,7 @@ from ..archive.manifests import ensure_verified
 from ..core import files, paths
 from ..core.states import states as census_states
 from ..core.vocab import MODELS
+from ..core.frames import column_rows
 from ..detention.detention import release_for
 from ..history import changes
 from ..history.agreements import compare_lists, report_states
@@ -99,7 +100,7 @@ def agency_rows(agreements: pd.DataFrame, agencies: pd.DataFrame, places: pd.Dat
     # grouped in plain Python: per-group pandas indexing cost ~1 s a state on the thousands of agreements
     fields = ["agency_id", "agreement_id", "state", "agency", "model", "signed", "first_listed", "last_listed", *links]
     groups: dict[str, list[dict]] = {}
-    for rec in zip(*(ags[c].tolist() for c in fields)):
+    for rec in column_rows(ags, fields):
         r = dict(zip(fields, rec))
         r["in_force"] = r["agreement_id"] in in_force
         r["county"] = where.get(r["agreement_id"], "")

@@ -1,4 +1,4 @@
-"""Definitions and helpers every layer uses: paths, vocabulary, cell text, name keys, messages, hand tables and their fixes, states, atomic file writes."""
+"""Definitions and helpers every layer uses: paths, vocabulary, cell text, name keys, messages, hand tables and their fixes, states, atomic file writes, a frame's rows."""
 
 import pandas as pd
 

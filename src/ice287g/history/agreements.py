@@ -41,6 +41,7 @@ from .listqa import (
 from .asof import list_row_for
 from ..core.text import squash
 from ..core.vocab import GAP_DAYS, MODELS
+from ..core.frames import column_rows
 from ..tables import stage_commit
 from ..tables.stage_commit import Table
 
@@ -231,10 +232,6 @@ def monthly_changes(agreements: pd.DataFrame, lists: pd.DataFrame, gap_days: int
     return out.sort_values(["month", "change"], ignore_index=True)
 
 
-def _records(frame: pd.DataFrame, fields: list[str]) -> list[tuple]:
-    return list(zip(*(frame[c].tolist() for c in fields)))
-
-
 def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.DataFrame:
     """Agreement-level differences between two lists: added, removed, model_changed, signed_changed, corrected.
 
@@ -249,13 +246,13 @@ def compare_lists(list_rows: pd.DataFrame, before_id: str, after_id: str) -> pd.
     agency_id, state, agency, model, signed = range(len(cols))
     before = list_rows[list_rows["list_id"] == before_id]
     after = list_rows[list_rows["list_id"] == after_id]
-    a, b = list(dict.fromkeys(_records(before, cols))), list(dict.fromkeys(_records(after, cols)))
+    a, b = list(dict.fromkeys(column_rows(before, cols))), list(dict.fromkeys(column_rows(after, cols)))
     out = []
     if "agreement_id" in list_rows:
         # each agreement's first row on each list; the later list's forms of one agreement that differ
         firsts = [{}, {}]
         for first, side in zip(firsts, (before, after)):
-            for rec in _records(side, ["agreement_id", *cols]):
+            for rec in column_rows(side, ["agreement_id", *cols]):
                 first.setdefault(rec[0], rec[1:])
         was, now = firsts
         fixed = [(old, now[aid]) for aid, old in was.items() if aid in now

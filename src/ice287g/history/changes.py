@@ -26,6 +26,7 @@ from .identity import row_agreement_ids
 from ..ingest.lists import series_lists
 from ..core.vocab import MODELS
 from ..core.files import write_text
+from ..core.frames import column_rows
 
 PREVIOUS = "previous"
 # Detail tables stop here so the text stays well inside a pull request body's limit; the full list is
@@ -124,7 +125,7 @@ def model_table(changes: pd.DataFrame, renames: pd.DataFrame, totals: pd.DataFra
     """Per model: agreements added and removed (a model switch counts as removed from the old model and
     added to the new), renamed, and the totals before and after."""
     added, removed = Counter(), Counter()
-    for kind, before, after in zip(*(changes[c].tolist() for c in ("change", "model_before", "model_after"))):
+    for kind, before, after in column_rows(changes, ("change", "model_before", "model_after")):
         if kind in ("added", "model_changed"):
             added[after] += 1
         if kind in ("removed", "model_changed"):
@@ -263,7 +264,7 @@ def table(df: pd.DataFrame, headers: dict[str, str], right: tuple[str, ...] = ()
     shown = df if limit is None else df.head(limit)
     lines = ["| " + " | ".join(headers[c] for c in cols) + " |",
              "|" + "|".join("---:" if c in right else "---" for c in cols) + "|"]
-    for rec in zip(*(shown[c].tolist() for c in cols)):
+    for rec in column_rows(shown, cols):
         lines.append("| " + " | ".join(md(v) for v in rec) + " |")
     if limit is not None and len(df) > limit:
         lines.append("")

@@ -35,6 +35,7 @@ from ..core.keys import fold, name_role_and_core
 from .identity import CANDIDATE_COLUMNS, agreement_ids
 from ..core.keys import strip_state
 from ..core.vocab import NOT_PRINTED
+from ..core.frames import column_rows
 
 # A signing date moved by more than this is a new date, not a fix (a month covers ICE's batch fixes).
 DATE_FIX_DAYS = 31
@@ -71,7 +72,7 @@ def runs(rows: pd.DataFrame) -> list[Run]:
     out = []
     cols = ["_form", "agency_id", "state", "agency", "model", "signed", "county_printed", "agency_key", "_pos"]
     current: dict[str, list] = {}
-    for form, aid, state, agency, model, signed, county, key, pos in zip(*(rows[c].tolist() for c in cols)):
+    for form, aid, state, agency, model, signed, county, key, pos in column_rows(rows, cols):
         run = current.get(form)
         if run is not None and pos <= run[-1] + 1:
             # the run's newest name and printed county

@@ -23,6 +23,7 @@ from .identity import agreement_ids, load_distinct, merge_agencies, merge_rename
 from ..ingest.moa_links import with_link_columns
 from ..ingest.lists import in_list_order
 from ..core.vocab import GAP_DAYS, MODELS
+from ..core.frames import column_rows
 from ..ingest.census import names_two_counties
 from .roster import ori_evidence
 
@@ -157,7 +158,7 @@ def agency_table(list_rows: pd.DataFrame, lists: pd.DataFrame) -> pd.DataFrame:
     # text) calls back into Python once per agency and column
     columns = ["agency_id", "state", "agency", "agency_printed", "agency_type", "list_kind", "list_date", "model"]
     out: dict[str, dict] = {}
-    for aid, state, agency, printed, atype, kind, date, model in zip(*(rows[c].tolist() for c in columns)):
+    for aid, state, agency, printed, atype, kind, date, model in column_rows(rows, columns):
         rec = out.get(aid)
         if rec is None:
             rec = out[aid] = {"agency_id": aid, "state": state, "agency": agency, "spellings": set(),

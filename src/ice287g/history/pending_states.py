@@ -12,6 +12,7 @@ from ..core import hand
 from ..core.keys import agency_id, agency_key
 from ..core.states import state_lookup
 from ..core.vocab import STATE_AGENCY_TYPE
+from ..core.frames import column_rows
 from ..ingest.census import counties_in_name
 from ..ingest.lists import series_lists
 from . import roster, roster_match, asof
@@ -147,10 +148,10 @@ def state_corrections(list_rows: pd.DataFrame, lists: pd.DataFrame, roster_match
     decision = ["state", "agency_id", "list_date"]  # one decision per agency, state and pending list
     # each decision's first row and whether ICE typed any of its rows a state agency, read as plain lists:
     # a frame per decision would cost more than the decision itself
-    state_agencies = set(zip(*(pend.loc[pend["agency_type"] == STATE_AGENCY_TYPE, c].tolist() for c in decision)))
+    state_agencies = set(column_rows(pend[pend["agency_type"] == STATE_AGENCY_TYPE], decision))
     first = pend.drop_duplicates(decision).sort_values(decision, kind="mergesort")
     moves: dict[tuple, tuple] = {}
-    for state, aid, day, key, name in zip(*(first[c].tolist() for c in (*decision, "agency_key", "agency"))):
+    for state, aid, day, key, name in column_rows(first, [*decision, "agency_key", "agency"]):
         others = {t: nearest_listing(v, day) for t, v in listed.get(key, {}).items() if t != state}
         fix = by_hand.get((state, key))
         if fix is not None:

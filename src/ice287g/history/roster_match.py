@@ -29,6 +29,7 @@ import pandas as pd
 from ..core import hand, paths
 from ..core.keys import agency_key, fold, roster_key
 from ..core.vocab import STATE_AGENCY_TYPE
+from ..core.frames import column_rows
 from ..ingest.census import match_county
 from ..ingest.fbi_rosters import ORI_RE, ROSTER_FILES, RosterError
 
@@ -60,7 +61,7 @@ def _index(rosters: pd.DataFrame) -> dict:
     """(roster, form, state, form of name) -> ORIs, for every form of NAME_FORMS."""
     index: dict = {}
     # as Python lists: iterating the frame's rows (itertuples) costs more than keying the names
-    rows = list(zip(*(rosters[c].tolist() for c in ("roster", "state", "roster_name", "ori"))))
+    rows = list(column_rows(rosters, ("roster", "state", "roster_name", "ori")))
     for _, form in NAME_FORMS:
         for roster, state, name, ori in rows:
             index.setdefault((roster, form, state, form(name, state)), []).append(ori)

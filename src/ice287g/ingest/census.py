@@ -17,6 +17,7 @@ import shapely
 from ..core import hand, paths
 from ..core.keys import text_key
 from ..core.states import COUNTY_5M, GeographyError, census_file
+from ..core.frames import column_rows
 
 # ---------------------------------------------------------------------------------------------
 # Counties and places (2024 geography; FIPS always 5-character strings)
@@ -222,8 +223,8 @@ def _place_share_index(root: str) -> dict:
         ascending=[True, True, True, True, False, False, True], kind="mergesort")
     index: dict = {}
     first_code: dict = {}
-    for st, key, code, place, fips, share, pop in zip(*(frame[c].tolist() for c in (
-            "state", "key", "place_code", "place", "county_fips", "share", "population"))):
+    for st, key, code, place, fips, share, pop in column_rows(frame, (
+            "state", "key", "place_code", "place", "county_fips", "share", "population")):
         if first_code.setdefault((st, key), code) != code:
             continue
         index.setdefault((st, key), (place, []))[1].append((fips, share, pop))

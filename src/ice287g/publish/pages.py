@@ -18,6 +18,7 @@ import mistune
 import pandas as pd
 from markupsafe import Markup
 
+from ..core.frames import column_rows
 from . import i18n
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -81,7 +82,7 @@ def table_part(df: pd.DataFrame, headers: dict[str, str], numeric: Sequence[str]
     """The arguments of the ``table`` template macro for ``df``'s ``headers`` columns: each cell as text."""
     cols = [c for c in headers if c in df.columns]
     # the columns as Python lists: cheaper than a frame's rows on the many small tables of the feeds
-    records = [dict(zip(cols, map(str, rec))) for rec in zip(*(df[c].tolist() for c in cols))]
+    records = [dict(zip(cols, map(str, rec))) for rec in column_rows(df, cols)]
     return {"records": records, "headers": {c: headers[c] for c in cols}, "numeric": numeric, "table_id": table_id}
 
 
