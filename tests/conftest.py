@@ -11,6 +11,7 @@ import pickle
 import shutil
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 
@@ -72,6 +73,17 @@ def project(tmp_path, monkeypatch) -> Path:
     assert paths.project_root() == root.resolve()
     yield root
     manifests._manifest_frame.cache_clear()
+
+
+def edited_workbook(tmp_path: Path, source: Path, edit, name: str | None = None,
+                    sheet=lambda wb: wb.worksheets[0]) -> Path:
+    """A doctored copy of the real workbook ``source``: ``edit`` applied to its sheet (the first, or the one
+    ``sheet(workbook)`` picks), saved in ``tmp_path`` under ``name`` (default the source's)."""
+    wb = openpyxl.load_workbook(source)
+    edit(sheet(wb))
+    target = tmp_path / (name or source.name)
+    wb.save(target)
+    return target
 
 
 COUNTIES = [f"cb_2024_us_county_5m.{ext}" for ext in ("shp", "shx", "dbf", "prj")]

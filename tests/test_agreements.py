@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 import shutil
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -25,7 +24,7 @@ from ice287g.history import agreements
 from ice287g.ingest.lists import ListError
 from ice287g.history.history import STATUSES
 
-from .conftest import REAL_RAW
+from .conftest import REAL_RAW, edited_workbook
 
 ICE = REAL_RAW / "ice_287g"
 WEB_2023 = ICE / "2023-06-22_ParticipatingEntities-20230622112554.xlsx"
@@ -151,41 +150,34 @@ def test_agency_key_folds_only_listed_abbreviations():
 # ---- bad input: fixtures written to a temp dir from real files ----------------------------------
 
 
-def _edited(tmp_path, source, edit, name=None):
-    target = tmp_path / (name or source.name)
-    wb = openpyxl.load_workbook(source)
-    edit(wb.worksheets[0])
-    wb.save(target)
-    return target
-
 
 def test_renamed_column_is_named_with_file_sheet_row_and_column(tmp_path):
-    path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["B1"], "value", "AGENCY NAME"))
+    path = edited_workbook(tmp_path, BOOK_2025, lambda ws: setattr(ws["B1"], "value", "AGENCY NAME"))
     with pytest.raises(ListError, match=r"2025-06-06_participatingAgencies06062025am.xlsx, sheet 'Sheet1', "
                                         r"row 1, column B: unrecognized column header 'AGENCY NAME'"):
         read_list(path)
 
 
 def test_missing_column_is_named(tmp_path):
-    path = _edited(tmp_path, BOOK_2025, lambda ws: ws.delete_cols(5))  # SUPPORT TYPE
+    path = edited_workbook(tmp_path, BOOK_2025, lambda ws: ws.delete_cols(5))  # SUPPORT TYPE
     with pytest.raises(ListError, match=r"row 1: missing column\(s\) \['SUPPORT TYPE'\]"):
         read_list(path)
 
 
 def test_unknown_model_label_stops_with_its_cell(tmp_path):
-    path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["E7"], "value", "Border Patrol Model"))
+    path = edited_workbook(tmp_path, BOOK_2025, lambda ws: setattr(ws["E7"], "value", "Border Patrol Model"))
     with pytest.raises(ListError, match=r"sheet 'Sheet1', row 7, column E \(SUPPORT TYPE\): unknown model label"):
         read_list(path)
 
 
 def test_unparseable_date_stops_with_its_cell(tmp_path):
-    path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["F9"], "value", "sometime in May"))
+    path = edited_workbook(tmp_path, BOOK_2025, lambda ws: setattr(ws["F9"], "value", "sometime in May"))
     with pytest.raises(ListError, match=r"row 9, column F \(SIGNED\): unparseable date 'sometime in May'"):
         read_list(path)
 
 
 def test_state_that_matches_nothing_stops(tmp_path):
-    path = _edited(tmp_path, BOOK_2025, lambda ws: setattr(ws["A3"], "value", "FLORIDAA"))
+    path = edited_workbook(tmp_path, BOOK_2025, lambda ws: setattr(ws["A3"], "value", "FLORIDAA"))
     with pytest.raises(ListError, match=r"row 3, column A \(STATE\): state 'FLORIDAA' matches no state"):
         read_list(path)
 
@@ -193,7 +185,7 @@ def test_state_that_matches_nothing_stops(tmp_path):
 def test_empty_pending_list_is_valid_and_reported(tmp_path):
     def empty(ws):
         ws.delete_rows(2, ws.max_row)
-    path = _edited(tmp_path, PENDING_2025, empty)
+    path = edited_workbook(tmp_path, PENDING_2025, empty)
     parsed = parse_file(path)
     assert parsed.rows.empty and parsed.lists[0]["list_kind"] == "pending" and parsed.lists[0]["rows"] == 0
     real_empty = read_list(ICE / "2025-11-10_pendingAgencies11102025am.xlsx")
@@ -204,7 +196,7 @@ def test_blank_rows_are_skipped_and_reported(tmp_path):
     def blank(ws):
         for cell in ws[10]:
             cell.value = None
-    parsed = parse_file(_edited(tmp_path, BOOK_2025, blank))
+    parsed = parse_file(edited_workbook(tmp_path, BOOK_2025, blank))
     assert len(parsed.rows) == 648
     assert [(s["row"], s["reason"]) for s in parsed.skipped] == [(10, "blank row")]
 

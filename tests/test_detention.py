@@ -1,7 +1,6 @@
 """Detention workbooks, checked against real values and against TRAC's own tables."""
 from __future__ import annotations
 
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -11,7 +10,7 @@ from ice287g.history import asof
 from ice287g.detention.detention import DetentionError
 from ice287g.tables.qa import QAFailure, gate
 
-from .conftest import REAL_RAW
+from .conftest import REAL_RAW, edited_workbook
 
 pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
 
@@ -218,34 +217,31 @@ def test_facilities_without_a_county_or_state_are_kept_and_reported(built):
 
 
 def _edited(tmp_path, source, edit):
-    wb = openpyxl.load_workbook(source)
-    ws = next(ws for ws in wb.worksheets if ws.title.strip().lower().startswith("facilities"))
-    edit(wb, ws)
-    target = tmp_path / source.name
-    wb.save(target)
-    return target
+    """``edit`` applied to the workbook's Facilities sheet (``edited_workbook``)."""
+    return edited_workbook(tmp_path, source, edit, sheet=lambda wb: next(
+        ws for ws in wb.worksheets if ws.title.strip().lower().startswith("facilities")))
 
 
 def test_renamed_facilities_sheet_stops_naming_the_file(tmp_path):
-    path = _edited(tmp_path, APR26, lambda wb, ws: setattr(ws, "title", "Sites FY26"))
+    path = _edited(tmp_path, APR26, lambda ws: setattr(ws, "title", "Sites FY26"))
     with pytest.raises(DetentionError, match=r"2026-04-02_FY26_detentionStats_04092026.xlsx: expected one 'Facilities"):
         detention.read_facilities(path)
 
 
 def test_moved_header_row_is_still_found(tmp_path):
-    path = _edited(tmp_path, APR26, lambda wb, ws: ws.insert_rows(1, 3))
+    path = _edited(tmp_path, APR26, lambda ws: ws.insert_rows(1, 3))
     df, facts = detention.read_facilities(path)
     assert (facts["header_row"], facts["facilities"]) == (13, 203)
 
 
 def test_non_numeric_adp_cell_stops_with_its_cell(tmp_path):
-    path = _edited(tmp_path, APR26, lambda wb, ws: setattr(ws["J11"], "value", "about 1700"))
+    path = _edited(tmp_path, APR26, lambda ws: setattr(ws["J11"], "value", "about 1700"))
     with pytest.raises(DetentionError, match=r"sheet 'Facilities FY26', row 11, column J \(Level A\): not a number"):
         detention.read_facilities(path)
 
 
 def test_renamed_column_stops(tmp_path):
-    path = _edited(tmp_path, APR26, lambda wb, ws: setattr(ws["W10"], "value", "Guaranteed Min"))
+    path = _edited(tmp_path, APR26, lambda ws: setattr(ws["W10"], "value", "Guaranteed Min"))
     with pytest.raises(DetentionError, match=r"row 10: column 'Guaranteed Minimum' missing"):
         detention.read_facilities(path)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import shutil
 
-import openpyxl
 import pytest
 
 from ice287g.archive import manifests
@@ -12,20 +11,13 @@ from ice287g.acquire import from_mirror
 from ice287g.ingest import lists
 from ice287g.ingest.lists import ListError
 
-from .conftest import REAL_RAW
+from .conftest import REAL_RAW, edited_workbook
 
 ICE = REAL_RAW / "ice_287g"
 BOOK_2025 = ICE / "2025-06-06_participatingAgencies06062025am.xlsx"
 PENDING_2025 = ICE / "2025-06-06_pendingAgencies06062025am.xlsx"
 ROSTER = ICE / "2017-08-01_pre2018-roster-long.csv"
 
-
-def _edited(tmp_path, source, edit):
-    target = tmp_path / source.name
-    wb = openpyxl.load_workbook(source)
-    edit(wb.worksheets[0])
-    wb.save(target)
-    return target
 
 
 def _drop_signed(ws):
@@ -49,7 +41,7 @@ def test_real_workbooks_agree_with_their_manifest_kind():
 
 
 def test_participating_workbook_without_signed_stops_the_build_naming_the_file(tmp_path):
-    path = _edited(tmp_path, BOOK_2025, _drop_signed)
+    path = edited_workbook(tmp_path, BOOK_2025, _drop_signed)
     with pytest.raises(ListError, match=r"2025-06-06_participatingAgencies06062025am.xlsx, sheet 'Sheet1', row 1: "
                                         r"the manifest says a participating list, but the header has no SIGNED"):
         lists.parse_file(path, kind="participating")
@@ -60,7 +52,7 @@ def test_participating_workbook_without_signed_stops_the_build_naming_the_file(t
 def test_pending_workbook_with_signed_is_refused(tmp_path):
     def add_signed(ws):
         ws.cell(row=1, column=ws.max_column + 1, value="SIGNED")
-    path = _edited(tmp_path, PENDING_2025, add_signed)
+    path = edited_workbook(tmp_path, PENDING_2025, add_signed)
     with pytest.raises(ListError, match="the manifest says a pending list, but the header has SIGNED"):
         lists.parse_file(path, kind="pending")
 
