@@ -9,5 +9,5 @@ import pandas as pd
 def column_rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterator[tuple]:
     """Each row of ``frame``'s ``columns``, in order, as a tuple of Python values (``tolist``: no numpy
     scalars). Reading whole columns as lists costs a fraction of ``itertuples`` or per-row indexing, which
-    matters on the many small frames (a list, a pair of lists, a state) and the 83,000 list rows."""
+    matters on the many small frames (a list, a pair of lists, a state) and on every list row at once."""
     return zip(*(frame[c].tolist() for c in columns))
