@@ -5,6 +5,7 @@ import copy
 import csv
 import dataclasses
 import fcntl
+import functools
 import gc
 import os
 import pickle
@@ -75,6 +76,17 @@ def project(tmp_path, monkeypatch) -> Path:
     manifests._manifest_frame.cache_clear()
 
 
+@functools.lru_cache(maxsize=None)
+def _committed_table(name: str) -> pd.DataFrame:
+    return pd.read_csv(REAL_ROOT / "data" / "processed" / name, dtype=str, keep_default_na=False)
+
+
+def committed_table(name: str) -> pd.DataFrame:
+    """A committed table of the real data/processed, every column as text: read from disk once per process
+    (list_rows.csv takes half a second), a copy each call, which the test may change."""
+    return _committed_table(name).copy()
+
+
 def edited_workbook(tmp_path: Path, source: Path, edit, name: str | None = None,
                     sheet=lambda wb: wb.worksheets[0]) -> Path:
     """A doctored copy of the real workbook ``source``: ``edit`` applied to its sheet (the first, or the one
@@ -139,9 +151,8 @@ def same(pristine, value) -> bool:
     """Whether ``value`` still equals ``pristine``, its copy: every frame and series inside (dataclasses, dicts,
     lists and tuples are walked) with the same cells, labels, columns and dtypes, every plain value equal."""
     if isinstance(pristine, (pd.DataFrame, pd.Series)):
-        # equals: same shape, cells (NaN where NaN), labels and each column's dtype
-        return type(value) is type(pristine) and pristine.equals(value) and (
-            not isinstance(pristine, pd.DataFrame) or list(pristine.columns) == list(value.columns))
+        # equals: same shape, cells (NaN where NaN), row and column labels, and each column's dtype
+        return type(value) is type(pristine) and pristine.equals(value)
     if dataclasses.is_dataclass(pristine) and not isinstance(pristine, type):
         return type(value) is type(pristine) and all(
             same(getattr(pristine, f.name), getattr(value, f.name)) for f in dataclasses.fields(pristine))

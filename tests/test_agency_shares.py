@@ -11,13 +11,9 @@ from ice287g.places import agency_shares
 from ice287g.publish import brief
 from ice287g.tables import qa
 
-from .conftest import REAL_ROOT
+from .conftest import REAL_ROOT, committed_table
 
 PROCESSED = REAL_ROOT / "data" / "processed"
-
-
-def _read(name: str) -> pd.DataFrame:
-    return pd.read_csv(PROCESSED / name, dtype=str, keep_default_na=False)
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +59,13 @@ def test_the_national_row_sums_the_states_and_names_the_roster(committed):
 
 
 def test_every_agency_of_the_list_is_counted_or_reported(committed):
-    lists = _read("lists.csv")
+    lists = committed_table("lists.csv")
     series = lists[(lists["list_kind"] == "participating") & (lists["in_series"] == "True")]
     newest = series.sort_values(["list_date", "list_id"]).iloc[-1]["list_id"]
-    rows = _read("list_rows.csv")
+    rows = committed_table("list_rows.csv")
     ids = set(rows.loc[rows["list_id"] == newest, "agency_id"])
     left_out = pd.read_csv(REAL_ROOT / "data" / "qa" / "agency_shares_unmatched.csv", dtype=str, keep_default_na=False)
-    matches = _read("agency_roster_matches.csv").set_index("agency_id")
+    matches = committed_table("agency_roster_matches.csv").set_index("agency_id")
     counted = ids - set(left_out["agency_id"])
     assert set(left_out["agency_id"]) <= ids and left_out["reason"].ne("").all()
     # every agency counted carries an ORI of the 2018 roster; the national in-program total counts those ORIs

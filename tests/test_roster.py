@@ -2,7 +2,6 @@
 and every QA check failing on doctored input."""
 from __future__ import annotations
 
-import functools
 import gzip
 
 import pandas as pd
@@ -12,23 +11,11 @@ from ice287g.core import keys
 from ice287g.history import roster
 from ice287g.ingest import fbi_rosters
 
-from .conftest import REAL_ROOT
+from .conftest import REAL_ROOT, committed_table
 
 pytestmark = pytest.mark.long  # several seconds: scheduled first (conftest)
 
-PROCESSED = REAL_ROOT / "data" / "processed"
 FBI_2018 = REAL_ROOT / "data" / "raw" / fbi_rosters.ROSTER_FILES["fbi_2018"]
-
-
-@functools.lru_cache(maxsize=None)
-def _committed(name: str) -> pd.DataFrame:
-    return pd.read_csv(PROCESSED / name, dtype=str, keep_default_na=False)
-
-
-def _read(name: str) -> pd.DataFrame:
-    """A committed processed table, read from disk once for the module (list_rows.csv takes half a second);
-    a copy, which the test may change."""
-    return _committed(name).copy()
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +25,12 @@ def rosters(real_rosters) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def agencies() -> pd.DataFrame:
-    return _read("agencies.csv")
+    return committed_table("agencies.csv")
 
 
 @pytest.fixture(scope="module")
 def printed() -> pd.Series:
-    return roster.printed_counties(_read("list_rows.csv"))
+    return roster.printed_counties(committed_table("list_rows.csv"))
 
 
 @pytest.fixture(scope="module")
@@ -159,17 +146,17 @@ def test_a_hand_row_without_a_reason_stops(tmp_path):
 
 @pytest.fixture(scope="module")
 def list_rows() -> pd.DataFrame:
-    return _read("list_rows.csv")
+    return committed_table("list_rows.csv")
 
 
 @pytest.fixture(scope="module")
 def lists() -> pd.DataFrame:
-    return _read("lists.csv").assign(in_series=lambda d: d["in_series"] == "True")
+    return committed_table("lists.csv").assign(in_series=lambda d: d["in_series"] == "True")
 
 
 def _qa(matches, agencies, rosters, shared=None, hand_unused=None, renames=None):
-    list_rows = _read("list_rows.csv")
-    rows = roster.newest_rows(list_rows, _read("lists.csv"))
+    list_rows = committed_table("list_rows.csv")
+    rows = roster.newest_rows(list_rows, committed_table("lists.csv"))
     coverage = roster.coverage_by_type(matches, agencies, rows)
     shared = (roster.shared_ori_table(roster.shared_ori_pairs(matches), agencies, list_rows) if shared is None
               else shared)
@@ -291,7 +278,7 @@ def test_a_hand_row_naming_no_agency_fails(matches, agencies, rosters):
 
 
 def test_disagreements_are_typed_and_each_explained_settled_or_open(matches, rosters, agencies):
-    d = roster.roster_disagreements(matches, rosters, agencies, _read("list_rows.csv"))
+    d = roster.roster_disagreements(matches, rosters, agencies, committed_table("list_rows.csv"))
     assert list(d.columns) == roster.DISAGREEMENT_COLUMNS
     assert set(d["kind"]) <= set(roster.DISAGREEMENT_KINDS)
     assert set(d["status"]) <= {"explained", "settled", "open"}
@@ -316,12 +303,12 @@ def test_without_the_hand_rows_the_same_differences_are_explained_or_open(archiv
         kept = [line for line in lines if f",{name}," not in line]
         assert len(kept) == len(lines) - 1
         (hand_dir / table).write_text("".join(kept), encoding="utf-8")
-    d = roster.roster_disagreements(matches, rosters, agencies, _read("list_rows.csv")).set_index(["agency_id", "kind"])
+    d = roster.roster_disagreements(matches, rosters, agencies, committed_table("list_rows.csv")).set_index(["agency_id", "kind"])
     assert d.loc[("TX-stamford-police-department", "type"), "status"] == "open"
     # the ORI's hand row still explains Cherokee's county; without it too, the difference is open
     assert d.loc[("AL-cherokee-police-department", "county"), "status"] == "explained"
     plain = matches.assign(match_rule=matches["match_rule"].replace("hand", "exact_name"))
-    again = roster.roster_disagreements(plain, rosters, agencies, _read("list_rows.csv"))
+    again = roster.roster_disagreements(plain, rosters, agencies, committed_table("list_rows.csv"))
     assert again.set_index(["agency_id", "kind"]).loc[("AL-cherokee-police-department", "county"), "status"] == "open"
 
 

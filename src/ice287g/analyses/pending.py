@@ -42,6 +42,7 @@ import pandas as pd
 
 from ..core.keys import agency_key, name_role_and_core
 from ..core.vocab import GAP_DAYS, MODELS
+from ..core.frames import column_rows
 from ..history.history import days_between
 from ..history.identity import NEAR_MISS_CORE_RATIO, NEAR_MISS_RATIO, is_distinct, load_distinct, rename_rule
 from ..history.pending_states import (STATE_RULE, STATE_WINDOW_DAYS, analysis_date, became, listings_by_agency,
@@ -121,8 +122,8 @@ def match_signed(requests: pd.DataFrame, agreements: pd.DataFrame) -> pd.DataFra
     next_start = (requests.sort_values("spell").groupby(["agency_id", "model"])["first_pending"].shift(-1)
                   .reindex(requests.index).fillna(""))
     listed, signed = [], []
-    for aid, model, first, nxt in zip(requests["agency_id"].tolist(), requests["model"].tolist(),
-                                      requests["first_pending"].tolist(), next_start.tolist()):
+    for (aid, model, first), nxt in zip(column_rows(requests, ("agency_id", "model", "first_pending")),
+                                        next_start.tolist()):
         at = by_pair.get((aid, model))
         hit = None if at is None else became(agreements.iloc[at], first, nxt)
         listed.append("" if hit is None else hit["first_listed"])

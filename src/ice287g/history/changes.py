@@ -103,7 +103,7 @@ def national_totals(counts: pd.DataFrame, before_id: str, after_id: str) -> pd.D
     """Agreements per model (and ALL) on both lists, read from ``list_counts.csv``."""
     c = counts[(counts["state"] == "ALL") & counts["list_id"].isin([before_id, after_id])]
     found: dict[tuple[str, str], str] = {}
-    for key in zip(c["list_id"], c["model"], c["agreements"]):
+    for key in column_rows(c, ("list_id", "model", "agreements")):
         found.setdefault(key[:2], key[2])  # a model's first row on a list
     models = [*MODELS, "ALL"]
     out = pd.DataFrame({"model": models,
@@ -140,16 +140,13 @@ def model_table(changes: pd.DataFrame, renames: pd.DataFrame, totals: pd.DataFra
 def state_table(changes: pd.DataFrame, renames: pd.DataFrame) -> pd.DataFrame:
     """Per state with any change or rename: the agreements of each kind of change (``CHANGE_KINDS``) and
     renamed, and ``net``, added less removed (as ``agreements.changes_by_state``); largest net gain first."""
-    kinds = Counter(zip(changes["state"].tolist(), changes["change"].tolist()))
+    kinds = Counter(column_rows(changes, ("state", "change")))
     renamed = Counter(renames["state"].tolist())
     states = sorted({state for state, _ in kinds} | set(renamed))
-
-    def column(counts) -> pd.Series:
-        return pd.Series(counts, dtype="int64")
-
-    out = pd.DataFrame({"state": pd.Series(states, dtype="str")})
-    for k in ("added", "removed", "renamed", *(k for k in CHANGE_KINDS if k not in ("added", "removed"))):
-        out[k] = column([renamed[s] if k == "renamed" else kinds[s, k] for s in states])
+    counts = {"renamed": [renamed[s] for s in states], **{k: [kinds[s, k] for s in states] for k in CHANGE_KINDS}}
+    order = ["added", "removed", "renamed", "model_changed", "signed_changed", "corrected"]
+    out = pd.DataFrame({"state": pd.Series(states, dtype="str"),
+                        **{k: pd.Series(counts[k], dtype="int64") for k in order}})
     out["net"] = out["added"] - out["removed"]
     return out.sort_values(["net", "state"], ascending=[False, True], kind="mergesort", ignore_index=True)
 
@@ -192,7 +189,7 @@ def qa_findings(before: pd.Series, after: pd.Series, rows: pd.DataFrame, changes
     if types is not None:
         # new on this list: the list that types the agency is this one, and the list before did not
         # already print that TYPE for it
-        earlier = set(zip(before_rows["agency_id"].tolist(), before_rows["agency_type"].tolist()))
+        earlier = set(column_rows(before_rows, ("agency_id", "agency_type")))
         part = types[types["type_list"] == after["list_id"]]
         out["types"] = part[[(a, t) not in earlier for a, t in zip(part["agency_id"], part["agency_type"])]]
     else:

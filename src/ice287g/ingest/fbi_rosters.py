@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..core import paths
 from ..core.states import state_lookup
+from ..core.frames import column_rows
 from .census import counties_holding, match_county
 
 ROSTER_FILES = {"fbi_2018": "fbi/2018-09-17_fbi_cde_api_agencies.csv",
@@ -122,7 +123,7 @@ def first_county(text: str) -> str:
 
 def county_fips_of(rosters: pd.DataFrame) -> pd.Series:
     """The 2024 county FIPS of each row's first county name ('' when it matches none)."""
-    pairs = list(zip(rosters["state"], rosters["roster_county"]))
+    pairs = list(column_rows(rosters, ("state", "roster_county")))
     fips = {(s, c): match_county(s, first_county(c)) or "" if c else "" for s, c in set(pairs)}  # each name once
     return pd.Series([fips[p] for p in pairs], index=rosters.index, dtype=str)
 
